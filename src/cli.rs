@@ -1,0 +1,67 @@
+//! Command-line definitions (clap derive).
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "agentlock",
+    version,
+    about = "Lockfile and policy-as-code checks for multi-agent LLM systems kept in git",
+    long_about = "agentlock reads a repository of prompts, agent topology, MCP tool manifests, model \
+choices and golden datasets; writes a content-hashed lockfile that names a release with one digest; \
+and checks the repository against the deployment checklist as policy-as-code.\n\n\
+Exit codes: 0 clean (warnings allowed), 1 a finding at error severity, 2 agentlock could not run."
+)]
+pub struct Cli {
+    /// The repository root (the directory with agentlock.toml)
+    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
+    pub repo: PathBuf,
+
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// When to color human output (NO_COLOR is honoured with `auto`)
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every rule and check the lockfile (the default command)
+    Verify {
+        /// Do not compare the lockfile with the repository (REL001, REL002)
+        #[arg(long)]
+        no_lock_check: bool,
+    },
+    /// Write agentlock.lock, pinning every prompt, tool, model, agent and dataset by hash
+    Lock {
+        /// Write nothing; exit 1 if the lockfile would change, naming each entry that would
+        #[arg(long)]
+        check: bool,
+    },
+    /// Explain a rule: what it checks, why it matters, how to fix it
+    Explain {
+        /// A rule code (TOPO001) or name (unbounded-cycle)
+        code: String,
+    },
+    /// List every rule with its code, name and default severity
+    Rules,
+}

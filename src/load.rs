@@ -1,0 +1,421 @@
+//! Load: snapshot → files → [`Model`].
+//!
+//! Files are read and hashed in parallel, then parsed in parallel; every problem with a file is a
+//! CONF001 finding at its location, and loading carries on with the rest.
+
+use crate::config::{self, ConfigError};
+use crate::finding::Finding;
+use crate::model::read::Reader;
+use crate::model::{self, Model};
+use crate::node;
+use crate::rules::conf::CONF001;
+use crate::snapshot::{EntryKind, ReadError, Snapshot};
+use crate::source::{FileId, SourceMap, Span};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Prompt,
+    Agents,
+    Tool,
+    Models,
+    Deploy,
+    Dataset,
+}
+
+/// A file as read from the snapshot, before parsing.
+struct Raw {
+    path: String,
+    kind: Kind,
+    /// The text and the LF-normalized SHA-256, or why there is none.
+    content: Result<(Arc<str>, String), Problem>,
+}
+
+struct Problem {
+    message: String,
+    help: Option<String>,
+}
+
+pub const CODEOWNERS_PATHS: &[&str] = &["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"];
+
+/// Loads the repository a snapshot holds. Fails only when `agentlock.toml` is unusable.
+pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
+    let mut sources = SourceMap::default();
+    let mut problems = Vec::new();
+    let config = config::load(snapshot, &mut sources, &mut problems)?;
+    let limit = config.paths.max_file_size;
+
+    // 1. Which files: the single files, and whatever the globs match.
+    let mut wanted: Vec<(String, Kind)> = Vec::new();
+    for (path, kind) in [
+        (&config.paths.agents, Kind::Agents),
+        (&config.paths.models, Kind::Models),
+        (&config.paths.deploy, Kind::Deploy),
+    ] {
+        wanted.push((path.clone(), kind));
+    }
+    let globs = [
+        (&config.paths.prompts, Kind::Prompt),
+        (&config.paths.tools, Kind::Tool),
+        (&config.paths.datasets, Kind::Dataset),
+    ];
+    let mut dirs: Vec<String> = globs
+        .iter()
+        .flat_map(|(g, _)| g.iter().map(|p| literal_prefix(p)))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let listing = match snapshot.list(&dirs) {
+        Ok(l) => l,
+        Err(e) => {
+            return Err(ConfigError {
+                message: format!("cannot list the files of the {}: {e}", snapshot.describe()),
+                help: None,
+                at: None,
+            });
+        }
+    };
+    for (patterns, kind) in globs {
+        let set = match build_globset(patterns) {
+            Ok(s) => s,
+            Err(e) => {
+                let at = Span::file_start(config.file);
+                problems.push(Finding::new(
+                    &CONF001,
+                    at,
+                    config::MANIFEST,
+                    format!("invalid path pattern in [paths]: {e}"),
+                ));
+                continue;
+            }
+        };
+        for entry in &listing {
+            if set.is_match(&entry.path) && !wanted.iter().any(|(p, _)| p == &entry.path) {
+                match &entry.kind {
+                    EntryKind::File => wanted.push((entry.path.clone(), kind)),
+                    EntryKind::SymlinkOutside { target } => {
+                        let id = sources.add(entry.path.clone(), None);
+                        problems.push(outside_symlink(id, &entry.path, target));
+                    }
+                }
+            }
+        }
+    }
+
+    // 2. Read and hash, in parallel. Missing single files are simply absent.
+    let raws: Vec<Option<Raw>> = wanted
+        .par_iter()
+        .map(|(path, kind)| read_file(snapshot, path, *kind, limit))
+        .collect();
+
+    // 3. Register files (ids in a stable order), then parse in parallel.
+    let mut jobs: Vec<(FileId, Raw)> = Vec::new();
+    for raw in raws.into_iter().flatten() {
+        match &raw.content {
+            Ok((text, _)) => {
+                let id = sources.add(raw.path.clone(), Some(text.clone()));
+                jobs.push((id, raw));
+            }
+            Err(p) => {
+                let id = sources.add(raw.path.clone(), None);
+                let mut f = Finding::new(
+                    &CONF001,
+                    Span::file_start(id),
+                    raw.path.clone(),
+                    p.message.clone(),
+                );
+                f.help = p.help.clone();
+                problems.push(f);
+            }
+        }
+    }
+    let parsed: Vec<(Parsed, Vec<Finding>)> =
+        jobs.par_iter().map(|(id, raw)| parse(*id, raw)).collect();
+
+    let mut model = Model {
+        sources,
+        config,
+        prompts: Vec::new(),
+        topology: None,
+        tools: Vec::new(),
+        models: None,
+        deploy: None,
+        datasets: Vec::new(),
+        codeowners: None,
+        problems: Vec::new(),
+    };
+    for (item, mut found) in parsed {
+        problems.append(&mut found);
+        match item {
+            Parsed::Prompt(p) => model.prompts.push(p),
+            Parsed::Agents(t) => model.topology = Some(t),
+            Parsed::Tool(t) => model.tools.push(t),
+            Parsed::Models(m) => model.models = Some(m),
+            Parsed::Deploy(d) => model.deploy = Some(d),
+            Parsed::Dataset(d) => model.datasets.push(d),
+            Parsed::Nothing => {}
+        }
+    }
+    check_duplicates(&model, &mut problems);
+    model.codeowners = CODEOWNERS_PATHS
+        .iter()
+        .find(|p| snapshot.read(p, limit).is_ok())
+        .map(|p| p.to_string());
+    model.problems = problems;
+    Ok(model)
+}
+
+fn outside_symlink(id: FileId, path: &str, target: &str) -> Finding {
+    let _ = target; // the target is not printed: it may name private paths on this machine
+    Finding::new(
+        &CONF001,
+        Span::file_start(id),
+        path,
+        "symlink leads outside the repository; it was not followed",
+    )
+    .help("replace the link with the file itself, or point it at a file inside the repository")
+}
+
+/// The directory part of a glob before its first wildcard: where to start walking.
+fn literal_prefix(pattern: &str) -> String {
+    let parts: Vec<&str> = pattern.split('/').collect();
+    let mut lit = Vec::new();
+    for (i, p) in parts.iter().enumerate() {
+        if p.contains(['*', '?', '[', '{']) || i == parts.len() - 1 {
+            break;
+        }
+        lit.push(*p);
+    }
+    lit.join("/")
+}
+
+fn build_globset(patterns: &[String]) -> Result<globset::GlobSet, globset::Error> {
+    let mut b = globset::GlobSetBuilder::new();
+    for p in patterns {
+        b.add(
+            globset::GlobBuilder::new(p)
+                .literal_separator(true)
+                .build()?,
+        );
+    }
+    b.build()
+}
+
+fn read_file(snapshot: &dyn Snapshot, path: &str, kind: Kind, limit: u64) -> Option<Raw> {
+    let content = match snapshot.read(path, limit) {
+        Ok(bytes) => decode(bytes),
+        Err(ReadError::NotFound) => return None,
+        Err(e @ ReadError::TooLarge { .. }) => Err(Problem {
+            message: e.to_string(),
+            help: Some("raise `[paths] max_file_size` in agentlock.toml if the file is meant to be this large".into()),
+        }),
+        Err(ReadError::SymlinkOutside { .. }) => Err(Problem {
+            message: "symlink leads outside the repository; it was not followed".into(),
+            help: Some("replace the link with the file itself, or point it at a file inside the repository".into()),
+        }),
+        Err(e) => Err(Problem { message: e.to_string(), help: None }),
+    };
+    Some(Raw {
+        path: path.to_string(),
+        kind,
+        content,
+    })
+}
+
+/// Bytes → text and hash. Binary and non-UTF-8 files are refused with the position of the
+/// first offending byte.
+fn decode(bytes: Vec<u8>) -> Result<(Arc<str>, String), Problem> {
+    if let Some(pos) = memchr_nul(&bytes) {
+        let line = bytes[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
+        return Err(Problem {
+            message: format!("binary file (a NUL byte on line {line}); expected UTF-8 text"),
+            help: None,
+        });
+    }
+    let sha = sha256_lf(&bytes);
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok((s.into(), sha)),
+        Err(e) => {
+            let pos = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
+            Err(Problem {
+                message: format!("not UTF-8 text (an invalid byte on line {line})"),
+                help: Some("save the file as UTF-8".into()),
+            })
+        }
+    }
+}
+
+fn memchr_nul(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == 0)
+}
+
+/// SHA-256 of the bytes with every CRLF replaced by LF, as lowercase hex.
+pub fn sha256_lf(bytes: &[u8]) -> String {
+    let mut h = Sha256::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'\r' && bytes[i + 1] == b'\n' {
+            h.update(&bytes[start..i]);
+            start = i + 1;
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    h.update(&bytes[start..]);
+    hex(&h.finalize())
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+enum Parsed {
+    Prompt(model::Prompt),
+    Agents(model::Topology),
+    Tool(model::ToolServer),
+    Models(model::Models),
+    Deploy(model::Deploy),
+    Dataset(model::Dataset),
+    Nothing,
+}
+
+fn parse(id: FileId, raw: &Raw) -> (Parsed, Vec<Finding>) {
+    let mut problems = Vec::new();
+    let Ok((text, sha)) = &raw.content else {
+        return (Parsed::Nothing, problems);
+    };
+    let mut r = Reader::new(id, &raw.path, text, &mut problems);
+    let item = match raw.kind {
+        Kind::Prompt => model::prompt::load(&mut r, sha.clone()).map(Parsed::Prompt),
+        Kind::Dataset => Some(Parsed::Dataset(model::dataset::load(&mut r, sha.clone()))),
+        kind => match node::parse_yaml(text, id) {
+            Ok(root) => match kind {
+                Kind::Agents => model::agent::load(&mut r, &root).map(Parsed::Agents),
+                Kind::Tool => model::tool::load(&mut r, &root).map(Parsed::Tool),
+                Kind::Models => model::llm::load(&mut r, &root).map(Parsed::Models),
+                Kind::Deploy => model::deploy::load(&mut r, &root).map(Parsed::Deploy),
+                Kind::Prompt | Kind::Dataset => unreachable!("handled above"),
+            },
+            Err(e) => {
+                let offset = match (e.offset, e.line_col) {
+                    (Some(o), _) => o,
+                    (None, Some((l, c))) => {
+                        crate::source::SourceFile::new(String::new(), Some(text.clone()))
+                            .offset_of(l, c)
+                    }
+                    _ => 0,
+                };
+                let what = if raw.path.ends_with(".json") {
+                    "JSON"
+                } else {
+                    "YAML"
+                };
+                r.problem(
+                    Span::new(id, offset, offset + 1),
+                    format!("invalid {what}: {}", e.message),
+                    None,
+                );
+                None
+            }
+        },
+    };
+    (item.unwrap_or(Parsed::Nothing), problems)
+}
+
+fn check_duplicates(model: &Model, problems: &mut Vec<Finding>) {
+    let mut seen = std::collections::HashMap::new();
+    for p in &model.prompts {
+        if let Some(first) = seen.insert(p.id(), p) {
+            problems.push(
+                Finding::new(
+                    &CONF001,
+                    p.name.span,
+                    p.id(),
+                    format!("prompt `{}` is defined twice", p.id()),
+                )
+                .with_label(first.name.span, "first defined here")
+                .help("give one of them a new version, or remove it"),
+            );
+        }
+    }
+    let mut seen = std::collections::HashMap::new();
+    for t in &model.tools {
+        if let Some(first) = seen.insert(t.server.value.clone(), t) {
+            problems.push(
+                Finding::new(
+                    &CONF001,
+                    t.server.span,
+                    t.server.value.clone(),
+                    format!("server `{}` is declared by two manifests", t.server.value),
+                )
+                .with_label(first.server.span, "first declared here")
+                .help("one manifest per server: merge them or rename one"),
+            );
+        }
+    }
+    let mut seen = std::collections::HashMap::new();
+    for d in &model.datasets {
+        let key = format!(
+            "{}@{}",
+            d.name.value,
+            d.version.as_ref().map_or("", |v| v.value.as_str())
+        );
+        if let Some(first) = seen.insert(key.clone(), d) {
+            problems.push(
+                Finding::new(
+                    &CONF001,
+                    d.name.span,
+                    d.name.value.clone(),
+                    format!("dataset `{key}` is defined twice"),
+                )
+                .with_label(first.name.span, "first defined here"),
+            );
+        }
+    }
+}
+
+/// For tests and tools: load from a directory on disk.
+pub fn load_dir(dir: &std::path::Path) -> Result<Model, ConfigError> {
+    let wt = crate::snapshot::Worktree::new(dir).map_err(|e| ConfigError {
+        message: format!("cannot open {}: {e}", dir.display()),
+        help: None,
+        at: None,
+    })?;
+    load(&wt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(literal_prefix("prompts/**/*.prompt"), "prompts");
+        assert_eq!(literal_prefix("tools/*.yaml"), "tools");
+        assert_eq!(literal_prefix("*.prompt"), "");
+        assert_eq!(literal_prefix("a/b/c.txt"), "a/b");
+    }
+
+    #[test]
+    fn crlf_hash_equals_lf_hash() {
+        assert_eq!(sha256_lf(b"a\r\nb\r\n"), sha256_lf(b"a\nb\n"));
+        assert_eq!(sha256_lf(b"a\rb"), sha256_hex(b"a\rb"));
+        assert_eq!(sha256_lf(b""), sha256_hex(b""));
+        assert_eq!(sha256_lf(b"\r\n\r"), sha256_hex(b"\n\r"));
+    }
+}

@@ -1,0 +1,253 @@
+//! The agent topology: `agents.yaml`.
+
+use super::Sp;
+use super::read::Reader;
+use crate::node::{Node, Value};
+use crate::source::{FileId, Span};
+use crate::units::{Duration, Rate};
+
+#[derive(Clone, Debug)]
+pub struct Topology {
+    pub file: FileId,
+    pub entry: Option<Sp<String>>,
+    pub agents: Vec<Agent>,
+    /// Span of the `defaults` mapping, if any.
+    pub defaults: Option<Span>,
+}
+
+/// One agent, with the settings it inherits from `defaults` already applied (their spans point
+/// at `defaults`, so a finding about an inherited value shows where it came from).
+#[derive(Clone, Debug)]
+pub struct Agent {
+    /// The key under `agents:`.
+    pub name: Sp<String>,
+    pub role: Option<Sp<String>>,
+    pub prompt: Option<Sp<String>>,
+    pub model: Option<Sp<String>>,
+    pub timeout: Option<Sp<Duration>>,
+    pub retries: Option<Sp<u64>>,
+    pub rate_limit: Option<Sp<Rate>>,
+    pub max_tokens: Option<Sp<u64>>,
+    pub tools: Vec<Sp<String>>,
+    pub handoffs: Vec<Handoff>,
+    /// Canonical JSON of the agent's effective settings, for the lockfile.
+    pub canonical: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Handoff {
+    pub to: Sp<String>,
+    pub max_iterations: Option<Sp<u64>>,
+}
+
+const TOP_KEYS: &[&str] = &["entry", "defaults", "agents"];
+const AGENT_KEYS: &[&str] = &[
+    "role",
+    "prompt",
+    "model",
+    "timeout",
+    "retries",
+    "rate_limit",
+    "max_tokens",
+    "tools",
+    "handoffs",
+    "description",
+];
+const DEFAULT_KEYS: &[&str] = &[
+    "role",
+    "model",
+    "timeout",
+    "retries",
+    "rate_limit",
+    "max_tokens",
+    "tools",
+];
+const HANDOFF_KEYS: &[&str] = &["to", "max_iterations"];
+
+#[derive(Default)]
+struct Settings {
+    role: Option<Sp<String>>,
+    model: Option<Sp<String>>,
+    timeout: Option<Sp<Duration>>,
+    retries: Option<Sp<u64>>,
+    rate_limit: Option<Sp<Rate>>,
+    max_tokens: Option<Sp<u64>>,
+    tools: Option<Vec<Sp<String>>>,
+}
+
+fn read_settings(r: &mut Reader, n: &Node) -> Settings {
+    Settings {
+        role: r.opt_string(n, "role", "role"),
+        model: r.opt_string(n, "model", "model"),
+        timeout: r.opt_duration(n, "timeout", "timeout"),
+        retries: r.opt_uint(n, "retries", "retries"),
+        rate_limit: r.opt_rate(n, "rate_limit", "rate_limit"),
+        max_tokens: r.opt_uint(n, "max_tokens", "max_tokens"),
+        tools: n.get("tools").map(|t| r.string_list(t, "tools")),
+    }
+}
+
+pub fn load(r: &mut Reader, root: &Node) -> Option<Topology> {
+    r.map(root, r.path.to_string().as_str())?;
+    r.check_keys(root, TOP_KEYS, r.path.to_string().as_str());
+    let entry = r.opt_string(root, "entry", "entry");
+    if entry.is_none() && root.get("agents").is_some() {
+        r.problem(
+            super::read::key_span(root, "agents").unwrap_or(root.span),
+            "the topology has no `entry` agent",
+            Some("add `entry: <agent>` naming the agent that receives each request".into()),
+        );
+    }
+    let defaults_node = root.get("defaults");
+    let defaults = match defaults_node {
+        Some(d) if r.map(d, "defaults").is_some() => {
+            r.check_keys(d, DEFAULT_KEYS, "defaults");
+            read_settings(r, d)
+        }
+        _ => Settings::default(),
+    };
+    let mut agents = Vec::new();
+    if let Some(list) = root.get("agents") {
+        for (key, node) in r.map(list, "agents").unwrap_or_default() {
+            if r.map(node, &format!("agent `{}`", key.name)).is_none() {
+                continue;
+            }
+            r.check_keys(node, AGENT_KEYS, &format!("agent `{}`", key.name));
+            let own = read_settings(r, node);
+            let handoffs = node
+                .get("handoffs")
+                .map(|h| read_handoffs(r, h))
+                .unwrap_or_default();
+            let agent = Agent {
+                name: Sp::new(key.name.clone(), key.span),
+                role: own.role.or_else(|| defaults.role.clone()),
+                prompt: r.opt_string(node, "prompt", "prompt"),
+                model: own.model.or_else(|| defaults.model.clone()),
+                timeout: own.timeout.or(defaults.timeout.clone()),
+                retries: own.retries.or(defaults.retries.clone()),
+                rate_limit: own.rate_limit.or(defaults.rate_limit.clone()),
+                max_tokens: own.max_tokens.or(defaults.max_tokens.clone()),
+                tools: own
+                    .tools
+                    .or_else(|| defaults.tools.clone())
+                    .unwrap_or_default(),
+                handoffs,
+                canonical: String::new(),
+            };
+            agents.push(Agent {
+                canonical: canonical(&agent),
+                ..agent
+            });
+        }
+    } else {
+        r.problem(root.span, "the topology has no `agents`", None);
+    }
+    Some(Topology {
+        file: r.file,
+        entry,
+        agents,
+        defaults: defaults_node.map(|d| d.span),
+    })
+}
+
+fn read_handoffs(r: &mut Reader, node: &Node) -> Vec<Handoff> {
+    let items: &[Node] = match &node.value {
+        Value::Seq(items) => items,
+        Value::Null => &[],
+        _ => {
+            r.problem(
+                node.span,
+                format!("handoffs must be a list, found {}", node.kind()),
+                None,
+            );
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for item in items {
+        match &item.value {
+            Value::Str(s) => out.push(Handoff {
+                to: Sp::new(s.clone(), item.span),
+                max_iterations: None,
+            }),
+            Value::Map(_) => {
+                r.check_keys(item, HANDOFF_KEYS, "a handoff");
+                let Some(to) = r.opt_string(item, "to", "handoff target") else {
+                    r.problem(item.span, "a handoff needs `to: <agent>`", None);
+                    continue;
+                };
+                let max_iterations = r.opt_uint(item, "max_iterations", "max_iterations");
+                if let Some(m) = &max_iterations {
+                    if m.value == 0 {
+                        r.problem(m.span, "max_iterations must be at least 1", None);
+                    }
+                }
+                out.push(Handoff { to, max_iterations });
+            }
+            _ => r.problem(
+                item.span,
+                format!(
+                    "a handoff is an agent name or `{{ to: agent, max_iterations: N }}`, found {}",
+                    item.kind()
+                ),
+                None,
+            ),
+        }
+    }
+    out
+}
+
+/// The agent's effective meaning as canonical JSON: durations in ms, rates normalized.
+fn canonical(a: &Agent) -> String {
+    use crate::node::write_json_str;
+    let mut out = String::from("{");
+    let mut field = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            if out.len() > 1 {
+                out.push(',');
+            }
+            write_json_str(k, &mut out);
+            out.push(':');
+            out.push_str(&v);
+        }
+    };
+    let js = |s: &str| {
+        let mut o = String::new();
+        write_json_str(s, &mut o);
+        o
+    };
+    // keys in sorted order
+    let handoffs: Vec<String> = a
+        .handoffs
+        .iter()
+        .map(|h| match &h.max_iterations {
+            Some(m) => format!(
+                "{{\"max_iterations\":{},\"to\":{}}}",
+                m.value,
+                js(&h.to.value)
+            ),
+            None => format!("{{\"to\":{}}}", js(&h.to.value)),
+        })
+        .collect();
+    field("handoffs", Some(format!("[{}]", handoffs.join(","))));
+    field(
+        "max_tokens",
+        a.max_tokens.as_ref().map(|v| v.value.to_string()),
+    );
+    field("model", a.model.as_ref().map(|v| js(&v.value)));
+    field("prompt", a.prompt.as_ref().map(|v| js(&v.value)));
+    field(
+        "rate_limit",
+        a.rate_limit.as_ref().map(|v| js(&v.value.to_string())),
+    );
+    field("retries", a.retries.as_ref().map(|v| v.value.to_string()));
+    field("role", a.role.as_ref().map(|v| js(&v.value)));
+    field(
+        "timeout_ms",
+        a.timeout.as_ref().map(|v| v.value.millis().to_string()),
+    );
+    let tools: Vec<String> = a.tools.iter().map(|t| js(&t.value)).collect();
+    field("tools", Some(format!("[{}]", tools.join(","))));
+    out.push('}');
+    out
+}

@@ -1,0 +1,92 @@
+//! Golden datasets: `datasets/*.jsonl`.
+
+use super::Sp;
+use super::read::Reader;
+use crate::source::{FileId, Span};
+
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    pub file: FileId,
+    pub path: String,
+    pub name: Sp<String>,
+    pub version: Option<Sp<String>>,
+    /// Number of items (lines other than the header and blank lines).
+    pub items: usize,
+    /// SHA-256 of the bytes with CRLF normalized to LF.
+    pub sha256: String,
+}
+
+/// Reads a JSONL dataset: every line must be a JSON value; the version comes from a first line
+/// `{"_dataset": {"name": …, "version": …}}` or from a file name `name@version.jsonl`.
+pub fn load(r: &mut Reader, sha256: String) -> Dataset {
+    let file_name = r.path.rsplit('/').next().unwrap_or(r.path);
+    let stem = file_name.strip_suffix(".jsonl").unwrap_or(file_name);
+    let (mut name, mut version) = match stem.split_once('@') {
+        Some((n, v)) => (
+            Sp::new(n.to_string(), Span::file_start(r.file)),
+            Some(Sp::new(v.to_string(), Span::file_start(r.file))),
+        ),
+        None => (Sp::new(stem.to_string(), Span::file_start(r.file)), None),
+    };
+    let mut items = 0;
+    let mut offset = 0;
+    let text = r.text;
+    for (i, line) in text.split('\n').enumerate() {
+        let start = offset;
+        offset += line.len() + 1;
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<serde_json::Value>(trimmed) {
+            Ok(v) => {
+                if i == 0 {
+                    if let Some(meta) = v.get("_dataset") {
+                        let span = Span::new(r.file, start, start + line.trim_end().len());
+                        if let Some(n) = meta.get("name").and_then(|n| n.as_str()) {
+                            name = Sp::new(n.to_string(), span);
+                        }
+                        match meta.get("version") {
+                            Some(serde_json::Value::String(s)) => {
+                                version = Some(Sp::new(s.clone(), span))
+                            }
+                            Some(serde_json::Value::Number(n)) => {
+                                version = Some(Sp::new(n.to_string(), span))
+                            }
+                            _ => {}
+                        }
+                        continue;
+                    }
+                }
+                items += 1;
+            }
+            Err(e) => {
+                let col = e.column().saturating_sub(1);
+                let lead = line.len() - line.trim_start().len();
+                let at = start + lead + col.min(trimmed.len());
+                // The message of serde_json names no content, only the position and the kind.
+                r.problem(
+                    Span::new(r.file, at, at + 1),
+                    format!(
+                        "line {} is not valid JSON: {}",
+                        i + 1,
+                        strip_position(&e.to_string())
+                    ),
+                    None,
+                );
+            }
+        }
+    }
+    Dataset {
+        file: r.file,
+        path: r.path.to_string(),
+        name,
+        version,
+        items,
+        sha256,
+    }
+}
+
+fn strip_position(msg: &str) -> &str {
+    msg.split(" at line ").next().unwrap_or(msg)
+}

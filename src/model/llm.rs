@@ -1,0 +1,67 @@
+//! Model aliases: `models.yaml`.
+
+use super::Sp;
+use super::read::Reader;
+use crate::node::Node;
+use crate::source::FileId;
+
+#[derive(Clone, Debug)]
+pub struct Models {
+    pub file: FileId,
+    pub aliases: Vec<ModelAlias>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ModelAlias {
+    pub alias: Sp<String>,
+    pub provider: Option<Sp<String>>,
+    pub id: Option<Sp<String>>,
+    pub fallback: Option<Sp<String>>,
+    pub canonical: String,
+}
+
+const TOP_KEYS: &[&str] = &["models"];
+const MODEL_KEYS: &[&str] = &[
+    "provider",
+    "id",
+    "fallback",
+    "region",
+    "deployment",
+    "params",
+];
+
+pub fn load(r: &mut Reader, root: &Node) -> Option<Models> {
+    r.map(root, "models.yaml")?;
+    r.check_keys(root, TOP_KEYS, "models.yaml");
+    let mut aliases = Vec::new();
+    let Some(list) = root.get("models") else {
+        r.problem(root.span, "models.yaml has no `models:` mapping", None);
+        return Some(Models {
+            file: r.file,
+            aliases,
+        });
+    };
+    for (key, node) in r.map(list, "models").unwrap_or_default() {
+        let what = format!("model `{}`", key.name);
+        if r.map(node, &what).is_none() {
+            continue;
+        }
+        r.check_keys(node, MODEL_KEYS, &what);
+        let provider = r.opt_string(node, "provider", "provider");
+        let id = r.opt_string(node, "id", "model id");
+        if id.is_none() {
+            r.problem(key.span, format!("{what} has no `id`"), Some("name the provider's model id, pinned to a snapshot, e.g. `id: gpt-4o-mini-2024-07-18`".into()));
+        }
+        aliases.push(ModelAlias {
+            alias: Sp::new(key.name.clone(), key.span),
+            provider,
+            id,
+            fallback: r.opt_string(node, "fallback", "fallback"),
+            canonical: node.canonical_json(),
+        });
+    }
+    Some(Models {
+        file: r.file,
+        aliases,
+    })
+}

@@ -1,0 +1,73 @@
+//! The Model: everything agentlock knows about a repository, with a span for every value.
+//!
+//! Built by [`crate::load`] from a snapshot; read by the rules, the lockfile and (later) the diff.
+
+pub mod agent;
+pub mod dataset;
+pub mod deploy;
+pub mod llm;
+pub mod prompt;
+pub mod read;
+pub mod tool;
+
+use crate::config::Config;
+use crate::finding::Finding;
+use crate::source::{SourceMap, Span};
+
+pub use agent::{Agent, Handoff, Topology};
+pub use dataset::Dataset;
+pub use deploy::Deploy;
+pub use llm::{ModelAlias, Models};
+pub use prompt::Prompt;
+pub use tool::{ToolDef, ToolServer};
+
+/// A value with the span it was read from.
+#[derive(Clone, Debug)]
+pub struct Sp<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Sp<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Sp { value, span }
+    }
+}
+
+#[derive(Debug)]
+pub struct Model {
+    pub sources: SourceMap,
+    pub config: Config,
+    pub prompts: Vec<Prompt>,
+    pub topology: Option<Topology>,
+    pub tools: Vec<ToolServer>,
+    pub models: Option<Models>,
+    pub deploy: Option<Deploy>,
+    pub datasets: Vec<Dataset>,
+    /// The CODEOWNERS file, if any (root, `.github/` or `docs/`).
+    pub codeowners: Option<String>,
+    /// CONF001 findings from loading.
+    pub problems: Vec<Finding>,
+}
+
+impl Model {
+    pub fn agents(&self) -> &[Agent] {
+        self.topology.as_ref().map_or(&[], |t| &t.agents)
+    }
+
+    pub fn agent(&self, name: &str) -> Option<&Agent> {
+        self.agents().iter().find(|a| a.name.value == name)
+    }
+
+    pub fn model_alias(&self, alias: &str) -> Option<&ModelAlias> {
+        self.models
+            .as_ref()?
+            .aliases
+            .iter()
+            .find(|m| m.alias.value == alias)
+    }
+
+    pub fn tool_server(&self, server: &str) -> Option<&ToolServer> {
+        self.tools.iter().find(|t| t.server.value == server)
+    }
+}

@@ -1,0 +1,254 @@
+//! Typed reading of a spanned tree, with CONF001 findings for what does not fit.
+//!
+//! Loaders use a [`Reader`] to pull typed fields out of a [`Node`]: every mismatch (wrong type,
+//! unknown key, bad duration) becomes a CONF001 finding at the offending key or value, and the
+//! loader carries on with what it could read.
+
+use super::Sp;
+use crate::finding::Finding;
+use crate::node::{Key, Node, Value};
+use crate::rules::conf::CONF001;
+use crate::source::{FileId, Span};
+use crate::units::{self, Duration, Rate};
+
+pub struct Reader<'a> {
+    pub file: FileId,
+    pub path: &'a str,
+    pub text: &'a str,
+    pub problems: &'a mut Vec<Finding>,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(file: FileId, path: &'a str, text: &'a str, problems: &'a mut Vec<Finding>) -> Self {
+        Reader {
+            file,
+            path,
+            text,
+            problems,
+        }
+    }
+
+    pub fn problem(&mut self, span: Span, message: impl Into<String>, help: Option<String>) {
+        let mut f = Finding::new(&CONF001, span, self.path, message);
+        f.help = help;
+        self.problems.push(f);
+    }
+
+    /// The source text of a node, without surrounding quotes: what the user wrote.
+    pub fn raw<'n>(&self, node: &'n Node) -> String {
+        if let Value::Str(s) = &node.value {
+            return s.clone();
+        }
+        let text = self
+            .text
+            .get(node.span.start as usize..node.span.end as usize)
+            .unwrap_or("");
+        if text.is_empty() {
+            node.scalar_text().unwrap_or_default()
+        } else {
+            text.to_string()
+        }
+    }
+
+    pub fn map<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [(Key, Node)]> {
+        match &node.value {
+            Value::Map(m) => Some(m),
+            Value::Null => Some(&[]),
+            _ => {
+                self.problem(
+                    node.span,
+                    format!("{what} must be a mapping, found {}", node.kind()),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// Reports every key of `node` that is not in `allowed`, with a did-you-mean suggestion.
+    pub fn check_keys(&mut self, node: &Node, allowed: &[&str], what: &str) {
+        let Some(entries) = node.as_map() else { return };
+        for (key, _) in entries {
+            if !allowed.contains(&key.name.as_str()) {
+                let hint = crate::suggest::did_you_mean(&key.name, allowed.iter().copied());
+                let help = match hint {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("the keys of {what} are: {}", allowed.join(", ")),
+                };
+                self.problem(
+                    key.span,
+                    format!("unknown key `{}` in {what}", key.name),
+                    Some(help),
+                );
+            }
+        }
+    }
+
+    pub fn string(&mut self, node: &Node, what: &str) -> Option<Sp<String>> {
+        match &node.value {
+            Value::Str(s) => Some(Sp::new(s.clone(), node.span)),
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                Some(Sp::new(self.raw(node), node.span))
+            }
+            _ => {
+                self.problem(
+                    node.span,
+                    format!("{what} must be a string, found {}", node.kind()),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    pub fn opt_string(&mut self, map: &Node, key: &str, what: &str) -> Option<Sp<String>> {
+        let node = map.get(key)?;
+        if matches!(node.value, Value::Null) {
+            return None;
+        }
+        self.string(node, what)
+    }
+
+    pub fn uint(&mut self, node: &Node, what: &str) -> Option<Sp<u64>> {
+        match &node.value {
+            Value::Int(i) if *i >= 0 => Some(Sp::new(*i as u64, node.span)),
+            _ => {
+                self.problem(
+                    node.span,
+                    format!(
+                        "{what} must be a whole number of zero or more, found {}",
+                        describe(node)
+                    ),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    pub fn opt_uint(&mut self, map: &Node, key: &str, what: &str) -> Option<Sp<u64>> {
+        map.get(key)
+            .filter(|n| !matches!(n.value, Value::Null))
+            .and_then(|n| self.uint(n, what))
+    }
+
+    pub fn bool(&mut self, node: &Node, what: &str) -> Option<Sp<bool>> {
+        match &node.value {
+            Value::Bool(b) => Some(Sp::new(*b, node.span)),
+            _ => {
+                self.problem(
+                    node.span,
+                    format!("{what} must be true or false, found {}", describe(node)),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    pub fn duration(&mut self, node: &Node, what: &str) -> Option<Sp<Duration>> {
+        let text = match &node.value {
+            Value::Str(s) => s.clone(),
+            Value::Int(_) | Value::Float(_) => self.raw(node),
+            _ => {
+                self.problem(
+                    node.span,
+                    format!(
+                        "{what} must be a duration such as `30s`, found {}",
+                        node.kind()
+                    ),
+                    None,
+                );
+                return None;
+            }
+        };
+        match units::parse_duration(&text) {
+            Ok(d) => Some(Sp::new(d, node.span)),
+            Err(e) => {
+                self.problem(
+                    node.span,
+                    format!("invalid {what}: {e}"),
+                    Some("durations are written `250ms`, `30s` or `2m`".into()),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn opt_duration(&mut self, map: &Node, key: &str, what: &str) -> Option<Sp<Duration>> {
+        map.get(key)
+            .filter(|n| !matches!(n.value, Value::Null))
+            .and_then(|n| self.duration(n, what))
+    }
+
+    pub fn rate(&mut self, node: &Node, what: &str) -> Option<Sp<Rate>> {
+        let Some(text) = node.as_str() else {
+            self.problem(
+                node.span,
+                format!(
+                    "{what} must be a rate such as `50/s`, found {}",
+                    node.kind()
+                ),
+                None,
+            );
+            return None;
+        };
+        match units::parse_rate(text) {
+            Ok(r) => Some(Sp::new(r, node.span)),
+            Err(e) => {
+                self.problem(
+                    node.span,
+                    format!("invalid {what}: {e}"),
+                    Some("rates are written `N/s`, `N/m` or `N/h`".into()),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn opt_rate(&mut self, map: &Node, key: &str, what: &str) -> Option<Sp<Rate>> {
+        map.get(key)
+            .filter(|n| !matches!(n.value, Value::Null))
+            .and_then(|n| self.rate(n, what))
+    }
+
+    /// A list of strings; a single string is accepted as a list of one.
+    pub fn string_list(&mut self, node: &Node, what: &str) -> Vec<Sp<String>> {
+        match &node.value {
+            Value::Seq(items) => items.iter().filter_map(|i| self.string(i, what)).collect(),
+            Value::Str(s) => vec![Sp::new(s.clone(), node.span)],
+            Value::Null => Vec::new(),
+            _ => {
+                self.problem(
+                    node.span,
+                    format!("{what} must be a list of strings, found {}", node.kind()),
+                    None,
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    pub fn opt_string_list(&mut self, map: &Node, key: &str, what: &str) -> Vec<Sp<String>> {
+        map.get(key)
+            .map(|n| self.string_list(n, what))
+            .unwrap_or_default()
+    }
+}
+
+fn describe(node: &Node) -> String {
+    match &node.value {
+        Value::Int(i) => format!("`{i}`"),
+        Value::Float(f) => format!("`{f}`"),
+        Value::Str(s) if s.len() <= 40 => format!("`{s}`"),
+        _ => node.kind().to_string(),
+    }
+}
+
+/// The span of a key in a mapping node, if present.
+pub fn key_span(map: &Node, key: &str) -> Option<Span> {
+    map.as_map()?
+        .iter()
+        .find(|(k, _)| k.name == key)
+        .map(|(k, _)| k.span)
+}

@@ -1,0 +1,230 @@
+//! MCP server manifests: `tools/*.yaml|*.json`, one server per file.
+
+use super::Sp;
+use super::read::Reader;
+use crate::node::{Node, Value};
+use crate::source::FileId;
+use crate::units::{Duration, Rate};
+
+#[derive(Clone, Debug)]
+pub struct ToolServer {
+    pub file: FileId,
+    pub path: String,
+    pub server: Sp<String>,
+    pub version: Option<Sp<String>>,
+    pub source: Option<Source>,
+    pub permissions: Vec<Sp<String>>,
+    /// `env` entries: name and value node (the value should be a `${VAR}` reference).
+    pub env: Vec<(Sp<String>, Node)>,
+    pub timeout: Option<Sp<Duration>>,
+    pub rate_limit: Option<Sp<Rate>>,
+    pub on_failure: Option<Sp<String>>,
+    pub fallback: Option<Sp<String>>,
+    pub tools: Vec<ToolDef>,
+    /// Canonical JSON of the whole manifest.
+    pub canonical: String,
+}
+
+/// Where the server's code comes from: `npm: "pkg@1.2.3"`, `pypi: "pkg==1.2.3"`,
+/// `oci: "image@sha256:…"` or `url: …` (with `sha256:`).
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub kind: Sp<String>,
+    pub value: Sp<String>,
+    pub sha256: Option<Sp<String>>,
+}
+
+impl Source {
+    pub fn display(&self) -> String {
+        format!("{}:{}", self.kind.value, self.value.value)
+    }
+}
+
+/// One MCP tool definition, as `tools/list` returns it.
+#[derive(Clone, Debug)]
+pub struct ToolDef {
+    pub name: Sp<String>,
+    pub node: Node,
+    /// Canonical JSON of the whole definition: name, description, schemas, annotations.
+    pub canonical: String,
+}
+
+const SERVER_KEYS: &[&str] = &[
+    "server",
+    "version",
+    "source",
+    "permissions",
+    "env",
+    "timeout",
+    "rate_limit",
+    "on_failure",
+    "fallback",
+    "tools",
+    "description",
+    "transport",
+];
+pub const SOURCE_KINDS: &[&str] = &["npm", "pypi", "oci", "url"];
+const SOURCE_KEYS: &[&str] = &["npm", "pypi", "oci", "url", "sha256"];
+const TOOL_KEYS: &[&str] = &[
+    "name",
+    "title",
+    "description",
+    "inputSchema",
+    "outputSchema",
+    "annotations",
+    "icons",
+    "_meta",
+];
+pub const FAILURE_MODES: &[&str] = &["retry", "fallback", "abort"];
+
+pub fn load(r: &mut Reader, root: &Node) -> Option<ToolServer> {
+    let path = r.path.to_string();
+    r.map(root, "a tool manifest")?;
+    r.check_keys(root, SERVER_KEYS, "a tool manifest");
+    let Some(server) = r.opt_string(root, "server", "server") else {
+        r.problem(
+            root.span,
+            "tool manifest has no `server` name",
+            Some("add `server: <name>`; agents refer to its tools as `<name>.<tool>`".into()),
+        );
+        return None;
+    };
+    let version = r.opt_string(root, "version", "server version");
+    let source = root.get("source").and_then(|s| read_source(r, s));
+    let permissions = r.opt_string_list(root, "permissions", "permission");
+    let env = match root.get("env") {
+        Some(e) => r
+            .map(e, "env")
+            .unwrap_or_default()
+            .iter()
+            .map(|(k, v)| (Sp::new(k.name.clone(), k.span), v.clone()))
+            .collect(),
+        None => Vec::new(),
+    };
+    let timeout = r.opt_duration(root, "timeout", "timeout");
+    let rate_limit = r.opt_rate(root, "rate_limit", "rate_limit");
+    let on_failure = r.opt_string(root, "on_failure", "on_failure");
+    if let Some(f) = &on_failure {
+        if !FAILURE_MODES.contains(&f.value.as_str()) {
+            let hint = crate::suggest::hint(&f.value, FAILURE_MODES.iter().copied());
+            r.problem(
+                f.span,
+                format!(
+                    "on_failure must be retry, fallback or abort, found `{}`.{hint}",
+                    f.value
+                ),
+                None,
+            );
+        }
+    }
+    let fallback = r.opt_string(root, "fallback", "fallback");
+    let mut tools = Vec::new();
+    if let Some(list) = root.get("tools") {
+        match &list.value {
+            Value::Seq(items) => {
+                for item in items {
+                    if r.map(item, "a tool definition").is_none() {
+                        continue;
+                    }
+                    r.check_keys(item, TOOL_KEYS, "a tool definition");
+                    let Some(name) = r.opt_string(item, "name", "tool name") else {
+                        r.problem(item.span, "tool definition has no `name`", None);
+                        continue;
+                    };
+                    if let Some(prev) = tools.iter().find(|t: &&ToolDef| t.name.value == name.value)
+                    {
+                        let prev_span = prev.name.span;
+                        r.problem(
+                            name.span,
+                            format!("tool `{}` is defined twice in this server", name.value),
+                            None,
+                        );
+                        let _ = prev_span;
+                        continue;
+                    }
+                    tools.push(ToolDef {
+                        canonical: item.canonical_json(),
+                        name,
+                        node: item.clone(),
+                    });
+                }
+            }
+            Value::Null => {}
+            _ => r.problem(
+                list.span,
+                format!(
+                    "tools must be a list of tool definitions, found {}",
+                    list.kind()
+                ),
+                None,
+            ),
+        }
+    }
+    Some(ToolServer {
+        file: r.file,
+        path,
+        server,
+        version,
+        source,
+        permissions,
+        env,
+        timeout,
+        rate_limit,
+        on_failure,
+        fallback,
+        tools,
+        canonical: root.canonical_json(),
+    })
+}
+
+fn read_source(r: &mut Reader, node: &Node) -> Option<Source> {
+    if let Value::Str(s) = &node.value {
+        // Shorthand `source: "npm:pkg@1.2.3"`.
+        if let Some((kind, value)) = s.split_once(':').filter(|(k, _)| SOURCE_KINDS.contains(k)) {
+            return Some(Source {
+                kind: Sp::new(kind.to_string(), node.span),
+                value: Sp::new(value.to_string(), node.span),
+                sha256: None,
+            });
+        }
+        r.problem(
+            node.span,
+            "source must be a mapping such as `{ npm: \"pkg@1.2.3\" }`",
+            None,
+        );
+        return None;
+    }
+    r.map(node, "source")?;
+    r.check_keys(node, SOURCE_KEYS, "source");
+    let entries = node.as_map().unwrap_or_default();
+    let kinds: Vec<_> = entries
+        .iter()
+        .filter(|(k, _)| SOURCE_KINDS.contains(&k.name.as_str()))
+        .collect();
+    match kinds.as_slice() {
+        [(k, v)] => {
+            let value = r.string(v, "source")?;
+            Some(Source {
+                kind: Sp::new(k.name.clone(), k.span),
+                value,
+                sha256: r.opt_string(node, "sha256", "source sha256"),
+            })
+        }
+        [] => {
+            r.problem(
+                node.span,
+                "source names no package: use one of npm, pypi, oci or url",
+                None,
+            );
+            None
+        }
+        [_, (k2, _), ..] => {
+            r.problem(
+                k2.span,
+                "source names more than one package; a manifest describes one server",
+                None,
+            );
+            None
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Human output: each finding rendered with miette like a compiler error, then a summary line.
+
+use super::Summary;
+use crate::finding::{Finding, Severity};
+use crate::source::{SourceMap, Span};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
+use std::fmt;
+
+/// One finding as a miette diagnostic.
+struct View {
+    message: String,
+    code: String,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: Option<NamedSource<String>>,
+    labels: Vec<LabeledSpan>,
+}
+
+impl fmt::Debug for View {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for View {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for View {}
+
+impl Diagnostic for View {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(&self.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+}
+
+fn source_span(span: Span, text_len: usize) -> SourceSpan {
+    let start = (span.start as usize).min(text_len);
+    let len = span
+        .len()
+        .max(usize::from(start < text_len))
+        .min(text_len - start);
+    SourceSpan::new(start.into(), len)
+}
+
+fn view(f: &Finding, sources: &SourceMap) -> View {
+    let file = sources.get(f.span.file);
+    let (_, line, col) = sources.locate(f.span);
+    let mut help = f.help.clone();
+    let mut labels = Vec::new();
+    let source = file.text.as_ref().map(|t| {
+        let primary = f.label.clone().unwrap_or_else(|| "here".to_string());
+        labels.push(LabeledSpan::new_primary_with_span(
+            Some(primary),
+            source_span(f.span, t.len()),
+        ));
+        NamedSource::new(file.path.clone(), t.to_string()).with_language("yaml")
+    });
+    let mut elsewhere = Vec::new();
+    for l in &f.labels {
+        match (&file.text, l.span.file == f.span.file) {
+            (Some(t), true) => labels.push(LabeledSpan::new_with_span(
+                Some(l.text.clone()),
+                source_span(l.span, t.len()),
+            )),
+            _ => {
+                let (p, ln, c) = sources.locate(l.span);
+                elsewhere.push(format!("{}: {p}:{ln}:{c}", l.text));
+            }
+        }
+    }
+    if !elsewhere.is_empty() {
+        let extra = elsewhere.join("\n");
+        help = Some(match help {
+            Some(h) => format!("{h}\n{extra}"),
+            None => extra,
+        });
+    }
+    let message = if source.is_none() {
+        format!("{} ({}:{line}:{col})", f.message, file.path)
+    } else {
+        f.message.clone()
+    };
+    View {
+        message,
+        code: format!("{}({})", f.code, f.name),
+        severity: match f.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        },
+        help,
+        source,
+        labels,
+    }
+}
+
+pub fn handler(color: bool) -> GraphicalReportHandler {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(110)
+        .with_links(false)
+        .with_context_lines(1)
+}
+
+/// Renders every finding, then the summary line.
+pub fn render(findings: &[Finding], suppressed: usize, sources: &SourceMap, color: bool) -> String {
+    let handler = handler(color);
+    let mut out = String::new();
+    for f in findings {
+        let v = view(f, sources);
+        let _ = handler.render_report(&mut out, &v);
+        out.push('\n');
+    }
+    out.push_str(&summary_line(&Summary::of(findings, suppressed)));
+    out.push('\n');
+    out
+}
+
+pub fn summary_line(s: &Summary) -> String {
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    let mut parts = vec![plural(s.error, "error"), plural(s.warning, "warning")];
+    if s.info > 0 {
+        parts.push(format!("{} info", s.info));
+    }
+    if s.suppressed > 0 {
+        parts.push(format!("{} suppressed", s.suppressed));
+    }
+    let verdict = if s.error > 0 { "failed" } else { "passed" };
+    format!("agentlock: {verdict}: {}", parts.join(", "))
+}
+
+/// Renders a fatal error (exit code 2), pointing into a file when it has a location.
+pub fn render_fatal(
+    message: &str,
+    help: Option<&str>,
+    at: Option<(String, String, Span)>,
+    color: bool,
+) -> String {
+    let (source, labels) = match at {
+        Some((path, text, span)) => {
+            let ss = source_span(span, text.len());
+            (
+                Some(NamedSource::new(path, text)),
+                vec![LabeledSpan::new_primary_with_span(Some("here".into()), ss)],
+            )
+        }
+        None => (None, Vec::new()),
+    };
+    let v = View {
+        message: message.to_string(),
+        code: "agentlock".into(),
+        severity: miette::Severity::Error,
+        help: help.map(str::to_string),
+        source,
+        labels,
+    };
+    let mut out = String::new();
+    let _ = handler(color).render_report(&mut out, &v);
+    out
+}

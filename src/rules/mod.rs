@@ -1,0 +1,112 @@
+//! The rule registry: every rule with its code, name, default severity, docs and check.
+//!
+//! A rule is a pure function over the [`Context`]; one module per family. Codes are stable:
+//! rules are added, never renumbered.
+
+pub mod conf;
+pub mod models;
+pub mod prompts;
+pub mod release;
+pub mod tools;
+pub mod topology;
+
+use crate::finding::{Finding, Severity};
+use crate::lock::LockStatus;
+use crate::model::Model;
+use crate::policy::Policy;
+
+/// Everything a rule may look at.
+pub struct Context<'a> {
+    pub model: &'a Model,
+    pub policy: &'a Policy,
+    /// The lockfile comparison, unless lock checks are off (`--no-lock-check`).
+    pub lock: Option<&'a LockStatus>,
+}
+
+pub struct Rule {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    /// One line: what the rule checks.
+    pub summary: &'static str,
+    /// The deployment checklist item it automates (`1.1`), if any.
+    pub checklist: Option<&'static str>,
+    /// Why it matters, how to fix it, and an example (Markdown).
+    pub docs: &'static str,
+    pub check: fn(&Context) -> Vec<Finding>,
+}
+
+/// Every rule, in catalog order.
+pub static RULES: &[&Rule] = &[
+    &conf::CONF001,
+    &topology::TOPO001,
+    &topology::TOPO002,
+    &topology::TOPO003,
+    &topology::TOPO004,
+    &topology::TOPO005,
+    &topology::TOPO006,
+    &prompts::PRM002,
+    &prompts::PRM003,
+    &prompts::PRM004,
+    &prompts::PRM005,
+    &tools::TOOL009,
+    &models::MODEL002,
+    &release::REL001,
+    &release::REL002,
+];
+
+pub fn find(code: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
+}
+
+/// Runs every rule that the policy has not turned off.
+pub fn run(ctx: &Context) -> Vec<Finding> {
+    RULES
+        .iter()
+        .filter(|r| ctx.policy.enabled(r.code))
+        .flat_map(|r| (r.check)(ctx))
+        .collect()
+}
+
+/// The text `agentlock explain CODE` prints.
+pub fn explain(rule: &Rule) -> String {
+    let mut out = format!(
+        "{} {} ({} by default)\n\n{}\n",
+        rule.code,
+        rule.name,
+        rule.severity.as_str(),
+        rule.summary
+    );
+    if let Some(c) = rule.checklist {
+        out.push_str(&format!("\nDeployment checklist: section {c}.\n"));
+    }
+    out.push('\n');
+    out.push_str(rule.docs.trim());
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_well_formed() {
+        let mut codes = std::collections::HashSet::new();
+        for r in RULES {
+            assert!(codes.insert(r.code), "duplicate code {}", r.code);
+            assert!(
+                r.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{} is not kebab-case",
+                r.name
+            );
+            for section in ["## Why", "## How to fix", "## Example"] {
+                assert!(r.docs.contains(section), "{} docs lack {section}", r.code);
+            }
+            assert!(!r.summary.is_empty());
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! PRM: prompt versions and references.
+
+use super::{Context, Rule};
+use crate::finding::{Finding, Severity};
+use crate::model::Prompt;
+use std::collections::HashSet;
+
+pub static PRM002: Rule = Rule {
+    code: "PRM002",
+    name: "invalid-prompt-version",
+    severity: Severity::Error,
+    summary: "A prompt without an exact semver version.",
+    checklist: Some("1.2"),
+    docs: r#"
+## Why
+A prompt version is how a release, a trace and a rollback name the exact text a model saw. The
+checklist asks for immutable, tagged prompt versions; that needs one exact version per prompt
+(`1.3.0`), not a range, a label such as `latest`, or nothing.
+
+## How to fix
+Write an exact semantic version in the front matter, and bump it whenever the text changes.
+
+## Example
+```
+---
+name: planner
+version: 1.3.0
+model: reasoning
+---
+```
+"#,
+    check: check_versions,
+};
+
+pub static PRM003: Rule = Rule {
+    code: "PRM003",
+    name: "unresolved-prompt",
+    severity: Severity::Error,
+    summary: "An agent names a prompt@version that does not exist.",
+    checklist: Some("1.2"),
+    docs: r#"
+## Why
+The checklist asks that each prompt version be mapped to its agent. An agent pointing at a
+prompt version that is not in the repository either fails at start-up or, worse, picks up
+whatever the prompt store serves under that name.
+
+## How to fix
+Point the agent at a version that exists (the finding lists them), or add that version.
+
+## Example
+```yaml
+agents:
+  planner: { role: planner, prompt: planner@1.3.0 }   # prompts/planner.prompt has version 1.3.0
+```
+"#,
+    check: check_refs,
+};
+
+pub static PRM004: Rule = Rule {
+    code: "PRM004",
+    name: "floating-prompt-ref",
+    severity: Severity::Error,
+    summary: "An agent names a prompt with no exact version.",
+    checklist: Some("1.2"),
+    docs: r#"
+## Why
+`prompt: planner` or `planner@latest` follows whatever the newest prompt is: a prompt edit then
+changes production behaviour with no change to the agent, and a rollback of the agent does not
+roll the prompt back. Label-based references (as Langfuse's `production`) float the same way.
+
+## How to fix
+Reference the prompt as `name@exact-version`.
+
+## Example
+```yaml
+agents:
+  planner: { role: planner, prompt: planner@1.3.0 }
+```
+"#,
+    check: check_refs_floating,
+};
+
+pub static PRM005: Rule = Rule {
+    code: "PRM005",
+    name: "unused-prompt",
+    severity: Severity::Warning,
+    summary: "A prompt that no agent uses.",
+    checklist: None,
+    docs: r#"
+## Why
+A prompt no agent references is still reviewed, locked and shipped, and it is easy to edit the
+wrong copy. Old versions belong in git history and release tags, not beside the current one.
+
+## How to fix
+Remove the prompt, or reference it from the agent that should use it.
+
+## Example
+```
+prompts/planner.prompt      version 1.3.0, used by agent planner
+prompts/planner-old.prompt  version 1.2.0, used by nobody → PRM005
+```
+"#,
+    check: check_unused,
+};
+
+/// Splits `name@version`.
+pub fn split_ref(r: &str) -> (&str, Option<&str>) {
+    match r.split_once('@') {
+        Some((n, v)) => (n.trim(), Some(v.trim())),
+        None => (r.trim(), None),
+    }
+}
+
+/// Exact semver: `1.2.3`, with optional pre-release and build; no `v`, no ranges.
+pub fn is_exact_semver(v: &str) -> bool {
+    semver::Version::parse(v).is_ok()
+}
+
+fn check_versions(ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for p in &ctx.model.prompts {
+        let name = &p.name.value;
+        match &p.version {
+            None => out.push(
+                Finding::new(
+                    &PRM002,
+                    p.name.span,
+                    name.clone(),
+                    format!("prompt `{name}` has no version"),
+                )
+                .label("no `version` in the front matter")
+                .help("add `version: 1.0.0` to the front matter"),
+            ),
+            Some(v) if !is_exact_semver(&v.value) => {
+                let suggestion = v.value.trim_start_matches(['v', 'V']);
+                let help = if is_exact_semver(suggestion) {
+                    format!("write `version: {suggestion}`")
+                } else {
+                    "write an exact version such as `1.0.0`: three numbers, no range, no label"
+                        .to_string()
+                };
+                out.push(
+                    Finding::new(&PRM002, v.span, name.clone(), format!("prompt `{name}` has version `{}`, which is not an exact semver version", v.value))
+                        .label("not exact semver")
+                        .help(help),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+fn versions_of<'a>(prompts: &'a [Prompt], name: &str) -> Vec<&'a str> {
+    prompts
+        .iter()
+        .filter(|p| p.name.value == name)
+        .filter_map(|p| p.version.as_ref().map(|v| v.value.as_str()))
+        .collect()
+}
+
+fn check_refs(ctx: &Context) -> Vec<Finding> {
+    let prompts = &ctx.model.prompts;
+    let ids: HashSet<String> = prompts.iter().map(|p| p.id()).collect();
+    let mut out = Vec::new();
+    for a in ctx.model.agents() {
+        let Some(r) = &a.prompt else { continue };
+        let (name, version) = split_ref(&r.value);
+        let Some(version) = version.filter(|v| is_exact_semver(v)) else {
+            continue;
+        };
+        if ids.contains(&format!("{name}@{version}")) {
+            continue;
+        }
+        let available = versions_of(prompts, name);
+        let (message, help) = if available.is_empty() {
+            let names: Vec<&str> = prompts.iter().map(|p| p.name.value.as_str()).collect();
+            let hint = crate::suggest::hint(name, names.iter().copied());
+            (
+                format!(
+                    "agent `{}` uses prompt `{name}@{version}`, but there is no prompt `{name}`.{hint}",
+                    a.name.value
+                ),
+                "add the prompt under prompts/, or correct the name".to_string(),
+            )
+        } else {
+            (
+                format!(
+                    "agent `{}` uses prompt `{name}@{version}`, which does not exist",
+                    a.name.value
+                ),
+                format!("prompt `{name}` exists at: {}", available.join(", ")),
+            )
+        };
+        out.push(
+            Finding::new(&PRM003, r.span, a.name.value.clone(), message)
+                .label("no such prompt version")
+                .help(help),
+        );
+    }
+    out
+}
+
+fn check_refs_floating(ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for a in ctx.model.agents() {
+        let Some(r) = &a.prompt else { continue };
+        let (name, version) = split_ref(&r.value);
+        if version.is_some_and(is_exact_semver) {
+            continue;
+        }
+        let available = versions_of(&ctx.model.prompts, name);
+        let help = match available.as_slice() {
+            [] => format!("write `{name}@<version>`"),
+            [v] => format!("write `{name}@{v}`"),
+            vs => format!("write `{name}@<version>`, one of: {}", vs.join(", ")),
+        };
+        let message = match version {
+            None => format!(
+                "agent `{}` names prompt `{name}` with no version",
+                a.name.value
+            ),
+            Some(v) => format!(
+                "agent `{}` names prompt `{name}@{v}`; `{v}` is not an exact version",
+                a.name.value
+            ),
+        };
+        out.push(
+            Finding::new(&PRM004, r.span, a.name.value.clone(), message)
+                .label("floating reference")
+                .help(help),
+        );
+    }
+    out
+}
+
+fn check_unused(ctx: &Context) -> Vec<Finding> {
+    let mut used_ids = HashSet::new();
+    let mut used_names = HashSet::new();
+    for a in ctx.model.agents() {
+        let Some(r) = &a.prompt else { continue };
+        let (name, version) = split_ref(&r.value);
+        match version.filter(|v| is_exact_semver(v)) {
+            Some(v) => used_ids.insert(format!("{name}@{v}")),
+            None => used_names.insert(name.to_string()), // floating: PRM004 reports it; count every version as used
+        };
+    }
+    ctx.model
+        .prompts
+        .iter()
+        .filter(|p| !used_ids.contains(&p.id()) && !used_names.contains(&p.name.value))
+        .map(|p| {
+            Finding::new(
+                &PRM005,
+                p.name.span,
+                p.id(),
+                format!("prompt `{}` is not used by any agent", p.id()),
+            )
+            .label("no agent references this prompt version")
+            .help(format!(
+                "remove {}, or reference it as `prompt: {}` from an agent",
+                p.path,
+                p.id()
+            ))
+        })
+        .collect()
+}

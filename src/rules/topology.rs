@@ -1,0 +1,570 @@
+//! TOPO: the agent graph — loops, timeouts, retries, references, reachability, roles.
+
+use super::{Context, Rule};
+use crate::finding::{Finding, Severity};
+use crate::model::{Agent, Model};
+use crate::source::Span;
+use std::collections::HashMap;
+
+pub static TOPO001: Rule = Rule {
+    code: "TOPO001",
+    name: "unbounded-cycle",
+    severity: Severity::Error,
+    summary: "A cycle in the agent graph with no iteration bound on any of its edges.",
+    checklist: Some("1.1"),
+    docs: r#"
+## Why
+Agents that hand work back and forth with no bound can loop until a timeout, a rate limit or the
+cost ceiling stops them: every round costs tokens and latency, and the user waits. The checklist
+asks for "no circular or unbounded agent loops". A loop is fine when at least one handoff in it
+carries `max_iterations`: the runtime stops the loop after that many rounds.
+
+agentlock finds cycles in linear time: it drops every bounded handoff and computes the strongly
+connected components of what is left. Any component with a cycle is a loop with no bound on any
+of its edges, and the finding prints one such cycle.
+
+## How to fix
+Give one handoff of the cycle a bound, in the long form of a handoff.
+
+## Example
+```yaml
+agents:
+  writer:   { role: executor, handoffs: [reviewer] }
+  reviewer:
+    role: critic
+    handoffs:
+      - to: writer
+        max_iterations: 3      # bounds writer → reviewer → writer
+```
+"#,
+    check: check_cycles,
+};
+
+pub static TOPO002: Rule = Rule {
+    code: "TOPO002",
+    name: "missing-timeout",
+    severity: Severity::Error,
+    summary: "An agent with no timeout, its own or inherited from `defaults`, or one over the policy's `max_timeout`.",
+    checklist: Some("1.1"),
+    docs: r#"
+## Why
+An agent with no timeout waits as long as its model or tools do: one slow provider stalls the
+whole request and holds its resources. The checklist asks for agent timeouts everywhere; when
+`[policy.limits] max_timeout` is set, a timeout above it is reported too.
+
+## How to fix
+Set `timeout` on the agent, or once in `defaults` for all agents.
+
+## Example
+```yaml
+defaults: { timeout: 30s, retries: 2 }
+agents:
+  planner: { role: planner, prompt: planner@1.3.0, timeout: 60s }
+```
+"#,
+    check: check_timeouts,
+};
+
+pub static TOPO003: Rule = Rule {
+    code: "TOPO003",
+    name: "missing-retry-limit",
+    severity: Severity::Error,
+    summary: "An agent with no retry limit, its own or inherited from `defaults`.",
+    checklist: Some("1.1"),
+    docs: r#"
+## Why
+Without an explicit retry limit, the framework default decides how often a failing agent is
+retried, and a transient failure becomes a retry storm against a provider that is already
+struggling. The checklist asks for retry limits per agent. `retries: 0` is a limit.
+
+## How to fix
+Set `retries` on the agent, or once in `defaults`.
+
+## Example
+```yaml
+defaults: { timeout: 30s, retries: 2 }
+```
+"#,
+    check: check_retries,
+};
+
+pub static TOPO004: Rule = Rule {
+    code: "TOPO004",
+    name: "unknown-agent",
+    severity: Severity::Error,
+    summary: "The entry or a handoff names an agent that does not exist.",
+    checklist: None,
+    docs: r#"
+## Why
+A handoff to an agent that is not defined fails at run time, on the path that needed it, often
+an error path that tests rarely take.
+
+## How to fix
+Correct the name (the finding suggests the closest one) or define the agent.
+
+## Example
+```yaml
+entry: router
+agents:
+  router: { role: router, handoffs: [planer] }   # TOPO004: did you mean `planner`?
+  planner: { role: planner }
+```
+"#,
+    check: check_unknown,
+};
+
+pub static TOPO005: Rule = Rule {
+    code: "TOPO005",
+    name: "unreachable-agent",
+    severity: Severity::Warning,
+    summary: "An agent that cannot be reached from the entry agent.",
+    checklist: None,
+    docs: r#"
+## Why
+An agent no path reaches is dead configuration: it is reviewed, locked and versioned, yet never
+runs, and it often means a handoff was dropped by mistake.
+
+## How to fix
+Add the missing handoff, or remove the agent.
+
+## Example
+```yaml
+entry: router
+agents:
+  router: { role: router, handoffs: [planner] }
+  planner: { role: planner }
+  archivist: { role: executor }    # TOPO005: no handoff leads here
+```
+"#,
+    check: check_reachable,
+};
+
+pub static TOPO006: Rule = Rule {
+    code: "TOPO006",
+    name: "missing-role",
+    severity: Severity::Error,
+    summary: "An agent with no role, or a role outside the policy's `allowed_roles`.",
+    checklist: Some("1.1"),
+    docs: r#"
+## Why
+The checklist asks for clearly defined agent roles (planner, executor, critic, router, …). A
+role says what an agent may do and what reviewers should expect of it; a policy can restrict
+roles to a known set with `[policy.limits] allowed_roles`.
+
+## How to fix
+Give the agent a `role`, one of the allowed roles when the policy lists them.
+
+## Example
+```yaml
+agents:
+  planner: { role: planner, prompt: planner@1.3.0 }
+```
+"#,
+    check: check_roles,
+};
+
+/// The agent graph: indices into `model.agents()`, and each edge's handoff.
+struct Graph<'a> {
+    agents: &'a [Agent],
+    index: HashMap<&'a str, usize>,
+    /// `edges[i]` = (target, handoff index in agents[i].handoffs)
+    edges: Vec<Vec<(usize, usize)>>,
+}
+
+impl<'a> Graph<'a> {
+    fn new(model: &'a Model) -> Self {
+        let agents = model.agents();
+        let index: HashMap<&str, usize> = agents
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.name.value.as_str(), i))
+            .collect();
+        let edges = agents
+            .iter()
+            .map(|a| {
+                a.handoffs
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(h, hand)| index.get(hand.to.value.as_str()).map(|&t| (t, h)))
+                    .collect()
+            })
+            .collect();
+        Graph {
+            agents,
+            index,
+            edges,
+        }
+    }
+}
+
+/// Tarjan's strongly connected components, iteratively, over the edges `keep` accepts.
+/// Returns the component id of each node.
+fn scc(n: usize, edges: &[Vec<(usize, usize)>], keep: impl Fn(usize, usize) -> bool) -> Vec<usize> {
+    const NONE: usize = usize::MAX;
+    let mut index = vec![NONE; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut comp = vec![NONE; n];
+    let mut stack = Vec::new();
+    let mut next = 0;
+    let mut ncomp = 0;
+    for root in 0..n {
+        if index[root] != NONE {
+            continue;
+        }
+        let mut call: Vec<(usize, usize)> = vec![(root, 0)];
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut i)) = call.last_mut() {
+            if let Some(&(w, h)) = edges[v].get(*i) {
+                *i += 1;
+                if !keep(v, h) {
+                    continue;
+                }
+                if index[w] == NONE {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    call.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+            } else {
+                call.pop();
+                if let Some(&(parent, _)) = call.last() {
+                    low[parent] = low[parent].min(low[v]);
+                }
+                if low[v] == index[v] {
+                    while let Some(w) = stack.pop() {
+                        on_stack[w] = false;
+                        comp[w] = ncomp;
+                        if w == v {
+                            break;
+                        }
+                    }
+                    ncomp += 1;
+                }
+            }
+        }
+    }
+    comp
+}
+
+fn check_cycles(ctx: &Context) -> Vec<Finding> {
+    let g = Graph::new(ctx.model);
+    let n = g.agents.len();
+    let unbounded = |v: usize, h: usize| g.agents[v].handoffs[h].max_iterations.is_none();
+    let comp = scc(n, &g.edges, unbounded);
+    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (v, &c) in comp.iter().enumerate() {
+        members.entry(c).or_default().push(v);
+    }
+    let mut findings = Vec::new();
+    let mut comps: Vec<&Vec<usize>> = members.values().collect();
+    comps.sort_by_key(|m| m.iter().map(|&v| g.agents[v].name.span.start).min());
+    for nodes in comps {
+        let c = comp[nodes[0]];
+        let self_loop = nodes.len() == 1
+            && g.edges[nodes[0]]
+                .iter()
+                .any(|&(t, h)| t == nodes[0] && unbounded(nodes[0], h));
+        if nodes.len() < 2 && !self_loop {
+            continue;
+        }
+        // One concrete cycle: from the first agent in file order, the shortest way back to it.
+        let start = *nodes
+            .iter()
+            .min_by_key(|&&v| g.agents[v].name.span.start)
+            .unwrap_or(&nodes[0]);
+        let cycle = shortest_cycle(&g, start, |v, t, h| {
+            comp[t] == c && comp[v] == c && unbounded(v, h)
+        });
+        let Some(cycle) = cycle else { continue };
+        let names: Vec<&str> = cycle
+            .iter()
+            .map(|&(v, _)| g.agents[v].name.value.as_str())
+            .chain([g.agents[start].name.value.as_str()])
+            .collect();
+        let path = names.join(" → ");
+        let (first_v, first_h) = cycle[0];
+        let first_span = g.agents[first_v].handoffs[first_h].to.span;
+        let mut f = Finding::new(&TOPO001, first_span, g.agents[start].name.value.clone(), format!("unbounded agent loop: {path}"))
+            .label("this handoff starts the loop")
+            .help("add `max_iterations: N` to one handoff of the loop, in the form `- to: agent` / `max_iterations: 3`");
+        for &(v, h) in cycle.iter().skip(1) {
+            let to = &g.agents[v].handoffs[h].to;
+            f = f.with_label(
+                to.span,
+                format!("{} → {}", g.agents[v].name.value, to.value),
+            );
+        }
+        findings.push(f);
+    }
+    findings
+}
+
+/// Breadth-first search from `start` back to itself; returns the edges (agent, handoff) taken.
+fn shortest_cycle(
+    g: &Graph,
+    start: usize,
+    ok: impl Fn(usize, usize, usize) -> bool,
+) -> Option<Vec<(usize, usize)>> {
+    let n = g.agents.len();
+    let mut prev: Vec<Option<(usize, usize)>> = vec![None; n];
+    let mut queue = std::collections::VecDeque::from([start]);
+    let mut seen = vec![false; n];
+    seen[start] = true;
+    while let Some(v) = queue.pop_front() {
+        for &(t, h) in &g.edges[v] {
+            if !ok(v, t, h) {
+                continue;
+            }
+            if t == start {
+                let mut path = vec![(v, h)];
+                let mut cur = v;
+                while let Some((p, ph)) = prev[cur] {
+                    path.push((p, ph));
+                    cur = p;
+                }
+                path.reverse();
+                return Some(path);
+            }
+            if !seen[t] {
+                seen[t] = true;
+                prev[t] = Some((v, h));
+                queue.push_back(t);
+            }
+        }
+    }
+    None
+}
+
+fn check_timeouts(ctx: &Context) -> Vec<Finding> {
+    let max = ctx.policy.limits.max_timeout.as_ref();
+    let mut out = Vec::new();
+    for a in ctx.model.agents() {
+        match &a.timeout {
+            None => out.push(
+                Finding::new(
+                    &TOPO002,
+                    a.name.span,
+                    a.name.value.clone(),
+                    format!("agent `{}` has no timeout", a.name.value),
+                )
+                .label("no timeout, and none in `defaults`")
+                .help("add `timeout: 30s` to the agent, or to `defaults` for every agent"),
+            ),
+            Some(t) => {
+                if let Some(m) = max.filter(|m| t.value > m.value) {
+                    out.push(
+                        Finding::new(
+                            &TOPO002,
+                            t.span,
+                            a.name.value.clone(),
+                            format!("agent `{}` has a timeout of {}, over the policy's max_timeout of {}", a.name.value, t.value, m.value),
+                        )
+                        .label(format!("over {}", m.value))
+                        .with_label(m.span, "the policy's limit")
+                        .help(format!("lower the timeout to {} or less", m.value)),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+fn check_retries(ctx: &Context) -> Vec<Finding> {
+    ctx.model
+        .agents()
+        .iter()
+        .filter(|a| a.retries.is_none())
+        .map(|a| {
+            Finding::new(
+                &TOPO003,
+                a.name.span,
+                a.name.value.clone(),
+                format!("agent `{}` has no retry limit", a.name.value),
+            )
+            .label("no `retries`, and none in `defaults`")
+            .help("add `retries: 2` to the agent, or to `defaults` for every agent")
+        })
+        .collect()
+}
+
+fn check_unknown(ctx: &Context) -> Vec<Finding> {
+    let Some(topo) = &ctx.model.topology else {
+        return Vec::new();
+    };
+    let names: Vec<&str> = topo.agents.iter().map(|a| a.name.value.as_str()).collect();
+    let unknown = |name: &str, span: Span, subject: &str, what: String| {
+        let hint = crate::suggest::hint(name, names.iter().copied());
+        Finding::new(
+            &TOPO004,
+            span,
+            subject,
+            format!("{what} `{name}`, which is not defined.{hint}"),
+        )
+        .label("no such agent")
+        .help(format!("the agents are: {}", names.join(", ")))
+    };
+    let mut out = Vec::new();
+    if let Some(e) = &topo.entry {
+        if !names.contains(&e.value.as_str()) {
+            out.push(unknown(
+                &e.value,
+                e.span,
+                &e.value,
+                "the entry names agent".into(),
+            ));
+        }
+    }
+    for a in &topo.agents {
+        for h in &a.handoffs {
+            if !names.contains(&h.to.value.as_str()) {
+                out.push(unknown(
+                    &h.to.value,
+                    h.to.span,
+                    &a.name.value,
+                    format!("agent `{}` hands off to", a.name.value),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn check_reachable(ctx: &Context) -> Vec<Finding> {
+    let Some(topo) = &ctx.model.topology else {
+        return Vec::new();
+    };
+    let g = Graph::new(ctx.model);
+    let Some(&entry) = topo
+        .entry
+        .as_ref()
+        .and_then(|e| g.index.get(e.value.as_str()))
+    else {
+        return Vec::new();
+    };
+    let mut seen = vec![false; g.agents.len()];
+    let mut stack = vec![entry];
+    seen[entry] = true;
+    while let Some(v) = stack.pop() {
+        for &(t, _) in &g.edges[v] {
+            if !seen[t] {
+                seen[t] = true;
+                stack.push(t);
+            }
+        }
+    }
+    let entry_name = &g.agents[entry].name.value;
+    g.agents
+        .iter()
+        .zip(seen)
+        .filter(|(_, s)| !s)
+        .map(|(a, _)| {
+            Finding::new(
+                &TOPO005,
+                a.name.span,
+                a.name.value.clone(),
+                format!(
+                    "agent `{}` is not reachable from the entry agent `{entry_name}`",
+                    a.name.value
+                ),
+            )
+            .label("no chain of handoffs leads here")
+            .help("add a handoff to this agent from one that is reachable, or remove it")
+        })
+        .collect()
+}
+
+fn check_roles(ctx: &Context) -> Vec<Finding> {
+    let allowed = ctx.policy.limits.allowed_roles.as_ref();
+    let mut out = Vec::new();
+    for a in ctx.model.agents() {
+        match &a.role {
+            None => out.push(
+                Finding::new(
+                    &TOPO006,
+                    a.name.span,
+                    a.name.value.clone(),
+                    format!("agent `{}` has no role", a.name.value),
+                )
+                .label("no `role`")
+                .help(match allowed {
+                    Some(list) => format!(
+                        "add `role:`, one of: {}",
+                        list.iter()
+                            .map(|r| r.value.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    None => "add `role:` (planner, executor, critic, router, …)".to_string(),
+                }),
+            ),
+            Some(role) => {
+                let Some(list) = allowed else { continue };
+                if list.iter().any(|r| r.value == role.value) {
+                    continue;
+                }
+                let names: Vec<&str> = list.iter().map(|r| r.value.as_str()).collect();
+                let hint = crate::suggest::hint(&role.value, names.iter().copied());
+                out.push(
+                    Finding::new(
+                        &TOPO006,
+                        role.span,
+                        a.name.value.clone(),
+                        format!(
+                            "agent `{}` has role `{}`, which the policy does not allow.{hint}",
+                            a.name.value, role.value
+                        ),
+                    )
+                    .label("not an allowed role")
+                    .help(format!(
+                        "use one of: {} — or add the role to `[policy.limits] allowed_roles`",
+                        names.join(", ")
+                    )),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scc;
+
+    #[test]
+    fn scc_finds_components() {
+        // 0 → 1 → 2 → 0, 2 → 3, 3 → 3 (self loop), 4 alone
+        let edges = vec![
+            vec![(1, 0)],
+            vec![(2, 0)],
+            vec![(0, 0), (3, 1)],
+            vec![(3, 0)],
+            vec![],
+        ];
+        let c = scc(5, &edges, |_, _| true);
+        assert_eq!(c[0], c[1]);
+        assert_eq!(c[1], c[2]);
+        assert_ne!(c[2], c[3]);
+        assert_ne!(c[3], c[4]);
+        // dropping edge 2 → 0 breaks the cycle
+        let c = scc(5, &edges, |v, h| !(v == 2 && h == 0));
+        assert_ne!(c[0], c[1]);
+    }
+
+    #[test]
+    fn scc_is_iterative_on_long_chains() {
+        let n = 200_000;
+        let edges: Vec<Vec<(usize, usize)>> = (0..n).map(|i| vec![((i + 1) % n, 0)]).collect();
+        let c = scc(n, &edges, |_, _| true);
+        assert!(c.iter().all(|&x| x == c[0]));
+    }
+}

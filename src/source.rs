@@ -1,0 +1,155 @@
+//! Source files held in memory, and spans into them.
+//!
+//! Every value a rule may point at carries a [`Span`]: a file id and a byte range. Line and
+//! column are computed only when a finding is rendered.
+
+use std::sync::Arc;
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Self {
+        let start = u32::try_from(start).unwrap_or(u32::MAX);
+        let end = u32::try_from(end.max(start as usize)).unwrap_or(u32::MAX);
+        Span { file, start, end }
+    }
+
+    /// A zero-length span at the start of a file: used for findings about a whole file.
+    pub fn file_start(file: FileId) -> Self {
+        Span {
+            file,
+            start: 0,
+            end: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// One file of the repository as loaded from a snapshot.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path relative to the repository root, with `/` separators.
+    pub path: String,
+    /// The text, or `None` when the file could not be read as UTF-8 text.
+    pub text: Option<Arc<str>>,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    pub fn new(path: String, text: Option<Arc<str>>) -> Self {
+        let line_starts = match &text {
+            Some(t) => std::iter::once(0)
+                .chain(t.match_indices('\n').map(|(i, _)| (i + 1) as u32))
+                .collect(),
+            None => vec![0],
+        };
+        SourceFile {
+            path,
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: u32) -> (usize, usize) {
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line] as usize;
+        let col = match &self.text {
+            Some(t) => {
+                let end = (offset as usize).min(t.len());
+                t.get(start..end).map_or(end - start, |s| s.chars().count())
+            }
+            None => 0,
+        };
+        (line + 1, col + 1)
+    }
+
+    /// Byte offset of a 1-based line and column (in characters).
+    pub fn offset_of(&self, line: usize, col: usize) -> usize {
+        let Some(text) = &self.text else { return 0 };
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return text.len();
+        };
+        let rest = &text[start as usize..];
+        let within = rest
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(rest.len(), |(i, _)| i);
+        start as usize + within
+    }
+}
+
+/// All files that were loaded, addressable by [`FileId`].
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, path: String, text: Option<Arc<str>>) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.files.push(SourceFile::new(path, text));
+        id
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn find(&self, path: &str) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|f| f.path == path)
+            .map(|i| FileId(i as u32))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    /// Path, line and column of a span's start.
+    pub fn locate(&self, span: Span) -> (&str, usize, usize) {
+        let file = self.get(span.file);
+        let (line, col) = file.line_col(span.start);
+        (&file.path, line, col)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_round_trip() {
+        let f = SourceFile::new("a".into(), Some("ab\ncdé\n\nx".into()));
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(3), (2, 1));
+        assert_eq!(f.line_col(6), (2, 4)); // after the two-byte é
+        assert_eq!(f.line_col(8), (3, 1));
+        assert_eq!(f.offset_of(2, 4), 7);
+        assert_eq!(f.offset_of(4, 1), 9);
+    }
+}
