@@ -121,7 +121,7 @@ fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut dyn Write) -> Result<
     let status = lock::check(&wt, &mut model);
     let new = Lock::from_model(&model);
     let changes: Vec<String> = match &status {
-        lock::LockStatus::Missing => vec![format!("{LOCKFILE} does not exist")],
+        lock::LockStatus::Missing => vec!["(new lockfile)".to_string()],
         lock::LockStatus::Unreadable(reason, _) => {
             vec![format!("{LOCKFILE} cannot be read: {reason}")]
         }

@@ -157,37 +157,37 @@ pub fn load(
     }
 
     let mut paths = Paths::default();
-    if let Some(p) = root.get("paths") {
-        if r.map(p, "[paths]").is_some() {
-            r.check_keys(p, PATH_KEYS, "[paths]");
-            for (key, target) in [
-                ("prompts", &mut paths.prompts),
-                ("tools", &mut paths.tools),
-                ("datasets", &mut paths.datasets),
-            ] {
-                if let Some(n) = p.get(key) {
-                    let list = r.string_list(n, &format!("paths.{key}"));
-                    *target = list.into_iter().map(|s| s.value).collect();
-                }
+    if let Some(p) = root.get("paths")
+        && r.map(p, "[paths]").is_some()
+    {
+        r.check_keys(p, PATH_KEYS, "[paths]");
+        for (key, target) in [
+            ("prompts", &mut paths.prompts),
+            ("tools", &mut paths.tools),
+            ("datasets", &mut paths.datasets),
+        ] {
+            if let Some(n) = p.get(key) {
+                let list = r.string_list(n, &format!("paths.{key}"));
+                *target = list.into_iter().map(|s| s.value).collect();
             }
-            for (key, target) in [
-                ("agents", &mut paths.agents),
-                ("models", &mut paths.models),
-                ("deploy", &mut paths.deploy),
-            ] {
-                if let Some(s) = r.opt_string(p, key, &format!("paths.{key}")) {
-                    *target = s.value;
-                }
+        }
+        for (key, target) in [
+            ("agents", &mut paths.agents),
+            ("models", &mut paths.models),
+            ("deploy", &mut paths.deploy),
+        ] {
+            if let Some(s) = r.opt_string(p, key, &format!("paths.{key}")) {
+                *target = s.value;
             }
-            if let Some(n) = p.get("max_file_size") {
-                match parse_size(n) {
-                    Some(size) => paths.max_file_size = size,
-                    None => r.problem(
-                        n.span,
-                        "paths.max_file_size must be a size such as `10MiB` or a number of bytes",
-                        None,
-                    ),
-                }
+        }
+        if let Some(n) = p.get("max_file_size") {
+            match parse_size(n) {
+                Some(size) => paths.max_file_size = size,
+                None => r.problem(
+                    n.span,
+                    "paths.max_file_size must be a size such as `10MiB` or a number of bytes",
+                    None,
+                ),
             }
         }
     }
@@ -252,17 +252,17 @@ fn read_policy(r: &mut Reader, p: &Node) -> PolicyConfig {
             }
         }
     }
-    if let Some(l) = p.get("limits") {
-        if r.map(l, "[policy.limits]").is_some() {
-            r.check_keys(l, LIMIT_KEYS, "[policy.limits]");
-            out.limits.max_timeout = r.opt_duration(l, "max_timeout", "policy.limits.max_timeout");
-            out.limits.allowed_roles = l
-                .get("allowed_roles")
-                .map(|n| r.string_list(n, "policy.limits.allowed_roles"));
-            out.limits.allowed_permissions = l
-                .get("allowed_permissions")
-                .map(|n| r.string_list(n, "policy.limits.allowed_permissions"));
-        }
+    if let Some(l) = p.get("limits")
+        && r.map(l, "[policy.limits]").is_some()
+    {
+        r.check_keys(l, LIMIT_KEYS, "[policy.limits]");
+        out.limits.max_timeout = r.opt_duration(l, "max_timeout", "policy.limits.max_timeout");
+        out.limits.allowed_roles = l
+            .get("allowed_roles")
+            .map(|n| r.string_list(n, "policy.limits.allowed_roles"));
+        out.limits.allowed_permissions = l
+            .get("allowed_permissions")
+            .map(|n| r.string_list(n, "policy.limits.allowed_permissions"));
     }
     if let Some(ex) = p.get("exceptions") {
         let items: &[Node] = match &ex.value {
@@ -287,14 +287,14 @@ fn read_policy(r: &mut Reader, p: &Node) -> PolicyConfig {
                 .opt_string(item, "reason", "exception reason")
                 .filter(|s| !s.value.trim().is_empty());
             let expires = r.opt_string(item, "expires", "exception expiry");
-            if let Some(e) = &expires {
-                if crate::date::parse_date(&e.value).is_none() {
-                    r.problem(
-                        e.span,
-                        format!("`{}` is not a date; write it as YYYY-MM-DD", e.value),
-                        None,
-                    );
-                }
+            if let Some(e) = &expires
+                && crate::date::parse_date(&e.value).is_none()
+            {
+                r.problem(
+                    e.span,
+                    format!("`{}` is not a date; write it as YYYY-MM-DD", e.value),
+                    None,
+                );
             }
             match (rule, subject, reason) {
                 (Some(rule), Some(subject), Some(reason)) => {

@@ -105,6 +105,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
     }
 
     // 2. Read and hash, in parallel. Missing single files are simply absent.
+    init_threads();
     let raws: Vec<Option<Raw>> = wanted
         .par_iter()
         .map(|(path, kind)| read_file(snapshot, path, *kind, limit))
@@ -112,6 +113,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
 
     // 3. Register files (ids in a stable order), then parse in parallel.
     let mut jobs: Vec<(FileId, Raw)> = Vec::new();
+    let mut failed: Vec<Kind> = Vec::new();
     for raw in raws.into_iter().flatten() {
         match &raw.content {
             Ok((text, _)) => {
@@ -119,6 +121,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
                 jobs.push((id, raw));
             }
             Err(p) => {
+                failed.push(raw.kind);
                 let id = sources.add(raw.path.clone(), None);
                 let mut f = Finding::new(
                     &CONF001,
@@ -133,6 +136,11 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
     }
     let parsed: Vec<(Parsed, Vec<Finding>)> =
         jobs.par_iter().map(|(id, raw)| parse(*id, raw)).collect();
+    for ((_, raw), (item, _)) in jobs.iter().zip(&parsed) {
+        if matches!(item, Parsed::Nothing) {
+            failed.push(raw.kind);
+        }
+    }
 
     let mut model = Model {
         sources,
@@ -145,13 +153,17 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         datasets: Vec::new(),
         codeowners: None,
         problems: Vec::new(),
+        incomplete: Default::default(),
     };
+    for raw in &failed {
+        mark_incomplete(&mut model.incomplete, *raw);
+    }
     for (item, mut found) in parsed {
         problems.append(&mut found);
         match item {
             Parsed::Prompt(p) => model.prompts.push(p),
             Parsed::Agents(t) => model.topology = Some(t),
-            Parsed::Tool(t) => model.tools.push(t),
+            Parsed::Tool(t) => model.tools.push(*t),
             Parsed::Models(m) => model.models = Some(m),
             Parsed::Deploy(d) => model.deploy = Some(d),
             Parsed::Dataset(d) => model.datasets.push(d),
@@ -165,6 +177,17 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         .map(|p| p.to_string());
     model.problems = problems;
     Ok(model)
+}
+
+/// Worker threads get a main-thread-sized stack, so that parsing a document at the nesting
+/// limit cannot overflow a smaller worker stack.
+fn init_threads() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .stack_size(8 << 20)
+            .build_global();
+    });
 }
 
 fn outside_symlink(id: FileId, path: &str, target: &str) -> Finding {
@@ -284,10 +307,20 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
+fn mark_incomplete(inc: &mut model::Incomplete, kind: Kind) {
+    match kind {
+        Kind::Prompt => inc.prompts = true,
+        Kind::Agents => inc.agents = true,
+        Kind::Tool => inc.tools = true,
+        Kind::Models => inc.models = true,
+        Kind::Deploy | Kind::Dataset => {}
+    }
+}
+
 enum Parsed {
     Prompt(model::Prompt),
     Agents(model::Topology),
-    Tool(model::ToolServer),
+    Tool(Box<model::ToolServer>),
     Models(model::Models),
     Deploy(model::Deploy),
     Dataset(model::Dataset),
@@ -303,10 +336,14 @@ fn parse(id: FileId, raw: &Raw) -> (Parsed, Vec<Finding>) {
     let item = match raw.kind {
         Kind::Prompt => model::prompt::load(&mut r, sha.clone()).map(Parsed::Prompt),
         Kind::Dataset => Some(Parsed::Dataset(model::dataset::load(&mut r, sha.clone()))),
-        kind => match node::parse_yaml(text, id) {
+        kind => match if raw.path.ends_with(".json") {
+            node::parse_json(text, id)
+        } else {
+            node::parse_yaml(text, id)
+        } {
             Ok(root) => match kind {
                 Kind::Agents => model::agent::load(&mut r, &root).map(Parsed::Agents),
-                Kind::Tool => model::tool::load(&mut r, &root).map(Parsed::Tool),
+                Kind::Tool => model::tool::load(&mut r, &root).map(|t| Parsed::Tool(Box::new(t))),
                 Kind::Models => model::llm::load(&mut r, &root).map(Parsed::Models),
                 Kind::Deploy => model::deploy::load(&mut r, &root).map(Parsed::Deploy),
                 Kind::Prompt | Kind::Dataset => unreachable!("handled above"),

@@ -589,7 +589,7 @@ fn field_changes(old: &Entry, new: &Entry) -> Vec<(String, String, String)> {
 /// A digest shortened for messages: `sha256:1a2b3c4d5e6f`.
 pub fn short(d: &str) -> String {
     let hex = d.strip_prefix("sha256:").unwrap_or(d);
-    format!("{}", &hex[..hex.len().min(12)])
+    hex[..hex.len().min(12)].to_string()
 }
 
 impl Change {

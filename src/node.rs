@@ -240,13 +240,32 @@ fn saphyr_options() -> serde_saphyr::Options {
     // Configuration files are small: these limits stop alias bombs and deep nesting early
     // while leaving room for a topology of thousands of agents.
     budget.max_aliases = 1_000;
-    budget.max_depth = 48;
+    budget.max_depth = 32;
+    budget.flow_nesting_limit = 32;
     budget.max_nodes = 2_000_000;
     budget.max_events = 8_000_000;
     budget.max_recorded_anchor_events = 100_000;
     let mut opts = serde_saphyr::Options::default();
     opts.budget = Some(budget);
+    // YAML 1.2 booleans only: `country: NO` and `answer: y` stay strings.
+    opts.strict_booleans = true;
     opts
+}
+
+/// Parses JSON strictly (as JSON, not as YAML's looser flow syntax) into a spanned tree.
+pub fn parse_json(text: &str, file: FileId) -> Result<Node, ParseError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let check = serde::de::IgnoredAny::deserialize(&mut de).and_then(|_| de.end());
+    if let Err(e) = check {
+        let msg = e.to_string();
+        let message = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        return Err(ParseError {
+            message,
+            offset: None,
+            line_col: Some((e.line(), e.column().max(1))),
+        });
+    }
+    parse_yaml(text, file)
 }
 
 /// Parses YAML (and therefore JSON) text into a spanned tree.
@@ -274,12 +293,19 @@ fn saphyr_error(e: &serde_saphyr::Error) -> ParseError {
         Some((head, rest)) if head.starts_with("line ") => rest.to_string(),
         _ => first.to_string(),
     };
-    let message = message
-        .replace(", set DuplicateKeyPolicy in Options if acceptable", "")
-        .replace(
-            "budget breached: ",
-            "input too large or too deeply nested: ",
-        );
+    let message = message.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    let message = match message.strip_prefix("budget breached: ") {
+        Some(detail) => {
+            let limit = detail.split([' ', '{', '(']).next().unwrap_or("size");
+            format!(
+                "the document expands beyond agentlock's limits ({limit}): alias bombs, deep nesting and huge documents are refused"
+            )
+        }
+        None if message.contains("recursion limit") => {
+            "nesting is too deep (more than 32 levels)".to_string()
+        }
+        None => message,
+    };
     let line_col = e
         .location()
         .filter(|l| l.line() > 0)
@@ -427,6 +453,13 @@ mod tests {
     }
 
     #[test]
+    fn json_is_strict() {
+        let e = parse_json("{\n  \"a\": [1,],\n}", F).unwrap_err();
+        assert_eq!(e.line_col.map(|l| l.0), Some(2));
+        assert!(parse_json("{\"a\": 1}", F).is_ok());
+    }
+
+    #[test]
     fn yaml_errors_have_locations() {
         let e = parse_yaml("a: [1, 2\nb: 3\n", F).unwrap_err();
         assert!(e.line_col.is_some());
@@ -445,6 +478,19 @@ mod tests {
         }
         assert!(parse_yaml(&bomb, F).is_err());
         assert!(parse_yaml(&"[".repeat(5000), F).is_err());
+        let deep_flow = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(
+            parse_yaml(&deep_flow, F)
+                .unwrap_err()
+                .message
+                .contains("too deep")
+        );
+        assert!(parse_json(&deep_flow, F).is_err());
+        let mut deep_block = String::new();
+        for i in 0..100 {
+            deep_block.push_str(&format!("{}k{i}:\n", "  ".repeat(i)));
+        }
+        assert!(parse_yaml(&deep_block, F).is_err());
         assert!(parse_yaml(&format!("{}1{}", "- ".repeat(10), ""), F).is_ok());
     }
 

@@ -15,9 +15,7 @@ impl Duration {
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0;
-        if ms % 60_000 == 0 && ms > 0 {
-            write!(f, "{}m", ms / 60_000)
-        } else if ms % 1000 == 0 {
+        if ms.is_multiple_of(1000) {
             write!(f, "{}s", ms / 1000)
         } else {
             write!(f, "{ms}ms")
@@ -142,7 +140,7 @@ mod tests {
         assert!(parse_duration("1h").unwrap_err().contains("minutes"));
         assert!(parse_duration("s").is_err());
         assert!(parse_duration("0.5ms").is_err());
-        assert_eq!(Duration(120_000).to_string(), "2m");
+        assert_eq!(Duration(120_000).to_string(), "120s");
         assert_eq!(Duration(1500).to_string(), "1500ms");
     }
 

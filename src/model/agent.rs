@@ -177,10 +177,10 @@ fn read_handoffs(r: &mut Reader, node: &Node) -> Vec<Handoff> {
                     continue;
                 };
                 let max_iterations = r.opt_uint(item, "max_iterations", "max_iterations");
-                if let Some(m) = &max_iterations {
-                    if m.value == 0 {
-                        r.problem(m.span, "max_iterations must be at least 1", None);
-                    }
+                if let Some(m) = &max_iterations
+                    && m.value == 0
+                {
+                    r.problem(m.span, "max_iterations must be at least 1", None);
                 }
                 out.push(Handoff { to, max_iterations });
             }

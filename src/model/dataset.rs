@@ -40,23 +40,23 @@ pub fn load(r: &mut Reader, sha256: String) -> Dataset {
         }
         match serde_json::from_str::<serde_json::Value>(trimmed) {
             Ok(v) => {
-                if i == 0 {
-                    if let Some(meta) = v.get("_dataset") {
-                        let span = Span::new(r.file, start, start + line.trim_end().len());
-                        if let Some(n) = meta.get("name").and_then(|n| n.as_str()) {
-                            name = Sp::new(n.to_string(), span);
-                        }
-                        match meta.get("version") {
-                            Some(serde_json::Value::String(s)) => {
-                                version = Some(Sp::new(s.clone(), span))
-                            }
-                            Some(serde_json::Value::Number(n)) => {
-                                version = Some(Sp::new(n.to_string(), span))
-                            }
-                            _ => {}
-                        }
-                        continue;
+                if i == 0
+                    && let Some(meta) = v.get("_dataset")
+                {
+                    let span = Span::new(r.file, start, start + line.trim_end().len());
+                    if let Some(n) = meta.get("name").and_then(|n| n.as_str()) {
+                        name = Sp::new(n.to_string(), span);
                     }
+                    match meta.get("version") {
+                        Some(serde_json::Value::String(s)) => {
+                            version = Some(Sp::new(s.clone(), span))
+                        }
+                        Some(serde_json::Value::Number(n)) => {
+                            version = Some(Sp::new(n.to_string(), span))
+                        }
+                        _ => {}
+                    }
+                    continue;
                 }
                 items += 1;
             }

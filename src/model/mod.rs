@@ -48,6 +48,17 @@ pub struct Model {
     pub codeowners: Option<String>,
     /// CONF001 findings from loading.
     pub problems: Vec<Finding>,
+    /// Which kinds of file failed to load: rules that would report a missing reference into
+    /// them stay quiet, since CONF001 already says what is wrong.
+    pub incomplete: Incomplete,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Incomplete {
+    pub prompts: bool,
+    pub agents: bool,
+    pub tools: bool,
+    pub models: bool,
 }
 
 impl Model {

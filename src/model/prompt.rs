@@ -80,9 +80,7 @@ pub fn load(r: &mut Reader, sha256: String) -> Option<Prompt> {
             return None;
         }
     };
-    if r.map(&parsed, "the front matter").is_none() {
-        return None;
-    }
+    r.map(&parsed, "the front matter")?;
     r.check_keys(&parsed, FRONT_KEYS, "a prompt's front matter");
     let name = r
         .opt_string(&parsed, "name", "prompt name")

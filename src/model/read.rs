@@ -35,7 +35,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The source text of a node, without surrounding quotes: what the user wrote.
-    pub fn raw<'n>(&self, node: &'n Node) -> String {
+    pub fn raw(&self, node: &Node) -> String {
         if let Value::Str(s) = &node.value {
             return s.clone();
         }

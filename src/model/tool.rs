@@ -104,18 +104,18 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<ToolServer> {
     let timeout = r.opt_duration(root, "timeout", "timeout");
     let rate_limit = r.opt_rate(root, "rate_limit", "rate_limit");
     let on_failure = r.opt_string(root, "on_failure", "on_failure");
-    if let Some(f) = &on_failure {
-        if !FAILURE_MODES.contains(&f.value.as_str()) {
-            let hint = crate::suggest::hint(&f.value, FAILURE_MODES.iter().copied());
-            r.problem(
-                f.span,
-                format!(
-                    "on_failure must be retry, fallback or abort, found `{}`.{hint}",
-                    f.value
-                ),
-                None,
-            );
-        }
+    if let Some(f) = &on_failure
+        && !FAILURE_MODES.contains(&f.value.as_str())
+    {
+        let hint = crate::suggest::hint(&f.value, FAILURE_MODES.iter().copied());
+        r.problem(
+            f.span,
+            format!(
+                "on_failure must be retry, fallback or abort, found `{}`.{hint}",
+                f.value
+            ),
+            None,
+        );
     }
     let fallback = r.opt_string(root, "fallback", "fallback");
     let mut tools = Vec::new();

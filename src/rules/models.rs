@@ -33,6 +33,9 @@ models:
 
 fn check(ctx: &Context) -> Vec<Finding> {
     let model = ctx.model;
+    if model.incomplete.models {
+        return Vec::new(); // models.yaml failed to load: CONF001 says so
+    }
     let aliases: Vec<&str> = model
         .models
         .as_ref()

@@ -161,6 +161,9 @@ fn versions_of<'a>(prompts: &'a [Prompt], name: &str) -> Vec<&'a str> {
 
 fn check_refs(ctx: &Context) -> Vec<Finding> {
     let prompts = &ctx.model.prompts;
+    if ctx.model.incomplete.prompts {
+        return Vec::new(); // a prompt file failed to load: CONF001 says so
+    }
     let ids: HashSet<String> = prompts.iter().map(|p| p.id()).collect();
     let mut out = Vec::new();
     for a in ctx.model.agents() {
@@ -173,7 +176,16 @@ fn check_refs(ctx: &Context) -> Vec<Finding> {
             continue;
         }
         let available = versions_of(prompts, name);
-        let (message, help) = if available.is_empty() {
+        let exists = prompts.iter().any(|p| p.name.value == name);
+        let (message, help) = if exists && available.is_empty() {
+            (
+                format!(
+                    "agent `{}` uses prompt `{name}@{version}`, but prompt `{name}` has no version",
+                    a.name.value
+                ),
+                format!("give prompt `{name}` the version `{version}` in its front matter"),
+            )
+        } else if available.is_empty() {
             let names: Vec<&str> = prompts.iter().map(|p| p.name.value.as_str()).collect();
             let hint = crate::suggest::hint(name, names.iter().copied());
             (
@@ -235,6 +247,9 @@ fn check_refs_floating(ctx: &Context) -> Vec<Finding> {
 }
 
 fn check_unused(ctx: &Context) -> Vec<Finding> {
+    if ctx.model.topology.is_none() || ctx.model.incomplete.agents {
+        return Vec::new(); // without a topology nothing can be said about use
+    }
     let mut used_ids = HashSet::new();
     let mut used_names = HashSet::new();
     for a in ctx.model.agents() {
@@ -248,6 +263,11 @@ fn check_unused(ctx: &Context) -> Vec<Finding> {
     ctx.model
         .prompts
         .iter()
+        .filter(|p| {
+            p.version
+                .as_ref()
+                .is_some_and(|v| is_exact_semver(&v.value))
+        }) // else PRM002
         .filter(|p| !used_ids.contains(&p.id()) && !used_names.contains(&p.name.value))
         .map(|p| {
             Finding::new(

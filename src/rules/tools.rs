@@ -42,6 +42,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
                 continue;
             };
             match model.tool_server(server) {
+                None if model.incomplete.tools => {} // a manifest failed to load: CONF001 says so
                 None => {
                     let hint = crate::suggest::hint(
                         server,

@@ -414,15 +414,15 @@ fn check_unknown(ctx: &Context) -> Vec<Finding> {
         .help(format!("the agents are: {}", names.join(", ")))
     };
     let mut out = Vec::new();
-    if let Some(e) = &topo.entry {
-        if !names.contains(&e.value.as_str()) {
-            out.push(unknown(
-                &e.value,
-                e.span,
-                &e.value,
-                "the entry names agent".into(),
-            ));
-        }
+    if let Some(e) = &topo.entry
+        && !names.contains(&e.value.as_str())
+    {
+        out.push(unknown(
+            &e.value,
+            e.span,
+            &e.value,
+            "the entry names agent".into(),
+        ));
     }
     for a in &topo.agents {
         for h in &a.handoffs {

@@ -1,0 +1,202 @@
+//! The binary: exit codes 0/1/2, fatal errors on stderr, explain and rules, colour control.
+
+mod common;
+use common::*;
+use std::process::{Command, Output};
+
+fn agentlock(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_agentlock"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn verify_example_repo_passes() {
+    let repo = root().join("example-repo");
+    let out = agentlock(&["--repo", repo.to_str().unwrap(), "verify"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(
+        text(&out.stdout),
+        "agentlock: passed: 0 errors, 0 warnings\n"
+    );
+    // verify is the default command
+    let out = agentlock(&["--repo", repo.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn errors_exit_1_and_warnings_exit_0() {
+    let f = fixture("topo001_unbounded_cycle");
+    let out = agentlock(&["--repo", f.to_str().unwrap(), "verify", "--no-lock-check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let f = fixture("topo005_unreachable_agent");
+    let out = agentlock(&[
+        "--repo",
+        f.to_str().unwrap(),
+        "verify",
+        "--no-lock-check",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "a warning alone passes");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["warning"], 1);
+}
+
+#[test]
+fn no_manifest_exits_2_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = agentlock(&[
+        "--repo",
+        dir.path().to_str().unwrap(),
+        "verify",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    snap!("cli_no_manifest.stderr", text(&out.stderr));
+}
+
+#[test]
+fn broken_manifest_exits_2_pointing_at_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agentlock.toml"), "[project]\nname = \"x\n").unwrap();
+    let out = agentlock(&[
+        "--repo",
+        dir.path().to_str().unwrap(),
+        "verify",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    snap!("cli_broken_manifest.stderr", text(&out.stderr));
+
+    std::fs::write(
+        dir.path().join("agentlock.toml"),
+        "[project]\ndescription = \"no name\"\n",
+    )
+    .unwrap();
+    let out = agentlock(&[
+        "--repo",
+        dir.path().to_str().unwrap(),
+        "lock",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("has no `[project] name`"));
+}
+
+#[test]
+fn missing_repo_and_bad_flags_exit_2() {
+    let out = agentlock(&["--repo", "/nonexistent/agentlock-repo", "verify"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot open repository"));
+    assert_eq!(
+        agentlock(&["verify", "--no-such-flag"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        agentlock(&["--format", "yaml", "verify"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn explain_prints_the_rule_docs() {
+    let out = agentlock(&["explain", "TOPO001"]);
+    assert_eq!(out.status.code(), Some(0));
+    snap!("cli_explain_topo001", text(&out.stdout));
+    assert_eq!(
+        text(&agentlock(&["explain", "unbounded-cycle"]).stdout),
+        text(&out.stdout)
+    );
+    let out = agentlock(&["explain", "TOPO01", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("Did you mean `TOPO001`?"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn every_rule_has_explain_docs() {
+    for rule in agentlock::rules::RULES {
+        let out = agentlock(&["explain", rule.code]);
+        assert_eq!(out.status.code(), Some(0));
+        let t = text(&out.stdout);
+        assert!(t.starts_with(&format!("{} {}", rule.code, rule.name)));
+        assert!(t.contains("## How to fix"));
+    }
+}
+
+#[test]
+fn rules_lists_the_registry() {
+    let out = agentlock(&["rules"]);
+    assert_eq!(out.status.code(), Some(0));
+    snap!("cli_rules", text(&out.stdout));
+    let out = agentlock(&["rules", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "agentlock.rules/v1");
+    assert_eq!(
+        v["rules"].as_array().unwrap().len(),
+        agentlock::rules::RULES.len()
+    );
+}
+
+#[test]
+fn color_is_off_for_pipes_and_on_when_asked() {
+    let f = fixture("topo001_unbounded_cycle");
+    let plain = agentlock(&["--repo", f.to_str().unwrap(), "verify", "--no-lock-check"]);
+    assert!(
+        !plain.stdout.contains(&0x1b),
+        "not a terminal: no escape codes"
+    );
+    let colored = agentlock(&[
+        "--repo",
+        f.to_str().unwrap(),
+        "verify",
+        "--no-lock-check",
+        "--color",
+        "always",
+    ]);
+    assert!(colored.stdout.contains(&0x1b));
+}
+
+#[test]
+fn lock_json_output() {
+    let dir = copy_to_temp(&fixture("clean"));
+    let out = agentlock(&[
+        "--repo",
+        dir.path().to_str().unwrap(),
+        "lock",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "agentlock.lock/v1");
+    assert_eq!(v["written"], true);
+    assert!(v["root"].as_str().unwrap().starts_with("sha256:"));
+    let out = agentlock(&[
+        "--repo",
+        dir.path().to_str().unwrap(),
+        "lock",
+        "--check",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["up_to_date"].as_bool(), v["written"].as_bool()),
+        (Some(true), Some(false))
+    );
+}

@@ -1,0 +1,102 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use agentlock::report::{human, json};
+use std::path::{Path, PathBuf};
+
+/// The date every test runs on, so exception expiry is deterministic.
+pub fn today() -> i64 {
+    agentlock::date::parse_date("2026-11-25").unwrap()
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    root().join("tests/fixtures").join(name)
+}
+
+/// Copies a directory tree (regular files only) into a new temporary directory.
+pub fn copy_to_temp(src: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(src, dir.path());
+    dir
+}
+
+pub fn copy_tree(src: &Path, dst: &Path) {
+    for entry in walkdir::WalkDir::new(src) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(src).unwrap();
+        let target = dst.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else if entry.file_type().is_file() {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+pub struct Run {
+    pub verified: agentlock::Verified,
+}
+
+impl Run {
+    pub fn human(&self) -> String {
+        human::render(
+            &self.verified.findings,
+            self.verified.suppressed,
+            &self.verified.model.sources,
+            false,
+        )
+    }
+
+    pub fn json(&self) -> String {
+        json::render(
+            &self.verified.findings,
+            self.verified.suppressed,
+            &self.verified.model.sources,
+        )
+    }
+
+    /// (code, path, line) of every finding, in report order.
+    pub fn places(&self) -> Vec<(String, String, usize)> {
+        self.verified
+            .findings
+            .iter()
+            .map(|f| {
+                let (p, l, _) = self.verified.model.sources.locate(f.span);
+                (f.code.to_string(), p.to_string(), l)
+            })
+            .collect()
+    }
+
+    pub fn codes(&self) -> Vec<&'static str> {
+        self.verified.findings.iter().map(|f| f.code).collect()
+    }
+}
+
+pub fn verify(dir: &Path, lock_check: bool) -> Run {
+    let wt = agentlock::snapshot::Worktree::new(dir).unwrap();
+    let verified = agentlock::verify(&wt, lock_check, today())
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    Run { verified }
+}
+
+/// Runs `agentlock lock` on a directory through the library.
+pub fn lock(dir: &Path) -> String {
+    let model = agentlock::load::load_dir(dir).unwrap();
+    assert!(model.problems.is_empty(), "{:?}", model.problems);
+    let text = agentlock::lock::Lock::from_model(&model).to_toml();
+    std::fs::write(dir.join("agentlock.lock"), &text).unwrap();
+    text
+}
+
+#[macro_export]
+macro_rules! snap {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+            insta::assert_snapshot!($name, $value);
+        });
+    };
+}

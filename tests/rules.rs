@@ -1,0 +1,352 @@
+//! Every rule fires on its fixture repository, at the right file and line, and nothing else
+//! fires there; the clean fixture and example-repo give no finding at all.
+//! Rendered human and JSON output of each fixture is snapshot-tested (snapshots/).
+
+mod common;
+use common::*;
+
+/// fixture → every (code, path, line) it must produce, and nothing more.
+/// (code, path, line)
+type Place = (&'static str, &'static str, usize);
+
+const CASES: &[(&str, &[Place])] = &[
+    ("clean", &[]),
+    ("conf001_alias_bomb", &[("CONF001", "tools/bomb.yaml", 5)]),
+    (
+        "conf001_bad_values",
+        &[
+            ("CONF001", "agents.yaml", 15),
+            ("CONF001", "agents.yaml", 16),
+            ("CONF001", "agents.yaml", 17),
+        ],
+    ),
+    (
+        "conf001_binary_prompt",
+        &[
+            ("CONF001", "prompts/latin1.prompt", 1),
+            ("CONF001", "prompts/logo.prompt", 1),
+        ],
+    ),
+    (
+        "conf001_dataset_line",
+        &[("CONF001", "datasets/golden_failures.jsonl", 3)],
+    ),
+    ("conf001_deep_nesting", &[("CONF001", "tools/deep.json", 1)]),
+    (
+        "conf001_duplicate_prompt",
+        &[("CONF001", "prompts/writer.prompt", 2)],
+    ),
+    ("conf001_invalid_json", &[("CONF001", "tools/jira.json", 5)]),
+    ("conf001_invalid_yaml", &[("CONF001", "agents.yaml", 11)]),
+    (
+        "conf001_manifest_keys",
+        &[
+            ("CONF001", "agentlock.toml", 5),
+            ("CONF001", "agentlock.toml", 8),
+            ("CONF001", "agentlock.toml", 9),
+            ("CONF001", "agentlock.toml", 12),
+        ],
+    ),
+    (
+        "conf001_no_front_matter",
+        &[("CONF001", "prompts/notes.prompt", 1)],
+    ),
+    (
+        "conf001_too_large",
+        &[("CONF001", "prompts/writer.prompt", 1)],
+    ),
+    ("conf001_unknown_key", &[("CONF001", "agents.yaml", 13)]),
+    ("topo001_unbounded_cycle", &[("TOPO001", "agents.yaml", 18)]),
+    ("topo001_self_loop", &[("TOPO001", "agents.yaml", 10)]),
+    (
+        "topo002_missing_timeout",
+        &[
+            ("TOPO002", "agents.yaml", 12),
+            ("TOPO002", "agents.yaml", 22),
+        ],
+    ),
+    (
+        "topo003_missing_retry_limit",
+        &[
+            ("TOPO003", "agents.yaml", 12),
+            ("TOPO003", "agents.yaml", 20),
+        ],
+    ),
+    (
+        "topo004_unknown_agent",
+        &[
+            ("TOPO004", "agents.yaml", 1),
+            ("TOPO004", "agents.yaml", 18),
+        ],
+    ),
+    (
+        "topo005_unreachable_agent",
+        &[("TOPO005", "agents.yaml", 28)],
+    ),
+    (
+        "topo006_missing_role",
+        &[
+            ("TOPO006", "agents.yaml", 4),
+            ("TOPO006", "agents.yaml", 19),
+        ],
+    ),
+    (
+        "prm002_invalid_prompt_version",
+        &[
+            ("PRM003", "agents.yaml", 13),
+            ("PRM003", "agents.yaml", 21),
+            ("PRM002", "prompts/reviewer.prompt", 2),
+            ("PRM002", "prompts/writer.prompt", 3),
+        ],
+    ),
+    (
+        "prm003_unresolved_prompt",
+        &[
+            ("PRM003", "agents.yaml", 13),
+            ("PRM003", "agents.yaml", 21),
+            ("PRM005", "prompts/reviewer.prompt", 2),
+            ("PRM005", "prompts/writer.prompt", 2),
+        ],
+    ),
+    (
+        "prm004_floating_prompt_ref",
+        &[("PRM004", "agents.yaml", 13), ("PRM004", "agents.yaml", 21)],
+    ),
+    (
+        "prm005_unused_prompt",
+        &[("PRM005", "prompts/writer-old.prompt", 2)],
+    ),
+    (
+        "tool009_unknown_tool",
+        &[
+            ("TOOL009", "agents.yaml", 17),
+            ("TOOL009", "agents.yaml", 17),
+            ("TOOL009", "agents.yaml", 17),
+        ],
+    ),
+    (
+        "model002_unknown_model",
+        &[
+            ("MODEL002", "agents.yaml", 7),
+            ("MODEL002", "models.yaml", 3),
+            ("MODEL002", "prompts/reviewer.prompt", 4),
+        ],
+    ),
+];
+
+#[test]
+fn every_fixture_gives_exactly_its_findings() {
+    let mut failures = Vec::new();
+    for (name, expected) in CASES {
+        let run = verify(&fixture(name), false);
+        let got = run.places();
+        let want: Vec<(String, String, usize)> = expected
+            .iter()
+            .map(|(c, p, l)| (c.to_string(), p.to_string(), *l))
+            .collect();
+        if got != want {
+            failures.push(format!("{name}:\n  want {want:?}\n  got  {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_fixture_directory_is_listed() {
+    let mut dirs: Vec<String> = std::fs::read_dir(root().join("tests/fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().join("agentlock.toml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    dirs.sort();
+    let mut listed: Vec<String> = CASES.iter().map(|(n, _)| n.to_string()).collect();
+    listed.sort();
+    assert_eq!(dirs, listed);
+}
+
+#[test]
+fn each_rule_of_this_issue_has_a_fixture_that_fires_it() {
+    for code in [
+        "CONF001", "TOPO001", "TOPO002", "TOPO003", "TOPO004", "TOPO005", "TOPO006", "PRM002",
+        "PRM003", "PRM004", "PRM005", "TOOL009", "MODEL002",
+    ] {
+        let prefix = code.to_ascii_lowercase();
+        assert!(
+            CASES
+                .iter()
+                .any(|(n, exp)| n.starts_with(&prefix) && exp.iter().any(|(c, _, _)| *c == code)),
+            "no fixture fires {code}"
+        );
+    }
+}
+
+#[test]
+fn snapshots_of_every_fixture() {
+    for (name, _) in CASES {
+        let run = verify(&fixture(name), false);
+        snap!(format!("{name}.human"), run.human());
+        snap!(format!("{name}.json"), run.json());
+    }
+}
+
+#[test]
+fn example_repo_passes_with_no_finding_at_all() {
+    let run = verify(&root().join("example-repo"), true);
+    assert!(run.verified.findings.is_empty(), "{}", run.human());
+}
+
+#[test]
+fn json_report_has_the_design_shape() {
+    let run = verify(&fixture("topo001_unbounded_cycle"), false);
+    let v: serde_json::Value = serde_json::from_str(&run.json()).unwrap();
+    assert_eq!(v["schema"], "agentlock.report/v1");
+    let f = &v["findings"][0];
+    let mut keys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "code", "column", "line", "message", "name", "path", "severity", "subject"
+        ]
+    );
+    // and in the order DESIGN §4 writes them
+    let text = run.json();
+    let order: Vec<usize> = [
+        "\"code\"",
+        "\"name\"",
+        "\"severity\"",
+        "\"message\"",
+        "\"path\"",
+        "\"line\"",
+        "\"column\"",
+        "\"subject\"",
+    ]
+    .iter()
+    .map(|k| text.find(k).unwrap())
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+    assert_eq!(f["code"], "TOPO001");
+    assert_eq!(f["name"], "unbounded-cycle");
+    assert_eq!(f["subject"], "writer");
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(18), Some(16))
+    );
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"error": 1, "warning": 0, "info": 0, "suppressed": 0})
+    );
+}
+
+#[test]
+fn a_bounded_cycle_is_accepted_and_the_cycle_is_printed() {
+    // clean has writer → reviewer → writer with max_iterations on the back edge.
+    assert!(
+        verify(&fixture("clean"), false)
+            .verified
+            .findings
+            .is_empty()
+    );
+    let run = verify(&fixture("topo001_unbounded_cycle"), false);
+    assert_eq!(
+        run.verified.findings[0].message,
+        "unbounded agent loop: writer → reviewer → editor → writer"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_out_of_the_repository_is_refused_not_followed() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("stolen.prompt"),
+        "---\nname: stolen\nversion: 1.0.0\n---\nSECRET-CONTENT\n",
+    )
+    .unwrap();
+    let dir = copy_to_temp(&fixture("clean"));
+    std::os::unix::fs::symlink(
+        outside.path().join("stolen.prompt"),
+        dir.path().join("prompts/stolen.prompt"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("stolen.prompt"),
+        dir.path().join("models.yaml.real"),
+    )
+    .unwrap();
+    std::fs::remove_file(dir.path().join("models.yaml")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("stolen.prompt"),
+        dir.path().join("models.yaml"),
+    )
+    .unwrap();
+    let run = verify(dir.path(), false);
+    let places = run.places();
+    assert!(
+        places.contains(&("CONF001".into(), "prompts/stolen.prompt".into(), 1)),
+        "{places:?}"
+    );
+    assert!(
+        places.contains(&("CONF001".into(), "models.yaml".into(), 1)),
+        "{places:?}"
+    );
+    assert!(!run.human().contains("SECRET-CONTENT"));
+    assert!(
+        !run.human().contains(&outside.path().display().to_string()),
+        "the target path is not printed"
+    );
+    snap!("symlink_outside.human", run.human());
+}
+
+#[test]
+fn severity_overrides_and_exceptions_apply() {
+    let dir = copy_to_temp(&fixture("topo005_unreachable_agent"));
+    let manifest = dir.path().join("agentlock.toml");
+    let base = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        format!("{base}\n[policy.severity]\nTOPO005 = \"off\"\n"),
+    )
+    .unwrap();
+    assert!(verify(dir.path(), false).verified.findings.is_empty());
+
+    std::fs::write(
+        &manifest,
+        format!("{base}\n[policy.severity]\nTOPO005 = \"error\"\n"),
+    )
+    .unwrap();
+    let run = verify(dir.path(), false);
+    assert_eq!(
+        run.verified.findings[0].severity,
+        agentlock::finding::Severity::Error
+    );
+
+    let exception = "\n[[policy.exceptions]]\nrule = \"TOPO005\"\nsubject = \"archivist\"\nreason = \"kept for the Q1 migration, TICKET-9\"\nexpires = \"2027-01-31\"\n";
+    std::fs::write(&manifest, format!("{base}{exception}")).unwrap();
+    let run = verify(dir.path(), false);
+    assert!(run.verified.findings.is_empty());
+    assert_eq!(run.verified.suppressed, 1);
+    assert!(run.human().contains("1 suppressed"));
+
+    // expired: the finding is back
+    std::fs::write(
+        &manifest,
+        format!("{base}{}", exception.replace("2027-01-31", "2026-01-31")),
+    )
+    .unwrap();
+    assert_eq!(verify(dir.path(), false).codes(), ["TOPO005"]);
+
+    // no reason: CONF001, and the exception does not apply
+    std::fs::write(
+        &manifest,
+        format!(
+            "{base}{}",
+            exception.replace("reason = \"kept for the Q1 migration, TICKET-9\"\n", "")
+        ),
+    )
+    .unwrap();
+    let mut codes = verify(dir.path(), false).codes();
+    codes.sort();
+    assert_eq!(codes, ["CONF001", "TOPO005"]);
+}
