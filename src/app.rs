@@ -112,10 +112,12 @@ fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut dyn Write) -> Result<
             Format::Json => json::render(&problems, 0, &model.sources),
         };
         let _ = out.write_all(text.as_bytes());
-        let _ = writeln!(
-            out,
-            "agentlock: {LOCKFILE} was not written: fix the files above first"
-        );
+        if cli.format == Format::Human {
+            let _ = writeln!(
+                out,
+                "agentlock: {LOCKFILE} was not written: fix the files above first"
+            );
+        }
         return Ok(EXIT_FINDINGS);
     }
     let status = lock::check(&wt, &mut model);

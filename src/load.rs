@@ -77,6 +77,9 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
             });
         }
     };
+    // A path matched by several globs (or named as a single file too) is loaded once.
+    let mut taken: std::collections::HashSet<String> =
+        wanted.iter().map(|(p, _)| p.clone()).collect();
     for (patterns, kind) in globs {
         let set = match build_globset(patterns) {
             Ok(s) => s,
@@ -92,7 +95,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
             }
         };
         for entry in &listing {
-            if set.is_match(&entry.path) && !wanted.iter().any(|(p, _)| p == &entry.path) {
+            if set.is_match(&entry.path) && taken.insert(entry.path.clone()) {
                 match &entry.kind {
                     EntryKind::File => wanted.push((entry.path.clone(), kind)),
                     EntryKind::SymlinkOutside { target } => {

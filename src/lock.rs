@@ -236,22 +236,14 @@ impl Lock {
     }
 
     fn sort(&mut self) {
-        self.entries.sort_by(|a, b| {
-            a.kind.cmp(&b.kind).then_with(|| {
-                let ka: Vec<&str> = a
-                    .kind
-                    .key_fields()
-                    .iter()
-                    .map(|f| a.get(f).unwrap_or(""))
-                    .collect();
-                let kb: Vec<&str> = b
-                    .kind
-                    .key_fields()
-                    .iter()
-                    .map(|f| b.get(f).unwrap_or(""))
-                    .collect();
-                ka.cmp(&kb).then_with(|| a.get("path").cmp(&b.get("path")))
-            })
+        self.entries.sort_by_cached_key(|e| {
+            let keys: Vec<String> = e
+                .kind
+                .key_fields()
+                .iter()
+                .map(|f| e.get(f).unwrap_or("").to_string())
+                .collect();
+            (e.kind, keys, e.get("path").map(str::to_string))
         });
     }
 

@@ -256,6 +256,17 @@ fn lock_refuses_to_write_a_partial_lockfile() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("was not written"));
     assert!(!dir.path().join("agentlock.lock").exists());
+    // with --format json, stdout is one JSON report and nothing else
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_agentlock"))
+        .arg("--repo")
+        .arg(dir.path())
+        .args(["lock", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["error"], 1);
+    assert!(!dir.path().join("agentlock.lock").exists());
 }
 
 #[test]

@@ -24,7 +24,7 @@ Run `agentlock lock` and commit agentlock.lock with the change.
 ## Example
 ```
 $ agentlock lock
-wrote agentlock.lock (root sha256:3f1c…)
+wrote agentlock.lock (27 entries, root sha256:3f1c…)
 $ git add agentlock.lock
 ```
 "#,
