@@ -2,14 +2,10 @@
 
 mod common;
 use common::*;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn agentlock(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_agentlock"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .output()
-        .unwrap()
+    run_bin(args)
 }
 
 fn text(b: &[u8]) -> String {
@@ -19,7 +15,7 @@ fn text(b: &[u8]) -> String {
 #[test]
 fn verify_example_repo_passes() {
     let repo = root().join("example-repo");
-    let out = agentlock(&["--repo", repo.to_str().unwrap(), "verify"]);
+    let out = run_in(&repo, &["verify"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     assert_eq!(
         text(&out.stdout),
@@ -33,17 +29,10 @@ fn verify_example_repo_passes() {
 #[test]
 fn errors_exit_1_and_warnings_exit_0() {
     let f = fixture("topo001_unbounded_cycle");
-    let out = agentlock(&["--repo", f.to_str().unwrap(), "verify", "--no-lock-check"]);
+    let out = run_in(&f, &["verify", "--no-lock-check"]);
     assert_eq!(out.status.code(), Some(1));
     let f = fixture("topo005_unreachable_agent");
-    let out = agentlock(&[
-        "--repo",
-        f.to_str().unwrap(),
-        "verify",
-        "--no-lock-check",
-        "--format",
-        "json",
-    ]);
+    let out = run_in(&f, &["verify", "--no-lock-check", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "a warning alone passes");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["summary"]["warning"], 1);
@@ -52,13 +41,7 @@ fn errors_exit_1_and_warnings_exit_0() {
 #[test]
 fn no_manifest_exits_2_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
-    let out = agentlock(&[
-        "--repo",
-        dir.path().to_str().unwrap(),
-        "verify",
-        "--color",
-        "never",
-    ]);
+    let out = run_in(dir.path(), &["verify", "--color", "never"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     snap!("cli_no_manifest.stderr", text(&out.stderr));
@@ -68,13 +51,7 @@ fn no_manifest_exits_2_with_a_clear_message() {
 fn broken_manifest_exits_2_pointing_at_the_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("agentlock.toml"), "[project]\nname = \"x\n").unwrap();
-    let out = agentlock(&[
-        "--repo",
-        dir.path().to_str().unwrap(),
-        "verify",
-        "--color",
-        "never",
-    ]);
+    let out = run_in(dir.path(), &["verify", "--color", "never"]);
     assert_eq!(out.status.code(), Some(2));
     snap!("cli_broken_manifest.stderr", text(&out.stderr));
 
@@ -83,13 +60,7 @@ fn broken_manifest_exits_2_pointing_at_the_error() {
         "[project]\ndescription = \"no name\"\n",
     )
     .unwrap();
-    let out = agentlock(&[
-        "--repo",
-        dir.path().to_str().unwrap(),
-        "lock",
-        "--color",
-        "never",
-    ]);
+    let out = run_in(dir.path(), &["lock", "--color", "never"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("has no `[project] name`"));
 }
@@ -155,45 +126,25 @@ fn rules_lists_the_registry() {
 #[test]
 fn color_is_off_for_pipes_and_on_when_asked() {
     let f = fixture("topo001_unbounded_cycle");
-    let plain = agentlock(&["--repo", f.to_str().unwrap(), "verify", "--no-lock-check"]);
+    let plain = run_in(&f, &["verify", "--no-lock-check"]);
     assert!(
         !plain.stdout.contains(&0x1b),
         "not a terminal: no escape codes"
     );
-    let colored = agentlock(&[
-        "--repo",
-        f.to_str().unwrap(),
-        "verify",
-        "--no-lock-check",
-        "--color",
-        "always",
-    ]);
+    let colored = run_in(&f, &["verify", "--no-lock-check", "--color", "always"]);
     assert!(colored.stdout.contains(&0x1b));
 }
 
 #[test]
 fn lock_json_output() {
     let dir = copy_to_temp(&fixture("clean"));
-    let out = agentlock(&[
-        "--repo",
-        dir.path().to_str().unwrap(),
-        "lock",
-        "--format",
-        "json",
-    ]);
+    let out = run_in(dir.path(), &["lock", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["schema"], "agentlock.lock/v1");
     assert_eq!(v["written"], true);
     assert!(v["root"].as_str().unwrap().starts_with("sha256:"));
-    let out = agentlock(&[
-        "--repo",
-        dir.path().to_str().unwrap(),
-        "lock",
-        "--check",
-        "--format",
-        "json",
-    ]);
+    let out = run_in(dir.path(), &["lock", "--check", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (v["up_to_date"].as_bool(), v["written"].as_bool()),

@@ -25,15 +25,7 @@ fn same_lock_from_two_different_paths() {
 #[test]
 fn lock_twice_gives_identical_bytes_and_lock_check_passes() {
     let dir = copy_to_temp(&fixture("clean"));
-    let bin = env!("CARGO_BIN_EXE_agentlock");
-    let run = |args: &[&str]| {
-        std::process::Command::new(bin)
-            .arg("--repo")
-            .arg(dir.path())
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| run_in(dir.path(), args);
     assert_eq!(run(&["lock"]).status.code(), Some(0));
     let first = fs::read(dir.path().join("agentlock.lock")).unwrap();
     let out = run(&["lock"]);
@@ -247,22 +239,12 @@ fn a_hand_edited_or_corrupt_lock_is_reported() {
 #[test]
 fn lock_refuses_to_write_a_partial_lockfile() {
     let dir = copy_to_temp(&fixture("conf001_invalid_yaml"));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_agentlock"))
-        .arg("--repo")
-        .arg(dir.path())
-        .arg("lock")
-        .output()
-        .unwrap();
+    let out = run_in(dir.path(), &["lock"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("was not written"));
     assert!(!dir.path().join("agentlock.lock").exists());
     // with --format json, stdout is one JSON report and nothing else
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_agentlock"))
-        .arg("--repo")
-        .arg(dir.path())
-        .args(["lock", "--format", "json"])
-        .output()
-        .unwrap();
+    let out = run_in(dir.path(), &["lock", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["summary"]["error"], 1);
@@ -279,12 +261,7 @@ fn lock_check_fails_when_the_lock_would_change() {
     )
     .unwrap();
     let before = fs::read(dir.path().join("agentlock.lock")).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_agentlock"))
-        .arg("--repo")
-        .arg(dir.path())
-        .args(["lock", "--check"])
-        .output()
-        .unwrap();
+    let out = run_in(dir.path(), &["lock", "--check"]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -131,15 +131,12 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<ToolServer> {
                         r.problem(item.span, "tool definition has no `name`", None);
                         continue;
                     };
-                    if let Some(prev) = tools.iter().find(|t: &&ToolDef| t.name.value == name.value)
-                    {
-                        let prev_span = prev.name.span;
+                    if tools.iter().any(|t: &ToolDef| t.name.value == name.value) {
                         r.problem(
                             name.span,
                             format!("tool `{}` is defined twice in this server", name.value),
                             None,
                         );
-                        let _ = prev_span;
                         continue;
                     }
                     tools.push(ToolDef {

@@ -37,6 +37,22 @@ pub fn copy_tree(src: &Path, dst: &Path) {
     }
 }
 
+/// Runs the built binary with `args` (NO_COLOR unset, so `--color` decides).
+pub fn run_bin(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_agentlock"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap()
+}
+
+/// Runs the built binary on a repository: `agentlock --repo DIR args…`.
+pub fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["--repo", dir.to_str().unwrap()];
+    all.extend_from_slice(args);
+    run_bin(&all)
+}
+
 pub struct Run {
     pub verified: agentlock::Verified,
 }
