@@ -54,11 +54,28 @@ pub struct PolicyConfig {
     pub exceptions: Vec<Exception>,
 }
 
+/// `[policy.limits]`: the numbers and lists the rules measure against. Each is optional; a
+/// pack or the project sets it, the later layer winning.
 #[derive(Clone, Debug, Default)]
 pub struct Limits {
+    /// Longest timeout an agent or a tool may have (TOPO002, TOOL003).
     pub max_timeout: Option<Sp<Duration>>,
+    /// Most retries an agent may have (TOPO003).
+    pub max_retries: Option<Sp<u64>>,
+    /// Largest loop bound a handoff may have (TOPO001).
+    pub max_iterations: Option<Sp<u64>>,
+    /// Roles an agent may have (TOPO006).
     pub allowed_roles: Option<Vec<Sp<String>>>,
+    /// Permissions a tool server may hold (TOOL002).
     pub allowed_permissions: Option<Vec<Sp<String>>>,
+    /// Longest tool description, in characters (TOOL008).
+    pub max_description_length: Option<Sp<u64>>,
+    /// Largest canary share of traffic, in percent (REL004).
+    pub max_canary_percent: Option<Sp<u64>>,
+    /// How many days ago the kill switch may last have been tested (RUN003).
+    pub kill_switch_max_age_days: Option<Sp<u64>>,
+    /// Every exception must have an expiry date (POL001).
+    pub require_exception_expiry: Option<Sp<bool>>,
 }
 
 #[derive(Clone, Debug)]
@@ -99,7 +116,17 @@ const PATH_KEYS: &[&str] = &[
 ];
 const RELEASE_KEYS: &[&str] = &["tag_pattern"];
 const POLICY_KEYS: &[&str] = &["extends", "severity", "limits", "exceptions"];
-const LIMIT_KEYS: &[&str] = &["max_timeout", "allowed_roles", "allowed_permissions"];
+const LIMIT_KEYS: &[&str] = &[
+    "max_timeout",
+    "max_retries",
+    "max_iterations",
+    "allowed_roles",
+    "allowed_permissions",
+    "max_description_length",
+    "max_canary_percent",
+    "kill_switch_max_age_days",
+    "require_exception_expiry",
+];
 const EXCEPTION_KEYS: &[&str] = &["rule", "subject", "reason", "expires"];
 pub const PACKS: &[&str] = &["default"];
 
@@ -257,6 +284,24 @@ fn read_policy(r: &mut Reader, p: &Node) -> PolicyConfig {
     {
         r.check_keys(l, LIMIT_KEYS, "[policy.limits]");
         out.limits.max_timeout = r.opt_duration(l, "max_timeout", "policy.limits.max_timeout");
+        out.limits.max_retries = r.opt_uint(l, "max_retries", "policy.limits.max_retries");
+        out.limits.max_iterations =
+            r.opt_uint(l, "max_iterations", "policy.limits.max_iterations");
+        out.limits.max_description_length = r.opt_uint(
+            l,
+            "max_description_length",
+            "policy.limits.max_description_length",
+        );
+        out.limits.max_canary_percent =
+            r.opt_uint(l, "max_canary_percent", "policy.limits.max_canary_percent");
+        out.limits.kill_switch_max_age_days = r.opt_uint(
+            l,
+            "kill_switch_max_age_days",
+            "policy.limits.kill_switch_max_age_days",
+        );
+        out.limits.require_exception_expiry = l
+            .get("require_exception_expiry")
+            .and_then(|n| r.bool(n, "policy.limits.require_exception_expiry"));
         out.limits.allowed_roles = l
             .get("allowed_roles")
             .map(|n| r.string_list(n, "policy.limits.allowed_roles"));
