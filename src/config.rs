@@ -45,8 +45,30 @@ impl Default for Paths {
     }
 }
 
+/// The policy as written: layers, base first. The first layer is a built-in pack (`default`
+/// unless the project extends another); then any policy files the chain names; the project's own
+/// `[policy]` table last. Later layers win: [`crate::policy::Policy`] merges them.
 #[derive(Clone, Debug, Default)]
 pub struct PolicyConfig {
+    pub layers: Vec<PolicyLayer>,
+}
+
+impl PolicyConfig {
+    /// The chain of packs and files, base first: `["default", "strict", "policy/acme.toml"]`.
+    pub fn chain(&self) -> Vec<&str> {
+        self.layers
+            .iter()
+            .filter(|l| l.origin != MANIFEST)
+            .map(|l| l.origin.as_str())
+            .collect()
+    }
+}
+
+/// One policy table: a built-in pack, a policy file in the repository, or agentlock.toml's `[policy]`.
+#[derive(Clone, Debug, Default)]
+pub struct PolicyLayer {
+    /// The pack name (`strict`), the policy file's path, or `agentlock.toml`.
+    pub origin: String,
     pub extends: Option<Sp<String>>,
     /// Per-rule severity overrides; `None` turns a rule off.
     pub severity: Vec<(Sp<String>, Option<Severity>)>,
@@ -76,6 +98,75 @@ pub struct Limits {
     pub kill_switch_max_age_days: Option<Sp<u64>>,
     /// Every exception must have an expiry date (POL001).
     pub require_exception_expiry: Option<Sp<bool>>,
+}
+
+impl Limits {
+    /// Takes every limit that `later` sets.
+    pub fn merge(&mut self, later: &Limits) {
+        macro_rules! take {
+            ($($f:ident),*) => {$(if later.$f.is_some() { self.$f = later.$f.clone(); })*};
+        }
+        take!(
+            max_timeout,
+            max_retries,
+            max_iterations,
+            allowed_roles,
+            allowed_permissions,
+            max_description_length,
+            max_canary_percent,
+            kill_switch_max_age_days,
+            require_exception_expiry
+        );
+    }
+
+    /// The limits that are set, as canonical JSON (sorted keys; durations in ms).
+    pub fn canonical_json(&self) -> String {
+        let mut fields: Vec<(&str, String)> = Vec::new();
+        let list = |l: &Vec<Sp<String>>| {
+            let mut v: Vec<String> = l
+                .iter()
+                .map(|s| {
+                    let mut o = String::new();
+                    node::write_json_str(&s.value, &mut o);
+                    o
+                })
+                .collect();
+            v.sort();
+            format!("[{}]", v.join(","))
+        };
+        if let Some(v) = &self.allowed_permissions {
+            fields.push(("allowed_permissions", list(v)));
+        }
+        if let Some(v) = &self.allowed_roles {
+            fields.push(("allowed_roles", list(v)));
+        }
+        if let Some(v) = &self.kill_switch_max_age_days {
+            fields.push(("kill_switch_max_age_days", v.value.to_string()));
+        }
+        if let Some(v) = &self.max_canary_percent {
+            fields.push(("max_canary_percent", v.value.to_string()));
+        }
+        if let Some(v) = &self.max_description_length {
+            fields.push(("max_description_length", v.value.to_string()));
+        }
+        if let Some(v) = &self.max_iterations {
+            fields.push(("max_iterations", v.value.to_string()));
+        }
+        if let Some(v) = &self.max_retries {
+            fields.push(("max_retries", v.value.to_string()));
+        }
+        if let Some(v) = &self.max_timeout {
+            fields.push(("max_timeout_ms", v.value.millis().to_string()));
+        }
+        if let Some(v) = &self.require_exception_expiry {
+            fields.push(("require_exception_expiry", v.value.to_string()));
+        }
+        let body: Vec<String> = fields
+            .into_iter()
+            .map(|(k, v)| format!("\"{k}\":{v}"))
+            .collect();
+        format!("{{{}}}", body.join(","))
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -116,6 +207,7 @@ const PATH_KEYS: &[&str] = &[
 ];
 const RELEASE_KEYS: &[&str] = &["tag_pattern"];
 const POLICY_KEYS: &[&str] = &["extends", "severity", "limits", "exceptions"];
+const PACK_KEYS: &[&str] = &["extends", "description", "severity", "limits", "exceptions"];
 const LIMIT_KEYS: &[&str] = &[
     "max_timeout",
     "max_retries",
@@ -128,7 +220,14 @@ const LIMIT_KEYS: &[&str] = &[
     "require_exception_expiry",
 ];
 const EXCEPTION_KEYS: &[&str] = &["rule", "subject", "reason", "expires"];
-pub const PACKS: &[&str] = &["default"];
+/// The built-in policy packs, embedded from `policy/`.
+pub const PACKS: &[(&str, &str)] = &[
+    ("default", include_str!("../policy/default.toml")),
+    ("strict", include_str!("../policy/strict.toml")),
+    ("regulated", include_str!("../policy/regulated.toml")),
+];
+/// How long a chain of `extends` may be.
+const MAX_EXTENDS: usize = 8;
 
 /// Reads and checks `agentlock.toml`. Problems inside a readable manifest are CONF001 findings;
 /// a missing or unparseable manifest, or one without a project name, is a [`ConfigError`].
@@ -227,10 +326,17 @@ pub fn load(
         }
     }
 
-    let policy = root
-        .get("policy")
-        .map(|p| read_policy(&mut r, p))
-        .unwrap_or_default();
+    let own = match root.get("policy") {
+        Some(p) if r.map(p, "[policy]").is_some() => {
+            r.check_keys(p, POLICY_KEYS, "[policy]");
+            read_policy(&mut r, p, MANIFEST, "policy.")
+        }
+        _ => PolicyLayer {
+            origin: MANIFEST.into(),
+            ..PolicyLayer::default()
+        },
+    };
+    let policy = resolve_policy(snapshot, sources, problems, own);
     Ok(Config {
         file,
         name,
@@ -240,24 +346,153 @@ pub fn load(
     })
 }
 
-fn read_policy(r: &mut Reader, p: &Node) -> PolicyConfig {
-    let mut out = PolicyConfig::default();
-    if r.map(p, "[policy]").is_none() {
-        return out;
-    }
-    r.check_keys(p, POLICY_KEYS, "[policy]");
-    if let Some(ext) = r.opt_string(p, "extends", "policy.extends") {
-        if !PACKS.contains(&ext.value.as_str()) {
-            r.problem(
-                ext.span,
-                format!("unknown policy pack `{}`", ext.value),
-                Some(format!("the built-in packs are: {}", PACKS.join(", "))),
+/// Follows `extends` from the project's policy down to a built-in pack; returns the layers base
+/// first. Problems (an unknown pack, a missing file, a cycle) are CONF001 at the `extends` value.
+fn resolve_policy(
+    snapshot: &dyn Snapshot,
+    sources: &mut SourceMap,
+    problems: &mut Vec<Finding>,
+    own: PolicyLayer,
+) -> PolicyConfig {
+    let mut next = own.extends.clone();
+    let mut layers = vec![own];
+    loop {
+        let Some(name) = next.take() else {
+            // The chain ends at a pack; with no `extends` at all, the default pack applies.
+            if !layers
+                .iter()
+                .any(|l| PACKS.iter().any(|(p, _)| *p == l.origin))
+            {
+                layers.push(pack_layer("default", sources, problems));
+            }
+            break;
+        };
+        let at = sources.get(name.span.file).path.clone();
+        let fail = |problems: &mut Vec<Finding>, message: String, help: Option<String>| {
+            let mut f = Finding::new(&crate::rules::conf::CONF001, name.span, &at, message);
+            f.help = help;
+            problems.push(f);
+        };
+        if layers.iter().any(|l| l.origin == name.value) {
+            fail(
+                problems,
+                format!("`extends = \"{}\"` makes a cycle of policies", name.value),
+                Some("a policy may extend a pack or a file only once in its chain".into()),
             );
+            break;
         }
-        out.extends = Some(ext);
+        if layers.len() > MAX_EXTENDS {
+            fail(
+                problems,
+                format!("the chain of `extends` is longer than {MAX_EXTENDS}"),
+                None,
+            );
+            break;
+        }
+        let layer = if PACKS.iter().any(|(p, _)| *p == name.value) {
+            pack_layer(&name.value, sources, problems)
+        } else if name.value.ends_with(".toml") {
+            match policy_file(snapshot, sources, problems, &name.value) {
+                Ok(l) => l,
+                Err(why) => {
+                    fail(problems, why, Some("`extends` names a built-in pack (default, strict, regulated) or a policy file in the repository, by its path from the root".into()));
+                    break;
+                }
+            }
+        } else {
+            let hint = crate::suggest::hint(&name.value, PACKS.iter().map(|(p, _)| *p));
+            fail(
+                problems,
+                format!("unknown policy pack `{}`.{hint}", name.value),
+                Some("the built-in packs are default, strict and regulated; a policy file in the repository is named by its path, ending in .toml".into()),
+            );
+            break;
+        };
+        next = layer.extends.clone();
+        layers.push(layer);
     }
+    layers.reverse();
+    PolicyConfig { layers }
+}
+
+/// A built-in pack, added to the sources as `(built-in)/NAME.toml` so that a limit can be shown
+/// where it was set.
+fn pack_layer(name: &str, sources: &mut SourceMap, problems: &mut Vec<Finding>) -> PolicyLayer {
+    let text = PACKS
+        .iter()
+        .find(|(p, _)| *p == name)
+        .map_or("", |(_, t)| *t);
+    let path = format!("(built-in)/{name}.toml");
+    let file = sources.add(path.clone(), Some(text.into()));
+    let root = node::parse_toml(text, file).expect("built-in policy packs are valid TOML");
+    let mut r = Reader::new(file, &path, text, problems);
+    r.check_keys(&root, PACK_KEYS, "a policy pack");
+    let mut layer = read_policy(&mut r, &root, name, "");
+    layer.origin = name.to_string();
+    layer
+}
+
+/// A policy file in the repository: the same keys as a pack.
+fn policy_file(
+    snapshot: &dyn Snapshot,
+    sources: &mut SourceMap,
+    problems: &mut Vec<Finding>,
+    path: &str,
+) -> Result<PolicyLayer, String> {
+    if path.starts_with('/') || path.split('/').any(|c| c == "..") {
+        return Err(format!(
+            "policy file `{path}` must be a path inside the repository, from its root"
+        ));
+    }
+    let bytes = snapshot
+        .read(path, DEFAULT_MAX_FILE_SIZE)
+        .map_err(|e| match e {
+            ReadError::NotFound => format!("policy file `{path}` does not exist"),
+            other => format!("policy file `{path}`: {other}"),
+        })?;
+    let text: Arc<str> = String::from_utf8(bytes)
+        .map_err(|_| format!("policy file `{path}` is not UTF-8 text"))?
+        .into();
+    let file = sources.add(path.to_string(), Some(text.clone()));
+    let root = match node::parse_toml(&text, file) {
+        Ok(root) => root,
+        Err(e) => {
+            let offset = e.offset.unwrap_or(0);
+            let mut f = Finding::new(
+                &crate::rules::conf::CONF001,
+                Span::new(file, offset, offset + 1),
+                path,
+                format!("{path} is not valid TOML: {}", e.message),
+            );
+            f.help = None;
+            problems.push(f);
+            return Ok(PolicyLayer {
+                origin: path.to_string(),
+                ..PolicyLayer::default()
+            });
+        }
+    };
+    let mut r = Reader::new(file, path, &text, problems);
+    if r.map(&root, path).is_none() {
+        return Ok(PolicyLayer::default());
+    }
+    r.check_keys(&root, PACK_KEYS, "a policy file");
+    Ok(read_policy(&mut r, &root, path, ""))
+}
+
+/// Reads one policy table. `prefix` is how its keys are named in messages (`policy.` in
+/// agentlock.toml, nothing in a pack or policy file).
+fn read_policy(r: &mut Reader, p: &Node, origin: &str, prefix: &str) -> PolicyLayer {
+    let mut out = PolicyLayer {
+        origin: origin.to_string(),
+        extends: r.opt_string(p, "extends", &format!("{prefix}extends")),
+        ..PolicyLayer::default()
+    };
     if let Some(sev) = p.get("severity") {
-        for (key, value) in r.map(sev, "[policy.severity]").unwrap_or_default() {
+        for (key, value) in r
+            .map(sev, &format!("[{prefix}severity]"))
+            .unwrap_or_default()
+        {
             let code = Sp::new(key.name.clone(), key.span);
             if crate::rules::find(&code.value).is_none() {
                 let hint =
@@ -280,34 +515,42 @@ fn read_policy(r: &mut Reader, p: &Node) -> PolicyConfig {
         }
     }
     if let Some(l) = p.get("limits")
-        && r.map(l, "[policy.limits]").is_some()
+        && r.map(l, &format!("[{prefix}limits]")).is_some()
     {
-        r.check_keys(l, LIMIT_KEYS, "[policy.limits]");
-        out.limits.max_timeout = r.opt_duration(l, "max_timeout", "policy.limits.max_timeout");
-        out.limits.max_retries = r.opt_uint(l, "max_retries", "policy.limits.max_retries");
-        out.limits.max_iterations =
-            r.opt_uint(l, "max_iterations", "policy.limits.max_iterations");
+        r.check_keys(l, LIMIT_KEYS, &format!("[{prefix}limits]"));
+        out.limits.max_timeout =
+            r.opt_duration(l, "max_timeout", &format!("{prefix}limits.max_timeout"));
+        out.limits.max_retries =
+            r.opt_uint(l, "max_retries", &format!("{prefix}limits.max_retries"));
+        out.limits.max_iterations = r.opt_uint(
+            l,
+            "max_iterations",
+            &format!("{prefix}limits.max_iterations"),
+        );
         out.limits.max_description_length = r.opt_uint(
             l,
             "max_description_length",
-            "policy.limits.max_description_length",
+            &format!("{prefix}limits.max_description_length"),
         );
-        out.limits.max_canary_percent =
-            r.opt_uint(l, "max_canary_percent", "policy.limits.max_canary_percent");
+        out.limits.max_canary_percent = r.opt_uint(
+            l,
+            "max_canary_percent",
+            &format!("{prefix}limits.max_canary_percent"),
+        );
         out.limits.kill_switch_max_age_days = r.opt_uint(
             l,
             "kill_switch_max_age_days",
-            "policy.limits.kill_switch_max_age_days",
+            &format!("{prefix}limits.kill_switch_max_age_days"),
         );
         out.limits.require_exception_expiry = l
             .get("require_exception_expiry")
-            .and_then(|n| r.bool(n, "policy.limits.require_exception_expiry"));
+            .and_then(|n| r.bool(n, &format!("{prefix}limits.require_exception_expiry")));
         out.limits.allowed_roles = l
             .get("allowed_roles")
-            .map(|n| r.string_list(n, "policy.limits.allowed_roles"));
+            .map(|n| r.string_list(n, &format!("{prefix}limits.allowed_roles")));
         out.limits.allowed_permissions = l
             .get("allowed_permissions")
-            .map(|n| r.string_list(n, "policy.limits.allowed_permissions"));
+            .map(|n| r.string_list(n, &format!("{prefix}limits.allowed_permissions")));
     }
     if let Some(ex) = p.get("exceptions") {
         let items: &[Node] = match &ex.value {
@@ -315,7 +558,9 @@ fn read_policy(r: &mut Reader, p: &Node) -> PolicyConfig {
             _ => {
                 r.problem(
                     ex.span,
-                    "policy.exceptions must be an array of tables ([[policy.exceptions]])",
+                    format!(
+                        "{prefix}exceptions must be an array of tables ([[{prefix}exceptions]])"
+                    ),
                     None,
                 );
                 &[]
@@ -325,7 +570,7 @@ fn read_policy(r: &mut Reader, p: &Node) -> PolicyConfig {
             if r.map(item, "an exception").is_none() {
                 continue;
             }
-            r.check_keys(item, EXCEPTION_KEYS, "[[policy.exceptions]]");
+            r.check_keys(item, EXCEPTION_KEYS, &format!("[[{prefix}exceptions]]"));
             let rule = r.opt_string(item, "rule", "exception rule");
             let subject = r.opt_string(item, "subject", "exception subject");
             let reason = r

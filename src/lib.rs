@@ -18,6 +18,7 @@ pub mod rules;
 pub mod snapshot;
 pub mod source;
 pub mod suggest;
+pub mod suppress;
 pub mod units;
 
 use config::ConfigError;
@@ -41,14 +42,14 @@ pub fn verify(
 ) -> Result<Verified, ConfigError> {
     let mut model = load::load(snapshot)?;
     let status = lock_check.then(|| lock::check(snapshot, &mut model));
-    let policy = policy::Policy::from_config(&model.config, today);
+    let policy = policy::Policy::new(&model.config, &model.suppressions, today);
     let ctx = rules::Context {
         model: &model,
         policy: &policy,
         lock: status.as_ref(),
     };
     let found = rules::run(&ctx);
-    let outcome = policy.apply(found, &model.sources);
+    let outcome = policy.apply(found, &model.sources, lock_check);
     Ok(Verified {
         model,
         findings: outcome.findings,

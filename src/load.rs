@@ -11,6 +11,7 @@ use crate::node;
 use crate::rules::conf::CONF001;
 use crate::snapshot::{EntryKind, ReadError, Snapshot};
 use crate::source::{FileId, SourceMap, Span};
+use crate::suppress::{self, Suppression, Syntax};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -139,6 +140,25 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
     }
     let parsed: Vec<(Parsed, Vec<Finding>)> =
         jobs.par_iter().map(|(id, raw)| parse(*id, raw)).collect();
+    let suppressions: Vec<(Vec<Suppression>, Vec<Finding>)> = jobs
+        .par_iter()
+        .map(|(id, raw)| {
+            let mut found = Vec::new();
+            let syntax = match raw.kind {
+                Kind::Prompt => Some(Syntax::Prompt),
+                Kind::Dataset => None,
+                _ if raw.path.ends_with(".json") => None,
+                _ => Some(Syntax::Hash),
+            };
+            let list = match (&raw.content, syntax) {
+                (Ok((text, _)), Some(syntax)) => {
+                    suppress::scan(*id, &raw.path, text, syntax, &mut found)
+                }
+                _ => Vec::new(),
+            };
+            (list, found)
+        })
+        .collect();
     for ((_, raw), (item, _)) in jobs.iter().zip(&parsed) {
         if matches!(item, Parsed::Nothing) {
             failed.push(raw.kind);
@@ -155,6 +175,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         deploy: None,
         datasets: Vec::new(),
         codeowners: None,
+        suppressions: Vec::new(),
         problems: Vec::new(),
         incomplete: Default::default(),
     };
@@ -172,6 +193,29 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
             Parsed::Dataset(d) => model.datasets.push(d),
             Parsed::Nothing => {}
         }
+    }
+    // Suppressions in agentlock.toml and policy files, then in every other file.
+    for (id, file) in model.sources.iter() {
+        let local = file.path == config::MANIFEST
+            || model
+                .config
+                .policy
+                .layers
+                .iter()
+                .any(|l| l.origin == file.path);
+        if let (true, Some(text)) = (local, &file.text) {
+            model.suppressions.extend(suppress::scan(
+                id,
+                &file.path,
+                text,
+                Syntax::Hash,
+                &mut problems,
+            ));
+        }
+    }
+    for (mut list, mut found) in suppressions {
+        model.suppressions.append(&mut list);
+        problems.append(&mut found);
     }
     check_duplicates(&model, &mut problems);
     model.codeowners = CODEOWNERS_PATHS
@@ -316,7 +360,8 @@ fn mark_incomplete(inc: &mut model::Incomplete, kind: Kind) {
         Kind::Agents => inc.agents = true,
         Kind::Tool => inc.tools = true,
         Kind::Models => inc.models = true,
-        Kind::Deploy | Kind::Dataset => {}
+        Kind::Deploy => inc.deploy = true,
+        Kind::Dataset => {}
     }
 }
 

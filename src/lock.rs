@@ -40,6 +40,7 @@ pub enum Kind {
     Topology,
     Dataset,
     Deploy,
+    Policy,
 }
 
 impl Kind {
@@ -52,6 +53,7 @@ impl Kind {
             Kind::Topology => "topology",
             Kind::Dataset => "dataset",
             Kind::Deploy => "deploy",
+            Kind::Policy => "policy",
         }
     }
 
@@ -61,7 +63,7 @@ impl Kind {
 
     /// `[topology]` and `[deploy]` are single tables; the others are arrays of tables.
     fn single(self) -> bool {
-        matches!(self, Kind::Topology | Kind::Deploy)
+        matches!(self, Kind::Topology | Kind::Deploy | Kind::Policy)
     }
 
     /// The fields that make up an entry's identity, in order.
@@ -71,7 +73,7 @@ impl Kind {
             Kind::Model => &["alias"],
             Kind::Tool => &["server"],
             Kind::Agent => &["name"],
-            Kind::Topology | Kind::Deploy => &[],
+            Kind::Topology | Kind::Deploy | Kind::Policy => &[],
         }
     }
 }
@@ -84,6 +86,7 @@ const KINDS: &[Kind] = &[
     Kind::Topology,
     Kind::Dataset,
     Kind::Deploy,
+    Kind::Policy,
 ];
 
 impl Entry {
@@ -230,6 +233,19 @@ impl Lock {
                 vec![("sha256", s(sha256_hex(d.canonical.as_bytes())))],
             ));
         }
+        // The effective policy: loosening it (a rule off, a limit raised, a new exception or
+        // suppression) changes the lock, so it shows in review.
+        let policy = crate::policy::Policy::new(&model.config, &model.suppressions, 0);
+        entries.push(entry(
+            Kind::Policy,
+            vec![
+                ("chain", s(policy.chain.join(", "))),
+                (
+                    "sha256",
+                    s(sha256_hex(policy.canonical_json(&model.sources).as_bytes())),
+                ),
+            ],
+        ));
         let mut lock = Lock { entries };
         lock.sort();
         lock
@@ -399,6 +415,8 @@ const FIELD_NAMES: &[&str] = &[
     "server",
     "source",
     "definitions",
+    "chain",
+    "registry",
 ];
 
 /// The graph itself: the entry, the agents and every handoff with its bound.

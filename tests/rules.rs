@@ -15,6 +15,8 @@ const CASES: &[(&str, &[Place])] = &[
     (
         "conf001_bad_values",
         &[
+            // `rate_limit: fast` does not parse, so the writer has no rate limit either
+            ("RUN004", "agents.yaml", 11),
             ("CONF001", "agents.yaml", 15),
             ("CONF001", "agents.yaml", 16),
             ("CONF001", "agents.yaml", 17),
@@ -132,13 +134,144 @@ const CASES: &[(&str, &[Place])] = &[
             ("MODEL002", "prompts/reviewer.prompt", 4),
         ],
     ),
+    (
+        "topo001_bound_over_limit",
+        &[("TOPO001", "agents.yaml", 27)],
+    ),
+    (
+        "topo003_retries_over_limit",
+        &[("TOPO003", "agents.yaml", 21)],
+    ),
+    (
+        "topo007_latency_budget_exceeded",
+        &[("TOPO007", "agents.yaml", 1)],
+    ),
+    (
+        "prm001_prompt_version_reused",
+        &[
+            ("REL002", "prompts/writer.prompt", 2),
+            ("PRM001", "prompts/writer.prompt", 3),
+        ],
+    ),
+    (
+        "tool001_floating_tool_version",
+        &[
+            ("TOOL001", "tools/latest.yaml", 2),
+            ("TOOL001", "tools/nosource.yaml", 1),
+            ("TOOL001", "tools/npm-bare.yaml", 3),
+            ("TOOL001", "tools/npm-range.yaml", 3),
+            ("TOOL001", "tools/oci-tag.yaml", 3),
+            ("TOOL001", "tools/pypi.yaml", 3),
+            ("TOOL001", "tools/url.yaml", 3),
+        ],
+    ),
+    (
+        "tool002_broad_permission",
+        &[
+            ("TOOL002", "tools/github.yaml", 4),
+            ("TOOL002", "tools/github.yaml", 4),
+            ("TOOL002", "tools/github.yaml", 4),
+            ("TOOL002", "tools/kb.yaml", 1),
+        ],
+    ),
+    (
+        "tool003_missing_tool_timeout",
+        &[
+            ("TOOL003", "tools/github.yaml", 6),
+            ("TOOL003", "tools/kb.yaml", 1),
+        ],
+    ),
+    (
+        "tool004_missing_tool_rate_limit",
+        &[("TOOL004", "tools/github.yaml", 1)],
+    ),
+    (
+        "tool005_missing_failure_mode",
+        &[
+            ("TOOL005", "tools/ghost.yaml", 9),
+            ("TOOL005", "tools/github.yaml", 1),
+            ("TOOL005", "tools/kb.yaml", 8),
+            ("TOOL005", "tools/self.yaml", 9),
+            ("TOOL005", "tools/unused.yaml", 9),
+        ],
+    ),
+    (
+        "tool007_tool_changed_without_version_bump",
+        &[
+            ("REL002", "tools/github.yaml", 1),
+            ("TOOL007", "tools/github.yaml", 2),
+        ],
+    ),
+    (
+        "run001_missing_cost_ceiling",
+        &[("RUN001", "deploy.yaml", 1)],
+    ),
+    (
+        "run001_no_deploy_file",
+        &[
+            ("OBS001", "agentlock.toml", 2),
+            ("OBS002", "agentlock.toml", 2),
+            ("OBS003", "agentlock.toml", 2),
+            ("OBS003", "agentlock.toml", 2),
+            ("OBS003", "agentlock.toml", 2),
+            ("OBS003", "agentlock.toml", 2),
+            ("OBS003", "agentlock.toml", 2),
+            ("REL004", "agentlock.toml", 2),
+            ("REL004", "agentlock.toml", 2),
+            ("RUN001", "agentlock.toml", 2),
+            ("RUN003", "agentlock.toml", 2),
+        ],
+    ),
+    (
+        "run002_missing_token_limit",
+        &[("RUN002", "deploy.yaml", 1)],
+    ),
+    (
+        "run003_missing_kill_switch",
+        &[("RUN003", "deploy.yaml", 5)],
+    ),
+    ("run003_no_kill_switch", &[("RUN003", "deploy.yaml", 1)]),
+    (
+        "run004_missing_agent_rate_limit",
+        &[("RUN004", "agents.yaml", 4), ("RUN004", "agents.yaml", 10)],
+    ),
+    ("obs001_tracing_disabled", &[("OBS001", "deploy.yaml", 11)]),
+    (
+        "obs002_llm_observability_disabled",
+        &[("OBS002", "deploy.yaml", 12)],
+    ),
+    (
+        "obs003_missing_kpi_baseline",
+        &[("OBS003", "deploy.yaml", 13), ("OBS003", "deploy.yaml", 16)],
+    ),
+    (
+        "rel004_missing_rollout_plan",
+        &[("REL004", "deploy.yaml", 6), ("REL004", "deploy.yaml", 8)],
+    ),
+    ("rel004_unknown_strategy", &[("REL004", "deploy.yaml", 7)]),
+    (
+        "data001_missing_golden_dataset",
+        &[
+            ("DATA001", "agentlock.toml", 2),
+            ("DATA001", "datasets/golden_edge_cases.jsonl", 1),
+        ],
+    ),
+    (
+        "pol001_expired_exception",
+        &[
+            ("POL001", "agentlock.toml", 13),
+            ("POL001", "agentlock.toml", 16),
+            ("POL001", "agents.yaml", 16),
+            ("TOPO005", "agents.yaml", 28),
+        ],
+    ),
 ];
 
 #[test]
 fn every_fixture_gives_exactly_its_findings() {
     let mut failures = Vec::new();
     for (name, expected) in CASES {
-        let run = verify(&fixture(name), false);
+        let run = verify_fixture(name);
         let got = run.places();
         let want: Vec<(String, String, usize)> = expected
             .iter()
@@ -149,6 +282,14 @@ fn every_fixture_gives_exactly_its_findings() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A fixture with a lockfile is verified against it (PRM001, TOOL007, REL002); the others are
+/// verified without the lock check, so that each shows only its own rule.
+fn verify_fixture(name: &str) -> Run {
+    let dir = fixture(name);
+    let locked = dir.join("agentlock.lock").exists();
+    verify(&dir, locked)
 }
 
 #[test]
@@ -165,12 +306,15 @@ fn every_fixture_directory_is_listed() {
     assert_eq!(dirs, listed);
 }
 
+/// Every rule in the registry fires on a fixture named after it. REL001 and REL002 are
+/// exercised by tests/lock.rs, which writes and edits lockfiles.
 #[test]
-fn each_rule_of_this_issue_has_a_fixture_that_fires_it() {
-    for code in [
-        "CONF001", "TOPO001", "TOPO002", "TOPO003", "TOPO004", "TOPO005", "TOPO006", "PRM002",
-        "PRM003", "PRM004", "PRM005", "TOOL009", "MODEL002",
-    ] {
+fn every_rule_has_a_fixture_that_fires_it() {
+    for rule in agentlock::rules::RULES {
+        let code = rule.code;
+        if matches!(code, "REL001" | "REL002") {
+            continue;
+        }
         let prefix = code.to_ascii_lowercase();
         assert!(
             CASES
@@ -184,7 +328,7 @@ fn each_rule_of_this_issue_has_a_fixture_that_fires_it() {
 #[test]
 fn snapshots_of_every_fixture() {
     for (name, _) in CASES {
-        let run = verify(&fixture(name), false);
+        let run = verify_fixture(name);
         snap!(format!("{name}.human"), run.human());
         snap!(format!("{name}.json"), run.json());
     }
@@ -329,13 +473,13 @@ fn severity_overrides_and_exceptions_apply() {
     assert_eq!(run.verified.suppressed, 1);
     assert!(run.human().contains("1 suppressed"));
 
-    // expired: the finding is back
+    // expired: the finding is back, and POL001 says why
     std::fs::write(
         &manifest,
         format!("{base}{}", exception.replace("2027-01-31", "2026-01-31")),
     )
     .unwrap();
-    assert_eq!(verify(dir.path(), false).codes(), ["TOPO005"]);
+    assert_eq!(verify(dir.path(), false).codes(), ["POL001", "TOPO005"]);
 
     // no reason: CONF001, and the exception does not apply
     std::fs::write(

@@ -10,6 +10,8 @@ pub struct Dataset {
     pub path: String,
     pub name: Sp<String>,
     pub version: Option<Sp<String>>,
+    /// `_dataset.kind` from the header: `happy_path`, `edge_cases` or `failures`.
+    pub kind: Option<Sp<String>>,
     /// Number of items (lines other than the header and blank lines).
     pub items: usize,
     /// SHA-256 of the bytes with CRLF normalized to LF.
@@ -29,6 +31,7 @@ pub fn load(r: &mut Reader, sha256: String) -> Dataset {
         None => (Sp::new(stem.to_string(), Span::file_start(r.file)), None),
     };
     let mut items = 0;
+    let mut kind = None;
     let mut offset = 0;
     let text = r.text;
     for (i, line) in text.split('\n').enumerate() {
@@ -46,6 +49,9 @@ pub fn load(r: &mut Reader, sha256: String) -> Dataset {
                     let span = Span::new(r.file, start, start + line.trim_end().len());
                     if let Some(n) = meta.get("name").and_then(|n| n.as_str()) {
                         name = Sp::new(n.to_string(), span);
+                    }
+                    if let Some(k) = meta.get("kind").and_then(|k| k.as_str()) {
+                        kind = Some(Sp::new(k.to_string(), span));
                     }
                     match meta.get("version") {
                         Some(serde_json::Value::String(s)) => {
@@ -82,6 +88,7 @@ pub fn load(r: &mut Reader, sha256: String) -> Dataset {
         path: r.path.to_string(),
         name,
         version,
+        kind,
         items,
         sha256,
     }

@@ -42,6 +42,17 @@ const KPI: Shape = Shape::Map(&[
     ("min_critical", Shape::Number),
 ]);
 
+/// An LLM trace store (Langfuse and the like): OBS002 wants one enabled.
+const TRACE_STORE: Shape = Shape::Map(&[
+    ("enabled", Shape::Bool),
+    ("environment", Shape::Str),
+    ("host", Shape::Str),
+    ("project", Shape::Str),
+]);
+
+/// The trace stores deploy.yaml knows, under `telemetry`.
+pub const TRACE_STORES: &[&str] = &["langfuse", "langsmith", "phoenix", "helicone", "braintrust"];
+
 const SCHEMA: Shape = Shape::Map(&[
     (
         "runtime",
@@ -88,14 +99,11 @@ const SCHEMA: Shape = Shape::Map(&[
                     ("service_name", Shape::Str),
                 ]),
             ),
-            (
-                "langfuse",
-                Shape::Map(&[
-                    ("enabled", Shape::Bool),
-                    ("environment", Shape::Str),
-                    ("host", Shape::Str),
-                ]),
-            ),
+            ("langfuse", TRACE_STORE),
+            ("langsmith", TRACE_STORE),
+            ("phoenix", TRACE_STORE),
+            ("helicone", TRACE_STORE),
+            ("braintrust", TRACE_STORE),
         ]),
     ),
     ("kpis", Shape::AnyKeys(&KPI)),

@@ -46,6 +46,8 @@ pub struct Model {
     pub datasets: Vec<Dataset>,
     /// The CODEOWNERS file, if any (root, `.github/` or `docs/`).
     pub codeowners: Option<String>,
+    /// Inline `agentlock: allow CODE -- reason` comments, in file order.
+    pub suppressions: Vec<crate::suppress::Suppression>,
     /// CONF001 findings from loading.
     pub problems: Vec<Finding>,
     /// Which kinds of file failed to load: rules that would report a missing reference into
@@ -59,9 +61,39 @@ pub struct Incomplete {
     pub agents: bool,
     pub tools: bool,
     pub models: bool,
+    pub deploy: bool,
 }
 
 impl Model {
+    /// The node at a dotted path of deploy.yaml, such as `runtime.kill_switch.flag`.
+    pub fn deploy_value(&self, path: &str) -> Option<&crate::node::Node> {
+        self.deploy.as_ref()?.get(path)
+    }
+
+    /// Where a finding about a deploy.yaml setting points: the value if it is there, else the
+    /// key of its nearest ancestor that is, else the start of deploy.yaml, else the project name
+    /// in agentlock.toml (there is no deploy.yaml).
+    pub fn deploy_span(&self, path: &str) -> Span {
+        let Some(d) = &self.deploy else {
+            return self.config.name.span;
+        };
+        if let Some(n) = d.get(path) {
+            return n.span;
+        }
+        let mut node = &d.root;
+        let mut span = Span::file_start(d.file);
+        for key in path.split('.') {
+            match read::key_span(node, key) {
+                Some(k) => {
+                    span = k;
+                    node = node.get(key).expect("the key exists");
+                }
+                None => break,
+            }
+        }
+        span
+    }
+
     pub fn agents(&self) -> &[Agent] {
         self.topology.as_ref().map_or(&[], |t| &t.agents)
     }

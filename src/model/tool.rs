@@ -14,6 +14,8 @@ pub struct ToolServer {
     pub version: Option<Sp<String>>,
     pub source: Option<Source>,
     pub permissions: Vec<Sp<String>>,
+    /// Whether the manifest has a `permissions` key at all (`[]` declares that it needs none).
+    pub declares_permissions: bool,
     /// `env` entries: name and value node (the value should be a `${VAR}` reference).
     pub env: Vec<(Sp<String>, Node)>,
     pub timeout: Option<Sp<Duration>>,
@@ -164,6 +166,7 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<ToolServer> {
         version,
         source,
         permissions,
+        declares_permissions: root.get("permissions").is_some(),
         env,
         timeout,
         rate_limit,

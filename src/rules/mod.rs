@@ -4,9 +4,13 @@
 //! rules are added, never renumbered.
 
 pub mod conf;
+pub mod datasets;
 pub mod models;
+pub mod observability;
+pub mod policy;
 pub mod prompts;
 pub mod release;
+pub mod runtime;
 pub mod tools;
 pub mod topology;
 
@@ -45,14 +49,32 @@ pub static RULES: &[&Rule] = &[
     &topology::TOPO004,
     &topology::TOPO005,
     &topology::TOPO006,
+    &topology::TOPO007,
+    &prompts::PRM001,
     &prompts::PRM002,
     &prompts::PRM003,
     &prompts::PRM004,
     &prompts::PRM005,
+    &tools::TOOL001,
+    &tools::TOOL002,
+    &tools::TOOL003,
+    &tools::TOOL004,
+    &tools::TOOL005,
+    &tools::TOOL007,
     &tools::TOOL009,
     &models::MODEL002,
+    &runtime::RUN001,
+    &runtime::RUN002,
+    &runtime::RUN003,
+    &runtime::RUN004,
+    &observability::OBS001,
+    &observability::OBS002,
+    &observability::OBS003,
     &release::REL001,
     &release::REL002,
+    &release::REL004,
+    &datasets::DATA001,
+    &policy::POL001,
 ];
 
 pub fn find(code: &str) -> Option<&'static Rule> {

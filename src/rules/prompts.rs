@@ -2,8 +2,91 @@
 
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
+use crate::lock::{ChangeKind, Kind, LockStatus};
 use crate::model::Prompt;
 use std::collections::HashSet;
+
+pub static PRM001: Rule = Rule {
+    code: "PRM001",
+    name: "prompt-version-reused",
+    severity: Severity::Error,
+    summary: "A prompt name@version whose content differs from the lockfile (or, with git, from a release).",
+    checklist: Some("1.2"),
+    docs: r#"
+A prompt's `name@version` is immutable once it is locked: the lockfile records its SHA-256
+(bytes with LF line endings). When the file's content changes and the version does not, this
+rule reports it at the version. The git-aware half of the rule checks every release tag too.
+
+## Why
+Checklist 1.2: "Prompt versions are immutable and tagged" and "Previous stable prompt version
+recorded (rollback target)". Agents, evaluations, traces and rollbacks all name a prompt by
+version. If `planner@1.3.0` means one text in production and another in the repository, a
+rollback to 1.3.0 restores the wrong prompt, the golden-dataset scores of 1.3.0 no longer
+describe it, and traces cannot be compared across the change.
+
+## How to fix
+Bump the prompt's `version` (patch for wording, minor for behaviour, major for a new contract),
+update the agents that reference it, and run `agentlock lock`. If the edit was a mistake,
+restore the locked text.
+
+## Example
+```yaml
+---
+name: planner
+version: 1.3.1   # was 1.3.0; the text changed
+---
+```
+"#,
+    check: check_reused,
+};
+
+fn check_reused(ctx: &Context) -> Vec<Finding> {
+    let Some(LockStatus::Stale { changes, .. }) = ctx.lock else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for c in changes {
+        let (Kind::Prompt, ChangeKind::Modified(fields)) = (c.kind, &c.what) else {
+            continue;
+        };
+        let Some((_, old, new)) = fields.iter().find(|(f, _, _)| f == "sha256") else {
+            continue; // moved or renamed, same content
+        };
+        for p in ctx.model.prompts.iter().filter(|p| p.id() == c.key) {
+            let Some(version) = &p.version else { continue };
+            out.push(
+                Finding::new(
+                    &PRM001,
+                    version.span,
+                    p.id(),
+                    format!(
+                        "prompt `{}` changed after it was locked (sha256 {old} → {new}) but kept version {}",
+                        p.id(),
+                        version.value
+                    ),
+                )
+                .label("same version, different content")
+                .help(format!(
+                    "bump the version (e.g. {}), update the agents that use it, and run `agentlock lock`; or restore the locked text",
+                    next_patch(&version.value)
+                )),
+            );
+        }
+    }
+    out
+}
+
+/// `1.3.0` → `1.3.1`; anything else is returned as is.
+fn next_patch(v: &str) -> String {
+    match semver::Version::parse(v) {
+        Ok(mut s) => {
+            s.patch += 1;
+            s.pre = semver::Prerelease::EMPTY;
+            s.to_string()
+        }
+        Err(_) => v.to_string(),
+    }
+}
 
 pub static PRM002: Rule = Rule {
     code: "PRM002",

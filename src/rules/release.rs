@@ -55,6 +55,109 @@ prompt `planner@1.3.0` differs from the lockfile: sha256 4be1a09c2d7e → 91ac77
     check: check_stale,
 };
 
+pub static REL004: Rule = Rule {
+    code: "REL004",
+    name: "missing-rollout-plan",
+    severity: Severity::Warning,
+    summary: "No canary or blue-green strategy, no canary percentage, or no auto-rollback conditions.",
+    checklist: Some("4.2"),
+    docs: r#"
+deploy.yaml's `rollout:` says how a release reaches users: `strategy: canary` (with
+`canary_percent`, above zero and at most the policy's `max_canary_percent`) or
+`strategy: blue-green`, and `auto_rollback` with at least one condition
+(`error_rate_above`, `score_drop_above`, `latency_p95_above`).
+
+## Why
+Checklist 4.2: "Deployment strategy selected (canary / blue-green)", "Canary percentage
+defined", "Auto-rollback conditions configured". Agents fail in ways no pre-release test
+catches; a canary limits how many users see a bad release, and automatic rollback conditions
+decide, before the incident, what "bad" means.
+
+## How to fix
+Choose a strategy, a canary share and the conditions that roll back without a person.
+
+## Example
+```yaml
+rollout:
+  strategy: canary
+  canary_percent: 5
+  auto_rollback: { error_rate_above: 0.05, score_drop_above: 0.3 }
+```
+"#,
+    check: check_rollout,
+};
+
+const STRATEGIES: &[&str] = &["canary", "blue-green"];
+const ROLLBACK_CONDITIONS: &[&str] = &["error_rate_above", "score_drop_above", "latency_p95_above"];
+
+fn check_rollout(ctx: &Context) -> Vec<Finding> {
+    use super::runtime::{deploy_checkable, deploy_finding, number};
+    let model = ctx.model;
+    if !deploy_checkable(model) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let strategy = model
+        .deploy_value("rollout.strategy")
+        .and_then(|s| s.as_str());
+    match strategy {
+        None => out.push(
+            deploy_finding(&REL004, model, "rollout.strategy", "no rollout strategy is configured".into())
+                .label("no strategy")
+                .help("add `rollout: { strategy: canary, canary_percent: 5, auto_rollback: { error_rate_above: 0.05 } }` to deploy.yaml"),
+        ),
+        Some(s) if !STRATEGIES.contains(&s) => {
+            let hint = crate::suggest::hint(s, STRATEGIES.iter().copied());
+            out.push(
+                deploy_finding(&REL004, model, "rollout.strategy", format!("rollout strategy `{s}` is neither canary nor blue-green.{hint}"))
+                    .label("not a staged rollout")
+                    .help("use `canary` (with `canary_percent`) or `blue-green`"),
+            );
+        }
+        Some("canary") => {
+            let pct = model.deploy_value("rollout.canary_percent");
+            let max = ctx.policy.limits.max_canary_percent.as_ref();
+            match pct.and_then(number) {
+                None => out.push(
+                    deploy_finding(&REL004, model, "rollout.canary_percent", "the canary rollout has no `canary_percent`".into())
+                        .label("how much traffic?")
+                        .help("add `canary_percent: 5`: the share of traffic the new release gets first"),
+                ),
+                Some(p) if p <= 0.0 || p > 100.0 => out.push(
+                    deploy_finding(&REL004, model, "rollout.canary_percent", format!("canary_percent {p} is not a share of traffic between 0 and 100"))
+                        .label("out of range")
+                        .help("use a small share such as 5"),
+                ),
+                Some(p) => {
+                    if let Some(m) = max.filter(|m| p > m.value as f64) {
+                        out.push(
+                            deploy_finding(&REL004, model, "rollout.canary_percent", format!("canary_percent {p} is over the policy's max_canary_percent of {}", m.value))
+                                .label(format!("over {}%", m.value))
+                                .with_label(m.span, "the policy's limit")
+                                .help(format!("lower it to {} or less", m.value)),
+                        );
+                    }
+                }
+            }
+        }
+        Some(_) => {}
+    }
+    let conditions = model.deploy_value("rollout.auto_rollback");
+    let any = conditions.is_some_and(|c| {
+        ROLLBACK_CONDITIONS
+            .iter()
+            .any(|k| c.get(k).and_then(number).is_some())
+    });
+    if !any {
+        out.push(
+            deploy_finding(&REL004, model, "rollout.auto_rollback", "no auto-rollback conditions are configured".into())
+                .label("no auto_rollback")
+                .help("add `auto_rollback: { error_rate_above: 0.05, score_drop_above: 0.3 }` under `rollout:`"),
+        );
+    }
+    out
+}
+
 fn check_missing(ctx: &Context) -> Vec<Finding> {
     match ctx.lock {
         Some(LockStatus::Missing) => {
@@ -93,7 +196,11 @@ fn check_stale(ctx: &Context) -> Vec<Finding> {
             let mut out: Vec<Finding> = changes
                 .iter()
                 .map(|c| {
-                    let subject = if c.key.is_empty() { c.kind.as_str().to_string() } else { c.key.clone() };
+                    let subject = if c.key.is_empty() {
+                        c.kind.as_str().to_string()
+                    } else {
+                        c.key.clone()
+                    };
                     let span = match c.what {
                         ChangeKind::Removed => lock_span(model, c.kind, &c.key),
                         _ => item_span(model, c.kind, &c.key),
@@ -105,7 +212,7 @@ fn check_stale(ctx: &Context) -> Vec<Finding> {
                     };
                     Finding::new(&REL002, span, subject, c.describe())
                         .label(label)
-                        .help("if the change is intended, run `agentlock lock` and commit agentlock.lock with it")
+                        .help(relock_help(c))
                 })
                 .collect();
             if *root_mismatch && changes.is_empty() {
@@ -118,6 +225,24 @@ fn check_stale(ctx: &Context) -> Vec<Finding> {
             out
         }
         _ => Vec::new(),
+    }
+}
+
+/// How to bring the lock up to date. A content change under an unchanged version needs a new
+/// version first (PRM001, TOOL007): relocking alone would bless a reused version.
+fn relock_help(c: &crate::lock::Change) -> &'static str {
+    let ChangeKind::Modified(fields) = &c.what else {
+        return "if the change is intended, run `agentlock lock` and commit agentlock.lock with it";
+    };
+    let bumped = fields.iter().any(|(f, _, _)| f == "version");
+    match c.kind {
+        Kind::Prompt if fields.iter().any(|(f, _, _)| f == "sha256") => {
+            "the prompt's text changed under the same version: bump `version` (PRM001), then run `agentlock lock`"
+        }
+        Kind::Tool if !bumped && fields.iter().any(|(f, _, _)| f.starts_with("definitions.")) => {
+            "a tool's surface changed under the same server version: bump `version` (TOOL007), then run `agentlock lock`"
+        }
+        _ => "if the change is intended, run `agentlock lock` and commit agentlock.lock with it",
     }
 }
 
@@ -155,6 +280,15 @@ fn item_span(model: &Model, kind: Kind, key: &str) -> Span {
             })
             .map(|d| d.name.span),
         Kind::Deploy => model.deploy.as_ref().map(|d| Span::file_start(d.file)),
+        Kind::Policy => Some(
+            model
+                .config
+                .policy
+                .layers
+                .last()
+                .and_then(|l| l.extends.as_ref())
+                .map_or(model.config.name.span, |e| e.span),
+        ),
     };
     found.unwrap_or_else(|| lock_span(model, kind, key))
 }

@@ -1,7 +1,191 @@
 //! TOOL: MCP servers and the tools agents use.
+//!
+//! TOOL006 and TOOL008, which read the tool definitions' surface, live in `tool_surface.rs`.
 
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
+use crate::lock::{ChangeKind, Kind, LockStatus};
+use crate::model::tool::Source;
+
+pub static TOOL001: Rule = Rule {
+    code: "TOOL001",
+    name: "floating-tool-version",
+    severity: Severity::Error,
+    summary: "A server or package version that is missing, `latest`, a range, or an image without a digest.",
+    checklist: Some("1.3"),
+    docs: r#"
+Checks each MCP server manifest's `version` (exact semver) and its `source`, by kind:
+
+| source | pinned | floating |
+|---|---|---|
+| `npm: "pkg@1.2.3"` | an exact version | no version, `latest` or another dist-tag, `^1.2`, `~1.2`, `>=1`, `1.x`, `*` |
+| `pypi: "pkg==1.2.3"` | `==` or `===` with a version | no specifier, `>=`, `~=`, `!=`, `==1.*` |
+| `oci: "image@sha256:…"` | a digest (64 hex digits) | a tag alone (`:1.2.3`, `:latest`): a tag can be moved to another image |
+| `url: …` | with `sha256:` of the download | without a hash |
+
+A manifest with no `source` at all pins nothing either.
+
+## Why
+Checklist 1.3: "Tool versions pinned (no floating latest)". A floating version means the code
+that runs behind a tool changes without a commit: a new release of the package, a re-pushed
+image tag. The lockfile then names a release that cannot be reproduced, and the tool surface
+the agents were tested against may change under them.
+
+## How to fix
+Pin the exact version the manifest was written for, and for images and downloads the digest.
+Find an image's digest with `docker buildx imagetools inspect IMAGE:TAG`.
+
+## Example
+```yaml
+server: github
+version: 1.4.2
+source: { npm: "@modelcontextprotocol/server-github@1.4.2" }
+# or: source: { oci: "ghcr.io/github/github-mcp-server@sha256:4f1e…" }
+```
+"#,
+    check: check_versions,
+};
+
+pub static TOOL002: Rule = Rule {
+    code: "TOOL002",
+    name: "broad-permission",
+    severity: Severity::Error,
+    summary: "A server with no declared permissions, a wildcard permission, or one outside the allowed permissions.",
+    checklist: Some("1.3"),
+    docs: r#"
+Each server lists the permissions its credentials grant (`permissions: [repo:read, issues:write]`).
+This rule reports a server that declares none, a wildcard (`*`, `repo:*`) or an all-powerful
+scope (`admin`, `all`, `root`), and, when the policy sets `[policy.limits] allowed_permissions`,
+any permission outside that list.
+
+## Why
+Checklist 1.3: "Tool permissions reviewed (principle of least privilege)". An agent can be
+talked into calling any tool it holds; what the tool's credentials allow is the blast radius of
+a prompt injection. A declared, reviewed list of scopes is what a reviewer signs off.
+
+## How to fix
+List the narrowest scopes the server needs, grant the credential exactly those, and extend
+`allowed_permissions` in review when a new scope is genuinely needed.
+
+## Example
+```yaml
+permissions: [repo:read, issues:write]    # not [repo:*] or [admin]
+```
+"#,
+    check: check_permissions,
+};
+
+pub static TOOL003: Rule = Rule {
+    code: "TOOL003",
+    name: "missing-tool-timeout",
+    severity: Severity::Error,
+    summary: "A server with no timeout, or one above the policy's `max_timeout`.",
+    checklist: Some("1.3"),
+    docs: r#"
+## Why
+Checklist 1.3: "Tool timeouts and rate limits configured". A tool call with no timeout holds
+the agent, and the request, for as long as the remote side takes; a hung server turns into a
+hung request and a pile of open connections.
+
+## How to fix
+Set `timeout:` in the manifest to what the tool needs at its slowest acceptable response,
+within `[policy.limits] max_timeout`.
+
+## Example
+```yaml
+server: github
+timeout: 20s
+```
+"#,
+    check: check_timeouts,
+};
+
+pub static TOOL004: Rule = Rule {
+    code: "TOOL004",
+    name: "missing-tool-rate-limit",
+    severity: Severity::Warning,
+    summary: "A server with no rate limit.",
+    checklist: Some("1.3"),
+    docs: r#"
+## Why
+Checklist 1.3: "Tool timeouts and rate limits configured". An agent in a loop can call a tool
+far faster than a person would: without a rate limit one confused request can exhaust an API
+quota, trip the provider's abuse detection, or run up a bill.
+
+## How to fix
+Set `rate_limit:` (`N/s`, `N/m` or `N/h`) below the provider's quota, leaving room for other
+clients of the same credential.
+
+## Example
+```yaml
+server: github
+rate_limit: 5/s
+```
+"#,
+    check: check_rate_limits,
+};
+
+pub static TOOL005: Rule = Rule {
+    code: "TOOL005",
+    name: "missing-failure-mode",
+    severity: Severity::Warning,
+    summary: "A server with no `on_failure`, or a fallback that names nothing usable.",
+    checklist: Some("1.3"),
+    docs: r#"
+`on_failure` says what the agent runtime does when a call fails: `retry`, `fallback` (to the
+`server.tool` named in `fallback`) or `abort`. This rule reports a missing `on_failure`, a
+`fallback` mode without a fallback, a fallback that no manifest declares or that belongs to the
+same server (it fails with it), and a `fallback` set while the mode is not `fallback`.
+
+## Why
+Checklist 1.3: "Tool failure modes defined (retry / fallback / abort)". Without a decision on
+record, each failure is handled by whatever the framework does by default, which differs by
+framework and version and is rarely what the incident review wanted.
+
+## How to fix
+Decide per server: `abort` for tools whose failure must stop the request, `retry` for
+idempotent reads, `fallback` with a tool of another server for degraded service.
+
+## Example
+```yaml
+server: kb
+on_failure: fallback
+fallback: search.web_search
+```
+"#,
+    check: check_failure_modes,
+};
+
+pub static TOOL007: Rule = Rule {
+    code: "TOOL007",
+    name: "tool-changed-without-version-bump",
+    severity: Severity::Error,
+    summary: "A tool definition's surface changed while the server's version stayed the same as in the lockfile.",
+    checklist: Some("1.3"),
+    docs: r#"
+Each MCP tool definition is locked by the hash of its whole surface: name, title,
+description, input and output schema, annotations. When a definition's hash differs from the
+lockfile (or a definition appears or disappears) while the server's `version` is the one that
+was locked, the same version now means two different tools. Changes across release tags are
+checked by the git-aware half of this rule.
+
+## Why
+Checklist 1.3: "Tool versions pinned" only means something if a version names one surface.
+A tool whose description or schema changes under an unchanged version is a "rug pull": the
+agents were evaluated against one contract and run against another, and a description is where
+tool-poisoning instructions hide.
+
+## How to fix
+If the server really changed, bump `version` (and the pinned package) and re-run
+`agentlock lock`. If the manifest was edited by mistake, restore the locked definition.
+
+## Example
+```
+tool `github` changed definitions.create_issue under the same version 1.4.2
+```
+"#,
+    check: check_surface_changes,
+};
 
 pub static TOOL009: Rule = Rule {
     code: "TOOL009",
@@ -67,6 +251,383 @@ fn check(ctx: &Context) -> Vec<Finding> {
                 Some(_) => {}
             }
         }
+    }
+    out
+}
+
+fn check_versions(ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for t in &ctx.model.tools {
+        let subject = t.server.value.clone();
+        match &t.version {
+            None => out.push(
+                Finding::new(
+                    &TOOL001,
+                    t.server.span,
+                    subject.clone(),
+                    format!("server `{}` has no version", t.server.value),
+                )
+                .label("no `version`")
+                .help("add `version:` with the exact release of the server, e.g. `version: 1.4.2`"),
+            ),
+            Some(v) if !super::prompts::is_exact_semver(&v.value) => out.push(
+                Finding::new(
+                    &TOOL001,
+                    v.span,
+                    subject.clone(),
+                    format!(
+                        "server `{}` has version `{}`, which is {}",
+                        t.server.value,
+                        v.value,
+                        why_floating(&v.value)
+                    ),
+                )
+                .label("not an exact version")
+                .help("write the exact release, e.g. `1.4.2`"),
+            ),
+            Some(_) => {}
+        }
+        match &t.source {
+            None => out.push(
+                Finding::new(&TOOL001, t.server.span, subject, format!("server `{}` has no `source`: nothing pins the code that runs", t.server.value))
+                    .label("no `source`")
+                    .help("add `source:` with the pinned package: `{ npm: \"pkg@1.2.3\" }`, `{ pypi: \"pkg==1.2.3\" }`, `{ oci: \"image@sha256:…\" }` or `{ url: …, sha256: … }`"),
+            ),
+            Some(src) => {
+                if let Some((why, help)) = source_floats(src) {
+                    let span = src.value.span;
+                    out.push(
+                        Finding::new(&TOOL001, span, subject, format!("server `{}` is installed from `{}`, which {why}", t.server.value, src.display()))
+                            .label("floating")
+                            .help(help),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Why a version string is not exact.
+fn why_floating(v: &str) -> &'static str {
+    let l = v.trim().to_ascii_lowercase();
+    if l.is_empty() {
+        "empty"
+    } else if l == "latest" || l.contains("latest") {
+        "`latest`: it moves with every release"
+    } else if l.contains(['^', '~', '>', '<', '*', '|']) || l.split('.').any(|p| p == "x") {
+        "a range: it moves with every matching release"
+    } else {
+        "not an exact semver version"
+    }
+}
+
+/// Whether a source floats, with why and how to pin it.
+fn source_floats(src: &Source) -> Option<(String, String)> {
+    let value = src.value.value.trim();
+    match src.kind.value.as_str() {
+        "npm" => {
+            // `@scope/name@1.2.3` or `name@1.2.3`: the version follows the last `@` after the first character.
+            let (name, version) = match value
+                .char_indices()
+                .skip(1)
+                .filter(|(_, c)| *c == '@')
+                .last()
+            {
+                Some((i, _)) => (&value[..i], Some(&value[i + 1..])),
+                None => (value, None),
+            };
+            match version {
+                None | Some("") => Some((
+                    "names no version: npm installs whatever is newest".into(),
+                    format!("pin the exact version: `{name}@1.2.3`"),
+                )),
+                Some(v) if !super::prompts::is_exact_semver(v) => Some((
+                    format!("asks for version `{v}`, {}", why_floating_tag(v)),
+                    format!("pin the exact version: `{name}@1.2.3`"),
+                )),
+                Some(_) => None,
+            }
+        }
+        "pypi" => {
+            let exact = value
+                .split_once("===")
+                .or_else(|| value.split_once("=="))
+                .filter(|(_, v)| is_exact_pep440(v.trim()));
+            match exact {
+                Some(_) => None,
+                None => {
+                    let name: String = value
+                        .chars()
+                        .take_while(|c| {
+                            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '[' | ']')
+                        })
+                        .collect();
+                    Some((
+                        if name.len() == value.len() {
+                            "names no version: pip installs whatever is newest".into()
+                        } else {
+                            "is not pinned with `==` to one exact version".into()
+                        },
+                        format!("pin the exact version: `{name}==1.2.3`"),
+                    ))
+                }
+            }
+        }
+        "oci" => {
+            let digest = value.split_once("@sha256:").map(|(_, d)| d);
+            match digest {
+                Some(d) if d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()) => None,
+                Some(_) => Some((
+                    "has a malformed digest (expected 64 hex digits after `@sha256:`)".into(),
+                    "copy the digest from `docker buildx imagetools inspect IMAGE:TAG`".into(),
+                )),
+                None => {
+                    let last = value.rsplit('/').next().unwrap_or(value);
+                    let why = match last.split_once(':') {
+                        Some((_, "latest")) => {
+                            "uses the tag `latest`, which moves with every push".to_string()
+                        }
+                        Some((_, tag)) => format!(
+                            "names the tag `{tag}` but no digest: a tag can be moved to another image"
+                        ),
+                        None => "names no tag and no digest: it resolves to `latest`".to_string(),
+                    };
+                    Some((why, "pin the digest: `image@sha256:<64 hex digits>` (keep the tag in a comment)".into()))
+                }
+            }
+        }
+        "url" => match &src.sha256 {
+            Some(h) if is_sha256(&h.value) => None,
+            Some(_) => Some((
+                "has a `sha256` that is not 64 hex digits".into(),
+                "record the SHA-256 of the downloaded file: `sha256sum FILE`".into(),
+            )),
+            None => Some((
+                "has no `sha256`: the file behind a URL can change".into(),
+                "add `sha256:` with the SHA-256 of the downloaded file".into(),
+            )),
+        },
+        _ => None,
+    }
+}
+
+fn why_floating_tag(v: &str) -> &'static str {
+    match why_floating(v) {
+        "not an exact semver version" => "a dist-tag that moves with every release",
+        other => other,
+    }
+}
+
+fn is_sha256(h: &str) -> bool {
+    let h = h.strip_prefix("sha256:").unwrap_or(h);
+    h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A PEP 440 version with no wildcard: `1.2.3`, `2024.1`, `1.0rc1`, `1.2.3.post1`.
+fn is_exact_pep440(v: &str) -> bool {
+    let v = v.strip_prefix('v').unwrap_or(v);
+    !v.is_empty()
+        && v.starts_with(|c: char| c.is_ascii_digit())
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '!'))
+}
+
+/// Permissions that grant everything, whatever the service.
+fn is_broad(p: &str) -> bool {
+    let l = p.to_ascii_lowercase();
+    let last = l.rsplit([':', '.', '/']).next().unwrap_or(&l);
+    l.contains('*')
+        || matches!(
+            last,
+            "admin" | "all" | "root" | "superuser" | "full" | "full_access" | "owner"
+        )
+}
+
+fn check_permissions(ctx: &Context) -> Vec<Finding> {
+    let allowed = ctx.policy.limits.allowed_permissions.as_ref();
+    let mut out = Vec::new();
+    for t in &ctx.model.tools {
+        let subject = t.server.value.clone();
+        // `permissions: []` declares that a server needs none; a missing key declares nothing.
+        if !t.declares_permissions {
+            out.push(
+                Finding::new(&TOOL002, t.server.span, subject.clone(), format!("server `{}` declares no permissions: what its credentials can do is unreviewed", t.server.value))
+                    .label("no `permissions`")
+                    .help("list the scopes its credentials grant, e.g. `permissions: [repo:read]`, or `permissions: []` if it needs none"),
+            );
+            continue;
+        }
+        for p in &t.permissions {
+            if is_broad(&p.value) {
+                out.push(
+                    Finding::new(
+                        &TOOL002,
+                        p.span,
+                        subject.clone(),
+                        format!(
+                            "server `{}` holds `{}`, which grants everything in its scope",
+                            t.server.value, p.value
+                        ),
+                    )
+                    .label("wildcard or all-powerful scope")
+                    .help(
+                        "replace it with the narrowest scopes the server needs, e.g. `repo:read`",
+                    ),
+                );
+            } else if let Some(list) = allowed
+                && !list.iter().any(|a| a.value == p.value)
+            {
+                let hint = crate::suggest::hint(&p.value, list.iter().map(|a| a.value.as_str()));
+                let names: Vec<&str> = list.iter().map(|a| a.value.as_str()).collect();
+                out.push(
+                    Finding::new(&TOOL002, p.span, subject.clone(), format!("server `{}` holds `{}`, which the policy does not allow.{hint}", t.server.value, p.value))
+                        .label("not in allowed_permissions")
+                        .with_label(list.first().map_or(p.span, |a| a.span), "the allowed permissions")
+                        .help(format!("allowed: {}; extend `[policy.limits] allowed_permissions` in review if the scope is needed", names.join(", "))),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn check_timeouts(ctx: &Context) -> Vec<Finding> {
+    let max = ctx.policy.limits.max_timeout.as_ref();
+    let mut out = Vec::new();
+    for t in &ctx.model.tools {
+        match &t.timeout {
+            None => out.push(
+                Finding::new(&TOOL003, t.server.span, t.server.value.clone(), format!("server `{}` has no timeout", t.server.value))
+                    .label("no `timeout`")
+                    .help("add `timeout:` (e.g. `timeout: 20s`): the longest a call may take before it fails"),
+            ),
+            Some(d) => {
+                if let Some(m) = max
+                    && d.value > m.value
+                {
+                    out.push(
+                        Finding::new(&TOOL003, d.span, t.server.value.clone(), format!("server `{}` has timeout {}, above the policy's max_timeout of {}", t.server.value, d.value, m.value))
+                            .label("above max_timeout")
+                            .with_label(m.span, "the limit")
+                            .help(format!("lower it to {} or less", m.value)),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+fn check_rate_limits(ctx: &Context) -> Vec<Finding> {
+    ctx.model
+        .tools
+        .iter()
+        .filter(|t| t.rate_limit.is_none())
+        .map(|t| {
+            Finding::new(
+                &TOOL004,
+                t.server.span,
+                t.server.value.clone(),
+                format!("server `{}` has no rate limit", t.server.value),
+            )
+            .label("no `rate_limit`")
+            .help("add `rate_limit:` below the provider's quota, e.g. `rate_limit: 5/s`")
+        })
+        .collect()
+}
+
+fn check_failure_modes(ctx: &Context) -> Vec<Finding> {
+    let model = ctx.model;
+    let mut out = Vec::new();
+    for t in &model.tools {
+        let subject = t.server.value.clone();
+        let mode = t.on_failure.as_ref();
+        match (mode.map(|m| m.value.as_str()), &t.fallback) {
+            (None, _) => out.push(
+                Finding::new(&TOOL005, t.server.span, subject, format!("server `{}` has no `on_failure`", t.server.value))
+                    .label("no failure mode")
+                    .help("add `on_failure: retry`, `abort`, or `fallback` with `fallback: server.tool`"),
+            ),
+            (Some("fallback"), None) => out.push(
+                Finding::new(&TOOL005, mode.unwrap().span, subject, format!("server `{}` falls back on failure, but names no `fallback`", t.server.value))
+                    .label("fallback to what?")
+                    .help("add `fallback: server.tool` naming a tool of another server"),
+            ),
+            (Some("fallback"), Some(f)) => {
+                let (server, tool) = f.value.split_once('.').unwrap_or((f.value.as_str(), ""));
+                let target = model.tool_server(server);
+                let problem = if server == t.server.value {
+                    Some("is a tool of the same server, which fails with it".to_string())
+                } else if target.is_none() && !model.incomplete.tools {
+                    Some(format!("names server `{server}`, which no manifest declares"))
+                } else if target.is_some_and(|s| !s.tools.iter().any(|d| d.name.value == tool)) {
+                    Some(format!("names tool `{tool}`, which server `{server}` does not declare"))
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    out.push(
+                        Finding::new(&TOOL005, f.span, subject, format!("the fallback of server `{}`, `{}`, {problem}", t.server.value, f.value))
+                            .label("unusable fallback")
+                            .help("name a declared tool of another server as `server.tool`"),
+                    );
+                }
+            }
+            (Some(m), Some(f)) if m != "fallback" => out.push(
+                Finding::new(&TOOL005, f.span, subject, format!("server `{}` names fallback `{}`, but its on_failure is `{m}`, so the fallback is never used", t.server.value, f.value))
+                    .label("never used")
+                    .with_label(mode.unwrap().span, "the failure mode")
+                    .help("set `on_failure: fallback`, or delete `fallback`"),
+            ),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn check_surface_changes(ctx: &Context) -> Vec<Finding> {
+    let Some(LockStatus::Stale { changes, .. }) = ctx.lock else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for c in changes {
+        let (Kind::Tool, ChangeKind::Modified(fields)) = (c.kind, &c.what) else {
+            continue;
+        };
+        if fields.iter().any(|(f, _, _)| f == "version") {
+            continue; // the version was bumped: REL002 asks for a new lock, nothing more
+        }
+        let defs: Vec<&str> = fields
+            .iter()
+            .filter_map(|(f, _, _)| f.strip_prefix("definitions."))
+            .collect();
+        let Some(server) = ctx.model.tool_server(&c.key) else {
+            continue;
+        };
+        if defs.is_empty() {
+            continue;
+        }
+        let version = server.version.as_ref();
+        let span = version.map_or(server.server.span, |v| v.span);
+        let mut f = Finding::new(
+            &TOOL007,
+            span,
+            server.server.value.clone(),
+            format!(
+                "server `{}` changed the surface of {} since the lockfile, under the same version {}",
+                server.server.value,
+                defs.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", "),
+                version.map_or("(none)", |v| v.value.as_str())
+            ),
+        )
+        .label("version not bumped");
+        for d in &defs {
+            if let Some(def) = server.tools.iter().find(|t| t.name.value == *d) {
+                f = f.with_label(def.name.span, "changed");
+            }
+        }
+        out.push(f.help("bump `version` (and the pinned package) if the server changed, or restore the locked definition; then run `agentlock lock`"));
     }
     out
 }

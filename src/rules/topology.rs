@@ -163,6 +163,42 @@ agents:
     check: check_roles,
 };
 
+pub static TOPO007: Rule = Rule {
+    code: "TOPO007",
+    name: "latency-budget-exceeded",
+    severity: Severity::Error,
+    summary: "The worst-case latency of a request over the topology exceeds `runtime.request_timeout`.",
+    checklist: Some("3.1"),
+    docs: r#"
+agentlock computes the worst case of one request: from the entry agent along every handoff,
+each agent costs its timeout times its attempts (`retries + 1`), and a loop costs its agents
+once plus once more for every iteration its bounds allow (a loop whose handoff carries
+`max_iterations: 3` runs its agents up to four times). The most expensive path is compared with
+`runtime.request_timeout` in deploy.yaml, and the finding names that path and each agent's share.
+
+The figure is an upper bound: every agent on the path times out on every attempt. Agents with
+no timeout (TOPO002) are counted as zero.
+
+## Why
+Checklist 3.1: "Latency SLAs defined". A deadline that the topology cannot meet in its worst
+case is not a deadline: the request is cut off while agents are still working (wasting their
+tokens), or the agents' own timeouts never fire because the request timed out first. Either
+way the retries and loop bounds that were configured never get their chance.
+
+## How to fix
+Lower the timeouts, retries or loop bounds on the reported path (the biggest shares first), or
+raise `runtime.request_timeout` if the product can really wait that long.
+
+## Example
+```yaml
+# deploy.yaml
+runtime:
+  request_timeout: 300s    # router 10s×2 + (planner 30s×3 + critic 30s×3)×4 = 740s: too long
+```
+"#,
+    check: check_latency,
+};
+
 /// The agent graph: indices into `model.agents()`, and each edge's handoff.
 struct Graph<'a> {
     agents: &'a [Agent],
@@ -305,6 +341,20 @@ fn check_cycles(ctx: &Context) -> Vec<Finding> {
         }
         findings.push(f);
     }
+    if let Some(max) = &ctx.policy.limits.max_iterations {
+        for a in g.agents {
+            for h in &a.handoffs {
+                if let Some(b) = h.max_iterations.as_ref().filter(|b| b.value > max.value) {
+                    findings.push(
+                        Finding::new(&TOPO001, b.span, a.name.value.clone(), format!("the loop bound of {} → {} is {}, over the policy's max_iterations of {}: in practice no bound", a.name.value, h.to.value, b.value, max.value))
+                            .label(format!("over {}", max.value))
+                            .with_label(max.span, "the policy's limit")
+                            .help(format!("lower `max_iterations` to {} or less", max.value)),
+                    );
+                }
+            }
+        }
+    }
     findings
 }
 
@@ -380,21 +430,202 @@ fn check_timeouts(ctx: &Context) -> Vec<Finding> {
 }
 
 fn check_retries(ctx: &Context) -> Vec<Finding> {
-    ctx.model
-        .agents()
-        .iter()
-        .filter(|a| a.retries.is_none())
-        .map(|a| {
-            Finding::new(
-                &TOPO003,
-                a.name.span,
-                a.name.value.clone(),
-                format!("agent `{}` has no retry limit", a.name.value),
-            )
-            .label("no `retries`, and none in `defaults`")
-            .help("add `retries: 2` to the agent, or to `defaults` for every agent")
+    let max = ctx.policy.limits.max_retries.as_ref();
+    let mut out = Vec::new();
+    for a in ctx.model.agents() {
+        match &a.retries {
+            None => out.push(
+                Finding::new(
+                    &TOPO003,
+                    a.name.span,
+                    a.name.value.clone(),
+                    format!("agent `{}` has no retry limit", a.name.value),
+                )
+                .label("no `retries`, and none in `defaults`")
+                .help("add `retries: 2` to the agent, or to `defaults` for every agent"),
+            ),
+            Some(r) => {
+                if let Some(m) = max.filter(|m| r.value > m.value) {
+                    out.push(
+                        Finding::new(
+                            &TOPO003,
+                            r.span,
+                            a.name.value.clone(),
+                            format!(
+                                "agent `{}` retries {} times, over the policy's max_retries of {}",
+                                a.name.value, r.value, m.value
+                            ),
+                        )
+                        .label(format!("over {}", m.value))
+                        .with_label(m.span, "the policy's limit")
+                        .help(format!("lower `retries` to {} or less", m.value)),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// One agent's worst case: its timeout times its attempts (0 with no timeout).
+fn agent_cost(a: &Agent) -> u64 {
+    let timeout = a.timeout.as_ref().map_or(0, |t| t.value.millis());
+    let attempts = a.retries.as_ref().map_or(1, |r| r.value.saturating_add(1));
+    timeout.saturating_mul(attempts)
+}
+
+fn check_latency(ctx: &Context) -> Vec<Finding> {
+    let model = ctx.model;
+    let Some(budget_node) = model
+        .deploy
+        .as_ref()
+        .and_then(|d| d.get("runtime.request_timeout"))
+    else {
+        return Vec::new();
+    };
+    let Some(budget) = budget_node
+        .scalar_text()
+        .and_then(|t| crate::units::parse_duration(&t).ok())
+    else {
+        return Vec::new(); // CONF001 reports a malformed duration
+    };
+    let Some(topo) = &model.topology else {
+        return Vec::new();
+    };
+    let g = Graph::new(model);
+    let Some(entry_name) = &topo.entry else {
+        return Vec::new();
+    };
+    let Some(&entry) = g.index.get(entry_name.value.as_str()) else {
+        return Vec::new(); // TOPO004
+    };
+    let n = g.agents.len();
+    // A loop with no bound on any edge has no worst case: TOPO001 reports it, and this rule
+    // stays quiet rather than print a finite figure for it.
+    let unbounded = scc(n, &g.edges, |v, h| {
+        g.agents[v].handoffs[h].max_iterations.is_none()
+    });
+    let mut size = HashMap::new();
+    for &c in &unbounded {
+        *size.entry(c).or_insert(0) += 1;
+    }
+    let in_unbounded_loop = |v: usize| {
+        size[&unbounded[v]] > 1
+            || g.edges[v]
+                .iter()
+                .any(|&(t, h)| t == v && g.agents[v].handoffs[h].max_iterations.is_none())
+    };
+    if (0..n).any(in_unbounded_loop) {
+        return Vec::new();
+    }
+    // Components over every handoff. Tarjan numbers them in reverse topological order: an edge
+    // between two components always goes from a higher number to a lower one.
+    let comp = scc(n, &g.edges, |_, _| true);
+    let ncomp = comp.iter().copied().max().map_or(0, |m| m + 1);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); ncomp];
+    for (v, &c) in comp.iter().enumerate() {
+        members[c].push(v);
+    }
+    // A component's passes: once, plus once per iteration any of its internal bounds allows.
+    let mut passes = vec![1u64; ncomp];
+    let mut looped = vec![false; ncomp];
+    for v in 0..n {
+        for &(t, h) in &g.edges[v] {
+            if comp[t] == comp[v] {
+                looped[comp[v]] = true;
+                let bound = g.agents[v].handoffs[h].max_iterations.as_ref();
+                passes[comp[v]] = passes[comp[v]].saturating_add(bound.map_or(0, |b| b.value));
+            }
+        }
+    }
+    let weight: Vec<u64> = (0..ncomp)
+        .map(|c| {
+            members[c]
+                .iter()
+                .map(|&v| agent_cost(&g.agents[v]))
+                .fold(0u64, u64::saturating_add)
+                .saturating_mul(passes[c])
         })
-        .collect()
+        .collect();
+    // Longest path over the component DAG, sinks first.
+    let mut best = vec![0u64; ncomp];
+    let mut next: Vec<Option<usize>> = vec![None; ncomp];
+    for c in 0..ncomp {
+        let mut tail = 0;
+        for &v in &members[c] {
+            for &(t, _) in &g.edges[v] {
+                let d = comp[t];
+                if d != c && (best[d] > tail || (best[d] == tail && next[c].is_none())) {
+                    tail = best[d];
+                    next[c] = Some(d);
+                }
+            }
+        }
+        best[c] = weight[c].saturating_add(tail);
+    }
+    let start = comp[entry];
+    let total = best[start];
+    if total <= budget.millis() {
+        return Vec::new();
+    }
+    // The path, component by component, in file order within a loop.
+    let mut steps = Vec::new();
+    let mut labels = Vec::new();
+    let mut cur = Some(start);
+    while let Some(c) = cur {
+        let mut names: Vec<usize> = members[c].clone();
+        names.sort_by_key(|&v| g.agents[v].name.span.start);
+        let list: Vec<&str> = names
+            .iter()
+            .map(|&v| g.agents[v].name.value.as_str())
+            .collect();
+        if looped[c] {
+            steps.push(format!("({}) ×{}", list.join(" ⇄ "), passes[c]));
+        } else {
+            steps.push(list.join(""));
+        }
+        for &v in &names {
+            let a = &g.agents[v];
+            let attempts = a.retries.as_ref().map_or(1, |r| r.value + 1);
+            let timeout = a
+                .timeout
+                .as_ref()
+                .map_or("no timeout".to_string(), |t| t.value.to_string());
+            let cost = agent_cost(a).saturating_mul(passes[c]);
+            let text = if looped[c] {
+                format!(
+                    "{timeout} × {attempts} attempts × {} passes = {}",
+                    passes[c],
+                    crate::units::Duration(cost)
+                )
+            } else {
+                format!(
+                    "{timeout} × {attempts} attempts = {}",
+                    crate::units::Duration(cost)
+                )
+            };
+            labels.push((a.name.span, text));
+        }
+        cur = next[c];
+    }
+    let path = steps.join(" → ");
+    let mut f = Finding::new(
+        &TOPO007,
+        entry_name.span,
+        entry_name.value.clone(),
+        format!(
+            "the worst-case latency of a request is {}, over runtime.request_timeout of {budget}: {path}",
+            crate::units::Duration(total)
+        ),
+    )
+    .label(format!("worst case {} from here", crate::units::Duration(total)));
+    for (span, text) in labels {
+        f = f.with_label(span, text);
+    }
+    vec![f.with_label(budget_node.span, "the request deadline").help(format!(
+        "lower the timeouts, retries or loop bounds on this path (largest shares first), or raise runtime.request_timeout to at least {}",
+        crate::units::Duration(total)
+    ))]
 }
 
 fn check_unknown(ctx: &Context) -> Vec<Finding> {

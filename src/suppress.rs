@@ -1,0 +1,247 @@
+//! Inline suppressions: `# agentlock: allow CODE -- reason` in YAML and TOML files, and
+//! `<!-- agentlock: allow CODE -- reason -->` in prompts.
+//!
+//! A comment at the end of a line covers findings on that line; a comment alone on its line
+//! covers the next line. A reason is required. The policy ([`crate::policy`]) applies them and
+//! reports any that matched nothing (POL001).
+
+use crate::finding::Finding;
+use crate::model::Sp;
+use crate::source::{FileId, Span};
+
+const MARKER: &str = "agentlock:";
+
+/// One inline suppression.
+#[derive(Clone, Debug)]
+pub struct Suppression {
+    pub file: FileId,
+    /// The 1-based line whose findings it covers.
+    pub line: usize,
+    /// The rule codes (or names) it allows, as written.
+    pub codes: Vec<Sp<String>>,
+    pub reason: String,
+    /// The comment itself.
+    pub span: Span,
+}
+
+/// How comments are written in a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    /// `#` comments: YAML, TOML, and a prompt's front matter.
+    Hash,
+    /// A prompt: `#` in the front matter, `<!-- … -->` anywhere.
+    Prompt,
+}
+
+/// Finds the suppressions in one file. Malformed ones (no reason, unknown code, no code) are
+/// CONF001 problems and are not returned.
+pub fn scan(
+    file: FileId,
+    path: &str,
+    text: &str,
+    syntax: Syntax,
+    problems: &mut Vec<Finding>,
+) -> Vec<Suppression> {
+    let mut out = Vec::new();
+    if memchr::memmem::find(text.as_bytes(), MARKER.as_bytes()).is_none() {
+        return out;
+    }
+    let mut offset = 0;
+    for (index, line) in text.split('\n').enumerate() {
+        let start = offset;
+        offset += line.len() + 1;
+        let Some(at) = line.find(MARKER) else {
+            continue;
+        };
+        let Some((opener, comment_start)) = comment_opener(line, at, syntax) else {
+            continue;
+        };
+        let rest = &line[at + MARKER.len()..];
+        let rest = if opener == "<!--" {
+            rest.split("-->").next().unwrap_or(rest)
+        } else {
+            rest
+        };
+        let span = Span::new(file, start + comment_start, start + line.trim_end().len());
+        let alone = line[..comment_start].trim().is_empty();
+        let target = if alone { index + 2 } else { index + 1 };
+        match parse(rest, start + at + MARKER.len(), file) {
+            Ok((codes, reason)) => out.push(Suppression {
+                file,
+                line: target,
+                codes,
+                reason,
+                span,
+            }),
+            Err(why) => {
+                let mut f = Finding::new(&crate::rules::conf::CONF001, span, path, why);
+                f.help = Some(
+                    "write it as `agentlock: allow CODE -- why this is acceptable`, e.g. `# agentlock: allow TOPO005 -- kept for the Q1 migration, TICKET-9`"
+                        .into(),
+                );
+                problems.push(f);
+            }
+        }
+    }
+    out
+}
+
+/// Whether `agentlock:` at byte `at` sits in a comment; returns the opener and where it starts.
+fn comment_opener(line: &str, at: usize, syntax: Syntax) -> Option<(&'static str, usize)> {
+    let before = &line[..at];
+    let trimmed = before.trim_end();
+    if let Some(stripped) = trimmed.strip_suffix('#') {
+        // YAML: a comment starts a line or follows whitespace.
+        if stripped.is_empty() || stripped.ends_with([' ', '\t']) {
+            return Some(("#", stripped.len()));
+        }
+    }
+    if syntax == Syntax::Prompt
+        && let Some(stripped) = trimmed.strip_suffix("<!--")
+    {
+        return Some(("<!--", stripped.len()));
+    }
+    None
+}
+
+/// Parses `allow CODE[, CODE…] -- reason`. `base` is the byte offset of `rest` in the file.
+fn parse(rest: &str, base: usize, file: FileId) -> Result<(Vec<Sp<String>>, String), String> {
+    let lead = rest.len() - rest.trim_start().len();
+    let body = rest.trim_start();
+    let Some(after) = body.strip_prefix("allow") else {
+        return Err("an `agentlock:` comment must say `allow CODE -- reason`".into());
+    };
+    let (codes_text, reason) = match after.find("--") {
+        Some(i) => (&after[..i], after[i + 2..].trim()),
+        None => (after, ""),
+    };
+    let codes_base = base + lead + "allow".len();
+    let mut codes = Vec::new();
+    let mut pos = 0;
+    for piece in codes_text.split([',', ' ', '\t']) {
+        let here = pos;
+        pos += piece.len() + 1;
+        if piece.is_empty() {
+            continue;
+        }
+        let span = Span::new(file, codes_base + here, codes_base + here + piece.len());
+        if crate::rules::find(piece).is_none() {
+            let hint = crate::suggest::hint(piece, crate::rules::RULES.iter().map(|r| r.code));
+            return Err(format!(
+                "unknown rule code `{piece}` in a suppression.{hint}"
+            ));
+        }
+        if matches!(
+            crate::rules::find(piece).map(|r| r.code),
+            Some("CONF001" | "POL001")
+        ) {
+            return Err(format!(
+                "{piece} cannot be suppressed: fix the file or the policy instead"
+            ));
+        }
+        codes.push(Sp::new(piece.to_string(), span));
+    }
+    if codes.is_empty() {
+        return Err("a suppression must name the rule it allows".into());
+    }
+    if reason.is_empty() {
+        return Err(format!(
+            "a suppression of {} needs a reason after `--`; it is ignored until then",
+            codes
+                .iter()
+                .map(|c| c.value.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok((codes, reason.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (line, codes, reason) of each suppression found.
+    type Found = Vec<(usize, Vec<String>, String)>;
+
+    fn run(text: &str, syntax: Syntax) -> (Found, Vec<String>) {
+        let mut problems = Vec::new();
+        let found = scan(FileId(0), "f", text, syntax, &mut problems)
+            .into_iter()
+            .map(|s| {
+                (
+                    s.line,
+                    s.codes.into_iter().map(|c| c.value).collect(),
+                    s.reason,
+                )
+            })
+            .collect();
+        (found, problems.into_iter().map(|p| p.message).collect())
+    }
+
+    #[test]
+    fn same_line_and_next_line() {
+        let text = "a: 1  # agentlock: allow TOPO005 -- kept for Q1\n# agentlock: allow PRM005, TOPO006 -- two reasons\nb: 2\n";
+        let (found, problems) = run(text, Syntax::Hash);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            found,
+            vec![
+                (1, vec!["TOPO005".to_string()], "kept for Q1".to_string()),
+                (
+                    3,
+                    vec!["PRM005".into(), "TOPO006".into()],
+                    "two reasons".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn html_comments_in_prompts_only() {
+        let text = "body <!-- agentlock: allow PRM005 -- demo prompt -->\n";
+        assert_eq!(run(text, Syntax::Prompt).0.len(), 1);
+        assert_eq!(run(text, Syntax::Hash).0.len(), 0);
+        assert_eq!(run(text, Syntax::Prompt).0[0].2, "demo prompt");
+    }
+
+    #[test]
+    fn not_in_a_string_or_a_word() {
+        let (found, problems) = run(
+            "url: http://x#agentlock: allow TOPO005 -- r\nname: agentlock: allow\n",
+            Syntax::Hash,
+        );
+        assert!(found.is_empty() && problems.is_empty());
+    }
+
+    #[test]
+    fn malformed_ones_are_problems() {
+        for (text, why) in [
+            ("# agentlock: allow TOPO005\n", "needs a reason"),
+            ("# agentlock: allow TOPO005 --   \n", "needs a reason"),
+            (
+                "# agentlock: allow TOPO05 -- r\n",
+                "unknown rule code `TOPO05`",
+            ),
+            ("# agentlock: allow -- r\n", "must name the rule"),
+            ("# agentlock: ignore TOPO005 -- r\n", "must say `allow"),
+            ("# agentlock: allow CONF001 -- r\n", "cannot be suppressed"),
+        ] {
+            let (found, problems) = run(text, Syntax::Hash);
+            assert!(found.is_empty(), "{text}");
+            assert!(
+                problems.len() == 1 && problems[0].contains(why),
+                "{text}: {problems:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_work_as_codes() {
+        let (found, _) = run(
+            "x: 1 # agentlock: allow unreachable-agent -- r\n",
+            Syntax::Hash,
+        );
+        assert_eq!(found[0].1, vec!["unreachable-agent".to_string()]);
+    }
+}
