@@ -38,6 +38,7 @@ const CASES: &[(&str, &[Place])] = &[
         "conf001_duplicate_prompt",
         &[("CONF001", "prompts/writer.prompt", 2)],
     ),
+    ("conf001_duplicate_tool", &[("CONF001", "tools/github.yaml", 18)]),
     ("conf001_invalid_json", &[("CONF001", "tools/jira.json", 5)]),
     ("conf001_invalid_yaml", &[("CONF001", "agents.yaml", 11)]),
     (

@@ -133,12 +133,19 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<ToolServer> {
                         r.problem(item.span, "tool definition has no `name`", None);
                         continue;
                     };
-                    if tools.iter().any(|t: &ToolDef| t.name.value == name.value) {
-                        r.problem(
+                    if let Some(first) =
+                        tools.iter().find(|t: &&ToolDef| t.name.value == name.value)
+                    {
+                        let f = crate::finding::Finding::new(
+                            &crate::rules::conf::CONF001,
                             name.span,
+                            r.path,
                             format!("tool `{}` is defined twice in this server", name.value),
-                            None,
-                        );
+                        )
+                        .label("defined again here")
+                        .with_label(first.name.span, "first defined here")
+                        .help("a server's tool names are unique (MCP): rename or remove one definition");
+                        r.problems.push(f);
                         continue;
                     }
                     tools.push(ToolDef {

@@ -631,3 +631,114 @@ fn check_surface_changes(ctx: &Context) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Sp;
+    use crate::source::{FileId, Span};
+
+    fn src(kind: &str, value: &str, sha: Option<&str>) -> Source {
+        let span = Span::file_start(FileId(0));
+        Source {
+            kind: Sp::new(kind.into(), span),
+            value: Sp::new(value.into(), span),
+            sha256: sha.map(|s| Sp::new(s.into(), span)),
+        }
+    }
+
+    #[test]
+    fn sources_by_kind() {
+        let digest = "a".repeat(64);
+        let pinned = [
+            src("npm", "@modelcontextprotocol/server-github@1.4.2", None),
+            src("npm", "mcp-notes@0.3.0-beta.1", None),
+            src("pypi", "mcp-server-fetch==2025.1.17", None),
+            src("pypi", "mcp-server-git===1.0.0", None),
+            src("pypi", "mcp-server-time[extra]==0.6.2", None),
+            src("oci", &format!("ghcr.io/acme/search@sha256:{digest}"), None),
+            src(
+                "oci",
+                &format!("ghcr.io/acme/search:1.2@sha256:{digest}"),
+                None,
+            ),
+            src("url", "https://x/y.tgz", Some(&digest)),
+            src("url", "https://x/y.tgz", Some(&format!("sha256:{digest}"))),
+        ];
+        for s in &pinned {
+            assert_eq!(source_floats(s), None, "{}", s.display());
+        }
+        let floating = [
+            (src("npm", "@scope/pkg", None), "names no version"),
+            (src("npm", "pkg", None), "names no version"),
+            (src("npm", "pkg@latest", None), "`latest`"),
+            (src("npm", "pkg@next", None), "dist-tag"),
+            (src("npm", "pkg@^1.2.0", None), "a range"),
+            (src("npm", "pkg@~1.2", None), "a range"),
+            (src("npm", "pkg@1.x", None), "a range"),
+            (src("npm", "pkg@*", None), "a range"),
+            (src("npm", "pkg@>=1.0.0", None), "a range"),
+            (src("pypi", "mcp-server-fetch", None), "names no version"),
+            (
+                src("pypi", "mcp-server-fetch>=1.0", None),
+                "not pinned with `==`",
+            ),
+            (
+                src("pypi", "mcp-server-fetch~=1.0", None),
+                "not pinned with `==`",
+            ),
+            (
+                src("pypi", "mcp-server-fetch==1.*", None),
+                "not pinned with `==`",
+            ),
+            (
+                src("oci", "ghcr.io/acme/search", None),
+                "no tag and no digest",
+            ),
+            (src("oci", "ghcr.io/acme/search:latest", None), "`latest`"),
+            (
+                src("oci", "localhost:5000/search:1.2.3", None),
+                "the tag `1.2.3`",
+            ),
+            (
+                src("oci", "ghcr.io/acme/search@sha256:abc", None),
+                "malformed digest",
+            ),
+            (src("url", "https://x/y.tgz", None), "no `sha256`"),
+            (src("url", "https://x/y.tgz", Some("abc")), "not 64 hex"),
+        ];
+        for (s, why) in &floating {
+            let got = source_floats(s).map(|(w, _)| w);
+            assert!(
+                got.as_deref().is_some_and(|w| w.contains(why)),
+                "{}: {got:?}",
+                s.display()
+            );
+        }
+    }
+
+    #[test]
+    fn broad_permissions() {
+        for p in [
+            "*",
+            "repo:*",
+            "*:write",
+            "admin",
+            "org:admin",
+            "all",
+            "root",
+            "drive.full",
+        ] {
+            assert!(is_broad(p), "{p}");
+        }
+        for p in [
+            "repo:read",
+            "issues:write",
+            "web:search",
+            "tickets:comment",
+            "calendar",
+        ] {
+            assert!(!is_broad(p), "{p}");
+        }
+    }
+}
