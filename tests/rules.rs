@@ -125,6 +125,26 @@ const CASES: &[(&str, &[Place])] = &[
         ],
     ),
     (
+        "tool006_invalid_tool_contract",
+        &[
+            ("TOOL006", "tools/jira.yaml", 9),
+            ("TOOL006", "tools/jira.yaml", 17),
+            ("TOOL006", "tools/jira.yaml", 22),
+            ("TOOL006", "tools/jira.yaml", 25),
+            ("TOOL006", "tools/jira.yaml", 35),
+        ],
+    ),
+    (
+        "tool008_suspicious_tool_description",
+        &[
+            ("TOOL008", "tools/notes.yaml", 10),
+            ("TOOL008", "tools/notes.yaml", 16),
+            ("TOOL008", "tools/notes.yaml", 20),
+            ("TOOL008", "tools/notes.yaml", 24),
+            ("TOOL008", "tools/notes.yaml", 28),
+        ],
+    ),
+    (
         "model002_unknown_model",
         &[
             ("MODEL002", "agents.yaml", 7),
@@ -169,7 +189,7 @@ fn every_fixture_directory_is_listed() {
 fn each_rule_of_this_issue_has_a_fixture_that_fires_it() {
     for code in [
         "CONF001", "TOPO001", "TOPO002", "TOPO003", "TOPO004", "TOPO005", "TOPO006", "PRM002",
-        "PRM003", "PRM004", "PRM005", "TOOL009", "MODEL002",
+        "PRM003", "PRM004", "PRM005", "TOOL006", "TOOL008", "TOOL009", "MODEL002",
     ] {
         let prefix = code.to_ascii_lowercase();
         assert!(

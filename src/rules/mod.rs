@@ -7,6 +7,7 @@ pub mod conf;
 pub mod models;
 pub mod prompts;
 pub mod release;
+pub mod tool_surface;
 pub mod tools;
 pub mod topology;
 
@@ -49,6 +50,8 @@ pub static RULES: &[&Rule] = &[
     &prompts::PRM003,
     &prompts::PRM004,
     &prompts::PRM005,
+    &tool_surface::TOOL006,
+    &tool_surface::TOOL008,
     &tools::TOOL009,
     &models::MODEL002,
     &release::REL001,
