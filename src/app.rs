@@ -235,10 +235,11 @@ fn list_rules(format: Format, out: &mut dyn Write) -> Result<i32, Fatal> {
             );
         }
         Format::Human => {
+            let width = rules::RULES.iter().map(|r| r.name.len()).max().unwrap_or(0);
             for r in rules::RULES {
                 let _ = writeln!(
                     out,
-                    "{:<9} {:<26} {:<8} {}",
+                    "{:<9} {:<width$} {:<8} {}",
                     r.code,
                     r.name,
                     r.severity.as_str(),

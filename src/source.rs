@@ -153,3 +153,52 @@ mod tests {
         assert_eq!(f.offset_of(4, 1), 9);
     }
 }
+
+/// Invisible and bidirectional-control characters: they make the text a reader sees differ
+/// from the text a program (or a model) reads.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c as u32, 0xAD | 0x061C | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF | 0xE0000..=0xE007F)
+}
+
+/// The text with each invisible or bidi-control character replaced by a visible one of the
+/// same UTF-8 length (`¤`, `�`, `?�`), so every byte span still points at the same place and
+/// a terminal shows what is there instead of reordering or hiding it.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_invisible) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_invisible(c) {
+            out.push_str(match c.len_utf8() {
+                2 => "\u{A4}",
+                3 => "\u{FFFD}",
+                _ => "?\u{FFFD}",
+            });
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod printable_tests {
+    use super::*;
+
+    #[test]
+    fn keeps_byte_lengths_and_shows_hidden_characters() {
+        for text in [
+            "plain",
+            "a\u{200B}b",
+            "x\u{202E}y\u{2066}",
+            "soft\u{AD}hy",
+            "tag\u{E0041}",
+        ] {
+            let p = printable(text);
+            assert_eq!(p.len(), text.len(), "{text:?}");
+            assert!(!p.chars().any(is_invisible), "{p:?}");
+        }
+        assert!(matches!(printable("plain"), std::borrow::Cow::Borrowed(_)));
+    }
+}

@@ -38,7 +38,10 @@ const CASES: &[(&str, &[Place])] = &[
         "conf001_duplicate_prompt",
         &[("CONF001", "prompts/writer.prompt", 2)],
     ),
-    ("conf001_duplicate_tool", &[("CONF001", "tools/github.yaml", 18)]),
+    (
+        "conf001_duplicate_tool",
+        &[("CONF001", "tools/github.yaml", 18)],
+    ),
     ("conf001_invalid_json", &[("CONF001", "tools/jira.json", 5)]),
     ("conf001_invalid_yaml", &[("CONF001", "agents.yaml", 11)]),
     (
@@ -125,6 +128,26 @@ const CASES: &[(&str, &[Place])] = &[
             ("TOOL009", "agents.yaml", 17),
             ("TOOL009", "agents.yaml", 17),
             ("TOOL009", "agents.yaml", 17),
+        ],
+    ),
+    (
+        "tool006_invalid_tool_contract",
+        &[
+            ("TOOL006", "tools/jira.yaml", 9),
+            ("TOOL006", "tools/jira.yaml", 17),
+            ("TOOL006", "tools/jira.yaml", 22),
+            ("TOOL006", "tools/jira.yaml", 25),
+            ("TOOL006", "tools/jira.yaml", 35),
+        ],
+    ),
+    (
+        "tool008_suspicious_tool_description",
+        &[
+            ("TOOL008", "tools/notes.yaml", 10),
+            ("TOOL008", "tools/notes.yaml", 16),
+            ("TOOL008", "tools/notes.yaml", 20),
+            ("TOOL008", "tools/notes.yaml", 24),
+            ("TOOL008", "tools/notes.yaml", 28),
         ],
     ),
     (

@@ -76,7 +76,8 @@ fn view(f: &Finding, sources: &SourceMap) -> View {
             Some(primary),
             source_span(f.span, t.len()),
         ));
-        NamedSource::new(file.path.clone(), t.to_string()).with_language("yaml")
+        NamedSource::new(file.path.clone(), crate::source::printable(t).into_owned())
+            .with_language("yaml")
     });
     let mut elsewhere = Vec::new();
     for l in &f.labels {
@@ -173,7 +174,10 @@ pub fn render_fatal(
         Some((path, text, span)) => {
             let ss = source_span(span, text.len());
             (
-                Some(NamedSource::new(path, text)),
+                Some(NamedSource::new(
+                    path,
+                    crate::source::printable(&text).into_owned(),
+                )),
                 vec![LabeledSpan::new_primary_with_span(Some("here".into()), ss)],
             )
         }

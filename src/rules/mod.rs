@@ -11,6 +11,7 @@ pub mod policy;
 pub mod prompts;
 pub mod release;
 pub mod runtime;
+pub mod tool_surface;
 pub mod tools;
 pub mod topology;
 
@@ -60,7 +61,9 @@ pub static RULES: &[&Rule] = &[
     &tools::TOOL003,
     &tools::TOOL004,
     &tools::TOOL005,
+    &tool_surface::TOOL006,
     &tools::TOOL007,
+    &tool_surface::TOOL008,
     &tools::TOOL009,
     &models::MODEL002,
     &runtime::RUN001,
