@@ -132,6 +132,30 @@ const CASES: &[(&str, &[Place])] = &[
             ("MODEL002", "prompts/reviewer.prompt", 4),
         ],
     ),
+    (
+        "prm006_unowned_prompt",
+        &[
+            ("PRM006", "prompts/reviewer.prompt", 2),
+            ("PRM006", "prompts/writer.prompt", 2),
+        ],
+    ),
+    ("prm006_no_codeowners", &[("PRM006", "agentlock.toml", 2)]),
+    (
+        "prm006_github_codeowners_first",
+        &[
+            ("PRM006", "prompts/reviewer.prompt", 2),
+            ("PRM006", "prompts/writer.prompt", 2),
+        ],
+    ),
+    (
+        "conf001_codeowners_syntax",
+        &[
+            ("CONF001", "CODEOWNERS", 2),
+            ("CONF001", "CODEOWNERS", 3),
+            ("CONF001", "CODEOWNERS", 4),
+            ("CONF001", "CODEOWNERS", 5),
+        ],
+    ),
 ];
 
 #[test]
@@ -169,7 +193,7 @@ fn every_fixture_directory_is_listed() {
 fn each_rule_of_this_issue_has_a_fixture_that_fires_it() {
     for code in [
         "CONF001", "TOPO001", "TOPO002", "TOPO003", "TOPO004", "TOPO005", "TOPO006", "PRM002",
-        "PRM003", "PRM004", "PRM005", "TOOL009", "MODEL002",
+        "PRM003", "PRM004", "PRM005", "PRM006", "TOOL009", "MODEL002",
     ] {
         let prefix = code.to_ascii_lowercase();
         assert!(
@@ -349,4 +373,28 @@ fn severity_overrides_and_exceptions_apply() {
     let mut codes = verify(dir.path(), false).codes();
     codes.sort();
     assert_eq!(codes, ["CONF001", "TOPO005"]);
+}
+
+#[test]
+fn codeowners_is_read_from_github_places_in_github_order() {
+    // .github/ before the root (fixture prm006_github_codeowners_first), the root before docs/.
+    let dir = copy_to_temp(&fixture("clean"));
+    std::fs::create_dir_all(dir.path().join("docs")).unwrap();
+    std::fs::write(
+        dir.path().join("docs/CODEOWNERS"),
+        "/docs/ @fixture/writers\n",
+    )
+    .unwrap();
+    assert!(verify(dir.path(), false).verified.findings.is_empty());
+
+    std::fs::remove_file(dir.path().join("CODEOWNERS")).unwrap();
+    let run = verify(dir.path(), false);
+    assert_eq!(run.codes(), ["PRM006", "PRM006", "PRM006"]);
+    assert!(
+        run.verified.findings[0]
+            .message
+            .contains("no rule in docs/CODEOWNERS matches"),
+        "{}",
+        run.human()
+    );
 }

@@ -10,6 +10,7 @@ pub mod prompt;
 pub mod read;
 pub mod tool;
 
+use crate::codeowners::Codeowners;
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::source::{SourceMap, Span};
@@ -44,8 +45,8 @@ pub struct Model {
     pub models: Option<Models>,
     pub deploy: Option<Deploy>,
     pub datasets: Vec<Dataset>,
-    /// The CODEOWNERS file, if any (root, `.github/` or `docs/`).
-    pub codeowners: Option<String>,
+    /// The CODEOWNERS file GitHub would use, if any (the first of `.github/`, root, `docs/`).
+    pub codeowners: Option<Codeowners>,
     /// CONF001 findings from loading.
     pub problems: Vec<Finding>,
     /// Which kinds of file failed to load: rules that would report a missing reference into
@@ -59,6 +60,8 @@ pub struct Incomplete {
     pub agents: bool,
     pub tools: bool,
     pub models: bool,
+    /// The CODEOWNERS file exists but could not be read.
+    pub codeowners: bool,
 }
 
 impl Model {

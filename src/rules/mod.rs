@@ -49,6 +49,7 @@ pub static RULES: &[&Rule] = &[
     &prompts::PRM003,
     &prompts::PRM004,
     &prompts::PRM005,
+    &prompts::PRM006,
     &tools::TOOL009,
     &models::MODEL002,
     &release::REL001,
