@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod codeowners;
 pub mod config;
 pub mod date;
 pub mod finding;

@@ -39,7 +39,8 @@ struct Problem {
     help: Option<String>,
 }
 
-pub const CODEOWNERS_PATHS: &[&str] = &["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"];
+/// Where GitHub looks for CODEOWNERS, in its order: it uses the first file it finds.
+pub const CODEOWNERS_PATHS: &[&str] = &[".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
 
 /// Loads the repository a snapshot holds. Fails only when `agentlock.toml` is unusable.
 pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
@@ -218,12 +219,39 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         problems.append(&mut found);
     }
     check_duplicates(&model, &mut problems);
-    model.codeowners = CODEOWNERS_PATHS
-        .iter()
-        .find(|p| snapshot.read(p, limit).is_ok())
-        .map(|p| p.to_string());
+    load_codeowners(snapshot, &mut model, limit, &mut problems);
     model.problems = problems;
     Ok(model)
+}
+
+/// The first CODEOWNERS file of [`CODEOWNERS_PATHS`] that exists, as GitHub picks it.
+fn load_codeowners(
+    snapshot: &dyn Snapshot,
+    model: &mut Model,
+    limit: u64,
+    problems: &mut Vec<Finding>,
+) {
+    for path in CODEOWNERS_PATHS {
+        let Some(content) = read_text(snapshot, path, limit) else {
+            continue;
+        };
+        match content {
+            Ok((text, _)) => {
+                let id = model.sources.add(path.to_string(), Some(text.clone()));
+                let (owners, mut found) = crate::codeowners::Codeowners::load(id, path, &text);
+                problems.append(&mut found);
+                model.codeowners = Some(owners);
+            }
+            Err(p) => {
+                let id = model.sources.add(path.to_string(), None);
+                let mut f = Finding::new(&CONF001, Span::file_start(id), *path, p.message);
+                f.help = p.help;
+                problems.push(f);
+                model.incomplete.codeowners = true;
+            }
+        }
+        return;
+    }
 }
 
 /// Worker threads get a main-thread-sized stack, so that parsing a document at the nesting
@@ -274,6 +302,21 @@ fn build_globset(patterns: &[String]) -> Result<globset::GlobSet, globset::Error
 }
 
 fn read_file(snapshot: &dyn Snapshot, path: &str, kind: Kind, limit: u64) -> Option<Raw> {
+    let content = read_text(snapshot, path, limit)?;
+    Some(Raw {
+        path: path.to_string(),
+        kind,
+        content,
+    })
+}
+
+/// The text of a file and its LF-normalized hash, or why there is none; `None` when it does not
+/// exist.
+fn read_text(
+    snapshot: &dyn Snapshot,
+    path: &str,
+    limit: u64,
+) -> Option<Result<(Arc<str>, String), Problem>> {
     let content = match snapshot.read(path, limit) {
         Ok(bytes) => decode(bytes),
         Err(ReadError::NotFound) => return None,
@@ -287,11 +330,7 @@ fn read_file(snapshot: &dyn Snapshot, path: &str, kind: Kind, limit: u64) -> Opt
         }),
         Err(e) => Err(Problem { message: e.to_string(), help: None }),
     };
-    Some(Raw {
-        path: path.to_string(),
-        kind,
-        content,
-    })
+    Some(content)
 }
 
 /// Bytes → text and hash. Binary and non-UTF-8 files are refused with the position of the

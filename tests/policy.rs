@@ -72,10 +72,14 @@ fn regulated_makes_every_rule_an_error() {
 #[test]
 fn the_project_overrides_a_pack_limit() {
     // strict allows loop bounds up to 5; the project allows 2, so the clean bound of 3 is over.
-    let dir = with_manifest_tail(
-        "clean",
-        "\n[policy]\nextends = \"strict\"\n\n[policy.limits]\nmax_iterations = 2\n",
-    );
+    let dir = with_manifest_tail("clean", "\n[policy]\nextends = \"strict\"\n");
+    let manifest = dir.path().join("agentlock.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("[policy.limits]\n", "[policy.limits]\nmax_iterations = 2\n"),
+    )
+    .unwrap();
     let run = verify(dir.path(), false);
     assert_eq!(run.places(), [("TOPO001".into(), "agents.yaml".into(), 27)]);
     assert!(

@@ -289,6 +289,30 @@ const CASES: &[(&str, &[Place])] = &[
             ("TOPO005", "agents.yaml", 28),
         ],
     ),
+    (
+        "prm006_unowned_prompt",
+        &[
+            ("PRM006", "prompts/reviewer.prompt", 2),
+            ("PRM006", "prompts/writer.prompt", 2),
+        ],
+    ),
+    ("prm006_no_codeowners", &[("PRM006", "agentlock.toml", 2)]),
+    (
+        "prm006_github_codeowners_first",
+        &[
+            ("PRM006", "prompts/reviewer.prompt", 2),
+            ("PRM006", "prompts/writer.prompt", 2),
+        ],
+    ),
+    (
+        "conf001_codeowners_syntax",
+        &[
+            ("CONF001", "CODEOWNERS", 2),
+            ("CONF001", "CODEOWNERS", 3),
+            ("CONF001", "CODEOWNERS", 4),
+            ("CONF001", "CODEOWNERS", 5),
+        ],
+    ),
 ];
 
 #[test]
@@ -517,4 +541,28 @@ fn severity_overrides_and_exceptions_apply() {
     let mut codes = verify(dir.path(), false).codes();
     codes.sort();
     assert_eq!(codes, ["CONF001", "TOPO005"]);
+}
+
+#[test]
+fn codeowners_is_read_from_github_places_in_github_order() {
+    // .github/ before the root (fixture prm006_github_codeowners_first), the root before docs/.
+    let dir = copy_to_temp(&fixture("clean"));
+    std::fs::create_dir_all(dir.path().join("docs")).unwrap();
+    std::fs::write(
+        dir.path().join("docs/CODEOWNERS"),
+        "/docs/ @fixture/writers\n",
+    )
+    .unwrap();
+    assert!(verify(dir.path(), false).verified.findings.is_empty());
+
+    std::fs::remove_file(dir.path().join("CODEOWNERS")).unwrap();
+    let run = verify(dir.path(), false);
+    assert_eq!(run.codes(), ["PRM006", "PRM006", "PRM006"]);
+    assert!(
+        run.verified.findings[0]
+            .message
+            .contains("no rule in docs/CODEOWNERS matches"),
+        "{}",
+        run.human()
+    );
 }

@@ -10,6 +10,7 @@ pub mod prompt;
 pub mod read;
 pub mod tool;
 
+use crate::codeowners::Codeowners;
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::source::{SourceMap, Span};
@@ -44,10 +45,10 @@ pub struct Model {
     pub models: Option<Models>,
     pub deploy: Option<Deploy>,
     pub datasets: Vec<Dataset>,
-    /// The CODEOWNERS file, if any (root, `.github/` or `docs/`).
-    pub codeowners: Option<String>,
     /// Inline `agentlock: allow CODE -- reason` comments, in file order.
     pub suppressions: Vec<crate::suppress::Suppression>,
+    /// The CODEOWNERS file GitHub would use, if any (the first of `.github/`, root, `docs/`).
+    pub codeowners: Option<Codeowners>,
     /// CONF001 findings from loading.
     pub problems: Vec<Finding>,
     /// Which kinds of file failed to load: rules that would report a missing reference into
@@ -62,6 +63,8 @@ pub struct Incomplete {
     pub tools: bool,
     pub models: bool,
     pub deploy: bool,
+    /// The CODEOWNERS file exists but could not be read.
+    pub codeowners: bool,
 }
 
 impl Model {

@@ -56,6 +56,7 @@ pub static RULES: &[&Rule] = &[
     &prompts::PRM003,
     &prompts::PRM004,
     &prompts::PRM005,
+    &prompts::PRM006,
     &tools::TOOL001,
     &tools::TOOL002,
     &tools::TOOL003,

@@ -368,3 +368,162 @@ fn check_unused(ctx: &Context) -> Vec<Finding> {
         })
         .collect()
 }
+
+pub static PRM006: Rule = Rule {
+    code: "PRM006",
+    name: "unowned-prompt",
+    severity: Severity::Warning,
+    summary: "A prompt that no CODEOWNERS rule covers: changes to it need no owner's review.",
+    checklist: Some("1.2"),
+    docs: r#"
+## Why
+A prompt change is a behaviour change: the checklist asks that prompt changes be reviewed and
+approved. On GitHub that is done by code owners: with branch protection requiring code-owner
+review, a pull request that touches a file cannot merge until one of the file's owners approves.
+A prompt that no CODEOWNERS rule covers, or whose last matching rule lists no owners, can be
+changed with nobody in particular asked to review it.
+
+agentlock reads CODEOWNERS as GitHub does: the first of `.github/CODEOWNERS`, `CODEOWNERS` and
+`docs/CODEOWNERS`, gitignore-style patterns, and the last matching line wins. Lines GitHub skips
+(`!` negation, `[ ]` ranges, `\#`) match nothing and are reported as CONF001.
+
+## How to fix
+Add a rule that gives the prompts an owner, after any broader rule, or give owners to the
+ownerless rule that matches them. Then require code-owner review on the release branch.
+
+## Example
+```
+# .github/CODEOWNERS: the last matching line wins
+*            @acme/platform
+/prompts/    @acme/prompt-reviewers
+```
+"#,
+    check: check_owned,
+};
+
+fn check_owned(ctx: &Context) -> Vec<Finding> {
+    let model = ctx.model;
+    if model.prompts.is_empty() || model.incomplete.codeowners {
+        return Vec::new(); // nothing to own, or the file failed to load: CONF001 says so
+    }
+    let mut paths: Vec<&str> = model.prompts.iter().map(|p| p.path.as_str()).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let suggestion = owner_pattern(&paths);
+    let Some(co) = &model.codeowners else {
+        let n = model.prompts.len();
+        let places = crate::load::CODEOWNERS_PATHS.join(", ");
+        return vec![
+            Finding::new(
+                &PRM006,
+                model.config.name.span,
+                "CODEOWNERS",
+                format!(
+                    "the repository has no CODEOWNERS file, so {} {n} prompt{} {} no code owner to review changes",
+                    if n == 1 { "its" } else { "all" },
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "has" } else { "have" },
+                ),
+            )
+            .label("no CODEOWNERS file for this project")
+            .help(format!(
+                "GitHub uses the first of {places}; add one with a rule such as `{suggestion} @your-org/prompt-reviewers`"
+            )),
+        ];
+    };
+    let mut out = Vec::new();
+    for p in &model.prompts {
+        let id = p.id();
+        match co.owner_of(&p.path) {
+            None => out.push(
+                Finding::new(
+                    &PRM006,
+                    p.name.span,
+                    id.clone(),
+                    format!(
+                        "prompt `{id}` has no code owner: no rule in {} matches {}",
+                        co.path, p.path
+                    ),
+                )
+                .label("no code owner")
+                .help(format!(
+                    "add a rule such as `{suggestion} @your-org/prompt-reviewers` to {}",
+                    co.path
+                )),
+            ),
+            Some(rule) if rule.owners.is_empty() => {
+                // the rule that would decide without this one
+                let earlier = co
+                    .rules
+                    .iter()
+                    .filter(|r| r.line < rule.line)
+                    .rev()
+                    .find(|r| r.matches(&p.path));
+                let fallback = match earlier {
+                    Some(e) if !e.owners.is_empty() => format!(
+                        ", or delete it so that line {} (`{} {}`) applies",
+                        e.line,
+                        e.pattern,
+                        e.owners.join(" ")
+                    ),
+                    _ => String::new(),
+                };
+                out.push(
+                    Finding::new(
+                        &PRM006,
+                        p.name.span,
+                        id.clone(),
+                        format!(
+                            "prompt `{id}` has no code owner: the last rule in {} that matches {}, `{}` on line {}, lists no owners",
+                            co.path, p.path, rule.pattern, rule.line
+                        ),
+                    )
+                    .label("no code owner")
+                    .with_label(rule.span, "the last matching rule, with no owners")
+                    .help(format!(
+                        "give that line owners (`{} @your-org/prompt-reviewers`){fallback}",
+                        rule.pattern
+                    )),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+/// A CODEOWNERS pattern that covers all these paths: their common top directory, else their
+/// common extension, else everything.
+fn owner_pattern(paths: &[&str]) -> String {
+    let top = |p: &str| p.split_once('/').map(|(d, _)| d.to_string());
+    let first = paths.first().and_then(|p| top(p));
+    if let Some(dir) = first.filter(|d| paths.iter().all(|p| top(p).as_ref() == Some(d))) {
+        return format!("/{dir}/");
+    }
+    let ext = |p: &str| p.rsplit_once('.').map(|(_, e)| e.to_string());
+    let first = paths.first().and_then(|p| ext(p));
+    match first.filter(|e| paths.iter().all(|p| ext(p).as_ref() == Some(e))) {
+        Some(e) => format!("*.{e}"),
+        None => "*".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod prm006_tests {
+    use super::owner_pattern;
+
+    #[test]
+    fn suggested_owner_pattern() {
+        for (paths, want) in [
+            (
+                &["prompts/a.prompt", "prompts/sub/b.prompt"][..],
+                "/prompts/",
+            ),
+            (&["a/x.prompt", "b/y.prompt"][..], "*.prompt"),
+            (&["x.prompt"][..], "*.prompt"),
+            (&["a/x.prompt", "b/y.txt"][..], "*"),
+        ] {
+            assert_eq!(owner_pattern(paths), want, "{paths:?}");
+        }
+    }
+}

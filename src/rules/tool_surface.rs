@@ -1308,7 +1308,7 @@ mod tests {
             snap = snap.with(p, t.as_bytes().to_vec());
         }
         let model = crate::load::load(&snap).unwrap();
-        let policy = crate::policy::Policy::from_config(&model.config, 0);
+        let policy = crate::policy::Policy::new(&model.config, &model.suppressions, 0);
         let ctx = Context {
             model: &model,
             policy: &policy,

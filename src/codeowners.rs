@@ -1,0 +1,727 @@
+//! CODEOWNERS: who must review a change to which path, read the way GitHub reads it.
+//!
+//! GitHub uses the first of `.github/CODEOWNERS`, `CODEOWNERS` and `docs/CODEOWNERS` that exists
+//! ([`crate::load::CODEOWNERS_PATHS`]). Each line is a pattern followed by zero or more owners
+//! (`@user`, `@org/team` or an email address). `#` starts a comment at the start of a line, or as
+//! a word of its own after the pattern. The LAST rule whose pattern matches a path decides its
+//! owners, and a rule with no owners leaves the path without any.
+//!
+//! Patterns are gitignore patterns, minus what GitHub does not support: `!` negation, `[ ]`
+//! character ranges and escaping a leading `#` with `\`. GitHub skips such lines, so here they
+//! match nothing, and [`Codeowners::parse`] reports each one.
+//!
+//! Matching, on `/`-separated paths relative to the repository root, case-sensitive:
+//! - a pattern with no `/` (a trailing one aside) matches at any depth; a leading or inner `/`
+//!   anchors it at the root;
+//! - `*` matches within one path segment, `?` one character of it; `**` as a whole segment
+//!   matches any number of segments (`**/x`, `x/**/y`, `x/**`);
+//! - a pattern that matches a directory covers every file below it; a trailing `/` makes the
+//!   pattern match directories only;
+//! - except that a lone `*` as the last segment (`docs/*`) matches direct children only, as
+//!   GitHub documents.
+
+use crate::finding::Finding;
+use crate::rules::conf::CONF001;
+use crate::source::{FileId, Span};
+
+/// A parsed CODEOWNERS file.
+#[derive(Clone, Debug)]
+pub struct Codeowners {
+    pub file: FileId,
+    /// Where it was found: `.github/CODEOWNERS`, `CODEOWNERS` or `docs/CODEOWNERS`.
+    pub path: String,
+    /// Every pattern line, in file order (including lines GitHub skips: they match nothing).
+    pub rules: Vec<Rule>,
+}
+
+/// One pattern line.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    /// The pattern as written, escapes included.
+    pub pattern: String,
+    /// `@user`, `@org/team` or `user@example.com`; empty when the rule takes ownership away.
+    pub owners: Vec<String>,
+    /// 1-based line number.
+    pub line: usize,
+    /// The pattern and its owners (without a trailing comment).
+    pub span: Span,
+    /// `None` when GitHub skips the line: the rule then matches nothing.
+    glob: Option<Glob>,
+}
+
+/// A line GitHub skips, and why.
+#[derive(Clone, Debug)]
+pub struct Issue {
+    pub span: Span,
+    pub line: usize,
+    pub message: String,
+    pub label: String,
+    pub help: String,
+}
+
+impl Codeowners {
+    /// Parses a CODEOWNERS file. Lines GitHub would skip are kept as rules that match nothing,
+    /// and each is reported as an [`Issue`].
+    pub fn parse(file: FileId, path: &str, text: &str) -> (Codeowners, Vec<Issue>) {
+        let mut rules = Vec::new();
+        let mut issues = Vec::new();
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text); // a byte-order mark
+        let mut offset = text.len() - body.len();
+        for (i, raw) in body.split_inclusive('\n').enumerate() {
+            let start = offset;
+            offset += raw.len();
+            let line = raw.trim_end_matches(['\n', '\r']);
+            if let Some((rule, issue)) = parse_line(file, i + 1, start, line) {
+                rules.push(rule);
+                issues.extend(issue);
+            }
+        }
+        let owners = Codeowners {
+            file,
+            path: path.to_string(),
+            rules,
+        };
+        (owners, issues)
+    }
+
+    /// Parses, and turns every skipped line into a CONF001 finding.
+    pub fn load(file: FileId, path: &str, text: &str) -> (Codeowners, Vec<Finding>) {
+        let (owners, issues) = Self::parse(file, path, text);
+        let findings = issues
+            .into_iter()
+            .map(|i| {
+                Finding::new(&CONF001, i.span, path, i.message)
+                    .label(i.label)
+                    .help(i.help)
+            })
+            .collect();
+        (owners, findings)
+    }
+
+    /// The rule that decides who owns `path` (repository-relative, `/`-separated): the last one
+    /// that matches. Its owners may be empty, which means the path has none.
+    pub fn owner_of(&self, path: &str) -> Option<&Rule> {
+        self.rules.iter().rev().find(|r| r.matches(path))
+    }
+}
+
+impl Rule {
+    /// Whether GitHub applies this line at all (false for unsupported syntax).
+    pub fn is_supported(&self) -> bool {
+        self.glob.is_some()
+    }
+
+    pub fn matches(&self, path: &str) -> bool {
+        self.glob.as_ref().is_some_and(|g| g.matches(path))
+    }
+}
+
+/// Parses one line (without its line break). `None` for blank and comment lines.
+fn parse_line(
+    file: FileId,
+    number: usize,
+    start: usize,
+    line: &str,
+) -> Option<(Rule, Option<Issue>)> {
+    let words = words(line);
+    let &(p0, p1) = words.first()?;
+    let pattern = &line[p0..p1];
+    if pattern.starts_with('#') {
+        return None;
+    }
+    let mut owners = Vec::new();
+    let mut end = p1;
+    let mut bad_owner = None;
+    for &(a, b) in &words[1..] {
+        let word = &line[a..b];
+        if word.starts_with('#') {
+            break; // a trailing comment
+        }
+        end = b;
+        if is_owner(word) {
+            owners.push(word.to_string());
+        } else if bad_owner.is_none() {
+            bad_owner = Some((a, b));
+        }
+    }
+    let span_of = |a: usize, b: usize| Span::new(file, start + a, start + b);
+    let issue = |span: Span, message: String, label: &str, help: String| Issue {
+        span,
+        line: number,
+        message,
+        label: label.to_string(),
+        help,
+    };
+    let compiled = Glob::compile(pattern);
+    let problem = if let Err(why) = &compiled {
+        Some(why.issue(pattern, span_of(p0, p1), &issue))
+    } else if pattern.starts_with('@') {
+        Some(issue(
+            span_of(p0, p1),
+            format!(
+                "this line starts with the owner `{pattern}` and has no pattern: GitHub skips it"
+            ),
+            "an owner where the pattern belongs",
+            format!(
+                "write the path first, then its owners, e.g. `* {pattern}` for the whole repository"
+            ),
+        ))
+    } else if let Some((a, b)) = bad_owner {
+        let word = &line[a..b];
+        Some(issue(
+            span_of(a, b),
+            format!("`{word}` is not an owner: GitHub skips this line"),
+            "not `@user`, `@org/team` or an email address",
+            "write owners as `@user`, `@org/team` or `user@example.com`; start a trailing comment with ` #`".to_string(),
+        ))
+    } else {
+        None
+    };
+    let glob = match (compiled, &problem) {
+        (Ok(g), None) => Some(g),
+        _ => None,
+    };
+    let rule = Rule {
+        pattern: pattern.to_string(),
+        owners,
+        line: number,
+        span: span_of(p0, end),
+        glob,
+    };
+    Some((rule, problem))
+}
+
+/// Byte ranges of the whitespace-separated words of a line; `\` keeps the next character (an
+/// escaped space, say) inside its word.
+fn words(line: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c.is_whitespace() {
+            if let Some(s) = start.take() {
+                out.push((s, i));
+            }
+            continue;
+        }
+        start.get_or_insert(i);
+        if c == '\\' {
+            chars.next();
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, line.len()));
+    }
+    out
+}
+
+/// `@user`, `@org/team`, or an email address.
+fn is_owner(word: &str) -> bool {
+    let name = |s: &str, extra: &[char]| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || extra.contains(&c))
+    };
+    if let Some(rest) = word.strip_prefix('@') {
+        return match rest.split_once('/') {
+            Some((org, team)) => name(org, &[]) && name(team, &['.']),
+            None => name(rest, &[]),
+        };
+    }
+    match word.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        }
+        None => false,
+    }
+}
+
+/// Syntax GitHub does not support in a pattern.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Unsupported {
+    Negation,
+    Range,
+    EscapedHash,
+}
+
+impl Unsupported {
+    fn issue(
+        self,
+        pattern: &str,
+        span: Span,
+        issue: &impl Fn(Span, String, &str, String) -> Issue,
+    ) -> Issue {
+        match self {
+            Unsupported::Negation => issue(
+                span,
+                format!("pattern `{pattern}` negates with `!`, which GitHub's CODEOWNERS does not support: GitHub skips this line"),
+                "`!` negation is not supported",
+                "to leave paths without owners, list them on a later line with no owners (e.g. `/prompts/drafts/`); to give them other owners, list them with those owners".to_string(),
+            ),
+            Unsupported::Range => issue(
+                span,
+                format!("pattern `{pattern}` uses a `[ ]` character range, which GitHub's CODEOWNERS does not support: GitHub skips this line"),
+                "`[ ]` ranges are not supported",
+                "write one line per name, or use the `*` and `?` wildcards; a literal bracket is written `\\[` or `\\]`".to_string(),
+            ),
+            Unsupported::EscapedHash => {
+                let rest = &pattern[1..];
+                let suggestion = if rest.trim_end_matches('/').contains('/') {
+                    format!("/{rest}")
+                } else {
+                    format!("**/{rest}")
+                };
+                issue(
+                    span,
+                    format!("pattern `{pattern}` escapes a leading `#` with `\\`, which GitHub's CODEOWNERS does not support: GitHub skips this line"),
+                    "`\\#` is not supported",
+                    format!("start the pattern with something other than `#`: `{suggestion}` names the same paths"),
+                )
+            }
+        }
+    }
+}
+
+/// A compiled pattern.
+#[derive(Clone, Debug)]
+struct Glob {
+    segments: Vec<Segment>,
+    /// No `/` except a trailing one: it may match starting at any depth.
+    floating: bool,
+    /// A trailing `/`: only directories match (and with them, everything below).
+    dir_only: bool,
+    /// A lone `*` as the last segment (`docs/*`): direct children only, not what lies below.
+    children_only: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Segment {
+    /// `**`: any number of segments, none included.
+    AnyDirs,
+    Name(Vec<Tok>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tok {
+    Char(char),
+    /// `*`: any run of characters within a segment.
+    Star,
+    /// `?`: one character.
+    One,
+}
+
+impl Glob {
+    fn compile(pattern: &str) -> Result<Glob, Unsupported> {
+        if pattern.starts_with("\\#") {
+            return Err(Unsupported::EscapedHash);
+        }
+        if pattern.starts_with('!') {
+            return Err(Unsupported::Negation);
+        }
+        // (character, escaped)
+        let mut chars: Vec<(char, bool)> = Vec::new();
+        let mut it = pattern.chars();
+        while let Some(c) = it.next() {
+            match c {
+                '\\' => chars.push((it.next().unwrap_or('\\'), true)),
+                '[' | ']' => return Err(Unsupported::Range),
+                c => chars.push((c, false)),
+            }
+        }
+        let leading = chars.first() == Some(&('/', false));
+        if leading {
+            chars.remove(0);
+        }
+        let dir_only = chars.last() == Some(&('/', false));
+        if dir_only {
+            chars.pop();
+        }
+        let segments: Vec<Segment> = chars
+            .split(|&c| c == ('/', false))
+            .map(|seg| {
+                if seg == [('*', false), ('*', false)] {
+                    return Segment::AnyDirs;
+                }
+                let mut toks: Vec<Tok> = Vec::new();
+                for &(c, escaped) in seg {
+                    let t = match (c, escaped) {
+                        ('*', false) => Tok::Star,
+                        ('?', false) => Tok::One,
+                        (c, _) => Tok::Char(c),
+                    };
+                    if !(t == Tok::Star && toks.last() == Some(&Tok::Star)) {
+                        toks.push(t);
+                    }
+                }
+                Segment::Name(toks)
+            })
+            .collect();
+        let floating = !leading && segments.len() == 1;
+        let children_only = !dir_only && segments.last() == Some(&Segment::Name(vec![Tok::Star]));
+        Ok(Glob {
+            segments,
+            floating,
+            dir_only,
+            children_only,
+        })
+    }
+
+    fn matches(&self, path: &str) -> bool {
+        let segs: Vec<&str> = path.split('/').collect();
+        let starts = if self.floating { segs.len() } else { 1 };
+        (0..starts).any(|s| {
+            let rest = &segs[s..];
+            (!self.dir_only && self.matches_file(rest))
+                || (!self.children_only
+                    && (1..rest.len()).any(|end| match_segments(&self.segments, &rest[..end])))
+        })
+    }
+
+    /// The path itself (not one of its directories). A trailing `**` stands for what is inside
+    /// a directory, so it must take at least one segment.
+    fn matches_file(&self, path: &[&str]) -> bool {
+        match self.segments.split_last() {
+            Some((Segment::AnyDirs, init)) => {
+                (0..path.len()).any(|m| match_segments(init, &path[..m]))
+            }
+            _ => match_segments(&self.segments, path),
+        }
+    }
+}
+
+/// Whether the segments match the whole path (`**` taking zero or more segments).
+fn match_segments(pattern: &[Segment], path: &[&str]) -> bool {
+    // reach[j]: the segments so far match path[..j]
+    let mut reach = vec![false; path.len() + 1];
+    reach[0] = true;
+    for seg in pattern {
+        let mut next = vec![false; path.len() + 1];
+        match seg {
+            Segment::AnyDirs => {
+                let mut any = false;
+                for j in 0..=path.len() {
+                    any |= reach[j];
+                    next[j] = any;
+                }
+            }
+            Segment::Name(toks) => {
+                for j in 0..path.len() {
+                    if reach[j] && match_name(toks, path[j]) {
+                        next[j + 1] = true;
+                    }
+                }
+            }
+        }
+        reach = next;
+    }
+    reach[path.len()]
+}
+
+/// Wildcard match of one segment.
+fn match_name(toks: &[Tok], name: &str) -> bool {
+    let s: Vec<char> = name.chars().collect();
+    let (mut p, mut i) = (0, 0);
+    let mut back: Option<(usize, usize)> = None; // (token after the last `*`, where it resumes)
+    while i < s.len() {
+        match toks.get(p) {
+            Some(Tok::Star) => {
+                back = Some((p + 1, i));
+                p += 1;
+            }
+            Some(Tok::One) => {
+                p += 1;
+                i += 1;
+            }
+            Some(Tok::Char(c)) if *c == s[i] => {
+                p += 1;
+                i += 1;
+            }
+            _ => match back {
+                Some((bp, bi)) => {
+                    p = bp;
+                    i = bi + 1;
+                    back = Some((bp, bi + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    toks[p..].iter().all(|t| *t == Tok::Star)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(pattern: &str) -> Glob {
+        Glob::compile(pattern).unwrap_or_else(|e| panic!("{pattern}: {e:?}"))
+    }
+
+    /// (pattern, path, matches)
+    const MATCHES: &[(&str, &str, bool)] = &[
+        // `*` matches everything, at any depth
+        ("*", "README.md", true),
+        ("*", "prompts/writer.prompt", true),
+        ("*", "a/b/c/d.txt", true),
+        // an extension, at any depth
+        ("*.prompt", "writer.prompt", true),
+        ("*.prompt", "prompts/writer.prompt", true),
+        ("*.prompt", "prompts/old/writer.prompt", true),
+        ("*.prompt", "prompts/writer.prompt.bak", false),
+        ("*.prompt", "prompts/writer.Prompt", false), // case-sensitive
+        // a root directory
+        ("/prompts/", "prompts/writer.prompt", true),
+        ("/prompts/", "prompts/old/writer.prompt", true),
+        ("/prompts/", "apps/prompts/writer.prompt", false),
+        ("/prompts/", "prompts", false), // a file named `prompts`
+        ("/prompts/", "Prompts/writer.prompt", false),
+        // a directory at any depth
+        ("prompts/", "prompts/writer.prompt", true),
+        ("prompts/", "apps/bot/prompts/writer.prompt", true),
+        ("prompts/", "prompts", false),
+        ("prompts/", "prompts.md", false),
+        // no slash: a file or a directory, at any depth
+        ("prompts", "prompts", true),
+        ("prompts", "apps/prompts", true),
+        ("prompts", "apps/prompts/writer.prompt", true),
+        ("prompts", "prompts.md", false),
+        // `docs/*`: direct children only (GitHub's documented example)
+        ("docs/*", "docs/getting-started.md", true),
+        ("docs/*", "docs/build-app/troubleshooting.md", false),
+        ("docs/*", "docs", false),
+        ("docs/*", "src/docs/a.md", false), // an inner `/` anchors at the root
+        ("/*", "README.md", true),
+        ("/*", "prompts/writer.prompt", false),
+        ("/*/", "prompts/writer.prompt", true), // directories at the root, and all below
+        ("docs/*.md", "docs/a.md", true),
+        ("docs/*.md", "docs/sub/a.md", false),
+        // `**/x`: x at any depth
+        ("**/prompts", "prompts/writer.prompt", true),
+        ("**/prompts", "apps/bot/prompts/writer.prompt", true),
+        ("**/prompts", "apps/prompts", true),
+        ("**/prompts", "apps/myprompts/a", false),
+        ("**/logs", "deeply/nested/logs/x.log", true),
+        // `x/**`: everything inside x, not x itself
+        ("apps/**", "apps/a.txt", true),
+        ("apps/**", "apps/web/src/a.txt", true),
+        ("apps/**", "apps", false),
+        ("apps/**", "lib/apps/a.txt", false),
+        ("**", "README.md", true),
+        ("**", "a/b.txt", true),
+        // `x/**/y`: zero or more directories between
+        ("a/**/b", "a/b", true),
+        ("a/**/b", "a/x/y/b", true),
+        ("a/**/b", "a/x/y/b/c.txt", true),
+        ("a/**/b", "x/a/b", false),
+        ("foo/**/", "foo/bar", true),
+        ("foo/**/", "foo", false),
+        // a directory anchored by its leading slash
+        ("/build/logs/", "build/logs/today.log", true),
+        ("/build/logs/", "build/logs/2026/11/today.log", true),
+        ("/build/logs/", "src/build/logs/today.log", false),
+        ("/build/logs/", "build/logs", false),
+        ("/build/logs/", "build/logsx/a", false),
+        // inner slash anchors, and a matched directory covers what is below
+        ("apps/github", "apps/github", true),
+        ("apps/github", "apps/github/a/b.rb", true),
+        ("apps/github", "x/apps/github", false),
+        ("f*", "foo/bar/baz", true),
+        ("f*", "bar/baz", false),
+        ("foo/*/baz", "foo/bar/baz/qux", true),
+        ("foo/*/baz", "foo/baz", false),
+        // `?`: exactly one character, never `/`
+        ("f?o", "foo", true),
+        ("f?o", "fo", false),
+        ("f?o", "fooo", false),
+        ("a?b", "a/b", false),
+        ("/prompts/v?.prompt", "prompts/v1.prompt", true),
+        // `*` never crosses `/`
+        ("/prompts/*.prompt", "prompts/old/a.prompt", false),
+        ("a*b", "a/b", false),
+        ("*ter*", "prompts/writer.prompt", true),
+        // escapes
+        ("f\\*o", "f*o", true),
+        ("f\\*o", "foo", false),
+        ("my\\ file.txt", "docs/my file.txt", true),
+        ("\\[draft\\].md", "[draft].md", true),
+        ("\\!important.md", "!important.md", true),
+        // `#` inside a pattern is a character
+        ("/docs/c#/", "docs/c#/intro.md", true),
+        // a file exactly
+        ("/prompts/router.prompt", "prompts/router.prompt", true),
+        ("/prompts/router.prompt", "prompts/writer.prompt", false),
+        ("/prompts/router.prompt", "x/prompts/router.prompt", false),
+    ];
+
+    #[test]
+    fn patterns_match_like_github() {
+        let mut wrong = Vec::new();
+        for &(pattern, path, want) in MATCHES {
+            if rule(pattern).matches(path) != want {
+                wrong.push(format!("`{pattern}` vs `{path}`: want {want}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    fn parse(text: &str) -> (Codeowners, Vec<Issue>) {
+        Codeowners::parse(FileId(0), "CODEOWNERS", text)
+    }
+
+    /// The deciding rule's line and owners.
+    type Decided<'a> = Option<(usize, Vec<&'a str>)>;
+
+    fn owners_of<'a>(co: &'a Codeowners, path: &str) -> Decided<'a> {
+        co.owner_of(path)
+            .map(|r| (r.line, r.owners.iter().map(String::as_str).collect()))
+    }
+
+    #[test]
+    fn last_matching_rule_wins_and_an_ownerless_rule_unowns() {
+        let (co, issues) = parse(
+            "# Default owners\n\
+             *                 @acme/platform\n\
+             \n\
+             *.prompt          @acme/prompts   # prompts\n\
+             /prompts/old/\n\
+             /prompts/router.prompt  alice@example.com @bob\n",
+        );
+        assert!(issues.is_empty(), "{issues:?}");
+        // (path, line of the deciding rule, its owners)
+        let table: &[(&str, Decided)] = &[
+            ("README.md", Some((2, vec!["@acme/platform"]))),
+            ("prompts/writer.prompt", Some((4, vec!["@acme/prompts"]))),
+            ("prompts/old/writer.prompt", Some((5, vec![]))),
+            (
+                "prompts/router.prompt",
+                Some((6, vec!["alice@example.com", "@bob"])),
+            ),
+        ];
+        for (path, want) in table {
+            assert_eq!(&owners_of(&co, path), want, "{path}");
+        }
+        let (co, _) = parse("/prompts/ @a\n");
+        assert_eq!(owners_of(&co, "agents.yaml"), None);
+    }
+
+    #[test]
+    fn lines_comments_and_spans() {
+        let text = "  # indented comment\n\n*.yaml @a # trailing\r\n\t/docs/  @b  @org/team\n";
+        let (co, issues) = parse(text);
+        assert!(issues.is_empty(), "{issues:?}");
+        let got: Vec<(&str, usize, &str)> = co
+            .rules
+            .iter()
+            .map(|r| {
+                (
+                    r.pattern.as_str(),
+                    r.line,
+                    &text[r.span.start as usize..r.span.end as usize],
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("*.yaml", 3, "*.yaml @a"),
+                ("/docs/", 4, "/docs/  @b  @org/team")
+            ]
+        );
+        assert_eq!(co.rules[1].owners, ["@b", "@org/team"]);
+
+        let (co, issues) = parse("\u{feff}* @a\n");
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(
+            (co.rules[0].pattern.as_str(), co.rules[0].span.start),
+            ("*", 3)
+        );
+    }
+
+    #[test]
+    fn owners() {
+        for (word, ok) in [
+            ("@octocat", true),
+            ("@octo-org/codeowners-team", true),
+            ("@org/team.name", true),
+            ("docs@example.com", true),
+            ("first.last@mail.example.org", true),
+            ("octocat", false),
+            ("@", false),
+            ("@org/", false),
+            ("@org/team/sub", false),
+            ("user@localhost", false),
+            ("a@b@c.com", false),
+        ] {
+            assert_eq!(is_owner(word), ok, "{word}");
+        }
+    }
+
+    /// (CODEOWNERS text, line and text of the reported span, a word the message must hold)
+    const SKIPPED: &[(&str, usize, &str, &str)] = &[
+        (
+            "* @a\n!/prompts/writer.prompt\n",
+            2,
+            "!/prompts/writer.prompt",
+            "`!`",
+        ),
+        (
+            "* @a\n/prompts/[wr]*.prompt @b\n",
+            2,
+            "/prompts/[wr]*.prompt",
+            "`[ ]`",
+        ),
+        ("\\#notes.md @a\n", 1, "\\#notes.md", "leading `#`"),
+        ("/docs/ bob\n", 1, "bob", "not an owner"),
+        ("@octocat\n", 1, "@octocat", "no pattern"),
+    ];
+
+    #[test]
+    fn unsupported_lines_are_reported_and_match_nothing() {
+        for &(text, line, span, word) in SKIPPED {
+            let (co, issues) = parse(text);
+            assert_eq!(issues.len(), 1, "{text}: {issues:?}");
+            let i = &issues[0];
+            assert_eq!(i.line, line, "{text}");
+            assert_eq!(&text[i.span.start as usize..i.span.end as usize], span);
+            assert!(i.message.contains(word), "{text}: {}", i.message);
+            let skipped = co.rules.iter().find(|r| r.line == line).unwrap();
+            assert!(!skipped.is_supported());
+        }
+        // the skipped lines take nothing away from the rules before them
+        let (co, _) = parse(SKIPPED[0].0);
+        assert_eq!(
+            owners_of(&co, "prompts/writer.prompt"),
+            Some((1, vec!["@a"]))
+        );
+        let (co, _) = parse(SKIPPED[1].0);
+        assert_eq!(
+            owners_of(&co, "prompts/writer.prompt"),
+            Some((1, vec!["@a"]))
+        );
+    }
+
+    #[test]
+    fn escaped_leading_hash_is_a_pattern_not_a_comment() {
+        // `\#file` is a rule line (GitHub does not honour the escape, so it matches nothing);
+        // `#file` is a comment; `/#file` names the root file `#file`.
+        let (co, issues) = parse("\\#file @a\n#file @b\n/#file @c\n");
+        assert_eq!(co.rules.len(), 2);
+        assert_eq!(co.rules[0].pattern, "\\#file");
+        assert!(!co.rules[0].matches("#file"));
+        assert_eq!(issues.len(), 1);
+        assert!(issues[0].help.contains("`**/#file`"), "{}", issues[0].help);
+        assert_eq!(owners_of(&co, "#file"), Some((3, vec!["@c"])));
+        assert_eq!(owners_of(&co, "docs/#file"), None);
+    }
+
+    #[test]
+    fn pathological_patterns_stay_fast() {
+        let pattern = "**/".repeat(30) + "*a*a*a*a*a*a*a*a*b";
+        let path = ["a"; 30].join("/") + "/" + &"a".repeat(60);
+        assert!(!rule(&pattern).matches(&path));
+    }
+}
