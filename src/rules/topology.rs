@@ -10,7 +10,7 @@ pub static TOPO001: Rule = Rule {
     code: "TOPO001",
     name: "unbounded-cycle",
     severity: Severity::Error,
-    summary: "A cycle in the agent graph with no iteration bound on any of its edges.",
+    summary: "A cycle in the agent graph with no iteration bound on any of its edges, or a bound over the policy's `max_iterations`.",
     checklist: Some("1.1"),
     docs: r#"
 ## Why
@@ -22,6 +22,9 @@ carries `max_iterations`: the runtime stops the loop after that many rounds.
 agentlock finds cycles in linear time: it drops every bounded handoff and computes the strongly
 connected components of what is left. Any component with a cycle is a loop with no bound on any
 of its edges, and the finding prints one such cycle.
+
+A bound above the policy's `max_iterations` (25 in the default pack, 5 in strict, 3 in
+regulated) is reported too: a loop allowed a thousand rounds is unbounded in practice.
 
 ## How to fix
 Give one handoff of the cycle a bound, in the long form of a handoff.
@@ -69,13 +72,15 @@ pub static TOPO003: Rule = Rule {
     code: "TOPO003",
     name: "missing-retry-limit",
     severity: Severity::Error,
-    summary: "An agent with no retry limit, its own or inherited from `defaults`.",
+    summary: "An agent with no retry limit, its own or inherited from `defaults`, or one over the policy's `max_retries`.",
     checklist: Some("1.1"),
     docs: r#"
 ## Why
 Without an explicit retry limit, the framework default decides how often a failing agent is
 retried, and a transient failure becomes a retry storm against a provider that is already
-struggling. The checklist asks for retry limits per agent. `retries: 0` is a limit.
+struggling. The checklist asks for retry limits per agent. `retries: 0` is a limit. A limit
+above the policy's `max_retries` (10 in the default pack, 3 in strict and regulated) is
+reported too: every retry multiplies the worst-case latency (TOPO007) and the cost of a failure.
 
 ## How to fix
 Set `retries` on the agent, or once in `defaults`.
