@@ -285,8 +285,7 @@ fn read_policy(r: &mut Reader, p: &Node) -> PolicyConfig {
         r.check_keys(l, LIMIT_KEYS, "[policy.limits]");
         out.limits.max_timeout = r.opt_duration(l, "max_timeout", "policy.limits.max_timeout");
         out.limits.max_retries = r.opt_uint(l, "max_retries", "policy.limits.max_retries");
-        out.limits.max_iterations =
-            r.opt_uint(l, "max_iterations", "policy.limits.max_iterations");
+        out.limits.max_iterations = r.opt_uint(l, "max_iterations", "policy.limits.max_iterations");
         out.limits.max_description_length = r.opt_uint(
             l,
             "max_description_length",

@@ -121,8 +121,8 @@ fn real_edits_make_the_lock_stale_and_are_named() {
         (
             "models.yaml",
             "gpt-4o-mini-2024-07-18",
-            "gpt-4o-mini",
-            "model `fast` differs from the lockfile: id gpt-4o-mini-2024-07-18 → gpt-4o-mini",
+            "gpt-4.1-mini-2025-04-14",
+            "model `fast` differs from the lockfile: id gpt-4o-mini-2024-07-18 → gpt-4.1-mini-2025-04-14",
         ),
         (
             "agents.yaml",

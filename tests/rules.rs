@@ -132,6 +132,21 @@ const CASES: &[(&str, &[Place])] = &[
             ("MODEL002", "prompts/reviewer.prompt", 4),
         ],
     ),
+    (
+        "model001_floating_model",
+        &[
+            ("MODEL001", "models.yaml", 2),
+            ("MODEL001", "models.yaml", 3),
+            ("MODEL001", "models.yaml", 4),
+        ],
+    ),
+    (
+        "model003_retired_model",
+        &[
+            ("MODEL003", "models.yaml", 4),
+            ("MODEL003", "models.yaml", 5),
+        ],
+    ),
 ];
 
 #[test]
@@ -169,7 +184,7 @@ fn every_fixture_directory_is_listed() {
 fn each_rule_of_this_issue_has_a_fixture_that_fires_it() {
     for code in [
         "CONF001", "TOPO001", "TOPO002", "TOPO003", "TOPO004", "TOPO005", "TOPO006", "PRM002",
-        "PRM003", "PRM004", "PRM005", "TOOL009", "MODEL002",
+        "PRM003", "PRM004", "PRM005", "TOOL009", "MODEL001", "MODEL002", "MODEL003",
     ] {
         let prefix = code.to_ascii_lowercase();
         assert!(

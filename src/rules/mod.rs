@@ -50,7 +50,9 @@ pub static RULES: &[&Rule] = &[
     &prompts::PRM004,
     &prompts::PRM005,
     &tools::TOOL009,
+    &models::MODEL001,
     &models::MODEL002,
+    &models::MODEL003,
     &release::REL001,
     &release::REL002,
 ];
