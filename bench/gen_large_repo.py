@@ -353,7 +353,7 @@ def gen_models():
     return (
         "models:\n"
         "  fast: { provider: openai, id: gpt-4o-mini-2024-07-18 }\n"
-        "  reasoning: { provider: anthropic, id: claude-sonnet-4-5-20250929 }\n"
+        "  reasoning: { provider: anthropic, id: claude-sonnet-4-6 }\n"
     )
 
 

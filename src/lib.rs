@@ -12,6 +12,7 @@ pub mod finding;
 pub mod load;
 pub mod lock;
 pub mod model;
+pub mod model_ids;
 pub mod node;
 pub mod policy;
 pub mod report;

@@ -244,6 +244,8 @@ impl Lock {
                     "sha256",
                     s(sha256_hex(policy.canonical_json(&model.sources).as_bytes())),
                 ),
+                // The model registry MODEL001/MODEL003 classify with (policy/models.toml).
+                ("registry", s(crate::model_ids::registry_sha256())),
             ],
         ));
         let mut lock = Lock { entries };
@@ -581,7 +583,7 @@ fn field_changes(old: &Entry, new: &Entry) -> Vec<(String, String, String)> {
                 if x != y {
                     let f = |v: Option<&str>| {
                         v.map_or("(none)".to_string(), |s| {
-                            if n == "sha256" {
+                            if n == "sha256" || n == "registry" {
                                 short(s)
                             } else {
                                 s.to_string()

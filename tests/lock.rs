@@ -62,7 +62,7 @@ fn reformatted_and_recommented_yaml_keeps_the_lock() {
     let _before = lock(dir.path());
     fs::write(
         dir.path().join("models.yaml"),
-        "# Model aliases, reviewed by the platform team\nmodels:\n  fast:\n    fallback: smart   # if OpenAI is down\n    id: gpt-4o-mini-2024-07-18\n    provider: openai\n  smart:\n    provider: \"anthropic\"\n    id: 'claude-sonnet-4-5-20250929'\n",
+        "# Model aliases, reviewed by the platform team\nmodels:\n  fast:\n    fallback: smart   # if OpenAI is down\n    id: gpt-4o-mini-2024-07-18\n    provider: openai\n  smart:\n    provider: \"anthropic\"\n    id: 'claude-sonnet-4-6'\n",
     )
     .unwrap();
     let agents = fs::read_to_string(dir.path().join("agents.yaml")).unwrap();
@@ -121,8 +121,8 @@ fn real_edits_make_the_lock_stale_and_are_named() {
         (
             "models.yaml",
             "gpt-4o-mini-2024-07-18",
-            "gpt-4o-mini",
-            "model `fast` differs from the lockfile: id gpt-4o-mini-2024-07-18 → gpt-4o-mini",
+            "gpt-4.1-mini-2025-04-14",
+            "model `fast` differs from the lockfile: id gpt-4o-mini-2024-07-18 → gpt-4.1-mini-2025-04-14",
         ),
         (
             "agents.yaml",

@@ -313,6 +313,21 @@ const CASES: &[(&str, &[Place])] = &[
             ("CONF001", "CODEOWNERS", 5),
         ],
     ),
+    (
+        "model001_floating_model",
+        &[
+            ("MODEL001", "models.yaml", 2),
+            ("MODEL001", "models.yaml", 3),
+            ("MODEL001", "models.yaml", 4),
+        ],
+    ),
+    (
+        "model003_retired_model",
+        &[
+            ("MODEL003", "models.yaml", 4),
+            ("MODEL003", "models.yaml", 5),
+        ],
+    ),
 ];
 
 #[test]

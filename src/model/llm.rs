@@ -17,6 +17,10 @@ pub struct ModelAlias {
     pub provider: Option<Sp<String>>,
     pub id: Option<Sp<String>>,
     pub fallback: Option<Sp<String>>,
+    /// Azure OpenAI: the model version the deployment serves (`2024-08-06`).
+    pub model_version: Option<Sp<String>>,
+    /// Azure OpenAI: the deployment's version upgrade option (`NoAutoUpgrade`, …).
+    pub version_upgrade: Option<Sp<String>>,
     pub canonical: String,
 }
 
@@ -28,6 +32,8 @@ const MODEL_KEYS: &[&str] = &[
     "region",
     "deployment",
     "params",
+    "model_version",
+    "version_upgrade",
 ];
 
 pub fn load(r: &mut Reader, root: &Node) -> Option<Models> {
@@ -52,11 +58,26 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<Models> {
         if id.is_none() {
             r.problem(key.span, format!("{what} has no `id`"), Some("name the provider's model id, pinned to a snapshot, e.g. `id: gpt-4o-mini-2024-07-18`".into()));
         }
+        let version_upgrade = r.opt_string(node, "version_upgrade", "version_upgrade");
+        if let Some(v) = &version_upgrade
+            && !crate::model_ids::is_azure_upgrade_option(&v.value)
+        {
+            r.problem(
+                v.span,
+                format!("unknown `version_upgrade` value `{}` in {what}", v.value),
+                Some(format!(
+                    "Azure's options are: {}",
+                    crate::model_ids::AZURE_UPGRADE_OPTIONS.join(", ")
+                )),
+            );
+        }
         aliases.push(ModelAlias {
             alias: Sp::new(key.name.clone(), key.span),
             provider,
             id,
             fallback: r.opt_string(node, "fallback", "fallback"),
+            model_version: r.opt_string(node, "model_version", "model_version"),
+            version_upgrade,
             canonical: node.canonical_json(),
         });
     }
