@@ -6,7 +6,9 @@ use crate::source::{SourceMap, Span};
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
 };
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// One finding as a miette diagnostic.
 struct View {
@@ -14,7 +16,7 @@ struct View {
     code: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<String>>,
+    source: Option<NamedSource<Arc<str>>>,
     labels: Vec<LabeledSpan>,
 }
 
@@ -65,7 +67,10 @@ fn source_span(span: Span, text_len: usize) -> SourceSpan {
     SourceSpan::new(start.into(), len)
 }
 
-fn view(f: &Finding, sources: &SourceMap) -> View {
+/// Each file's text as shown (invisible characters made visible), made once per report.
+type Shown = HashMap<crate::source::FileId, Arc<str>>;
+
+fn view(f: &Finding, sources: &SourceMap, shown: &mut Shown) -> View {
     let file = sources.get(f.span.file);
     let (_, line, col) = sources.locate(f.span);
     let mut help = f.help.clone();
@@ -76,8 +81,14 @@ fn view(f: &Finding, sources: &SourceMap) -> View {
             Some(primary),
             source_span(f.span, t.len()),
         ));
-        NamedSource::new(file.path.clone(), crate::source::printable(t).into_owned())
-            .with_language("yaml")
+        let text = shown
+            .entry(f.span.file)
+            .or_insert_with(|| match crate::source::printable(t) {
+                std::borrow::Cow::Borrowed(_) => t.clone(),
+                std::borrow::Cow::Owned(o) => o.into(),
+            })
+            .clone();
+        NamedSource::new(file.path.clone(), text).with_language("yaml")
     });
     let mut elsewhere = Vec::new();
     for l in &f.labels {
@@ -134,8 +145,9 @@ pub fn handler(color: bool) -> GraphicalReportHandler {
 pub fn render(findings: &[Finding], suppressed: usize, sources: &SourceMap, color: bool) -> String {
     let handler = handler(color);
     let mut out = String::new();
+    let mut shown = Shown::new();
     for f in findings {
-        let v = view(f, sources);
+        let v = view(f, sources, &mut shown);
         let _ = handler.render_report(&mut out, &v);
         out.push('\n');
     }
@@ -176,7 +188,7 @@ pub fn render_fatal(
             (
                 Some(NamedSource::new(
                     path,
-                    crate::source::printable(&text).into_owned(),
+                    Arc::from(crate::source::printable(&text).into_owned()),
                 )),
                 vec![LabeledSpan::new_primary_with_span(Some("here".into()), ss)],
             )

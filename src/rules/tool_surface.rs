@@ -3,10 +3,11 @@
 
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
-use crate::model::{Model, ToolDef, ToolServer};
+use crate::model::{Model, ToolDef};
 use crate::node::{Key, Node, Value};
 use crate::source::Span;
-use regex::Regex;
+use regex::bytes::Regex;
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -489,7 +490,7 @@ struct Hit {
 /// Patterns of instructions addressed to the model. Each may mark the part to point at with a
 /// group named `at`.
 static INSTRUCTIONS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    let p = |re: &str, what: &'static str| (Regex::new(re).expect("valid pattern"), what);
+    let p = |re: &str, what: &'static str| (ascii_regex(re), what);
     const OVERRIDE: &str = "an order to ignore earlier instructions";
     const SECRECY: &str = "an order to keep something from the user";
     const FILE: &str = "a request to read a sensitive file";
@@ -503,11 +504,11 @@ static INSTRUCTIONS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             OVERRIDE,
         ),
         p(
-            r"(?i)\b(?:do\s+not|don[’']?t|never|must\s+not|should\s+not)\s+(?:tell|inform|notify|alert|warn|mention\b(?:\s+(?:this|it|that|anything))?\s+to)\b[^.!?\n]{0,40}?\b(?:user|human)s?\b",
+            r"(?i)\b(?:do\s+not|don(?:’|')?t|never|must\s+not|should\s+not)\s+(?:tell|inform|notify|alert|warn|mention\b(?:\s+(?:this|it|that|anything))?\s+to)\b[^.!?\n]{0,40}?\b(?:user|human)s?\b",
             SECRECY,
         ),
         p(
-            r"(?i)\b(?:do\s+not|don[’']?t|never|must\s+not)\s+(?:reveal|disclose|mention)\s+(?:this|these|that|it)(?:\s+(?:instructions?|message|note|step|requirement))?(?:\s*(?:[.,;:!)]|$)|\s+to\s+(?:the\s+)?(?:user|human))",
+            r"(?i)\b(?:do\s+not|don(?:’|')?t|never|must\s+not)\s+(?:reveal|disclose|mention)\s+(?:this|these|that|it)(?:\s+(?:instructions?|message|note|step|requirement))?(?:\s*(?:[.,;:!)]|$)|\s+to\s+(?:the\s+)?(?:user|human))",
             SECRECY,
         ),
         p(
@@ -515,7 +516,7 @@ static INSTRUCTIONS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             SECRECY,
         ),
         p(
-            r"(?i)\b(?:the\s+)?(?:user|human)\s+(?:must|should|need|may)\s*(?:not|n[’']t)\s+(?:know|see|notice|be\s+told)\b",
+            r"(?i)\b(?:the\s+)?(?:user|human)\s+(?:must|should|need|may)\s*(?:not|n(?:’|')t)\s+(?:know|see|notice|be\s+told)\b",
             SECRECY,
         ),
         p(
@@ -543,19 +544,24 @@ static INSTRUCTIONS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 
 /// Words that tell how to use something, in a sentence naming another server's tool.
 static USAGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:use|uses|using|used|call|calls|calling|invoke|invokes|invoking|run|runs|running|instead\s+of|rather\s+than|whenever|when|before|after|always|never|must|should|only)\b")
-        .expect("valid pattern")
+    ascii_regex(
+        r"(?i)\b(?:use|uses|using|used|call|calls|calling|invoke|invokes|invoking|run|runs|running|instead\s+of|rather\s+than|whenever|when|before|after|always|never|must|should|only)\b",
+    )
 });
 
 /// `server.tool`
 static QUALIFIED: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\b").expect("valid pattern"));
+    LazyLock::new(|| ascii_regex(r"\b([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\b"));
 
-/// Invisible and bidirectional-control characters (and the soft hyphen).
-static INVISIBLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[\u{00AD}\u{200B}-\u{200F}\u{202A}-\u{202E}\u{2060}-\u{2064}\u{2066}-\u{2069}\u{FEFF}\u{E0000}-\u{E007F}]+")
+/// A byte regex with Unicode off: `\b`, `\s`, `\w` and `(?i)` are ASCII. With Unicode on they
+/// are Unicode classes, and these patterns took milliseconds to compile on every run; the
+/// texts they look for are English words and ASCII paths.
+fn ascii_regex(pattern: &str) -> Regex {
+    regex::bytes::RegexBuilder::new(pattern)
+        .unicode(false)
+        .build()
         .expect("valid pattern")
-});
+}
 
 fn is_invisible(c: char) -> bool {
     crate::source::is_invisible(c)
@@ -582,7 +588,7 @@ fn find_instruction(text: &str) -> Option<Hit> {
     INSTRUCTIONS
         .iter()
         .filter_map(|(re, what)| {
-            let c = re.captures(text)?;
+            let c = re.captures(text.as_bytes())?;
             let m = c.name("at").or_else(|| c.get(0))?;
             Some(Hit {
                 range: m.range(),
@@ -593,18 +599,41 @@ fn find_instruction(text: &str) -> Option<Hit> {
         .min_by_key(|h| h.range.start)
 }
 
-/// Other servers' tools, as (server, tool).
-fn other_tools<'a>(model: &'a Model, own: &'a ToolServer) -> Vec<(&'a str, &'a str)> {
-    model
-        .tools
-        .iter()
-        .filter(|s| s.server.value != own.server.value)
-        .flat_map(|s| {
+/// Every server's tools, indexed once for shadowing checks: by `server.tool` and, for names
+/// that look like identifiers (with `_` or `-`), by bare name. Keys are lowercase.
+pub(crate) struct ToolIndex<'a> {
+    qualified: HashMap<(String, String), (&'a str, &'a str)>,
+    bare: HashMap<String, Vec<(&'a str, &'a str)>>,
+}
+
+impl<'a> ToolIndex<'a> {
+    pub(crate) fn new(tools: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut index = ToolIndex {
+            qualified: HashMap::new(),
+            bare: HashMap::new(),
+        };
+        for (s, t) in tools {
+            index
+                .qualified
+                .insert((s.to_ascii_lowercase(), t.to_ascii_lowercase()), (s, t));
+            if t.contains(['_', '-']) {
+                index
+                    .bare
+                    .entry(t.to_ascii_lowercase())
+                    .or_default()
+                    .push((s, t));
+            }
+        }
+        index
+    }
+
+    fn of_model(model: &'a Model) -> Self {
+        Self::new(model.tools.iter().flat_map(|s| {
             s.tools
                 .iter()
                 .map(move |t| (s.server.value.as_str(), t.name.value.as_str()))
-        })
-        .collect()
+        }))
+    }
 }
 
 /// The sentence of `text` around `range`.
@@ -625,15 +654,16 @@ fn sentence(text: &str, range: &Range<usize>) -> Range<usize> {
 }
 
 /// The first reference to another server's tool: `server.tool`, or a bare tool name that looks
-/// like an identifier, in a sentence telling how to use it.
-fn find_shadowing(text: &str, own: &[&str], others: &[(&str, &str)]) -> Option<Hit> {
+/// like an identifier, in a sentence telling how to use it. `own_server` and its tools `own`
+/// are not "other".
+fn find_shadowing(text: &str, own_server: &str, own: &[&str], index: &ToolIndex) -> Option<Hit> {
     let mut hits = Vec::new();
-    for c in QUALIFIED.captures_iter(text) {
-        let (server, tool) = (&c[1], &c[2]);
-        if let Some((s, t)) = others
-            .iter()
-            .find(|(s, t)| s.eq_ignore_ascii_case(server) && t.eq_ignore_ascii_case(tool))
-        {
+    for c in QUALIFIED.captures_iter(text.as_bytes()) {
+        // ASCII by construction of the pattern
+        let server = std::str::from_utf8(&c[1]).unwrap_or_default();
+        let tool = std::str::from_utf8(&c[2]).unwrap_or_default();
+        let key = (server.to_ascii_lowercase(), tool.to_ascii_lowercase());
+        if let Some((s, t)) = index.qualified.get(&key).filter(|(s, _)| *s != own_server) {
             hits.push(Hit {
                 range: c.get(0).expect("whole match").range(),
                 what: format!("names `{s}.{t}`, a tool of another server"),
@@ -642,38 +672,53 @@ fn find_shadowing(text: &str, own: &[&str], others: &[(&str, &str)]) -> Option<H
             break;
         }
     }
-    let lower = text.to_ascii_lowercase();
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
-    for (s, t) in others {
-        if !t.contains(['_', '-']) || own.contains(t) {
+    // Bare names: maximal runs of identifier characters, not right after a `.` (that is a
+    // qualified reference; a `.` after a name is the end of a sentence).
+    let bytes = text.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    let mut i = 0;
+    while i < bytes.len() {
+        if !word(bytes[i]) {
+            i += 1;
             continue;
         }
-        let name = t.to_ascii_lowercase();
-        for (i, _) in lower.match_indices(&name) {
-            let end = i + name.len();
-            let before = i.checked_sub(1).map(|j| lower.as_bytes()[j]);
-            let after = lower.as_bytes().get(end).copied();
-            // `.` after a name is the end of a sentence, before it a qualified reference.
-            if before.is_some_and(ident) || after.is_some_and(|b| b != b'.' && ident(b)) {
-                continue;
-            }
-            let range = i..end;
-            if USAGE.is_match(&text[sentence(text, &range)]) {
-                hits.push(Hit {
-                    range,
-                    what: format!("tells how to use `{t}`, a tool of server `{s}`"),
-                    target: Some((s.to_string(), t.to_string())),
-                });
-                break;
-            }
+        let start = i;
+        while i < bytes.len() && word(bytes[i]) {
+            i += 1;
+        }
+        if start > 0 && bytes[start - 1] == b'.' {
+            continue;
+        }
+        let name = text[start..i].to_ascii_lowercase();
+        let Some(entries) = index.bare.get(&name) else {
+            continue;
+        };
+        let Some((s, t)) = entries
+            .iter()
+            .find(|(s, t)| *s != own_server && !own.contains(t))
+        else {
+            continue;
+        };
+        let range = start..i;
+        if USAGE.is_match(text[sentence(text, &range)].as_bytes()) {
+            hits.push(Hit {
+                range,
+                what: format!("tells how to use `{t}`, a tool of server `{s}`"),
+                target: Some((s.to_string(), t.to_string())),
+            });
+            break;
         }
     }
     hits.into_iter().min_by_key(|h| h.range.start)
 }
 
 fn find_invisible(text: &str) -> Option<Hit> {
-    let m = INVISIBLE.find(text)?;
-    let first = m.as_str().chars().next()?;
+    // The first run of invisible characters.
+    let (start, first) = text.char_indices().find(|(_, c)| is_invisible(*c))?;
+    let end = text[start..]
+        .char_indices()
+        .find(|(_, c)| !is_invisible(*c))
+        .map_or(text.len(), |(i, _)| start + i);
     let mut what = format!(
         "invisible character U+{:04X} ({})",
         first as u32,
@@ -694,7 +739,7 @@ fn find_invisible(text: &str) -> Option<Hit> {
         ));
     }
     Some(Hit {
-        range: m.range(),
+        range: start..end,
         what,
         target: None,
     })
@@ -792,8 +837,8 @@ fn check_descriptions(ctx: &Context) -> Vec<Finding> {
         .as_ref()
         .map_or(DEFAULT_MAX_DESCRIPTION_LENGTH, |l| l.value);
     let mut out = Vec::new();
+    let index = ToolIndex::of_model(model);
     for server in &model.tools {
-        let others = other_tools(model, server);
         let own: Vec<&str> = server.tools.iter().map(|d| d.name.value.as_str()).collect();
         for def in &server.tools {
             let subject = format!("{}.{}", server.server.value, def.name.value);
@@ -810,7 +855,9 @@ fn check_descriptions(ctx: &Context) -> Vec<Finding> {
                     }
                     let hit = match kind {
                         Kind::Instruction => find_instruction(text.value),
-                        Kind::Shadowing => find_shadowing(text.value, &own, &others),
+                        Kind::Shadowing => {
+                            find_shadowing(text.value, &server.server.value, &own, &index)
+                        }
                         Kind::Invisible => find_invisible(text.value),
                         Kind::Length => {
                             let n = text.value.chars().count() as u64;
@@ -1134,11 +1181,13 @@ mod tests {
 
     #[test]
     fn shadowing_is_found() {
-        let others = [
+        let index = ToolIndex::new([
             ("mail", "send_email"),
             ("github", "create_issue"),
             ("kb", "search"),
-        ];
+            ("notes", "add"),
+            ("notes", "create_issue"),
+        ]);
         let own = ["add", "create_issue"];
         // (text, the part a finding points at, or None)
         let cases = [
@@ -1166,7 +1215,8 @@ mod tests {
             ("Call resend_emails instead.", None),
         ];
         for (text, want) in cases {
-            let got = find_shadowing(text, &own, &others).map(|h| text[h.range].to_string());
+            let got =
+                find_shadowing(text, "notes", &own, &index).map(|h| text[h.range].to_string());
             assert_eq!(got.as_deref(), want, "{text}");
         }
     }
