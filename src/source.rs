@@ -164,7 +164,8 @@ pub fn is_invisible(c: char) -> bool {
 /// same UTF-8 length (`¤`, `�`, `?�`), so every byte span still points at the same place and
 /// a terminal shows what is there instead of reordering or hiding it.
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(is_invisible) {
+    // Every such character is outside ASCII: most files are all ASCII, checked at memory speed.
+    if text.is_ascii() || !text.chars().any(is_invisible) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
