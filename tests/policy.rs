@@ -38,6 +38,23 @@ fn the_clean_fixture_passes_every_built_in_pack() {
 }
 
 #[test]
+fn example_repo_passes_every_built_in_pack() {
+    for pack in ["strict", "regulated"] {
+        let dir = copy_to_temp(&root().join("example-repo"));
+        let manifest = dir.path().join("agentlock.toml");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        assert!(text.contains("extends = \"default\""));
+        std::fs::write(
+            &manifest,
+            text.replace("extends = \"default\"", &format!("extends = \"{pack}\"")),
+        )
+        .unwrap();
+        let run = verify(dir.path(), false);
+        assert!(run.verified.findings.is_empty(), "{pack}:\n{}", run.human());
+    }
+}
+
+#[test]
 fn strict_promotes_hygiene_rules_to_errors() {
     let run = verify(&fixture("topo005_unreachable_agent"), false);
     assert_eq!(severities(&run), [("TOPO005", Severity::Warning)]);
