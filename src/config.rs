@@ -518,39 +518,32 @@ fn read_policy(r: &mut Reader, p: &Node, origin: &str, prefix: &str) -> PolicyLa
         && r.map(l, &format!("[{prefix}limits]")).is_some()
     {
         r.check_keys(l, LIMIT_KEYS, &format!("[{prefix}limits]"));
-        out.limits.max_timeout =
-            r.opt_duration(l, "max_timeout", &format!("{prefix}limits.max_timeout"));
-        out.limits.max_retries =
-            r.opt_uint(l, "max_retries", &format!("{prefix}limits.max_retries"));
-        out.limits.max_iterations = r.opt_uint(
-            l,
-            "max_iterations",
-            &format!("{prefix}limits.max_iterations"),
-        );
-        out.limits.max_description_length = r.opt_uint(
-            l,
-            "max_description_length",
-            &format!("{prefix}limits.max_description_length"),
-        );
-        out.limits.max_canary_percent = r.opt_uint(
-            l,
-            "max_canary_percent",
-            &format!("{prefix}limits.max_canary_percent"),
-        );
-        out.limits.kill_switch_max_age_days = r.opt_uint(
-            l,
-            "kill_switch_max_age_days",
-            &format!("{prefix}limits.kill_switch_max_age_days"),
-        );
+        let name = |key: &str| format!("{prefix}limits.{key}");
+        out.limits.max_timeout = r.opt_duration(l, "max_timeout", &name("max_timeout"));
+        for (key, slot) in [
+            ("max_retries", &mut out.limits.max_retries),
+            ("max_iterations", &mut out.limits.max_iterations),
+            (
+                "max_description_length",
+                &mut out.limits.max_description_length,
+            ),
+            ("max_canary_percent", &mut out.limits.max_canary_percent),
+            (
+                "kill_switch_max_age_days",
+                &mut out.limits.kill_switch_max_age_days,
+            ),
+        ] {
+            *slot = r.opt_uint(l, key, &name(key));
+        }
         out.limits.require_exception_expiry = l
             .get("require_exception_expiry")
-            .and_then(|n| r.bool(n, &format!("{prefix}limits.require_exception_expiry")));
+            .and_then(|n| r.bool(n, &name("require_exception_expiry")));
         out.limits.allowed_roles = l
             .get("allowed_roles")
-            .map(|n| r.string_list(n, &format!("{prefix}limits.allowed_roles")));
+            .map(|n| r.string_list(n, &name("allowed_roles")));
         out.limits.allowed_permissions = l
             .get("allowed_permissions")
-            .map(|n| r.string_list(n, &format!("{prefix}limits.allowed_permissions")));
+            .map(|n| r.string_list(n, &name("allowed_permissions")));
     }
     if let Some(ex) = p.get("exceptions") {
         let items: &[Node] = match &ex.value {
