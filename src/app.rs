@@ -21,6 +21,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Some(Command::Lock { check }) => lock_cmd(cli, *check, color, out),
         Some(Command::Explain { code }) => explain(code, out),
         Some(Command::Rules) => list_rules(cli.format, out),
+        Some(Command::Scan { files }) => scan(cli, files, color, out, err),
     };
     match result {
         Ok(code) => code,
@@ -85,7 +86,48 @@ fn load(wt: &Worktree) -> Result<crate::model::Model, Fatal> {
 
 fn with_manifest(e: ConfigError, wt: &Worktree) -> Fatal {
     let text = std::fs::read_to_string(wt.root().join(crate::config::MANIFEST)).ok();
+    // The excerpt never shows a credential, even in a manifest that does not parse.
+    let text = text.map(|t| {
+        let ranges: Vec<_> = crate::secrets::scan(&t)
+            .into_iter()
+            .map(|h| h.secret)
+            .collect();
+        crate::source::mask_ranges(&t, &ranges)
+    });
     Fatal(e, text.map(|t| (crate::config::MANIFEST.to_string(), t)))
+}
+
+/// `scan [FILE…]`: the secret rules only, over the given files whatever they are, or over the
+/// whole model.
+fn scan(
+    cli: &Cli,
+    files: &[std::path::PathBuf],
+    color: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Fatal> {
+    let wt = worktree(cli)?;
+    let today = crate::date::today();
+    let v = if files.is_empty() {
+        crate::scan_model(&wt, today).map_err(|e| with_manifest(e, &wt))?
+    } else {
+        let scanned = crate::scan_files(&wt, files, today).map_err(|e| with_manifest(e, &wt))?;
+        if !scanned.skipped.is_empty() {
+            let _ = writeln!(
+                err,
+                "agentlock: not scanned ({}): {}",
+                scanned.skipped.len(),
+                scanned.skipped.join("; ")
+            );
+        }
+        scanned.verified
+    };
+    let text = match cli.format {
+        Format::Human => human::render(&v.findings, v.suppressed, &v.model.sources, color),
+        Format::Json => json::render(&v.findings, v.suppressed, &v.model.sources),
+    };
+    let _ = out.write_all(text.as_bytes());
+    Ok(report::exit_code(&v.findings))
 }
 
 fn verify(cli: &Cli, no_lock_check: bool, color: bool, out: &mut dyn Write) -> Result<i32, Fatal> {
@@ -107,6 +149,7 @@ fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut dyn Write) -> Result<
     if !model.problems.is_empty() {
         let mut problems = std::mem::take(&mut model.problems);
         crate::policy::sort(&mut problems, &model.sources);
+        model.scrub(&mut problems);
         let text = match cli.format {
             Format::Human => human::render(&problems, 0, &model.sources, color),
             Format::Json => json::render(&problems, 0, &model.sources),

@@ -57,6 +57,12 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Scan for credentials: the given files, whatever they are (pre-commit passes them), or
+    /// every file of the model when none is given
+    Scan {
+        /// Files to scan, relative to the current directory
+        files: Vec<std::path::PathBuf>,
+    },
     /// Explain a rule: what it checks, why it matters, how to fix it
     Explain {
         /// A rule code (TOPO001) or name (unbounded-cycle)

@@ -74,6 +74,16 @@ pub struct PolicyLayer {
     pub severity: Vec<(Sp<String>, Option<Severity>)>,
     pub limits: Limits,
     pub exceptions: Vec<Exception>,
+    /// `[[policy.secrets.allow]]`: credentials accepted by fingerprint.
+    pub secret_allow: Vec<SecretAllow>,
+}
+
+/// A known credential accepted on record (a provider's published test key, say), by the
+/// fingerprint SECRET001/SECRET002 print. The next credential is still reported.
+#[derive(Clone, Debug)]
+pub struct SecretAllow {
+    pub fingerprint: Sp<String>,
+    pub reason: Sp<String>,
 }
 
 /// `[policy.limits]`: the numbers and lists the rules measure against. Each is optional; a
@@ -206,7 +216,9 @@ const PATH_KEYS: &[&str] = &[
     "max_file_size",
 ];
 const RELEASE_KEYS: &[&str] = &["tag_pattern"];
-const POLICY_KEYS: &[&str] = &["extends", "severity", "limits", "exceptions"];
+const POLICY_KEYS: &[&str] = &["extends", "severity", "limits", "exceptions", "secrets"];
+const SECRETS_KEYS: &[&str] = &["allow"];
+const SECRET_ALLOW_KEYS: &[&str] = &["fingerprint", "reason"];
 const PACK_KEYS: &[&str] = &["extends", "description", "severity", "limits", "exceptions"];
 const LIMIT_KEYS: &[&str] = &[
     "max_timeout",
@@ -228,6 +240,26 @@ pub const PACKS: &[(&str, &str)] = &[
 ];
 /// How long a chain of `extends` may be.
 const MAX_EXTENDS: usize = 8;
+
+impl Config {
+    /// The configuration of a repository with no agentlock.toml (for `scan FILE…`): the
+    /// default paths and the default pack.
+    pub fn builtin(sources: &mut SourceMap, problems: &mut Vec<Finding>) -> Config {
+        let file = sources.add(format!("(no {MANIFEST})"), Some("".into()));
+        let own = PolicyLayer {
+            origin: MANIFEST.into(),
+            ..PolicyLayer::default()
+        };
+        let layers = vec![pack_layer("default", sources, problems), own];
+        Config {
+            file,
+            name: Sp::new(String::new(), Span::file_start(file)),
+            paths: Paths::default(),
+            tag_pattern: "v*".into(),
+            policy: PolicyConfig { layers },
+        }
+    }
+}
 
 /// Reads and checks `agentlock.toml`. Problems inside a readable manifest are CONF001 findings;
 /// a missing or unparseable manifest, or one without a project name, is a [`ConfigError`].
@@ -544,6 +576,58 @@ fn read_policy(r: &mut Reader, p: &Node, origin: &str, prefix: &str) -> PolicyLa
         out.limits.allowed_permissions = l
             .get("allowed_permissions")
             .map(|n| r.string_list(n, &name("allowed_permissions")));
+    }
+    if let Some(sec) = p.get("secrets")
+        && r.map(sec, &format!("[{prefix}secrets]")).is_some()
+    {
+        r.check_keys(sec, SECRETS_KEYS, &format!("[{prefix}secrets]"));
+        let items: &[Node] = match sec.get("allow").map(|a| &a.value) {
+            Some(Value::Seq(items)) => items,
+            Some(_) => {
+                r.problem(
+                    sec.span,
+                    format!("{prefix}secrets.allow must be an array of tables ([[{prefix}secrets.allow]])"),
+                    None,
+                );
+                &[]
+            }
+            None => &[],
+        };
+        for item in items {
+            if r.map(item, "a secret allowlist entry").is_none() {
+                continue;
+            }
+            r.check_keys(
+                item,
+                SECRET_ALLOW_KEYS,
+                &format!("[[{prefix}secrets.allow]]"),
+            );
+            let fingerprint = r.opt_string(item, "fingerprint", "fingerprint");
+            let reason = r
+                .opt_string(item, "reason", "reason")
+                .filter(|s| !s.value.trim().is_empty());
+            match (fingerprint, reason) {
+                (Some(f), Some(reason)) => {
+                    if f.value.len() != 16 || !f.value.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        r.problem(
+                            f.span,
+                            "a secret fingerprint is the 16 hex digits a SECRET finding prints",
+                            None,
+                        );
+                        continue;
+                    }
+                    out.secret_allow.push(SecretAllow {
+                        fingerprint: Sp::new(f.value.to_ascii_lowercase(), f.span),
+                        reason,
+                    });
+                }
+                _ => r.problem(
+                    item.span,
+                    "a secret allowlist entry needs a `fingerprint` and a `reason`; it is ignored until then",
+                    None,
+                ),
+            }
+        }
     }
     if let Some(ex) = p.get("exceptions") {
         let items: &[Node] = match &ex.value {

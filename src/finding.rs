@@ -56,6 +56,9 @@ pub struct Finding {
     pub labels: Vec<Label>,
     /// How to fix it.
     pub help: Option<String>,
+    /// For a credential: the fingerprint of its value (a truncated SHA-256), by which a policy
+    /// allows a known one; never the value itself.
+    pub fingerprint: Option<String>,
 }
 
 impl Finding {
@@ -75,6 +78,7 @@ impl Finding {
             subject: subject.into(),
             labels: Vec::new(),
             help: None,
+            fingerprint: None,
         }
     }
 

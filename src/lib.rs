@@ -17,6 +17,7 @@ pub mod node;
 pub mod policy;
 pub mod report;
 pub mod rules;
+pub mod secrets;
 pub mod snapshot;
 pub mod source;
 pub mod suggest;
@@ -51,10 +52,125 @@ pub fn verify(
         lock: status.as_ref(),
     };
     let found = rules::run(&ctx);
-    let outcome = policy.apply(found, &model.sources, lock_check);
+    let mut outcome = policy.apply(found, &model.sources, |code| {
+        lock_check || !matches!(code, "REL001" | "REL002")
+    });
+    model.scrub(&mut outcome.findings);
     Ok(Verified {
         model,
         findings: outcome.findings,
         suppressed: outcome.suppressed,
     })
+}
+
+/// The secret rules alone, and the policy, over a loaded model.
+fn secrets_only(model: Model, today: i64) -> Verified {
+    let policy = policy::Policy::new(&model.config, &model.suppressions, today);
+    let ctx = rules::Context {
+        model: &model,
+        policy: &policy,
+        lock: None,
+    };
+    let found: Vec<Finding> = [&rules::secrets::SECRET001, &rules::secrets::SECRET002]
+        .iter()
+        .filter(|r| policy.enabled(r.code))
+        .flat_map(|r| (r.check)(&ctx))
+        .collect();
+    let mut outcome = policy.apply(found, &model.sources, |code| code.starts_with("SECRET"));
+    model.scrub(&mut outcome.findings);
+    Verified {
+        model,
+        findings: outcome.findings,
+        suppressed: outcome.suppressed,
+    }
+}
+
+/// `agentlock scan` with no files: every file of the model, the secret rules only.
+pub fn scan_model(snapshot: &dyn Snapshot, today: i64) -> Result<Verified, ConfigError> {
+    let model = load::load(snapshot)?;
+    Ok(secrets_only(model, today))
+}
+
+/// What `scan FILE…` found, and the files it could not scan (with why).
+pub struct Scanned {
+    pub verified: Verified,
+    pub skipped: Vec<String>,
+}
+
+/// `agentlock scan FILE…`: the given files, whatever they are, relative to the current
+/// directory; shown relative to the repository root when they are inside it. The repository's
+/// agentlock.toml, if any, supplies the policy (allowlist, severities); without one the
+/// default pack applies.
+pub fn scan_files(
+    worktree: &snapshot::Worktree,
+    files: &[std::path::PathBuf],
+    today: i64,
+) -> Result<Scanned, ConfigError> {
+    let mut sources = source::SourceMap::default();
+    let mut problems = Vec::new();
+    let config = match worktree.read(config::MANIFEST, snapshot::DEFAULT_MAX_FILE_SIZE) {
+        Err(snapshot::ReadError::NotFound) => config::Config::builtin(&mut sources, &mut problems),
+        _ => config::load(worktree, &mut sources, &mut problems)?,
+    };
+    let limit = config.paths.max_file_size;
+    let root =
+        std::fs::canonicalize(worktree.root()).unwrap_or_else(|_| worktree.root().to_path_buf());
+    let mut model = Model::new(sources, config);
+    let mut skipped = Vec::new();
+    let mut ids = Vec::new();
+    for file in files {
+        let shown = std::fs::canonicalize(file)
+            .ok()
+            .and_then(|abs| abs.strip_prefix(&root).ok().map(|p| p.to_path_buf()))
+            .unwrap_or_else(|| file.clone())
+            .to_string_lossy()
+            .replace('\\', "/");
+        let meta = match std::fs::metadata(file) {
+            Ok(m) => m,
+            Err(e) => {
+                skipped.push(format!("{shown}: {e}"));
+                continue;
+            }
+        };
+        if !meta.is_file() {
+            skipped.push(format!("{shown}: not a file"));
+            continue;
+        }
+        if meta.len() > limit {
+            skipped.push(format!(
+                "{shown}: {} bytes, over the {limit}-byte limit",
+                meta.len()
+            ));
+            continue;
+        }
+        let bytes = match std::fs::read(file) {
+            Ok(b) => b,
+            Err(e) => {
+                skipped.push(format!("{shown}: {e}"));
+                continue;
+            }
+        };
+        if bytes.contains(&0) {
+            skipped.push(format!("{shown}: binary"));
+            continue;
+        }
+        let text: std::sync::Arc<str> = String::from_utf8_lossy(&bytes).into();
+        let id = model.sources.add(shown.clone(), Some(text.clone()));
+        model.suppressions.extend(suppress::scan(
+            id,
+            &shown,
+            &text,
+            suppress::Syntax::Prompt,
+            &mut problems,
+        ));
+        ids.push(id);
+    }
+    load::scan_sources(&mut model, ids);
+    let mut verified = secrets_only(model, today);
+    // A malformed suppression in a scanned file is reported with the secrets.
+    verified
+        .findings
+        .extend(problems.into_iter().filter(|p| p.code == "CONF001"));
+    policy::sort(&mut verified.findings, &verified.model.sources);
+    Ok(Scanned { verified, skipped })
 }

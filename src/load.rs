@@ -166,20 +166,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         }
     }
 
-    let mut model = Model {
-        sources,
-        config,
-        prompts: Vec::new(),
-        topology: None,
-        tools: Vec::new(),
-        models: None,
-        deploy: None,
-        datasets: Vec::new(),
-        codeowners: None,
-        suppressions: Vec::new(),
-        problems: Vec::new(),
-        incomplete: Default::default(),
-    };
+    let mut model = Model::new(sources, config);
     for raw in &failed {
         mark_incomplete(&mut model.incomplete, *raw);
     }
@@ -218,6 +205,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         model.suppressions.append(&mut list);
         problems.append(&mut found);
     }
+    find_secrets(&mut model, &jobs);
     check_duplicates(&model, &mut problems);
     load_codeowners(snapshot, &mut model, limit, &mut problems);
     model.problems = problems;
@@ -251,6 +239,52 @@ fn load_codeowners(
             }
         }
         return;
+    }
+}
+
+/// Scans every loaded file, agentlock.toml and the policy files for credentials, in parallel,
+/// records them in the model and masks their bytes in the sources.
+fn find_secrets(model: &mut Model, jobs: &[(FileId, Raw)]) {
+    let files: Vec<FileId> = jobs.iter().map(|(id, _)| *id).collect();
+    scan_sources(model, files);
+}
+
+/// Scans the given files of the model's sources (and agentlock.toml and the policy files) for
+/// credentials, records them and masks them.
+pub fn scan_sources(model: &mut Model, mut files: Vec<FileId>) {
+    for (id, file) in model.sources.iter() {
+        let local = file.path == config::MANIFEST
+            || model
+                .config
+                .policy
+                .layers
+                .iter()
+                .any(|l| l.origin == file.path);
+        if local && file.text.is_some() {
+            files.push(id);
+        }
+    }
+    let sources = &model.sources;
+    let found: Vec<(FileId, Vec<crate::secrets::Hit>)> = files
+        .par_iter()
+        .filter_map(|&id| {
+            let text = sources.get(id).text.as_ref()?;
+            let hits = crate::secrets::scan(text);
+            (!hits.is_empty()).then_some((id, hits))
+        })
+        .collect();
+    for (id, hits) in found {
+        let text = model.sources.get(id).text.clone().unwrap_or_default();
+        let ranges: Vec<std::ops::Range<usize>> = hits.iter().map(|h| h.secret.clone()).collect();
+        for h in &hits {
+            let span = Span::new(id, h.secret.start, h.secret.end);
+            model.secrets.push(model::Secret::new(
+                span,
+                h.detector,
+                &text[h.secret.clone()],
+            ));
+        }
+        model.sources.mask(id, &ranges);
     }
 }
 

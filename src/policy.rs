@@ -1,7 +1,7 @@
 //! The effective policy: built-in packs, policy files and the project's `[policy]`, merged; then
 //! severities, exceptions and inline suppressions applied to what the rules found.
 
-use crate::config::{Config, Exception, Limits};
+use crate::config::{Config, Exception, Limits, SecretAllow};
 use crate::finding::{Finding, Severity};
 use crate::node;
 use crate::rules;
@@ -20,6 +20,7 @@ pub struct Policy {
     pub chain: Vec<String>,
     pub limits: Limits,
     pub exceptions: Vec<Exception>,
+    pub secret_allow: Vec<SecretAllow>,
     pub suppressions: Vec<Suppression>,
     /// Days since 1970-01-01: exceptions expire against this date.
     pub today: i64,
@@ -41,7 +42,9 @@ impl Policy {
         let mut overridden = HashSet::new();
         let mut limits = Limits::default();
         let mut exceptions = Vec::new();
+        let mut secret_allow = Vec::new();
         for layer in &config.policy.layers {
+            secret_allow.extend(layer.secret_allow.iter().cloned());
             for (code, sev) in &layer.severity {
                 if let Some(rule) = rules::find(&code.value) {
                     severity.insert(rule.code, *sev);
@@ -64,6 +67,7 @@ impl Policy {
                 .collect(),
             limits,
             exceptions,
+            secret_allow,
             suppressions: suppressions.to_vec(),
             today,
         }
@@ -95,19 +99,21 @@ impl Policy {
             .is_some_and(|b| b.value)
     }
 
-    /// Applies severities, exceptions and inline suppressions, reports exceptions and
-    /// suppressions that matched nothing (POL001), and orders the findings by path, line, code.
-    /// `lock_checked` says whether the lockfile rules ran, so an exception for them is not
-    /// called unused when they did not.
+    /// Applies severities, exceptions, inline suppressions and the secret allowlist, reports
+    /// exceptions, suppressions and allowlist entries that matched nothing (POL001), and orders
+    /// the findings by path, line, code. `ran` says which rules ran at all (the lockfile rules
+    /// do not under `--no-lock-check`, `scan` runs only the secret rules), so that a record for
+    /// a rule that did not run is not called unused.
     pub fn apply(
         &self,
         findings: Vec<Finding>,
         sources: &SourceMap,
-        lock_checked: bool,
+        ran: impl Fn(&str) -> bool,
     ) -> Outcome {
         let mut out = Outcome::default();
         let mut used_exceptions = vec![false; self.exceptions.len()];
         let mut used_suppressions = vec![false; self.suppressions.len()];
+        let mut used_allow = vec![false; self.secret_allow.len()];
         for mut f in findings {
             let Some(sev) = self.severity(f.code) else {
                 continue;
@@ -135,7 +141,15 @@ impl Policy {
                 if let Some(i) = suppression {
                     used_suppressions[i] = true;
                 }
-                if exception.is_some() || suppression.is_some() {
+                let allowed = f.fingerprint.as_ref().and_then(|fp| {
+                    self.secret_allow
+                        .iter()
+                        .position(|a| &a.fingerprint.value == fp)
+                });
+                if let Some(i) = allowed {
+                    used_allow[i] = true;
+                }
+                if exception.is_some() || suppression.is_some() || allowed.is_some() {
                     out.suppressed += 1;
                     continue;
                 }
@@ -143,9 +157,7 @@ impl Policy {
             out.findings.push(f);
         }
         if let Some(sev) = self.severity("POL001") {
-            let ran = |code: &str| {
-                self.enabled(code) && (lock_checked || !matches!(code, "REL001" | "REL002"))
-            };
+            let ran = |code: &str| self.enabled(code) && ran(code);
             for (e, used) in self.exceptions.iter().zip(used_exceptions) {
                 let code = rules::find(&e.rule.value).map(|r| r.code);
                 if used || !self.exception_in_force(e) || !code.is_some_and(ran) {
@@ -162,6 +174,25 @@ impl Policy {
                 )
                 .label("matches nothing")
                 .help("remove it: an exception that matches nothing would silently hide the next finding of that rule on that subject");
+                f.severity = sev;
+                out.findings.push(f);
+            }
+            let secrets_ran = ran("SECRET001") || ran("SECRET002");
+            for (a, used) in self.secret_allow.iter().zip(used_allow) {
+                if used || !secrets_ran {
+                    continue;
+                }
+                let mut f = Finding::new(
+                    &rules::policy::POL001,
+                    a.fingerprint.span,
+                    a.fingerprint.value.clone(),
+                    format!(
+                        "the secret allowlist entry {} matched no credential",
+                        a.fingerprint.value
+                    ),
+                )
+                .label("matches nothing")
+                .help("remove it: the credential it accepted is gone (or its value changed, and the new one is reported)");
                 f.severity = sev;
                 out.findings.push(f);
             }
@@ -231,6 +262,22 @@ impl Policy {
         out.push_str(&ex.join(","));
         out.push_str("],\"limits\":");
         out.push_str(&self.limits.canonical_json());
+        out.push_str(",\"secret_allow\":[");
+        let mut allow: Vec<String> = self
+            .secret_allow
+            .iter()
+            .map(|a| {
+                let mut j = String::from("{\"fingerprint\":");
+                node::write_json_str(&a.fingerprint.value, &mut j);
+                j.push_str(",\"reason\":");
+                node::write_json_str(&a.reason.value, &mut j);
+                j.push('}');
+                j
+            })
+            .collect();
+        allow.sort();
+        out.push_str(&allow.join(","));
+        out.push(']');
         out.push_str(",\"severity\":{");
         // Only what a pack or the project sets: a new agentlock release that adds rules at their
         // default severity does not churn every lockfile.

@@ -116,6 +116,15 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// Replaces the bytes of `ranges` in a file's text with `*` (see [`mask_ranges`]), so no
+    /// report can show them. Every span and line stays where it was.
+    pub fn mask(&mut self, id: FileId, ranges: &[std::ops::Range<usize>]) {
+        let file = &mut self.files[id.0 as usize];
+        if let Some(text) = &file.text {
+            file.text = Some(mask_ranges(text, ranges).into());
+        }
+    }
+
     pub fn find(&self, path: &str) -> Option<FileId> {
         self.files
             .iter()
@@ -152,6 +161,32 @@ mod tests {
         assert_eq!(f.offset_of(2, 4), 7);
         assert_eq!(f.offset_of(4, 1), 9);
     }
+}
+
+/// `text` with the bytes of each range (ordered, not overlapping) replaced by `*`, one per
+/// byte, line breaks kept: the same length and the same lines.
+pub fn mask_ranges(text: &str, ranges: &[std::ops::Range<usize>]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for r in ranges {
+        if r.start < at
+            || r.end > text.len()
+            || !text.is_char_boundary(r.start)
+            || !text.is_char_boundary(r.end)
+        {
+            continue;
+        }
+        out.push_str(&text[at..r.start]);
+        for c in text[r.start..r.end].chars() {
+            match c {
+                '\n' | '\r' => out.push(c),
+                _ => out.extend(std::iter::repeat_n('*', c.len_utf8())),
+            }
+        }
+        at = r.end;
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// Invisible and bidirectional-control characters: they make the text a reader sees differ

@@ -151,3 +151,42 @@ fn lock_json_output() {
         (Some(true), Some(false))
     );
 }
+
+#[test]
+fn scan_takes_files_in_any_repository_and_never_prints_the_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = format!("ghp_{}", "Zq8Rk2Wm4Tn6Vp1Xs3Yu5Aw7Cy9Ea0Gc2Ie4");
+    std::fs::write(
+        dir.path().join("notes.md"),
+        format!("deploy with\n  token: {token}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("clean.md"),
+        "nothing here: ${GITHUB_TOKEN}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("logo.png"), b"\x89PNG\x00\x01").unwrap();
+    let files: Vec<String> = ["notes.md", "clean.md", "logo.png"]
+        .iter()
+        .map(|f| dir.path().join(f).display().to_string())
+        .collect();
+    let mut args = vec!["--color", "never", "scan"];
+    args.extend(files.iter().map(String::as_str));
+    // no agentlock.toml: the default policy applies
+    let out = run_in(dir.path(), &args);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains(&token) && !stderr.contains(&token));
+    assert!(stdout.contains("notes.md:2:10"), "{stdout}");
+    assert!(stdout.contains("ghp_…"), "{stdout}");
+    assert!(stderr.contains("logo.png: binary"), "{stderr}");
+    snap!("cli_scan_files", stdout.replace('\\', "/"));
+    // clean files pass
+    let out = run_in(dir.path(), &["scan", &files[1]]);
+    assert_eq!(out.status.code(), Some(0));
+    // the whole model needs an agentlock.toml
+    let out = run_in(dir.path(), &["scan"]);
+    assert_eq!(out.status.code(), Some(2));
+}

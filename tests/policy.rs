@@ -332,3 +332,62 @@ fn the_built_in_packs_are_well_formed() {
         assert!(text.contains("description = "), "{name} has a description");
     }
 }
+
+#[test]
+fn a_known_secret_is_allowed_by_fingerprint_and_only_that_one() {
+    let run = verify(&fixture("secret002_secret_in_config"), false);
+    assert_eq!(run.codes(), ["SECRET002", "SECRET002"]);
+    let fingerprint = run.verified.findings[0].fingerprint.clone().unwrap();
+    let tail = format!(
+        "\n[[policy.secrets.allow]]\nfingerprint = \"{fingerprint}\"\nreason = \"a published test token, TICKET-9\"\n\n[[policy.secrets.allow]]\nfingerprint = \"00000000deadbeef\"\nreason = \"rotated in March\"\n"
+    );
+    let dir = with_manifest_tail("secret002_secret_in_config", &tail);
+    let run = verify(dir.path(), false);
+    // the allowed one is suppressed, the other still reported, the stale entry is POL001
+    assert_eq!(run.codes(), ["POL001", "SECRET002"]);
+    assert_eq!(run.verified.suppressed, 1);
+    assert!(
+        run.verified.findings[0]
+            .message
+            .contains("00000000deadbeef matched no credential")
+    );
+    // the allowlist is policy: it changes the lock
+    let model = agentlock::load::load_dir(dir.path()).unwrap();
+    let plain = agentlock::load::load_dir(&fixture("secret002_secret_in_config")).unwrap();
+    assert_ne!(
+        agentlock::lock::Lock::from_model(&model).root(),
+        agentlock::lock::Lock::from_model(&plain).root()
+    );
+    // a malformed fingerprint is CONF001
+    let dir = with_manifest_tail(
+        "secret002_secret_in_config",
+        "\n[[policy.secrets.allow]]\nfingerprint = \"ghp_\"\nreason = \"x\"\n",
+    );
+    assert!(verify(dir.path(), false).codes().contains(&"CONF001"));
+}
+
+#[test]
+fn an_inline_allow_comment_suppresses_a_secret_on_its_line() {
+    let dir = copy_to_temp(&fixture("secret002_secret_in_config"));
+    let manifest = dir.path().join("tools/github.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let line = text.lines().find(|l| l.starts_with("env:")).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace(
+            line,
+            &format!("{line}  # agentlock: allow SECRET002 -- sandbox token, TICKET-3"),
+        ),
+    )
+    .unwrap();
+    let run = verify(dir.path(), false);
+    assert_eq!(
+        run.places(),
+        [(
+            "SECRET002".into(),
+            "datasets/golden_failures.jsonl".into(),
+            3
+        )]
+    );
+    assert_eq!(run.verified.suppressed, 1);
+}

@@ -328,6 +328,17 @@ const CASES: &[(&str, &[Place])] = &[
             ("MODEL003", "models.yaml", 5),
         ],
     ),
+    (
+        "secret001_secret_in_prompt",
+        &[("SECRET001", "prompts/writer.prompt", 8)],
+    ),
+    (
+        "secret002_secret_in_config",
+        &[
+            ("SECRET002", "datasets/golden_failures.jsonl", 3),
+            ("SECRET002", "tools/github.yaml", 5),
+        ],
+    ),
 ];
 
 #[test]

@@ -22,6 +22,51 @@ pub use llm::{ModelAlias, Models};
 pub use prompt::Prompt;
 pub use tool::{ToolDef, ToolServer};
 
+/// A credential found in a file. Its value is kept only to scrub it from messages; `Debug`
+/// does not show it, and nothing prints it.
+#[derive(Clone)]
+pub struct Secret {
+    pub span: Span,
+    pub detector: &'static crate::secrets::Detector,
+    /// First 16 hex digits of the SHA-256 of the value: how a policy allows a known one.
+    pub fingerprint: String,
+    /// What may be shown: a public prefix, `…`, at most the last 4 characters.
+    pub redacted: String,
+    value: String,
+}
+
+impl Secret {
+    pub fn new(span: Span, detector: &'static crate::secrets::Detector, value: &str) -> Self {
+        Secret {
+            span,
+            detector,
+            fingerprint: crate::secrets::fingerprint(value),
+            redacted: crate::secrets::redact(detector, value),
+            value: value.to_string(),
+        }
+    }
+
+    /// `text` with this secret's value replaced by its redacted form.
+    pub fn scrub(&self, text: &str) -> String {
+        text.replace(&self.value, &self.redacted)
+    }
+
+    pub fn occurs_in(&self, text: &str) -> bool {
+        text.contains(&self.value)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secret")
+            .field("span", &self.span)
+            .field("detector", &self.detector.id)
+            .field("fingerprint", &self.fingerprint)
+            .field("redacted", &self.redacted)
+            .finish()
+    }
+}
+
 /// A value with the span it was read from.
 #[derive(Clone, Debug)]
 pub struct Sp<T> {
@@ -45,6 +90,9 @@ pub struct Model {
     pub models: Option<Models>,
     pub deploy: Option<Deploy>,
     pub datasets: Vec<Dataset>,
+    /// Credentials found in the model's files (SECRET001, SECRET002). Their bytes are masked
+    /// in `sources`.
+    pub secrets: Vec<Secret>,
     /// Inline `agentlock: allow CODE -- reason` comments, in file order.
     pub suppressions: Vec<crate::suppress::Suppression>,
     /// The CODEOWNERS file GitHub would use, if any (the first of `.github/`, root, `docs/`).
@@ -68,6 +116,53 @@ pub struct Incomplete {
 }
 
 impl Model {
+    /// An empty model over a configuration: what loading fills in.
+    pub fn new(sources: SourceMap, config: Config) -> Model {
+        Model {
+            sources,
+            config,
+            prompts: Vec::new(),
+            topology: None,
+            tools: Vec::new(),
+            models: None,
+            deploy: None,
+            datasets: Vec::new(),
+            codeowners: None,
+            suppressions: Vec::new(),
+            secrets: Vec::new(),
+            problems: Vec::new(),
+            incomplete: Default::default(),
+        }
+    }
+
+    /// Replaces any credential's value in the findings' texts with its redacted form: a value
+    /// quoted in a message (a malformed duration, a URL) is never printed either.
+    pub fn scrub(&self, findings: &mut [Finding]) {
+        if self.secrets.is_empty() {
+            return;
+        }
+        let scrub = |text: &mut String| {
+            for s in &self.secrets {
+                if s.occurs_in(text) {
+                    *text = s.scrub(text);
+                }
+            }
+        };
+        for f in findings {
+            scrub(&mut f.message);
+            scrub(&mut f.subject);
+            if let Some(l) = &mut f.label {
+                scrub(l);
+            }
+            if let Some(h) = &mut f.help {
+                scrub(h);
+            }
+            for l in &mut f.labels {
+                scrub(&mut l.text);
+            }
+        }
+    }
+
     /// The node at a dotted path of deploy.yaml, such as `runtime.kill_switch.flag`.
     pub fn deploy_value(&self, path: &str) -> Option<&crate::node::Node> {
         self.deploy.as_ref()?.get(path)

@@ -22,6 +22,9 @@ struct JsonFinding<'a> {
     line: usize,
     column: usize,
     subject: &'a str,
+    /// Secret findings only: the fingerprint a policy allowlist names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -49,6 +52,7 @@ pub fn render(findings: &[Finding], suppressed: usize, sources: &SourceMap) -> S
                     line,
                     column,
                     subject: &f.subject,
+                    fingerprint: f.fingerprint.as_deref(),
                 }
             })
             .collect(),

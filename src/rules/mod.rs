@@ -11,6 +11,7 @@ pub mod policy;
 pub mod prompts;
 pub mod release;
 pub mod runtime;
+pub mod secrets;
 pub mod tool_surface;
 pub mod tools;
 pub mod topology;
@@ -69,6 +70,8 @@ pub static RULES: &[&Rule] = &[
     &models::MODEL001,
     &models::MODEL002,
     &models::MODEL003,
+    &secrets::SECRET001,
+    &secrets::SECRET002,
     &runtime::RUN001,
     &runtime::RUN002,
     &runtime::RUN003,

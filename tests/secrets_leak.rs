@@ -1,0 +1,150 @@
+//! No output ever contains a secret. Every detector's samples from the labelled corpus are
+//! planted in one repository, in every kind of file and in places that make other rules quote
+//! the value (a malformed timeout, a model id, a tool source); then every command and format
+//! runs, and none of the values may appear in stdout, stderr or the lockfile.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+/// Every labelled secret of the corpus: (detector id, value).
+fn samples() -> Vec<(String, String)> {
+    let dir = root().join("tests/fixtures/secrets");
+    let labels = std::fs::read_to_string(dir.join("labels.tsv")).unwrap();
+    let mut out = Vec::new();
+    for row in labels
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let cols: Vec<&str> = row.split('\t').collect();
+        let (file, line, id) = (cols[0], cols[1].parse::<usize>().unwrap(), cols[2]);
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        for hit in agentlock::secrets::scan(&text) {
+            let at = text[..hit.secret.start].matches('\n').count() + 1;
+            if at == line && hit.detector.id == id {
+                out.push((id.to_string(), text[hit.secret.clone()].to_string()));
+            }
+        }
+    }
+    assert!(out.len() >= 25, "the corpus yields {} samples", out.len());
+    out
+}
+
+fn plant(dir: &Path, samples: &[(String, String)]) {
+    let mut agents = std::fs::read_to_string(dir.join("agents.yaml")).unwrap();
+    let mut models = std::fs::read_to_string(dir.join("models.yaml")).unwrap();
+    for (i, (id, value)) in samples.iter().enumerate() {
+        // a prompt body takes anything, multi-line keys too
+        std::fs::write(
+            dir.join(format!("prompts/leak{i}.prompt")),
+            format!("---\nname: leak{i}\nversion: 1.0.0\nmodel: fast\n---\nThe {id} is {value} for now.\n"),
+        )
+        .unwrap();
+        if value.contains(['\n', '\'', '"', '\\']) {
+            continue;
+        }
+        // a manifest env value, a URL source, a malformed timeout, a model id
+        std::fs::write(
+            dir.join(format!("tools/leak{i}.yaml")),
+            format!("server: leak{i}\nversion: 1.0.0\nsource: {{ url: 'https://example.com/{value}' }}\nenv: {{ TOKEN: '{value}' }}\n"),
+        )
+        .unwrap();
+        agents.push_str(&format!(
+            "  leak{i}:\n    role: executor\n    prompt: leak{i}@1.0.0\n    timeout: '{value}'\n"
+        ));
+        models.push_str(&format!(
+            "  leak{i}: {{ provider: openai, id: '{value}' }}\n"
+        ));
+    }
+    std::fs::write(dir.join("agents.yaml"), agents).unwrap();
+    std::fs::write(dir.join("models.yaml"), models).unwrap();
+}
+
+fn assert_clean(what: &str, text: &str, samples: &[(String, String)]) {
+    for (id, value) in samples {
+        // A long enough piece of the value: a redacted form shows at most 4 characters.
+        for line in value.lines().filter(|l| l.len() >= 8) {
+            assert!(
+                !text.contains(line),
+                "{what} prints (part of) a {id} secret"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_command_or_format_prints_a_secret() {
+    let samples = samples();
+    let dir = copy_to_temp(&fixture("clean"));
+    plant(dir.path(), &samples);
+    let files: Vec<String> = std::fs::read_dir(dir.path().join("prompts"))
+        .unwrap()
+        .chain(std::fs::read_dir(dir.path().join("tools")).unwrap())
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    let mut runs: Vec<(String, Vec<String>)> = Vec::new();
+    for format in ["human", "json"] {
+        for args in [
+            vec!["verify"],
+            vec!["verify", "--no-lock-check"],
+            vec!["scan"],
+            vec!["lock", "--check"],
+        ] {
+            let mut all = vec!["--format".to_string(), format.to_string()];
+            all.extend(args.iter().map(|s| s.to_string()));
+            runs.push((format!("{format} {}", args.join(" ")), all));
+        }
+        let mut scan = vec!["--format".to_string(), format.to_string(), "scan".into()];
+        scan.extend(files.iter().cloned());
+        runs.push((format!("{format} scan FILE…"), scan));
+    }
+    let mut found_any = false;
+    for (what, args) in &runs {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run_in(dir.path(), &args);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_clean(what, &stdout, &samples);
+        assert_clean(what, &stderr, &samples);
+        found_any |= stdout.contains("SECRET00");
+    }
+    assert!(found_any, "the planted secrets are reported");
+    // `lock` refuses while files fail to load (the malformed timeouts): lock the prompts alone.
+    let locked = copy_to_temp(&fixture("clean"));
+    for (i, (id, value)) in samples.iter().enumerate() {
+        std::fs::write(
+            locked.path().join(format!("prompts/leak{i}.prompt")),
+            format!("---\nname: leak{i}\nversion: 1.0.0\nmodel: fast\n---\nThe {id} is {value}.\n"),
+        )
+        .unwrap();
+    }
+    let out = run_in(locked.path(), &["lock"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lock = std::fs::read_to_string(locked.path().join("agentlock.lock")).unwrap();
+    assert_clean("agentlock.lock", &lock, &samples);
+}
+
+#[test]
+fn a_broken_manifest_excerpt_masks_a_secret() {
+    let samples = samples();
+    let (_, value) = samples
+        .iter()
+        .find(|(_, v)| !v.contains(['\n', '"', '\\']))
+        .unwrap();
+    let dir = copy_to_temp(&fixture("clean"));
+    std::fs::write(
+        dir.path().join("agentlock.toml"),
+        format!("[project]\nname = \"x\"\ntoken = \"{value}\"\n[paths\n"),
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["verify"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not valid TOML"), "{stderr}");
+    assert_clean("the fatal error", &stderr, &samples);
+}
