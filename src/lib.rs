@@ -17,6 +17,7 @@ pub mod node;
 pub mod policy;
 pub mod report;
 pub mod rules;
+pub mod secrets;
 pub mod snapshot;
 pub mod source;
 pub mod suggest;
