@@ -273,18 +273,45 @@ pub fn scan_sources(model: &mut Model, mut files: Vec<FileId>) {
             (!hits.is_empty()).then_some((id, hits))
         })
         .collect();
-    for (id, hits) in found {
-        let text = model.sources.get(id).text.clone().unwrap_or_default();
-        let ranges: Vec<std::ops::Range<usize>> = hits.iter().map(|h| h.secret.clone()).collect();
-        for h in &hits {
-            let span = Span::new(id, h.secret.start, h.secret.end);
-            model.secrets.push(model::Secret::new(
-                span,
-                h.detector,
-                &text[h.secret.clone()],
-            ));
+    let mut values: Vec<String> = Vec::new();
+    for (id, hits) in &found {
+        let text = model.sources.get(*id).text.clone().unwrap_or_default();
+        for h in hits {
+            let span = Span::new(*id, h.secret.start, h.secret.end);
+            let value = &text[h.secret.clone()];
+            model
+                .secrets
+                .push(model::Secret::new(span, h.detector, value));
+            values.push(value.to_string());
         }
-        model.sources.mask(id, &ranges);
+    }
+    if values.is_empty() {
+        return;
+    }
+    // Once a value is known to be a credential, every occurrence of it is masked, in every
+    // file: the same token in a URL or a comment, where no detector would see it, is still it.
+    values.sort();
+    values.dedup();
+    let Ok(finder) = aho_corasick::AhoCorasick::new(&values) else {
+        return;
+    };
+    let ids: Vec<FileId> = model
+        .sources
+        .iter()
+        .filter(|(_, f)| f.text.is_some())
+        .map(|(id, _)| id)
+        .collect();
+    for id in ids {
+        let Some(text) = model.sources.get(id).text.clone() else {
+            continue;
+        };
+        let ranges: Vec<std::ops::Range<usize>> = finder
+            .find_iter(text.as_bytes())
+            .map(|m| m.range())
+            .collect();
+        if !ranges.is_empty() {
+            model.sources.mask(id, &ranges);
+        }
     }
 }
 

@@ -252,10 +252,12 @@ impl Lock {
         // redacted form stands in for it, and SECRET002 reports it.
         for e in &mut entries {
             for (_, field) in &mut e.fields {
-                if let Field::Str(v) = field
-                    && let Some(secret) = model.secrets.iter().find(|s| s.occurs_in(v))
-                {
-                    *v = secret.scrub(v);
+                if let Field::Str(v) = field {
+                    for secret in &model.secrets {
+                        if secret.occurs_in(v) {
+                            *v = secret.scrub(v);
+                        }
+                    }
                 }
             }
         }

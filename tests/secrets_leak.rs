@@ -7,8 +7,8 @@ mod common;
 use common::*;
 use std::path::Path;
 
-/// Every labelled secret of the corpus: (detector id, value).
-fn samples() -> Vec<(String, String)> {
+/// Every labelled secret of the corpus: (detector id, value, the corpus lines it sits in).
+fn samples() -> Vec<(String, String, String)> {
     let dir = root().join("tests/fixtures/secrets");
     let labels = std::fs::read_to_string(dir.join("labels.tsv")).unwrap();
     let mut out = Vec::new();
@@ -22,7 +22,16 @@ fn samples() -> Vec<(String, String)> {
         for hit in agentlock::secrets::scan(&text) {
             let at = text[..hit.secret.start].matches('\n').count() + 1;
             if at == line && hit.detector.id == id {
-                out.push((id.to_string(), text[hit.secret.clone()].to_string()));
+                // the whole lines of the secret, with the context a detector may need
+                let start = text[..hit.secret.start].rfind('\n').map_or(0, |i| i + 1);
+                let end = text[hit.secret.end..]
+                    .find('\n')
+                    .map_or(text.len(), |i| hit.secret.end + i);
+                out.push((
+                    id.to_string(),
+                    text[hit.secret.clone()].to_string(),
+                    text[start..end].to_string(),
+                ));
             }
         }
     }
@@ -30,44 +39,63 @@ fn samples() -> Vec<(String, String)> {
     out
 }
 
-fn plant(dir: &Path, samples: &[(String, String)]) {
+/// Whether the scanner finds `value` on its own in `line`: a detector that needs context (a
+/// `Bearer` or `password =` before the value) does not, and then the value is not a secret
+/// there and may be printed like any other text.
+fn found_in(line: &str, value: &str) -> bool {
+    agentlock::secrets::scan(line)
+        .iter()
+        .any(|h| &line[h.secret.clone()] == value)
+}
+
+fn plant(dir: &Path, samples: &[(String, String, String)]) {
     let mut agents = std::fs::read_to_string(dir.join("agents.yaml")).unwrap();
     let mut models = std::fs::read_to_string(dir.join("models.yaml")).unwrap();
-    for (i, (id, value)) in samples.iter().enumerate() {
-        // a prompt body takes anything, multi-line keys too
+    for (i, (_, value, context)) in samples.iter().enumerate() {
+        // a prompt body takes the corpus lines as they are, multi-line keys too
         std::fs::write(
             dir.join(format!("prompts/leak{i}.prompt")),
-            format!("---\nname: leak{i}\nversion: 1.0.0\nmodel: fast\n---\nThe {id} is {value} for now.\n"),
+            format!("---\nname: leak{i}\nversion: 1.0.0\nmodel: fast\n---\n{context}\n"),
         )
         .unwrap();
         if value.contains(['\n', '\'', '"', '\\']) {
             continue;
         }
-        // a manifest env value, a URL source, a malformed timeout, a model id
-        std::fs::write(
-            dir.join(format!("tools/leak{i}.yaml")),
-            format!("server: leak{i}\nversion: 1.0.0\nsource: {{ url: 'https://example.com/{value}' }}\nenv: {{ TOKEN: '{value}' }}\n"),
-        )
-        .unwrap();
-        agents.push_str(&format!(
-            "  leak{i}:\n    role: executor\n    prompt: leak{i}@1.0.0\n    timeout: '{value}'\n"
-        ));
-        models.push_str(&format!(
-            "  leak{i}: {{ provider: openai, id: '{value}' }}\n"
-        ));
+        // a manifest env value, a URL source, a malformed timeout, a model id: where the
+        // scanner recognises the bare value
+        let env = format!("env: {{ TOKEN: '{value}' }}");
+        if found_in(&env, value) {
+            std::fs::write(
+                dir.join(format!("tools/leak{i}.yaml")),
+                format!("server: leak{i}\nversion: 1.0.0\nsource: {{ url: 'https://example.com/{value}' }}\n{env}\n"),
+            )
+            .unwrap();
+        }
+        let timeout = format!("    timeout: '{value}'");
+        if found_in(&timeout, value) {
+            agents.push_str(&format!(
+                "  leak{i}:\n    role: executor\n    prompt: leak{i}@1.0.0\n{timeout}\n"
+            ));
+        }
+        let model = format!("  leak{i}: {{ provider: openai, id: '{value}' }}");
+        if found_in(&model, value) {
+            models.push_str(&format!("{model}\n"));
+        }
     }
     std::fs::write(dir.join("agents.yaml"), agents).unwrap();
     std::fs::write(dir.join("models.yaml"), models).unwrap();
 }
 
-fn assert_clean(what: &str, text: &str, samples: &[(String, String)]) {
-    for (id, value) in samples {
+fn assert_clean(what: &str, text: &str, samples: &[(String, String, String)]) {
+    for (id, value, _) in samples {
         // A long enough piece of the value: a redacted form shows at most 4 characters.
         for line in value.lines().filter(|l| l.len() >= 8) {
-            assert!(
-                !text.contains(line),
-                "{what} prints (part of) a {id} secret"
-            );
+            if let Some(out) = text.lines().find(|l| l.contains(line)) {
+                panic!(
+                    "{what} prints (part of) a {id} secret: {}",
+                    out.replace(line, "<SECRET>")
+                );
+            }
         }
     }
 }
@@ -111,10 +139,10 @@ fn no_command_or_format_prints_a_secret() {
     assert!(found_any, "the planted secrets are reported");
     // `lock` refuses while files fail to load (the malformed timeouts): lock the prompts alone.
     let locked = copy_to_temp(&fixture("clean"));
-    for (i, (id, value)) in samples.iter().enumerate() {
+    for (i, (_, _, context)) in samples.iter().enumerate() {
         std::fs::write(
             locked.path().join(format!("prompts/leak{i}.prompt")),
-            format!("---\nname: leak{i}\nversion: 1.0.0\nmodel: fast\n---\nThe {id} is {value}.\n"),
+            format!("---\nname: leak{i}\nversion: 1.0.0\nmodel: fast\n---\n{context}\n"),
         )
         .unwrap();
     }
@@ -132,9 +160,11 @@ fn no_command_or_format_prints_a_secret() {
 #[test]
 fn a_broken_manifest_excerpt_masks_a_secret() {
     let samples = samples();
-    let (_, value) = samples
+    let (_, value, _) = samples
         .iter()
-        .find(|(_, v)| !v.contains(['\n', '"', '\\']))
+        .find(|(_, v, _)| {
+            !v.contains(['\n', '"', '\\']) && found_in(&format!("token = \"{v}\""), v)
+        })
         .unwrap();
     let dir = copy_to_temp(&fixture("clean"));
     std::fs::write(
