@@ -384,7 +384,9 @@ pub static DETECTORS: &[Detector] = &[
     Detector {
         id: "twilio-api-key",
         title: "Twilio API key",
-        keywords: &["twilio"],
+        // `SK` + 32 hex digits is distinctive enough without the word "twilio" nearby (a key in
+        // prose or a JSON value); the regex's literal prefix keeps the wide keyword cheap.
+        keywords: &["twilio", "sk"],
         shown_prefix: "SK",
         pattern: r"SK[0-9a-fA-F]{32}",
         boundary: Boundary::Alnum,
