@@ -20,10 +20,30 @@ struct Engine {
     keywords: AhoCorasick,
     /// For each keyword of the automaton, the detectors (indices into DETECTORS) it triggers.
     owners: Vec<Vec<usize>>,
-    regexes: Vec<Regex>,
+    /// Each detector's regexes, compiled the first time one of its keywords hits: a clean
+    /// repository compiles none, a typical one a few.
+    compiled: Vec<std::sync::OnceLock<Compiled>>,
+}
+
+struct Compiled {
+    regex: Regex,
     /// The index of the `s` group, when the secret is a part of the match.
-    secret_group: Vec<Option<usize>>,
-    contexts: Vec<Option<Regex>>,
+    secret_group: Option<usize>,
+    context: Option<Regex>,
+}
+
+impl Engine {
+    fn compiled(&self, d: usize) -> &Compiled {
+        self.compiled[d].get_or_init(|| {
+            let det = &DETECTORS[d];
+            let regex = ascii_regex(det.pattern);
+            Compiled {
+                secret_group: regex.capture_names().position(|n| n == Some("s")),
+                context: det.context.map(ascii_regex),
+                regex,
+            }
+        })
+    }
 }
 
 fn ascii_regex(pattern: &str) -> Regex {
@@ -52,28 +72,22 @@ static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
         .kind(Some(AhoCorasickKind::DFA))
         .build(&words)
         .expect("keyword automaton");
-    let regexes: Vec<Regex> = DETECTORS.iter().map(|d| ascii_regex(d.pattern)).collect();
-    let secret_group = regexes
-        .iter()
-        .map(|re| re.capture_names().position(|n| n == Some("s")))
-        .collect();
-    let contexts = DETECTORS
-        .iter()
-        .map(|d| d.context.map(ascii_regex))
-        .collect();
     Engine {
         keywords,
         owners,
-        regexes,
-        secret_group,
-        contexts,
+        compiled: DETECTORS
+            .iter()
+            .map(|_| std::sync::OnceLock::new())
+            .collect(),
     }
 });
 
 /// Compiles the automaton and every regex now rather than on the first scan.
 #[cfg(test)]
 pub(super) fn warm_up() {
-    LazyLock::force(&ENGINE);
+    for d in 0..DETECTORS.len() {
+        ENGINE.compiled(d);
+    }
 }
 
 struct Candidate {
@@ -126,12 +140,13 @@ fn line_end(bytes: &[u8], pos: usize) -> usize {
 /// Runs detector `d` over one window and keeps the candidates that pass its checks.
 fn search(engine: &Engine, text: &str, d: usize, window: Range<usize>, out: &mut Vec<Candidate>) {
     let hay = &text.as_bytes()[window.clone()];
-    if let Some(ctx) = &engine.contexts[d]
+    let compiled = engine.compiled(d);
+    if let Some(ctx) = &compiled.context
         && !ctx.is_match(hay)
     {
         return;
     }
-    let re = &engine.regexes[d];
+    let re = &compiled.regex;
     let base = window.start;
     let mut consider = |secret: Range<usize>, whole: Range<usize>| {
         let secret = secret.start + base..secret.end + base;
@@ -140,7 +155,7 @@ fn search(engine: &Engine, text: &str, d: usize, window: Range<usize>, out: &mut
             out.push(Candidate { detector: d, range });
         }
     };
-    match engine.secret_group[d] {
+    match compiled.secret_group {
         Some(g) => {
             for caps in re.captures_iter(hay) {
                 if let (Some(s), Some(m)) = (caps.get(g), caps.get(0)) {
