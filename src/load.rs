@@ -183,15 +183,9 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         }
     }
     // Suppressions in agentlock.toml and policy files, then in every other file.
-    for (id, file) in model.sources.iter() {
-        let local = file.path == config::MANIFEST
-            || model
-                .config
-                .policy
-                .layers
-                .iter()
-                .any(|l| l.origin == file.path);
-        if let (true, Some(text)) = (local, &file.text) {
+    for id in policy_files(&model) {
+        let file = model.sources.get(id);
+        if let Some(text) = &file.text {
             model.suppressions.extend(suppress::scan(
                 id,
                 &file.path,
@@ -242,6 +236,25 @@ fn load_codeowners(
     }
 }
 
+/// agentlock.toml and the policy files it extends, as loaded.
+fn policy_files(model: &Model) -> Vec<FileId> {
+    model
+        .sources
+        .iter()
+        .filter(|(_, f)| {
+            f.text.is_some()
+                && (f.path == config::MANIFEST
+                    || model
+                        .config
+                        .policy
+                        .layers
+                        .iter()
+                        .any(|l| l.origin == f.path))
+        })
+        .map(|(id, _)| id)
+        .collect()
+}
+
 /// Scans every loaded file, agentlock.toml and the policy files for credentials, in parallel,
 /// records them in the model and masks their bytes in the sources.
 fn find_secrets(model: &mut Model, jobs: &[(FileId, Raw)]) {
@@ -252,18 +265,7 @@ fn find_secrets(model: &mut Model, jobs: &[(FileId, Raw)]) {
 /// Scans the given files of the model's sources (and agentlock.toml and the policy files) for
 /// credentials, records them and masks them.
 pub fn scan_sources(model: &mut Model, mut files: Vec<FileId>) {
-    for (id, file) in model.sources.iter() {
-        let local = file.path == config::MANIFEST
-            || model
-                .config
-                .policy
-                .layers
-                .iter()
-                .any(|l| l.origin == file.path);
-        if local && file.text.is_some() {
-            files.push(id);
-        }
-    }
+    files.extend(policy_files(model));
     let sources = &model.sources;
     let found: Vec<(FileId, Vec<crate::secrets::Hit>)> = files
         .par_iter()
