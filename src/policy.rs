@@ -133,7 +133,7 @@ impl Policy {
                         && s.line == line
                         && s.codes
                             .iter()
-                            .any(|c| rules::find(&c.value).is_some_and(|r| r.code == f.code))
+                            .any(|c| rules::find(c).is_some_and(|r| r.code == f.code))
                 });
                 if let Some(i) = exception {
                     used_exceptions[i] = true;
@@ -197,11 +197,11 @@ impl Policy {
                 out.findings.push(f);
             }
             for (s, used) in self.suppressions.iter().zip(used_suppressions) {
-                let codes: Vec<&str> = s.codes.iter().map(|c| c.value.as_str()).collect();
+                let codes: Vec<&str> = s.codes.iter().map(String::as_str).collect();
                 let any_ran = s
                     .codes
                     .iter()
-                    .any(|c| rules::find(&c.value).is_some_and(|r| ran(r.code)));
+                    .any(|c| rules::find(c).is_some_and(|r| ran(r.code)));
                 if used || !any_ran {
                     continue;
                 }
@@ -301,7 +301,7 @@ impl Policy {
                 let mut codes: Vec<&str> = s
                     .codes
                     .iter()
-                    .map(|c| rules::find(&c.value).map_or(c.value.as_str(), |r| r.code))
+                    .map(|c| rules::find(c).map_or(c.as_str(), |r| r.code))
                     .collect();
                 codes.sort();
                 for (i, c) in codes.iter().enumerate() {

@@ -6,7 +6,6 @@
 //! reports any that matched nothing (POL001).
 
 use crate::finding::Finding;
-use crate::model::Sp;
 use crate::source::{FileId, Span};
 
 const MARKER: &str = "agentlock:";
@@ -18,7 +17,7 @@ pub struct Suppression {
     /// The 1-based line whose findings it covers.
     pub line: usize,
     /// The rule codes (or names) it allows, as written.
-    pub codes: Vec<Sp<String>>,
+    pub codes: Vec<String>,
     pub reason: String,
     /// The comment itself.
     pub span: Span,
@@ -65,7 +64,7 @@ pub fn scan(
         let span = Span::new(file, start + comment_start, start + line.trim_end().len());
         let alone = line[..comment_start].trim().is_empty();
         let target = if alone { index + 2 } else { index + 1 };
-        match parse(rest, start + at + MARKER.len(), file) {
+        match parse(rest) {
             Ok((codes, reason)) => out.push(Suppression {
                 file,
                 line: target,
@@ -105,8 +104,7 @@ fn comment_opener(line: &str, at: usize, syntax: Syntax) -> Option<(&'static str
 }
 
 /// Parses `allow CODE[, CODE…] -- reason`. `base` is the byte offset of `rest` in the file.
-fn parse(rest: &str, base: usize, file: FileId) -> Result<(Vec<Sp<String>>, String), String> {
-    let lead = rest.len() - rest.trim_start().len();
+fn parse(rest: &str) -> Result<(Vec<String>, String), String> {
     let body = rest.trim_start();
     let Some(after) = body.strip_prefix("allow") else {
         return Err("an `agentlock:` comment must say `allow CODE -- reason`".into());
@@ -115,31 +113,22 @@ fn parse(rest: &str, base: usize, file: FileId) -> Result<(Vec<Sp<String>>, Stri
         Some(i) => (&after[..i], after[i + 2..].trim()),
         None => (after, ""),
     };
-    let codes_base = base + lead + "allow".len();
     let mut codes = Vec::new();
-    let mut pos = 0;
-    for piece in codes_text.split([',', ' ', '\t']) {
-        let here = pos;
-        pos += piece.len() + 1;
-        if piece.is_empty() {
-            continue;
+    for piece in codes_text.split([',', ' ', '\t']).filter(|p| !p.is_empty()) {
+        match crate::rules::find(piece).map(|r| r.code) {
+            None => {
+                let hint = crate::suggest::hint(piece, crate::rules::RULES.iter().map(|r| r.code));
+                return Err(format!(
+                    "unknown rule code `{piece}` in a suppression.{hint}"
+                ));
+            }
+            Some("CONF001" | "POL001") => {
+                return Err(format!(
+                    "{piece} cannot be suppressed: fix the file or the policy instead"
+                ));
+            }
+            Some(_) => codes.push(piece.to_string()),
         }
-        let span = Span::new(file, codes_base + here, codes_base + here + piece.len());
-        if crate::rules::find(piece).is_none() {
-            let hint = crate::suggest::hint(piece, crate::rules::RULES.iter().map(|r| r.code));
-            return Err(format!(
-                "unknown rule code `{piece}` in a suppression.{hint}"
-            ));
-        }
-        if matches!(
-            crate::rules::find(piece).map(|r| r.code),
-            Some("CONF001" | "POL001")
-        ) {
-            return Err(format!(
-                "{piece} cannot be suppressed: fix the file or the policy instead"
-            ));
-        }
-        codes.push(Sp::new(piece.to_string(), span));
     }
     if codes.is_empty() {
         return Err("a suppression must name the rule it allows".into());
@@ -147,11 +136,7 @@ fn parse(rest: &str, base: usize, file: FileId) -> Result<(Vec<Sp<String>>, Stri
     if reason.is_empty() {
         return Err(format!(
             "a suppression of {} needs a reason after `--`; it is ignored until then",
-            codes
-                .iter()
-                .map(|c| c.value.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            codes.join(", ")
         ));
     }
     Ok((codes, reason.to_string()))
@@ -168,13 +153,7 @@ mod tests {
         let mut problems = Vec::new();
         let found = scan(FileId(0), "f", text, syntax, &mut problems)
             .into_iter()
-            .map(|s| {
-                (
-                    s.line,
-                    s.codes.into_iter().map(|c| c.value).collect(),
-                    s.reason,
-                )
-            })
+            .map(|s| (s.line, s.codes, s.reason))
             .collect();
         (found, problems.into_iter().map(|p| p.message).collect())
     }
