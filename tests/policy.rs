@@ -206,9 +206,10 @@ fn inline_suppressions_apply_to_their_line_or_the_next() {
         "  # agentlock: allow TOPO005 -- kept for the Q1 migration, TICKET-9\n\n  archivist:\n",
     );
     std::fs::write(&agents, &far).unwrap();
-    let mut codes = verify(dir.path(), false).codes();
-    codes.sort();
-    assert_eq!(codes, ["POL001", "TOPO005"]);
+    assert_eq!(
+        verify(dir.path(), false).sorted_codes(),
+        ["POL001", "TOPO005"]
+    );
     // no reason: CONF001, and the finding stays
     let bare = text.replace(
         "  archivist:\n",
@@ -216,9 +217,7 @@ fn inline_suppressions_apply_to_their_line_or_the_next() {
     );
     std::fs::write(&agents, &bare).unwrap();
     let run = verify(dir.path(), false);
-    let mut codes = run.codes();
-    codes.sort();
-    assert_eq!(codes, ["CONF001", "TOPO005"]);
+    assert_eq!(run.sorted_codes(), ["CONF001", "TOPO005"]);
     snap!("suppression_without_reason.human", run.human());
 }
 
@@ -238,9 +237,10 @@ fn prompts_take_html_comment_suppressions() {
     let body =
         format!("{text}<!-- agentlock: allow PRM005 -- nothing on the next line to suppress -->\n");
     std::fs::write(&prompt, &body).unwrap();
-    let mut codes = verify(dir.path(), false).codes();
-    codes.sort();
-    assert_eq!(codes, ["POL001", "PRM005"]);
+    assert_eq!(
+        verify(dir.path(), false).sorted_codes(),
+        ["POL001", "PRM005"]
+    );
 }
 
 #[test]
