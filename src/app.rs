@@ -2,10 +2,14 @@
 
 use crate::cli::{Cli, Color, Command, Format};
 use crate::config::ConfigError;
+use crate::diff::{DiffReport, FileAction, RollbackReport, Side};
+use crate::git::{Commit, Git, GitError};
+use crate::history::{History, release_lock};
 use crate::lock::{self, LOCKFILE, Lock};
+use crate::report::release;
 use crate::report::{self, human, json};
 use crate::rules;
-use crate::snapshot::Worktree;
+use crate::snapshot::{Snapshot, Worktree};
 use std::io::Write;
 
 pub const EXIT_OK: i32 = 0;
@@ -16,8 +20,22 @@ pub const EXIT_ERROR: i32 = 2;
 pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let color = use_color(cli.color);
     let result = match &cli.command {
-        None => verify(cli, false, color, out),
-        Some(Command::Verify { no_lock_check }) => verify(cli, *no_lock_check, color, out),
+        None => verify(cli, false, false, None, color, out, err),
+        Some(Command::Verify {
+            no_lock_check,
+            staged,
+            rev,
+        }) => verify(
+            cli,
+            *no_lock_check,
+            *staged,
+            rev.as_deref(),
+            color,
+            out,
+            err,
+        ),
+        Some(Command::Diff { base, head }) => diff(cli, base.as_deref(), head.as_deref(), out, err),
+        Some(Command::Rollback { to, apply }) => rollback(cli, to.as_deref(), *apply, out, err),
         Some(Command::Lock { check }) => lock_cmd(cli, *check, color, out),
         Some(Command::Explain { code }) => explain(code, out),
         Some(Command::Rules) => list_rules(cli.format, out),
@@ -80,12 +98,18 @@ fn worktree(cli: &Cli) -> Result<Worktree, Fatal> {
 }
 
 /// Loads the model, turning a manifest error into a fatal error that shows the manifest.
-fn load(wt: &Worktree) -> Result<crate::model::Model, Fatal> {
-    crate::load::load(wt).map_err(|e| with_manifest(e, wt))
+fn load(snapshot: &dyn Snapshot) -> Result<crate::model::Model, Fatal> {
+    crate::load::load(snapshot).map_err(|e| with_manifest(e, snapshot))
 }
 
-fn with_manifest(e: ConfigError, wt: &Worktree) -> Fatal {
-    let text = std::fs::read_to_string(wt.root().join(crate::config::MANIFEST)).ok();
+fn with_manifest(e: ConfigError, snapshot: &dyn Snapshot) -> Fatal {
+    let text = snapshot
+        .read(
+            crate::config::MANIFEST,
+            crate::snapshot::DEFAULT_MAX_FILE_SIZE,
+        )
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok());
     // The excerpt never shows a credential, even in a manifest that does not parse.
     let text = text.map(|t| {
         let ranges: Vec<_> = crate::secrets::scan(&t)
@@ -122,22 +146,119 @@ fn scan(
         }
         scanned.verified
     };
-    let text = match cli.format {
-        Format::Human => human::render(&v.findings, v.suppressed, &v.model.sources, color),
-        Format::Json => json::render(&v.findings, v.suppressed, &v.model.sources),
-    };
+    let text = render_findings(
+        cli.format,
+        &v.findings,
+        v.suppressed,
+        &v.model.sources,
+        color,
+    )?;
     let _ = out.write_all(text.as_bytes());
     Ok(report::exit_code(&v.findings))
 }
 
-fn verify(cli: &Cli, no_lock_check: bool, color: bool, out: &mut dyn Write) -> Result<i32, Fatal> {
+fn render_findings(
+    format: Format,
+    findings: &[crate::finding::Finding],
+    suppressed: usize,
+    sources: &crate::source::SourceMap,
+    color: bool,
+) -> Result<String, Fatal> {
+    match format {
+        Format::Human => Ok(human::render(findings, suppressed, sources, color)),
+        Format::Json => Ok(json::render(findings, suppressed, sources)),
+        Format::Markdown => Err(no_markdown("this command")),
+    }
+}
+
+fn no_markdown(command: &str) -> Fatal {
+    fatal(
+        format!("`--format markdown` is not available for {command} yet"),
+        Some("use `--format human` or `--format json`; `diff` and `rollback` write Markdown"),
+    )
+}
+
+impl From<GitError> for Fatal {
+    fn from(e: GitError) -> Self {
+        Fatal(
+            ConfigError {
+                message: e.message,
+                help: e.help,
+                at: None,
+            },
+            None,
+        )
+    }
+}
+
+/// The git repository around `--repo`, for the commands that need one.
+fn git(cli: &Cli) -> Result<Git, Fatal> {
+    Ok(Git::discover(&cli.repo)?)
+}
+
+/// Notes about tags that look like releases but cannot be read as one.
+fn note_skipped(releases: &crate::git::Releases, err: &mut dyn Write) {
+    for s in &releases.skipped {
+        let _ = writeln!(err, "agentlock: {s}");
+    }
+}
+
+fn verify(
+    cli: &Cli,
+    no_lock_check: bool,
+    staged: bool,
+    rev: Option<&str>,
+    color: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Fatal> {
     let wt = worktree(cli)?;
-    let v = crate::verify(&wt, !no_lock_check, crate::date::today())
-        .map_err(|e| with_manifest(e, &wt))?;
-    let text = match cli.format {
-        Format::Human => human::render(&v.findings, v.suppressed, &v.model.sources, color),
-        Format::Json => json::render(&v.findings, v.suppressed, &v.model.sources),
+    // The snapshot, and the commit whose history holds the releases to compare with.
+    let discovered = Git::discover(&cli.repo);
+    let (snapshot, head): (Box<dyn Snapshot>, Option<Commit>) = if staged || rev.is_some() {
+        let git = discovered.as_ref().map_err(|e| Fatal::from(e.clone()))?;
+        match rev {
+            Some(rev) => {
+                let commit = git.resolve(rev)?;
+                (Box::new(git.tree(commit, rev)?), Some(commit))
+            }
+            None => (Box::new(git.index()?), git.head()?),
+        }
+    } else {
+        let head = discovered
+            .as_ref()
+            .ok()
+            .and_then(|g| g.head().ok().flatten());
+        (Box::new(wt), head)
     };
+    let model = load(snapshot.as_ref())?;
+    let history = match &discovered {
+        Ok(git) => match History::load(git, &model.config.release, head) {
+            Ok(h) => {
+                note_skipped(&h.releases, err);
+                Some(h)
+            }
+            Err(e) => {
+                let _ = writeln!(err, "agentlock: the release history was not checked: {e}");
+                None
+            }
+        },
+        Err(_) => None, // not in git: the history rules do not run
+    };
+    let v = crate::check(
+        model,
+        snapshot.as_ref(),
+        !no_lock_check,
+        history.as_ref(),
+        crate::date::today(),
+    );
+    let text = render_findings(
+        cli.format,
+        &v.findings,
+        v.suppressed,
+        &v.model.sources,
+        color,
+    )?;
     let _ = out.write_all(text.as_bytes());
     Ok(report::exit_code(&v.findings))
 }
@@ -150,10 +271,7 @@ fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut dyn Write) -> Result<
         let mut problems = std::mem::take(&mut model.problems);
         crate::policy::sort(&mut problems, &model.sources);
         model.scrub(&mut problems);
-        let text = match cli.format {
-            Format::Human => human::render(&problems, 0, &model.sources, color),
-            Format::Json => json::render(&problems, 0, &model.sources),
-        };
+        let text = render_findings(cli.format, &problems, 0, &model.sources, color)?;
         let _ = out.write_all(text.as_bytes());
         if cli.format == Format::Human {
             let _ = writeln!(
@@ -186,10 +304,11 @@ fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut dyn Write) -> Result<
     let up_to_date = changes.is_empty();
     let written = !check && !up_to_date;
     if written {
-        lock::write_atomic(&wt.root().join(LOCKFILE), &new.to_toml())
+        lock::write_atomic(&wt.root().join(LOCKFILE), new.to_toml().as_bytes())
             .map_err(|e| fatal(format!("cannot write {LOCKFILE}: {e}"), None))?;
     }
     match cli.format {
+        Format::Markdown => return Err(no_markdown("lock")),
         Format::Json => {
             let v = serde_json::json!({
                 "schema": "agentlock.lock/v1",
@@ -265,6 +384,7 @@ fn explain(code: &str, out: &mut dyn Write) -> Result<i32, Fatal> {
 
 fn list_rules(format: Format, out: &mut dyn Write) -> Result<i32, Fatal> {
     match format {
+        Format::Markdown => return Err(no_markdown("rules")),
         Format::Json => {
             let list: Vec<_> = rules::RULES
                 .iter()
@@ -292,4 +412,272 @@ fn list_rules(format: Format, out: &mut dyn Write) -> Result<i32, Fatal> {
         }
     }
     Ok(EXIT_OK)
+}
+
+/// The side a release is: its tag, commit and lock (recorded, or computed from its tree).
+fn release_side(
+    git: &Git,
+    tag: &str,
+    commit: Commit,
+) -> Result<(Side, crate::history::ReleaseLock), Fatal> {
+    let lock = release_lock(git, commit, tag)?.ok_or_else(|| {
+        fatal(
+            format!(
+                "{tag} has no {} at {}: it predates agentlock, so there is nothing to compare with",
+                crate::config::MANIFEST,
+                if git.prefix().is_empty() {
+                    "the repository root".to_string()
+                } else {
+                    git.prefix().to_string()
+                }
+            ),
+            Some("name a later release with --base/--to"),
+        )
+    })?;
+    let side = Side {
+        tag: Some(tag.to_string()),
+        rev: None,
+        commit: Some(commit),
+        root: lock.root.clone(),
+        worktree: false,
+    };
+    Ok((side, lock))
+}
+
+/// `agentlock diff`: every change from the last release (or `--base`) to the working tree (or
+/// `--head`).
+fn diff(
+    cli: &Cli,
+    base: Option<&str>,
+    head: Option<&str>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Fatal> {
+    let git = git(cli)?;
+    let (snapshot, commit): (Box<dyn Snapshot>, Option<Commit>) = match head {
+        Some(rev) => {
+            let c = git.resolve(rev)?;
+            (Box::new(git.tree(c, rev)?), Some(c))
+        }
+        None => (Box::new(worktree(cli)?), git.head()?),
+    };
+    let model = load(snapshot.as_ref())?;
+    let head_lock = Lock::from_model(&model);
+    let head_side = Side {
+        tag: None,
+        rev: head.map(str::to_string),
+        commit,
+        root: head_lock.root(),
+        worktree: head.is_none(),
+    };
+    let releases = git.releases(&model.config.release, commit)?;
+    note_skipped(&releases, err);
+    let base = match base {
+        Some(tag) => Some(release_side(&git, tag, git.resolve(tag)?)?),
+        None => match releases.last() {
+            Some(r) => Some(release_side(&git, &r.tag, r.commit)?),
+            None => None,
+        },
+    };
+    let rollback = match releases.rollback_target() {
+        Some(r)
+            if base
+                .as_ref()
+                .is_some_and(|(s, _)| s.tag.as_deref() == Some(&r.tag)) =>
+        {
+            base.as_ref().map(|(s, _)| s.clone())
+        }
+        Some(r) => Some(release_side(&git, &r.tag, r.commit)?.0),
+        None => None,
+    };
+    let empty = Lock {
+        entries: Vec::new(),
+    };
+    let changes = crate::diff::diff(base.as_ref().map_or(&empty, |(_, l)| &l.lock), &head_lock);
+    let report = DiffReport {
+        base: base.map(|(s, _)| s),
+        head: head_side,
+        changes,
+        rollback,
+        pattern: model.config.release.tag_pattern.clone(),
+    };
+    let text = match cli.format {
+        Format::Human => release::diff_human(&report),
+        Format::Json => release::diff_json(&report),
+        Format::Markdown => release::diff_markdown(&report),
+    };
+    let _ = out.write_all(text.as_bytes());
+    Ok(EXIT_OK)
+}
+
+/// A repository-relative path that is safe to write: relative, no `..`, no empty parts.
+fn safe_path(p: &str) -> bool {
+    !p.is_empty()
+        && !p.starts_with('/')
+        && !p.contains('\\')
+        && p.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+}
+
+/// `agentlock rollback`: the target release and what restoring it takes; `--apply` does it.
+fn rollback(
+    cli: &Cli,
+    to: Option<&str>,
+    apply: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Fatal> {
+    let git = git(cli)?;
+    let wt = worktree(cli)?;
+    let head = git.head()?;
+    let model = load(&wt)?;
+    let current = Lock::from_model(&model);
+    let releases = git.releases(&model.config.release, head)?;
+    note_skipped(&releases, err);
+    let (tag, commit) = match to {
+        Some(tag) => (tag.to_string(), git.resolve(tag)?),
+        None => match releases.rollback_target() {
+            Some(r) => (r.tag.clone(), r.commit),
+            None => {
+                let why = if releases.shallow && releases.tags == 0 {
+                    "this is a shallow clone with no tags; fetch them with `git fetch --tags --unshallow`".to_string()
+                } else if releases.all.is_empty() {
+                    format!("no release tag matches `{}`", releases.pattern)
+                } else {
+                    "no release before the current one is in the history of HEAD".to_string()
+                };
+                return Err(fatal(
+                    format!("there is no release to roll back to: {why}"),
+                    Some("name one with `--to TAG`; `git tag --list` shows the tags"),
+                ));
+            }
+        },
+    };
+    let (target, target_lock) = release_side(&git, &tag, commit)?;
+    let target_snapshot = git.tree(commit, &tag)?;
+    let target_config = {
+        let mut sources = crate::source::SourceMap::default();
+        let mut problems = Vec::new();
+        crate::config::load(&target_snapshot, &mut sources, &mut problems)?
+    };
+    let at_target: std::collections::HashSet<&str> = target_snapshot.paths().collect();
+    let restore = crate::diff::diff(&current, &target_lock.lock);
+    let files = crate::diff::file_actions(&restore, &model.config, &target_config, &|p| {
+        at_target.contains(p)
+    });
+    let mut report = RollbackReport {
+        target,
+        head: Side {
+            tag: None,
+            rev: None,
+            commit: head,
+            root: current.root(),
+            worktree: true,
+        },
+        restore,
+        files,
+        applied: None,
+    };
+    if apply && !report.restore.is_empty() {
+        report.applied = Some(apply_rollback(
+            &git,
+            &wt,
+            head,
+            &target_snapshot,
+            &report.files,
+        )?);
+    }
+    let text = match cli.format {
+        Format::Human => release::rollback_human(&report),
+        Format::Json => release::rollback_json(&report),
+        Format::Markdown => release::rollback_markdown(&report),
+    };
+    let _ = out.write_all(text.as_bytes());
+    Ok(EXIT_OK)
+}
+
+/// Writes the target's files into the working tree, deletes the files added since, and
+/// rewrites agentlock.lock; returns the new lock root. Refuses, touching nothing, when one of
+/// those files has uncommitted changes.
+fn apply_rollback(
+    git: &Git,
+    wt: &Worktree,
+    head: Option<Commit>,
+    target: &dyn Snapshot,
+    files: &[FileAction],
+) -> Result<String, Fatal> {
+    use crate::snapshot::ReadError;
+    let limit = u64::MAX;
+    let unsafe_paths: Vec<&str> = files
+        .iter()
+        .map(FileAction::path)
+        .filter(|p| !safe_path(p))
+        .collect();
+    if !unsafe_paths.is_empty() {
+        return Err(fatal(
+            format!(
+                "refusing to write outside the repository: {}",
+                unsafe_paths.join(", ")
+            ),
+            None,
+        ));
+    }
+    // Nothing uncommitted may be lost.
+    let committed = head.map(|c| git.tree(c, "HEAD")).transpose()?;
+    let same = |p: &str| -> bool {
+        let ours = match std::fs::symlink_metadata(wt.root().join(p)) {
+            Err(_) => None,
+            Ok(_) => Some(std::fs::read(wt.root().join(p)).ok()),
+        };
+        let theirs = committed.as_ref().map(|t| t.read(p, limit));
+        match (ours, theirs) {
+            (None, None) => true,
+            (None, Some(Err(ReadError::NotFound))) => true,
+            (Some(Some(a)), Some(Ok(b))) => a == b,
+            _ => false,
+        }
+    };
+    let dirty: Vec<&str> = files
+        .iter()
+        .map(FileAction::path)
+        .chain([LOCKFILE])
+        .filter(|p| !same(p))
+        .collect();
+    if !dirty.is_empty() {
+        return Err(fatal(
+            format!(
+                "these files have uncommitted changes that the rollback would overwrite: {}",
+                dirty.join(", ")
+            ),
+            Some("commit or stash them first (`git stash`), then run the rollback again"),
+        ));
+    }
+    for f in files {
+        let full = wt.root().join(f.path());
+        let io = |e: std::io::Error| fatal(format!("cannot write {}: {e}", f.path()), None);
+        // Never write through a symlink: replace the link itself.
+        if std::fs::symlink_metadata(&full).is_ok_and(|m| m.file_type().is_symlink()) {
+            std::fs::remove_file(&full).map_err(io)?;
+        }
+        match f {
+            FileAction::Restore(p) => {
+                let bytes = target
+                    .read(p, limit)
+                    .map_err(|e| fatal(format!("cannot read {p} at the target: {e}"), None))?;
+                if let Some(dir) = full.parent() {
+                    std::fs::create_dir_all(dir).map_err(io)?;
+                }
+                lock::write_atomic(&full, &bytes).map_err(io)?;
+            }
+            FileAction::Remove(_) => {
+                if full.exists() {
+                    std::fs::remove_file(&full).map_err(io)?;
+                }
+            }
+        }
+    }
+    let model = load(wt)?;
+    let lock = Lock::from_model(&model);
+    lock::write_atomic(&wt.root().join(LOCKFILE), lock.to_toml().as_bytes())
+        .map_err(|e| fatal(format!("cannot write {LOCKFILE}: {e}"), None))?;
+    Ok(lock.root())
 }

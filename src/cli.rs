@@ -34,6 +34,8 @@ pub struct Cli {
 pub enum Format {
     Human,
     Json,
+    /// A pull-request comment (diff and rollback)
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -50,6 +52,13 @@ pub enum Command {
         /// Do not compare the lockfile with the repository (REL001, REL002)
         #[arg(long)]
         no_lock_check: bool,
+        /// Check what is staged in the git index (what the next commit will hold), not the
+        /// working tree; for pre-commit hooks
+        #[arg(long, conflicts_with = "rev")]
+        staged: bool,
+        /// Check a git revision (a tag, a branch, a commit), read from git with no checkout
+        #[arg(long, value_name = "REV")]
+        rev: Option<String>,
     },
     /// Write agentlock.lock, pinning every prompt, tool, model, agent and dataset by hash
     Lock {
@@ -62,6 +71,28 @@ pub enum Command {
     Scan {
         /// Files to scan, relative to the current directory
         files: Vec<std::path::PathBuf>,
+    },
+    /// What changed since the last release: every prompt, tool, model, agent, dataset and
+    /// setting, with each version bump classed major, minor or patch
+    Diff {
+        /// The release to compare with (default: the newest release tag that HEAD reaches)
+        #[arg(long, value_name = "TAG")]
+        base: Option<String>,
+        /// The revision to compare (default: the working tree)
+        #[arg(long, value_name = "REV")]
+        head: Option<String>,
+    },
+    /// The rollback target (the release before the current one) and each entry to restore;
+    /// `--apply` restores those files from the tag and rewrites agentlock.lock
+    Rollback {
+        /// The release to roll back to (default: the newest release tag that HEAD reaches and
+        /// that is not HEAD itself)
+        #[arg(long, value_name = "TAG")]
+        to: Option<String>,
+        /// Write the files from the tag into the working tree and rewrite agentlock.lock;
+        /// nothing is committed
+        #[arg(long)]
+        apply: bool,
     },
     /// Explain a rule: what it checks, why it matters, how to fix it
     Explain {

@@ -16,8 +16,30 @@ pub struct Config {
     pub file: FileId,
     pub name: Sp<String>,
     pub paths: Paths,
-    pub tag_pattern: String,
+    pub release: ReleaseConfig,
     pub policy: PolicyConfig,
+}
+
+/// `[release]`: which tags are releases.
+#[derive(Clone, Debug)]
+pub struct ReleaseConfig {
+    /// A glob over tag names (`v*`); the text before the first wildcard is stripped before the
+    /// rest is read as a semver version (and then a `v`).
+    pub tag_pattern: String,
+    /// Where `tag_pattern` is set, if it is.
+    pub span: Option<Span>,
+    /// Whether pre-release versions (`v1.3.0-rc.1`) count as releases.
+    pub prereleases: bool,
+}
+
+impl Default for ReleaseConfig {
+    fn default() -> Self {
+        ReleaseConfig {
+            tag_pattern: "v*".into(),
+            span: None,
+            prereleases: false,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -215,7 +237,7 @@ const PATH_KEYS: &[&str] = &[
     "datasets",
     "max_file_size",
 ];
-const RELEASE_KEYS: &[&str] = &["tag_pattern"];
+const RELEASE_KEYS: &[&str] = &["tag_pattern", "prereleases"];
 const POLICY_KEYS: &[&str] = &["extends", "severity", "limits", "exceptions", "secrets"];
 const SECRETS_KEYS: &[&str] = &["allow"];
 const SECRET_ALLOW_KEYS: &[&str] = &["fingerprint", "reason"];
@@ -255,7 +277,7 @@ impl Config {
             file,
             name: Sp::new(String::new(), Span::file_start(file)),
             paths: Paths::default(),
-            tag_pattern: "v*".into(),
+            release: ReleaseConfig::default(),
             policy: PolicyConfig { layers },
         }
     }
@@ -350,11 +372,26 @@ pub fn load(
         }
     }
 
-    let mut tag_pattern = "v*".to_string();
+    let mut release = ReleaseConfig::default();
     if let Some(rel) = root.get("release") {
         r.check_keys(rel, RELEASE_KEYS, "[release]");
         if let Some(t) = r.opt_string(rel, "tag_pattern", "release.tag_pattern") {
-            tag_pattern = t.value;
+            match globset::Glob::new(&t.value) {
+                Ok(_) if !t.value.is_empty() => {
+                    release.tag_pattern = t.value;
+                    release.span = Some(t.span);
+                }
+                _ => r.problem(
+                    t.span,
+                    "release.tag_pattern must be a glob over tag names, such as `v*`",
+                    None,
+                ),
+            }
+        }
+        match rel.get("prereleases").map(|n| (&n.value, n.span)) {
+            None => {}
+            Some((Value::Bool(b), _)) => release.prereleases = *b,
+            Some((_, span)) => r.problem(span, "release.prereleases must be true or false", None),
         }
     }
 
@@ -373,7 +410,7 @@ pub fn load(
         file,
         name,
         paths,
-        tag_pattern,
+        release,
         policy,
     })
 }

@@ -8,7 +8,10 @@ pub mod cli;
 pub mod codeowners;
 pub mod config;
 pub mod date;
+pub mod diff;
 pub mod finding;
+pub mod git;
+pub mod history;
 pub mod load;
 pub mod lock;
 pub mod model;
@@ -43,24 +46,40 @@ pub fn verify(
     lock_check: bool,
     today: i64,
 ) -> Result<Verified, ConfigError> {
-    let mut model = load::load(snapshot)?;
+    let model = load::load(snapshot)?;
+    Ok(check(model, snapshot, lock_check, None, today))
+}
+
+/// The rules over a loaded model: the lockfile (read from the same snapshot) unless
+/// `lock_check` is off, and the release history when there is one (without it the history
+/// rules, REL003 and DATA002 and the release halves of PRM001 and TOOL007, do not run).
+pub fn check(
+    mut model: Model,
+    snapshot: &dyn Snapshot,
+    lock_check: bool,
+    history: Option<&history::History>,
+    today: i64,
+) -> Verified {
     let status = lock_check.then(|| lock::check(snapshot, &mut model));
     let policy = policy::Policy::new(&model.config, &model.suppressions, today);
     let ctx = rules::Context {
         model: &model,
         policy: &policy,
         lock: status.as_ref(),
+        history,
     };
     let found = rules::run(&ctx);
+    let with_history = history.is_some();
     let mut outcome = policy.apply(found, &model.sources, |code| {
-        lock_check || !matches!(code, "REL001" | "REL002")
+        (lock_check || !matches!(code, "REL001" | "REL002"))
+            && (with_history || !matches!(code, "REL003" | "DATA002"))
     });
     model.scrub(&mut outcome.findings);
-    Ok(Verified {
+    Verified {
         model,
         findings: outcome.findings,
         suppressed: outcome.suppressed,
-    })
+    }
 }
 
 /// The secret rules alone, and the policy, over a loaded model.
@@ -70,6 +89,7 @@ fn secrets_only(model: Model, today: i64) -> Verified {
         model: &model,
         policy: &policy,
         lock: None,
+        history: None,
     };
     let found: Vec<Finding> = [&rules::secrets::SECRET001, &rules::secrets::SECRET002]
         .iter()

@@ -190,17 +190,7 @@ impl Lock {
             }
             f.push(("path", s(&t.path)));
             f.push(("sha256", s(sha256_hex(t.canonical.as_bytes()))));
-            let defs = t
-                .tools
-                .iter()
-                .map(|d| {
-                    (
-                        d.name.value.clone(),
-                        format!("sha256:{}", sha256_hex(d.canonical.as_bytes())),
-                    )
-                })
-                .collect();
-            f.push(("definitions", Field::Table(defs)));
+            f.push(("definitions", Field::Table(definition_digests(t))));
             entries.push(entry(Kind::Tool, f));
         }
         if let Some(topo) = &model.topology {
@@ -266,15 +256,19 @@ impl Lock {
         lock
     }
 
+    /// Sorts by kind, the key fields, then path. A stable merge sort without allocating: a
+    /// lockfile read back is already in order and costs one pass.
     fn sort(&mut self) {
-        self.entries.sort_by_cached_key(|e| {
-            let keys: Vec<String> = e
-                .kind
-                .key_fields()
-                .iter()
-                .map(|f| e.get(f).unwrap_or("").to_string())
-                .collect();
-            (e.kind, keys, e.get("path").map(str::to_string))
+        self.entries.sort_by(|a, b| {
+            a.kind.cmp(&b.kind).then_with(|| {
+                a.kind
+                    .key_fields()
+                    .iter()
+                    .map(|f| a.get(f).unwrap_or("").cmp(b.get(f).unwrap_or("")))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then_with(|| a.get("path").cmp(&b.get("path")))
+            })
         });
     }
 
@@ -322,6 +316,80 @@ impl Lock {
             self.root(),
             self.body()
         )
+    }
+
+    /// Whether a lockfile starts as `agentlock lock` writes one (header, version 1, root).
+    pub fn is_written(text: &str) -> bool {
+        let mut lines = text.lines();
+        lines.next() == Some(HEADER.trim_end())
+            && lines.next() == Some("version = 1")
+            && lines
+                .next()
+                .is_some_and(|l| l.starts_with("root = \"sha256:"))
+    }
+
+    /// Reads a lockfile in exactly the layout [`Lock::to_toml`] writes, line by line, without
+    /// building a spanned tree: the history rules read one lockfile per release, and a large
+    /// repository's is megabytes. `None` for anything else (a hand-edited file, another
+    /// version): [`Lock::parse`] then reads it and says what is wrong.
+    pub fn parse_written(text: &str) -> Option<(Lock, Option<String>)> {
+        let mut lines = text.lines();
+        if lines.next()? != HEADER.trim_end() || lines.next()? != "version = 1" {
+            return None;
+        }
+        let root = lines.next()?.strip_prefix("root = ").and_then(read_str)?;
+        let mut entries = Vec::new();
+        let mut current: Option<(Kind, Vec<(&'static str, Field)>)> = None;
+        for line in lines {
+            if line.is_empty() {
+                continue;
+            }
+            if let Some(name) = line
+                .strip_prefix("[[")
+                .and_then(|l| l.strip_suffix("]]"))
+                .or_else(|| line.strip_prefix('[').and_then(|l| l.strip_suffix(']')))
+            {
+                let kind = Kind::from_str(name)?;
+                if kind.single() != !line.starts_with("[[") {
+                    return None;
+                }
+                if let Some((k, f)) = current.take() {
+                    entries.push(entry(k, f));
+                }
+                current = Some((kind, Vec::new()));
+                continue;
+            }
+            let (key, value) = line.split_once(" = ")?;
+            let name: &'static str = FIELD_NAMES.iter().find(|f| **f == key)?;
+            let field =
+                if let Some(inner) = value.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
+                    let mut table = BTreeMap::new();
+                    let mut rest = inner.trim();
+                    while !rest.is_empty() {
+                        let (k, after) = if rest.starts_with('"') {
+                            let end = str_end(rest)?;
+                            (read_str(&rest[..end])?, &rest[end..])
+                        } else {
+                            let end = rest.find(' ')?;
+                            (rest[..end].to_string(), &rest[end..])
+                        };
+                        let after = after.strip_prefix(" = ")?;
+                        let end = str_end(after)?;
+                        table.insert(k, read_str(&after[..end])?);
+                        rest = after[end..].trim_start_matches(',').trim_start();
+                    }
+                    Field::Table(table)
+                } else {
+                    Field::Str(read_str(value)?)
+                };
+            current.as_mut()?.1.push((name, field));
+        }
+        if let Some((k, f)) = current.take() {
+            entries.push(entry(k, f));
+        }
+        let mut lock = Lock { entries };
+        lock.sort();
+        Some((lock, Some(root)))
     }
 
     /// Parses a lockfile. Errors name the place that is wrong.
@@ -434,6 +502,19 @@ const FIELD_NAMES: &[&str] = &[
     "registry",
 ];
 
+/// Each tool definition of a server by name, with the digest of its whole surface.
+pub fn definition_digests(t: &crate::model::ToolServer) -> BTreeMap<String, String> {
+    t.tools
+        .iter()
+        .map(|d| {
+            (
+                d.name.value.clone(),
+                format!("sha256:{}", sha256_hex(d.canonical.as_bytes())),
+            )
+        })
+        .collect()
+}
+
 /// The graph itself: the entry, the agents and every handoff with its bound.
 fn topology_json(model: &Model) -> String {
     let Some(topo) = &model.topology else {
@@ -484,6 +565,42 @@ fn topology_json(model: &Model) -> String {
     }
     out.push('}');
     out
+}
+
+/// The length of the quoted string at the start of `s` (quotes included).
+fn str_end(s: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    if bytes.first() != Some(&b'"') {
+        return None;
+    }
+    let mut i = 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// A whole quoted string, unescaped (the writer uses JSON's escapes, which TOML shares).
+fn read_str(s: &str) -> Option<String> {
+    read_str_borrowed(s).map(std::borrow::Cow::into_owned)
+}
+
+/// [`read_str`], borrowing from `s` when the string has no escapes.
+pub fn read_str_borrowed(s: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if str_end(s)? != s.len() {
+        return None;
+    }
+    let inner = &s[1..s.len() - 1];
+    if !inner.contains('\\') {
+        return Some(std::borrow::Cow::Borrowed(inner));
+    }
+    serde_json::from_str::<String>(s)
+        .ok()
+        .map(std::borrow::Cow::Owned)
 }
 
 fn toml_str(s: &str) -> String {
@@ -560,7 +677,7 @@ pub fn compare(old: &Lock, new: &Lock) -> Vec<Change> {
     out
 }
 
-fn field_changes(old: &Entry, new: &Entry) -> Vec<(String, String, String)> {
+pub fn field_changes(old: &Entry, new: &Entry) -> Vec<(String, String, String)> {
     let mut names: Vec<&str> = old
         .fields
         .iter()
@@ -675,7 +792,8 @@ pub fn check(snapshot: &dyn crate::snapshot::Snapshot, model: &mut Model) -> Loc
     let id = model
         .sources
         .add(LOCKFILE.into(), Some(text.clone().into()));
-    let (locked, recorded_root) = match Lock::parse(&text, id) {
+    let parsed = Lock::parse_written(&text).map_or_else(|| Lock::parse(&text, id), Ok);
+    let (locked, recorded_root) = match parsed {
         Ok(l) => l,
         Err((msg, span)) => return LockStatus::Unreadable(msg, span),
     };
@@ -693,13 +811,16 @@ pub fn check(snapshot: &dyn crate::snapshot::Snapshot, model: &mut Model) -> Loc
 }
 
 /// Writes `text` to `path` atomically: a temporary file in the same directory, then a rename.
-pub fn write_atomic(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+pub fn write_atomic(path: &std::path::Path, text: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(std::path::Path::new("."));
-    let tmp = dir.join(format!(".{LOCKFILE}.{}.tmp", std::process::id()));
+    let name = path
+        .file_name()
+        .map_or_else(|| LOCKFILE.into(), |n| n.to_string_lossy());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
+        f.write_all(text)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
@@ -753,6 +874,38 @@ mod tests {
         assert_eq!(back.to_toml(), text);
         assert!(text.starts_with("# This file is generated"));
         assert!(text.contains("definitions = { create_issue = \"sha256:abc\" }"));
+    }
+
+    #[test]
+    fn the_line_reader_reads_what_the_writer_writes() {
+        let mut l = sample();
+        let mut odd = BTreeMap::new();
+        odd.insert("a b".to_string(), "sha256:\"q\" \\ é ✓".to_string());
+        odd.insert("plain".to_string(), "x, y = z".to_string());
+        l.entries.push(entry(
+            Kind::Tool,
+            vec![
+                ("server", s("we\"ird = {x}")),
+                ("path", s("tools/a\\b\tc.yaml")),
+                ("definitions", Field::Table(odd)),
+            ],
+        ));
+        l.entries.push(entry(
+            Kind::Tool,
+            vec![
+                ("server", s("empty")),
+                ("definitions", Field::Table(BTreeMap::new())),
+            ],
+        ));
+        l.sort();
+        let text = l.to_toml();
+        let fast = Lock::parse_written(&text).expect("the writer's own layout");
+        assert_eq!(fast, Lock::parse(&text, FileId(0)).unwrap());
+        assert_eq!(fast.0, l);
+        // Anything else goes to the full parser.
+        assert!(Lock::parse_written(&text.replace(" = ", "=")).is_none());
+        assert!(Lock::parse_written(&text.replace("[[prompt]]", "[prompt]")).is_none());
+        assert!(Lock::parse_written("version = 1\n").is_none());
     }
 
     #[test]

@@ -47,18 +47,26 @@ pub fn load(r: &mut Reader, sha256: String) -> Dataset {
                     && let Some(meta) = v.get("_dataset")
                 {
                     let span = Span::new(r.file, start, start + line.trim_end().len());
+                    // A value's own span when its text can be found after its key.
+                    let at = |key: &str| {
+                        let value = meta.get(key)?.to_string();
+                        let k = line.find(&format!("\"{key}\""))?;
+                        let v = k + line[k..].find(&value)?;
+                        Some(Span::new(r.file, start + v, start + v + value.len()))
+                    };
                     if let Some(n) = meta.get("name").and_then(|n| n.as_str()) {
-                        name = Sp::new(n.to_string(), span);
+                        name = Sp::new(n.to_string(), at("name").unwrap_or(span));
                     }
                     if let Some(k) = meta.get("kind").and_then(|k| k.as_str()) {
-                        kind = Some(Sp::new(k.to_string(), span));
+                        kind = Some(Sp::new(k.to_string(), at("kind").unwrap_or(span)));
                     }
+                    let version_span = at("version").unwrap_or(span);
                     match meta.get("version") {
                         Some(serde_json::Value::String(s)) => {
-                            version = Some(Sp::new(s.clone(), span))
+                            version = Some(Sp::new(s.clone(), version_span))
                         }
                         Some(serde_json::Value::Number(n)) => {
-                            version = Some(Sp::new(n.to_string(), span))
+                            version = Some(Sp::new(n.to_string(), version_span))
                         }
                         _ => {}
                     }

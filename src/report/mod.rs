@@ -4,6 +4,7 @@
 
 pub mod human;
 pub mod json;
+pub mod release;
 
 use crate::finding::{Finding, Severity};
 

@@ -36,6 +36,76 @@ datasets/golden_failures.jsonl     # {"_dataset": {"name": "golden_failures", "v
     check,
 };
 
+pub static DATA002: Rule = Rule {
+    code: "DATA002",
+    name: "dataset-changed-after-freeze",
+    severity: Severity::Error,
+    summary: "A dataset name@version whose content differs from the last release's.",
+    checklist: Some("2.1"),
+    docs: r#"
+A dataset version is frozen by the release that ships it: the lock of the last release (the
+newest tag matching `[release] tag_pattern` that HEAD reaches; its agentlock.lock, or the lock
+computed from its tree) records the SHA-256 of each `name@version`. When the file under the same
+name and version now hashes differently, this rule reports it at the version. It runs only in a
+git repository.
+
+## Why
+Checklist 2.1: "Golden dataset updated and frozen". Scores are only comparable across releases
+when each version of the golden set names one set of cases. Editing a frozen version (adding a
+case the new prompt passes, dropping one it fails) silently moves the bar the release is judged
+against, and the previous release's scores stop meaning anything.
+
+## How to fix
+Give the changed data a new version (in its header or file name) and run `agentlock lock`; or
+restore the released file.
+
+## Example
+```
+dataset `golden_edge_cases@2026.01` differs from release v1.2.0, which froze this version (sha256 5d2c… → 0b7e…)
+```
+"#,
+    check: check_frozen,
+};
+
+fn check_frozen(ctx: &Context) -> Vec<Finding> {
+    let Some((release, Some(lock))) = ctx.history.and_then(|h| h.last()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for d in &ctx.model.datasets {
+        let Some(version) = &d.version else { continue };
+        let key = format!("{}@{}", d.name.value, version.value);
+        let Some(sha) = lock
+            .get(crate::lock::Kind::Dataset, &key)
+            .and_then(|e| e.get("sha256"))
+        else {
+            continue;
+        };
+        if sha == d.sha256 {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                &DATA002,
+                version.span,
+                key.clone(),
+                format!(
+                    "dataset `{key}` differs from release {}, which froze this version (sha256 {} → {})",
+                    release.tag,
+                    crate::lock::short(sha),
+                    crate::lock::short(&d.sha256)
+                ),
+            )
+            .label(format!("frozen in {}", release.tag))
+            .help(format!(
+                "give the changed data a new version and run `agentlock lock`, or restore {} as released in {}",
+                d.path, release.tag
+            )),
+        );
+    }
+    out
+}
+
 /// The kinds of golden dataset a release needs, with the words that name each.
 const KINDS: &[(&str, &str, &[&str])] = &[
     ("happy_path", "happy paths", &["happy"]),

@@ -27,6 +27,8 @@ pub struct Context<'a> {
     pub policy: &'a Policy,
     /// The lockfile comparison, unless lock checks are off (`--no-lock-check`).
     pub lock: Option<&'a LockStatus>,
+    /// The releases and what each pinned, when the repository is in git (the history rules).
+    pub history: Option<&'a crate::history::History>,
 }
 
 pub struct Rule {
@@ -81,8 +83,10 @@ pub static RULES: &[&Rule] = &[
     &observability::OBS003,
     &release::REL001,
     &release::REL002,
+    &release::REL003,
     &release::REL004,
     &datasets::DATA001,
+    &datasets::DATA002,
     &policy::POL001,
 ];
 

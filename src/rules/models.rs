@@ -365,6 +365,7 @@ mod tests {
             model: &model,
             policy: &policy,
             lock: None,
+            history: None,
         };
         (rule.check)(&ctx)
             .into_iter()

@@ -15,7 +15,9 @@ pub static PRM001: Rule = Rule {
     docs: r#"
 A prompt's `name@version` is immutable once it is locked: the lockfile records its SHA-256
 (bytes with LF line endings). When the file's content changes and the version does not, this
-rule reports it at the version. The git-aware half of the rule checks every release tag too.
+rule reports it at the version. In a git repository the rule also checks every release tag
+(`[release] tag_pattern`): a version that a release holds with other content is reported with
+the tag that holds the original, even when the lockfile was regenerated after the edit.
 
 ## Why
 Checklist 1.2: "Prompt versions are immutable and tagged" and "Previous stable prompt version
@@ -30,6 +32,9 @@ update the agents that reference it, and run `agentlock lock`. If the edit was a
 restore the locked text.
 
 ## Example
+```
+prompt `planner@1.3.0` differs from release v1.3.0, which holds this version (sha256 4be1a09c2d7e → 91ac77d0f3b2)
+```
 ```yaml
 ---
 name: planner
@@ -41,11 +46,15 @@ version: 1.3.1   # was 1.3.0; the text changed
 };
 
 fn check_reused(ctx: &Context) -> Vec<Finding> {
+    let mut out = released_differently(ctx);
     let Some(LockStatus::Stale { changes, .. }) = ctx.lock else {
-        return Vec::new();
+        return out;
     };
-    let mut out = Vec::new();
+    let reported: HashSet<String> = out.iter().map(|f| f.subject.clone()).collect();
     for c in changes {
+        if reported.contains(&c.key) {
+            continue; // the release half said it, naming the tag
+        }
         let (Kind::Prompt, ChangeKind::Modified(fields)) = (c.kind, &c.what) else {
             continue;
         };
@@ -72,6 +81,49 @@ fn check_reused(ctx: &Context) -> Vec<Finding> {
                 )),
             );
         }
+    }
+    out
+}
+
+/// The release half: a prompt name@version that a release holds with other content. The
+/// oldest such release is named, since it holds the original.
+fn released_differently(ctx: &Context) -> Vec<Finding> {
+    let Some(history) = ctx.history else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for p in &ctx.model.prompts {
+        let Some(version) = &p.version else { continue };
+        let Some(original) = history
+            .released_prompt(&p.name.value, &version.value)
+            .iter()
+            .find(|r| r.sha256 != p.sha256)
+        else {
+            continue;
+        };
+        let release = &history.releases.all[original.release];
+        let id = p.id();
+        out.push(
+            Finding::new(
+                &PRM001,
+                version.span,
+                id.clone(),
+                format!(
+                    "prompt `{id}` differs from release {}, which holds this version (sha256 {} → {})",
+                    release.tag,
+                    crate::lock::short(&original.sha256),
+                    crate::lock::short(&p.sha256)
+                ),
+            )
+            .label(format!("released in {} with other content", release.tag))
+            .help(format!(
+                "a released version is immutable: bump the version (e.g. {}), update the agents that use it, and run `agentlock lock`; or restore the text released in {} ({} at {})",
+                next_patch(&version.value),
+                release.tag,
+                p.path,
+                release.tag
+            )),
+        );
     }
     out
 }

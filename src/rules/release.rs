@@ -55,6 +55,103 @@ prompt `planner@1.3.0` differs from the lockfile: sha256 4be1a09c2d7e → 91ac77
     check: check_stale,
 };
 
+pub static REL003: Rule = Rule {
+    code: "REL003",
+    name: "no-rollback-target",
+    severity: Severity::Warning,
+    summary: "No earlier release tag to roll back to.",
+    checklist: Some("6.1"),
+    docs: r#"
+The rollback target is the newest release tag (matching `[release] tag_pattern`, a semver
+version, pre-releases only when `[release] prereleases = true`) that HEAD reaches and that is
+not HEAD itself. `agentlock rollback` restores it. This rule runs only in a git repository; in a
+shallow clone with no tags it says so, since the releases may exist but were not fetched.
+
+## Why
+Checklist 6.1: "Previous stable version identified", "Rollback procedure documented". A release
+with nothing to roll back to turns a bad deploy into a fix-forward under pressure. The first
+release of a system has no target by nature: the warning is the reminder to tag it once it is
+out, so the second release has one.
+
+## How to fix
+Tag each release when it ships (`git tag v1.0.0 && git push --tags`). If releases are tagged
+another way, set `[release] tag_pattern`. In CI, fetch the tags: `git fetch --tags`, or
+`fetch-depth: 0` for `actions/checkout`.
+
+## Example
+```
+no release tag matches `v*`: there is no earlier release to roll back to
+```
+"#,
+    check: check_rollback_target,
+};
+
+fn check_rollback_target(ctx: &Context) -> Vec<Finding> {
+    let Some(history) = ctx.history else {
+        return Vec::new();
+    };
+    let releases = &history.releases;
+    if releases.rollback_target().is_some() {
+        return Vec::new();
+    }
+    let config = &ctx.model.config;
+    let span = config.release.span.unwrap_or(config.name.span);
+    let pattern = &releases.pattern;
+    let fetch =
+        "fetch the tags: `git fetch --tags --unshallow` (with actions/checkout, `fetch-depth: 0`)";
+    let (message, help) = if releases.shallow && releases.tags == 0 {
+        (
+            "this is a shallow clone with no tags: agentlock cannot see the earlier releases"
+                .to_string(),
+            fetch.to_string(),
+        )
+    } else if releases.all.is_empty() {
+        (
+            format!(
+                "no release tag matches `{pattern}`: there is no earlier release to roll back to"
+            ),
+            format!(
+                "tag this release once it ships (`git tag v1.0.0`) so the next one has a rollback target; if releases are tagged another way, set `[release] tag_pattern`{}",
+                if releases.shallow {
+                    format!("; this is a shallow clone: {fetch}")
+                } else {
+                    String::new()
+                }
+            ),
+        )
+    } else if let Some(last) = releases.last() {
+        (
+            format!(
+                "{} is this commit and there is no earlier release to roll back to",
+                last.tag
+            ),
+            "this is the first release: tag the next one, and this one becomes its rollback target"
+                .to_string(),
+        )
+    } else {
+        (
+            format!(
+                "none of the {} release tags matching `{pattern}` is in the history of this commit: there is no release to roll back to",
+                releases.all.len()
+            ),
+            if releases.shallow {
+                format!("this is a shallow clone: {fetch}")
+            } else {
+                "release tags on other branches are not rollback targets for this one; merge the release branch or tag a release here".to_string()
+            },
+        )
+    };
+    vec![
+        Finding::new(&REL003, span, config.name.value.clone(), message)
+            .label(if config.release.span.is_some() {
+                "the release tags"
+            } else {
+                "this project"
+            })
+            .help(help),
+    ]
+}
+
 pub static REL004: Rule = Rule {
     code: "REL004",
     name: "missing-rollout-plan",

@@ -1363,6 +1363,7 @@ mod tests {
             model: &model,
             policy: &policy,
             lock: None,
+            history: None,
         };
         let mut out = check_descriptions(&ctx);
         out.extend(check_contract(&ctx));

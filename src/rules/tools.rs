@@ -166,8 +166,9 @@ pub static TOOL007: Rule = Rule {
 Each MCP tool definition is locked by the hash of its whole surface: name, title,
 description, input and output schema, annotations. When a definition's hash differs from the
 lockfile (or a definition appears or disappears) while the server's `version` is the one that
-was locked, the same version now means two different tools. Changes across release tags are
-checked by the git-aware half of this rule.
+was locked, the same version now means two different tools. In a git repository the rule also
+compares with the last release (the newest tag matching `[release] tag_pattern` that HEAD
+reaches), so a surface changed and relocked under the released version is still caught.
 
 ## Why
 Checklist 1.3: "Tool versions pinned" only means something if a version names one surface.
@@ -587,11 +588,16 @@ fn check_failure_modes(ctx: &Context) -> Vec<Finding> {
 }
 
 fn check_surface_changes(ctx: &Context) -> Vec<Finding> {
+    let mut out = changed_since_release(ctx);
     let Some(LockStatus::Stale { changes, .. }) = ctx.lock else {
-        return Vec::new();
+        return out;
     };
-    let mut out = Vec::new();
+    let reported: std::collections::HashSet<String> =
+        out.iter().map(|f| f.subject.clone()).collect();
     for c in changes {
+        if reported.contains(&c.key) {
+            continue; // the release half said it, naming the tag
+        }
         let (Kind::Tool, ChangeKind::Modified(fields)) = (c.kind, &c.what) else {
             continue;
         };
@@ -628,6 +634,71 @@ fn check_surface_changes(ctx: &Context) -> Vec<Finding> {
             }
         }
         out.push(f.help("bump `version` (and the pinned package) if the server changed, or restore the locked definition; then run `agentlock lock`"));
+    }
+    out
+}
+
+/// The release half: a server whose version is the one the last release pinned, with
+/// definitions that differ from the release's.
+fn changed_since_release(ctx: &Context) -> Vec<Finding> {
+    let Some((release, Some(lock))) = ctx.history.and_then(|h| h.last()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for server in &ctx.model.tools {
+        let Some(version) = &server.version else {
+            continue;
+        };
+        let Some(entry) = lock.get(Kind::Tool, &server.server.value) else {
+            continue;
+        };
+        if entry.get("version") != Some(version.value.as_str()) {
+            continue;
+        }
+        let released = entry.table("definitions").cloned().unwrap_or_default();
+        let current = crate::lock::definition_digests(server);
+        let mut changed: Vec<(&str, &str)> = Vec::new();
+        for (name, digest) in &current {
+            match released.get(name) {
+                None => changed.push((name, "added")),
+                Some(d) if d != digest => changed.push((name, "changed")),
+                _ => {}
+            }
+        }
+        for name in released.keys() {
+            if !current.contains_key(name) {
+                changed.push((name, "removed"));
+            }
+        }
+        if changed.is_empty() {
+            continue;
+        }
+        let mut f = Finding::new(
+            &TOOL007,
+            version.span,
+            server.server.value.clone(),
+            format!(
+                "server `{}` changed the surface of {} since release {}, under the same version {}",
+                server.server.value,
+                changed
+                    .iter()
+                    .map(|(d, how)| format!("`{d}` ({how})"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                release.tag,
+                version.value
+            ),
+        )
+        .label(format!("the version released in {}", release.tag));
+        for (d, _) in &changed {
+            if let Some(def) = server.tools.iter().find(|t| t.name.value == *d) {
+                f = f.with_label(def.name.span, "changed since the release");
+            }
+        }
+        out.push(f.help(format!(
+            "a released version names one surface: bump `version` (and the pinned package) if the server changed, or restore the definitions of {}; then run `agentlock lock`",
+            release.tag
+        )));
     }
     out
 }

@@ -38,12 +38,24 @@ pub fn copy_tree(src: &Path, dst: &Path) {
 }
 
 /// Runs the built binary with `args` (NO_COLOR unset, so `--color` decides).
+/// A repository inside this project (a fixture, example-repo) is checked as if it were not in
+/// git: `GIT_CEILING_DIRECTORIES` set to the repository itself stops discovery before this
+/// project's own repository (gix then finds no repository), so no test depends on its history
+/// or tags.
 pub fn run_bin(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_agentlock"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .output()
-        .unwrap()
+    let repo = args
+        .iter()
+        .position(|a| *a == "--repo")
+        .and_then(|i| args.get(i + 1))
+        .map_or_else(|| std::env::current_dir().unwrap(), PathBuf::from);
+    let repo = repo.canonicalize().unwrap_or(repo);
+    let project = root().canonicalize().unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_agentlock"));
+    cmd.args(args).env_remove("NO_COLOR");
+    if repo.starts_with(&project) {
+        cmd.env("GIT_CEILING_DIRECTORIES", &repo);
+    }
+    cmd.output().unwrap()
 }
 
 /// Runs the built binary on a repository: `agentlock --repo DIR args…`.
