@@ -64,10 +64,12 @@ fi
 echo "==> $(g rev-list --count HEAD) commits, $(g tag | wc -l) tags, $(g ls-files | wc -l) files, lockfile $(du -h "$HIST/agentlock.lock" | cut -f1)"
 
 A="$BIN --repo $HIST"
-hyperfine --shell=bash -i --warmup 1 --min-runs "$RUNS" --style basic --export-markdown /dev/stdout \
+TABLE="$(mktemp)"; CLEAN+=("$TABLE")
+hyperfine --shell=bash -i --warmup 1 --min-runs "$RUNS" --style basic --export-markdown "$TABLE" \
   -n "verify (no git: GIT_CEILING_DIRECTORIES)" "GIT_CEILING_DIRECTORIES=$HIST $A verify >/dev/null" \
   -n "verify (with the history rules)" "$A verify >/dev/null" \
   -n "verify --staged" "$A verify --staged >/dev/null" \
   -n "verify --rev v1.0.0" "$A verify --rev v1.0.0 >/dev/null" \
   -n "diff" "$A diff >/dev/null" \
   -n "rollback (plan)" "$A rollback >/dev/null"
+cat "$TABLE"

@@ -146,13 +146,17 @@ fn scan(
         }
         scanned.verified
     };
-    let text = render_findings(
-        cli.format,
-        &v.findings,
-        v.suppressed,
-        &v.model.sources,
-        color,
-    )?;
+    report_verified(cli.format, &v, color, out)
+}
+
+/// Writes what `verify` or `scan` found; the exit code comes from the findings.
+fn report_verified(
+    format: Format,
+    v: &crate::Verified,
+    color: bool,
+    out: &mut dyn Write,
+) -> Result<i32, Fatal> {
+    let text = render_findings(format, &v.findings, v.suppressed, &v.model.sources, color)?;
     let _ = out.write_all(text.as_bytes());
     Ok(report::exit_code(&v.findings))
 }
@@ -252,15 +256,7 @@ fn verify(
         history.as_ref(),
         crate::date::today(),
     );
-    let text = render_findings(
-        cli.format,
-        &v.findings,
-        v.suppressed,
-        &v.model.sources,
-        color,
-    )?;
-    let _ = out.write_all(text.as_bytes());
-    Ok(report::exit_code(&v.findings))
+    report_verified(cli.format, &v, color, out)
 }
 
 fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut dyn Write) -> Result<i32, Fatal> {

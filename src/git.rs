@@ -194,6 +194,15 @@ impl Git {
         path: &str,
         max_size: u64,
     ) -> Result<Option<Vec<u8>>, GitError> {
+        match self.blob_at(commit, path)? {
+            Some(id) => self.read_blob(id, path, max_size).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The blob id of one file of the agentlock root at a commit (no content is read), so
+    /// releases that share a file are read once.
+    pub fn blob_at(&self, commit: Commit, path: &str) -> Result<Option<ObjectId>, GitError> {
         let repo = self.local();
         let err =
             |e: gix::Error| GitError::new(format!("cannot read {path} at {}: {e}", commit.short()));
@@ -210,18 +219,19 @@ impl Git {
         let Some(entry) = tree.lookup_entry_by_path(&full).map_err(err)? else {
             return Ok(None);
         };
-        if !entry.mode().is_blob() {
-            return Ok(None);
-        }
+        Ok(entry.mode().is_blob().then(|| entry.object_id()))
+    }
+
+    /// The content of a blob, refusing one over `max_size`.
+    pub fn read_blob(&self, id: ObjectId, path: &str, max_size: u64) -> Result<Vec<u8>, GitError> {
         let snapshot = GitSnapshot {
             repo: self.repo.clone(),
-            files: BTreeMap::from([(path.to_string(), (entry.object_id(), Stored::File))]),
+            files: BTreeMap::from([(path.to_string(), (id, Stored::File))]),
             what: String::new(),
         };
-        match snapshot.read(path, max_size) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) => Err(GitError::new(format!("{path} at {}: {e}", commit.short()))),
-        }
+        snapshot
+            .read(path, max_size)
+            .map_err(|e| GitError::new(format!("{path} ({}): {e}", &id.to_string()[..12])))
     }
 
     /// The files of the agentlock root as staged in the index: what the next commit will hold.

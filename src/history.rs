@@ -127,8 +127,24 @@ impl History {
             None => None,
         };
         let mut prompts: HashMap<String, HashMap<String, Vec<Released>>> = HashMap::new();
-        // Oldest first, so the first content recorded for a version is the original.
-        let order: Vec<usize> = (0..releases.all.len()).rev().collect();
+        // Oldest first, so the first content recorded for a version is the original. Releases
+        // on one commit, or whose lockfiles are the same blob, are read once: a later one adds
+        // nothing the first did not.
+        let mut seen_commits = std::collections::HashSet::new();
+        let mut seen_blobs = std::collections::HashSet::new();
+        let order: Vec<usize> = (0..releases.all.len())
+            .rev()
+            .filter(|&i| {
+                let commit = releases.all[i].commit;
+                if !seen_commits.insert(commit) {
+                    return false;
+                }
+                match git.blob_at(commit, LOCKFILE) {
+                    Ok(Some(blob)) => seen_blobs.insert(blob),
+                    _ => true,
+                }
+            })
+            .collect();
         for chunk in order.chunks(CHUNK) {
             let texts: Vec<(usize, Option<String>)> = chunk
                 .par_iter()
@@ -172,35 +188,37 @@ fn merge_prompts(
     release: usize,
     into: &mut HashMap<String, HashMap<String, Vec<Released>>>,
 ) {
-    let mut in_prompt = false;
-    let (mut name, mut version, mut sha): (Option<Cow<str>>, Option<Cow<str>>, Option<Cow<str>>) =
-        (None, None, None);
-    let mut flush = |name: &mut Option<Cow<str>>,
-                     version: &mut Option<Cow<str>>,
-                     sha: &mut Option<Cow<str>>| {
-        if let (Some(n), Some(v), Some(s)) = (name.take(), version.take(), sha.take()) {
-            let versions = match into.get_mut(n.as_ref()) {
-                Some(m) => m,
-                None => into.entry(n.into_owned()).or_default(),
-            };
-            let shas = match versions.get_mut(v.as_ref()) {
-                Some(list) => list,
-                None => versions.entry(v.into_owned()).or_default(),
-            };
-            if !shas.iter().any(|r| r.sha256 == s.as_ref()) {
-                shas.push(Released {
-                    sha256: s.into_owned(),
-                    release,
-                });
-            }
+    /// The fields of the `[[prompt]]` entry being read.
+    #[derive(Default)]
+    struct Pending<'a> {
+        name: Option<Cow<'a, str>>,
+        version: Option<Cow<'a, str>>,
+        sha: Option<Cow<'a, str>>,
+    }
+    let mut flush = |p: Pending| {
+        let (Some(n), Some(v), Some(s)) = (p.name, p.version, p.sha) else {
+            return;
+        };
+        let versions = match into.get_mut(n.as_ref()) {
+            Some(m) => m,
+            None => into.entry(n.into_owned()).or_default(),
+        };
+        let shas = match versions.get_mut(v.as_ref()) {
+            Some(list) => list,
+            None => versions.entry(v.into_owned()).or_default(),
+        };
+        if !shas.iter().any(|r| r.sha256 == s.as_ref()) {
+            shas.push(Released {
+                sha256: s.into_owned(),
+                release,
+            });
         }
-        *name = None;
-        *version = None;
-        *sha = None;
     };
+    let mut in_prompt = false;
+    let mut pending = Pending::default();
     for line in text.lines() {
         if line.starts_with('[') {
-            flush(&mut name, &mut version, &mut sha);
+            flush(std::mem::take(&mut pending));
             in_prompt = line == "[[prompt]]";
             continue;
         }
@@ -211,12 +229,12 @@ fn merge_prompts(
             continue;
         };
         let slot = match key {
-            "name" => &mut name,
-            "version" => &mut version,
-            "sha256" => &mut sha,
+            "name" => &mut pending.name,
+            "version" => &mut pending.version,
+            "sha256" => &mut pending.sha,
             _ => continue,
         };
         *slot = crate::lock::read_str_borrowed(value);
     }
-    flush(&mut name, &mut version, &mut sha);
+    flush(pending);
 }

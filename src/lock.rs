@@ -350,7 +350,7 @@ impl Lock {
                 .or_else(|| line.strip_prefix('[').and_then(|l| l.strip_suffix(']')))
             {
                 let kind = Kind::from_str(name)?;
-                if kind.single() != !line.starts_with("[[") {
+                if kind.single() == line.starts_with("[[") {
                     return None;
                 }
                 if let Some((k, f)) = current.take() {
