@@ -146,7 +146,32 @@ fn scan(
         }
         scanned.verified
     };
-    report_verified(cli.format, &v, color, out)
+    let ctx = ReportCtx {
+        title: "scan",
+        prefix: git_prefix(cli),
+        ran: [&rules::secrets::SECRET001, &rules::secrets::SECRET002]
+            .into_iter()
+            .map(|r| (r, None))
+            .collect(),
+    };
+    report_verified(cli.format, &v, color, &ctx, out)
+}
+
+/// The agentlock root's directory in the git work tree (`""` at its top, or outside git): the
+/// prefix of the paths code scanning and annotations resolve.
+fn git_prefix(cli: &Cli) -> String {
+    Git::discover(&cli.repo)
+        .map(|g| g.prefix().to_string())
+        .unwrap_or_default()
+}
+
+/// What a findings report needs besides the findings.
+struct ReportCtx {
+    /// The command, for headings.
+    title: &'static str,
+    prefix: String,
+    /// Every rule with whether it ran (JUnit's test cases).
+    ran: Vec<(&'static rules::Rule, Option<&'static str>)>,
 }
 
 /// Writes what `verify` or `scan` found; the exit code comes from the findings.
@@ -154,9 +179,17 @@ fn report_verified(
     format: Format,
     v: &crate::Verified,
     color: bool,
+    ctx: &ReportCtx,
     out: &mut dyn Write,
 ) -> Result<i32, Fatal> {
-    let text = render_findings(format, &v.findings, v.suppressed, &v.model.sources, color)?;
+    let text = render_findings(
+        format,
+        &v.findings,
+        v.suppressed,
+        &v.model.sources,
+        color,
+        ctx,
+    )?;
     let _ = out.write_all(text.as_bytes());
     Ok(report::exit_code(&v.findings))
 }
@@ -167,18 +200,35 @@ fn render_findings(
     suppressed: usize,
     sources: &crate::source::SourceMap,
     color: bool,
+    ctx: &ReportCtx,
 ) -> Result<String, Fatal> {
-    match format {
-        Format::Human => Ok(human::render(findings, suppressed, sources, color)),
-        Format::Json => Ok(json::render(findings, suppressed, sources)),
-        Format::Markdown => Err(no_markdown("this command")),
-    }
+    use crate::report::{github, junit, markdown, sarif};
+    Ok(match format {
+        Format::Human => human::render(findings, suppressed, sources, color),
+        Format::Json => json::render(findings, suppressed, sources),
+        Format::Markdown => markdown::render(findings, suppressed, sources, &ctx.prefix, ctx.title),
+        Format::Sarif => sarif::render(findings, sources, &ctx.prefix),
+        Format::Github => github::render(findings, suppressed, sources, &ctx.prefix),
+        Format::Junit => junit::render(
+            findings,
+            suppressed,
+            sources,
+            &ctx.ran,
+            &format!("agentlock {}", ctx.title),
+        ),
+    })
 }
 
-fn no_markdown(command: &str) -> Fatal {
+/// A format a command does not write.
+fn unsupported(format: Format, command: &str) -> Fatal {
     fatal(
-        format!("`--format markdown` is not available for {command} yet"),
-        Some("use `--format human` or `--format json`; `diff` and `rollback` write Markdown"),
+        format!(
+            "`--format {}` is not available for `{command}`",
+            format.as_str()
+        ),
+        Some(
+            "verify and scan write every format; diff and rollback write human, json and markdown; lock and rules write human and json",
+        ),
     )
 }
 
@@ -249,14 +299,39 @@ fn verify(
         },
         Err(_) => None, // not in git: the history rules do not run
     };
+    let today = crate::date::today();
+    let with_history = history.is_some();
     let v = crate::check(
         model,
         snapshot.as_ref(),
         !no_lock_check,
         history.as_ref(),
-        crate::date::today(),
+        today,
     );
-    report_verified(cli.format, &v, color, out)
+    let policy = crate::policy::Policy::new(&v.model.config, &v.model.suppressions, today);
+    let ctx = ReportCtx {
+        title: "verify",
+        prefix: discovered
+            .as_ref()
+            .map(|g| g.prefix().to_string())
+            .unwrap_or_default(),
+        ran: rules::RULES
+            .iter()
+            .map(|&r| {
+                let why = if !policy.enabled(r.code) {
+                    Some("turned off by the policy")
+                } else if no_lock_check && matches!(r.code, "REL001" | "REL002") {
+                    Some("--no-lock-check")
+                } else if !with_history && matches!(r.code, "REL003" | "DATA002") {
+                    Some("no git release history")
+                } else {
+                    None
+                };
+                (r, why)
+            })
+            .collect(),
+    };
+    report_verified(cli.format, &v, color, &ctx, out)
 }
 
 fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut dyn Write) -> Result<i32, Fatal> {
@@ -267,7 +342,12 @@ fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut dyn Write) -> Result<
         let mut problems = std::mem::take(&mut model.problems);
         crate::policy::sort(&mut problems, &model.sources);
         model.scrub(&mut problems);
-        let text = render_findings(cli.format, &problems, 0, &model.sources, color)?;
+        let ctx = ReportCtx {
+            title: "lock",
+            prefix: git_prefix(cli),
+            ran: vec![(&rules::conf::CONF001, None)],
+        };
+        let text = render_findings(cli.format, &problems, 0, &model.sources, color, &ctx)?;
         let _ = out.write_all(text.as_bytes());
         if cli.format == Format::Human {
             let _ = writeln!(
@@ -304,7 +384,9 @@ fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut dyn Write) -> Result<
             .map_err(|e| fatal(format!("cannot write {LOCKFILE}: {e}"), None))?;
     }
     match cli.format {
-        Format::Markdown => return Err(no_markdown("lock")),
+        Format::Markdown | Format::Sarif | Format::Github | Format::Junit => {
+            return Err(unsupported(cli.format, "lock"));
+        }
         Format::Json => {
             let v = serde_json::json!({
                 "schema": "agentlock.lock/v1",
@@ -380,7 +462,9 @@ fn explain(code: &str, out: &mut dyn Write) -> Result<i32, Fatal> {
 
 fn list_rules(format: Format, out: &mut dyn Write) -> Result<i32, Fatal> {
     match format {
-        Format::Markdown => return Err(no_markdown("rules")),
+        Format::Markdown | Format::Sarif | Format::Github | Format::Junit => {
+            return Err(unsupported(format, "rules"));
+        }
         Format::Json => {
             let list: Vec<_> = rules::RULES
                 .iter()
@@ -449,6 +533,9 @@ fn diff(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, Fatal> {
+    if matches!(cli.format, Format::Sarif | Format::Github | Format::Junit) {
+        return Err(unsupported(cli.format, "diff"));
+    }
     let git = git(cli)?;
     let (snapshot, commit): (Box<dyn Snapshot>, Option<Commit>) = match head {
         Some(rev) => {
@@ -501,6 +588,7 @@ fn diff(
         Format::Human => release::diff_human(&report),
         Format::Json => release::diff_json(&report),
         Format::Markdown => release::diff_markdown(&report),
+        f => return Err(unsupported(f, "diff")),
     };
     let _ = out.write_all(text.as_bytes());
     Ok(EXIT_OK)
@@ -522,6 +610,9 @@ fn rollback(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, Fatal> {
+    if matches!(cli.format, Format::Sarif | Format::Github | Format::Junit) {
+        return Err(unsupported(cli.format, "rollback"));
+    }
     let git = git(cli)?;
     let wt = worktree(cli)?;
     let head = git.head()?;
@@ -586,6 +677,7 @@ fn rollback(
         Format::Human => release::rollback_human(&report),
         Format::Json => release::rollback_json(&report),
         Format::Markdown => release::rollback_markdown(&report),
+        f => return Err(unsupported(f, "rollback")),
     };
     let _ = out.write_all(text.as_bytes());
     Ok(EXIT_OK)

@@ -34,8 +34,27 @@ pub struct Cli {
 pub enum Format {
     Human,
     Json,
-    /// A pull-request comment (diff and rollback)
+    /// A pull-request comment
     Markdown,
+    /// SARIF 2.1.0, for GitHub code scanning (verify, scan)
+    Sarif,
+    /// GitHub Actions annotations (verify, scan)
+    Github,
+    /// JUnit XML, a test case per rule (verify, scan)
+    Junit,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+            Format::Junit => "junit",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

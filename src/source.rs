@@ -139,6 +139,12 @@ impl SourceMap {
             .map(|(i, f)| (FileId(i as u32), f))
     }
 
+    /// Line and column just past a span's end (1-based; the column exclusive, as SARIF's
+    /// `endColumn`).
+    pub fn locate_end(&self, span: Span) -> (usize, usize) {
+        self.get(span.file).line_col(span.end.max(span.start))
+    }
+
     /// Path, line and column of a span's start.
     pub fn locate(&self, span: Span) -> (&str, usize, usize) {
         let file = self.get(span.file);

@@ -110,8 +110,40 @@ fn no_command_or_format_prints_a_secret() {
         .chain(std::fs::read_dir(dir.path().join("tools")).unwrap())
         .map(|e| e.unwrap().path().display().to_string())
         .collect();
+    // A git repository with a release and a commit after it, so diff and rollback have a base.
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.com",
+                "-c",
+                "commit.gpgsign=false",
+                "-c",
+                "tag.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "planted"]);
+    git(&["tag", "v1.0.0"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "after"]);
     let mut runs: Vec<(String, Vec<String>)> = Vec::new();
-    for format in ["human", "json"] {
+    for format in ["human", "json", "markdown", "sarif", "github", "junit"] {
+        for args in [["diff"], ["rollback"]] {
+            let mut all = vec!["--format".to_string(), format.to_string()];
+            all.extend(args.iter().map(|s| s.to_string()));
+            runs.push((format!("{format} {}", args.join(" ")), all));
+        }
         for args in [
             vec!["verify"],
             vec!["verify", "--no-lock-check"],

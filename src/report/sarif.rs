@@ -1,0 +1,127 @@
+//! `--format sarif`: SARIF 2.1.0, as GitHub code scanning reads it. Every rule of the registry
+//! is described (short and full description, help); each finding is a result with its rule,
+//! level, message, a repository-relative region and a stable partial fingerprint.
+
+use super::Place;
+use crate::finding::{Finding, Severity};
+use crate::rules::{RULES, Rule};
+use crate::source::SourceMap;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn rule_json(r: &Rule) -> Value {
+    let full = match r.checklist {
+        Some(c) => format!("{} (deployment checklist {c})", r.summary),
+        None => r.summary.to_string(),
+    };
+    let docs = crate::rules::explain(r);
+    json!({
+        "id": r.code,
+        "name": r.name,
+        "shortDescription": {"text": r.summary},
+        "fullDescription": {"text": full},
+        "help": {"text": docs, "markdown": docs},
+        "helpUri": format!("https://example.invalid/agentlock/rules/{}", r.code),
+        "defaultConfiguration": {"level": level(r.severity)},
+        "properties": {"tags": r.checklist.map_or(vec![], |c| vec![format!("checklist-{c}")])},
+    })
+}
+
+fn region(p: &Place) -> Value {
+    let mut r = json!({"startLine": p.line, "startColumn": p.column});
+    if let Some((line, col)) = p.end {
+        r["endLine"] = line.into();
+        r["endColumn"] = col.into();
+    }
+    r
+}
+
+fn location(p: &Place, message: Option<&str>) -> Value {
+    let mut l = json!({
+        "physicalLocation": {
+            "artifactLocation": {"uri": p.path, "uriBaseId": "%SRCROOT%"},
+            "region": region(p),
+        }
+    });
+    if let Some(m) = message {
+        l["message"] = json!({"text": m});
+    }
+    l
+}
+
+/// A fingerprint that survives edits elsewhere in the file: the rule, the file, the subject
+/// and the message, not the line; repeats get an occurrence number.
+fn fingerprint(f: &Finding, path: &str, seen: &mut HashMap<String, usize>) -> String {
+    let key = format!("{}\0{path}\0{}\0{}", f.code, f.subject, f.message);
+    let hex = crate::load::sha256_hex(key.as_bytes());
+    let n = seen.entry(hex.clone()).or_insert(0);
+    *n += 1;
+    format!("{}:{}", &hex[..32], n)
+}
+
+/// `prefix` is the agentlock root's directory in the git work tree (`""` at the top), so the
+/// URIs are relative to the repository that code scanning knows.
+pub fn render(findings: &[Finding], sources: &SourceMap, prefix: &str) -> String {
+    let index: HashMap<&str, usize> = RULES.iter().enumerate().map(|(i, r)| (r.code, i)).collect();
+    let mut seen = HashMap::new();
+    let results: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let place = Place::of(f, sources, prefix);
+            let mut text = f.message.clone();
+            if let Some(h) = &f.help {
+                text.push_str("\nHelp: ");
+                text.push_str(h);
+            }
+            let mut r = json!({
+                "ruleId": f.code,
+                "level": level(f.severity),
+                "message": {"text": text},
+                "locations": [location(&place, None)],
+                "partialFingerprints": {"agentlock/v1": fingerprint(f, &place.path, &mut seen)},
+            });
+            if let Some(&i) = index.get(f.code) {
+                r["ruleIndex"] = i.into();
+            }
+            if !f.labels.is_empty() {
+                r["relatedLocations"] = f
+                    .labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        let mut loc =
+                            location(&Place::of_span(l.span, sources, prefix), Some(&l.text));
+                        loc["id"] = i.into();
+                        loc
+                    })
+                    .collect();
+            }
+            r
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "agentlock",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://example.invalid/agentlock",
+                "rules": RULES.iter().map(|r| rule_json(r)).collect::<Vec<_>>(),
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
+    out.push('\n');
+    out
+}
