@@ -52,7 +52,7 @@ pub fn render(
         );
         let mut message = f.message.clone();
         if let Some(h) = &f.help {
-            message.push_str("\n");
+            message.push('\n');
             message.push_str(h);
         }
         let _ = writeln!(
