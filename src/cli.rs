@@ -101,4 +101,9 @@ pub enum Command {
     },
     /// List every rule with its code, name and default severity
     Rules,
+    /// The deployment checklist, filled in: each item a rule checks ticked or crossed with its
+    /// evidence, each item only a person can check left open, and the sign-off naming the
+    /// version (lock root, last release, HEAD). Markdown, or `--format json`; exit 1 on an
+    /// error, like `verify`
+    Checklist,
 }
