@@ -101,9 +101,10 @@ pub enum Command {
     },
     /// List every rule with its code, name and default severity
     Rules,
-    /// The deployment checklist, filled in: each item a rule checks ticked or crossed with its
-    /// evidence, each item only a person can check left open, and the sign-off naming the
-    /// version (lock root, last release, HEAD). Markdown, or `--format json`; exit 1 on an
-    /// error, like `verify`
+    /// The deployment checklist, filled in from what `verify` finds (Markdown, or JSON)
+    ///
+    /// Each item a rule checks is ticked or crossed with its evidence, each item only a person
+    /// can check is left open, and the sign-off names the version (lock root digest, last
+    /// release tag, HEAD commit). Exit 1 on a finding at error severity, like `verify`.
     Checklist,
 }
