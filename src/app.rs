@@ -40,6 +40,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Some(Command::Explain { code }) => explain(code, out),
         Some(Command::Rules) => list_rules(cli.format, out),
         Some(Command::Scan { files }) => scan(cli, files, color, out, err),
+        Some(Command::Checklist) => checklist(cli, out, err),
     };
     match result {
         Ok(code) => code,
@@ -332,6 +333,40 @@ fn verify(
             .collect(),
     };
     report_verified(cli.format, &v, color, &ctx, out)
+}
+
+/// `agentlock checklist`: what `verify` finds in the working tree (lockfile and, in git, the
+/// release history included), as the deployment checklist. Exit code as `verify`'s.
+fn checklist(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fatal> {
+    use crate::checklist::{Checklist, GitState};
+    let wt = worktree(cli)?;
+    let model = load(&wt)?;
+    let git = Git::discover(&cli.repo).ok();
+    let head = git.as_ref().and_then(|g| g.head().ok().flatten());
+    let history = git.as_ref().and_then(|g| {
+        History::load(g, &model.config.release, head)
+            .inspect(|h| note_skipped(&h.releases, err))
+            .inspect_err(|e| {
+                let _ = writeln!(err, "agentlock: the release history was not checked: {e}");
+            })
+            .ok()
+    });
+    let today = crate::date::today();
+    let v = crate::check(model, &wt, true, history.as_ref(), today);
+    let state = match &git {
+        Some(_) => GitState::Repo {
+            head,
+            history: history.as_ref(),
+        },
+        None => GitState::None,
+    };
+    let list = Checklist::build(&v, &state, today);
+    let text = match cli.format {
+        Format::Json => list.to_json(),
+        _ => list.to_markdown(),
+    };
+    let _ = out.write_all(text.as_bytes());
+    Ok(report::exit_code(&v.findings))
 }
 
 fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut dyn Write) -> Result<i32, Fatal> {

@@ -120,4 +120,10 @@ pub enum Command {
     },
     /// List every rule with its code, name and default severity
     Rules,
+    /// The deployment checklist, filled in from what `verify` finds (Markdown, or JSON)
+    ///
+    /// Each item a rule checks is ticked or crossed with its evidence, each item only a person
+    /// can check is left open, and the sign-off names the version (lock root digest, last
+    /// release tag, HEAD commit). Exit 1 on a finding at error severity, like `verify`.
+    Checklist,
 }

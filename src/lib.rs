@@ -4,6 +4,7 @@
 //! [`report`]. The binary (`src/main.rs`) only parses arguments and calls [`app::run`].
 
 pub mod app;
+pub mod checklist;
 pub mod cli;
 pub mod codeowners;
 pub mod config;

@@ -1,0 +1,1186 @@
+//! `agentlock checklist`: the deployment checklist (sections 1 to 10), filled in from what
+//! `verify` found.
+//!
+//! Each item of the checklist is listed once in [`ITEMS`] with the rules that check it. An item
+//! whose rules found nothing at warning or error severity is ticked; one they found something in
+//! is crossed, with the findings as evidence; an item no rule can check stays open for a person.
+//! Some items are partly automated (`person: true`): their rules can fail them, but passing
+//! them leaves the item open, since the rest of it is a judgement a person makes.
+
+use crate::finding::{Finding, Severity};
+use crate::history::History;
+use crate::model::Model;
+use crate::policy::Policy;
+use crate::source::SourceMap;
+use serde::Serialize;
+
+pub const SCHEMA: &str = "agentlock.checklist/v1";
+
+/// How many findings of one rule an item shows in Markdown (JSON lists all of them).
+pub const MAX_LOCATIONS: usize = 5;
+
+/// Which findings of a rule bear on an item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Only {
+    /// Every finding of the rule.
+    All,
+    /// The findings about one subject (a KPI, a kind of golden dataset).
+    Subject(&'static str),
+    /// The findings whose message mentions a word (REL004 reports the strategy, the canary
+    /// percentage and the auto-rollback conditions separately).
+    Mentions(&'static str),
+}
+
+/// One rule that checks an item, and which of its findings count.
+#[derive(Clone, Copy, Debug)]
+pub struct Check {
+    pub code: &'static str,
+    pub only: Only,
+}
+
+impl Check {
+    pub fn matches(&self, f: &Finding) -> bool {
+        f.code == self.code
+            && match self.only {
+                Only::All => true,
+                Only::Subject(s) => f.subject == s,
+                Only::Mentions(w) => f.message.contains(w),
+            }
+    }
+}
+
+const fn all(code: &'static str) -> Check {
+    Check {
+        code,
+        only: Only::All,
+    }
+}
+
+const fn about(code: &'static str, subject: &'static str) -> Check {
+    Check {
+        code,
+        only: Only::Subject(subject),
+    }
+}
+
+const fn mentioning(code: &'static str, word: &'static str) -> Check {
+    Check {
+        code,
+        only: Only::Mentions(word),
+    }
+}
+
+/// One line of the checklist.
+#[derive(Debug)]
+pub struct Item {
+    /// The section it is listed in: `1.1`, or `7` for a section without subsections.
+    pub section: &'static str,
+    /// The item's text, as the checklist words it.
+    pub text: &'static str,
+    /// The rules that check it; empty when only a person can.
+    pub checks: &'static [Check],
+    /// Whether a person must still check it when its rules pass: the rules check a part.
+    pub person: bool,
+    /// What helps the person, if agentlock has something (a command).
+    pub hint: Option<&'static str>,
+}
+
+const fn item(section: &'static str, text: &'static str, checks: &'static [Check]) -> Item {
+    Item {
+        section,
+        text,
+        checks,
+        person: false,
+        hint: None,
+    }
+}
+
+/// An item only a person can check.
+const fn person(section: &'static str, text: &'static str) -> Item {
+    Item {
+        section,
+        text,
+        checks: &[],
+        person: true,
+        hint: None,
+    }
+}
+
+/// An item that rules check in part: they can fail it, a person ticks it.
+const fn partly(section: &'static str, text: &'static str, checks: &'static [Check]) -> Item {
+    Item {
+        section,
+        text,
+        checks,
+        person: true,
+        hint: None,
+    }
+}
+
+impl Item {
+    const fn hint(self, hint: &'static str) -> Item {
+        Item {
+            hint: Some(hint),
+            ..self
+        }
+    }
+}
+
+/// The headings of sections 1 to 10, in order.
+pub static SECTIONS: &[(&str, &str)] = &[
+    ("1", "Pre-Deployment Readiness (MANDATORY)"),
+    ("1.1", "Agent Configuration"),
+    ("1.2", "Prompt & Agent Versioning"),
+    ("1.3", "MCP Tooling"),
+    ("2", "Testing & Quality Gates"),
+    ("2.1", "Golden Dataset Validation"),
+    ("2.2", "Automated Testing"),
+    ("2.3", "QA / Staging Validation"),
+    ("3", "Observability & Monitoring"),
+    ("3.1", "KPIs Defined"),
+    ("3.2", "Telemetry"),
+    ("3.3", "LLM Observability"),
+    ("4", "CI/CD Readiness"),
+    ("4.1", "CI Pipeline"),
+    ("4.2", "CD Pipeline"),
+    ("5", "Production Safeguards"),
+    ("5.1", "Runtime Controls"),
+    ("5.2", "Security & Compliance"),
+    ("6", "Rollback Preparedness (CRITICAL)"),
+    ("6.1", "Rollback Targets Identified"),
+    ("6.2", "Rollback Execution"),
+    ("7", "Go-Live Checklist"),
+    ("8", "Post-Deployment Validation (First 24–72 Hours)"),
+    ("9", "Incident Response (If KPIs Degrade)"),
+    ("10", "Deployment Sign-Off"),
+];
+
+/// Every item of sections 1 to 9, in checklist order, with the rules that check it. Section 10
+/// is the sign-off block.
+pub static ITEMS: &[Item] = &[
+    // 1.1 Agent Configuration
+    item(
+        "1.1",
+        "Agent roles clearly defined (planner, executor, critic, router, etc.)",
+        &[all("TOPO006")],
+    ),
+    partly(
+        "1.1",
+        "Agent graph/topology reviewed and documented",
+        &[all("TOPO004"), all("TOPO005")],
+    )
+    .hint("`agentlock graph` draws the topology"),
+    item(
+        "1.1",
+        "No circular or unbounded agent loops",
+        &[all("TOPO001")],
+    ),
+    item("1.1", "Agent timeouts configured", &[all("TOPO002")]),
+    item(
+        "1.1",
+        "Retry limits configured per agent",
+        &[all("TOPO003")],
+    ),
+    // 1.2 Prompt & Agent Versioning
+    item(
+        "1.2",
+        "Prompt versions are immutable and tagged",
+        &[all("PRM001"), all("PRM002"), all("REL001"), all("REL002")],
+    ),
+    partly(
+        "1.2",
+        "Prompt changes reviewed and approved",
+        &[all("PRM006")],
+    ),
+    item(
+        "1.2",
+        "Prompt version mapped to agent name",
+        &[all("PRM003"), all("PRM004")],
+    ),
+    item(
+        "1.2",
+        "Previous stable prompt version recorded (rollback target)",
+        &[all("REL003")],
+    ),
+    // 1.3 MCP Tooling
+    item(
+        "1.3",
+        "Tool versions pinned (no floating latest)",
+        &[all("TOOL001"), all("TOOL007")],
+    ),
+    item(
+        "1.3",
+        "Tool permissions reviewed (principle of least privilege)",
+        &[all("TOOL002")],
+    ),
+    item(
+        "1.3",
+        "Tool timeouts and rate limits configured",
+        &[all("TOOL003"), all("TOOL004")],
+    ),
+    item(
+        "1.3",
+        "Tool failure modes defined (retry / fallback / abort)",
+        &[all("TOOL005")],
+    ),
+    item(
+        "1.3",
+        "Tool contracts validated (input/output schema)",
+        &[all("TOOL006"), all("TOOL009")],
+    ),
+    // 2.1 Golden Dataset Validation
+    item(
+        "2.1",
+        "Golden dataset updated and frozen",
+        &[about("DATA001", "happy_path"), all("DATA002")],
+    ),
+    person("2.1", "Dataset represents real production traffic"),
+    item(
+        "2.1",
+        "Edge cases and failure scenarios included",
+        &[about("DATA001", "edge_cases"), about("DATA001", "failures")],
+    ),
+    person("2.1", "All golden tests pass successfully"),
+    person("2.1", "Results compared against last production baseline"),
+    // 2.2 Automated Testing
+    person("2.2", "Unit tests for MCP tools pass"),
+    person("2.2", "Agent-level tests pass"),
+    person("2.2", "Deterministic runs verified (where applicable)"),
+    person(
+        "2.2",
+        "LLM-as-judge evaluation scores within acceptable range",
+    ),
+    // 2.3 QA / Staging Validation
+    person("2.3", "Deployment tested in staging environment"),
+    person("2.3", "Shadow traffic validated (if enabled)"),
+    person("2.3", "Canary agent tested successfully"),
+    person("2.3", "Human QA review completed (sampled outputs)"),
+    // 3.1 KPIs Defined
+    item(
+        "3.1",
+        "Task success rate baseline recorded",
+        &[about("OBS003", "task_success_rate")],
+    ),
+    item(
+        "3.1",
+        "Latency SLAs defined",
+        &[about("OBS003", "latency_p95"), all("TOPO007")],
+    ),
+    item(
+        "3.1",
+        "Cost per request baseline recorded",
+        &[about("OBS003", "cost_per_request_usd")],
+    ),
+    item(
+        "3.1",
+        "Tool failure rate thresholds defined",
+        &[about("OBS003", "tool_failure_rate")],
+    ),
+    item(
+        "3.1",
+        "Quality score baseline defined",
+        &[about("OBS003", "quality_score")],
+    ),
+    // 3.2 Telemetry
+    item("3.2", "OpenTelemetry tracing enabled", &[all("OBS001")]),
+    person("3.2", "Agent-level spans verified"),
+    person("3.2", "Tool call spans verified"),
+    person("3.2", "Error and timeout traces visible end-to-end"),
+    // 3.3 LLM Observability
+    item("3.3", "Langfuse traces enabled", &[all("OBS002")]),
+    person("3.3", "Prompt version tracking verified"),
+    person("3.3", "Token and cost tracking enabled"),
+    person("3.3", "Evaluation hooks configured"),
+    // 4.1 CI Pipeline
+    item(
+        "4.1",
+        "Prompt linting checks pass",
+        &[all("PRM002"), all("PRM003"), all("PRM004"), all("PRM005")],
+    ),
+    person("4.1", "Golden dataset regression checks pass"),
+    person("4.1", "KPI regression checks pass"),
+    item(
+        "4.1",
+        "Security scans completed",
+        &[all("SECRET001"), all("SECRET002"), all("TOOL008")],
+    ),
+    item(
+        "4.1",
+        "Build artifacts versioned and stored",
+        &[all("REL001"), all("REL002")],
+    ),
+    // 4.2 CD Pipeline
+    item(
+        "4.2",
+        "Deployment strategy selected (canary / blue-green)",
+        &[mentioning("REL004", "strategy")],
+    ),
+    // No canary percentage can be right without a canary strategy.
+    item(
+        "4.2",
+        "Canary percentage defined",
+        &[
+            mentioning("REL004", "strategy"),
+            mentioning("REL004", "canary_percent"),
+        ],
+    ),
+    item(
+        "4.2",
+        "Auto-rollback conditions configured",
+        &[mentioning("REL004", "auto-rollback")],
+    ),
+    person("4.2", "Deployment approvals completed"),
+    // 5.1 Runtime Controls
+    item("5.1", "Rate limits enforced per agent", &[all("RUN004")]),
+    item("5.1", "Global cost ceiling configured", &[all("RUN001")]),
+    item("5.1", "Per-request token limits enforced", &[all("RUN002")]),
+    item("5.1", "Emergency kill switch tested", &[all("RUN003")]),
+    // 5.2 Security & Compliance
+    partly(
+        "5.2",
+        "Secrets stored securely (vault / KMS)",
+        &[all("SECRET002")],
+    ),
+    partly("5.2", "No secrets in prompts or logs", &[all("SECRET001")]),
+    partly("5.2", "Tool access audited", &[all("TOOL002")]),
+    person("5.2", "Data retention policy enforced"),
+    // 6.1 Rollback Targets Identified
+    item("6.1", "Prompt version rollback available", &[all("REL003")])
+        .hint("`agentlock rollback` names the target"),
+    item("6.1", "Tool version rollback available", &[all("REL003")]),
+    item(
+        "6.1",
+        "Model version rollback available",
+        &[
+            all("REL003"),
+            all("MODEL001"),
+            all("MODEL002"),
+            all("MODEL003"),
+        ],
+    ),
+    item("6.1", "Agent topology rollback available", &[all("REL003")]),
+    // 6.2 Rollback Execution
+    person("6.2", "Rollback tested in staging")
+        .hint("`agentlock rollback --apply` restores the target's files"),
+    person("6.2", "Rollback does not require redeploying infra"),
+    person("6.2", "Rollback time < defined SLA"),
+    person("6.2", "Ownership assigned for rollback decision"),
+    // 7 Go-Live Checklist
+    person("7", "Deployment window approved"),
+    person("7", "On-call owner assigned"),
+    person("7", "Alerts enabled and tested"),
+    person("7", "Dashboards open and monitored"),
+    person("7", "Canary metrics stable for defined duration"),
+    person("7", "Full traffic enabled"),
+    // 8 Post-Deployment Validation
+    person("8", "KPI comparison vs baseline"),
+    person("8", "Cost anomaly check"),
+    person("8", "Error and timeout review"),
+    person("8", "Human review sample completed"),
+    person("8", "No sustained KPI degradation observed"),
+    // 9 Incident Response
+    person("9", "Identify affected agent(s)"),
+    person("9", "Identify prompt/tool/model version change")
+        .hint("`agentlock diff` lists every change since the last release"),
+    person("9", "Compare against historical traces"),
+    person("9", "Decide: rollback vs hotfix")
+        .hint("`agentlock rollback` shows what a rollback restores"),
+    person("9", "Document incident and resolution"),
+];
+
+/// Rules that check no checklist item, and why; their findings are listed apart.
+pub static NOT_MAPPED: &[(&str, &str)] = &[
+    (
+        "CONF001",
+        "a file agentlock cannot read: the items over that file cannot be trusted, so the summary warns",
+    ),
+    (
+        "POL001",
+        "the policy's own hygiene (stale exceptions and suppressions), not a deployment item",
+    ),
+];
+
+/// Where an item stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Its rules ran and found nothing at warning or error severity.
+    Ticked,
+    /// A rule found something at warning or error severity.
+    Failing,
+    /// A rule did not run (turned off, or it needs the git history): nothing is claimed.
+    NotChecked,
+    /// Only a person can tick it (its rules, if any, passed).
+    Person,
+}
+
+/// Where one rule of an item stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleStatus {
+    Passed,
+    Failing,
+    /// The policy turned it off.
+    Off,
+    /// It did not run here (the history rules outside git).
+    NotRun,
+}
+
+/// One finding as evidence: where, what, how bad. Texts are as `verify` reports them
+/// (credentials already scrubbed).
+#[derive(Clone, Debug, Serialize)]
+pub struct Evidence {
+    pub code: &'static str,
+    pub severity: &'static str,
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub subject: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleResult {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub status: RuleStatus,
+    /// Why it did not run, when it did not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The subject (KPI, dataset kind) or word its findings are restricted to for this item.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub only: Option<&'static str>,
+    /// What it looked at: `7 agents`, `deploy.yaml`.
+    pub scope: String,
+    /// Findings at warning or error severity.
+    pub failures: usize,
+    pub findings: Vec<Evidence>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ItemResult {
+    /// `1.1.3`: the section and the item's place in it.
+    pub id: String,
+    pub text: &'static str,
+    pub status: Status,
+    /// The worst severity among its findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<&'static str>,
+    /// A person must check it (in whole, or beyond what its rules check).
+    pub needs_person: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<&'static str>,
+    pub rules: Vec<RuleResult>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SectionResult {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub items: Vec<ItemResult>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Summary {
+    pub items: usize,
+    pub ticked: usize,
+    pub failing: usize,
+    pub not_checked: usize,
+    pub person: usize,
+    /// Every finding of `verify`, on the checklist or not.
+    pub error: usize,
+    pub warning: usize,
+    pub info: usize,
+    pub suppressed: usize,
+    /// Files that could not be read (CONF001): items over them may be ticked wrongly.
+    pub unreadable: usize,
+}
+
+/// The version deployed, for the sign-off block.
+#[derive(Clone, Debug, Serialize)]
+pub struct SignOff {
+    /// The lock root digest of the working tree (`Lock::from_model(..).root()`).
+    pub lock_root: String,
+    /// Whether every file of the model was read (otherwise the digest covers part of it).
+    pub lock_complete: bool,
+    /// The newest release tag HEAD reaches; `None` when there is none (or no git).
+    pub last_release: Option<String>,
+    /// Why there is no release tag: `none`, `not a git repository`, …
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_release_note: Option<String>,
+    /// The HEAD commit; `None` outside git or before the first commit.
+    pub head: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head_note: Option<String>,
+    /// The day the checklist was made, `YYYY-MM-DD`.
+    pub date: String,
+}
+
+/// The git side of a checklist.
+pub enum GitState<'a> {
+    /// Not in a git repository.
+    None,
+    /// In git: HEAD (none before the first commit), and the release history unless it could
+    /// not be read.
+    Repo {
+        head: Option<crate::git::Commit>,
+        history: Option<&'a History>,
+    },
+}
+
+/// The filled-in checklist.
+#[derive(Clone, Debug, Serialize)]
+pub struct Checklist {
+    pub schema: &'static str,
+    pub project: String,
+    pub summary: Summary,
+    pub sections: Vec<SectionResult>,
+    /// Findings of rules no item lists (and any a filter let through): they still count.
+    pub other_findings: Vec<Evidence>,
+    pub sign_off: SignOff,
+}
+
+fn evidence(f: &Finding, sources: &SourceMap) -> Evidence {
+    let (path, line, column) = sources.locate(f.span);
+    Evidence {
+        code: f.code,
+        severity: f.severity.as_str(),
+        path: path.to_string(),
+        line,
+        column,
+        subject: f.subject.clone(),
+        message: f.message.clone(),
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// What a rule looks at, counted: the note on a ticked item.
+fn scope(code: &str, model: &Model, history: Option<&History>) -> String {
+    let agents = || plural(model.agents().len(), "agent", "agents");
+    let prompts = || plural(model.prompts.len(), "prompt", "prompts");
+    let servers = || plural(model.tools.len(), "tool server", "tool servers");
+    let tools = || {
+        let n = model.tools.iter().map(|s| s.tools.len()).sum();
+        plural(n, "tool", "tools")
+    };
+    match code {
+        "TOPO001" | "TOPO002" | "TOPO003" | "TOPO004" | "TOPO005" | "TOPO006" | "TOPO007"
+        | "RUN004" | "PRM003" | "PRM004" | "TOOL009" => agents(),
+        "PRM001" | "PRM002" | "PRM005" | "PRM006" | "SECRET001" => prompts(),
+        "TOOL001" | "TOOL002" | "TOOL003" | "TOOL004" | "TOOL005" => servers(),
+        "TOOL006" | "TOOL007" | "TOOL008" => tools(),
+        "MODEL001" | "MODEL002" | "MODEL003" => plural(
+            model.models.as_ref().map_or(0, |m| m.aliases.len()),
+            "model alias",
+            "model aliases",
+        ),
+        "DATA001" | "DATA002" => plural(model.datasets.len(), "dataset", "datasets"),
+        "SECRET002" => plural(model.sources.iter().count(), "file", "files"),
+        "REL001" | "REL002" => crate::lock::LOCKFILE.to_string(),
+        "REL003" => plural(
+            history.map_or(0, |h| h.releases.all.len()),
+            "release tag",
+            "release tags",
+        ),
+        _ => model.config.paths.deploy.clone(),
+    }
+}
+
+/// `YYYY-MM-DD` of a day counted from 1970-01-01.
+pub fn format_date(days: i64) -> String {
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+impl Checklist {
+    /// Fills in the checklist from what `verify` found. `today` is the day `verify` ran with.
+    pub fn build(v: &crate::Verified, git: &GitState, today: i64) -> Checklist {
+        let model = &v.model;
+        let history = match git {
+            GitState::Repo { history, .. } => *history,
+            GitState::None => None,
+        };
+        let policy = Policy::new(&model.config, &model.suppressions, today);
+        let not_run = |code: &str| -> Option<(RuleStatus, String)> {
+            if !policy.enabled(code) {
+                return Some((RuleStatus::Off, format!("{code} off")));
+            }
+            if history.is_none() && matches!(code, "REL003" | "DATA002") {
+                let why = match git {
+                    GitState::None => "not a git repository",
+                    GitState::Repo { .. } => "the release history could not be read",
+                };
+                return Some((
+                    RuleStatus::NotRun,
+                    format!("{code} needs the release history: {why}"),
+                ));
+            }
+            None
+        };
+        let mut used = vec![false; v.findings.len()];
+        let mut sections = Vec::new();
+        let mut summary = Summary::default();
+        for &(id, title) in SECTIONS {
+            let mut items = Vec::new();
+            for it in ITEMS.iter().filter(|i| i.section == id) {
+                let mut rules = Vec::new();
+                for c in it.checks {
+                    let rule = crate::rules::find(c.code).expect("a mapped rule exists");
+                    let mut findings = Vec::new();
+                    for (i, f) in v.findings.iter().enumerate() {
+                        if c.matches(f) {
+                            used[i] = true;
+                            findings.push(evidence(f, &model.sources));
+                        }
+                    }
+                    let failures = v
+                        .findings
+                        .iter()
+                        .filter(|f| c.matches(f) && f.severity >= Severity::Warning)
+                        .count();
+                    let (status, reason) = if failures > 0 {
+                        (RuleStatus::Failing, None)
+                    } else if let Some((s, why)) = not_run(c.code) {
+                        (s, Some(why))
+                    } else {
+                        (RuleStatus::Passed, None)
+                    };
+                    rules.push(RuleResult {
+                        code: rule.code,
+                        name: rule.name,
+                        status,
+                        reason,
+                        only: match c.only {
+                            Only::All => None,
+                            Only::Subject(s) | Only::Mentions(s) => Some(s),
+                        },
+                        scope: scope(c.code, model, history),
+                        failures,
+                        findings,
+                    });
+                }
+                let worst = rules
+                    .iter()
+                    .flat_map(|r| &r.findings)
+                    .map(|e| e.severity)
+                    .max_by_key(|s| match *s {
+                        "error" => 2,
+                        "warning" => 1,
+                        _ => 0,
+                    });
+                let status = if rules.iter().any(|r| r.status == RuleStatus::Failing) {
+                    Status::Failing
+                } else if it.person {
+                    Status::Person
+                } else if rules.iter().any(|r| r.status != RuleStatus::Passed) {
+                    Status::NotChecked
+                } else {
+                    Status::Ticked
+                };
+                match status {
+                    Status::Ticked => summary.ticked += 1,
+                    Status::Failing => summary.failing += 1,
+                    Status::NotChecked => summary.not_checked += 1,
+                    Status::Person => summary.person += 1,
+                }
+                summary.items += 1;
+                let n = items.len() + 1;
+                items.push(ItemResult {
+                    id: format!("{id}.{n}"),
+                    text: it.text,
+                    status,
+                    severity: worst,
+                    needs_person: it.person,
+                    hint: it.hint,
+                    rules,
+                });
+            }
+            sections.push(SectionResult { id, title, items });
+        }
+        let counts = crate::report::Summary::of(&v.findings, v.suppressed);
+        summary.error = counts.error;
+        summary.warning = counts.warning;
+        summary.info = counts.info;
+        summary.suppressed = counts.suppressed;
+        summary.unreadable = v.findings.iter().filter(|f| f.code == "CONF001").count();
+        let other_findings = v
+            .findings
+            .iter()
+            .zip(&used)
+            .filter(|(_, used)| !**used)
+            .map(|(f, _)| evidence(f, &model.sources))
+            .collect();
+        let (last_release, last_release_note, head, head_note) = match git {
+            GitState::None => (
+                None,
+                Some("none (not a git repository)".to_string()),
+                None,
+                Some("not a git repository".to_string()),
+            ),
+            GitState::Repo { head, history } => {
+                let (tag, note) = match history {
+                    Some(h) => match h.releases.last() {
+                        Some(r) => (Some(r.tag.clone()), None),
+                        None => (
+                            None,
+                            Some(format!(
+                                "none (no tag matching `{}` in the history of HEAD)",
+                                h.releases.pattern
+                            )),
+                        ),
+                    },
+                    None => (
+                        None,
+                        Some("unknown (the release history could not be read)".to_string()),
+                    ),
+                };
+                let (h, hn) = match head {
+                    Some(c) => (Some(c.hex()), None),
+                    None => (None, Some("no commit yet".to_string())),
+                };
+                (tag, note, h, hn)
+            }
+        };
+        Checklist {
+            schema: SCHEMA,
+            project: model.config.name.value.clone(),
+            summary,
+            sections,
+            other_findings,
+            sign_off: SignOff {
+                lock_root: crate::lock::Lock::from_model(model).root(),
+                lock_complete: model.problems.is_empty(),
+                last_release,
+                last_release_note,
+                head,
+                head_note,
+                date: format_date(today),
+            },
+        }
+    }
+
+    /// `--format json`: one object, schema `agentlock.checklist/v1`.
+    pub fn to_json(&self) -> String {
+        let mut out = serde_json::to_string_pretty(self).unwrap_or_default();
+        out.push('\n');
+        out
+    }
+
+    /// The checklist as Markdown: for a pull-request comment, a release issue or a file.
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        let s = &self.summary;
+        out.push_str(&format!(
+            "# Deployment checklist: {}\n\n",
+            text(&self.project)
+        ));
+        out.push_str(&format!(
+            "Filled in by `agentlock checklist` on {}: an item its rules pass is ticked, one they fail is crossed (✗) with the evidence, and one only a person can check stays open.\n\n",
+            self.sign_off.date
+        ));
+        out.push_str(&format!(
+            "**{} of {} items ticked, {} failing, {} not checked, {} left for a person.**\n\n",
+            s.ticked, s.items, s.failing, s.not_checked, s.person
+        ));
+        out.push_str(&format!(
+            "Findings: {}, {}{}; {} suppressed by the policy's exceptions or inline comments.\n",
+            plural(s.error, "error", "errors"),
+            plural(s.warning, "warning", "warnings"),
+            if s.info > 0 {
+                format!(", {}", plural(s.info, "note", "notes"))
+            } else {
+                String::new()
+            },
+            s.suppressed
+        ));
+        if s.unreadable > 0 {
+            out.push_str(&format!(
+                "\n> **Warning:** {} could not be read (CONF001, listed at the end): the items over {} may be ticked wrongly.\n",
+                plural(s.unreadable, "file", "files"),
+                if s.unreadable == 1 { "it" } else { "them" }
+            ));
+        }
+        if !self.other_findings.is_empty() {
+            out.push_str(&format!(
+                "\n{} not on the checklist {} listed before the sign-off.\n",
+                plural(self.other_findings.len(), "finding", "findings"),
+                if self.other_findings.len() == 1 {
+                    "is"
+                } else {
+                    "are"
+                }
+            ));
+        }
+        for sec in &self.sections {
+            if sec.id == "10" {
+                continue;
+            }
+            if sec.id.contains('.') {
+                out.push_str(&format!("\n### {} {}\n\n", sec.id, sec.title));
+            } else {
+                out.push_str(&format!("\n---\n\n## {}. {}\n", sec.id, sec.title));
+                if !sec.items.is_empty() {
+                    out.push('\n');
+                }
+            }
+            for it in &sec.items {
+                item_markdown(it, &mut out);
+            }
+        }
+        if !self.other_findings.is_empty() {
+            out.push_str("\n---\n\n## Findings not on the checklist\n\n");
+            out.push_str("These come from rules no checklist item lists; they count towards the exit code like every finding.\n\n");
+            for e in self.other_findings.iter().take(MAX_LOCATIONS * 4) {
+                out.push_str(&format!("- {}\n", evidence_line(e)));
+            }
+            let more = self.other_findings.len().saturating_sub(MAX_LOCATIONS * 4);
+            if more > 0 {
+                out.push_str(&format!(
+                    "- … and {more} more (`agentlock verify` lists them all)\n"
+                ));
+            }
+        }
+        let so = &self.sign_off;
+        out.push_str("\n---\n\n## 10. Deployment Sign-Off\n\n");
+        let mut version = Vec::new();
+        if let Some(t) = &so.last_release {
+            version.push(format!("release `{}`", code(t)));
+        }
+        if let Some(h) = &so.head {
+            version.push(format!("commit `{}`", &h[..h.len().min(12)]));
+        }
+        version.push(format!("lock `{}`", so.lock_root));
+        out.push_str(&format!(
+            "**Version Deployed:** {}{}\n\n",
+            version.join(", "),
+            if so.lock_complete {
+                ""
+            } else {
+                " (partial: some files could not be read)"
+            }
+        ));
+        let or_note = |value: &Option<String>, note: &Option<String>| match (value, note) {
+            (Some(v), _) => format!("`{}`", code(v)),
+            (None, Some(n)) => n.clone(),
+            (None, None) => "none".to_string(),
+        };
+        out.push_str(&format!(
+            "- Lock root digest: `{}`\n- Last release tag: {}\n- HEAD commit: {}\n- Checked on: {}\n\n",
+            so.lock_root,
+            or_note(&so.last_release, &so.last_release_note),
+            or_note(&so.head, &so.head_note),
+            so.date
+        ));
+        out.push_str("**Deployment Approved By:** ______________________\n\n");
+        out.push_str("**Signature:** ______________________\n\n");
+        out.push_str("**Date:** ______________________\n");
+        out
+    }
+}
+
+/// A message or name as Markdown text: one line, no HTML.
+fn text(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace(['\n', '\r'], " ")
+}
+
+/// A value inside a code span.
+fn code(s: &str) -> String {
+    s.replace('`', "'").replace(['\n', '\r'], " ")
+}
+
+fn evidence_line(e: &Evidence) -> String {
+    let subject = if e.subject.is_empty() || e.subject == e.path {
+        String::new()
+    } else {
+        format!(" ({})", text(&e.subject))
+    };
+    format!(
+        "`{}:{}` {} {}{}: {}",
+        code(&e.path),
+        e.line,
+        e.code,
+        e.severity,
+        subject,
+        text(&e.message)
+    )
+}
+
+fn item_markdown(it: &ItemResult, out: &mut String) {
+    let failing: Vec<&RuleResult> = it
+        .rules
+        .iter()
+        .filter(|r| r.status == RuleStatus::Failing)
+        .collect();
+    // "TOOL003, TOOL004 checked 5 tool servers; TOOL006 checked 13 tools"
+    let passed = |rules: &[RuleResult]| -> String {
+        let mut groups: Vec<(Vec<String>, &str)> = Vec::new();
+        for r in rules.iter().filter(|r| r.status == RuleStatus::Passed) {
+            let name = match r.only {
+                Some(o) => format!("{} ({o})", r.code),
+                None => r.code.to_string(),
+            };
+            match groups.last_mut() {
+                Some((codes, scope)) if *scope == r.scope => codes.push(name),
+                _ => groups.push((vec![name], &r.scope)),
+            }
+        }
+        groups
+            .iter()
+            .map(|(codes, scope)| format!("{} checked {scope}", codes.join(", ")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let skipped: Vec<&str> = it
+        .rules
+        .iter()
+        .filter_map(|r| r.reason.as_deref())
+        .collect();
+    let hint = it.hint.map(|h| format!(" ({h})")).unwrap_or_default();
+    let line = match it.status {
+        Status::Ticked => format!("- [x] {} — {}", it.text, passed(&it.rules)),
+        Status::Failing => {
+            // Counts by rule (a rule may check an item through several filters).
+            let mut counts: Vec<(&str, usize, usize)> = Vec::new();
+            for r in &failing {
+                let errors = r.findings.iter().filter(|e| e.severity == "error").count();
+                let warnings = r
+                    .findings
+                    .iter()
+                    .filter(|e| e.severity == "warning")
+                    .count();
+                match counts.iter_mut().find(|(c, _, _)| *c == r.code) {
+                    Some(c) => {
+                        c.1 += errors;
+                        c.2 += warnings;
+                    }
+                    None => counts.push((r.code, errors, warnings)),
+                }
+            }
+            let what: Vec<String> = counts
+                .iter()
+                .map(|(code, errors, warnings)| {
+                    let mut n = Vec::new();
+                    if *errors > 0 {
+                        n.push(plural(*errors, "error", "errors"));
+                    }
+                    if *warnings > 0 {
+                        n.push(plural(*warnings, "warning", "warnings"));
+                    }
+                    format!("{code}: {}", n.join(", "))
+                })
+                .collect();
+            format!("- [ ] ✗ **{}** — {}", it.text, what.join("; "))
+        }
+        Status::NotChecked => {
+            let ok = passed(&it.rules);
+            format!(
+                "- [ ] {} — not checked ({}){}",
+                it.text,
+                skipped.join("; "),
+                if ok.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {ok} and passed")
+                }
+            )
+        }
+        Status::Person => {
+            let ok = passed(&it.rules);
+            let mut notes = Vec::new();
+            if !ok.is_empty() {
+                notes.push(format!("{ok} and passed"));
+            }
+            if !skipped.is_empty() {
+                notes.push(format!("not checked ({})", skipped.join("; ")));
+            }
+            let notes = if notes.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", notes.join("; "))
+            };
+            format!("- [ ] {} — needs a person{hint}{notes}", it.text)
+        }
+    };
+    out.push_str(&line);
+    out.push('\n');
+    // Evidence: every failing rule's findings (and any notes below warning), up to a few each,
+    // each finding once.
+    let mut shown: Vec<String> = Vec::new();
+    for r in &it.rules {
+        if r.findings.is_empty() {
+            continue;
+        }
+        for e in r.findings.iter().take(MAX_LOCATIONS) {
+            let line = evidence_line(e);
+            if !shown.contains(&line) {
+                out.push_str(&format!("  - {line}\n"));
+                shown.push(line);
+            }
+        }
+        if r.findings.len() > MAX_LOCATIONS {
+            out.push_str(&format!(
+                "  - … and {} more {} (`agentlock verify` lists them all)\n",
+                r.findings.len() - MAX_LOCATIONS,
+                r.code
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RULES;
+
+    #[test]
+    fn every_mapped_code_is_a_rule() {
+        for it in ITEMS {
+            for c in it.checks {
+                assert!(
+                    RULES.iter().any(|r| r.code == c.code),
+                    "`{}` maps {} which is no rule",
+                    it.text,
+                    c.code
+                );
+            }
+        }
+        for (code, _) in NOT_MAPPED {
+            assert!(RULES.iter().any(|r| r.code == *code), "{code} is no rule");
+        }
+    }
+
+    #[test]
+    fn every_rule_is_mapped_or_deliberately_not() {
+        for r in RULES {
+            let mapped = ITEMS
+                .iter()
+                .any(|it| it.checks.iter().any(|c| c.code == r.code));
+            let excluded = NOT_MAPPED.iter().any(|(c, _)| *c == r.code);
+            assert!(
+                mapped != excluded,
+                "{}: mapped {mapped}, listed as not mapped {excluded}",
+                r.code
+            );
+        }
+    }
+
+    #[test]
+    fn a_rule_checks_an_item_of_its_own_section() {
+        for r in RULES {
+            let Some(section) = r.checklist else { continue };
+            assert!(
+                ITEMS
+                    .iter()
+                    .filter(|it| it.section == section)
+                    .any(|it| it.checks.iter().any(|c| c.code == r.code)),
+                "{} is documented under checklist {section} but checks no item there",
+                r.code
+            );
+        }
+    }
+
+    #[test]
+    fn every_item_sits_in_a_known_section_and_sections_are_in_order() {
+        for it in ITEMS {
+            assert!(
+                SECTIONS.iter().any(|(id, _)| *id == it.section),
+                "{}",
+                it.text
+            );
+            // Items with subsections sit in a subsection.
+            if !it.section.contains('.') {
+                assert!(
+                    !SECTIONS
+                        .iter()
+                        .any(|(id, _)| id.starts_with(&format!("{}.", it.section))),
+                    "{} belongs in a subsection of {}",
+                    it.text,
+                    it.section
+                );
+            }
+        }
+        let order: Vec<usize> = ITEMS
+            .iter()
+            .map(|it| {
+                SECTIONS
+                    .iter()
+                    .position(|(id, _)| *id == it.section)
+                    .unwrap()
+            })
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] <= w[1]), "ITEMS out of order");
+        // The seed has 81 items in sections 1 to 9.
+        assert_eq!(ITEMS.len(), 81);
+    }
+
+    #[test]
+    fn every_kpi_has_its_item() {
+        for (kpi, _) in crate::rules::observability::KPIS {
+            assert!(
+                ITEMS.iter().any(|it| it
+                    .checks
+                    .iter()
+                    .any(|c| c.code == "OBS003" && c.only == Only::Subject(kpi))),
+                "KPI {kpi} has no checklist item"
+            );
+        }
+    }
+
+    #[test]
+    fn filters() {
+        use crate::source::{FileId, Span};
+        let mut f = Finding::new(
+            &crate::rules::release::REL004,
+            Span::file_start(FileId(0)),
+            "deploy.yaml",
+            "the canary rollout has no `canary_percent`",
+        );
+        let cases: &[(Check, bool)] = &[
+            (all("REL004"), true),
+            (all("REL001"), false),
+            (mentioning("REL004", "canary_percent"), true),
+            (mentioning("REL004", "strategy"), false),
+            (about("REL004", "deploy.yaml"), true),
+            (about("REL004", "kpis"), false),
+        ];
+        for (c, want) in cases {
+            assert_eq!(c.matches(&f), *want, "{c:?}");
+        }
+        f.message = "no auto-rollback conditions are configured".into();
+        assert!(mentioning("REL004", "auto-rollback").matches(&f));
+    }
+
+    #[test]
+    fn dates() {
+        for d in [
+            "1970-01-01",
+            "2000-02-29",
+            "2026-11-25",
+            "2027-01-31",
+            "1969-12-31",
+        ] {
+            assert_eq!(format_date(crate::date::parse_date(d).unwrap()), d);
+        }
+    }
+
+    #[test]
+    fn markdown_text_is_one_line_without_html() {
+        assert_eq!(text("a <b>\nc & d"), "a &lt;b&gt; c &amp; d");
+        assert_eq!(code("x`y"), "x'y");
+    }
+}
