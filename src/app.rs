@@ -228,7 +228,7 @@ fn unsupported(format: Format, command: &str) -> Fatal {
             format.as_str()
         ),
         Some(
-            "verify and scan write every format; diff and rollback write human, json and markdown; lock and rules write human and json",
+            "verify and scan write every format; diff, rollback and checklist write human, json and markdown; lock and rules write human and json",
         ),
     )
 }
@@ -363,7 +363,8 @@ fn checklist(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32,
     let list = Checklist::build(&v, &state, today);
     let text = match cli.format {
         Format::Json => list.to_json(),
-        _ => list.to_markdown(),
+        Format::Human | Format::Markdown => list.to_markdown(),
+        f => return Err(unsupported(f, "checklist")),
     };
     let _ = out.write_all(text.as_bytes());
     Ok(report::exit_code(&v.findings))

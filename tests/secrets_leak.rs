@@ -139,7 +139,7 @@ fn no_command_or_format_prints_a_secret() {
     git(&["commit", "-q", "--allow-empty", "-m", "after"]);
     let mut runs: Vec<(String, Vec<String>)> = Vec::new();
     for format in ["human", "json", "markdown", "sarif", "github", "junit"] {
-        for args in [["diff"], ["rollback"]] {
+        for args in [["diff"], ["rollback"], ["checklist"]] {
             let mut all = vec!["--format".to_string(), format.to_string()];
             all.extend(args.iter().map(|s| s.to_string()));
             runs.push((format!("{format} {}", args.join(" ")), all));
