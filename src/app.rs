@@ -41,6 +41,10 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Some(Command::Rules) => list_rules(cli.format, out),
         Some(Command::Scan { files }) => scan(cli, files, color, out, err),
         Some(Command::Checklist) => checklist(cli, out, err),
+        Some(Command::Graph { output }) => graph(cli, *output, out, err),
+        Some(Command::Init) => init(cli, out),
+        Some(Command::Completions { shell }) => completions(*shell, out),
+        Some(Command::Man { out_dir }) => man(out_dir.as_deref(), out),
     };
     match result {
         Ok(code) => code,
@@ -804,4 +808,178 @@ fn apply_rollback(
     lock::write_atomic(&wt.root().join(LOCKFILE), lock.to_toml().as_bytes())
         .map_err(|e| fatal(format!("cannot write {LOCKFILE}: {e}"), None))?;
     Ok(lock.root())
+}
+
+/// `agentlock graph`: the topology in Mermaid or DOT (see [`crate::graph`]).
+fn graph(
+    cli: &Cli,
+    output: crate::graph::Output,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, Fatal> {
+    if cli.format != Format::Human {
+        return Err(fatal(
+            "`--format` does not apply to `graph`",
+            Some("choose the picture's language with `--output mermaid` or `--output dot`"),
+        ));
+    }
+    let wt = worktree(cli)?;
+    let model = load(&wt)?;
+    if model.topology.is_none() {
+        return Err(fatal(
+            format!(
+                "there is no agent topology to draw: {} is missing or cannot be read",
+                model.config.paths.agents
+            ),
+            Some("`agentlock verify` says what is wrong with it"),
+        ));
+    }
+    if !model.problems.is_empty() {
+        let _ = writeln!(
+            err,
+            "agentlock: {} problem(s) loading the repository; the picture may be incomplete (`agentlock verify` shows them)",
+            model.problems.len()
+        );
+    }
+    // Labels quote model ids and names: a credential among them is shown redacted.
+    let mut text = crate::graph::render(&model, output);
+    for secret in &model.secrets {
+        if secret.occurs_in(&text) {
+            text = secret.scrub(&text);
+        }
+    }
+    let _ = out.write_all(text.as_bytes());
+    Ok(EXIT_OK)
+}
+
+/// `agentlock init`: scaffolds a repository in `--repo DIR` (see [`crate::init`]).
+fn init(cli: &Cli, out: &mut dyn Write) -> Result<i32, Fatal> {
+    use crate::init::InitError;
+    if cli.format != Format::Human {
+        return Err(fatal("`--format` does not apply to `init`", None));
+    }
+    let dir = &cli.repo;
+    let done = match crate::init::init(dir, crate::date::today()) {
+        Ok(done) => done,
+        Err(InitError::Exists(files)) => {
+            return Err(fatal(
+                format!(
+                    "nothing was written: {} already exist{} in {}: {}",
+                    if files.len() == 1 {
+                        "this file"
+                    } else {
+                        "these files"
+                    },
+                    if files.len() == 1 { "s" } else { "" },
+                    dir.display(),
+                    files.join(", ")
+                ),
+                Some(if files.len() == 1 {
+                    "`agentlock init` never overwrites a file: run it in a new directory (`--repo DIR`), or move the file away first"
+                } else {
+                    "`agentlock init` never overwrites a file: run it in a new directory (`--repo DIR`), or move the files away first"
+                }),
+            ));
+        }
+        Err(InitError::Io(message)) => {
+            return Err(fatal(format!("{message}; nothing was left behind"), None));
+        }
+        Err(InitError::Load(e)) => return Err(Fatal::from(e)),
+    };
+    let _ = writeln!(
+        out,
+        "agentlock: scaffolded {} ({} files):",
+        dir.display(),
+        done.written.len()
+    );
+    for f in &done.written {
+        let _ = writeln!(out, "  {f}");
+    }
+    if let Some(c) = &done.kept_codeowners {
+        let _ = writeln!(
+            out,
+            "kept the existing {c} (no CODEOWNERS written): make sure it names owners for prompts/"
+        );
+    }
+    if let Some(root) = &done.root {
+        let _ = writeln!(out, "lock root: {root}");
+    } else {
+        let _ = writeln!(
+            out,
+            "{LOCKFILE} was not written: {} file(s) already in the repository do not load; `agentlock verify` shows them, then run `agentlock lock`",
+            done.problems
+        );
+    }
+    let repo = match dir.display().to_string() {
+        d if d == "." => String::new(),
+        d if d.contains(|c: char| c.is_whitespace() || "'\"$`\\".contains(c)) => {
+            format!(" --repo '{}'", d.replace('\'', "'\\''"))
+        }
+        d => format!(" --repo {d}"),
+    };
+    let _ = write!(
+        out,
+        "\nNext steps:
+  1. Make it yours: the prompts, agents.yaml, the MCP servers in tools/, models.yaml, the numbers
+     in deploy.yaml, the teams in CODEOWNERS and the golden datasets.
+  2. Test the kill switch and record the date in deploy.yaml (`tested_on` is set to today).
+  3. After each change: `agentlock{repo} lock`, then `agentlock{repo} verify`.
+  4. See the topology: `agentlock{repo} graph`.
+  5. Commit, and tag each release when it ships (`git tag v0.1.0`): `diff` and `rollback` compare
+     with the tags; in git, `verify` warns (REL003) while no earlier release exists.
+"
+    );
+    Ok(if done.root.is_some() {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+/// `agentlock completions SHELL`: the completion script, generated from the clap definitions.
+fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> Result<i32, Fatal> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    clap_complete::generate(shell, &mut cmd, "agentlock", out);
+    Ok(EXIT_OK)
+}
+
+/// `agentlock man`: the man page (roff), generated from the clap definitions; with a
+/// directory, one page per subcommand as well.
+fn man(dir: Option<&std::path::Path>, out: &mut dyn Write) -> Result<i32, Fatal> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    match dir {
+        None => {
+            let _ = clap_mangen::Man::new(cmd).render(out);
+        }
+        Some(dir) => {
+            let io = |e: std::io::Error| {
+                fatal(
+                    format!("cannot write the man pages into {}: {e}", dir.display()),
+                    None,
+                )
+            };
+            let mut pages: Vec<String> = cmd
+                .get_subcommands()
+                .filter(|s| !s.is_hide_set())
+                .map(|s| format!("agentlock-{}.1", s.get_name()))
+                .chain(["agentlock.1".to_string()])
+                .collect();
+            pages.sort();
+            std::fs::create_dir_all(dir).map_err(io)?;
+            clap_mangen::generate_to(cmd, dir).map_err(io)?;
+            let _ = writeln!(
+                out,
+                "wrote {} man pages into {}:",
+                pages.len(),
+                dir.display()
+            );
+            for p in pages {
+                let _ = writeln!(out, "  {p}");
+            }
+        }
+    }
+    Ok(EXIT_OK)
 }

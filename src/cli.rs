@@ -126,4 +126,40 @@ pub enum Command {
     /// can check is left open, and the sign-off names the version (lock root digest, last
     /// release tag, HEAD commit). Exit 1 on a finding at error severity, like `verify`.
     Checklist,
+    /// Draw the agent topology as a Mermaid or Graphviz DOT picture
+    ///
+    /// Agents are nodes with their role, model (alias and id) and timeout; the entry agent is
+    /// marked; handoffs are edges labelled with their loop bound. Loops with no bound on any
+    /// edge are red, agents the entry cannot reach are dashed grey, and handoff targets that are
+    /// not defined are dashed red.
+    Graph {
+        /// The picture's language
+        #[arg(long, value_enum, default_value_t = crate::graph::Output::Mermaid)]
+        output: crate::graph::Output,
+    },
+    /// Scaffold a new repository that passes `verify`
+    ///
+    /// Writes agentlock.toml, agents.yaml, prompts/, tools/, models.yaml, deploy.yaml,
+    /// datasets/, CODEOWNERS (unless the repository has one) and agentlock.lock into --repo DIR,
+    /// creating it if needed. Never overwrites a file: if any of them exists, nothing is
+    /// written.
+    Init,
+    /// Print a shell completion script
+    ///
+    /// For example: `agentlock completions bash > ~/.local/share/bash-completion/completions/agentlock`
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    ///
+    /// For example: `agentlock man > ~/.local/share/man/man1/agentlock.1`, or with
+    /// `--out-dir ~/.local/share/man/man1` the page of each subcommand too.
+    Man {
+        /// Write agentlock.1 and a page per subcommand (agentlock-verify.1, …) into this
+        /// directory instead of printing agentlock.1
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }

@@ -154,6 +154,14 @@ fn no_command_or_format_prints_a_secret() {
             all.extend(args.iter().map(|s| s.to_string()));
             runs.push((format!("{format} {}", args.join(" ")), all));
         }
+        if format == "human" {
+            for output in ["mermaid", "dot"] {
+                runs.push((
+                    format!("graph {output}"),
+                    vec!["graph".into(), "--output".into(), output.into()],
+                ));
+            }
+        }
         let mut scan = vec!["--format".to_string(), format.to_string(), "scan".into()];
         scan.extend(files.iter().cloned());
         runs.push((format!("{format} scan FILE…"), scan));

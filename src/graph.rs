@@ -1,0 +1,776 @@
+//! `agentlock graph`: the agent topology as a picture, in Mermaid or Graphviz DOT.
+//!
+//! Agents are nodes (name, role, model alias and its id, timeout); handoffs are edges, labelled
+//! with their loop bound. The same analysis as TOPO001 and TOPO005 picks out what needs a look:
+//! the edges of loops with no bound on any edge (and the agents on them), the agents the entry
+//! cannot reach, and handoff targets that are not defined (TOPO004), drawn as dashed nodes.
+//!
+//! Everything here is a pure function of the [`Model`]; nodes and edges are sorted by name, so
+//! the same repository always draws the same text.
+
+use crate::model::{Agent, Model, Topology};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
+
+/// The picture's language (`agentlock graph --output`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// A Mermaid flowchart (renders in GitHub and GitLab Markdown)
+    Mermaid,
+    /// Graphviz DOT (`dot -Tsvg`)
+    Dot,
+}
+
+/// Draws the model's agent topology in the chosen language.
+pub fn render(model: &Model, output: Output) -> String {
+    match output {
+        Output::Mermaid => mermaid(model),
+        Output::Dot => dot(model),
+    }
+}
+
+/// One node of the picture: an agent, or a name a handoff (or the entry) uses that no agent has.
+#[derive(Debug, PartialEq, Eq)]
+struct Node {
+    /// An identifier safe in both languages (`agent_router`, `missing_planer`).
+    id: String,
+    /// The label's lines, unescaped (the first is the name).
+    lines: Vec<String>,
+    entry: bool,
+    /// On a loop with no bound on any of its edges.
+    cycle: bool,
+    unreachable: bool,
+    /// Not defined in agents.yaml.
+    missing: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Edge {
+    from: usize,
+    to: usize,
+    bound: Option<u64>,
+    /// One of the edges of a loop with no bound on any edge.
+    unbounded_cycle: bool,
+}
+
+#[derive(Debug, Default)]
+struct View {
+    nodes: Vec<Node>,
+    edges: Vec<Edge>,
+}
+
+/// Builds the picture's nodes and edges: agents sorted by name, then the undefined names
+/// sorted; edges sorted by source, target and bound.
+fn view(model: &Model) -> View {
+    let Some(topo) = &model.topology else {
+        return View::default();
+    };
+    // Agents by name (the first of a duplicated name wins, as in the rules' lookups).
+    let mut agents: Vec<&Agent> = Vec::new();
+    let mut seen = HashSet::new();
+    for a in &topo.agents {
+        if seen.insert(a.name.value.as_str()) {
+            agents.push(a);
+        }
+    }
+    agents.sort_by(|a, b| a.name.value.cmp(&b.name.value));
+    let index: HashMap<&str, usize> = agents
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.name.value.as_str(), i))
+        .collect();
+    let entry = topo.entry.as_ref().map(|e| e.value.as_str());
+    // Names used but not defined.
+    let missing: BTreeSet<&str> = agents
+        .iter()
+        .flat_map(|a| a.handoffs.iter().map(|h| h.to.value.as_str()))
+        .chain(entry)
+        .filter(|n| !index.contains_key(n))
+        .collect();
+    let missing_index: BTreeMap<&str, usize> = missing
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| (n, agents.len() + i))
+        .collect();
+    let node_of = |name: &str| index.get(name).or(missing_index.get(name)).copied();
+
+    let mut edges: Vec<Edge> = agents
+        .iter()
+        .enumerate()
+        .flat_map(|(from, a)| {
+            a.handoffs.iter().filter_map(move |h| {
+                Some(Edge {
+                    from,
+                    to: node_of(&h.to.value)?,
+                    bound: h.max_iterations.as_ref().map(|m| m.value),
+                    unbounded_cycle: false,
+                })
+            })
+        })
+        .collect();
+    edges.sort_by_key(|e| (e.from, e.to, e.bound));
+
+    let n = agents.len() + missing.len();
+    // Loops with no bound on any edge: the strongly connected components over unbounded edges
+    // (TOPO001's analysis); an unbounded edge inside one component is on such a loop.
+    let unbounded: Vec<Vec<usize>> = adjacency(n, &edges, |e| e.bound.is_none());
+    let comp = components(&unbounded);
+    for e in &mut edges {
+        e.unbounded_cycle = e.bound.is_none() && comp[e.from] == comp[e.to];
+    }
+    let mut cycle = vec![false; n];
+    for e in edges.iter().filter(|e| e.unbounded_cycle) {
+        cycle[e.from] = true;
+        cycle[e.to] = true;
+    }
+    // Reachability from the entry agent (TOPO005's analysis): only when the entry is defined.
+    let reached = entry.and_then(|e| index.get(e)).map(|&start| {
+        let all = adjacency(n, &edges, |_| true);
+        let mut seen = vec![false; n];
+        let mut stack = vec![start];
+        seen[start] = true;
+        while let Some(v) = stack.pop() {
+            for &t in &all[v] {
+                if !seen[t] {
+                    seen[t] = true;
+                    stack.push(t);
+                }
+            }
+        }
+        seen
+    });
+
+    let mut ids = Ids::default();
+    let mut nodes: Vec<Node> = agents
+        .iter()
+        .enumerate()
+        .map(|(i, a)| Node {
+            id: ids.make("agent_", &a.name.value),
+            lines: agent_lines(model, topo, a, entry == Some(a.name.value.as_str())),
+            entry: entry == Some(a.name.value.as_str()),
+            cycle: cycle[i],
+            unreachable: reached.as_ref().is_some_and(|r| !r[i]),
+            missing: false,
+        })
+        .collect();
+    for &name in &missing {
+        let is_entry = entry == Some(name);
+        nodes.push(Node {
+            id: ids.make("missing_", name),
+            lines: vec![
+                if is_entry {
+                    format!("{name} (entry)")
+                } else {
+                    name.to_string()
+                },
+                "not defined".to_string(),
+            ],
+            entry: is_entry,
+            cycle: false,
+            unreachable: false,
+            missing: true,
+        });
+    }
+    // The last lines of an unreachable agent say so, for a reader who does not see colours.
+    for node in nodes.iter_mut().filter(|n| n.unreachable) {
+        node.lines.push("unreachable from the entry".to_string());
+    }
+    View { nodes, edges }
+}
+
+fn agent_lines(model: &Model, topo: &Topology, a: &Agent, entry: bool) -> Vec<String> {
+    // A value read from `defaults` sits between the start of that mapping and the next agent's
+    // name after it (container spans are not reliable for their end).
+    let inherited = |span: crate::source::Span| {
+        topo.defaults.is_some_and(|d| {
+            let end = topo
+                .agents
+                .iter()
+                .map(|a| a.name.span.start)
+                .filter(|&s| s > d.start)
+                .min()
+                .unwrap_or(u32::MAX);
+            d.file == span.file && d.start <= span.start && span.start < end
+        })
+    };
+    let name = if entry {
+        format!("{} (entry)", a.name.value)
+    } else {
+        a.name.value.clone()
+    };
+    let role = match &a.role {
+        Some(r) => format!("role: {}", r.value),
+        None => "role: none".to_string(),
+    };
+    let model_line = match &a.model {
+        None => "model: none".to_string(),
+        Some(alias) => match model.model_alias(&alias.value) {
+            Some(m) => match &m.id {
+                Some(id) => format!("model: {} ({})", alias.value, id.value),
+                None => format!("model: {}", alias.value),
+            },
+            None if model.models.is_some() => {
+                format!("model: {} (not in models.yaml)", alias.value)
+            }
+            None => format!("model: {}", alias.value),
+        },
+    };
+    let timeout = match &a.timeout {
+        None => "timeout: none".to_string(),
+        Some(t) if inherited(t.span) => format!("timeout: {} (defaults)", t.value),
+        Some(t) => format!("timeout: {}", t.value),
+    };
+    vec![name, role, model_line, timeout]
+}
+
+/// Node identifiers: a prefix and the name with everything but ASCII letters, digits and `_`
+/// replaced by `_`, made unique with a counter. Names are visited in sorted order, so the
+/// identifiers are stable.
+#[derive(Default)]
+struct Ids(HashSet<String>);
+
+impl Ids {
+    fn make(&mut self, prefix: &str, name: &str) -> String {
+        let base: String = prefix
+            .chars()
+            .chain(name.chars().map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            }))
+            .collect();
+        let mut id = base.clone();
+        let mut n = 2;
+        while self.0.contains(&id) {
+            id = format!("{base}_{n}");
+            n += 1;
+        }
+        self.0.insert(id.clone());
+        id
+    }
+}
+
+fn adjacency(n: usize, edges: &[Edge], keep: impl Fn(&Edge) -> bool) -> Vec<Vec<usize>> {
+    let mut adj = vec![Vec::new(); n];
+    for e in edges.iter().filter(|e| keep(e)) {
+        adj[e.from].push(e.to);
+    }
+    adj
+}
+
+/// Strongly connected components (Kosaraju, iterative): the component number of each node.
+fn components(adj: &[Vec<usize>]) -> Vec<usize> {
+    let n = adj.len();
+    // 1. Finishing order of a depth-first search.
+    let mut order = Vec::with_capacity(n);
+    let mut visited = vec![false; n];
+    for root in 0..n {
+        if visited[root] {
+            continue;
+        }
+        visited[root] = true;
+        let mut stack = vec![(root, 0usize)];
+        while let Some((v, i)) = stack.last_mut() {
+            if let Some(&w) = adj[*v].get(*i) {
+                *i += 1;
+                if !visited[w] {
+                    visited[w] = true;
+                    stack.push((w, 0));
+                }
+            } else {
+                order.push(*v);
+                stack.pop();
+            }
+        }
+    }
+    // 2. Over the reversed graph, in reverse finishing order.
+    let mut reverse = vec![Vec::new(); n];
+    for (v, targets) in adj.iter().enumerate() {
+        for &w in targets {
+            reverse[w].push(v);
+        }
+    }
+    const NONE: usize = usize::MAX;
+    let mut comp = vec![NONE; n];
+    let mut count = 0;
+    for &root in order.iter().rev() {
+        if comp[root] != NONE {
+            continue;
+        }
+        comp[root] = count;
+        let mut stack = vec![root];
+        while let Some(v) = stack.pop() {
+            for &w in &reverse[v] {
+                if comp[w] == NONE {
+                    comp[w] = count;
+                    stack.push(w);
+                }
+            }
+        }
+        count += 1;
+    }
+    comp
+}
+
+fn edge_label(e: &Edge) -> Option<String> {
+    match e.bound {
+        Some(b) => Some(format!("max {b}")),
+        None if e.unbounded_cycle => Some("no bound".to_string()),
+        None => None,
+    }
+}
+
+/// Replaces control characters (other than line breaks, which `line_break` handles) by a space.
+fn clean_char(c: char) -> Option<char> {
+    if c.is_control() { Some(' ') } else { None }
+}
+
+/// A project name for a one-line comment: control characters (line breaks too) become spaces.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Escapes user text for a double-quoted Mermaid label: entity codes for the characters the
+/// label syntax or its HTML rendering would read (`"`, `#`, `&`, `<`, `>`, and a backtick, which
+/// would start a Markdown string), `<br/>` for a line break, a space for other control characters.
+pub fn mermaid_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '&' => out.push_str("#amp;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '`' => out.push_str("#96;"),
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push_str("<br/>");
+            }
+            '\n' => out.push_str("<br/>"),
+            c => out.push(clean_char(c).unwrap_or(c)),
+        }
+    }
+    out
+}
+
+/// Escapes user text for a double-quoted DOT string used as a label: `\` and `"` escaped, a line
+/// break as `\n`, a space for other control characters.
+pub fn dot_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push_str("\\n");
+            }
+            '\n' => out.push_str("\\n"),
+            c => out.push(clean_char(c).unwrap_or(c)),
+        }
+    }
+    out
+}
+
+/// Colours: red for what needs fixing (unbounded loops, undefined names), grey for agents that
+/// never run.
+const RED: &str = "#d62728";
+const GRAY: &str = "#7f7f7f";
+
+/// A Mermaid class: its name, its style (in RED and GRAY) and which nodes have it.
+type Class = (&'static str, &'static str, fn(&Node) -> bool);
+
+/// A Mermaid flowchart of the topology.
+pub fn mermaid(model: &Model) -> String {
+    let v = view(model);
+    let mut out = String::from("flowchart TD\n");
+    let _ = writeln!(
+        out,
+        "    %% agentlock graph: {}",
+        one_line(&model.config.name.value)
+    );
+    for node in &v.nodes {
+        let label: Vec<String> = node.lines.iter().map(|l| mermaid_escape(l)).collect();
+        let label = label.join("<br/>");
+        // An agent is a rounded box; an undefined name a plain rectangle.
+        let (open, close) = if node.missing { ("[", "]") } else { ("(", ")") };
+        let _ = writeln!(out, "    {}{open}\"{label}\"{close}", node.id);
+    }
+    for e in &v.edges {
+        let (from, to) = (&v.nodes[e.from].id, &v.nodes[e.to].id);
+        match edge_label(e) {
+            Some(l) => {
+                let _ = writeln!(out, "    {from} -->|{l}| {to}");
+            }
+            None => {
+                let _ = writeln!(out, "    {from} --> {to}");
+            }
+        }
+    }
+    let classes: [Class; 4] = [
+        ("entry", "stroke-width:4px", |n| n.entry),
+        (
+            "cycle",
+            "stroke:#d62728,stroke-width:2px,color:#d62728",
+            |n| n.cycle,
+        ),
+        (
+            "unreachable",
+            "stroke:#7f7f7f,stroke-dasharray:5 5,color:#7f7f7f",
+            |n| n.unreachable,
+        ),
+        (
+            "missing",
+            "stroke:#d62728,stroke-dasharray:5 5,color:#d62728",
+            |n| n.missing,
+        ),
+    ];
+    for (name, style, member) in &classes {
+        let ids: Vec<&str> = v
+            .nodes
+            .iter()
+            .filter(|n| member(n))
+            .map(|n| n.id.as_str())
+            .collect();
+        if !ids.is_empty() {
+            let _ = writeln!(out, "    classDef {name} {style}");
+            let _ = writeln!(out, "    class {} {name}", ids.join(","));
+        }
+    }
+    let red_edges: Vec<String> = v
+        .edges
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.unbounded_cycle)
+        .map(|(i, _)| i.to_string())
+        .collect();
+    if !red_edges.is_empty() {
+        let _ = writeln!(
+            out,
+            "    linkStyle {} stroke:{RED},stroke-width:2px,color:{RED}",
+            red_edges.join(",")
+        );
+    }
+    out
+}
+
+/// A Graphviz DOT digraph of the topology.
+pub fn dot(model: &Model) -> String {
+    let v = view(model);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "digraph \"{}\" {{",
+        dot_escape(&model.config.name.value)
+    );
+    out.push_str("    rankdir=TB;\n");
+    out.push_str("    node [shape=box, style=rounded, fontname=\"Helvetica\"];\n");
+    out.push_str("    edge [fontname=\"Helvetica\"];\n");
+    for node in &v.nodes {
+        let label: Vec<String> = node.lines.iter().map(|l| dot_escape(l)).collect();
+        let mut attrs = vec![format!("label=\"{}\"", label.join("\\n"))];
+        if node.entry {
+            attrs.push("peripheries=2".into());
+        }
+        if node.unreachable || node.missing {
+            attrs.push("style=\"rounded,dashed\"".into());
+        }
+        if node.cycle || node.missing {
+            attrs.push(format!("color=\"{RED}\", fontcolor=\"{RED}\""));
+        } else if node.unreachable {
+            attrs.push(format!("color=\"{GRAY}\", fontcolor=\"{GRAY}\""));
+        }
+        if node.cycle {
+            attrs.push("penwidth=2".into());
+        }
+        let _ = writeln!(out, "    {} [{}];", node.id, attrs.join(", "));
+    }
+    for e in &v.edges {
+        let mut attrs = Vec::new();
+        if let Some(l) = edge_label(e) {
+            attrs.push(format!("label=\"{l}\""));
+        }
+        if e.unbounded_cycle {
+            attrs.push(format!("color=\"{RED}\", fontcolor=\"{RED}\", penwidth=2"));
+        }
+        let (from, to) = (&v.nodes[e.from].id, &v.nodes[e.to].id);
+        if attrs.is_empty() {
+            let _ = writeln!(out, "    {from} -> {to};");
+        } else {
+            let _ = writeln!(out, "    {from} -> {to} [{}];", attrs.join(", "));
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Loads a model from files written into a temporary directory.
+    fn model(agents: &str, models: Option<&str>) -> Model {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("agentlock.toml"),
+            "[project]\nname = \"t\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("agents.yaml"), agents).unwrap();
+        if let Some(m) = models {
+            std::fs::write(dir.path().join("models.yaml"), m).unwrap();
+        }
+        crate::load::load_dir(dir.path()).unwrap()
+    }
+
+    #[test]
+    fn mermaid_escapes_what_its_labels_would_read() {
+        let cases = [
+            ("plain", "plain"),
+            ("say \"hi\"", "say #quot;hi#quot;"),
+            ("a#b;", "a#35;b;"),
+            ("x & y", "x #amp; y"),
+            ("<script>", "#lt;script#gt;"),
+            ("`md`", "#96;md#96;"),
+            ("[a](b){c}|d", "[a](b){c}|d"),
+            ("two\nlines", "two<br/>lines"),
+            ("crlf\r\nend", "crlf<br/>end"),
+            ("tab\there", "tab here"),
+            ("ünïcødé →", "ünïcødé →"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(mermaid_escape(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn dot_escapes_quotes_backslashes_and_line_breaks() {
+        let cases = [
+            ("plain", "plain"),
+            ("say \"hi\"", "say \\\"hi\\\""),
+            ("back\\slash", "back\\\\slash"),
+            ("ends with \\", "ends with \\\\"),
+            ("two\nlines", "two\\nlines"),
+            ("crlf\r\nend", "crlf\\nend"),
+            ("<b>{x}|[y]", "<b>{x}|[y]"),
+            ("bell\u{7}", "bell "),
+        ];
+        for (input, want) in cases {
+            assert_eq!(dot_escape(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn ids_are_safe_and_unique() {
+        let mut ids = Ids::default();
+        assert_eq!(ids.make("agent_", "router"), "agent_router");
+        assert_eq!(ids.make("agent_", "a-b"), "agent_a_b");
+        assert_eq!(ids.make("agent_", "a b"), "agent_a_b_2");
+        assert_eq!(ids.make("agent_", "a\"b"), "agent_a_b_3");
+        assert_eq!(ids.make("agent_", "end"), "agent_end");
+        assert_eq!(ids.make("missing_", "end"), "missing_end");
+    }
+
+    #[test]
+    fn components_group_cycles_and_self_loops() {
+        // 0 → 1 → 2 → 0, 2 → 3, 3 → 3, 4 alone
+        let adj = vec![vec![1], vec![2], vec![0, 3], vec![3], vec![]];
+        let c = components(&adj);
+        assert_eq!(c[0], c[1]);
+        assert_eq!(c[1], c[2]);
+        assert_ne!(c[2], c[3]);
+        assert_ne!(c[3], c[4]);
+        // iterative: a long chain does not overflow the stack
+        let n = 200_000;
+        let adj: Vec<Vec<usize>> = (0..n).map(|i| vec![(i + 1) % n]).collect();
+        let c = components(&adj);
+        assert!(c.iter().all(|&x| x == c[0]));
+    }
+
+    const LOOPS: &str = "entry: a
+defaults: { timeout: 30s }
+agents:
+  a: { role: router, model: fast, timeout: 5s, handoffs: [b, ghost] }
+  b: { role: executor, handoffs: [c] }
+  c:
+    role: critic
+    handoffs:
+      - b
+      - to: a
+        max_iterations: 2
+  d: { handoffs: [d] }
+";
+
+    #[test]
+    fn view_marks_loops_unreachable_and_missing() {
+        let m = model(
+            LOOPS,
+            Some("models:\n  fast: { provider: openai, id: gpt-4o-mini-2024-07-18 }\n"),
+        );
+        let v = view(&m);
+        let names: Vec<&str> = v.nodes.iter().map(|n| n.lines[0].as_str()).collect();
+        assert_eq!(names, ["a (entry)", "b", "c", "d", "ghost"]);
+        let flags: Vec<(bool, bool, bool, bool)> = v
+            .nodes
+            .iter()
+            .map(|n| (n.entry, n.cycle, n.unreachable, n.missing))
+            .collect();
+        assert_eq!(
+            flags,
+            [
+                (true, false, false, false), // a: the bounded loop c → a does not count
+                (false, true, false, false), // b ⇄ c: unbounded
+                (false, true, false, false),
+                (false, true, true, false), // d → d: a self loop, and unreachable
+                (false, false, false, true), // ghost: not defined
+            ]
+        );
+        let edges: Vec<(usize, usize, Option<u64>, bool)> = v
+            .edges
+            .iter()
+            .map(|e| (e.from, e.to, e.bound, e.unbounded_cycle))
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                (0, 1, None, false),
+                (0, 4, None, false),
+                (1, 2, None, true),
+                (2, 0, Some(2), false),
+                (2, 1, None, true),
+                (3, 3, None, true),
+            ]
+        );
+        assert_eq!(
+            v.nodes[0].lines[1..],
+            [
+                "role: router",
+                "model: fast (gpt-4o-mini-2024-07-18)",
+                "timeout: 5s"
+            ]
+        );
+        assert_eq!(
+            v.nodes[3].lines[1..],
+            [
+                "role: none",
+                "model: none",
+                "timeout: 30s (defaults)",
+                "unreachable from the entry"
+            ]
+        );
+    }
+
+    #[test]
+    fn timeouts_say_when_they_come_from_defaults() {
+        let agents = "  a: { timeout: 5s, handoffs: [b] }\n  b:\n    role: critic\n";
+        let cases = [
+            format!("entry: a\ndefaults: {{ timeout: 30s }}\nagents:\n{agents}"),
+            format!("entry: a\ndefaults:\n  retries: 1\n  timeout: 30s\nagents:\n{agents}"),
+            format!("entry: a\nagents:\n{agents}defaults:\n  timeout: 30s\n"),
+            format!("agents:\n{agents}defaults: {{ timeout: 30s }}\nentry: a\n"),
+        ];
+        for text in &cases {
+            let v = view(&model(text, None));
+            assert_eq!(v.nodes[0].lines[3], "timeout: 5s", "{text}");
+            assert_eq!(v.nodes[1].lines[3], "timeout: 30s (defaults)", "{text}");
+        }
+    }
+
+    #[test]
+    fn an_undefined_entry_is_drawn_and_nothing_is_unreachable() {
+        let m = model(
+            "entry: nobody\nagents:\n  a: { role: router, model: gone }\n",
+            Some("models: {}\n"),
+        );
+        let v = view(&m);
+        assert_eq!(v.nodes.len(), 2);
+        assert!(!v.nodes[0].unreachable);
+        assert_eq!(v.nodes[0].lines[2], "model: gone (not in models.yaml)");
+        assert_eq!(v.nodes[1].lines, ["nobody (entry)", "not defined"]);
+        assert!(v.nodes[1].entry && v.nodes[1].missing);
+    }
+
+    #[test]
+    fn mermaid_and_dot_escape_agent_names() {
+        let m = model(
+            "entry: \"say \\\"hi\\\"\"\nagents:\n  \"say \\\"hi\\\"\": { role: \"a<b>\\nc\", handoffs: [\"back\\\\slash [x]\"] }\n",
+            None,
+        );
+        let mm = mermaid(&m);
+        assert!(
+            mm.contains(
+                "agent_say__hi_(\"say #quot;hi#quot; (entry)<br/>role: a#lt;b#gt;<br/>c<br/>"
+            ),
+            "{mm}"
+        );
+        assert!(
+            mm.contains("missing_back_slash__x_[\"back\\slash [x]<br/>not defined\"]"),
+            "{mm}"
+        );
+        assert!(
+            mm.contains("agent_say__hi_ --> missing_back_slash__x_"),
+            "{mm}"
+        );
+        let d = dot(&m);
+        assert!(
+            d.contains("agent_say__hi_ [label=\"say \\\"hi\\\" (entry)\\nrole: a<b>\\nc\\n"),
+            "{d}"
+        );
+        assert!(
+            d.contains("label=\"back\\\\slash [x]\\nnot defined\""),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn mermaid_styles_count_links_in_order() {
+        let m = model(LOOPS, None);
+        let text = mermaid(&m);
+        // edges 2, 4, 5 (b → c, c → b, d → d) are the unbounded loops
+        assert!(text.contains("    linkStyle 2,4,5 stroke:"), "{text}");
+        assert!(
+            text.contains("    class agent_b,agent_c,agent_d cycle\n"),
+            "{text}"
+        );
+        assert!(text.contains("    class agent_d unreachable\n"), "{text}");
+        assert!(text.contains("    class missing_ghost missing\n"), "{text}");
+        // The class styles use the same colours as DOT.
+        assert!(
+            text.contains(&format!("classDef cycle stroke:{RED},")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("classDef unreachable stroke:{GRAY},")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("classDef missing stroke:{RED},")),
+            "{text}"
+        );
+        assert!(text.contains("    agent_c -->|max 2| agent_a\n"), "{text}");
+        assert!(
+            text.contains("    agent_b -->|no bound| agent_c\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn no_topology_draws_an_empty_graph() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("agentlock.toml"),
+            "[project]\nname = \"t\"\n",
+        )
+        .unwrap();
+        let m = crate::load::load_dir(dir.path()).unwrap();
+        assert_eq!(mermaid(&m), "flowchart TD\n    %% agentlock graph: t\n");
+        assert!(dot(&m).ends_with("edge [fontname=\"Helvetica\"];\n}\n"));
+    }
+}

@@ -1,0 +1,264 @@
+//! `agentlock init`: scaffolds a repository that passes `verify`, from the templates in
+//! `src/init/`, and never overwrites a file.
+//!
+//! The templates are a small but complete system (a router, an assistant and a reviewer with a
+//! bounded loop, one MCP server, two pinned models, a deploy plan, the three kinds of golden
+//! dataset, CODEOWNERS). Three placeholders are filled in: `{{project}}` (the directory's name),
+//! `{{today}}` (the kill switch's `tested_on`) and `{{dataset_version}}` (`YYYY.MM`). The
+//! lockfile is computed from the written files last.
+
+use crate::lock::{LOCKFILE, Lock};
+use std::path::Path;
+
+/// A template: its path in the new repository and its text.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("agentlock.toml", include_str!("init/agentlock.toml")),
+    ("agents.yaml", include_str!("init/agents.yaml")),
+    ("models.yaml", include_str!("init/models.yaml")),
+    ("deploy.yaml", include_str!("init/deploy.yaml")),
+    (
+        "prompts/router.prompt",
+        include_str!("init/prompts/router.prompt"),
+    ),
+    (
+        "prompts/assistant.prompt",
+        include_str!("init/prompts/assistant.prompt"),
+    ),
+    (
+        "prompts/reviewer.prompt",
+        include_str!("init/prompts/reviewer.prompt"),
+    ),
+    ("tools/kb.yaml", include_str!("init/tools/kb.yaml")),
+    (
+        "datasets/golden_happy_path.jsonl",
+        include_str!("init/datasets/golden_happy_path.jsonl"),
+    ),
+    (
+        "datasets/golden_edge_cases.jsonl",
+        include_str!("init/datasets/golden_edge_cases.jsonl"),
+    ),
+    (
+        "datasets/golden_failures.jsonl",
+        include_str!("init/datasets/golden_failures.jsonl"),
+    ),
+    ("CODEOWNERS", include_str!("init/CODEOWNERS")),
+];
+
+/// What `init` did.
+#[derive(Debug)]
+pub struct Scaffolded {
+    /// The files written, relative to the repository, in the order written (the lockfile last).
+    pub written: Vec<String>,
+    /// The lock's root digest, when the lockfile was written.
+    pub root: Option<String>,
+    /// A CODEOWNERS file that was already there (GitHub's order), kept instead of writing one.
+    pub kept_codeowners: Option<String>,
+    /// Why the lockfile was not written: other files under the scaffold's paths that do not
+    /// load cleanly (the CONF001 count).
+    pub problems: usize,
+}
+
+#[derive(Debug)]
+pub enum InitError {
+    /// These files exist; nothing was written.
+    Exists(Vec<String>),
+    /// Writing failed; the files created by this run were removed again.
+    Io(String),
+    /// The written files do not load (the files created by this run were removed again).
+    Load(crate::config::ConfigError),
+}
+
+/// The files `init` writes (the lockfile aside), with the placeholders filled in.
+pub fn files(project: &str, today: i64) -> Vec<(&'static str, String)> {
+    let (y, m, d) = civil_from_days(today);
+    let date = format!("{y:04}-{m:02}-{d:02}");
+    let version = format!("{y:04}.{m:02}");
+    TEMPLATES
+        .iter()
+        .map(|&(path, text)| {
+            let text = match path {
+                "agentlock.toml" => text.replace("{{project}}", &toml_string(project)),
+                "deploy.yaml" => text.replace("{{today}}", &date),
+                p if p.starts_with("datasets/") => text.replace("{{dataset_version}}", &version),
+                _ => text.to_string(),
+            };
+            (path, text)
+        })
+        .collect()
+}
+
+/// The project name for a directory: its last path component, or `my-agents`.
+pub fn project_name(dir: &Path) -> String {
+    let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    abs.file_name()
+        .map(|n| n.to_string_lossy().trim().to_string())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "my-agents".to_string())
+}
+
+/// Scaffolds a repository in `dir` (created if missing). Refuses, writing nothing, when any
+/// file it would write exists. A CODEOWNERS file already in one of GitHub's places is kept (a
+/// new root one could shadow or be shadowed by it), and none is written.
+pub fn init(dir: &Path, today: i64) -> Result<Scaffolded, InitError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| InitError::Io(format!("cannot create {}: {e}", dir.display())))?;
+    let exists = |p: &str| std::fs::symlink_metadata(dir.join(p)).is_ok();
+    let kept_codeowners = crate::load::CODEOWNERS_PATHS
+        .iter()
+        .find(|p| exists(p))
+        .map(|p| p.to_string());
+    let plan: Vec<(&str, String)> = files(&project_name(dir), today)
+        .into_iter()
+        .filter(|(p, _)| !(*p == "CODEOWNERS" && kept_codeowners.is_some()))
+        .collect();
+    let conflicts: Vec<String> = plan
+        .iter()
+        .map(|(p, _)| *p)
+        .chain([LOCKFILE])
+        .filter(|p| exists(p))
+        .map(str::to_string)
+        .collect();
+    if !conflicts.is_empty() {
+        return Err(InitError::Exists(conflicts));
+    }
+    let mut written: Vec<String> = Vec::new();
+    let undo = |written: &[String]| {
+        for p in written.iter().rev() {
+            let _ = std::fs::remove_file(dir.join(p));
+        }
+    };
+    for (path, text) in &plan {
+        if let Err(e) = create_new(&dir.join(path), text.as_bytes()) {
+            undo(&written);
+            return Err(InitError::Io(format!("cannot write {path}: {e}")));
+        }
+        written.push(path.to_string());
+    }
+    let model = match crate::load::load_dir(dir) {
+        Ok(m) => m,
+        Err(e) => {
+            undo(&written);
+            return Err(InitError::Load(e));
+        }
+    };
+    if !model.problems.is_empty() {
+        return Ok(Scaffolded {
+            written,
+            root: None,
+            kept_codeowners,
+            problems: model.problems.len(),
+        });
+    }
+    let lock = Lock::from_model(&model);
+    if let Err(e) = create_new(&dir.join(LOCKFILE), lock.to_toml().as_bytes()) {
+        undo(&written);
+        return Err(InitError::Io(format!("cannot write {LOCKFILE}: {e}")));
+    }
+    written.push(LOCKFILE.to_string());
+    Ok(Scaffolded {
+        written,
+        root: Some(lock.root()),
+        kept_codeowners,
+        problems: 0,
+    })
+}
+
+/// Writes a file that must not exist yet (creating its directory): a file that appeared since
+/// the check is not overwritten.
+fn create_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    f.write_all(bytes)
+}
+
+/// A TOML basic string.
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's civil-from-days).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_from_days_inverts_parse_date() {
+        for date in [
+            "1970-01-01",
+            "2000-02-29",
+            "2000-03-01",
+            "2024-12-31",
+            "2026-11-25",
+            "2100-03-01",
+            "1969-12-31",
+        ] {
+            let days = crate::date::parse_date(date).unwrap();
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(format!("{y:04}-{m:02}-{d:02}"), date);
+        }
+    }
+
+    #[test]
+    fn toml_strings_are_escaped() {
+        let cases = [
+            ("plain", "\"plain\""),
+            ("a \"b\"", "\"a \\\"b\\\"\""),
+            ("c:\\dir", "\"c:\\\\dir\""),
+            ("x\ny", "\"x\\ny\""),
+            ("bell\u{7}", "\"bell\\u0007\""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(toml_string(input), want);
+            let parsed: toml::Table = toml::from_str(&format!("k = {want}")).unwrap();
+            assert_eq!(parsed["k"].as_str(), Some(input));
+        }
+    }
+
+    #[test]
+    fn placeholders_are_filled_and_only_those() {
+        let today = crate::date::parse_date("2026-03-07").unwrap();
+        let files = files("my \"agents\"", today);
+        let get = |p: &str| &files.iter().find(|(q, _)| *q == p).unwrap().1;
+        assert!(get("agentlock.toml").contains("name = \"my \\\"agents\\\"\"\n"));
+        assert!(get("deploy.yaml").contains("tested_on: 2026-03-07 }"));
+        assert!(get("datasets/golden_failures.jsonl").contains("\"version\": \"2026.03\""));
+        // A prompt's own template variables are left alone.
+        assert!(get("prompts/assistant.prompt").contains("{{request}}"));
+        for (path, text) in &files {
+            for p in ["{{project}}", "{{today}}", "{{dataset_version}}"] {
+                assert!(!text.contains(p), "{path} still has {p}");
+            }
+        }
+    }
+}
