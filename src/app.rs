@@ -375,6 +375,10 @@ fn checklist(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32,
 }
 
 fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut dyn Write) -> Result<i32, Fatal> {
+    // Refused before anything is written.
+    if !matches!(cli.format, Format::Human | Format::Json) {
+        return Err(unsupported(cli.format, "lock"));
+    }
     let wt = worktree(cli)?;
     let mut model = load(&wt)?;
     // A lockfile of a repository with unreadable files would be partial: refuse to write it.

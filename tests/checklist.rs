@@ -218,33 +218,7 @@ fn secrets_are_never_printed() {
 }
 
 fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(["-c", "tag.gpgsign=false"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Release Bot")
-        .env("GIT_AUTHOR_EMAIL", "bot@example.com")
-        .env("GIT_AUTHOR_DATE", "2026-11-01T12:00:00Z")
-        .env("GIT_COMMITTER_NAME", "Release Bot")
-        .env("GIT_COMMITTER_EMAIL", "bot@example.com")
-        .env("GIT_COMMITTER_DATE", "2026-11-01T12:00:00Z")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    git_in(dir, args);
 }
 
 #[test]

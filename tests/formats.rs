@@ -36,7 +36,10 @@ fn sarif_is_valid_sarif_2_1_0() {
             "secret002_secret_in_config",
             vec!["--format", "sarif", "scan"],
         ),
-        ("clean", vec!["--format", "sarif", "verify"]),
+        (
+            "clean",
+            vec!["--format", "sarif", "verify", "--no-lock-check"],
+        ),
     ] {
         let (_, text) = out(&fixture(name), &args);
         let log: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -108,7 +111,10 @@ fn snapshot_of_each_format() {
         assert_eq!(code, 1, "{format}");
         snap!(format!("format_{format}"), text);
     }
-    let (code, text) = out(&fixture("clean"), &["--format", "markdown", "verify"]);
+    let (code, text) = out(
+        &fixture("clean"),
+        &["--format", "markdown", "verify", "--no-lock-check"],
+    );
     assert_eq!(code, 0);
     snap!("format_markdown_clean", text);
     let (code, text) = out(
@@ -195,17 +201,22 @@ fn junit_has_a_case_per_rule() {
 
 #[test]
 fn unsupported_formats_exit_2() {
+    let dir = copy_to_temp(&fixture("clean"));
     for (format, cmd) in [
         ("sarif", "lock"),
         ("junit", "rules"),
         ("github", "diff"),
         ("markdown", "rules"),
+        ("sarif", "rollback"),
+        ("github", "checklist"),
     ] {
-        let o = run_in(&fixture("clean"), &["--format", format, cmd]);
+        let o = run_in(dir.path(), &["--format", format, cmd]);
         assert_eq!(o.status.code(), Some(2), "{format} {cmd}");
         assert!(
             String::from_utf8_lossy(&o.stderr)
                 .contains(&format!("`--format {format}` is not available for `{cmd}`"))
         );
     }
+    // Refused before anything was written.
+    assert!(!dir.path().join("agentlock.lock").exists());
 }
