@@ -3,6 +3,7 @@
 
 use crate::diff::{Change, ChangeKind, DiffReport, FileAction, RollbackReport, Side, entry_json};
 use crate::lock::{Entry, short};
+use crate::report::markdown::cell as md;
 use std::fmt::Write as _;
 
 /// A cell for one side of a change: the version (or model id), with the short digest when the
@@ -207,14 +208,6 @@ pub fn diff_json(r: &DiffReport) -> String {
     format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
 }
 
-/// Text for a Markdown table cell: pipes, backticks and line breaks cannot break out of it.
-fn md(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('`', "'")
-        .replace(['\n', '\r'], " ")
-}
-
 fn md_side(s: &Side) -> String {
     let what = if s.worktree {
         "the working tree".to_string()
@@ -222,7 +215,6 @@ fn md_side(s: &Side) -> String {
         format!("`{}`", md(&s.label()))
     };
     match s.commit {
-        Some(c) if s.worktree => format!("{what} at `{}` (lock root `{}`)", c.short(), root(s)),
         Some(c) => format!("{what} at `{}` (lock root `{}`)", c.short(), root(s)),
         None => format!("{what} (lock root `{}`)", root(s)),
     }
