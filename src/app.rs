@@ -154,10 +154,6 @@ fn scan(
     let ctx = ReportCtx {
         title: "scan",
         prefix: git_prefix(cli),
-        ran: [&rules::secrets::SECRET001, &rules::secrets::SECRET002]
-            .into_iter()
-            .map(|r| (r, None))
-            .collect(),
     };
     report_verified(cli.format, &v, color, &ctx, out)
 }
@@ -175,8 +171,6 @@ struct ReportCtx {
     /// The command, for headings.
     title: &'static str,
     prefix: String,
-    /// Every rule with whether it ran (JUnit's test cases).
-    ran: Vec<(&'static rules::Rule, Option<&'static str>)>,
 }
 
 /// Writes what `verify` or `scan` found; the exit code comes from the findings.
@@ -192,6 +186,7 @@ fn report_verified(
         &v.findings,
         v.suppressed,
         &v.model.sources,
+        &v.rules,
         color,
         ctx,
     )?;
@@ -204,6 +199,7 @@ fn render_findings(
     findings: &[crate::finding::Finding],
     suppressed: usize,
     sources: &crate::source::SourceMap,
+    rules: &[(&rules::Rule, Option<crate::NotRun>)],
     color: bool,
     ctx: &ReportCtx,
 ) -> Result<String, Fatal> {
@@ -218,7 +214,7 @@ fn render_findings(
             findings,
             suppressed,
             sources,
-            &ctx.ran,
+            rules,
             &format!("agentlock {}", ctx.title),
         ),
     })
@@ -304,37 +300,19 @@ fn verify(
         },
         Err(_) => None, // not in git: the history rules do not run
     };
-    let today = crate::date::today();
-    let with_history = history.is_some();
     let v = crate::check(
         model,
         snapshot.as_ref(),
         !no_lock_check,
         history.as_ref(),
-        today,
+        crate::date::today(),
     );
-    let policy = crate::policy::Policy::new(&v.model.config, &v.model.suppressions, today);
     let ctx = ReportCtx {
         title: "verify",
         prefix: discovered
             .as_ref()
             .map(|g| g.prefix().to_string())
             .unwrap_or_default(),
-        ran: rules::RULES
-            .iter()
-            .map(|&r| {
-                let why = if !policy.enabled(r.code) {
-                    Some("turned off by the policy")
-                } else if no_lock_check && matches!(r.code, "REL001" | "REL002") {
-                    Some("--no-lock-check")
-                } else if !with_history && matches!(r.code, "REL003" | "DATA002") {
-                    Some("no git release history")
-                } else {
-                    None
-                };
-                (r, why)
-            })
-            .collect(),
     };
     report_verified(cli.format, &v, color, &ctx, out)
 }
@@ -386,12 +364,12 @@ fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut dyn Write) -> Result<
         let mut problems = std::mem::take(&mut model.problems);
         crate::policy::sort(&mut problems, &model.sources);
         model.scrub(&mut problems);
+        // Human or JSON only (checked above): no git prefix or rule list is needed.
         let ctx = ReportCtx {
             title: "lock",
-            prefix: git_prefix(cli),
-            ran: vec![(&rules::conf::CONF001, None)],
+            prefix: String::new(),
         };
-        let text = render_findings(cli.format, &problems, 0, &model.sources, color, &ctx)?;
+        let text = render_findings(cli.format, &problems, 0, &model.sources, &[], color, &ctx)?;
         let _ = out.write_all(text.as_bytes());
         if cli.format == Format::Human {
             let _ = writeln!(

@@ -10,7 +10,6 @@
 use crate::finding::{Finding, Severity};
 use crate::history::History;
 use crate::model::Model;
-use crate::policy::Policy;
 use crate::source::SourceMap;
 use serde::Serialize;
 
@@ -612,22 +611,26 @@ impl Checklist {
             GitState::Repo { history, .. } => *history,
             GitState::None => None,
         };
-        let policy = Policy::new(&model.config, &model.suppressions, today);
+        // Why a rule did not run, as `verify` decided it.
         let not_run = |code: &str| -> Option<(RuleStatus, String)> {
-            if !policy.enabled(code) {
-                return Some((RuleStatus::Off, format!("{code} off")));
-            }
-            if history.is_none() && matches!(code, "REL003" | "DATA002") {
-                let why = match git {
-                    GitState::None => "not a git repository",
-                    GitState::Repo { .. } => "the release history could not be read",
-                };
-                return Some((
+            let why = v.rules.iter().find(|(r, _)| r.code == code)?.1?;
+            Some(match why {
+                crate::NotRun::Off => (RuleStatus::Off, format!("{code} off")),
+                crate::NotRun::NoHistory => {
+                    let why = match git {
+                        GitState::None => "not a git repository",
+                        GitState::Repo { .. } => "the release history could not be read",
+                    };
+                    (
+                        RuleStatus::NotRun,
+                        format!("{code} needs the release history: {why}"),
+                    )
+                }
+                crate::NotRun::NoLockCheck => (
                     RuleStatus::NotRun,
-                    format!("{code} needs the release history: {why}"),
-                ));
-            }
-            None
+                    format!("{code} not run: {}", why.as_str()),
+                ),
+            })
         };
         let mut used = vec![false; v.findings.len()];
         let mut sections = Vec::new();

@@ -40,6 +40,47 @@ pub struct Verified {
     pub model: Model,
     pub findings: Vec<Finding>,
     pub suppressed: usize,
+    /// Each rule that was considered, with why it did not run (`None`: it ran).
+    pub rules: Vec<(&'static rules::Rule, Option<NotRun>)>,
+}
+
+/// Why a rule did not run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotRun {
+    /// The policy turned it off.
+    Off,
+    /// The lockfile was not compared (`--no-lock-check`): REL001, REL002.
+    NoLockCheck,
+    /// No release history to compare with (not in git): REL003, DATA002.
+    NoHistory,
+}
+
+impl NotRun {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotRun::Off => "turned off by the policy",
+            NotRun::NoLockCheck => "--no-lock-check",
+            NotRun::NoHistory => "no git release history",
+        }
+    }
+}
+
+/// Why a rule does not run; `None` when it runs.
+fn not_run(
+    policy: &policy::Policy,
+    code: &str,
+    lock_check: bool,
+    with_history: bool,
+) -> Option<NotRun> {
+    if !policy.enabled(code) {
+        Some(NotRun::Off)
+    } else if !lock_check && matches!(code, "REL001" | "REL002") {
+        Some(NotRun::NoLockCheck)
+    } else if !with_history && matches!(code, "REL003" | "DATA002") {
+        Some(NotRun::NoHistory)
+    } else {
+        None
+    }
 }
 
 /// Loads a snapshot, compares the lockfile (unless `lock_check` is off), runs every rule and
@@ -74,14 +115,18 @@ pub fn check(
     let found = rules::run(&ctx);
     let with_history = history.is_some();
     let mut outcome = policy.apply(found, &model.sources, |code| {
-        (lock_check || !matches!(code, "REL001" | "REL002"))
-            && (with_history || !matches!(code, "REL003" | "DATA002"))
+        not_run(&policy, code, lock_check, with_history).is_none()
     });
     model.scrub(&mut outcome.findings);
+    let rules = rules::RULES
+        .iter()
+        .map(|&r| (r, not_run(&policy, r.code, lock_check, with_history)))
+        .collect();
     Verified {
         model,
         findings: outcome.findings,
         suppressed: outcome.suppressed,
+        rules,
     }
 }
 
@@ -94,17 +139,23 @@ fn secrets_only(model: Model, today: i64) -> Verified {
         lock: None,
         history: None,
     };
-    let found: Vec<Finding> = [&rules::secrets::SECRET001, &rules::secrets::SECRET002]
+    let secret_rules = [&rules::secrets::SECRET001, &rules::secrets::SECRET002];
+    let found: Vec<Finding> = secret_rules
         .iter()
         .filter(|r| policy.enabled(r.code))
         .flat_map(|r| (r.check)(&ctx))
         .collect();
     let mut outcome = policy.apply(found, &model.sources, |code| code.starts_with("SECRET"));
     model.scrub(&mut outcome.findings);
+    let rules = secret_rules
+        .into_iter()
+        .map(|r| (r, not_run(&policy, r.code, true, true)))
+        .collect();
     Verified {
         model,
         findings: outcome.findings,
         suppressed: outcome.suppressed,
+        rules,
     }
 }
 

@@ -43,7 +43,7 @@ pub fn render(
     findings: &[Finding],
     suppressed: usize,
     sources: &SourceMap,
-    rules: &[(&Rule, Option<&str>)],
+    rules: &[(&Rule, Option<crate::NotRun>)],
     suite: &str,
 ) -> String {
     let s = Summary::of(findings, suppressed);
@@ -90,7 +90,7 @@ pub fn render(
                 ">
       <skipped message=\"{}\"/>
     </testcase>",
-                xml(why)
+                xml(why.as_str())
             );
             continue;
         }
