@@ -251,6 +251,26 @@ fn git(cli: &Cli) -> Result<Git, Fatal> {
     Ok(Git::discover(&cli.repo)?)
 }
 
+/// The release history for the history rules, when in git. A history that cannot be read is
+/// said on stderr and the history rules do not run; tags that cannot be releases are named.
+fn load_history(
+    git: Option<&Git>,
+    model: &crate::model::Model,
+    head: Option<Commit>,
+    err: &mut dyn Write,
+) -> Option<History> {
+    match History::load(git?, &model.config.release, head) {
+        Ok(h) => {
+            note_skipped(&h.releases, err);
+            Some(h)
+        }
+        Err(e) => {
+            let _ = writeln!(err, "agentlock: the release history was not checked: {e}");
+            None
+        }
+    }
+}
+
 /// Notes about tags that look like releases but cannot be read as one.
 fn note_skipped(releases: &crate::git::Releases, err: &mut dyn Write) {
     for s in &releases.skipped {
@@ -287,19 +307,7 @@ fn verify(
         (Box::new(wt), head)
     };
     let model = load(snapshot.as_ref())?;
-    let history = match &discovered {
-        Ok(git) => match History::load(git, &model.config.release, head) {
-            Ok(h) => {
-                note_skipped(&h.releases, err);
-                Some(h)
-            }
-            Err(e) => {
-                let _ = writeln!(err, "agentlock: the release history was not checked: {e}");
-                None
-            }
-        },
-        Err(_) => None, // not in git: the history rules do not run
-    };
+    let history = load_history(discovered.as_ref().ok(), &model, head, err);
     let v = crate::check(
         model,
         snapshot.as_ref(),
@@ -321,18 +329,14 @@ fn verify(
 /// release history included), as the deployment checklist. Exit code as `verify`'s.
 fn checklist(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fatal> {
     use crate::checklist::{Checklist, GitState};
+    if matches!(cli.format, Format::Sarif | Format::Github | Format::Junit) {
+        return Err(unsupported(cli.format, "checklist"));
+    }
     let wt = worktree(cli)?;
     let model = load(&wt)?;
     let git = Git::discover(&cli.repo).ok();
     let head = git.as_ref().and_then(|g| g.head().ok().flatten());
-    let history = git.as_ref().and_then(|g| {
-        History::load(g, &model.config.release, head)
-            .inspect(|h| note_skipped(&h.releases, err))
-            .inspect_err(|e| {
-                let _ = writeln!(err, "agentlock: the release history was not checked: {e}");
-            })
-            .ok()
-    });
+    let history = load_history(git.as_ref(), &model, head, err);
     let today = crate::date::today();
     let v = crate::check(model, &wt, true, history.as_ref(), today);
     let state = match &git {
@@ -345,8 +349,7 @@ fn checklist(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32,
     let list = Checklist::build(&v, &state, today);
     let text = match cli.format {
         Format::Json => list.to_json(),
-        Format::Human | Format::Markdown => list.to_markdown(),
-        f => return Err(unsupported(f, "checklist")),
+        _ => list.to_markdown(), // human and markdown; the others were refused above
     };
     let _ = out.write_all(text.as_bytes());
     Ok(report::exit_code(&v.findings))
