@@ -224,13 +224,7 @@ impl Git {
 
     /// The content of a blob, refusing one over `max_size`.
     pub fn read_blob(&self, id: ObjectId, path: &str, max_size: u64) -> Result<Vec<u8>, GitError> {
-        let snapshot = GitSnapshot {
-            repo: self.repo.clone(),
-            files: BTreeMap::from([(path.to_string(), (id, Stored::File))]),
-            what: String::new(),
-        };
-        snapshot
-            .read(path, max_size)
+        read_blob(&self.local(), id, max_size)
             .map_err(|e| GitError::new(format!("{path} ({}): {e}", &id.to_string()[..12])))
     }
 
@@ -478,26 +472,30 @@ impl GitSnapshot {
     }
 
     fn blob(&self, id: ObjectId, max_size: u64) -> Result<Vec<u8>, ReadError> {
-        let repo = self.repo.to_thread_local();
-        let header = repo
-            .find_header(id)
-            .map_err(|e| ReadError::Io(e.to_string()))?;
-        if header.size() > max_size {
-            return Err(ReadError::TooLarge {
-                size: header.size(),
-                limit: max_size,
-            });
-        }
-        let blob = repo
-            .find_blob(id)
-            .map_err(|e| ReadError::Io(e.to_string()))?;
-        Ok(blob.detach().data)
+        read_blob(&self.repo.to_thread_local(), id, max_size)
     }
 
     /// The paths of every file, for tests and for `rollback`.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)
     }
+}
+
+/// The content of a blob, refusing one over `max_size` before it is decompressed.
+fn read_blob(repo: &gix::Repository, id: ObjectId, max_size: u64) -> Result<Vec<u8>, ReadError> {
+    let header = repo
+        .find_header(id)
+        .map_err(|e| ReadError::Io(e.to_string()))?;
+    if header.size() > max_size {
+        return Err(ReadError::TooLarge {
+            size: header.size(),
+            limit: max_size,
+        });
+    }
+    let blob = repo
+        .find_blob(id)
+        .map_err(|e| ReadError::Io(e.to_string()))?;
+    Ok(blob.detach().data)
 }
 
 /// `dir` joined with a symlink target, `..` resolved; `None` when it leaves the root.

@@ -49,22 +49,28 @@ impl ReleaseLock {
 /// The lockfile text of the agentlock root at a commit, in the layout `agentlock lock` writes:
 /// its agentlock.lock as committed, or (when it has none, or one that does not parse) the lock
 /// computed from the files at the commit. `None` when the commit has no agentlock.toml (a
-/// release from before agentlock was adopted). The flag says whether the text was committed.
-fn release_text(git: &Git, commit: Commit, name: &str) -> Result<Option<(String, bool)>, GitError> {
-    if let Some(bytes) = git.read_at(commit, LOCKFILE, DEFAULT_MAX_FILE_SIZE)?
-        && let Ok(text) = String::from_utf8(bytes)
+/// release from before agentlock was adopted). `lockfile` is the blob of its agentlock.lock,
+/// if it has one.
+fn release_text(
+    git: &Git,
+    commit: Commit,
+    name: &str,
+    lockfile: Option<gix::ObjectId>,
+) -> Result<Option<String>, GitError> {
+    if let Some(id) = lockfile
+        && let Ok(text) = String::from_utf8(git.read_blob(id, LOCKFILE, DEFAULT_MAX_FILE_SIZE)?)
     {
         if Lock::is_written(&text) {
-            return Ok(Some((text, true)));
+            return Ok(Some(text));
         }
         if let Ok((lock, _)) = Lock::parse(&text, FileId(0)) {
-            return Ok(Some((lock.to_toml(), true)));
+            return Ok(Some(lock.to_toml()));
         }
     }
     let snapshot = git.tree(commit, name)?;
     Ok(crate::load::load(&snapshot)
         .ok()
-        .map(|model| (Lock::from_model(&model).to_toml(), false)))
+        .map(|model| Lock::from_model(&model).to_toml()))
 }
 
 /// What a release pinned: its committed lockfile, or the lock computed from its tree. `None`
@@ -132,26 +138,30 @@ impl History {
         // nothing the first did not.
         let mut seen_commits = std::collections::HashSet::new();
         let mut seen_blobs = std::collections::HashSet::new();
-        let order: Vec<usize> = (0..releases.all.len())
+        let order: Vec<(usize, Option<gix::ObjectId>)> = (0..releases.all.len())
             .rev()
-            .filter(|&i| {
+            .filter_map(|i| {
                 let commit = releases.all[i].commit;
                 if !seen_commits.insert(commit) {
-                    return false;
+                    return None;
                 }
-                match git.blob_at(commit, LOCKFILE) {
-                    Ok(Some(blob)) => seen_blobs.insert(blob),
-                    _ => true,
+                // A commit whose tree cannot be read contributes nothing.
+                let lockfile = git.blob_at(commit, LOCKFILE).ok()?;
+                match lockfile {
+                    Some(blob) if !seen_blobs.insert(blob) => None,
+                    _ => Some((i, lockfile)),
                 }
             })
             .collect();
         for chunk in order.chunks(CHUNK) {
             let texts: Vec<(usize, Option<String>)> = chunk
                 .par_iter()
-                .map(|&i| {
+                .map(|&(i, lockfile)| {
                     let r = &releases.all[i];
-                    let text = release_text(git, r.commit, &r.tag).ok().flatten();
-                    (i, text.map(|(t, _)| t))
+                    (
+                        i,
+                        release_text(git, r.commit, &r.tag, lockfile).ok().flatten(),
+                    )
                 })
                 .collect();
             for (i, text) in texts {
