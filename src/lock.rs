@@ -185,8 +185,9 @@ impl Lock {
             if let Some(v) = &t.version {
                 f.push(("version", s(&v.value)));
             }
-            if let Some(src) = &t.source {
-                f.push(("source", s(src.display())));
+            if !t.sources.is_empty() {
+                let all: Vec<String> = t.sources.iter().map(|s| s.display()).collect();
+                f.push(("source", s(all.join(", "))));
             }
             f.push(("path", s(&t.path)));
             f.push(("sha256", s(sha256_hex(t.canonical.as_bytes()))));

@@ -13,7 +13,49 @@ pub struct Topology {
     pub agents: Vec<Agent>,
     /// Span of the `defaults` mapping, if any.
     pub defaults: Option<Span>,
+    /// How the file names the settings the rules ask for, for their help texts.
+    pub keys: &'static Keys,
 }
+
+/// How a topology file spells an agent's limits: the key and an example value a finding's help
+/// asks the user to write. The rules read only this, never the format itself.
+#[derive(Debug)]
+pub struct Keys {
+    pub timeout: &'static str,
+    pub retries: &'static str,
+    pub rate_limit: &'static str,
+    /// Whether agents inherit settings from a `defaults` mapping.
+    pub defaults: bool,
+}
+
+impl Keys {
+    /// `add `timeout: 30s` to the agent, or to `defaults` for every agent`.
+    pub fn add(&self, setting: &str) -> String {
+        if self.defaults {
+            format!("add `{setting}` to the agent, or to `defaults` for every agent")
+        } else {
+            format!("add `{setting}` to the agent")
+        }
+    }
+
+    /// `no `retries`, and none in `defaults``.
+    pub fn missing(&self, setting: &str) -> String {
+        let key = setting.split(':').next().unwrap_or(setting);
+        if self.defaults {
+            format!("no `{key}`, and none in `defaults`")
+        } else {
+            format!("no `{key}`")
+        }
+    }
+}
+
+/// agentlock's own `agents.yaml`.
+pub static AGENTS_YAML: Keys = Keys {
+    timeout: "timeout: 30s",
+    retries: "retries: 2",
+    rate_limit: "rate_limit: 20/s",
+    defaults: true,
+};
 
 /// One agent, with the settings it inherits from `defaults` already applied (their spans point
 /// at `defaults`, so a finding about an inherited value shows where it came from).
@@ -147,6 +189,7 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<Topology> {
         entry,
         agents,
         defaults: defaults_node.map(|d| d.span),
+        keys: &AGENTS_YAML,
     })
 }
 

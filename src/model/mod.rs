@@ -3,8 +3,10 @@
 //! Built by [`crate::load`] from a snapshot; read by the rules, the lockfile and (later) the diff.
 
 pub mod agent;
+pub mod crewai;
 pub mod dataset;
 pub mod deploy;
+pub mod launch;
 pub mod llm;
 pub mod prompt;
 pub mod read;

@@ -12,7 +12,14 @@ pub struct ToolServer {
     pub path: String,
     pub server: Sp<String>,
     pub version: Option<Sp<String>>,
-    pub source: Option<Source>,
+    /// Where the server's code comes from. A manifest names one; a registry `server.json`
+    /// lists every package and remote it can be started from.
+    pub sources: Vec<Source>,
+    /// The record only says how the server is started (an MCP client config's entry, a
+    /// registry `server.json`): it has no permissions, timeout, rate limit, failure mode or tool
+    /// definitions of its own, so the rules about those have nothing to check, and its version
+    /// is its package's.
+    pub launch_only: bool,
     pub permissions: Vec<Sp<String>>,
     /// Whether the manifest has a `permissions` key at all (`[]` declares that it needs none).
     pub declares_permissions: bool,
@@ -27,8 +34,11 @@ pub struct ToolServer {
     pub canonical: String,
 }
 
-/// Where the server's code comes from: `npm: "pkg@1.2.3"`, `pypi: "pkg==1.2.3"`,
-/// `oci: "image@sha256:…"` or `url: …` (with `sha256:`).
+/// Where the server's code comes from. In a manifest: `npm: "pkg@1.2.3"`, `pypi: "pkg==1.2.3"`,
+/// `oci: "image@sha256:…"` or `url: …` (with `sha256:`). Read from a launch command or a
+/// registry entry, also: `git` (a repository URL and ref), `go` (a module), `nuget`, `remote`
+/// (the URL of a running server), `exec` (a program from the PATH or outside the repository)
+/// and `local` (a file inside the repository).
 #[derive(Clone, Debug)]
 pub struct Source {
     pub kind: Sp<String>,
@@ -92,7 +102,11 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<ToolServer> {
         return None;
     };
     let version = r.opt_string(root, "version", "server version");
-    let source = root.get("source").and_then(|s| read_source(r, s));
+    let sources = root
+        .get("source")
+        .and_then(|s| read_source(r, s))
+        .into_iter()
+        .collect();
     let permissions = r.opt_string_list(root, "permissions", "permission");
     let env = match root.get("env") {
         Some(e) => r
@@ -171,7 +185,8 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<ToolServer> {
         path,
         server,
         version,
-        source,
+        sources,
+        launch_only: false,
         permissions,
         declares_permissions: root.get("permissions").is_some(),
         env,

@@ -250,8 +250,12 @@ fn check_kill_switch(ctx: &Context) -> Vec<Finding> {
 }
 
 fn check_agent_rates(ctx: &Context) -> Vec<Finding> {
-    ctx.model
-        .agents()
+    let Some(topology) = &ctx.model.topology else {
+        return Vec::new();
+    };
+    let keys = topology.keys;
+    topology
+        .agents
         .iter()
         .filter(|a| a.rate_limit.is_none())
         .map(|a| {
@@ -261,8 +265,8 @@ fn check_agent_rates(ctx: &Context) -> Vec<Finding> {
                 a.name.value.clone(),
                 format!("agent `{}` has no rate limit", a.name.value),
             )
-            .label("no `rate_limit`, and none in `defaults`")
-            .help("add `rate_limit: 20/s` to the agent, or to `defaults` for every agent")
+            .label(keys.missing(keys.rate_limit))
+            .help(keys.add(keys.rate_limit))
         })
         .collect()
 }

@@ -261,6 +261,8 @@ fn check_versions(ctx: &Context) -> Vec<Finding> {
     for t in &ctx.model.tools {
         let subject = t.server.value.clone();
         match &t.version {
+            // A launch record's version is its package's: the source check below covers it.
+            None if t.launch_only => {}
             None => out.push(
                 Finding::new(
                     &TOOL001,
@@ -288,21 +290,20 @@ fn check_versions(ctx: &Context) -> Vec<Finding> {
             ),
             Some(_) => {}
         }
-        match &t.source {
-            None => out.push(
-                Finding::new(&TOOL001, t.server.span, subject, format!("server `{}` has no `source`: nothing pins the code that runs", t.server.value))
+        if t.sources.is_empty() {
+            out.push(
+                Finding::new(&TOOL001, t.server.span, subject.clone(), format!("server `{}` has no `source`: nothing pins the code that runs", t.server.value))
                     .label("no `source`")
                     .help("add `source:` with the pinned package: `{ npm: \"pkg@1.2.3\" }`, `{ pypi: \"pkg==1.2.3\" }`, `{ oci: \"image@sha256:…\" }` or `{ url: …, sha256: … }`"),
-            ),
-            Some(src) => {
-                if let Some((why, help)) = source_floats(src) {
-                    let span = src.value.span;
-                    out.push(
-                        Finding::new(&TOOL001, span, subject, format!("server `{}` is installed from `{}`, which {why}", t.server.value, src.display()))
-                            .label("floating")
-                            .help(help),
-                    );
-                }
+            );
+        }
+        for src in &t.sources {
+            if let Some((why, help)) = source_floats(src) {
+                out.push(
+                    Finding::new(&TOOL001, src.value.span, subject.clone(), format!("server `{}` is installed from `{}`, which {why}", t.server.value, src.display()))
+                        .label("floating")
+                        .help(help),
+                );
             }
         }
     }
@@ -434,6 +435,12 @@ fn is_exact_pep440(v: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '!'))
 }
 
+/// The servers with runtime settings of their own: TOOL002 to TOOL005 check those. A launch
+/// record (see [`crate::model::ToolServer::launch_only`]) has none to check.
+fn governed(model: &crate::model::Model) -> impl Iterator<Item = &crate::model::ToolServer> {
+    model.tools.iter().filter(|t| !t.launch_only)
+}
+
 /// Permissions that grant everything, whatever the service.
 fn is_broad(p: &str) -> bool {
     let l = p.to_ascii_lowercase();
@@ -448,7 +455,7 @@ fn is_broad(p: &str) -> bool {
 fn check_permissions(ctx: &Context) -> Vec<Finding> {
     let allowed = ctx.policy.limits.allowed_permissions.as_ref();
     let mut out = Vec::new();
-    for t in &ctx.model.tools {
+    for t in governed(ctx.model) {
         let subject = t.server.value.clone();
         // `permissions: []` declares that a server needs none; a missing key declares nothing.
         if !t.declares_permissions {
@@ -496,7 +503,7 @@ fn check_permissions(ctx: &Context) -> Vec<Finding> {
 fn check_timeouts(ctx: &Context) -> Vec<Finding> {
     let max = ctx.policy.limits.max_timeout.as_ref();
     let mut out = Vec::new();
-    for t in &ctx.model.tools {
+    for t in governed(ctx.model) {
         match &t.timeout {
             None => out.push(
                 Finding::new(&TOOL003, t.server.span, t.server.value.clone(), format!("server `{}` has no timeout", t.server.value))
@@ -521,9 +528,7 @@ fn check_timeouts(ctx: &Context) -> Vec<Finding> {
 }
 
 fn check_rate_limits(ctx: &Context) -> Vec<Finding> {
-    ctx.model
-        .tools
-        .iter()
+    governed(ctx.model)
         .filter(|t| t.rate_limit.is_none())
         .map(|t| {
             Finding::new(
@@ -541,7 +546,7 @@ fn check_rate_limits(ctx: &Context) -> Vec<Finding> {
 fn check_failure_modes(ctx: &Context) -> Vec<Finding> {
     let model = ctx.model;
     let mut out = Vec::new();
-    for t in &model.tools {
+    for t in governed(model) {
         let subject = t.server.value.clone();
         let mode = t.on_failure.as_ref();
         match (mode.map(|m| m.value.as_str()), &t.fallback) {

@@ -402,7 +402,11 @@ fn shortest_cycle(
 fn check_timeouts(ctx: &Context) -> Vec<Finding> {
     let max = ctx.policy.limits.max_timeout.as_ref();
     let mut out = Vec::new();
-    for a in ctx.model.agents() {
+    let Some(topology) = &ctx.model.topology else {
+        return out;
+    };
+    let keys = topology.keys;
+    for a in &topology.agents {
         match &a.timeout {
             None => out.push(
                 Finding::new(
@@ -411,8 +415,8 @@ fn check_timeouts(ctx: &Context) -> Vec<Finding> {
                     a.name.value.clone(),
                     format!("agent `{}` has no timeout", a.name.value),
                 )
-                .label("no timeout, and none in `defaults`")
-                .help("add `timeout: 30s` to the agent, or to `defaults` for every agent"),
+                .label(keys.missing(keys.timeout))
+                .help(keys.add(keys.timeout)),
             ),
             Some(t) => {
                 if let Some(m) = max.filter(|m| t.value > m.value) {
@@ -437,7 +441,11 @@ fn check_timeouts(ctx: &Context) -> Vec<Finding> {
 fn check_retries(ctx: &Context) -> Vec<Finding> {
     let max = ctx.policy.limits.max_retries.as_ref();
     let mut out = Vec::new();
-    for a in ctx.model.agents() {
+    let Some(topology) = &ctx.model.topology else {
+        return out;
+    };
+    let keys = topology.keys;
+    for a in &topology.agents {
         match &a.retries {
             None => out.push(
                 Finding::new(
@@ -446,8 +454,8 @@ fn check_retries(ctx: &Context) -> Vec<Finding> {
                     a.name.value.clone(),
                     format!("agent `{}` has no retry limit", a.name.value),
                 )
-                .label("no `retries`, and none in `defaults`")
-                .help("add `retries: 2` to the agent, or to `defaults` for every agent"),
+                .label(keys.missing(keys.retries))
+                .help(keys.add(keys.retries)),
             ),
             Some(r) => {
                 if let Some(m) = max.filter(|m| r.value > m.value) {

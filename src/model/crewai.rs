@@ -1,0 +1,1 @@
+//! CrewAI crews: `config/agents.yaml` and `config/tasks.yaml` (written by a helper).

@@ -1,0 +1,1 @@
+//! Launch commands of MCP client configs (written by a helper).
