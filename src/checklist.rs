@@ -626,7 +626,7 @@ impl Checklist {
                         format!("{code} needs the release history: {why}"),
                     )
                 }
-                crate::NotRun::NoLockCheck => (
+                crate::NotRun::NoLockCheck | crate::NotRun::NoProject => (
                     RuleStatus::NotRun,
                     format!("{code} not run: {}", why.as_str()),
                 ),
@@ -758,7 +758,7 @@ impl Checklist {
         };
         Checklist {
             schema: SCHEMA,
-            project: model.config.name.value.clone(),
+            project: model.config.display_name(),
             summary,
             sections,
             other_findings,

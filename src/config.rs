@@ -15,7 +15,14 @@ pub const MANIFEST: &str = "agentlock.toml";
 pub struct Config {
     pub file: FileId,
     pub name: Sp<String>,
+    /// Whether the repository has an agentlock.toml: an agentlock project. Without one,
+    /// agentlock reads only the formats it discovers ([`Sources`]), and the rules about what
+    /// only an agentlock project declares (deploy.yaml, golden datasets) do not run.
+    pub project: bool,
     pub paths: Paths,
+    /// `[sources]`: the formats of other tools to discover; `None` when the project reads only
+    /// its own files.
+    pub sources: Option<Sources>,
     pub release: ReleaseConfig,
     pub policy: PolicyConfig,
 }
@@ -64,6 +71,55 @@ impl Default for Paths {
             datasets: vec!["datasets/*.jsonl".into()],
             max_file_size: DEFAULT_MAX_FILE_SIZE,
         }
+    }
+}
+
+/// `[sources]`: where agentlock looks for the files other tools keep, by format. Each is a list
+/// of globs from the root; `[]` turns a format off. A key that is not set takes its default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sources {
+    /// MCP client configs: `.mcp.json`, `.cursor/mcp.json`, `.vscode/mcp.json`,
+    /// `claude_desktop_config.json`, Codex `config.toml`.
+    pub mcp_clients: Vec<String>,
+    /// MCP registry `server.json` files.
+    pub mcp_registry: Vec<String>,
+    /// CrewAI `config/agents.yaml`; the `tasks.yaml` beside each is read with it.
+    pub crewai: Vec<String>,
+    /// Prompty files.
+    pub prompty: Vec<String>,
+    /// dotprompt files.
+    pub dotprompt: Vec<String>,
+}
+
+impl Default for Sources {
+    fn default() -> Self {
+        let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
+        Sources {
+            mcp_clients: v(&[
+                ".mcp.json",
+                ".cursor/mcp.json",
+                ".vscode/mcp.json",
+                "claude_desktop_config.json",
+                ".codex/config.toml",
+            ]),
+            mcp_registry: v(&["**/server.json"]),
+            crewai: v(&["**/config/agents.yaml"]),
+            prompty: v(&["**/*.prompty"]),
+            dotprompt: v(&["**/*.prompt"]),
+        }
+    }
+}
+
+impl Sources {
+    /// Each format's key in `[sources]` with its globs.
+    pub fn by_key(&mut self) -> [(&'static str, &mut Vec<String>); 5] {
+        [
+            ("mcp_clients", &mut self.mcp_clients),
+            ("mcp_registry", &mut self.mcp_registry),
+            ("crewai", &mut self.crewai),
+            ("prompty", &mut self.prompty),
+            ("dotprompt", &mut self.dotprompt),
+        ]
     }
 }
 
@@ -226,7 +282,14 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
-const TOP_KEYS: &[&str] = &["project", "paths", "release", "policy"];
+const TOP_KEYS: &[&str] = &["project", "paths", "sources", "release", "policy"];
+const SOURCE_KEYS: &[&str] = &[
+    "mcp_clients",
+    "mcp_registry",
+    "crewai",
+    "prompty",
+    "dotprompt",
+];
 const PROJECT_KEYS: &[&str] = &["name", "description"];
 const PATH_KEYS: &[&str] = &[
     "prompts",
@@ -264,6 +327,15 @@ pub const PACKS: &[(&str, &str)] = &[
 const MAX_EXTENDS: usize = 8;
 
 impl Config {
+    /// The project's name, or `repository` when there is no agentlock.toml to give one.
+    pub fn display_name(&self) -> String {
+        if self.name.value.is_empty() {
+            "repository".to_string()
+        } else {
+            self.name.value.clone()
+        }
+    }
+
     /// The configuration of a repository with no agentlock.toml (for `scan FILE…`): the
     /// default paths and the default pack.
     pub fn builtin(sources: &mut SourceMap, problems: &mut Vec<Finding>) -> Config {
@@ -276,10 +348,29 @@ impl Config {
         Config {
             file,
             name: Sp::new(String::new(), Span::file_start(file)),
+            project: false,
             paths: Paths::default(),
+            sources: None,
             release: ReleaseConfig::default(),
             policy: PolicyConfig { layers },
         }
+    }
+}
+
+/// Reads `agentlock.toml`, or when there is none, the configuration of a repository that is
+/// not an agentlock project: the default pack, and every format of [`Sources`] discovered.
+pub fn load_or_discover(
+    snapshot: &dyn Snapshot,
+    sources: &mut SourceMap,
+    problems: &mut Vec<Finding>,
+) -> Result<Config, ConfigError> {
+    match snapshot.read(MANIFEST, DEFAULT_MAX_FILE_SIZE) {
+        Err(ReadError::NotFound) => {
+            let mut config = Config::builtin(sources, problems);
+            config.sources = Some(Sources::default());
+            Ok(config)
+        }
+        _ => load(snapshot, sources, problems),
     }
 }
 
@@ -372,6 +463,21 @@ pub fn load(
         }
     }
 
+    let mut discover = None;
+    if let Some(p) = root.get("sources")
+        && r.map(p, "[sources]").is_some()
+    {
+        r.check_keys(p, SOURCE_KEYS, "[sources]");
+        let mut found = Sources::default();
+        for (key, target) in found.by_key() {
+            if let Some(n) = p.get(key) {
+                let list = r.string_list(n, &format!("sources.{key}"));
+                *target = list.into_iter().map(|s| s.value).collect();
+            }
+        }
+        discover = Some(found);
+    }
+
     let mut release = ReleaseConfig::default();
     if let Some(rel) = root.get("release") {
         r.check_keys(rel, RELEASE_KEYS, "[release]");
@@ -409,7 +515,9 @@ pub fn load(
     Ok(Config {
         file,
         name,
+        project: true,
         paths,
+        sources: discover,
         release,
         policy,
     })

@@ -524,6 +524,9 @@ impl Snapshot for GitSnapshot {
     fn list(&self, dirs: &[String]) -> std::io::Result<Vec<Entry>> {
         let mut out = Vec::new();
         for (path, (_, kind)) in &self.files {
+            if crate::snapshot::in_pruned_dir(path) {
+                continue;
+            }
             if !dirs.iter().any(|d| {
                 d.is_empty()
                     || path

@@ -394,7 +394,7 @@ pub fn mermaid(model: &Model) -> String {
     let _ = writeln!(
         out,
         "    %% agentlock graph: {}",
-        one_line(&model.config.name.value)
+        one_line(&model.config.display_name())
     );
     for node in &v.nodes {
         let label: Vec<String> = node.lines.iter().map(|l| mermaid_escape(l)).collect();
@@ -468,7 +468,7 @@ pub fn dot(model: &Model) -> String {
     let _ = writeln!(
         out,
         "digraph \"{}\" {{",
-        dot_escape(&model.config.name.value)
+        dot_escape(&model.config.display_name())
     );
     out.push_str("    rankdir=TB;\n");
     out.push_str("    node [shape=box, style=rounded, fontname=\"Helvetica\"];\n");

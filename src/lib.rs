@@ -53,6 +53,9 @@ pub enum NotRun {
     NoLockCheck,
     /// No release history to compare with (not in git): REL003, DATA002.
     NoHistory,
+    /// The repository has no agentlock.toml, so nothing declares what the rule checks
+    /// (deploy.yaml, golden datasets).
+    NoProject,
 }
 
 impl NotRun {
@@ -61,6 +64,7 @@ impl NotRun {
             NotRun::Off => "turned off by the policy",
             NotRun::NoLockCheck => "--no-lock-check",
             NotRun::NoHistory => "no git release history",
+            NotRun::NoProject => "no agentlock.toml",
         }
     }
 }
@@ -68,12 +72,16 @@ impl NotRun {
 /// Why a rule does not run; `None` when it runs.
 fn not_run(
     policy: &policy::Policy,
-    code: &str,
+    rule: &rules::Rule,
+    project: bool,
     lock_check: bool,
     with_history: bool,
 ) -> Option<NotRun> {
+    let code = rule.code;
     if !policy.enabled(code) {
         Some(NotRun::Off)
+    } else if rule.project_only && !project {
+        Some(NotRun::NoProject)
     } else if !lock_check && matches!(code, "REL001" | "REL002") {
         Some(NotRun::NoLockCheck)
     } else if !with_history && matches!(code, "REL003" | "DATA002") {
@@ -112,15 +120,21 @@ pub fn check(
         lock: status.as_ref(),
         history,
     };
-    let found = rules::run(&ctx);
     let with_history = history.is_some();
+    let project = model.config.project;
+    let runs = |r: &rules::Rule| not_run(&policy, r, project, lock_check, with_history).is_none();
+    let found: Vec<Finding> = rules::RULES
+        .iter()
+        .filter(|r| runs(r))
+        .flat_map(|r| (r.check)(&ctx))
+        .collect();
     let mut outcome = policy.apply(found, &model.sources, |code| {
-        not_run(&policy, code, lock_check, with_history).is_none()
+        rules::find(code).is_some_and(runs)
     });
     model.scrub(&mut outcome.findings);
     let rules = rules::RULES
         .iter()
-        .map(|&r| (r, not_run(&policy, r.code, lock_check, with_history)))
+        .map(|&r| (r, not_run(&policy, r, project, lock_check, with_history)))
         .collect();
     Verified {
         model,
@@ -149,7 +163,7 @@ fn secrets_only(model: Model, today: i64) -> Verified {
     model.scrub(&mut outcome.findings);
     let rules = secret_rules
         .into_iter()
-        .map(|r| (r, not_run(&policy, r.code, true, true)))
+        .map(|r| (r, not_run(&policy, r, true, true, true)))
         .collect();
     Verified {
         model,

@@ -7,7 +7,7 @@ use crate::config::{self, ConfigError};
 use crate::finding::Finding;
 use crate::model::read::Reader;
 use crate::model::{self, Model};
-use crate::node;
+use crate::node::{self, Node};
 use crate::rules::conf::CONF001;
 use crate::snapshot::{EntryKind, ReadError, Snapshot};
 use crate::source::{FileId, SourceMap, Span};
@@ -24,6 +24,13 @@ enum Kind {
     Models,
     Deploy,
     Dataset,
+    // The formats of other tools, found through `[sources]` (see [`config::Sources`]).
+    McpClient,
+    McpRegistry,
+    CrewAgents,
+    CrewTasks,
+    Prompty,
+    Dotprompt,
 }
 
 /// A file as read from the snapshot, before parsing.
@@ -34,6 +41,11 @@ struct Raw {
     content: Result<(Arc<str>, String), Problem>,
 }
 
+/// A file to parse, with the id it is registered under.
+type Job = (FileId, Raw);
+/// What parsing a file gave, and its problems.
+type Outcome = (Parsed, Vec<Finding>);
+
 struct Problem {
     message: String,
     help: Option<String>,
@@ -42,27 +54,37 @@ struct Problem {
 /// Where GitHub looks for CODEOWNERS, in its order: it uses the first file it finds.
 pub const CODEOWNERS_PATHS: &[&str] = &[".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
 
-/// Loads the repository a snapshot holds. Fails only when `agentlock.toml` is unusable.
+/// Loads the repository a snapshot holds. Fails only when `agentlock.toml` is unusable, or
+/// when there is none and no file of a format agentlock discovers.
 pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
     let mut sources = SourceMap::default();
     let mut problems = Vec::new();
-    let config = config::load(snapshot, &mut sources, &mut problems)?;
+    let mut config = config::load_or_discover(snapshot, &mut sources, &mut problems)?;
     let limit = config.paths.max_file_size;
 
-    // 1. Which files: the single files, and whatever the globs match.
+    // 1. Which files: the single files, and whatever the globs match. A repository without
+    // agentlock.toml has only the formats it discovers.
     let mut wanted: Vec<(String, Kind)> = Vec::new();
-    for (path, kind) in [
-        (&config.paths.agents, Kind::Agents),
-        (&config.paths.models, Kind::Models),
-        (&config.paths.deploy, Kind::Deploy),
-    ] {
-        wanted.push((path.clone(), kind));
+    let mut globs: Vec<(Vec<String>, Kind)> = Vec::new();
+    if config.project {
+        for (path, kind) in [
+            (&config.paths.agents, Kind::Agents),
+            (&config.paths.models, Kind::Models),
+            (&config.paths.deploy, Kind::Deploy),
+        ] {
+            wanted.push((path.clone(), kind));
+        }
+        globs.push((config.paths.prompts.clone(), Kind::Prompt));
+        globs.push((config.paths.tools.clone(), Kind::Tool));
+        globs.push((config.paths.datasets.clone(), Kind::Dataset));
     }
-    let globs = [
-        (&config.paths.prompts, Kind::Prompt),
-        (&config.paths.tools, Kind::Tool),
-        (&config.paths.datasets, Kind::Dataset),
-    ];
+    if let Some(found) = &config.sources {
+        globs.push((found.mcp_clients.clone(), Kind::McpClient));
+        globs.push((found.mcp_registry.clone(), Kind::McpRegistry));
+        globs.push((found.crewai.clone(), Kind::CrewAgents));
+        globs.push((found.prompty.clone(), Kind::Prompty));
+        globs.push((found.dotprompt.clone(), Kind::Dotprompt));
+    }
     let mut dirs: Vec<String> = globs
         .iter()
         .flat_map(|(g, _)| g.iter().map(|p| literal_prefix(p)))
@@ -79,19 +101,25 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
             });
         }
     };
-    // A path matched by several globs (or named as a single file too) is loaded once.
+    // A path matched by several globs (or named as a single file too) is loaded once, as the
+    // first kind that claims it: agentlock's own formats before the discovered ones.
     let mut taken: std::collections::HashSet<String> =
         wanted.iter().map(|(p, _)| p.clone()).collect();
-    for (patterns, kind) in globs {
+    for (patterns, kind) in &globs {
         let set = match build_globset(patterns) {
             Ok(s) => s,
             Err(e) => {
                 let at = Span::file_start(config.file);
+                let table = if is_discovered(*kind) {
+                    "[sources]"
+                } else {
+                    "[paths]"
+                };
                 problems.push(Finding::new(
                     &CONF001,
                     at,
                     config::MANIFEST,
-                    format!("invalid path pattern in [paths]: {e}"),
+                    format!("invalid path pattern in {table}: {e}"),
                 ));
                 continue;
             }
@@ -99,7 +127,21 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         for entry in &listing {
             if set.is_match(&entry.path) && taken.insert(entry.path.clone()) {
                 match &entry.kind {
-                    EntryKind::File => wanted.push((entry.path.clone(), kind)),
+                    EntryKind::File => {
+                        wanted.push((entry.path.clone(), *kind));
+                        // A crew's tasks are read with its agents.
+                        if *kind == Kind::CrewAgents {
+                            let dir = entry.path.rsplit_once('/').map_or("", |(d, _)| d);
+                            let tasks = if dir.is_empty() {
+                                "tasks.yaml".to_string()
+                            } else {
+                                format!("{dir}/tasks.yaml")
+                            };
+                            if taken.insert(tasks.clone()) {
+                                wanted.push((tasks, Kind::CrewTasks));
+                            }
+                        }
+                    }
                     EntryKind::SymlinkOutside { target } => {
                         let id = sources.add(entry.path.clone(), None);
                         problems.push(outside_symlink(id, &entry.path, target));
@@ -117,8 +159,9 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         .collect();
 
     // 3. Register files (ids in a stable order), then parse in parallel.
-    let mut jobs: Vec<(FileId, Raw)> = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
     let mut failed: Vec<Kind> = Vec::new();
+    let mut unread: Vec<(String, FileId)> = Vec::new();
     for raw in raws.into_iter().flatten() {
         match &raw.content {
             Ok((text, _)) => {
@@ -128,6 +171,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
             Err(p) => {
                 failed.push(raw.kind);
                 let id = sources.add(raw.path.clone(), None);
+                unread.push((raw.path.clone(), id));
                 let mut f = Finding::new(
                     &CONF001,
                     Span::file_start(id),
@@ -139,14 +183,20 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
             }
         }
     }
-    let parsed: Vec<(Parsed, Vec<Finding>)> =
-        jobs.par_iter().map(|(id, raw)| parse(*id, raw)).collect();
+    let parsed: Vec<Outcome> = jobs.par_iter().map(|(id, raw)| parse(*id, raw)).collect();
+    // A discovered file of another tool (a `server.json` that is not an MCP registry file) is
+    // left alone: no findings, no secret scan, no lock entry.
+    let (jobs, parsed): (Vec<Job>, Vec<Outcome>) = jobs
+        .into_iter()
+        .zip(parsed)
+        .filter(|(_, (item, _))| !matches!(item, Parsed::Ignored))
+        .unzip();
     let suppressions: Vec<(Vec<Suppression>, Vec<Finding>)> = jobs
         .par_iter()
         .map(|(id, raw)| {
             let mut found = Vec::new();
             let syntax = match raw.kind {
-                Kind::Prompt => Some(Syntax::Prompt),
+                Kind::Prompt | Kind::Prompty | Kind::Dotprompt => Some(Syntax::Prompt),
                 Kind::Dataset => None,
                 _ if raw.path.ends_with(".json") => None,
                 _ => Some(Syntax::Hash),
@@ -165,23 +215,76 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
             failed.push(raw.kind);
         }
     }
+    if !config.project {
+        // Repository-wide findings (no lockfile, say) point at the first file agentlock read.
+        let first = jobs
+            .iter()
+            .map(|(id, raw)| (&raw.path, *id))
+            .chain(unread.iter().map(|(p, id)| (p, *id)))
+            .min();
+        let Some((_, anchor)) = first else {
+            return Err(nothing_to_read(snapshot));
+        };
+        config.file = anchor;
+        config.name.span = Span::file_start(anchor);
+    }
 
     let mut model = Model::new(sources, config);
     for raw in &failed {
         mark_incomplete(&mut model.incomplete, *raw);
     }
+    let mut direct: Vec<(User, model::DirectModel)> = Vec::new();
+    let mut crews: Vec<(FileId, Node)> = Vec::new();
+    let mut topologies: Vec<model::Topology> = Vec::new();
     for (item, mut found) in parsed {
         problems.append(&mut found);
         match item {
-            Parsed::Prompt(p) => model.prompts.push(p),
-            Parsed::Agents(t) => model.topology = Some(t),
+            Parsed::Prompt(p, d) => {
+                if let Some(d) = d {
+                    direct.push((User::Prompt(model.prompts.len()), d));
+                }
+                model.prompts.push(p);
+            }
+            Parsed::Agents(t) => topologies.push(t),
             Parsed::Tool(t) => model.tools.push(*t),
+            Parsed::Tools(list) => model.tools.extend(list),
             Parsed::Models(m) => model.models = Some(m),
             Parsed::Deploy(d) => model.deploy = Some(d),
             Parsed::Dataset(d) => model.datasets.push(d),
-            Parsed::Nothing => {}
+            Parsed::Crew(id, root) => crews.push((id, root)),
+            Parsed::Nothing | Parsed::Ignored => {}
         }
     }
+    for t in load_crews(&model.sources, &jobs, &crews, &mut problems) {
+        for (i, a) in t.agents.iter().enumerate() {
+            if let Some(m) = &a.model {
+                let d = model::DirectModel {
+                    id: m.clone(),
+                    provider: None,
+                };
+                direct.push((User::Agent(topologies.len(), i), d));
+            }
+        }
+        topologies.push(t);
+    }
+    let mut topologies = topologies.into_iter();
+    model.topology = topologies.next();
+    for extra in topologies {
+        let path = model.sources.get(extra.file).path.clone();
+        let first = model.topology.as_ref().map(|t| t.file);
+        let mut f = Finding::new(
+            &CONF001,
+            Span::file_start(extra.file),
+            path.clone(),
+            "a second agent topology: agentlock checks one topology per project, so this one was not read",
+        )
+        .help("run agentlock on each crew's directory (`--repo DIR`), or list one crew under `[sources] crewai` in agentlock.toml");
+        if let Some(first) = first {
+            f = f.with_label(Span::file_start(first), "the topology that was read");
+        }
+        problems.push(f);
+    }
+    adopt_direct_models(&mut model, direct);
     // Suppressions in agentlock.toml and policy files, then in every other file.
     for id in policy_files(&model) {
         let file = model.sources.get(id);
@@ -257,7 +360,7 @@ fn policy_files(model: &Model) -> Vec<FileId> {
 
 /// Scans every loaded file, agentlock.toml and the policy files for credentials, in parallel,
 /// records them in the model and masks their bytes in the sources.
-fn find_secrets(model: &mut Model, jobs: &[(FileId, Raw)]) {
+fn find_secrets(model: &mut Model, jobs: &[Job]) {
     let files: Vec<FileId> = jobs.iter().map(|(id, _)| *id).collect();
     scan_sources(model, files);
 }
@@ -267,7 +370,7 @@ fn find_secrets(model: &mut Model, jobs: &[(FileId, Raw)]) {
 pub fn scan_sources(model: &mut Model, mut files: Vec<FileId>) {
     files.extend(policy_files(model));
     let sources = &model.sources;
-    let found: Vec<(FileId, Vec<crate::secrets::Hit>)> = files
+    let mut found: Vec<(FileId, Vec<crate::secrets::Hit>)> = files
         .par_iter()
         .filter_map(|&id| {
             let text = sources.get(id).text.as_ref()?;
@@ -275,6 +378,7 @@ pub fn scan_sources(model: &mut Model, mut files: Vec<FileId>) {
             (!hits.is_empty()).then_some((id, hits))
         })
         .collect();
+    found.extend(server_credentials(model, &found));
     let mut values: Vec<String> = Vec::new();
     for (id, hits) in &found {
         let text = model.sources.get(*id).text.clone().unwrap_or_default();
@@ -315,6 +419,52 @@ pub fn scan_sources(model: &mut Model, mut files: Vec<FileId>) {
             model.sources.mask(id, &ranges);
         }
     }
+}
+
+/// Credentials inline in a server's `env` or headers that no detector's pattern saw: a value
+/// under a credential's name (`{"name": "X-API-Key", "value": "…"}` in a registry file, an
+/// `API_KEY` of a format no detector knows).
+fn server_credentials(
+    model: &Model,
+    scanned: &[(FileId, Vec<crate::secrets::Hit>)],
+) -> Vec<(FileId, Vec<crate::secrets::Hit>)> {
+    let Some(generic) = crate::secrets::detector("generic-secret") else {
+        return Vec::new();
+    };
+    let mut out: Vec<(FileId, Vec<crate::secrets::Hit>)> = Vec::new();
+    for server in &model.tools {
+        let Some(text) = model.sources.get(server.file).text.as_ref() else {
+            continue;
+        };
+        for (name, value) in &server.env {
+            let Some(v) = value.as_str() else { continue };
+            if !crate::secrets::is_credential_name(&name.value)
+                || !crate::secrets::is_assigned_credential(v)
+            {
+                continue;
+            }
+            let token = v.trim().rsplit(' ').next().unwrap_or(v);
+            let (start, end) = (value.span.start as usize, value.span.end as usize);
+            let Some(at) = text.get(start..end).and_then(|t| t.find(token)) else {
+                continue; // written with escapes: the scanner's business
+            };
+            let range = start + at..start + at + token.len();
+            let seen = scanned.iter().chain(&out).any(|(f, hits)| {
+                *f == server.file
+                    && hits
+                        .iter()
+                        .any(|h| h.secret.start < range.end && range.start < h.secret.end)
+            });
+            if !seen {
+                let hit = crate::secrets::Hit {
+                    detector: generic,
+                    secret: range,
+                };
+                out.push((server.file, vec![hit]));
+            }
+        }
+    }
+    out
 }
 
 /// Worker threads get a main-thread-sized stack, so that parsing a document at the nesting
@@ -458,9 +608,9 @@ fn hex(bytes: &[u8]) -> String {
 
 fn mark_incomplete(inc: &mut model::Incomplete, kind: Kind) {
     match kind {
-        Kind::Prompt => inc.prompts = true,
-        Kind::Agents => inc.agents = true,
-        Kind::Tool => inc.tools = true,
+        Kind::Prompt | Kind::Prompty | Kind::Dotprompt => inc.prompts = true,
+        Kind::Agents | Kind::CrewAgents | Kind::CrewTasks => inc.agents = true,
+        Kind::Tool | Kind::McpClient | Kind::McpRegistry => inc.tools = true,
         Kind::Models => inc.models = true,
         Kind::Deploy => inc.deploy = true,
         Kind::Dataset => {}
@@ -468,36 +618,76 @@ fn mark_incomplete(inc: &mut model::Incomplete, kind: Kind) {
 }
 
 enum Parsed {
-    Prompt(model::Prompt),
+    /// A prompt, with its model when the file names a model id rather than an alias.
+    Prompt(model::Prompt, Option<model::DirectModel>),
     Agents(model::Topology),
     Tool(Box<model::ToolServer>),
+    /// The servers of an MCP client config.
+    Tools(Vec<model::ToolServer>),
     Models(model::Models),
     Deploy(model::Deploy),
     Dataset(model::Dataset),
+    /// A CrewAI agents.yaml or tasks.yaml, put together once all are parsed.
+    Crew(FileId, Node),
+    /// Nothing usable; CONF001 says why.
     Nothing,
+    /// A discovered file that is not of the format after all.
+    Ignored,
 }
 
-fn parse(id: FileId, raw: &Raw) -> (Parsed, Vec<Finding>) {
+fn is_discovered(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::McpClient
+            | Kind::McpRegistry
+            | Kind::CrewAgents
+            | Kind::CrewTasks
+            | Kind::Prompty
+            | Kind::Dotprompt
+    )
+}
+
+fn parse(id: FileId, raw: &Raw) -> Outcome {
     let mut problems = Vec::new();
     let Ok((text, sha)) = &raw.content else {
         return (Parsed::Nothing, problems);
     };
     let mut r = Reader::new(id, &raw.path, text, &mut problems);
+    let prompt = |p: Option<model::prompt::WithModel>| {
+        p.map_or(Parsed::Nothing, |(p, d)| Parsed::Prompt(p, d))
+    };
     let item = match raw.kind {
-        Kind::Prompt => model::prompt::load(&mut r, sha.clone()).map(Parsed::Prompt),
+        Kind::Prompt => model::prompt::load(&mut r, sha.clone()).map(|p| Parsed::Prompt(p, None)),
+        Kind::Dotprompt => Some(prompt(model::prompt::load_dotprompt(&mut r, sha.clone()))),
+        Kind::Prompty => Some(prompt(model::prompt::load_prompty(&mut r, sha.clone()))),
         Kind::Dataset => Some(Parsed::Dataset(model::dataset::load(&mut r, sha.clone()))),
-        kind => match if raw.path.ends_with(".json") {
-            node::parse_json(text, id)
-        } else {
-            node::parse_yaml(text, id)
-        } {
+        kind => match parse_tree(&raw.path, kind, text, id) {
             Ok(root) => match kind {
                 Kind::Agents => model::agent::load(&mut r, &root).map(Parsed::Agents),
                 Kind::Tool => model::tool::load(&mut r, &root).map(|t| Parsed::Tool(Box::new(t))),
                 Kind::Models => model::llm::load(&mut r, &root).map(Parsed::Models),
                 Kind::Deploy => model::deploy::load(&mut r, &root).map(Parsed::Deploy),
-                Kind::Prompt | Kind::Dataset => unreachable!("handled above"),
+                Kind::McpClient => Some(match model::mcp::load_client(&mut r, &root) {
+                    model::mcp::Read::Found(list) => Parsed::Tools(list),
+                    model::mcp::Read::Failed => Parsed::Nothing,
+                    model::mcp::Read::Other => Parsed::Ignored,
+                }),
+                Kind::McpRegistry => Some(match model::mcp::load_registry(&mut r, &root) {
+                    model::mcp::Read::Found(t) => Parsed::Tool(Box::new(t)),
+                    model::mcp::Read::Failed => Parsed::Nothing,
+                    model::mcp::Read::Other => Parsed::Ignored,
+                }),
+                Kind::CrewAgents if !is_crew(&root) => Some(Parsed::Ignored),
+                Kind::CrewAgents | Kind::CrewTasks => Some(Parsed::Crew(id, root)),
+                Kind::Prompt | Kind::Dataset | Kind::Prompty | Kind::Dotprompt => {
+                    unreachable!("handled above")
+                }
             },
+            // A discovered file that does not parse may not be of the format at all (any
+            // `server.json`): only the files that can only be of it are reported.
+            Err(_) if matches!(raw.kind, Kind::McpRegistry | Kind::CrewAgents) => {
+                Some(Parsed::Ignored)
+            }
             Err(e) => {
                 let offset = match (e.offset, e.line_col) {
                     (Some(o), _) => o,
@@ -509,6 +699,8 @@ fn parse(id: FileId, raw: &Raw) -> (Parsed, Vec<Finding>) {
                 };
                 let what = if raw.path.ends_with(".json") {
                     "JSON"
+                } else if raw.path.ends_with(".toml") {
+                    "TOML"
                 } else {
                     "YAML"
                 };
@@ -522,6 +714,153 @@ fn parse(id: FileId, raw: &Raw) -> (Parsed, Vec<Finding>) {
         },
     };
     (item.unwrap_or(Parsed::Nothing), problems)
+}
+
+/// The tree of a structured file: JSON (with comments where the client allows them), TOML or
+/// YAML, by its name.
+fn parse_tree(path: &str, kind: Kind, text: &str, id: FileId) -> Result<Node, node::ParseError> {
+    if path.ends_with(".toml") {
+        node::parse_toml(text, id)
+    } else if path.ends_with(".json") && kind == Kind::McpClient {
+        node::parse_jsonc(text, id)
+    } else if path.ends_with(".json") {
+        node::parse_json(text, id)
+    } else {
+        node::parse_yaml(text, id)
+    }
+}
+
+/// Who names a model by its id: a prompt (by index) or an agent (topology, agent).
+enum User {
+    Prompt(usize),
+    Agent(usize, usize),
+}
+
+/// Every crew's agents.yaml with the tasks.yaml beside it, as topologies, in path order.
+fn load_crews(
+    sources: &SourceMap,
+    jobs: &[Job],
+    crews: &[(FileId, Node)],
+    problems: &mut Vec<Finding>,
+) -> Vec<model::Topology> {
+    let file = |id: FileId| -> Option<model::crewai::CrewFile<'_>> {
+        let (_, raw) = jobs.iter().find(|(j, _)| *j == id)?;
+        let root = &crews.iter().find(|(c, _)| *c == id)?.1;
+        let text = raw.content.as_ref().ok()?.0.as_ref();
+        Some(model::crewai::CrewFile {
+            file: id,
+            path: &raw.path,
+            text,
+            root,
+        })
+    };
+    let kind_of = |id: FileId| jobs.iter().find(|(j, _)| *j == id).map(|(_, r)| r.kind);
+    let mut out = Vec::new();
+    for (id, _) in crews {
+        if kind_of(*id) != Some(Kind::CrewAgents) {
+            continue;
+        }
+        let path = &sources.get(*id).path;
+        let tasks_path = match path.rsplit_once('/') {
+            Some((dir, _)) => format!("{dir}/tasks.yaml"),
+            None => "tasks.yaml".to_string(),
+        };
+        let tasks = crews
+            .iter()
+            .find(|(t, _)| sources.get(*t).path == tasks_path)
+            .and_then(|(t, _)| file(*t));
+        if let Some(agents) = file(*id)
+            && let Some(t) = model::crewai::load(agents, tasks, problems)
+        {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// Whether a discovered `config/agents.yaml` is a CrewAI crew's: a mapping of agents, each a
+/// mapping with a `role`, `goal` or `backstory`. An empty file counts.
+fn is_crew(root: &Node) -> bool {
+    match &root.value {
+        node::Value::Null => true,
+        node::Value::Map(entries) => entries.iter().any(|(_, a)| {
+            ["role", "goal", "backstory"]
+                .iter()
+                .any(|k| a.get(k).is_some())
+        }),
+        _ => false,
+    }
+}
+
+/// Gives each model named by its id an alias of its own, named after its user (the prompt's
+/// `name@version`, the agent's name; `PATH#NAME` when that name is an alias already), unless
+/// the id is itself an alias of models.yaml.
+fn adopt_direct_models(model: &mut Model, direct: Vec<(User, model::DirectModel)>) {
+    for (user, d) in direct {
+        let (alias, span) = if model.model_alias(&d.id.value).is_some() {
+            // it names an alias of models.yaml, as agentlock's own files do
+            (d.id.value.clone(), d.id.span)
+        } else {
+            match adopt(model, &user, d) {
+                Some(adopted) => adopted,
+                None => continue,
+            }
+        };
+        let reference = Some(crate::model::Sp::new(alias, span));
+        match user {
+            User::Prompt(i) => model.prompts[i].model = reference,
+            User::Agent(_, a) => {
+                if let Some(agent) = model.topology.as_mut().and_then(|t| t.agents.get_mut(a)) {
+                    agent.model = reference;
+                }
+            }
+        }
+    }
+}
+
+/// Adds the alias of one model named by id; returns its name and where the id is written.
+fn adopt(model: &mut Model, user: &User, d: model::DirectModel) -> Option<(String, Span)> {
+    let (name, file) = match user {
+        User::Prompt(i) => (model.prompts[*i].id(), model.prompts[*i].file),
+        // Only the first topology is read: the agents of another have no model to adopt.
+        User::Agent(0, a) => {
+            let topology = model.topology.as_ref()?;
+            (topology.agents.get(*a)?.name.value.clone(), topology.file)
+        }
+        User::Agent(..) => return None,
+    };
+    let alias = if model.model_alias(&name).is_some() {
+        format!("{}#{name}", model.sources.get(file).path)
+    } else {
+        name
+    };
+    let span = d.id.span;
+    let entry = d.into_alias(alias.clone());
+    model
+        .models
+        .get_or_insert_with(|| model::Models {
+            file,
+            aliases: Vec::new(),
+        })
+        .aliases
+        .push(entry);
+    Some((alias, span))
+}
+
+/// Why there is nothing to check: no agentlock.toml, and no file of a discovered format.
+fn nothing_to_read(snapshot: &dyn Snapshot) -> ConfigError {
+    ConfigError {
+        message: format!(
+            "no {} in the {}, and none of the files agentlock reads without one: MCP client configs (.mcp.json, .cursor/mcp.json, .vscode/mcp.json, claude_desktop_config.json, .codex/config.toml), MCP registry server.json files, CrewAI config/agents.yaml, Prompty (*.prompty) or dotprompt (*.prompt) files",
+            config::MANIFEST,
+            snapshot.describe()
+        ),
+        help: Some(format!(
+            "run agentlock at the root of the repository (or pass --repo DIR), or start an agentlock project here with `agentlock init`, which writes {}",
+            config::MANIFEST
+        )),
+        at: None,
+    }
 }
 
 fn check_duplicates(model: &Model, problems: &mut Vec<Finding>) {

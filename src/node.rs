@@ -268,6 +268,71 @@ pub fn parse_json(text: &str, file: FileId) -> Result<Node, ParseError> {
     parse_yaml(text, file)
 }
 
+/// Parses JSON with comments (`//`, `/* */`) and trailing commas, as VS Code and Cursor allow in
+/// their config files. Comments and trailing commas are blanked out in place, so every span
+/// still addresses the original text.
+pub fn parse_jsonc(text: &str, file: FileId) -> Result<Node, ParseError> {
+    parse_json(&blank_jsonc(text), file)
+}
+
+/// `text` with JSONC comments and trailing commas replaced by spaces (line breaks kept).
+fn blank_jsonc(text: &str) -> String {
+    let mut b = text.as_bytes().to_vec();
+    let blank = |b: &mut Vec<u8>, from: usize, to: usize| {
+        for c in &mut b[from..to] {
+            if *c != b'\n' {
+                *c = b' ';
+            }
+        }
+    };
+    // Comments.
+    let (mut i, mut in_str) = (0, false);
+    while i < b.len() {
+        match (in_str, b[i], b.get(i + 1)) {
+            (true, b'\\', _) => i += 1,
+            (true, b'"', _) | (false, b'"', _) => in_str = !in_str,
+            (false, b'/', Some(b'/')) => {
+                let end = b[i..]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .map_or(b.len(), |p| i + p);
+                blank(&mut b, i, end);
+                i = end;
+                continue;
+            }
+            (false, b'/', Some(b'*')) => {
+                let end = b[i + 2..]
+                    .windows(2)
+                    .position(|w| w == b"*/")
+                    .map_or(b.len(), |p| i + 2 + p + 2);
+                blank(&mut b, i, end);
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    // Trailing commas: a comma whose next non-blank byte closes an object or array.
+    let (mut i, mut in_str) = (0, false);
+    while i < b.len() {
+        match (in_str, b[i]) {
+            (true, b'\\') => i += 1,
+            (_, b'"') => in_str = !in_str,
+            (false, b',') => {
+                let next = b[i + 1..].iter().find(|c| !c.is_ascii_whitespace());
+                if matches!(next, Some(b'}' | b']')) {
+                    b[i] = b' ';
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    // Only ASCII bytes outside strings were replaced, by ASCII: still UTF-8.
+    String::from_utf8(b).unwrap_or_else(|_| text.to_string())
+}
+
 /// Parses YAML (and therefore JSON) text into a spanned tree.
 pub fn parse_yaml(text: &str, file: FileId) -> Result<Node, ParseError> {
     if text.trim().is_empty() {
@@ -457,6 +522,20 @@ mod tests {
         let e = parse_json("{\n  \"a\": [1,],\n}", F).unwrap_err();
         assert_eq!(e.line_col.map(|l| l.0), Some(2));
         assert!(parse_json("{\"a\": 1}", F).is_ok());
+    }
+
+    #[test]
+    fn jsonc_comments_and_trailing_commas() {
+        let text = "{\n  // a comment with \"quotes\" and a , comma\n  \"a\": \"http://x/*y*/\", /* b */\n  \"l\": [1, 2,],\n}\n";
+        let n = parse_jsonc(text, F).unwrap();
+        assert_eq!(n.canonical_json(), r#"{"a":"http://x/*y*/","l":[1,2]}"#);
+        let a = n.get("a").unwrap();
+        assert_eq!(
+            &text[a.span.start as usize..a.span.end as usize],
+            "\"http://x/*y*/\""
+        );
+        assert!(parse_jsonc("{\"a\": 1 // end", F).is_err());
+        assert_eq!(blank_jsonc("[\"a,]\",]"), "[\"a,]\" ]");
     }
 
     #[test]

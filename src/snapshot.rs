@@ -10,6 +10,31 @@ use std::path::{Path, PathBuf};
 /// Files larger than this are not read (a CONF001 finding says so).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
+/// Directories no listing descends into: version control, dependency trees, virtual
+/// environments and tool caches. Nobody keeps prompts or agent configs there, and they can hold
+/// hundreds of thousands of files (`**/*.prompty` would otherwise walk all of them).
+pub const PRUNED_DIRS: &[&str] = &[
+    ".git",
+    "node_modules",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "site-packages",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".terraform",
+];
+
+/// Whether a repository-relative path lies inside a [`PRUNED_DIRS`] directory.
+pub fn in_pruned_dir(path: &str) -> bool {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    parts.pop();
+    parts.iter().any(|p| PRUNED_DIRS.contains(p))
+}
+
 /// One file a snapshot lists.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -59,7 +84,8 @@ pub trait Snapshot: Sync {
     fn describe(&self) -> String;
 
     /// Every file below each of the given directories (repository-relative, `""` for the
-    /// whole repository), recursively. Directories that do not exist yield nothing.
+    /// whole repository), recursively, but for those inside [`PRUNED_DIRS`]. Directories that
+    /// do not exist yield nothing.
     fn list(&self, dirs: &[String]) -> io::Result<Vec<Entry>>;
 
     /// The bytes of one file, refusing files over `max_size` without reading them.
@@ -139,7 +165,17 @@ impl Snapshot for Worktree {
                 .follow_links(false)
                 .sort_by_file_name()
                 .into_iter()
-                .filter_entry(|e| e.file_name() != ".git");
+                // A directory tagged as a cache (CACHEDIR.TAG: cargo's target/, …) is pruned too.
+                .filter_entry(|e| {
+                    e.depth() == 0
+                        || e.file_name() != ".git"
+                            && !(e.file_type().is_dir()
+                                && (e
+                                    .file_name()
+                                    .to_str()
+                                    .is_some_and(|n| PRUNED_DIRS.contains(&n))
+                                    || e.path().join("CACHEDIR.TAG").is_file()))
+                });
             for entry in walker {
                 let Ok(entry) = entry else { continue };
                 let ft = entry.file_type();
@@ -218,6 +254,7 @@ impl Snapshot for MemorySnapshot {
         let mut out: Vec<Entry> = self
             .files
             .keys()
+            .filter(|p| !in_pruned_dir(p))
             .filter(|p| {
                 dirs.iter()
                     .any(|d| d.is_empty() || p.starts_with(&format!("{d}/")))

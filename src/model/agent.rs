@@ -26,9 +26,17 @@ pub struct Keys {
     pub rate_limit: &'static str,
     /// Whether agents inherit settings from a `defaults` mapping.
     pub defaults: bool,
+    /// Whether the retry setting bounds the agent's own loop (CrewAI's `max_iter`) rather than
+    /// counting retries: the policy's `max_iterations` limits it then, not `max_retries`.
+    pub retries_bound_a_loop: bool,
 }
 
 impl Keys {
+    /// The key alone: `timeout` of `timeout: 30s`.
+    pub fn key(setting: &str) -> &str {
+        setting.split(':').next().unwrap_or(setting)
+    }
+
     /// `add `timeout: 30s` to the agent, or to `defaults` for every agent`.
     pub fn add(&self, setting: &str) -> String {
         if self.defaults {
@@ -40,7 +48,7 @@ impl Keys {
 
     /// `no `retries`, and none in `defaults``.
     pub fn missing(&self, setting: &str) -> String {
-        let key = setting.split(':').next().unwrap_or(setting);
+        let key = Keys::key(setting);
         if self.defaults {
             format!("no `{key}`, and none in `defaults`")
         } else {
@@ -55,6 +63,7 @@ pub static AGENTS_YAML: Keys = Keys {
     retries: "retries: 2",
     rate_limit: "rate_limit: 20/s",
     defaults: true,
+    retries_bound_a_loop: false,
 };
 
 /// One agent, with the settings it inherits from `defaults` already applied (their spans point

@@ -24,6 +24,38 @@ pub struct ModelAlias {
     pub canonical: String,
 }
 
+/// A model named by its id where it is used (a dotprompt or Prompty front matter, a CrewAI
+/// agent's `llm`) rather than through an alias of models.yaml. Loading gives each an alias of
+/// its own, named after its user, so the model rules and the lockfile treat it like any other.
+#[derive(Clone, Debug)]
+pub struct DirectModel {
+    pub id: Sp<String>,
+    pub provider: Option<Sp<String>>,
+}
+
+impl DirectModel {
+    /// The alias it becomes: `alias` naming it, the id and provider as written.
+    pub fn into_alias(self, alias: String) -> ModelAlias {
+        use crate::node::write_json_str;
+        let mut canonical = String::from("{\"id\":");
+        write_json_str(&self.id.value, &mut canonical);
+        if let Some(p) = &self.provider {
+            canonical.push_str(",\"provider\":");
+            write_json_str(&p.value, &mut canonical);
+        }
+        canonical.push('}');
+        ModelAlias {
+            alias: Sp::new(alias, self.id.span),
+            provider: self.provider,
+            id: Some(self.id),
+            fallback: None,
+            model_version: None,
+            version_upgrade: None,
+            canonical,
+        }
+    }
+}
+
 const TOP_KEYS: &[&str] = &["models"];
 const MODEL_KEYS: &[&str] = &[
     "provider",

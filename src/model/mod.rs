@@ -8,6 +8,7 @@ pub mod dataset;
 pub mod deploy;
 pub mod launch;
 pub mod llm;
+pub mod mcp;
 pub mod prompt;
 pub mod read;
 pub mod tool;
@@ -20,7 +21,7 @@ use crate::source::{SourceMap, Span};
 pub use agent::{Agent, Handoff, Topology};
 pub use dataset::Dataset;
 pub use deploy::Deploy;
-pub use llm::{ModelAlias, Models};
+pub use llm::{DirectModel, ModelAlias, Models};
 pub use prompt::Prompt;
 pub use tool::{ToolDef, ToolServer};
 

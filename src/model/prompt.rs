@@ -1,7 +1,11 @@
-//! Prompts: `prompts/*.prompt`, YAML front matter and a body (dotprompt-compatible).
+//! Prompts: `prompts/*.prompt`, YAML front matter and a body (dotprompt-compatible); and,
+//! discovered in repositories that keep them, dotprompt files (`*.prompt`, with `_name.prompt`
+//! partials) and Prompty files (`*.prompty`). In agentlock's own prompts `model` names an
+//! alias of models.yaml; in dotprompt and Prompty files it is the provider's model id, returned
+//! as a [`DirectModel`].
 
-use super::Sp;
 use super::read::Reader;
+use super::{DirectModel, Sp};
 use crate::node::{self, Node};
 use crate::source::{FileId, Span};
 
@@ -18,6 +22,9 @@ pub struct Prompt {
     pub sha256: String,
     /// Byte offset where the body starts.
     pub body_start: usize,
+    /// A dotprompt partial (`_header.prompt`): a fragment other prompts include, with no front
+    /// matter, name or version of its own. It is locked like any prompt.
+    pub partial: bool,
 }
 
 impl Prompt {
@@ -46,12 +53,98 @@ const FRONT_KEYS: &[&str] = &[
     "ext",
 ];
 
-/// Parses a prompt file. Returns `None` when there is nothing to index (no front matter at all).
+/// Parses one of agentlock's prompt files. Returns `None` when there is nothing to index (no
+/// front matter at all).
 pub fn load(r: &mut Reader, sha256: String) -> Option<Prompt> {
+    let (mut prompt, front) = read(r, sha256, ".prompt", true)?;
+    prompt.model = match front.get("model") {
+        Some(m) if m.as_map().is_some() => None, // dotprompt allows a model object; not an alias
+        Some(_) => r.opt_string(&front, "model", "prompt model"),
+        None => None,
+    };
+    Some(prompt)
+}
+
+/// A prompt, with the model its file names by id when it does.
+pub type WithModel = (Prompt, Option<DirectModel>);
+
+/// Parses a dotprompt file found in the repository: its `model` is a model id
+/// (`googleai/gemini-2.5-flash`). A partial (`_name.prompt`) needs no front matter.
+pub fn load_dotprompt(r: &mut Reader, sha256: String) -> Option<WithModel> {
+    let stem = stem(r.path, ".prompt");
+    if stem.starts_with('_') && split_front_matter(r.text).is_none() {
+        let prompt = Prompt {
+            file: r.file,
+            path: r.path.to_string(),
+            name: Sp::new(stem, Span::file_start(r.file)),
+            version: None,
+            model: None,
+            sha256,
+            body_start: 0,
+            partial: true,
+        };
+        return Some((prompt, None));
+    }
+    let (prompt, front) = read(r, sha256, ".prompt", false)?;
+    let direct = front
+        .get("model")
+        .filter(|m| m.as_str().is_some())
+        .and_then(|_| r.opt_string(&front, "model", "prompt model"))
+        .map(|id| DirectModel { id, provider: None });
+    Some((prompt, direct))
+}
+
+/// Parses a Prompty file. Its model is `model: <id>`, Prompty 2's `model: { id, provider }`,
+/// or Prompty 1's `model: { configuration: { type, azure_deployment | name } }`.
+pub fn load_prompty(r: &mut Reader, sha256: String) -> Option<WithModel> {
+    let (prompt, front) = read(r, sha256, ".prompty", false)?;
+    let direct = front.get("model").and_then(|m| prompty_model(r, m));
+    Some((prompt, direct))
+}
+
+fn prompty_model(r: &mut Reader, m: &Node) -> Option<DirectModel> {
+    if m.as_str().is_some() {
+        let id = r.string(m, "model")?;
+        return Some(DirectModel { id, provider: None });
+    }
+    m.as_map()?;
+    if m.get("id").is_some() {
+        let id = r.opt_string(m, "id", "model id")?;
+        let provider = r.opt_string(m, "provider", "model provider");
+        return Some(DirectModel { id, provider });
+    }
+    let conf = m.get("configuration")?;
+    conf.as_map()?;
+    let key = ["azure_deployment", "name", "model", "deployment"]
+        .into_iter()
+        .find(|k| conf.get(k).is_some())?;
+    let id = r.opt_string(conf, key, "model")?;
+    // The connection type says whose model it is: Azure OpenAI deployments are pinned (or
+    // not) by the deployment, which a deployment name does not show.
+    let provider = conf.get("type").and_then(|t| {
+        let kind = t.as_str()?.to_ascii_lowercase();
+        let name = match kind.as_str() {
+            "azure_openai" | "azure" => "azure",
+            "openai" => "openai",
+            "anthropic" => "anthropic",
+            _ => return None,
+        };
+        Some(Sp::new(name.to_string(), t.span))
+    });
+    Some(DirectModel { id, provider })
+}
+
+fn stem(path: &str, suffix: &str) -> String {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    file.strip_suffix(suffix).unwrap_or(file).to_string()
+}
+
+/// The front matter and what every prompt format shares: name (else the file name), version
+/// (a number is read as written: `version: 1.0`), hash, body. `strict` checks the keys.
+fn read(r: &mut Reader, sha256: String, suffix: &str, strict: bool) -> Option<(Prompt, Node)> {
     let text = r.text;
     let file = r.file;
-    let stem = r.path.rsplit('/').next().unwrap_or(r.path);
-    let stem = stem.strip_suffix(".prompt").unwrap_or(stem).to_string();
+    let stem = stem(r.path, suffix);
     let Some((front, front_start, body_start)) = split_front_matter(text) else {
         r.problem(
             Span::file_start(file),
@@ -81,25 +174,29 @@ pub fn load(r: &mut Reader, sha256: String) -> Option<Prompt> {
         }
     };
     r.map(&parsed, "the front matter")?;
-    r.check_keys(&parsed, FRONT_KEYS, "a prompt's front matter");
+    if strict {
+        r.check_keys(&parsed, FRONT_KEYS, "a prompt's front matter");
+    }
     let name = r
         .opt_string(&parsed, "name", "prompt name")
         .unwrap_or_else(|| Sp::new(stem, Span::file_start(file)));
-    let version = r.opt_string(&parsed, "version", "prompt version");
-    let model = match parsed.get("model") {
-        Some(m) if m.as_map().is_some() => None, // dotprompt allows a model object; not an alias
-        Some(_) => r.opt_string(&parsed, "model", "prompt model"),
-        None => None,
+    let version = match parsed.get("version") {
+        Some(v) if !strict && matches!(v.value, node::Value::Int(_) | node::Value::Float(_)) => {
+            Some(Sp::new(r.raw(v), v.span))
+        }
+        _ => r.opt_string(&parsed, "version", "prompt version"),
     };
-    Some(Prompt {
+    let prompt = Prompt {
         file,
         path: r.path.to_string(),
         name,
         version,
-        model,
+        model: None,
         sha256,
         body_start,
-    })
+        partial: false,
+    };
+    Some((prompt, parsed))
 }
 
 /// Splits `---\n<yaml>\n---\n<body>`; returns the YAML, its byte offset and the body offset.
@@ -151,6 +248,70 @@ fn shift(mut n: Node, by: usize) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::FileId;
+
+    fn parse(
+        path: &str,
+        text: &str,
+        f: fn(&mut Reader, String) -> Option<WithModel>,
+    ) -> (Option<WithModel>, usize) {
+        let mut problems = Vec::new();
+        let mut r = Reader::new(FileId(0), path, text, &mut problems);
+        let out = f(&mut r, String::new());
+        (out, problems.len())
+    }
+
+    #[test]
+    fn prompty_models() {
+        let v1 = "---\nname: Basic\nversion: 1.0\nmodel:\n  api: chat\n  configuration:\n    type: azure_openai\n    azure_deployment: gpt-4o\n---\nsystem:\nHi\n";
+        let (p, n) = parse("a.prompty", v1, load_prompty);
+        let (p, m) = p.unwrap();
+        assert_eq!(n, 0);
+        assert_eq!(p.name.value, "Basic");
+        assert_eq!(p.version.unwrap().value, "1.0");
+        let m = m.unwrap();
+        assert_eq!(
+            (m.id.value.as_str(), m.provider.unwrap().value.as_str()),
+            ("gpt-4o", "azure")
+        );
+        let v2 = "---\nmodel:\n  id: gpt-4o-mini\n  provider: openai\n---\nuser: {{q}}\n";
+        let (p, m) = parse("dir/chat.prompty", v2, load_prompty).0.unwrap();
+        assert_eq!(p.name.value, "chat");
+        assert_eq!(m.unwrap().id.value, "gpt-4o-mini");
+        let plain = "---\nname: x\nmodel: gpt-4o\nsample: { a: 1 }\n---\nuser: hi\n";
+        assert_eq!(
+            parse("x.prompty", plain, load_prompty)
+                .0
+                .unwrap()
+                .1
+                .unwrap()
+                .id
+                .value,
+            "gpt-4o"
+        );
+    }
+
+    #[test]
+    fn dotprompt_models_and_partials() {
+        let t = "---\nmodel: googleai/gemini-2.5-flash\ninput: { schema: { q: string } }\nmaxTurns: 3\n---\n{{> header}} {{q}}\n";
+        let ((p, m), n) = {
+            let (o, n) = parse("prompts/ask.prompt", t, load_dotprompt);
+            (o.unwrap(), n)
+        };
+        assert_eq!(n, 0, "dotprompt keys are not checked");
+        assert_eq!(p.name.value, "ask");
+        assert_eq!(m.unwrap().id.value, "googleai/gemini-2.5-flash");
+        let (partial, n) = parse(
+            "prompts/_header.prompt",
+            "You are helpful.\n",
+            load_dotprompt,
+        );
+        let (partial, _) = partial.unwrap();
+        assert!(partial.partial && n == 0);
+        assert_eq!(partial.name.value, "_header");
+        let (none, n) = parse("prompts/plain.prompt", "no front matter\n", load_dotprompt);
+        assert!(none.is_none() && n == 1);
+    }
 
     #[test]
     fn front_matter_split() {

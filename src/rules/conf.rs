@@ -9,6 +9,7 @@ pub static CONF001: Rule = Rule {
     severity: Severity::Error,
     summary: "A file that does not parse, or breaks the format, at the place it breaks.",
     checklist: None,
+    project_only: false,
     docs: r#"
 ## Why
 A file agentlock cannot read is a file no other rule checks: a typo in a key (`timout:`) silently

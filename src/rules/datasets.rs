@@ -10,6 +10,7 @@ pub static DATA001: Rule = Rule {
     severity: Severity::Warning,
     summary: "No golden dataset of happy paths, of edge cases, or of failure scenarios.",
     checklist: Some("2.1"),
+    project_only: true,
     docs: r#"
 A golden dataset's kind comes from `"kind"` in its header line
 (`{"_dataset": {"name": …, "version": …, "kind": "edge_cases"}}`: `happy_path`, `edge_cases`
@@ -42,6 +43,7 @@ pub static DATA002: Rule = Rule {
     severity: Severity::Error,
     summary: "A dataset name@version whose content differs from the last release's.",
     checklist: Some("2.1"),
+    project_only: false,
     docs: r#"
 A dataset version is frozen by the release that ships it: the lock of the last release (the
 newest tag matching `[release] tag_pattern` that HEAD reaches; its agentlock.lock, or the lock

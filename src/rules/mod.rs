@@ -39,6 +39,9 @@ pub struct Rule {
     pub summary: &'static str,
     /// The deployment checklist item it automates (`1.1`), if any.
     pub checklist: Option<&'static str>,
+    /// Whether it checks what only an agentlock project declares (deploy.yaml, golden
+    /// datasets): in a repository without agentlock.toml it does not run.
+    pub project_only: bool,
     /// Why it matters, how to fix it, and an example (Markdown).
     pub docs: &'static str,
     pub check: fn(&Context) -> Vec<Finding>,
@@ -97,15 +100,6 @@ pub fn find(code: &str) -> Option<&'static Rule> {
         .find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
 }
 
-/// Runs every rule that the policy has not turned off.
-pub fn run(ctx: &Context) -> Vec<Finding> {
-    RULES
-        .iter()
-        .filter(|r| ctx.policy.enabled(r.code))
-        .flat_map(|r| (r.check)(ctx))
-        .collect()
-}
-
 /// The text `agentlock explain CODE` prints.
 pub fn explain(rule: &Rule) -> String {
     let mut out = format!(
@@ -117,6 +111,9 @@ pub fn explain(rule: &Rule) -> String {
     );
     if let Some(c) = rule.checklist {
         out.push_str(&format!("\nDeployment checklist: section {c}.\n"));
+    }
+    if rule.project_only {
+        out.push_str("\nRuns in agentlock projects only: a repository without agentlock.toml has no deploy.yaml or golden datasets for it to read.\n");
     }
     out.push('\n');
     out.push_str(rule.docs.trim());

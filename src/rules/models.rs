@@ -11,6 +11,7 @@ pub static MODEL002: Rule = Rule {
     severity: Severity::Error,
     summary: "An agent, prompt or model fallback names an alias that models.yaml does not define.",
     checklist: Some("6.1"),
+    project_only: false,
     docs: r#"
 ## Why
 Agents and prompts name models by alias (`reasoning`, `fast`) so that the pinned id lives in one
@@ -102,6 +103,7 @@ pub static MODEL001: Rule = Rule {
     severity: Severity::Error,
     summary: "A model alias whose id is an alias or unstable name, not a pinned snapshot.",
     checklist: Some("6.1"),
+    project_only: false,
     docs: r#"
 ## Why
 A model id such as `gpt-4o`, `claude-3-5-sonnet-latest` or `gemini-1.5-pro` is an alias: the
@@ -145,6 +147,7 @@ pub static MODEL003: Rule = Rule {
     severity: Severity::Error,
     summary: "A model id the provider has retired, or retires within 90 days.",
     checklist: Some("6.1"),
+    project_only: false,
     docs: r#"
 ## Why
 Providers retire snapshots on announced dates; after that, every request to the id fails. A
@@ -249,9 +252,9 @@ fn floating_help(c: &Classification, registry: &Registry, today: i64) -> String 
                 "`{target}`, the snapshot it points to, was retired on {date}: pin a current snapshot instead"
             ),
             Some((_, date)) => format!(
-                "pin the snapshot it points to today, `id: {target}`, and plan the move off it before it retires on {date}"
+                "pin the snapshot it points to today, `{target}`, and plan the move off it before it retires on {date}"
             ),
-            None => format!("pin the snapshot it points to today: `id: {target}`"),
+            None => format!("pin the snapshot it points to today: `{target}`"),
         };
     }
     let lower = c.normalized.to_ascii_lowercase();
@@ -262,7 +265,7 @@ fn floating_help(c: &Classification, registry: &Registry, today: i64) -> String 
             .into_iter()
             .find(|e| usable(e))
     {
-        return format!("pin a dated snapshot instead, e.g. `id: {}`", s.id);
+        return format!("pin a dated snapshot instead, e.g. `{}`", s.id);
     }
     match c.family {
         Some(Family::OpenAi) => "pin a dated snapshot: the model name followed by `-YYYY-MM-DD`, from OpenAI's model list".into(),
@@ -275,7 +278,7 @@ fn floating_help(c: &Classification, registry: &Registry, today: i64) -> String 
 
 fn unverifiable_help(c: &Classification) -> String {
     if c.expression {
-        return "write the model id itself in models.yaml, so the lockfile pins it and a change is reviewed; keep secrets, not model choices, in the environment".into();
+        return "write the model id itself, not an expression, so the lockfile pins it and a change is reviewed; keep secrets, not model choices, in the environment".into();
     }
     match (c.family, c.provider) {
         (Some(Family::Azure), _) => "record the deployment's `model_version` and `version_upgrade: NoAutoUpgrade` on the alias, and turn automatic upgrades off on the deployment".into(),

@@ -12,6 +12,7 @@ pub static OBS001: Rule = Rule {
     severity: Severity::Warning,
     summary: "OpenTelemetry tracing is not enabled (`telemetry.opentelemetry.enabled`).",
     checklist: Some("3.2"),
+    project_only: true,
     docs: r#"
 ## Why
 Checklist 3.2: "OpenTelemetry tracing enabled". A request through several agents and tools is
@@ -37,6 +38,7 @@ pub static OBS002: Rule = Rule {
     severity: Severity::Warning,
     summary: "No LLM trace store (Langfuse, LangSmith, Phoenix, Helicone, Braintrust) is enabled.",
     checklist: Some("3.3"),
+    project_only: true,
     docs: r#"
 ## Why
 Checklist 3.3: "Langfuse traces enabled", "Prompt version tracking verified", "Token and cost
@@ -63,6 +65,7 @@ pub static OBS003: Rule = Rule {
     severity: Severity::Warning,
     summary: "A KPI of checklist 3.1 with no baseline or threshold in deploy.yaml.",
     checklist: Some("3.1"),
+    project_only: true,
     docs: r#"
 The KPIs of checklist 3.1, each under `kpis:` with at least one of `baseline`, `sla`, `max`,
 `min`, `min_mean`, `min_critical`:

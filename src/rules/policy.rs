@@ -12,6 +12,7 @@ pub static POL001: Rule = Rule {
     severity: Severity::Warning,
     summary: "An exception past its expiry date, one without the expiry the policy requires, or an exception or inline suppression that matched nothing.",
     checklist: None,
+    project_only: false,
     docs: r#"
 An exception (`[[policy.exceptions]]`) or an inline suppression (`# agentlock: allow CODE -- reason`)
 is a decision on record: this finding is accepted, for this reason, until this date. This rule

@@ -12,6 +12,7 @@ pub static PRM001: Rule = Rule {
     severity: Severity::Error,
     summary: "A prompt name@version whose content differs from the lockfile (or, with git, from a release).",
     checklist: Some("1.2"),
+    project_only: false,
     docs: r#"
 A prompt's `name@version` is immutable once it is locked: the lockfile records its SHA-256
 (bytes with LF line endings). When the file's content changes and the version does not, this
@@ -146,6 +147,7 @@ pub static PRM002: Rule = Rule {
     severity: Severity::Error,
     summary: "A prompt without an exact semver version.",
     checklist: Some("1.2"),
+    project_only: false,
     docs: r#"
 ## Why
 A prompt version is how a release, a trace and a rollback name the exact text a model saw. The
@@ -173,6 +175,7 @@ pub static PRM003: Rule = Rule {
     severity: Severity::Error,
     summary: "An agent names a prompt@version that does not exist.",
     checklist: Some("1.2"),
+    project_only: false,
     docs: r#"
 ## Why
 The checklist asks that each prompt version be mapped to its agent. An agent pointing at a
@@ -197,6 +200,7 @@ pub static PRM004: Rule = Rule {
     severity: Severity::Error,
     summary: "An agent names a prompt with no exact version.",
     checklist: Some("1.2"),
+    project_only: false,
     docs: r#"
 ## Why
 `prompt: planner` or `planner@latest` follows whatever the newest prompt is: a prompt edit then
@@ -221,6 +225,7 @@ pub static PRM005: Rule = Rule {
     severity: Severity::Warning,
     summary: "A prompt that no agent uses.",
     checklist: None,
+    project_only: false,
     docs: r#"
 ## Why
 A prompt no agent references is still reviewed, locked and shipped, and it is easy to edit the
@@ -253,7 +258,8 @@ pub fn is_exact_semver(v: &str) -> bool {
 
 fn check_versions(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
-    for p in &ctx.model.prompts {
+    // A partial has no version of its own: the prompts that include it do.
+    for p in ctx.model.prompts.iter().filter(|p| !p.partial) {
         let name = &p.name.value;
         match &p.version {
             None => out.push(
@@ -427,6 +433,7 @@ pub static PRM006: Rule = Rule {
     severity: Severity::Warning,
     summary: "A prompt that no CODEOWNERS rule covers: changes to it need no owner's review.",
     checklist: Some("1.2"),
+    project_only: false,
     docs: r#"
 ## Why
 A prompt change is a behaviour change: the checklist asks that prompt changes be reviewed and

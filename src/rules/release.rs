@@ -12,6 +12,7 @@ pub static REL001: Rule = Rule {
     severity: Severity::Error,
     summary: "The repository has no agentlock.lock.",
     checklist: Some("1.2"),
+    project_only: false,
     docs: r#"
 ## Why
 The lockfile pins every prompt, tool definition, model, agent and dataset by content hash, and
@@ -37,6 +38,7 @@ pub static REL002: Rule = Rule {
     severity: Severity::Error,
     summary: "The lockfile does not match the repository; each differing entry is named.",
     checklist: Some("1.2"),
+    project_only: false,
     docs: r#"
 ## Why
 A lockfile that no longer matches the repository pins a release that is not what will be
@@ -61,6 +63,7 @@ pub static REL003: Rule = Rule {
     severity: Severity::Warning,
     summary: "No earlier release tag to roll back to.",
     checklist: Some("6.1"),
+    project_only: false,
     docs: r#"
 The rollback target is the newest release tag (matching `[release] tag_pattern`, a semver
 version, pre-releases only when `[release] prereleases = true`) that HEAD reaches and that is
@@ -142,7 +145,7 @@ fn check_rollback_target(ctx: &Context) -> Vec<Finding> {
         )
     };
     vec![
-        Finding::new(&REL003, span, config.name.value.clone(), message)
+        Finding::new(&REL003, span, config.display_name(), message)
             .label(if config.release.span.is_some() {
                 "the release tags"
             } else {
@@ -158,6 +161,7 @@ pub static REL004: Rule = Rule {
     severity: Severity::Warning,
     summary: "No canary or blue-green strategy, no canary percentage, or no auto-rollback conditions.",
     checklist: Some("4.2"),
+    project_only: true,
     docs: r#"
 deploy.yaml's `rollout:` says how a release reaches users: `strategy: canary` (with
 `canary_percent`, above zero and at most the policy's `max_canary_percent`) or
@@ -264,9 +268,13 @@ fn check_missing(ctx: &Context) -> Vec<Finding> {
                     &REL001,
                     cfg.name.span,
                     LOCKFILE,
-                    format!("project `{}` has no {LOCKFILE}", cfg.name.value),
+                    if cfg.project {
+                        format!("project `{}` has no {LOCKFILE}", cfg.name.value)
+                    } else {
+                        format!("this repository has no {LOCKFILE}: nothing pins its prompts, servers and models")
+                    },
                 )
-                .label("no lockfile for this project")
+                .label("no lockfile")
                 .help("run `agentlock lock` and commit agentlock.lock"),
             ]
         }

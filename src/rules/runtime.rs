@@ -11,6 +11,7 @@ pub static RUN001: Rule = Rule {
     severity: Severity::Error,
     summary: "deploy.yaml sets no global cost ceiling (`runtime.cost_ceiling_usd`).",
     checklist: Some("5.1"),
+    project_only: true,
     docs: r#"
 ## Why
 Checklist 5.1: "Global cost ceiling configured". Agents spend money on every token and every
@@ -37,6 +38,7 @@ pub static RUN002: Rule = Rule {
     severity: Severity::Warning,
     summary: "No per-request token limit: neither `runtime.max_tokens_per_request` nor `max_tokens` on every agent.",
     checklist: Some("5.1"),
+    project_only: true,
     docs: r#"
 ## Why
 Checklist 5.1: "Per-request token limits enforced". One request that pulls a huge document
@@ -62,6 +64,7 @@ pub static RUN003: Rule = Rule {
     severity: Severity::Error,
     summary: "No kill switch (`runtime.kill_switch.flag`), or none tested recently enough.",
     checklist: Some("5.1"),
+    project_only: true,
     docs: r#"
 The kill switch is a flag the runtime reads to stop all agents at once. deploy.yaml records the
 flag and the date it was last tested (`tested_on`); the policy's `kill_switch_max_age_days`
@@ -91,6 +94,7 @@ pub static RUN004: Rule = Rule {
     severity: Severity::Warning,
     summary: "An agent with no rate limit, own or inherited.",
     checklist: Some("5.1"),
+    project_only: false,
     docs: r#"
 ## Why
 Checklist 5.1: "Rate limits enforced per agent". A rate limit per agent keeps one hot path (or

@@ -11,6 +11,7 @@ pub static SECRET001: Rule = Rule {
     severity: Severity::Error,
     summary: "A credential in a prompt; the value is never printed.",
     checklist: Some("5.2"),
+    project_only: false,
     docs: r#"
 agentlock scans every prompt for credentials of more than 25 kinds (OpenAI, Anthropic, AWS,
 GitHub, GitLab, Slack, Stripe, Google, Azure, private keys, JWTs, database URLs with a password,
@@ -54,6 +55,7 @@ pub static SECRET002: Rule = Rule {
     severity: Severity::Error,
     summary: "A credential inline in any other file of the model (manifests, agents.yaml, models.yaml, deploy.yaml, datasets, agentlock.toml).",
     checklist: Some("5.2"),
+    project_only: false,
     docs: r#"
 The same scanner as SECRET001, over every other file agentlock reads: tool manifests (an
 `env` value or a URL with a password), agents.yaml, models.yaml, deploy.yaml, golden datasets,

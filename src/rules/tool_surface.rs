@@ -17,6 +17,7 @@ pub static TOOL006: Rule = Rule {
     severity: Severity::Error,
     summary: "A tool's inputSchema or outputSchema is missing, not valid JSON Schema, or not `type: object`.",
     checklist: Some("1.3"),
+    project_only: false,
     docs: r#"
 ## Why
 The input schema is the contract between the model and the tool: the client validates the
@@ -54,6 +55,7 @@ pub static TOOL008: Rule = Rule {
     severity: Severity::Error,
     summary: "Tool poisoning: instructions to the model, other servers' tools, invisible characters or excess length in a tool's texts.",
     checklist: None,
+    project_only: false,
     docs: r#"
 ## Why
 A model reads every tool's title and descriptions (including those inside its schemas) as

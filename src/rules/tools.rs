@@ -2,6 +2,7 @@
 //!
 //! TOOL006 and TOOL008, which read the tool definitions' surface, live in `tool_surface.rs`.
 
+use super::prompts::is_exact_semver;
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
 use crate::lock::{ChangeKind, Kind, LockStatus};
@@ -13,6 +14,7 @@ pub static TOOL001: Rule = Rule {
     severity: Severity::Error,
     summary: "A server or package version that is missing, `latest`, a range, or an image without a digest.",
     checklist: Some("1.3"),
+    project_only: false,
     docs: r#"
 Checks each MCP server manifest's `version` (exact semver) and its `source`, by kind:
 
@@ -52,6 +54,7 @@ pub static TOOL002: Rule = Rule {
     severity: Severity::Error,
     summary: "A server with no declared permissions, a wildcard permission, or one outside the allowed permissions.",
     checklist: Some("1.3"),
+    project_only: false,
     docs: r#"
 Each server lists the permissions its credentials grant (`permissions: [repo:read, issues:write]`).
 This rule reports a server that declares none, a wildcard (`*`, `repo:*`) or an all-powerful
@@ -81,6 +84,7 @@ pub static TOOL003: Rule = Rule {
     severity: Severity::Error,
     summary: "A server with no timeout, or one above the policy's `max_timeout`.",
     checklist: Some("1.3"),
+    project_only: false,
     docs: r#"
 ## Why
 Checklist 1.3: "Tool timeouts and rate limits configured". A tool call with no timeout holds
@@ -106,6 +110,7 @@ pub static TOOL004: Rule = Rule {
     severity: Severity::Warning,
     summary: "A server with no rate limit.",
     checklist: Some("1.3"),
+    project_only: false,
     docs: r#"
 ## Why
 Checklist 1.3: "Tool timeouts and rate limits configured". An agent in a loop can call a tool
@@ -131,6 +136,7 @@ pub static TOOL005: Rule = Rule {
     severity: Severity::Warning,
     summary: "A server with no `on_failure`, or a fallback that names nothing usable.",
     checklist: Some("1.3"),
+    project_only: false,
     docs: r#"
 `on_failure` says what the agent runtime does when a call fails: `retry`, `fallback` (to the
 `server.tool` named in `fallback`) or `abort`. This rule reports a missing `on_failure`, a
@@ -162,6 +168,7 @@ pub static TOOL007: Rule = Rule {
     severity: Severity::Error,
     summary: "A tool definition's surface changed while the server's version stayed the same as in the lockfile.",
     checklist: Some("1.3"),
+    project_only: false,
     docs: r#"
 Each MCP tool definition is locked by the hash of its whole surface: name, title,
 description, input and output schema, annotations. When a definition's hash differs from the
@@ -194,6 +201,7 @@ pub static TOOL009: Rule = Rule {
     severity: Severity::Error,
     summary: "An agent names a `server.tool` that no manifest declares.",
     checklist: Some("1.3"),
+    project_only: false,
     docs: r#"
 ## Why
 Every tool an agent can call must be declared in a manifest under tools/, or it escapes the
@@ -300,9 +308,18 @@ fn check_versions(ctx: &Context) -> Vec<Finding> {
         for src in &t.sources {
             if let Some((why, help)) = source_floats(src) {
                 out.push(
-                    Finding::new(&TOOL001, src.value.span, subject.clone(), format!("server `{}` is installed from `{}`, which {why}", t.server.value, src.display()))
-                        .label("floating")
-                        .help(help),
+                    Finding::new(
+                        &TOOL001,
+                        src.value.span,
+                        subject.clone(),
+                        format!(
+                            "server `{}` is installed from `{}`, which {why}",
+                            t.server.value,
+                            src.display()
+                        ),
+                    )
+                    .label("floating")
+                    .help(help),
                 );
             }
         }
@@ -344,8 +361,13 @@ fn source_floats(src: &Source) -> Option<(String, String)> {
                     "names no version: npm installs whatever is newest".into(),
                     format!("pin the exact version: `{name}@1.2.3`"),
                 )),
-                Some(v) if !super::prompts::is_exact_semver(v) => Some((
-                    format!("asks for version `{v}`, {}", why_floating_tag(v)),
+                Some(v) if !is_exact_semver(v) => Some((
+                    match why_floating_tag(v) {
+                        "`latest`: it moves with every release" => {
+                            "asks for `latest`, which moves with every release".to_string()
+                        }
+                        why => format!("asks for version `{v}`, {why}"),
+                    },
                     format!("pin the exact version: `{name}@1.2.3`"),
                 )),
                 Some(_) => None,
@@ -399,6 +421,49 @@ fn source_floats(src: &Source) -> Option<(String, String)> {
                 }
             }
         }
+        "nuget" => match value.rsplit_once('@') {
+            Some((_, v)) if is_exact_semver(v) || is_exact_dotted(v) => None,
+            Some((name, v)) => Some((
+                format!("asks for version `{v}`, {}", why_floating(v)),
+                format!("pin the exact version: `{name}@1.2.3`"),
+            )),
+            None => Some((
+                "names no version: NuGet installs whatever is newest".into(),
+                format!("pin the exact version: `{value}@1.2.3`"),
+            )),
+        },
+        "go" => match value.rsplit_once('@') {
+            Some((_, v)) if v.strip_prefix('v').is_some_and(is_exact_semver) => None,
+            Some((module, v)) => Some((
+                format!("asks for version `{v}`, which is not one exact release"),
+                format!("pin the exact version: `{module}@v1.2.3`"),
+            )),
+            None => Some((
+                "names no version".into(),
+                format!("pin the exact version: `{value}@v1.2.3`"),
+            )),
+        },
+        "git" => {
+            let (repo, reference) = git_ref(value);
+            match reference {
+                Some(r) if is_commit(r) => None,
+                Some(r) => Some((
+                    format!("checks out `{r}`, a branch or tag that can be moved to other code"),
+                    format!("pin the commit: `{repo}@<40-hex commit id>`"),
+                )),
+                None => Some((
+                    "names no ref: it installs whatever the default branch holds".into(),
+                    format!("pin the commit: `{repo}@<40-hex commit id>`"),
+                )),
+            }
+        }
+        "exec" => Some((
+            "is a program from the PATH or outside the repository: each machine runs whatever version it has installed".into(),
+            "launch it from a pinned package (`npx -y pkg@1.2.3`, `uvx pkg@1.2.3`, `docker run image@sha256:…`) or from a file in the repository".into(),
+        )),
+        // A running server cannot be pinned by version (its URL is locked); a file in the
+        // repository is pinned by the repository itself.
+        "remote" | "local" => None,
         "url" => match &src.sha256 {
             Some(h) if is_sha256(&h.value) => None,
             Some(_) => Some((
@@ -412,6 +477,40 @@ fn source_floats(src: &Source) -> Option<(String, String)> {
         },
         _ => None,
     }
+}
+
+/// A NuGet-style four-part version (`1.2.3.4`): numbers only.
+fn is_exact_dotted(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('.').collect();
+    (2..=4).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A git source's repository and ref: `git+https://host/org/repo@ref` (pip), `…#ref` (npm).
+fn git_ref(spec: &str) -> (&str, Option<&str>) {
+    let spec = spec.split("#egg=").next().unwrap_or(spec);
+    if let Some((repo, r)) = spec.rsplit_once('#') {
+        return (repo, Some(r).filter(|r| !r.is_empty()));
+    }
+    // The ref follows the last `@` after the host: not the `git@` of an SSH address.
+    let path_start = spec.find("://").map_or(0, |i| i + 3);
+    let path_start = spec[path_start..]
+        .find('/')
+        .map_or(spec.len(), |i| path_start + i);
+    match spec[path_start..].rfind('@') {
+        Some(i) => {
+            let at = path_start + i;
+            (&spec[..at], Some(&spec[at + 1..]).filter(|r| !r.is_empty()))
+        }
+        None => (spec, None),
+    }
+}
+
+/// A full commit id (SHA-1 or SHA-256).
+fn is_commit(r: &str) -> bool {
+    (r.len() == 40 || r.len() == 64) && r.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn why_floating_tag(v: &str) -> &'static str {
@@ -785,6 +884,56 @@ mod tests {
         ];
         for (s, why) in &floating {
             let got = source_floats(s).map(|(w, _)| w);
+            assert!(
+                got.as_deref().is_some_and(|w| w.contains(why)),
+                "{}: {got:?}",
+                s.display()
+            );
+        }
+    }
+
+    #[test]
+    fn launch_sources() {
+        let commit = "0123456789abcdef0123456789abcdef01234567";
+        for s in [
+            src(
+                "git",
+                &format!("git+https://github.com/org/repo@{commit}"),
+                None,
+            ),
+            src("git", &format!("github:org/repo#{commit}"), None),
+            src("go", "github.com/org/mcp@v1.2.3", None),
+            src("nuget", "Acme.Mcp@1.2.3", None),
+            src("nuget", "Acme.Mcp@1.2.3.4", None),
+            src("remote", "https://mcp.example.com/mcp", None),
+            src("local", "./bin/server", None),
+        ] {
+            assert_eq!(source_floats(&s), None, "{}", s.display());
+        }
+        for (s, why) in [
+            (
+                src("git", "git+https://github.com/org/repo", None),
+                "no ref",
+            ),
+            (
+                src("git", "git+ssh://git@github.com/org/repo.git", None),
+                "no ref",
+            ),
+            (
+                src("git", "git+https://github.com/org/repo@main", None),
+                "`main`",
+            ),
+            (
+                src("git", "git+https://github.com/org/repo@v1.0#egg=x", None),
+                "`v1.0`",
+            ),
+            (src("go", "github.com/org/mcp@latest", None), "`latest`"),
+            (src("go", "github.com/org/mcp", None), "no version"),
+            (src("nuget", "Acme.Mcp", None), "no version"),
+            (src("nuget", "Acme.Mcp@1.*", None), "a range"),
+            (src("exec", "github-mcp-server", None), "from the PATH"),
+        ] {
+            let got = source_floats(&s).map(|(w, _)| w);
             assert!(
                 got.as_deref().is_some_and(|w| w.contains(why)),
                 "{}: {got:?}",

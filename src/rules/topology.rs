@@ -12,6 +12,7 @@ pub static TOPO001: Rule = Rule {
     severity: Severity::Error,
     summary: "A cycle in the agent graph with no iteration bound on any of its edges, or a bound over the policy's `max_iterations`.",
     checklist: Some("1.1"),
+    project_only: false,
     docs: r#"
 ## Why
 Agents that hand work back and forth with no bound can loop until a timeout, a rate limit or the
@@ -49,6 +50,7 @@ pub static TOPO002: Rule = Rule {
     severity: Severity::Error,
     summary: "An agent with no timeout, its own or inherited from `defaults`, or one over the policy's `max_timeout`.",
     checklist: Some("1.1"),
+    project_only: false,
     docs: r#"
 ## Why
 An agent with no timeout waits as long as its model or tools do: one slow provider stalls the
@@ -74,6 +76,7 @@ pub static TOPO003: Rule = Rule {
     severity: Severity::Error,
     summary: "An agent with no retry limit, its own or inherited from `defaults`, or one over the policy's `max_retries`.",
     checklist: Some("1.1"),
+    project_only: false,
     docs: r#"
 ## Why
 Without an explicit retry limit, the framework default decides how often a failing agent is
@@ -99,6 +102,7 @@ pub static TOPO004: Rule = Rule {
     severity: Severity::Error,
     summary: "The entry or a handoff names an agent that does not exist.",
     checklist: None,
+    project_only: false,
     docs: r#"
 ## Why
 A handoff to an agent that is not defined fails at run time, on the path that needed it, often
@@ -124,6 +128,7 @@ pub static TOPO005: Rule = Rule {
     severity: Severity::Warning,
     summary: "An agent that cannot be reached from the entry agent.",
     checklist: None,
+    project_only: false,
     docs: r#"
 ## Why
 An agent no path reaches is dead configuration: it is reviewed, locked and versioned, yet never
@@ -150,6 +155,7 @@ pub static TOPO006: Rule = Rule {
     severity: Severity::Error,
     summary: "An agent with no role, or a role outside the policy's `allowed_roles`.",
     checklist: Some("1.1"),
+    project_only: false,
     docs: r#"
 ## Why
 The checklist asks for clearly defined agent roles (planner, executor, critic, router, …). A
@@ -174,6 +180,7 @@ pub static TOPO007: Rule = Rule {
     severity: Severity::Error,
     summary: "The worst-case latency of a request over the topology exceeds `runtime.request_timeout`.",
     checklist: Some("3.1"),
+    project_only: true,
     docs: r#"
 agentlock computes the worst case of one request: from the entry agent along every handoff,
 each agent costs its timeout times its attempts (`retries + 1`), and a loop costs its agents
@@ -439,12 +446,18 @@ fn check_timeouts(ctx: &Context) -> Vec<Finding> {
 }
 
 fn check_retries(ctx: &Context) -> Vec<Finding> {
-    let max = ctx.policy.limits.max_retries.as_ref();
     let mut out = Vec::new();
     let Some(topology) = &ctx.model.topology else {
         return out;
     };
     let keys = topology.keys;
+    let limits = &ctx.policy.limits;
+    let (max, limit_name, times) = if keys.retries_bound_a_loop {
+        (limits.max_iterations.as_ref(), "max_iterations", "may loop")
+    } else {
+        (limits.max_retries.as_ref(), "max_retries", "retries")
+    };
+    let key = crate::model::agent::Keys::key(keys.retries);
     for a in &topology.agents {
         match &a.retries {
             None => out.push(
@@ -465,13 +478,13 @@ fn check_retries(ctx: &Context) -> Vec<Finding> {
                             r.span,
                             a.name.value.clone(),
                             format!(
-                                "agent `{}` retries {} times, over the policy's max_retries of {}",
+                                "agent `{}` {times} {} times, over the policy's {limit_name} of {}",
                                 a.name.value, r.value, m.value
                             ),
                         )
                         .label(format!("over {}", m.value))
                         .with_label(m.span, "the policy's limit")
-                        .help(format!("lower `retries` to {} or less", m.value)),
+                        .help(format!("lower `{key}` to {} or less", m.value)),
                     );
                 }
             }

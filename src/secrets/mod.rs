@@ -118,6 +118,39 @@ pub fn scan(text: &str) -> Vec<Hit> {
     engine::scan(text)
 }
 
+/// Whether a value written under a credential's name (an `API_KEY` in an MCP server's `env`, an
+/// `X-API-Key` header) is a credential itself rather than a reference (`${VAR}`, `{api_key}`),
+/// a placeholder or a path: what the generic detector accepts, for values that a config names
+/// structurally (`{"name": …, "value": …}`) where no pattern sees the name beside them.
+/// `Bearer <token>` is judged by its token.
+pub fn is_assigned_credential(value: &str) -> bool {
+    let v = value.trim();
+    let v = v.rsplit(' ').next().unwrap_or(v);
+    !v.contains(['{', '}', '$', '<', '>'])
+        && !is_placeholder(v)
+        && placeholder::generic_value_ok(v, v)
+        && !placeholder::has_run(v)
+}
+
+/// Whether a configuration key names a credential (`GITHUB_TOKEN`, `X-API-Key`,
+/// `DB_PASSWORD`).
+pub fn is_credential_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "key",
+        "token",
+        "secret",
+        "passw",
+        "pwd",
+        "auth",
+        "credential",
+        "cookie",
+        "session",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+}
+
 /// First 16 hex digits of SHA-256 of the secret.
 pub fn fingerprint(secret: &str) -> String {
     let mut hex = crate::load::sha256_hex(secret.as_bytes());

@@ -1,0 +1,509 @@
+//! MCP client configs and MCP registry `server.json` files: the servers they start, as launch
+//! records of the one Model (see [`ToolServer::launch_only`]).
+//!
+//! - Client configs: `.mcp.json`, `.cursor/mcp.json` and `claude_desktop_config.json` keep their
+//!   servers under `mcpServers`; `.vscode/mcp.json` under `servers` (with `inputs`); Codex's
+//!   `config.toml` under `[mcp_servers.NAME]`. Each entry has a `command` with `args`, or a
+//!   `url` (also `httpUrl`, `serverUrl`), and `env` and `headers` (`http_headers` in Codex).
+//!   A server is named `PATH#KEY` (`.mcp.json#github`): the same key in two clients' configs is
+//!   two launches, each pinned on its own.
+//! - Registry `server.json`: `name`, `version`, `packages[]` (`registryType`, `identifier`,
+//!   `version`, `fileSha256`, `environmentVariables[]`) and `remotes[]` (`url`, `headers[]`).
+//!
+//! Keys these loaders do not read are not reported: the clients add keys often, and every key
+//! is part of the entry's hash in the lockfile all the same.
+
+use super::Sp;
+use super::read::Reader;
+use super::tool::{Source, ToolServer};
+use crate::node::{Node, Value};
+
+/// What a loader made of a file.
+pub enum Read<T> {
+    /// The file is not of this format (a `server.json` of another tool, a Codex config
+    /// without MCP servers): it is left alone.
+    Other,
+    /// It is, but could not be read; CONF001 says why.
+    Failed,
+    Found(T),
+}
+
+/// The keys a client config keeps its servers under.
+const SERVER_TABLES: &[&str] = &["mcpServers", "servers", "mcp_servers"];
+const URL_KEYS: &[&str] = &["url", "httpUrl", "serverUrl"];
+const HEADER_KEYS: &[&str] = &["headers", "http_headers"];
+
+/// The servers of an MCP client config.
+pub fn load_client(r: &mut Reader, root: &Node) -> Read<Vec<ToolServer>> {
+    let Some((table_key, table)) = SERVER_TABLES
+        .iter()
+        .find_map(|k| root.get(k).map(|t| (*k, t)))
+    else {
+        return Read::Other;
+    };
+    let Some(entries) = r.map(table, table_key) else {
+        return Read::Failed;
+    };
+    let inputs = input_ids(root);
+    let mut servers = Vec::new();
+    for (key, entry) in entries {
+        let what = format!("server `{}`", key.name);
+        if r.map(entry, &what).is_none() {
+            continue;
+        }
+        let command = r.opt_string(entry, "command", "command");
+        let args = entry
+            .get("args")
+            .map(|a| r.string_list(a, "args"))
+            .unwrap_or_default();
+        let mut sources = Vec::new();
+        if let Some(c) = &command {
+            sources.push(super::launch::source(c, &args));
+        }
+        if let Some(url) = URL_KEYS.iter().find_map(|k| r.opt_string(entry, k, "url")) {
+            sources.push(remote(url));
+        }
+        if sources.is_empty() {
+            r.problem(
+                key.span,
+                format!("{what} has neither a `command` nor a `url`: nothing says what runs"),
+                Some(
+                    "give it `command` and `args` to start it, or the `url` of a running server"
+                        .into(),
+                ),
+            );
+            continue;
+        }
+        if let Some(ids) = &inputs {
+            check_inputs(r, entry, ids);
+        }
+        let mut env = pairs(r, entry.get("env"), "env");
+        for k in HEADER_KEYS {
+            env.extend(pairs(r, entry.get(k), k));
+        }
+        servers.push(launch_record(
+            r,
+            Sp::new(format!("{}#{}", r.path, key.name), key.span),
+            None,
+            sources,
+            env,
+            entry,
+        ));
+    }
+    Read::Found(servers)
+}
+
+/// The server of a registry `server.json`.
+pub fn load_registry(r: &mut Reader, root: &Node) -> Read<ToolServer> {
+    let schema = root
+        .get("$schema")
+        .and_then(Node::as_str)
+        .is_some_and(|s| s.contains("modelcontextprotocol") || s.contains("server.schema"));
+    let shaped = root.get("name").is_some()
+        && (root.get("packages").is_some() || root.get("remotes").is_some());
+    if !schema && !shaped {
+        return Read::Other;
+    }
+    let Some(name) = r.opt_string(root, "name", "server name") else {
+        r.problem(
+            root.span,
+            "server.json has no `name`",
+            Some(
+                "add the server's name in reverse-DNS form, e.g. `io.github.owner/weather`".into(),
+            ),
+        );
+        return Read::Failed;
+    };
+    let version = scalar(r, root, "version");
+    if version.is_none() {
+        r.problem(
+            name.span,
+            format!("server `{}` has no `version`", name.value),
+            Some(
+                "the registry requires the server's exact version, e.g. `\"version\": \"1.0.2\"`"
+                    .into(),
+            ),
+        );
+    }
+    let mut sources = Vec::new();
+    let mut env = Vec::new();
+    for pkg in items(r, root, "packages") {
+        if r.map(pkg, "a package").is_none() {
+            continue;
+        }
+        if let Some(s) = package_source(r, pkg) {
+            sources.push(s);
+        }
+        for var in items(r, pkg, "environmentVariables")
+            .into_iter()
+            .chain(items(r, pkg, "environment_variables"))
+        {
+            env.extend(named_value(r, var));
+        }
+    }
+    for remote_node in items(r, root, "remotes") {
+        if r.map(remote_node, "a remote").is_none() {
+            continue;
+        }
+        if let Some(url) = r.opt_string(remote_node, "url", "remote url") {
+            sources.push(remote(url));
+        }
+        for header in items(r, remote_node, "headers") {
+            env.extend(named_value(r, header));
+        }
+    }
+    Read::Found(launch_record(r, name, version, sources, env, root))
+}
+
+fn launch_record(
+    r: &Reader,
+    server: Sp<String>,
+    version: Option<Sp<String>>,
+    sources: Vec<Source>,
+    env: Vec<(Sp<String>, Node)>,
+    node: &Node,
+) -> ToolServer {
+    ToolServer {
+        file: r.file,
+        path: r.path.to_string(),
+        server,
+        version,
+        sources,
+        launch_only: true,
+        permissions: Vec::new(),
+        declares_permissions: false,
+        env,
+        timeout: None,
+        rate_limit: None,
+        on_failure: None,
+        fallback: None,
+        tools: Vec::new(),
+        canonical: node.canonical_json(),
+    }
+}
+
+fn remote(url: Sp<String>) -> Source {
+    Source {
+        kind: Sp::new("remote".into(), url.span),
+        value: url,
+        sha256: None,
+    }
+}
+
+/// One registry package as a source: its version joined to its identifier the way the
+/// package manager writes it, pointing at the version (or the identifier when there is none).
+fn package_source(r: &mut Reader, pkg: &Node) -> Option<Source> {
+    let kind = first_string(r, pkg, &["registryType", "registry_type"], "registryType")?;
+    let Some(id) = first_string(r, pkg, &["identifier", "name"], "identifier") else {
+        r.problem(pkg.span, "a package has no `identifier`", None);
+        return None;
+    };
+    let version = scalar(r, pkg, "version");
+    let at = version.as_ref().map_or(id.span, |v| v.span);
+    let (source_kind, value) = match (kind.value.as_str(), &version) {
+        ("npm", Some(v)) => ("npm", format!("{}@{}", id.value, v.value)),
+        ("pypi", Some(v)) => ("pypi", format!("{}=={}", id.value, v.value)),
+        ("nuget", Some(v)) => ("nuget", format!("{}@{}", id.value, v.value)),
+        ("oci" | "docker", Some(v)) if !has_tag_or_digest(&id.value) => {
+            ("oci", format!("{}:{}", id.value, v.value))
+        }
+        ("npm" | "pypi" | "nuget", None) => (kind.value.as_str(), id.value.clone()),
+        ("oci" | "docker", _) => ("oci", id.value.clone()),
+        ("mcpb", _) => {
+            let sha256 = first_string(r, pkg, &["fileSha256", "file_sha256"], "fileSha256");
+            return Some(Source {
+                kind: Sp::new("url".into(), kind.span),
+                value: Sp::new(id.value, id.span),
+                sha256,
+            });
+        }
+        (other, _) => {
+            let known = ["npm", "pypi", "nuget", "oci", "mcpb"];
+            let hint = crate::suggest::hint(other, known.iter().copied());
+            r.problem(
+                kind.span,
+                format!("unknown registryType `{other}`.{hint}"),
+                Some("the registry's package types are npm, pypi, nuget, oci and mcpb".into()),
+            );
+            return None;
+        }
+    };
+    Some(Source {
+        kind: Sp::new(source_kind.to_string(), kind.span),
+        value: Sp::new(value, at),
+        sha256: None,
+    })
+}
+
+/// Whether an image reference already names a tag or a digest.
+fn has_tag_or_digest(image: &str) -> bool {
+    image.contains('@')
+        || image
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains(':'))
+}
+
+/// The items of a list under `key`; nothing when it is absent, CONF001 when it is not a list.
+fn items<'n>(r: &mut Reader, node: &'n Node, key: &str) -> Vec<&'n Node> {
+    match node.get(key).map(|n| (&n.value, n)) {
+        None | Some((Value::Null, _)) => Vec::new(),
+        Some((Value::Seq(items), _)) => items.iter().collect(),
+        Some((_, n)) => {
+            r.problem(
+                n.span,
+                format!("`{key}` must be a list, found {}", n.kind()),
+                None,
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// A scalar written as a string or a number (`version: 1.0`), as text.
+fn scalar(r: &mut Reader, node: &Node, key: &str) -> Option<Sp<String>> {
+    let n = node.get(key)?;
+    match n.value {
+        Value::Str(_) | Value::Int(_) | Value::Float(_) => Some(Sp::new(r.raw(n), n.span)),
+        _ => r.opt_string(node, key, key),
+    }
+}
+
+fn first_string(r: &mut Reader, node: &Node, keys: &[&str], what: &str) -> Option<Sp<String>> {
+    keys.iter()
+        .find(|k| node.get(k).is_some())
+        .and_then(|k| r.opt_string(node, k, what))
+}
+
+/// `{ name, value }` (or `default`) of a registry variable or header.
+fn named_value(r: &mut Reader, node: &Node) -> Option<(Sp<String>, Node)> {
+    let name = r.opt_string(node, "name", "name")?;
+    let value = node.get("value").or_else(|| node.get("default"))?;
+    Some((name, value.clone()))
+}
+
+/// The entries of an `env` or `headers` mapping.
+fn pairs(r: &mut Reader, node: Option<&Node>, what: &str) -> Vec<(Sp<String>, Node)> {
+    let Some(node) = node else {
+        return Vec::new();
+    };
+    r.map(node, what)
+        .unwrap_or_default()
+        .iter()
+        .map(|(k, v)| (Sp::new(k.name.clone(), k.span), v.clone()))
+        .collect()
+}
+
+/// The ids of a VS Code config's `inputs`, when it has them.
+fn input_ids(root: &Node) -> Option<Vec<String>> {
+    let Value::Seq(items) = &root.get("inputs")?.value else {
+        return Some(Vec::new());
+    };
+    Some(
+        items
+            .iter()
+            .filter_map(|i| i.get("id").and_then(Node::as_str).map(str::to_string))
+            .collect(),
+    )
+}
+
+/// Every `${input:ID}` in a server's strings names an input the config defines.
+fn check_inputs(r: &mut Reader, node: &Node, ids: &[String]) {
+    match &node.value {
+        Value::Str(s) => {
+            let mut rest = s.as_str();
+            while let Some(at) = rest.find("${input:") {
+                let after = &rest[at + 8..];
+                let Some(end) = after.find('}') else { break };
+                let id = &after[..end];
+                if !ids.iter().any(|i| i == id) {
+                    let hint = crate::suggest::hint(id, ids.iter().map(String::as_str));
+                    r.problem(
+                        node.span,
+                        format!("`${{input:{id}}}` names an input that `inputs` does not define.{hint}"),
+                        Some(format!(
+                            "add `{{ \"type\": \"promptString\", \"id\": \"{id}\", \"password\": true }}` to `inputs`"
+                        )),
+                    );
+                }
+                rest = &after[end..];
+            }
+        }
+        Value::Seq(items) => items.iter().for_each(|i| check_inputs(r, i, ids)),
+        Value::Map(entries) => entries.iter().for_each(|(_, v)| check_inputs(r, v, ids)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn client(path: &str, text: &str) -> (Vec<ToolServer>, Vec<crate::finding::Finding>) {
+        let root = if path.ends_with(".toml") {
+            crate::node::parse_toml(text, FileId(0)).unwrap()
+        } else {
+            crate::node::parse_jsonc(text, FileId(0)).unwrap()
+        };
+        let mut problems = Vec::new();
+        let mut r = Reader::new(FileId(0), path, text, &mut problems);
+        let servers = match load_client(&mut r, &root) {
+            Read::Found(s) => s,
+            Read::Other => panic!("not a client config"),
+            Read::Failed => Vec::new(),
+        };
+        (servers, problems)
+    }
+
+    fn at<'t>(text: &'t str, s: &crate::source::Span) -> &'t str {
+        &text[s.start as usize..s.end as usize]
+    }
+
+    #[test]
+    fn claude_code_servers() {
+        let text = r#"{
+  "mcpServers": {
+    "github": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-github"],
+                "env": { "GITHUB_PERSONAL_ACCESS_TOKEN": "${GITHUB_TOKEN}" } },
+    "docs": { "type": "http", "url": "https://mcp.example.com/mcp", "headers": { "Authorization": "Bearer ${DOCS_TOKEN}" } }
+  }
+}"#;
+        let (servers, problems) = client(".mcp.json", text);
+        assert!(problems.is_empty());
+        assert_eq!(servers.len(), 2);
+        let gh = &servers[0];
+        assert_eq!(gh.server.value, ".mcp.json#github");
+        assert_eq!(at(text, &gh.server.span), "\"github\"");
+        assert!(gh.launch_only && gh.version.is_none());
+        assert_eq!(
+            gh.sources[0].display(),
+            "npm:@modelcontextprotocol/server-github"
+        );
+        assert_eq!(gh.env.len(), 1);
+        let docs = &servers[1];
+        assert_eq!(
+            docs.sources[0].display(),
+            "remote:https://mcp.example.com/mcp"
+        );
+        assert_eq!(docs.env[0].0.value, "Authorization");
+    }
+
+    #[test]
+    fn vscode_servers_and_inputs() {
+        let text = r#"{
+  // VS Code's mcp.json allows comments and trailing commas
+  "inputs": [{ "type": "promptString", "id": "gh-token", "password": true },],
+  "servers": {
+    "github": { "type": "stdio", "command": "docker",
+      "args": ["run", "-i", "--rm", "-e", "GITHUB_PERSONAL_ACCESS_TOKEN", "ghcr.io/github/github-mcp-server"],
+      "env": { "GITHUB_PERSONAL_ACCESS_TOKEN": "${input:gh-tokn}" } },
+  }
+}"#;
+        let (servers, problems) = client(".vscode/mcp.json", text);
+        assert_eq!(
+            servers[0].sources[0].display(),
+            "oci:ghcr.io/github/github-mcp-server"
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("gh-tokn"));
+    }
+
+    #[test]
+    fn codex_servers() {
+        let text = "model = \"o3\"\n\n[mcp_servers.fetch]\ncommand = \"uvx\"\nargs = [\"mcp-server-fetch@2025.4.7\"]\nenv = { API_KEY = \"${API_KEY}\" }\n";
+        let (servers, problems) = client(".codex/config.toml", text);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(servers[0].server.value, ".codex/config.toml#fetch");
+        assert_eq!(
+            servers[0].sources[0].display(),
+            "pypi:mcp-server-fetch==2025.4.7"
+        );
+    }
+
+    #[test]
+    fn not_a_client_config() {
+        let root = crate::node::parse_toml("model = \"o3\"\n", FileId(0)).unwrap();
+        let mut problems = Vec::new();
+        let mut r = Reader::new(FileId(0), ".codex/config.toml", "", &mut problems);
+        assert!(matches!(load_client(&mut r, &root), Read::Other));
+    }
+
+    #[test]
+    fn a_server_with_nothing_to_run() {
+        let (servers, problems) = client(".mcp.json", r#"{"mcpServers": {"x": {"env": {}}}}"#);
+        assert!(servers.is_empty());
+        assert_eq!(problems.len(), 1);
+    }
+
+    fn registry(text: &str) -> (Option<ToolServer>, Vec<crate::finding::Finding>) {
+        let root = crate::node::parse_json(text, FileId(0)).unwrap();
+        let mut problems = Vec::new();
+        let mut r = Reader::new(FileId(0), "server.json", text, &mut problems);
+        let s = match load_registry(&mut r, &root) {
+            Read::Found(s) => Some(s),
+            _ => None,
+        };
+        (s, problems)
+    }
+
+    #[test]
+    fn registry_packages_and_remotes() {
+        let text = r#"{
+  "$schema": "https://static.modelcontextprotocol.io/schemas/2025-09-29/server.schema.json",
+  "name": "io.github.acme/weather",
+  "version": "1.0.2",
+  "packages": [
+    { "registryType": "npm", "identifier": "@acme/weather-mcp", "version": "1.0.2",
+      "transport": { "type": "stdio" },
+      "environmentVariables": [{ "name": "WEATHER_API_KEY", "isSecret": true }] },
+    { "registryType": "pypi", "identifier": "acme-weather-mcp", "version": "latest" },
+    { "registryType": "oci", "identifier": "docker.io/acme/weather", "version": "1.0.2" },
+    { "registryType": "mcpb", "identifier": "https://example.com/w.mcpb", "fileSha256": "abc" }
+  ],
+  "remotes": [{ "type": "streamable-http", "url": "https://weather.acme.dev/mcp",
+                "headers": [{ "name": "X-API-Key", "value": "{api_key}", "isSecret": true }] }]
+}"#;
+        let (s, problems) = registry(text);
+        assert!(problems.is_empty(), "{problems:?}");
+        let s = s.unwrap();
+        assert_eq!(s.server.value, "io.github.acme/weather");
+        assert_eq!(s.version.as_ref().unwrap().value, "1.0.2");
+        let shown: Vec<String> = s.sources.iter().map(Source::display).collect();
+        assert_eq!(
+            shown,
+            [
+                "npm:@acme/weather-mcp@1.0.2",
+                "pypi:acme-weather-mcp==latest",
+                "oci:docker.io/acme/weather:1.0.2",
+                "url:https://example.com/w.mcpb",
+                "remote:https://weather.acme.dev/mcp",
+            ]
+        );
+        assert_eq!(at(text, &s.sources[1].value.span), "\"latest\"");
+        assert_eq!(s.sources[3].sha256.as_ref().unwrap().value, "abc");
+        assert_eq!(
+            s.env.len(),
+            1,
+            "the header with a value; the variable has none"
+        );
+    }
+
+    #[test]
+    fn other_server_json_files_are_left_alone() {
+        assert!(
+            registry(r#"{"port": 8080, "host": "localhost"}"#)
+                .0
+                .is_none()
+        );
+        let (s, problems) = registry(
+            r#"{"name": "x/y", "packages": [{"registryType": "cargo", "identifier": "y"}]}"#,
+        );
+        assert!(s.unwrap().sources.is_empty());
+        assert_eq!(
+            problems.len(),
+            2,
+            "no version, unknown registryType: {problems:?}"
+        );
+    }
+}

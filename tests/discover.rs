@@ -1,0 +1,515 @@
+//! Repositories that keep other tools' formats and no agentlock.toml (or a `[sources]` table):
+//! MCP client configs, MCP registry server.json, CrewAI, Prompty and dotprompt. Each fixture
+//! under tests/fixtures/discover_* gives exactly its findings, at the right file and line; its
+//! rendered findings are snapshot-tested; `lock` pins what it found and `verify` catches drift.
+
+mod common;
+use common::*;
+
+/// (code, path, line)
+type Place = (&'static str, &'static str, usize);
+
+const CASES: &[(&str, &[Place])] = &[
+    (
+        "discover_mcp",
+        &[
+            // no agentlock.toml: the first file read stands for the repository
+            ("REL001", ".codex/config.toml", 1),
+            ("SECRET002", ".codex/config.toml", 12),
+            ("TOOL001", ".cursor/mcp.json", 5),
+            ("SECRET002", ".cursor/mcp.json", 7),
+            ("TOOL001", ".cursor/mcp.json", 12),
+            ("TOOL001", ".mcp.json", 5),
+            ("TOOL001", ".mcp.json", 16),
+            ("TOOL001", ".mcp.json", 20),
+            ("TOOL001", ".mcp.json", 28),
+            ("SECRET002", ".mcp.json", 38),
+            ("TOOL001", ".vscode/mcp.json", 15),
+            ("CONF001", ".vscode/mcp.json", 25),
+            ("TOOL001", "claude_desktop_config.json", 5),
+            ("TOOL001", "claude_desktop_config.json", 11),
+        ],
+    ),
+    (
+        "discover_registry",
+        &[
+            ("REL001", "server.json", 1),
+            ("TOOL001", "server.json", 36),
+            ("SECRET002", "server.json", 56),
+            ("TOOL001", "servers/alerts/server.json", 10),
+        ],
+    ),
+    (
+        "discover_crewai",
+        &[
+            ("REL001", "src/research_crew/config/agents.yaml", 1),
+            ("RUN004", "src/research_crew/config/agents.yaml", 15),
+            ("TOPO002", "src/research_crew/config/agents.yaml", 15),
+            ("TOPO003", "src/research_crew/config/agents.yaml", 15),
+            ("MODEL001", "src/research_crew/config/agents.yaml", 23),
+            ("CONF001", "src/research_crew/config/tasks.yaml", 25),
+        ],
+    ),
+    (
+        "discover_prompts",
+        &[
+            ("REL001", "prompts/_header.prompt", 1),
+            ("PRM002", "prompts/ask.prompt", 1),
+            ("MODEL001", "prompts/ask.prompt", 2),
+            ("MODEL003", "prompts/ask.prompt", 2),
+            ("MODEL001", "prompts/summarize.prompty", 10),
+            ("SECRET001", "prompts/summarize.prompty", 11),
+            ("PRM002", "prompts/support.prompty", 6),
+            ("MODEL001", "prompts/support.prompty", 11),
+        ],
+    ),
+    (
+        "discover_sources",
+        &[
+            ("TOOL001", "config/mcp.json", 5),
+            ("PRM005", "prompts/support/escalate.prompty", 2),
+            ("MODEL001", "prompts/support/escalate.prompty", 5),
+            ("PRM005", "prompts/support/faq.prompty", 2),
+        ],
+    ),
+];
+
+/// Verified as a user would first run it: without a lockfile, so REL001 shows where the
+/// repository has no agentlock.toml to point at (an agentlock project's fixture is verified
+/// without the lock check, as tests/rules.rs does).
+fn run(name: &str) -> Run {
+    let dir = fixture(name);
+    let project = dir.join("agentlock.toml").exists();
+    verify(&dir, !project)
+}
+
+#[test]
+fn every_discover_fixture_gives_exactly_its_findings() {
+    let mut failures = Vec::new();
+    for (name, expected) in CASES {
+        let got = run(name).places();
+        let want: Vec<(String, String, usize)> = expected
+            .iter()
+            .map(|(c, p, l)| (c.to_string(), p.to_string(), *l))
+            .collect();
+        if got != want {
+            failures.push(format!("{name}:\n  want {want:?}\n  got  {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_discover_fixture_is_listed() {
+    let mut dirs: Vec<String> = std::fs::read_dir(root().join("tests/fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("discover_"))
+        .collect();
+    dirs.sort();
+    let mut listed: Vec<String> = CASES.iter().map(|(n, _)| n.to_string()).collect();
+    listed.sort();
+    assert_eq!(dirs, listed);
+}
+
+#[test]
+fn snapshots_of_every_discover_fixture() {
+    for (name, _) in CASES {
+        let run = run(name);
+        snap!(format!("{name}.human"), run.human());
+        snap!(format!("{name}.json"), run.json());
+    }
+}
+
+/// What each format maps to in the one model, seen from the JSON a rule reports: the subject
+/// names the server as `PATH#KEY`, a prompt by `name@version`, an agent by name.
+#[test]
+fn subjects_name_what_was_found() {
+    let run = run("discover_mcp");
+    let subjects: Vec<&str> = run
+        .verified
+        .findings
+        .iter()
+        .filter(|f| f.code == "TOOL001")
+        .map(|f| f.subject.as_str())
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            ".cursor/mcp.json#github",
+            ".cursor/mcp.json#postgres",
+            ".mcp.json#github",
+            ".mcp.json#playwright",
+            ".mcp.json#fetch",
+            ".mcp.json#serena",
+            ".vscode/mcp.json#github",
+            "claude_desktop_config.json#weather",
+            "claude_desktop_config.json#filesystem",
+        ]
+    );
+    let messages: Vec<&str> = run
+        .verified
+        .findings
+        .iter()
+        .filter(|f| f.code == "TOOL001")
+        .map(|f| f.message.as_str())
+        .collect();
+    for (i, why) in [
+        "names no tag and no digest",
+        "uses the tag `latest`",
+        "names no version: npm installs",
+        "asks for `latest`",
+        "names no version: pip installs",
+        "names no ref",
+        "names the tag `v0.13.0` but no digest",
+        "a program from the PATH or outside the repository",
+        "names no version: npm installs",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert!(
+            messages[i].contains(why),
+            "{}: {}",
+            subjects[i],
+            messages[i]
+        );
+    }
+}
+
+#[test]
+fn a_crew_is_a_topology_with_bounded_task_edges() {
+    let run = run("discover_crewai");
+    let topo = run.verified.model.topology.as_ref().unwrap();
+    assert_eq!(topo.entry.as_ref().unwrap().value, "researcher");
+    let names: Vec<&str> = topo.agents.iter().map(|a| a.name.value.as_str()).collect();
+    assert_eq!(names, ["researcher", "reporting_analyst", "editor"]);
+    let edges: Vec<(String, String, Option<u64>)> = topo
+        .agents
+        .iter()
+        .flat_map(|a| {
+            a.handoffs.iter().map(|h| {
+                (
+                    a.name.value.clone(),
+                    h.to.value.clone(),
+                    h.max_iterations.as_ref().map(|m| m.value),
+                )
+            })
+        })
+        .collect();
+    let edge = |a: &str, b: &str, n: u64| (a.to_string(), b.to_string(), Some(n));
+    assert_eq!(
+        edges,
+        [
+            edge("researcher", "reporting_analyst", 1),
+            edge("reporting_analyst", "editor", 1),
+            // the editor delegates, bounded by its max_iter
+            edge("editor", "researcher", 5),
+            edge("editor", "reporting_analyst", 5),
+        ]
+    );
+    // each agent's llm became a model entry named after it
+    let models = run.verified.model.models.as_ref().unwrap();
+    let aliases: Vec<(&str, &str)> = models
+        .aliases
+        .iter()
+        .map(|m| {
+            (
+                m.alias.value.as_str(),
+                m.id.as_ref().unwrap().value.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        aliases,
+        [
+            ("researcher", "openai/gpt-4o-2024-08-06"),
+            ("reporting_analyst", "gpt-4o"),
+            ("editor", "anthropic/claude-sonnet-4-6"),
+        ]
+    );
+}
+
+#[test]
+fn a_prompt_naming_an_alias_of_models_yaml_uses_it() {
+    let run = run("discover_sources");
+    let m = &run.verified.model;
+    let faq = m.prompts.iter().find(|p| p.name.value == "faq").unwrap();
+    assert_eq!(faq.model.as_ref().unwrap().value, "fast");
+    let escalate = m
+        .prompts
+        .iter()
+        .find(|p| p.name.value == "escalate")
+        .unwrap();
+    assert_eq!(escalate.model.as_ref().unwrap().value, "escalate@1.1.0");
+    // `crewai = []` turned CrewAI off: config/agents.yaml was not read
+    assert!(
+        m.sources
+            .iter()
+            .all(|(_, f)| f.path != "config/agents.yaml")
+    );
+    // and the project's own topology is the one checked
+    assert_eq!(m.topology.as_ref().unwrap().agents.len(), 3);
+}
+
+/// No agentlock.toml: the rules that read what only an agentlock project declares do not run,
+/// and say why.
+#[test]
+fn without_agentlock_toml_the_project_rules_do_not_run() {
+    let run = run("discover_prompts");
+    for (rule, why) in &run.verified.rules {
+        let expect = rule.project_only.then_some(agentlock::NotRun::NoProject);
+        if rule.project_only || *why == Some(agentlock::NotRun::NoProject) {
+            assert_eq!(*why, expect, "{}", rule.code);
+        }
+    }
+    let out = run_in(
+        &fixture("discover_prompts"),
+        &["--format", "junit", "verify"],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("RUN001") && text.contains("no agentlock.toml"),
+        "{text}"
+    );
+}
+
+#[test]
+fn nothing_to_read_exits_2_with_what_was_looked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("README.md"), "# not an agent system\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("web")).unwrap();
+    // a server.json of another tool does not count
+    std::fs::write(dir.path().join("web/server.json"), "{\"port\": 80}\n").unwrap();
+    let out = run_in(dir.path(), &["verify"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no agentlock.toml"), "{err}");
+    assert!(
+        err.contains(".mcp.json") && err.contains("*.prompty"),
+        "{err}"
+    );
+    let out = run_in(dir.path(), &["lock"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!dir.path().join("agentlock.lock").exists());
+}
+
+#[test]
+fn lock_pins_what_was_found_and_verify_catches_drift() {
+    let dir = copy_to_temp(&fixture("discover_mcp"));
+    copy_tree(&fixture("discover_prompts"), dir.path());
+    // a lockfile is refused while a file is broken (the undefined VS Code input)
+    let out = run_in(dir.path(), &["lock"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!dir.path().join("agentlock.lock").exists());
+    let vscode = dir.path().join(".vscode/mcp.json");
+    let fixed = std::fs::read_to_string(&vscode)
+        .unwrap()
+        .replace("${input:perplexity-key}", "${input:github_token}");
+    std::fs::write(&vscode, fixed).unwrap();
+
+    let out = run_in(dir.path(), &["lock"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let lock = std::fs::read_to_string(dir.path().join("agentlock.lock")).unwrap();
+    for line in [
+        "server = \".mcp.json#github\"",
+        "source = \"npm:@modelcontextprotocol/server-github\"",
+        "server = \".cursor/mcp.json#memory\"",
+        "server = \".codex/config.toml#context7\"",
+        "source = \"remote:https://mcp.sentry.dev/mcp\"",
+        "path = \"prompts/triage.prompty\"",
+        "name = \"_header\"",
+        "alias = \"triage@1.2.0\"",
+        "id = \"gpt-4o-mini-2024-07-18\"",
+    ] {
+        assert!(lock.contains(line), "{line} not in\n{lock}");
+    }
+    // no credential reaches the lockfile
+    for secret in [
+        "ghp_Zq8Rk2Wm4Tn6Vp1Xs3Yu5Aw7Cy9Ea0Gc2Ie4",
+        "9f8Kq2LmX4vT7pRz1WcN6bYd3HsJ0gAe5uQiOo8t",
+    ] {
+        assert!(!lock.contains(secret));
+    }
+    let fresh = run_in(dir.path(), &["--format", "json", "verify"]);
+    let codes = codes_of(&fresh.stdout);
+    assert!(!codes.iter().any(|c| c.starts_with("REL")), "{codes:?}");
+
+    // Pinning the GitHub server changes its lock entry: REL002 names it, `lock --check` fails.
+    let mcp = dir.path().join(".mcp.json");
+    let pinned = std::fs::read_to_string(&mcp).unwrap().replace(
+        "\"@modelcontextprotocol/server-github\"",
+        "\"@modelcontextprotocol/server-github@2025.4.8\"",
+    );
+    std::fs::write(&mcp, pinned).unwrap();
+    let stale = run_in(dir.path(), &["--format", "json", "verify"]);
+    let v: serde_json::Value = serde_json::from_slice(&stale.stdout).unwrap();
+    let rel002: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "REL002")
+        .collect();
+    assert_eq!(rel002.len(), 1, "{v}");
+    assert_eq!(rel002[0]["subject"], ".mcp.json#github");
+    assert_eq!(rel002[0]["path"], ".mcp.json");
+    assert!(
+        rel002[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("server-github@2025.4.8"),
+        "{}",
+        rel002[0]["message"]
+    );
+    let check = run_in(dir.path(), &["lock", "--check"]);
+    assert_eq!(check.status.code(), Some(1));
+
+    // A changed prompt body is drift too.
+    let p = dir.path().join("prompts/triage.prompty");
+    let edited = std::fs::read_to_string(&p).unwrap() + "Be terse.\n";
+    std::fs::write(&p, edited).unwrap();
+    let stale = run_in(dir.path(), &["--format", "json", "verify"]);
+    let text = String::from_utf8_lossy(&stale.stdout);
+    assert!(
+        text.contains("prompt `triage@1.2.0` differs from the lockfile"),
+        "{text}"
+    );
+
+    let relock = run_in(dir.path(), &["lock"]);
+    assert_eq!(relock.status.code(), Some(0));
+    assert_eq!(
+        run_in(dir.path(), &["lock", "--check"]).status.code(),
+        Some(0)
+    );
+}
+
+fn codes_of(stdout: &[u8]) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_slice(stdout).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Dependency trees, virtual environments and caches are not walked: their server.json and
+/// prompt files belong to packages, not to the repository.
+#[test]
+fn vendored_directories_are_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join(".mcp.json"),
+        r#"{"mcpServers": {"kb": {"command": "uvx", "args": ["acme-kb==1.0.0"]}}}"#,
+    )
+    .unwrap();
+    for vendored in [
+        "node_modules/@acme/weather/server.json",
+        ".venv/lib/python3.12/site-packages/x/prompts/a.prompty",
+        "target/debug/build/b.prompty",
+    ] {
+        let p = root.join(vendored);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, "---\nname: x\n---\nbroken {").unwrap();
+    }
+    std::fs::write(
+        root.join("target/CACHEDIR.TAG"),
+        "Signature: 8a477f597d28d172789f06886806bc55\n",
+    )
+    .unwrap();
+    let run = verify(root, false);
+    let paths: Vec<&str> = run
+        .verified
+        .model
+        .sources
+        .iter()
+        .map(|(_, f)| f.path.as_str())
+        .filter(|p| !p.starts_with('('))
+        .collect();
+    assert_eq!(paths, [".mcp.json"], "{}", run.human());
+    assert!(run.verified.findings.is_empty(), "{}", run.human());
+}
+
+#[test]
+fn two_crews_are_reported_not_merged() {
+    let dir = copy_to_temp(&fixture("discover_crewai"));
+    copy_tree(
+        &fixture("discover_crewai/src/research_crew"),
+        &dir.path().join("src/writing_crew"),
+    );
+    let run = verify(dir.path(), false);
+    let conf: Vec<(String, String, usize)> = run
+        .places()
+        .into_iter()
+        .filter(|(c, _, _)| c == "CONF001")
+        .collect();
+    assert!(
+        conf.contains(&(
+            "CONF001".into(),
+            "src/writing_crew/config/agents.yaml".into(),
+            1
+        )),
+        "{conf:?}"
+    );
+    let topo = run.verified.model.topology.as_ref().unwrap();
+    assert_eq!(
+        run.verified.model.sources.get(topo.file).path,
+        "src/research_crew/config/agents.yaml"
+    );
+}
+
+/// The pre-commit path: `verify --staged` reads discovered files from the git index.
+#[test]
+fn staged_client_configs_are_read_from_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git_in(root, &["init", "-q"]);
+    std::fs::write(
+        root.join(".mcp.json"),
+        r#"{"mcpServers": {"fetch": {"command": "uvx", "args": ["mcp-server-fetch==2025.4.7"]}}}"#,
+    )
+    .unwrap();
+    git_in(root, &["add", ".mcp.json"]);
+    // the working tree floats; the index is pinned
+    std::fs::write(
+        root.join(".mcp.json"),
+        r#"{"mcpServers": {"fetch": {"command": "uvx", "args": ["mcp-server-fetch"]}}}"#,
+    )
+    .unwrap();
+    // (no release tag yet: REL003 in both)
+    let staged = run_in(
+        root,
+        &["--format", "json", "verify", "--staged", "--no-lock-check"],
+    );
+    assert_eq!(codes_of(&staged.stdout), ["REL003"]);
+    let worktree = run_in(root, &["--format", "json", "verify", "--no-lock-check"]);
+    assert_eq!(codes_of(&worktree.stdout), ["REL003", "TOOL001"]);
+}
+
+/// No output format prints a credential found in a discovered file.
+#[test]
+fn no_format_prints_a_discovered_secret() {
+    let secrets = [
+        "ghp_Zq8Rk2Wm4Tn6Vp1Xs3Yu5Aw7Cy9Ea0Gc2Ie4",
+        "9f8Kq2LmX4vT7pRz1WcN6bYd3HsJ0gAe5uQiOo8t",
+        "figd_Kp3Xw9Rt5Ym2Qv8Ln4Hs7Jc1Bz6Df0Ga",
+        "wk_live_8Hq2Zr5Tx9Lm3Vc7Np1Bd4Fs6Gj0Ka",
+        "sk-proj-Vx9QmT2pLr7KwZ4nYc8HbD1fJs6GaE3uRi5oPk0tXq2LmN8vB",
+    ];
+    for name in ["discover_mcp", "discover_registry", "discover_prompts"] {
+        for format in ["human", "json", "sarif", "github", "junit", "markdown"] {
+            let out = run_in(&fixture(name), &["--format", format, "verify"]);
+            let all = [out.stdout, out.stderr].concat();
+            let text = String::from_utf8_lossy(&all);
+            for s in secrets {
+                assert!(!text.contains(s), "{name} {format} printed a secret");
+            }
+        }
+    }
+}
