@@ -556,6 +556,21 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// Why a rule that passed still leaves its item open: servers started from MCP client configs
+/// or a registry server.json cannot declare the settings TOOL002 to TOOL005 check.
+fn undeclared(code: &str, model: &Model) -> Option<String> {
+    if !matches!(code, "TOOL002" | "TOOL003" | "TOOL004" | "TOOL005") {
+        return None;
+    }
+    let launched = model.tools.iter().filter(|s| s.launch_only).count();
+    (launched > 0).then(|| {
+        format!(
+            "{code}: {} from MCP client configs or server.json, which cannot declare it",
+            plural(launched, "server comes", "servers come")
+        )
+    })
+}
+
 /// What a rule looks at, counted: the note on a ticked item.
 fn scope(code: &str, model: &Model, history: Option<&History>) -> String {
     let agents = || plural(model.agents().len(), "agent", "agents");
@@ -569,7 +584,11 @@ fn scope(code: &str, model: &Model, history: Option<&History>) -> String {
         "TOPO001" | "TOPO002" | "TOPO003" | "TOPO004" | "TOPO005" | "TOPO006" | "TOPO007"
         | "RUN004" | "PRM003" | "PRM004" | "TOOL009" => agents(),
         "PRM001" | "PRM002" | "PRM005" | "PRM006" | "SECRET001" => prompts(),
-        "TOOL001" | "TOOL002" | "TOOL003" | "TOOL004" | "TOOL005" => servers(),
+        "TOOL001" => servers(),
+        "TOOL002" | "TOOL003" | "TOOL004" | "TOOL005" => {
+            let governed = model.tools.iter().filter(|s| !s.launch_only).count();
+            plural(governed, "tool server", "tool servers")
+        }
         "TOOL006" | "TOOL007" | "TOOL008" => tools(),
         "MODEL001" | "MODEL002" | "MODEL003" => plural(
             model.models.as_ref().map_or(0, |m| m.aliases.len()),
@@ -657,6 +676,8 @@ impl Checklist {
                         (RuleStatus::Failing, None)
                     } else if let Some((s, why)) = not_run(c.code) {
                         (s, Some(why))
+                    } else if let Some(why) = undeclared(c.code, model) {
+                        (RuleStatus::NotRun, Some(why))
                     } else {
                         (RuleStatus::Passed, None)
                     };

@@ -274,6 +274,24 @@ fn without_agentlock_toml_the_project_rules_do_not_run() {
     );
 }
 
+/// The checklist does not tick what a client config cannot declare.
+#[test]
+fn the_checklist_leaves_undeclarable_tool_settings_to_a_person() {
+    let out = run_in(&fixture("discover_mcp"), &["checklist"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for item in [
+        "- [ ] Tool permissions reviewed",
+        "- [ ] Tool timeouts and rate limits configured",
+        "- [ ] Tool failure modes defined",
+    ] {
+        assert!(text.contains(item), "{item} in\n{text}");
+    }
+    assert!(
+        text.contains("TOOL002: 18 servers come from MCP client configs"),
+        "{text}"
+    );
+}
+
 #[test]
 fn nothing_to_read_exits_2_with_what_was_looked_for() {
     let dir = tempfile::tempdir().unwrap();
