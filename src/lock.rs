@@ -531,19 +531,7 @@ fn topology_json(model: &Model) -> String {
         node::write_json_str(&a.name.value, &mut out);
     }
     out.push_str("],\"edges\":[");
-    let mut edges: Vec<(String, String, Option<u64>)> = topo
-        .agents
-        .iter()
-        .flat_map(|a| {
-            a.handoffs.iter().map(|h| {
-                (
-                    a.name.value.clone(),
-                    h.to.value.clone(),
-                    h.max_iterations.as_ref().map(|m| m.value),
-                )
-            })
-        })
-        .collect();
+    let mut edges = topo.edges();
     edges.sort();
     for (i, (from, to, bound)) in edges.iter().enumerate() {
         if i > 0 {

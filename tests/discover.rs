@@ -6,9 +6,6 @@
 mod common;
 use common::*;
 
-/// (code, path, line)
-type Place = (&'static str, &'static str, usize);
-
 const CASES: &[(&str, &[Place])] = &[
     (
         "discover_mcp",
@@ -42,7 +39,9 @@ const CASES: &[(&str, &[Place])] = &[
     (
         "discover_crewai",
         &[
-            ("REL001", "src/research_crew/config/agents.yaml", 1),
+            // the crew's agents write their prompts inline: no PRM005 for the Prompty file
+            ("PRM006", "prompts/summary.prompty", 1),
+            ("REL001", "prompts/summary.prompty", 1),
             ("RUN004", "src/research_crew/config/agents.yaml", 15),
             ("TOPO002", "src/research_crew/config/agents.yaml", 15),
             ("TOPO003", "src/research_crew/config/agents.yaml", 15),
@@ -85,35 +84,22 @@ fn run(name: &str) -> Run {
 
 #[test]
 fn every_discover_fixture_gives_exactly_its_findings() {
-    let mut failures = Vec::new();
-    for (name, expected) in CASES {
-        let got = run(name).places();
-        let want: Vec<(String, String, usize)> = expected
-            .iter()
-            .map(|(c, p, l)| (c.to_string(), p.to_string(), *l))
-            .collect();
-        if got != want {
-            failures.push(format!("{name}:\n  want {want:?}\n  got  {got:?}"));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_cases(CASES, run);
 }
 
 #[test]
 fn every_discover_fixture_is_listed() {
-    let mut dirs: Vec<String> = std::fs::read_dir(root().join("tests/fixtures"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("discover_"))
-        .collect();
-    dirs.sort();
-    let mut listed: Vec<String> = CASES.iter().map(|(n, _)| n.to_string()).collect();
-    listed.sort();
-    assert_eq!(dirs, listed);
+    assert_listed(CASES, |p| {
+        p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("discover_")
+    });
 }
 
 #[test]
 fn snapshots_of_every_discover_fixture() {
+    // (the snapshots are written from here: insta files them beside the calling test)
     for (name, _) in CASES {
         let run = run(name);
         snap!(format!("{name}.human"), run.human());
@@ -184,19 +170,7 @@ fn a_crew_is_a_topology_with_bounded_task_edges() {
     assert_eq!(topo.entry.as_ref().unwrap().value, "researcher");
     let names: Vec<&str> = topo.agents.iter().map(|a| a.name.value.as_str()).collect();
     assert_eq!(names, ["researcher", "reporting_analyst", "editor"]);
-    let edges: Vec<(String, String, Option<u64>)> = topo
-        .agents
-        .iter()
-        .flat_map(|a| {
-            a.handoffs.iter().map(|h| {
-                (
-                    a.name.value.clone(),
-                    h.to.value.clone(),
-                    h.max_iterations.as_ref().map(|m| m.value),
-                )
-            })
-        })
-        .collect();
+    let edges = topo.edges();
     let edge = |a: &str, b: &str, n: u64| (a.to_string(), b.to_string(), Some(n));
     assert_eq!(
         edges,
@@ -208,7 +182,7 @@ fn a_crew_is_a_topology_with_bounded_task_edges() {
             edge("editor", "reporting_analyst", 5),
         ]
     );
-    // each agent's llm became a model entry named after it
+    // each agent's llm (and the prompt's model) became a model entry named after its user
     let models = run.verified.model.models.as_ref().unwrap();
     let aliases: Vec<(&str, &str)> = models
         .aliases
@@ -223,6 +197,7 @@ fn a_crew_is_a_topology_with_bounded_task_edges() {
     assert_eq!(
         aliases,
         [
+            ("summary@1.0.0", "gpt-4o-mini-2024-07-18"),
             ("researcher", "openai/gpt-4o-2024-08-06"),
             ("reporting_analyst", "gpt-4o"),
             ("editor", "anthropic/claude-sonnet-4-6"),
@@ -355,7 +330,7 @@ fn lock_pins_what_was_found_and_verify_catches_drift() {
         assert!(!lock.contains(secret));
     }
     let fresh = run_in(dir.path(), &["--format", "json", "verify"]);
-    let codes = codes_of(&fresh.stdout);
+    let codes = codes(&fresh);
     assert!(!codes.iter().any(|c| c.starts_with("REL")), "{codes:?}");
 
     // Pinning the GitHub server changes its lock entry: REL002 names it, `lock --check` fails.
@@ -404,16 +379,6 @@ fn lock_pins_what_was_found_and_verify_catches_drift() {
         run_in(dir.path(), &["lock", "--check"]).status.code(),
         Some(0)
     );
-}
-
-fn codes_of(stdout: &[u8]) -> Vec<String> {
-    let v: serde_json::Value = serde_json::from_slice(stdout).unwrap();
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
 }
 
 /// Dependency trees, virtual environments and caches are not walked: their server.json and
@@ -505,9 +470,9 @@ fn staged_client_configs_are_read_from_the_index() {
         root,
         &["--format", "json", "verify", "--staged", "--no-lock-check"],
     );
-    assert_eq!(codes_of(&staged.stdout), ["REL003"]);
+    assert_eq!(codes(&staged), ["REL003"]);
     let worktree = run_in(root, &["--format", "json", "verify", "--no-lock-check"]);
-    assert_eq!(codes_of(&worktree.stdout), ["REL003", "TOOL001"]);
+    assert_eq!(codes(&worktree), ["REL003", "TOOL001"]);
 }
 
 /// No output format prints a credential found in a discovered file.

@@ -6,9 +6,6 @@ mod common;
 use common::*;
 
 /// fixture → every (code, path, line) it must produce, and nothing more.
-/// (code, path, line)
-type Place = (&'static str, &'static str, usize);
-
 const CASES: &[(&str, &[Place])] = &[
     ("clean", &[]),
     ("conf001_alias_bomb", &[("CONF001", "tools/bomb.yaml", 5)]),
@@ -343,19 +340,7 @@ const CASES: &[(&str, &[Place])] = &[
 
 #[test]
 fn every_fixture_gives_exactly_its_findings() {
-    let mut failures = Vec::new();
-    for (name, expected) in CASES {
-        let run = verify_fixture(name);
-        let got = run.places();
-        let want: Vec<(String, String, usize)> = expected
-            .iter()
-            .map(|(c, p, l)| (c.to_string(), p.to_string(), *l))
-            .collect();
-        if got != want {
-            failures.push(format!("{name}:\n  want {want:?}\n  got  {got:?}"));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_cases(CASES, verify_fixture);
 }
 
 /// A fixture with a lockfile is verified against it (PRM001, TOOL007, REL002); the others are
@@ -368,17 +353,15 @@ fn verify_fixture(name: &str) -> Run {
 
 #[test]
 fn every_fixture_directory_is_listed() {
-    let mut dirs: Vec<String> = std::fs::read_dir(root().join("tests/fixtures"))
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.path().join("agentlock.toml").exists())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.starts_with("discover_")) // tests/discover.rs lists those
-        .collect();
-    dirs.sort();
-    let mut listed: Vec<String> = CASES.iter().map(|(n, _)| n.to_string()).collect();
-    listed.sort();
-    assert_eq!(dirs, listed);
+    // tests/discover.rs lists the discover_* fixtures
+    assert_listed(CASES, |p| {
+        p.join("agentlock.toml").exists()
+            && !p
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("discover_")
+    });
 }
 
 /// Every rule in the registry fires on a fixture named after it. REL001 and REL002 are
@@ -404,6 +387,7 @@ fn every_rule_has_a_fixture_that_fires_it() {
 
 #[test]
 fn snapshots_of_every_fixture() {
+    // (the snapshots are written from here: insta files them beside the calling test)
     for (name, _) in CASES {
         let run = verify_fixture(name);
         snap!(format!("{name}.human"), run.human());

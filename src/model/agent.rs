@@ -17,6 +17,24 @@ pub struct Topology {
     pub keys: &'static Keys,
 }
 
+impl Topology {
+    /// Every handoff as (from, to, bound), in agent and handoff order.
+    pub fn edges(&self) -> Vec<(String, String, Option<u64>)> {
+        self.agents
+            .iter()
+            .flat_map(|a| {
+                a.handoffs.iter().map(|h| {
+                    (
+                        a.name.value.clone(),
+                        h.to.value.clone(),
+                        h.max_iterations.as_ref().map(|m| m.value),
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
 /// How a topology file spells an agent's limits: the key and an example value a finding's help
 /// asks the user to write. The rules read only this, never the format itself.
 #[derive(Debug)]
@@ -26,6 +44,9 @@ pub struct Keys {
     pub rate_limit: &'static str,
     /// Whether agents inherit settings from a `defaults` mapping.
     pub defaults: bool,
+    /// Whether agents name their prompts (agents.yaml's `prompt: name@version`); CrewAI's write
+    /// them inline, so which prompt files are used cannot be told (PRM005).
+    pub names_prompts: bool,
     /// Whether the retry setting bounds the agent's own loop (CrewAI's `max_iter`) rather than
     /// counting retries: the policy's `max_iterations` limits it then, not `max_retries`.
     pub retries_bound_a_loop: bool,
@@ -63,6 +84,7 @@ pub static AGENTS_YAML: Keys = Keys {
     retries: "retries: 2",
     rate_limit: "rate_limit: 20/s",
     defaults: true,
+    names_prompts: true,
     retries_bound_a_loop: false,
 };
 

@@ -52,6 +52,7 @@ pub static CREWAI: Keys = Keys {
     retries: "max_iter: 10",
     rate_limit: "max_rpm: 60",
     defaults: false,
+    names_prompts: false,
     retries_bound_a_loop: true,
 };
 

@@ -388,8 +388,16 @@ fn check_refs_floating(ctx: &Context) -> Vec<Finding> {
 }
 
 fn check_unused(ctx: &Context) -> Vec<Finding> {
-    if ctx.model.topology.is_none() || ctx.model.incomplete.agents {
-        return Vec::new(); // without a topology nothing can be said about use
+    // Without a topology, or one whose agents do not name their prompts (CrewAI writes them
+    // inline), nothing can be said about use.
+    if !ctx
+        .model
+        .topology
+        .as_ref()
+        .is_some_and(|t| t.keys.names_prompts)
+        || ctx.model.incomplete.agents
+    {
+        return Vec::new();
     }
     let mut used_ids = HashSet::new();
     let mut used_names = HashSet::new();
@@ -484,7 +492,7 @@ fn check_owned(ctx: &Context) -> Vec<Finding> {
                     if n == 1 { "has" } else { "have" },
                 ),
             )
-            .label("no CODEOWNERS file for this project")
+            .label("no CODEOWNERS file")
             .help(format!(
                 "GitHub uses the first of {places}; add one with a rule such as `{suggestion} @your-org/prompt-reviewers`"
             )),

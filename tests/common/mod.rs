@@ -173,3 +173,53 @@ pub fn git_in(dir: &Path, args: &[&str]) -> String {
         .trim_end()
         .to_string()
 }
+
+/// The codes of a `--format json` report, in report order.
+pub fn codes(o: &std::process::Output) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// (code, path, line) of a finding a fixture must produce.
+pub type Place = (&'static str, &'static str, usize);
+
+/// Fails naming every fixture whose findings are not exactly its places, in report order.
+pub fn assert_cases(cases: &[(&str, &[Place])], run: impl Fn(&str) -> Run) {
+    let mut failures = Vec::new();
+    for (name, expected) in cases {
+        let got = run(name).places();
+        let want: Vec<(String, String, usize)> = expected
+            .iter()
+            .map(|(c, p, l)| (c.to_string(), p.to_string(), *l))
+            .collect();
+        if got != want {
+            failures.push(format!("{name}:\n  want {want:?}\n  got  {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The cases name exactly the fixture directories that `wanted` picks.
+pub fn assert_listed(cases: &[(&str, &[Place])], wanted: impl Fn(&Path) -> bool) {
+    let mut dirs: Vec<String> = std::fs::read_dir(root().join("tests/fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| wanted(p))
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    dirs.sort();
+    let mut listed: Vec<String> = cases.iter().map(|(n, _)| n.to_string()).collect();
+    listed.sort();
+    assert_eq!(dirs, listed);
+}
