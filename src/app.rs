@@ -528,7 +528,7 @@ fn release_side(
     let lock = release_lock(git, commit, tag)?.ok_or_else(|| {
         fatal(
             format!(
-                "{tag} has no {} at {}: it predates agentlock, so there is nothing to compare with",
+                "{tag} has no {} and no file agentlock discovers at {}: it predates agentlock, so there is nothing to compare with",
                 crate::config::MANIFEST,
                 if git.prefix().is_empty() {
                     "the repository root".to_string()
@@ -669,7 +669,7 @@ fn rollback(
     let target_config = {
         let mut sources = crate::source::SourceMap::default();
         let mut problems = Vec::new();
-        crate::config::load(&target_snapshot, &mut sources, &mut problems)?
+        crate::config::load_or_discover(&target_snapshot, &mut sources, &mut problems)?
     };
     let at_target: std::collections::HashSet<&str> = target_snapshot.paths().collect();
     let restore = crate::diff::diff(&current, &target_lock.lock);

@@ -300,7 +300,12 @@ pub fn file_actions(
     let mut restore: BTreeSet<String> = BTreeSet::new();
     let mut remove: BTreeSet<String> = BTreeSet::new();
     let config_files = |c: &Config| -> Vec<String> {
-        let mut files = vec![crate::config::MANIFEST.to_string()];
+        // (a repository without agentlock.toml has none to restore)
+        let mut files: Vec<String> = c
+            .project
+            .then(|| crate::config::MANIFEST.to_string())
+            .into_iter()
+            .collect();
         files.extend(
             c.policy
                 .layers
@@ -318,6 +323,17 @@ pub fn file_actions(
                     .and_then(|e| e.get("path"))
                     .map(|p| vec![p.to_string()])
                     .unwrap_or_default(),
+                // Entries read from another tool's files name them; the others are in
+                // models.yaml and agents.yaml.
+                Kind::Model | Kind::Agent | Kind::Topology
+                    if e.is_some_and(|e| e.get("path").is_some()) =>
+                {
+                    let e = e.expect("checked");
+                    ["path", "tasks"]
+                        .iter()
+                        .filter_map(|f| e.get(f).map(str::to_string))
+                        .collect()
+                }
                 Kind::Model => vec![config.paths.models.clone()],
                 Kind::Agent | Kind::Topology => vec![config.paths.agents.clone()],
                 Kind::Deploy => vec![config.paths.deploy.clone()],

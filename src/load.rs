@@ -835,7 +835,7 @@ fn adopt(model: &mut Model, user: &User, d: model::DirectModel) -> Option<(Strin
         name
     };
     let span = d.id.span;
-    let entry = d.into_alias(alias.clone());
+    let entry = d.into_alias(alias.clone(), file);
     model
         .models
         .get_or_insert_with(|| model::Models {

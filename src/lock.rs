@@ -177,6 +177,9 @@ impl Lock {
                     f.push(("id", s(&id.value)));
                 }
                 f.push(("sha256", s(sha256_hex(m.canonical.as_bytes()))));
+                if let Some(file) = m.file {
+                    f.push(("path", s(&model.sources.get(file).path)));
+                }
                 entries.push(entry(Kind::Model, f));
             }
         }
@@ -195,19 +198,26 @@ impl Lock {
             entries.push(entry(Kind::Tool, f));
         }
         if let Some(topo) = &model.topology {
-            for a in &topo.agents {
-                entries.push(entry(
-                    Kind::Agent,
-                    vec![
-                        ("name", s(&a.name.value)),
-                        ("sha256", s(sha256_hex(a.canonical.as_bytes()))),
-                    ],
-                ));
+            // A topology read from elsewhere than agents.yaml (a crew) names its files.
+            let path = &model.sources.get(topo.file).path;
+            let mut files = Vec::new();
+            if *path != model.config.paths.agents || !model.config.project {
+                files.push(("path", s(path)));
+                if let Some(t) = topo.tasks {
+                    files.push(("tasks", s(&model.sources.get(t).path)));
+                }
             }
-            entries.push(entry(
-                Kind::Topology,
-                vec![("sha256", s(sha256_hex(topology_json(model).as_bytes())))],
-            ));
+            for a in &topo.agents {
+                let mut f = vec![
+                    ("name", s(&a.name.value)),
+                    ("sha256", s(sha256_hex(a.canonical.as_bytes()))),
+                ];
+                f.extend(files.iter().cloned());
+                entries.push(entry(Kind::Agent, f));
+            }
+            let mut f = vec![("sha256", s(sha256_hex(topology_json(model).as_bytes())))];
+            f.extend(files);
+            entries.push(entry(Kind::Topology, f));
         }
         for d in &model.datasets {
             let mut f = vec![("name", s(&d.name.value))];
@@ -492,6 +502,7 @@ const FIELD_NAMES: &[&str] = &[
     "name",
     "version",
     "path",
+    "tasks",
     "sha256",
     "alias",
     "provider",

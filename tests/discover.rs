@@ -496,3 +496,84 @@ fn no_format_prints_a_discovered_secret() {
         }
     }
 }
+
+/// A release of a repository without agentlock.toml rolls back file by file: the client config,
+/// the Prompty file that names the model, the crew's agents.yaml and tasks.yaml.
+#[test]
+fn rollback_restores_discovered_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    copy_tree(&fixture("discover_crewai"), root);
+    std::fs::write(
+        root.join(".mcp.json"),
+        r#"{"mcpServers": {"fetch": {"command": "uvx", "args": ["mcp-server-fetch==2025.4.7"]}}}"#,
+    )
+    .unwrap();
+    // (the fixture's misspelt context task would keep `lock` from writing)
+    let tasks = root.join("src/research_crew/config/tasks.yaml");
+    let fixed = std::fs::read_to_string(&tasks)
+        .unwrap()
+        .replace("research_taks", "research_task");
+    std::fs::write(&tasks, fixed).unwrap();
+    git_in(root, &["init", "-q"]);
+    assert_eq!(run_in(root, &["lock"]).status.code(), Some(0));
+    git_in(root, &["add", "-A"]);
+    git_in(root, &["commit", "-qm", "v1"]);
+    git_in(root, &["tag", "v1.0.0"]);
+    let released = |p: &str| git_in(root, &["show", &format!("v1.0.0:{p}")]);
+
+    let edit = |p: &str, from: &str, to: &str| {
+        let f = root.join(p);
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert!(text.contains(from), "{p}");
+        std::fs::write(&f, text.replace(from, to)).unwrap();
+    };
+    edit(".mcp.json", "==2025.4.7", "==2025.9.1");
+    edit(
+        "prompts/summary.prompty",
+        "gpt-4o-mini-2024-07-18",
+        "gpt-4.1-mini-2025-04-14",
+    );
+    edit(
+        "src/research_crew/config/tasks.yaml",
+        "10 bullet points",
+        "12 bullet points",
+    );
+    assert_eq!(run_in(root, &["lock"]).status.code(), Some(0));
+    git_in(root, &["commit", "-qam", "v2 work"]);
+
+    let plan = run_in(root, &["--format", "json", "rollback"]);
+    let v: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let files: Vec<String> = v["files"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v:#}"))
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ".mcp.json",
+            "prompts/summary.prompty",
+            "src/research_crew/config/agents.yaml",
+            "src/research_crew/config/tasks.yaml",
+        ],
+        "{v:#}"
+    );
+    let out = run_in(root, &["rollback", "--apply"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for p in [
+        ".mcp.json",
+        "prompts/summary.prompty",
+        "src/research_crew/config/tasks.yaml",
+    ] {
+        let now = std::fs::read_to_string(root.join(p)).unwrap();
+        assert_eq!(now.trim_end(), released(p), "{p}");
+    }
+    assert_eq!(run_in(root, &["lock", "--check"]).status.code(), Some(0));
+}

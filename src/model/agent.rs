@@ -15,6 +15,8 @@ pub struct Topology {
     pub defaults: Option<Span>,
     /// How the file names the settings the rules ask for, for their help texts.
     pub keys: &'static Keys,
+    /// A second file the topology is read from (a CrewAI crew's tasks.yaml).
+    pub tasks: Option<FileId>,
 }
 
 impl Topology {
@@ -221,6 +223,7 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<Topology> {
         agents,
         defaults: defaults_node.map(|d| d.span),
         keys: &AGENTS_YAML,
+        tasks: None,
     })
 }
 

@@ -88,6 +88,7 @@ pub fn load(
     problems: &mut Vec<Finding>,
 ) -> Option<Topology> {
     let mut drafts = read_agents(&agents, problems)?;
+    let tasks_file = tasks.as_ref().map(|t| t.file);
     let tasks = tasks.map(|t| read_tasks(&t, problems)).unwrap_or_default();
     let entry = tasks.iter().find_map(|t| t.agent.clone());
 
@@ -160,6 +161,7 @@ pub fn load(
         agents: agents_out,
         defaults: None,
         keys: &CREWAI,
+        tasks: tasks_file,
     })
 }
 

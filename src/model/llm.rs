@@ -22,6 +22,9 @@ pub struct ModelAlias {
     /// Azure OpenAI: the deployment's version upgrade option (`NoAutoUpgrade`, …).
     pub version_upgrade: Option<Sp<String>>,
     pub canonical: String,
+    /// The file that names it by id, for a model not defined in models.yaml (a Prompty file, a
+    /// crew's agents.yaml).
+    pub file: Option<FileId>,
 }
 
 /// A model named by its id where it is used (a dotprompt or Prompty front matter, a CrewAI
@@ -35,7 +38,7 @@ pub struct DirectModel {
 
 impl DirectModel {
     /// The alias it becomes: `alias` naming it, the id and provider as written.
-    pub fn into_alias(self, alias: String) -> ModelAlias {
+    pub fn into_alias(self, alias: String, file: FileId) -> ModelAlias {
         use crate::node::write_json_str;
         let mut canonical = String::from("{\"id\":");
         write_json_str(&self.id.value, &mut canonical);
@@ -52,6 +55,7 @@ impl DirectModel {
             model_version: None,
             version_upgrade: None,
             canonical,
+            file: Some(file),
         }
     }
 }
@@ -111,6 +115,7 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<Models> {
             model_version: r.opt_string(node, "model_version", "model_version"),
             version_upgrade,
             canonical: node.canonical_json(),
+            file: None,
         });
     }
     Some(Models {
