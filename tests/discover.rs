@@ -227,6 +227,41 @@ fn a_prompt_naming_an_alias_of_models_yaml_uses_it() {
     assert_eq!(m.topology.as_ref().unwrap().agents.len(), 3);
 }
 
+/// A misspelt `[sources]` key is CONF001 with a suggestion; the formats keep their defaults.
+#[test]
+fn a_misspelt_sources_key_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("agentlock.toml"),
+        "[project]\nname = \"x\"\n\n[sources]\nmcp_client = [\"config/mcp.json\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(".mcp.json"),
+        r#"{"mcpServers": {"kb": {"command": "uvx", "args": ["acme-kb"]}}}"#,
+    )
+    .unwrap();
+    let run = verify(dir.path(), false);
+    let conf: Vec<&agentlock::finding::Finding> = run
+        .verified
+        .findings
+        .iter()
+        .filter(|f| f.code == "CONF001")
+        .collect();
+    assert_eq!(conf.len(), 1, "{}", run.human());
+    assert!(
+        conf[0]
+            .message
+            .contains("unknown key `mcp_client` in [sources]")
+    );
+    assert_eq!(conf[0].help.as_deref(), Some("did you mean `mcp_clients`?"));
+    // the default client configs are still read
+    assert!(
+        run.places()
+            .contains(&("TOOL001".into(), ".mcp.json".into(), 1))
+    );
+}
+
 /// No agentlock.toml: the rules that read what only an agentlock project declares do not run,
 /// and say why.
 #[test]
