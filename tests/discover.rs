@@ -231,16 +231,16 @@ fn a_prompt_naming_an_alias_of_models_yaml_uses_it() {
 #[test]
 fn a_misspelt_sources_key_is_reported() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("agentlock.toml"),
+    write(
+        dir.path(),
+        "agentlock.toml",
         "[project]\nname = \"x\"\n\n[sources]\nmcp_client = [\"config/mcp.json\"]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join(".mcp.json"),
+    );
+    write(
+        dir.path(),
+        ".mcp.json",
         r#"{"mcpServers": {"kb": {"command": "uvx", "args": ["acme-kb"]}}}"#,
-    )
-    .unwrap();
+    );
     let run = verify(dir.path(), false);
     let conf: Vec<&agentlock::finding::Finding> = run
         .verified
@@ -305,10 +305,9 @@ fn the_checklist_leaves_undeclarable_tool_settings_to_a_person() {
 #[test]
 fn nothing_to_read_exits_2_with_what_was_looked_for() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("README.md"), "# not an agent system\n").unwrap();
-    std::fs::create_dir_all(dir.path().join("web")).unwrap();
+    write(dir.path(), "README.md", "# not an agent system\n");
     // a server.json of another tool does not count
-    std::fs::write(dir.path().join("web/server.json"), "{\"port\": 80}\n").unwrap();
+    write(dir.path(), "web/server.json", "{\"port\": 80}\n");
     let out = run_in(dir.path(), &["verify"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -422,25 +421,23 @@ fn lock_pins_what_was_found_and_verify_catches_drift() {
 fn vendored_directories_are_not_read() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    std::fs::write(
-        root.join(".mcp.json"),
+    write(
+        root,
+        ".mcp.json",
         r#"{"mcpServers": {"kb": {"command": "uvx", "args": ["acme-kb==1.0.0"]}}}"#,
-    )
-    .unwrap();
+    );
     for vendored in [
         "node_modules/@acme/weather/server.json",
         ".venv/lib/python3.12/site-packages/x/prompts/a.prompty",
         "target/debug/build/b.prompty",
     ] {
-        let p = root.join(vendored);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, "---\nname: x\n---\nbroken {").unwrap();
+        write(root, vendored, "---\nname: x\n---\nbroken {");
     }
-    std::fs::write(
-        root.join("target/CACHEDIR.TAG"),
+    write(
+        root,
+        "target/CACHEDIR.TAG",
         "Signature: 8a477f597d28d172789f06886806bc55\n",
-    )
-    .unwrap();
+    );
     let run = verify(root, false);
     let paths: Vec<&str> = run
         .verified
@@ -488,18 +485,18 @@ fn staged_client_configs_are_read_from_the_index() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     git_in(root, &["init", "-q"]);
-    std::fs::write(
-        root.join(".mcp.json"),
+    write(
+        root,
+        ".mcp.json",
         r#"{"mcpServers": {"fetch": {"command": "uvx", "args": ["mcp-server-fetch==2025.4.7"]}}}"#,
-    )
-    .unwrap();
+    );
     git_in(root, &["add", ".mcp.json"]);
     // the working tree floats; the index is pinned
-    std::fs::write(
-        root.join(".mcp.json"),
+    write(
+        root,
+        ".mcp.json",
         r#"{"mcpServers": {"fetch": {"command": "uvx", "args": ["mcp-server-fetch"]}}}"#,
-    )
-    .unwrap();
+    );
     // (no release tag yet: REL003 in both)
     let staged = run_in(
         root,
@@ -539,11 +536,11 @@ fn rollback_restores_discovered_files() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     copy_tree(&fixture("discover_crewai"), root);
-    std::fs::write(
-        root.join(".mcp.json"),
+    write(
+        root,
+        ".mcp.json",
         r#"{"mcpServers": {"fetch": {"command": "uvx", "args": ["mcp-server-fetch==2025.4.7"]}}}"#,
-    )
-    .unwrap();
+    );
     // (the fixture's misspelt context task would keep `lock` from writing)
     let tasks = root.join("src/research_crew/config/tasks.yaml");
     let fixed = std::fs::read_to_string(&tasks)

@@ -4,7 +4,6 @@
 mod common;
 use agentlock::finding::Severity;
 use common::*;
-use std::path::Path;
 
 fn with_manifest_tail(fixture_name: &str, tail: &str) -> tempfile::TempDir {
     let dir = copy_to_temp(&fixture(fixture_name));
@@ -12,12 +11,6 @@ fn with_manifest_tail(fixture_name: &str, tail: &str) -> tempfile::TempDir {
     let base = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(&manifest, format!("{base}{tail}")).unwrap();
     dir
-}
-
-fn write(dir: &Path, path: &str, text: &str) {
-    let p = dir.join(path);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
 }
 
 fn severities(run: &Run) -> Vec<(&'static str, Severity)> {

@@ -58,6 +58,13 @@ pub fn run_bin(args: &[&str]) -> std::process::Output {
     cmd.output().unwrap()
 }
 
+/// Writes a file of a test repository, creating its directories.
+pub fn write(dir: &Path, path: &str, text: &str) {
+    let p = dir.join(path);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
 /// Runs the built binary on a repository: `agentlock --repo DIR args…`.
 pub fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
     let mut all = vec!["--repo", dir.to_str().unwrap()];
