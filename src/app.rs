@@ -6,6 +6,7 @@ use crate::diff::{DiffReport, FileAction, RollbackReport, Side};
 use crate::git::{Commit, Git, GitError};
 use crate::history::{History, release_lock};
 use crate::lock::{self, LOCKFILE, Lock};
+use crate::output::{Mode, Sink};
 use crate::report::release;
 use crate::report::{self, human, json};
 use crate::rules;
@@ -17,8 +18,36 @@ pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
 /// Runs one command. `today` is read from the clock here and nowhere else.
+///
+/// Everything a command prints goes through a [`Sink`] (redacted, escaped, unable to start a
+/// workflow command), but for `completions` and `man`, which print only what clap generates.
 pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    match &cli.command {
+        Some(Command::Completions { shell }) => return finish(completions(*shell, out), err),
+        Some(Command::Man { out_dir }) => return finish(man(out_dir.as_deref(), out), err),
+        _ => {}
+    }
     let color = use_color(cli.color);
+    let mode = match cli.format {
+        Format::Json | Format::Sarif => Mode::Json,
+        Format::Junit => Mode::Xml,
+        _ => Mode::Text,
+    };
+    let mut out = Sink::new(out, mode, color);
+    let mut err = Sink::new(err, Mode::Text, color);
+    let code = dispatch(cli, color, &mut out, &mut err);
+    out.finish();
+    err.finish();
+    code
+}
+
+/// A command's result as an exit code, its fatal error written to `err`.
+fn finish(result: Result<i32, Fatal>, err: &mut dyn Write) -> i32 {
+    let mut err = Sink::new(err, Mode::Text, false);
+    report_fatal(result, false, &mut err)
+}
+
+fn dispatch(cli: &Cli, color: bool, out: &mut Sink<'_>, err: &mut Sink<'_>) -> i32 {
     let result = match &cli.command {
         None => verify(cli, false, false, None, color, out, err),
         Some(Command::Verify {
@@ -43,9 +72,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Some(Command::Checklist) => checklist(cli, out, err),
         Some(Command::Graph { output }) => graph(cli, *output, out, err),
         Some(Command::Init) => init(cli, out),
-        Some(Command::Completions { shell }) => completions(*shell, out),
-        Some(Command::Man { out_dir }) => man(out_dir.as_deref(), out),
+        Some(Command::Completions { .. } | Command::Man { .. }) => unreachable!("run"),
     };
+    report_fatal(result, color, err)
+}
+
+fn report_fatal(result: Result<i32, Fatal>, color: bool, err: &mut Sink<'_>) -> i32 {
     match result {
         Ok(code) => code,
         Err(Fatal(e, source)) => {
@@ -108,8 +140,9 @@ fn load(snapshot: &dyn Snapshot) -> Result<crate::model::Model, Fatal> {
 }
 
 fn with_manifest(e: ConfigError, snapshot: &dyn Snapshot) -> Fatal {
+    use crate::snapshot::ReadExt;
     let text = snapshot
-        .read(
+        .read_str(
             crate::config::MANIFEST,
             crate::snapshot::DEFAULT_MAX_FILE_SIZE,
         )
@@ -132,15 +165,24 @@ fn scan(
     cli: &Cli,
     files: &[std::path::PathBuf],
     color: bool,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
+    out: &mut Sink<'_>,
+    err: &mut Sink<'_>,
 ) -> Result<i32, Fatal> {
     let wt = worktree(cli)?;
     let today = crate::date::today();
     let v = if files.is_empty() {
         crate::scan_model(&wt, today).map_err(|e| with_manifest(e, &wt))?
     } else {
-        let scanned = crate::scan_files(&wt, files, today).map_err(|e| with_manifest(e, &wt))?;
+        let scanned =
+            match crate::scan_files(&wt, files, today).map_err(|e| with_manifest(e, &wt))? {
+                Ok(s) => s,
+                Err(crate::Missing(missing)) => {
+                    return Err(fatal(
+                        format!("cannot scan {}: no such file", missing.join(", ")),
+                        Some("scan takes files that exist, relative to the current directory"),
+                    ));
+                }
+            };
         if !scanned.skipped.is_empty() {
             let _ = writeln!(
                 err,
@@ -179,8 +221,15 @@ fn report_verified(
     v: &crate::Verified,
     color: bool,
     ctx: &ReportCtx,
-    out: &mut dyn Write,
+    out: &mut Sink<'_>,
 ) -> Result<i32, Fatal> {
+    if format == Format::Github {
+        let (commands, text) =
+            report::github::render(&v.findings, v.suppressed, &v.model.sources, &ctx.prefix);
+        out.command(&commands);
+        let _ = out.write_all(text.as_bytes());
+        return Ok(report::exit_code(&v.findings));
+    }
     let text = render_findings(
         format,
         &v.findings,
@@ -209,7 +258,11 @@ fn render_findings(
         Format::Json => json::render(findings, suppressed, sources),
         Format::Markdown => markdown::render(findings, suppressed, sources, &ctx.prefix, ctx.title),
         Format::Sarif => sarif::render(findings, sources, &ctx.prefix),
-        Format::Github => github::render(findings, suppressed, sources, &ctx.prefix),
+        // (lock writes human or JSON only; verify and scan take the path above)
+        Format::Github => {
+            let (commands, text) = github::render(findings, suppressed, sources, &ctx.prefix);
+            commands + &text
+        }
         Format::Junit => junit::render(
             findings,
             suppressed,
@@ -257,7 +310,7 @@ fn load_history(
     git: Option<&Git>,
     model: &crate::model::Model,
     head: Option<Commit>,
-    err: &mut dyn Write,
+    err: &mut Sink<'_>,
 ) -> Option<History> {
     match History::load(git?, &model.config.release, head) {
         Ok(h) => {
@@ -272,7 +325,7 @@ fn load_history(
 }
 
 /// Notes about tags that look like releases but cannot be read as one.
-fn note_skipped(releases: &crate::git::Releases, err: &mut dyn Write) {
+fn note_skipped(releases: &crate::git::Releases, err: &mut Sink<'_>) {
     for s in &releases.skipped {
         let _ = writeln!(err, "agentlock: {s}");
     }
@@ -284,8 +337,8 @@ fn verify(
     staged: bool,
     rev: Option<&str>,
     color: bool,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
+    out: &mut Sink<'_>,
+    err: &mut Sink<'_>,
 ) -> Result<i32, Fatal> {
     let wt = worktree(cli)?;
     // The snapshot, and the commit whose history holds the releases to compare with.
@@ -327,7 +380,7 @@ fn verify(
 
 /// `agentlock checklist`: what `verify` finds in the working tree (lockfile and, in git, the
 /// release history included), as the deployment checklist. Exit code as `verify`'s.
-fn checklist(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fatal> {
+fn checklist(cli: &Cli, out: &mut Sink<'_>, err: &mut Sink<'_>) -> Result<i32, Fatal> {
     use crate::checklist::{Checklist, GitState};
     if matches!(cli.format, Format::Sarif | Format::Github | Format::Junit) {
         return Err(unsupported(cli.format, "checklist"));
@@ -355,7 +408,7 @@ fn checklist(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32,
     Ok(report::exit_code(&v.findings))
 }
 
-fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut dyn Write) -> Result<i32, Fatal> {
+fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut Sink<'_>) -> Result<i32, Fatal> {
     // Refused before anything is written.
     if !matches!(cli.format, Format::Human | Format::Json) {
         return Err(unsupported(cli.format, "lock"));
@@ -405,8 +458,12 @@ fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut dyn Write) -> Result<
     let up_to_date = changes.is_empty();
     let written = !check && !up_to_date;
     if written {
-        lock::write_atomic(&wt.root().join(LOCKFILE), new.to_toml().as_bytes())
-            .map_err(|e| fatal(format!("cannot write {LOCKFILE}: {e}"), None))?;
+        wt.write_atomic(
+            &crate::snapshot::RepoPath::fixed(LOCKFILE),
+            new.to_toml().as_bytes(),
+            false,
+        )
+        .map_err(|e| fatal(format!("cannot write {LOCKFILE}: {e}"), None))?;
     }
     match cli.format {
         Format::Markdown | Format::Sarif | Format::Github | Format::Junit => {
@@ -466,7 +523,7 @@ fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut dyn Write) -> Result<
     })
 }
 
-fn explain(code: &str, out: &mut dyn Write) -> Result<i32, Fatal> {
+fn explain(code: &str, out: &mut Sink<'_>) -> Result<i32, Fatal> {
     match rules::find(code) {
         Some(rule) => {
             let _ = out.write_all(rules::explain(rule).as_bytes());
@@ -485,7 +542,7 @@ fn explain(code: &str, out: &mut dyn Write) -> Result<i32, Fatal> {
     }
 }
 
-fn list_rules(format: Format, out: &mut dyn Write) -> Result<i32, Fatal> {
+fn list_rules(format: Format, out: &mut Sink<'_>) -> Result<i32, Fatal> {
     match format {
         Format::Markdown | Format::Sarif | Format::Github | Format::Junit => {
             return Err(unsupported(format, "rules"));
@@ -555,8 +612,8 @@ fn diff(
     cli: &Cli,
     base: Option<&str>,
     head: Option<&str>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
+    out: &mut Sink<'_>,
+    err: &mut Sink<'_>,
 ) -> Result<i32, Fatal> {
     if matches!(cli.format, Format::Sarif | Format::Github | Format::Junit) {
         return Err(unsupported(cli.format, "diff"));
@@ -619,21 +676,13 @@ fn diff(
     Ok(EXIT_OK)
 }
 
-/// A repository-relative path that is safe to write: relative, no `..`, no empty parts.
-fn safe_path(p: &str) -> bool {
-    !p.is_empty()
-        && !p.starts_with('/')
-        && !p.contains('\\')
-        && p.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
-}
-
 /// `agentlock rollback`: the target release and what restoring it takes; `--apply` does it.
 fn rollback(
     cli: &Cli,
     to: Option<&str>,
     apply: bool,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
+    out: &mut Sink<'_>,
+    err: &mut Sink<'_>,
 ) -> Result<i32, Fatal> {
     if matches!(cli.format, Format::Sarif | Format::Github | Format::Junit) {
         return Err(unsupported(cli.format, "rollback"));
@@ -718,42 +767,47 @@ fn apply_rollback(
     target: &dyn Snapshot,
     files: &[FileAction],
 ) -> Result<String, Fatal> {
-    use crate::snapshot::ReadError;
+    use crate::snapshot::{ReadError, RepoPath};
     let limit = u64::MAX;
-    let unsafe_paths: Vec<&str> = files
-        .iter()
-        .map(FileAction::path)
-        .filter(|p| !safe_path(p))
-        .collect();
-    if !unsafe_paths.is_empty() {
+    let mut plan: Vec<(RepoPath, &FileAction)> = Vec::new();
+    let mut refused: Vec<&str> = Vec::new();
+    for f in files {
+        match RepoPath::parse(f.path()) {
+            Ok(p) if wt.writable(&p).is_ok() => plan.push((p, f)),
+            _ => refused.push(f.path()),
+        }
+    }
+    if !refused.is_empty() {
         return Err(fatal(
             format!(
-                "refusing to write outside the repository: {}",
-                unsafe_paths.join(", ")
+                "refusing to write outside the repository or through a symlink: {}",
+                refused.join(", ")
             ),
-            None,
+            Some("nothing was written; replace the symlinked directories with real ones first"),
         ));
     }
     // Nothing uncommitted may be lost.
     let committed = head.map(|c| git.tree(c, "HEAD")).transpose()?;
-    let same = |p: &str| -> bool {
-        let ours = match std::fs::symlink_metadata(wt.root().join(p)) {
-            Err(_) => None,
-            Ok(_) => Some(std::fs::read(wt.root().join(p)).ok()),
+    let lockfile = RepoPath::fixed(LOCKFILE);
+    let same = |p: &RepoPath| -> bool {
+        let ours = match wt.read(p, limit) {
+            Ok(b) => Some(b),
+            Err(ReadError::NotFound) => None,
+            Err(_) => return false,
         };
-        let theirs = committed.as_ref().map(|t| t.read(p, limit));
-        match (ours, theirs) {
-            (None, None) => true,
-            (None, Some(Err(ReadError::NotFound))) => true,
-            (Some(Some(a)), Some(Ok(b))) => a == b,
-            _ => false,
-        }
+        let theirs = match committed.as_ref().map(|t| t.read(p, limit)) {
+            Some(Ok(b)) => Some(b),
+            None | Some(Err(ReadError::NotFound)) => None,
+            Some(Err(_)) => return false,
+        };
+        ours == theirs
     };
-    let dirty: Vec<&str> = files
+    let dirty: Vec<&str> = plan
         .iter()
-        .map(FileAction::path)
-        .chain([LOCKFILE])
+        .map(|(p, _)| p)
+        .chain([&lockfile])
         .filter(|p| !same(p))
+        .map(RepoPath::as_str)
         .collect();
     if !dirty.is_empty() {
         return Err(fatal(
@@ -764,33 +818,21 @@ fn apply_rollback(
             Some("commit or stash them first (`git stash`), then run the rollback again"),
         ));
     }
-    for f in files {
-        let full = wt.root().join(f.path());
-        let io = |e: std::io::Error| fatal(format!("cannot write {}: {e}", f.path()), None);
-        // Never write through a symlink: replace the link itself.
-        if std::fs::symlink_metadata(&full).is_ok_and(|m| m.file_type().is_symlink()) {
-            std::fs::remove_file(&full).map_err(io)?;
-        }
+    for (path, f) in &plan {
+        let io = |e: std::io::Error| fatal(format!("cannot write {path}: {e}"), None);
         match f {
-            FileAction::Restore(p) => {
+            FileAction::Restore(_) => {
                 let bytes = target
-                    .read(p, limit)
-                    .map_err(|e| fatal(format!("cannot read {p} at the target: {e}"), None))?;
-                if let Some(dir) = full.parent() {
-                    std::fs::create_dir_all(dir).map_err(io)?;
-                }
-                lock::write_atomic(&full, &bytes).map_err(io)?;
+                    .read(path, limit)
+                    .map_err(|e| fatal(format!("cannot read {path} at the target: {e}"), None))?;
+                wt.write_atomic(path, &bytes, true).map_err(io)?;
             }
-            FileAction::Remove(_) => {
-                if full.exists() {
-                    std::fs::remove_file(&full).map_err(io)?;
-                }
-            }
+            FileAction::Remove(_) => wt.remove(path).map_err(io)?,
         }
     }
     let model = load(wt)?;
     let lock = Lock::from_model(&model);
-    lock::write_atomic(&wt.root().join(LOCKFILE), lock.to_toml().as_bytes())
+    wt.write_atomic(&lockfile, lock.to_toml().as_bytes(), false)
         .map_err(|e| fatal(format!("cannot write {LOCKFILE}: {e}"), None))?;
     Ok(lock.root())
 }
@@ -799,8 +841,8 @@ fn apply_rollback(
 fn graph(
     cli: &Cli,
     output: crate::graph::Output,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
+    out: &mut Sink<'_>,
+    err: &mut Sink<'_>,
 ) -> Result<i32, Fatal> {
     if cli.format != Format::Human {
         return Err(fatal(
@@ -838,7 +880,7 @@ fn graph(
 }
 
 /// `agentlock init`: scaffolds a repository in `--repo DIR` (see [`crate::init`]).
-fn init(cli: &Cli, out: &mut dyn Write) -> Result<i32, Fatal> {
+fn init(cli: &Cli, out: &mut Sink<'_>) -> Result<i32, Fatal> {
     use crate::init::InitError;
     if cli.format != Format::Human {
         return Err(fatal("`--format` does not apply to `init`", None));

@@ -4,7 +4,7 @@ use crate::finding::{Finding, Severity};
 use crate::model::Sp;
 use crate::model::read::Reader;
 use crate::node::{self, Node, Value};
-use crate::snapshot::{DEFAULT_MAX_FILE_SIZE, ReadError, Snapshot};
+use crate::snapshot::{DEFAULT_MAX_FILE_SIZE, ReadError, ReadExt, Snapshot};
 use crate::source::{FileId, SourceMap, Span};
 use crate::units::Duration;
 use std::sync::Arc;
@@ -364,7 +364,7 @@ pub fn load_or_discover(
     sources: &mut SourceMap,
     problems: &mut Vec<Finding>,
 ) -> Result<Config, ConfigError> {
-    match snapshot.read(MANIFEST, DEFAULT_MAX_FILE_SIZE) {
+    match snapshot.read_str(MANIFEST, DEFAULT_MAX_FILE_SIZE) {
         Err(ReadError::NotFound) => {
             let mut config = Config::builtin(sources, problems);
             config.sources = Some(Sources::default());
@@ -381,7 +381,7 @@ pub fn load(
     sources: &mut SourceMap,
     problems: &mut Vec<Finding>,
 ) -> Result<Config, ConfigError> {
-    let bytes = snapshot.read(MANIFEST, DEFAULT_MAX_FILE_SIZE).map_err(|e| match e {
+    let bytes = snapshot.read_str(MANIFEST, DEFAULT_MAX_FILE_SIZE).map_err(|e| match e {
         ReadError::NotFound => ConfigError {
             message: format!("no {MANIFEST} found in the {}", snapshot.describe()),
             help: Some(format!(
@@ -622,7 +622,7 @@ fn policy_file(
         ));
     }
     let bytes = snapshot
-        .read(path, DEFAULT_MAX_FILE_SIZE)
+        .read_str(path, DEFAULT_MAX_FILE_SIZE)
         .map_err(|e| match e {
             ReadError::NotFound => format!("policy file `{path}` does not exist"),
             other => format!("policy file `{path}`: {other}"),

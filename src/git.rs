@@ -4,7 +4,8 @@
 //! The agentlock root may be a directory inside the git work tree (a monorepo); every path a
 //! [`GitSnapshot`] lists is relative to that root, exactly as the working tree's are.
 
-use crate::snapshot::{Entry, EntryKind, ReadError, Snapshot};
+use crate::snapshot::path::follow_link;
+use crate::snapshot::{Entry, EntryKind, ReadError, RepoPath, Snapshot};
 use gix::ObjectId;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -449,26 +450,67 @@ pub struct GitSnapshot {
 }
 
 impl GitSnapshot {
-    /// Follows symlinks (at most 8) to a file of the snapshot.
-    fn resolve(&self, path: &str) -> Result<(ObjectId, String), ReadError> {
-        let mut path = path.to_string();
-        for _ in 0..8 {
-            let Some((id, kind)) = self.files.get(&path) else {
-                return Err(ReadError::NotFound);
-            };
-            match kind {
-                Stored::File => return Ok((*id, path)),
-                Stored::Link => {
-                    let target = self.blob(*id, 4096)?;
+    /// Follows symlinks (at most 40), at any component of the path, to a file of the snapshot
+    /// or (with `want_dir`) a directory; returns the resolved path and, for a file, its blob.
+    /// A link whose target leaves the root is [`ReadError::SymlinkOutside`].
+    fn resolve(
+        &self,
+        path: &RepoPath,
+        want_dir: bool,
+    ) -> Result<(RepoPath, Option<ObjectId>), ReadError> {
+        let mut pending: Vec<String> = path.components().rev().map(str::to_string).collect();
+        let mut resolved: Vec<String> = Vec::new();
+        let mut hops = 0;
+        while let Some(name) = pending.pop() {
+            resolved.push(name);
+            let here = resolved.join("/");
+            match self.files.get(&here) {
+                Some((_, Stored::Link)) => {
+                    hops += 1;
+                    if hops > 40 {
+                        return Err(ReadError::Io("too many levels of symbolic links".into()));
+                    }
+                    let (id, _) = self.files[&here];
+                    let target = self.blob(id, 4096)?;
                     let target = String::from_utf8_lossy(&target).into_owned();
-                    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-                    path = normalize(dir, &target).ok_or(ReadError::SymlinkOutside {
-                        target: target.clone(),
-                    })?;
+                    resolved.pop();
+                    // A git symlink is never absolute inside the repository.
+                    let next =
+                        follow_link(&resolved, &target, &[]).ok_or(ReadError::SymlinkOutside)?;
+                    pending.extend(next.into_iter().rev());
+                    resolved.clear();
+                }
+                Some((id, Stored::File)) if pending.is_empty() && !want_dir => {
+                    let path = RepoPath::from_listing(&here).ok_or(ReadError::NotFound)?;
+                    return Ok((path, Some(*id)));
+                }
+                Some((_, Stored::File)) if pending.is_empty() => {
+                    return Err(ReadError::NotAFile("a file"));
+                }
+                Some((_, Stored::File)) => return Err(ReadError::NotFound),
+                None => {
+                    // a directory exists when some file lies below it
+                    let prefix = format!("{here}/");
+                    let is_dir = self
+                        .files
+                        .range(prefix.clone()..)
+                        .next()
+                        .is_some_and(|(p, _)| p.starts_with(&prefix));
+                    if !is_dir {
+                        return Err(ReadError::NotFound);
+                    }
+                    if pending.is_empty() && !want_dir {
+                        return Err(ReadError::NotAFile("a directory"));
+                    }
                 }
             }
         }
-        Err(ReadError::Io("too many levels of symbolic links".into()))
+        let path = RepoPath::from_listing(&resolved.join("/")).unwrap_or_default();
+        if want_dir {
+            Ok((path, None))
+        } else {
+            Err(ReadError::NotAFile("a directory"))
+        }
     }
 
     fn blob(&self, id: ObjectId, max_size: u64) -> Result<Vec<u8>, ReadError> {
@@ -498,64 +540,65 @@ fn read_blob(repo: &gix::Repository, id: ObjectId, max_size: u64) -> Result<Vec<
     Ok(blob.detach().data)
 }
 
-/// `dir` joined with a symlink target, `..` resolved; `None` when it leaves the root.
-fn normalize(dir: &str, target: &str) -> Option<String> {
-    if target.starts_with('/') {
-        return None;
-    }
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for part in target.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 impl Snapshot for GitSnapshot {
     fn describe(&self) -> String {
         self.what.clone()
     }
 
-    fn list(&self, dirs: &[String]) -> std::io::Result<Vec<Entry>> {
+    fn list(&self, dirs: &[RepoPath]) -> std::io::Result<Vec<Entry>> {
         let mut out = Vec::new();
-        for (path, (_, kind)) in &self.files {
-            if crate::snapshot::in_pruned_dir(path) {
-                continue;
-            }
-            if !dirs.iter().any(|d| {
-                d.is_empty()
-                    || path
-                        .strip_prefix(d.as_str())
-                        .is_some_and(|r| r.starts_with('/'))
-            }) {
-                continue;
-            }
-            let kind = match kind {
-                Stored::File => EntryKind::File,
-                Stored::Link => match self.resolve(path) {
-                    Ok(_) => EntryKind::File,
-                    Err(ReadError::SymlinkOutside { target }) => {
-                        EntryKind::SymlinkOutside { target }
-                    }
-                    Err(_) => continue,
-                },
+        for start in dirs {
+            // The directory as git stores it: a symlinked directory is listed under its own
+            // name, with the files of its target.
+            let resolved = match self.resolve(start, true) {
+                Ok((r, _)) => r,
+                Err(ReadError::SymlinkOutside) => {
+                    out.push(Entry {
+                        path: start.clone(),
+                        kind: EntryKind::SymlinkOutside,
+                    });
+                    continue;
+                }
+                Err(_) => continue,
             };
-            out.push(Entry {
-                path: path.clone(),
-                kind,
-            });
+            for (path, (_, kind)) in &self.files {
+                let Some(path) = RepoPath::from_listing(path) else {
+                    continue; // a name no checkout could hold
+                };
+                if path == resolved || !path.starts_with(&resolved) {
+                    continue;
+                }
+                let rest = &path.as_str()[resolved.as_str().len()..].trim_start_matches('/');
+                let shown = if start.is_root() {
+                    RepoPath::from_listing(rest)
+                } else {
+                    RepoPath::from_listing(&format!("{start}/{rest}"))
+                };
+                let Some(shown) = shown else { continue };
+                if crate::snapshot::in_pruned_dir(shown.as_str()) {
+                    continue;
+                }
+                let kind = match kind {
+                    Stored::File => EntryKind::File,
+                    Stored::Link => match self.resolve(&shown, false) {
+                        Ok(_) => EntryKind::File,
+                        Err(ReadError::SymlinkOutside) => EntryKind::SymlinkOutside,
+                        Err(_) => continue,
+                    },
+                };
+                out.push(Entry { path: shown, kind });
+            }
         }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out.dedup_by(|a, b| a.path == b.path);
         Ok(out)
     }
 
-    fn read(&self, path: &str, max_size: u64) -> Result<Vec<u8>, ReadError> {
-        let (id, _) = self.resolve(path)?;
-        self.blob(id, max_size)
+    fn read(&self, path: &RepoPath, max_size: u64) -> Result<Vec<u8>, ReadError> {
+        match self.resolve(path, false)? {
+            (_, Some(id)) => self.blob(id, max_size),
+            (_, None) => Err(ReadError::NotAFile("a directory")),
+        }
     }
 }
 
@@ -579,17 +622,5 @@ mod tests {
         assert_eq!(literal_prefix("v*"), "v");
         assert_eq!(literal_prefix("bot-v[0-9]*"), "bot-v");
         assert_eq!(literal_prefix("*"), "");
-    }
-
-    #[test]
-    fn symlink_targets_stay_inside() {
-        assert_eq!(
-            normalize("prompts", "a.prompt").as_deref(),
-            Some("prompts/a.prompt")
-        );
-        assert_eq!(normalize("prompts", "../x/a").as_deref(), Some("x/a"));
-        assert_eq!(normalize("prompts", "./../../etc/passwd"), None);
-        assert_eq!(normalize("", "/etc/passwd"), None);
-        assert_eq!(normalize("", ".."), None);
     }
 }

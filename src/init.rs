@@ -8,6 +8,7 @@
 //! lockfile is computed from the written files last.
 
 use crate::lock::{LOCKFILE, Lock};
+use crate::snapshot::{RepoPath, Worktree};
 use std::path::Path;
 
 /// A template: its path in the new repository and its text.
@@ -100,9 +101,18 @@ pub fn project_name(dir: &Path) -> String {
 /// file it would write exists. A CODEOWNERS file already in one of GitHub's places is kept (a
 /// new root one could shadow or be shadowed by it), and none is written.
 pub fn init(dir: &Path, today: i64) -> Result<Scaffolded, InitError> {
+    // The directory itself is the user's choice; everything inside it is written through the
+    // confined working tree, so a symlink already there is never written through.
     std::fs::create_dir_all(dir)
         .map_err(|e| InitError::Io(format!("cannot create {}: {e}", dir.display())))?;
-    let exists = |p: &str| std::fs::symlink_metadata(dir.join(p)).is_ok();
+    let wt = Worktree::new(dir)
+        .map_err(|e| InitError::Io(format!("cannot open {}: {e}", dir.display())))?;
+    let exists = |p: &str| {
+        !matches!(
+            wt.kind_of(&RepoPath::parse(p).expect("a template path")),
+            Ok(None)
+        )
+    };
     let kept_codeowners = crate::load::CODEOWNERS_PATHS
         .iter()
         .find(|p| exists(p))
@@ -124,17 +134,23 @@ pub fn init(dir: &Path, today: i64) -> Result<Scaffolded, InitError> {
     let mut written: Vec<String> = Vec::new();
     let undo = |written: &[String]| {
         for p in written.iter().rev() {
-            let _ = std::fs::remove_file(dir.join(p));
+            if let Ok(p) = RepoPath::parse(p) {
+                let _ = wt.remove(&p);
+            }
         }
     };
+    let create_new = |path: &str, bytes: &[u8]| {
+        let path = RepoPath::parse(path).expect("a template path");
+        wt.create_new(&path, bytes)
+    };
     for (path, text) in &plan {
-        if let Err(e) = create_new(&dir.join(path), text.as_bytes()) {
+        if let Err(e) = create_new(path, text.as_bytes()) {
             undo(&written);
             return Err(InitError::Io(format!("cannot write {path}: {e}")));
         }
         written.push(path.to_string());
     }
-    let model = match crate::load::load_dir(dir) {
+    let model = match crate::load::load(&wt) {
         Ok(m) => m,
         Err(e) => {
             undo(&written);
@@ -150,7 +166,7 @@ pub fn init(dir: &Path, today: i64) -> Result<Scaffolded, InitError> {
         });
     }
     let lock = Lock::from_model(&model);
-    if let Err(e) = create_new(&dir.join(LOCKFILE), lock.to_toml().as_bytes()) {
+    if let Err(e) = create_new(LOCKFILE, lock.to_toml().as_bytes()) {
         undo(&written);
         return Err(InitError::Io(format!("cannot write {LOCKFILE}: {e}")));
     }
@@ -161,20 +177,6 @@ pub fn init(dir: &Path, today: i64) -> Result<Scaffolded, InitError> {
         kept_codeowners,
         problems: 0,
     })
-}
-
-/// Writes a file that must not exist yet (creating its directory): a file that appeared since
-/// the check is not overwritten.
-fn create_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    f.write_all(bytes)
 }
 
 /// A TOML basic string.

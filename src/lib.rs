@@ -20,6 +20,7 @@ pub mod lock;
 pub mod model;
 pub mod model_ids;
 pub mod node;
+pub mod output;
 pub mod policy;
 pub mod report;
 pub mod rules;
@@ -33,7 +34,7 @@ pub mod units;
 use config::ConfigError;
 use finding::Finding;
 use model::Model;
-use snapshot::Snapshot;
+use snapshot::{ReadExt, Snapshot};
 
 /// The result of `verify`: the model (with its sources, for rendering) and what the rules found.
 pub struct Verified {
@@ -185,64 +186,97 @@ pub struct Scanned {
     pub skipped: Vec<String>,
 }
 
+/// Why `scan FILE…` cannot run: files that do not exist (a typo must not pass CI).
+pub struct Missing(pub Vec<String>);
+
+/// Where a file named on the command line lies in the repository, by its path alone (no
+/// symlink is followed here: the snapshot follows them, inside the repository only).
+fn repo_path_of(
+    worktree: &snapshot::Worktree,
+    file: &std::path::Path,
+) -> Option<snapshot::RepoPath> {
+    let cwd = std::env::current_dir().ok()?;
+    let abs = lexical(&cwd.join(file));
+    let roots = [
+        lexical(&cwd.join(worktree.root())),
+        worktree.canonical_root().to_path_buf(),
+    ];
+    let rel = roots.iter().find_map(|r| abs.strip_prefix(r).ok())?;
+    let text = rel.to_str()?.replace(std::path::MAIN_SEPARATOR, "/");
+    snapshot::RepoPath::parse(if text.is_empty() { "." } else { &text }).ok()
+}
+
+/// `path` with `.` and `..` components resolved as text.
+fn lexical(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `agentlock scan FILE…`: the given files, whatever they are, relative to the current
-/// directory; shown relative to the repository root when they are inside it. The repository's
+/// directory, read through the repository's working tree like every other file (a file
+/// outside the repository, or a symlink leading out of it, is not read). The repository's
 /// agentlock.toml, if any, supplies the policy (allowlist, severities); without one the
 /// default pack applies.
 pub fn scan_files(
     worktree: &snapshot::Worktree,
     files: &[std::path::PathBuf],
     today: i64,
-) -> Result<Scanned, ConfigError> {
+) -> Result<Result<Scanned, Missing>, ConfigError> {
+    use snapshot::ReadError;
     let mut sources = source::SourceMap::default();
     let mut problems = Vec::new();
-    let config = match worktree.read(config::MANIFEST, snapshot::DEFAULT_MAX_FILE_SIZE) {
+    let config = match worktree.read_str(config::MANIFEST, snapshot::DEFAULT_MAX_FILE_SIZE) {
         Err(snapshot::ReadError::NotFound) => config::Config::builtin(&mut sources, &mut problems),
         _ => config::load(worktree, &mut sources, &mut problems)?,
     };
     let limit = config.paths.max_file_size;
-    let root =
-        std::fs::canonicalize(worktree.root()).unwrap_or_else(|_| worktree.root().to_path_buf());
     let mut model = Model::new(sources, config);
     let mut skipped = Vec::new();
+    let mut missing = Vec::new();
     let mut ids = Vec::new();
     for file in files {
-        let shown = std::fs::canonicalize(file)
-            .ok()
-            .and_then(|abs| abs.strip_prefix(&root).ok().map(|p| p.to_path_buf()))
-            .unwrap_or_else(|| file.clone())
-            .to_string_lossy()
-            .replace('\\', "/");
-        let meta = match std::fs::metadata(file) {
-            Ok(m) => m,
-            Err(e) => {
-                skipped.push(format!("{shown}: {e}"));
-                continue;
-            }
-        };
-        if !meta.is_file() {
-            skipped.push(format!("{shown}: not a file"));
-            continue;
-        }
-        if meta.len() > limit {
+        let Some(path) = repo_path_of(worktree, file) else {
             skipped.push(format!(
-                "{shown}: {} bytes, over the {limit}-byte limit",
-                meta.len()
+                "{}: outside the repository",
+                source::shown_path(&file.to_string_lossy())
             ));
             continue;
-        }
-        let bytes = match std::fs::read(file) {
+        };
+        let shown = path.as_str().to_string();
+        let bytes = match worktree.read(&path, limit) {
             Ok(b) => b,
+            Err(ReadError::NotFound) => {
+                missing.push(source::shown_path(&shown).into_owned());
+                continue;
+            }
+            Err(ReadError::TooLarge { size, limit }) => {
+                skipped.push(format!(
+                    "{shown}: {size} bytes, over the {limit}-byte limit"
+                ));
+                continue;
+            }
             Err(e) => {
                 skipped.push(format!("{shown}: {e}"));
                 continue;
             }
         };
-        if bytes.contains(&0) {
-            skipped.push(format!("{shown}: binary"));
-            continue;
-        }
-        let text: std::sync::Arc<str> = String::from_utf8_lossy(&bytes).into();
+        let text = match load::decode_for_scan(&bytes) {
+            Some(t) => t,
+            None => {
+                skipped.push(format!("{shown}: binary"));
+                continue;
+            }
+        };
         let id = model.sources.add(shown.clone(), Some(text.clone()));
         model.suppressions.extend(suppress::scan(
             id,
@@ -253,6 +287,9 @@ pub fn scan_files(
         ));
         ids.push(id);
     }
+    if !missing.is_empty() {
+        return Ok(Err(Missing(missing)));
+    }
     load::scan_sources(&mut model, ids);
     let mut verified = secrets_only(model, today);
     // A malformed suppression in a scanned file is reported with the secrets.
@@ -260,5 +297,5 @@ pub fn scan_files(
         .findings
         .extend(problems.into_iter().filter(|p| p.code == "CONF001"));
     policy::sort(&mut verified.findings, &verified.model.sources);
-    Ok(Scanned { verified, skipped })
+    Ok(Ok(Scanned { verified, skipped }))
 }

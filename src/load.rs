@@ -9,7 +9,7 @@ use crate::model::read::Reader;
 use crate::model::{self, Model};
 use crate::node::{self, Node};
 use crate::rules::conf::CONF001;
-use crate::snapshot::{EntryKind, ReadError, Snapshot};
+use crate::snapshot::{EntryKind, ReadError, ReadExt, RepoPath, Snapshot};
 use crate::source::{FileId, SourceMap, Span};
 use crate::suppress::{self, Suppression, Syntax};
 use rayon::prelude::*;
@@ -85,9 +85,16 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         globs.push((found.prompty.clone(), Kind::Prompty));
         globs.push((found.dotprompt.clone(), Kind::Dotprompt));
     }
-    let mut dirs: Vec<String> = globs
+    // Every glob was checked to stay inside the repository when agentlock.toml was read; the
+    // directories the walk starts from are repository paths all the same.
+    let mut dirs: Vec<RepoPath> = globs
         .iter()
-        .flat_map(|(g, _)| g.iter().map(|p| literal_prefix(p)))
+        .flat_map(|(g, _)| {
+            g.iter().filter_map(|p| match literal_prefix(p).as_str() {
+                "" => Some(RepoPath::root()),
+                dir => RepoPath::parse(dir).ok(),
+            })
+        })
         .collect();
     dirs.sort();
     dirs.dedup();
@@ -125,13 +132,21 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
             }
         };
         for entry in &listing {
-            if set.is_match(&entry.path) && taken.insert(entry.path.clone()) {
+            let path = entry.path.as_str();
+            let start = patterns.iter().any(|p| literal_prefix(p) == path);
+            // A directory a glob starts from that is a symlink out of the repository.
+            if start && entry.kind == EntryKind::SymlinkOutside && taken.insert(path.to_string()) {
+                let id = sources.add(path.to_string(), None);
+                problems.push(outside_symlink(id, path));
+                continue;
+            }
+            if set.is_match(path) && taken.insert(path.to_string()) {
                 match &entry.kind {
                     EntryKind::File => {
-                        wanted.push((entry.path.clone(), *kind));
+                        wanted.push((path.to_string(), *kind));
                         // A crew's tasks are read with its agents.
                         if *kind == Kind::CrewAgents {
-                            let dir = entry.path.rsplit_once('/').map_or("", |(d, _)| d);
+                            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
                             let tasks = if dir.is_empty() {
                                 "tasks.yaml".to_string()
                             } else {
@@ -142,9 +157,18 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
                             }
                         }
                     }
-                    EntryKind::SymlinkOutside { target } => {
-                        let id = sources.add(entry.path.clone(), None);
-                        problems.push(outside_symlink(id, &entry.path, target));
+                    EntryKind::SymlinkOutside => {
+                        let id = sources.add(path.to_string(), None);
+                        problems.push(outside_symlink(id, path));
+                    }
+                    EntryKind::NotAFile(what) => {
+                        let id = sources.add(path.to_string(), None);
+                        problems.push(Finding::new(
+                            &CONF001,
+                            Span::file_start(id),
+                            path,
+                            format!("{path} is {what}, not a file; it was not read"),
+                        ));
                     }
                 }
             }
@@ -478,8 +502,8 @@ fn init_threads() {
     });
 }
 
-fn outside_symlink(id: FileId, path: &str, target: &str) -> Finding {
-    let _ = target; // the target is not printed: it may name private paths on this machine
+/// The target is not printed: it may name private places on this machine.
+fn outside_symlink(id: FileId, path: &str) -> Finding {
     Finding::new(
         &CONF001,
         Span::file_start(id),
@@ -530,14 +554,15 @@ fn read_text(
     path: &str,
     limit: u64,
 ) -> Option<Result<(Arc<str>, String), Problem>> {
-    let content = match snapshot.read(path, limit) {
+    let content = match snapshot.read_str(path, limit) {
         Ok(bytes) => decode(bytes),
-        Err(ReadError::NotFound) => return None,
+        // An invalid configured path was reported where it is configured.
+        Err(ReadError::NotFound | ReadError::Invalid(_)) => return None,
         Err(e @ ReadError::TooLarge { .. }) => Err(Problem {
             message: e.to_string(),
             help: Some("raise `[paths] max_file_size` in agentlock.toml if the file is meant to be this large".into()),
         }),
-        Err(ReadError::SymlinkOutside { .. }) => Err(Problem {
+        Err(ReadError::SymlinkOutside) => Err(Problem {
             message: "symlink leads outside the repository; it was not followed".into(),
             help: Some("replace the link with the file itself, or point it at a file inside the repository".into()),
         }),
@@ -546,9 +571,16 @@ fn read_text(
     Some(content)
 }
 
-/// Bytes → text and hash. Binary and non-UTF-8 files are refused with the position of the
-/// first offending byte.
+/// Bytes → text and hash. Binary, UTF-16 and non-UTF-8 files are refused with the position of
+/// the first offending byte (and a UTF-16 file is named as such).
 fn decode(bytes: Vec<u8>) -> Result<(Arc<str>, String), Problem> {
+    if utf16(&bytes).is_some() {
+        return Err(Problem {
+            message: "UTF-16 text (it starts with a UTF-16 byte-order mark); agentlock reads UTF-8"
+                .into(),
+            help: Some("save the file as UTF-8".into()),
+        });
+    }
     if let Some(pos) = memchr_nul(&bytes) {
         let line = bytes[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
         return Err(Problem {
@@ -568,6 +600,40 @@ fn decode(bytes: Vec<u8>) -> Result<(Arc<str>, String), Problem> {
             })
         }
     }
+}
+
+/// The text of a UTF-16 file with a byte-order mark, decoded (unpaired surrogates replaced).
+fn utf16(bytes: &[u8]) -> Option<String> {
+    let little = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let units = bytes[2..].chunks_exact(2).map(|c| {
+        if little {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
+}
+
+/// The text `scan FILE…` looks for secrets in: UTF-8 (what is not valid UTF-8 replaced, so a
+/// credential in a Latin-1 file is still found), or UTF-16 with a byte-order mark, decoded.
+/// `None` for a binary file.
+pub fn decode_for_scan(bytes: &[u8]) -> Option<Arc<str>> {
+    if let Some(text) = utf16(bytes) {
+        return Some(text.into());
+    }
+    if memchr_nul(bytes).is_some() {
+        return None;
+    }
+    Some(String::from_utf8_lossy(bytes).into())
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {

@@ -773,8 +773,8 @@ pub enum LockStatus {
 
 /// Reads the lockfile from the snapshot into the model's sources and compares it.
 pub fn check(snapshot: &dyn crate::snapshot::Snapshot, model: &mut Model) -> LockStatus {
-    use crate::snapshot::ReadError;
-    let bytes = match snapshot.read(LOCKFILE, model.config.paths.max_file_size) {
+    use crate::snapshot::{ReadError, ReadExt};
+    let bytes = match snapshot.read_str(LOCKFILE, model.config.paths.max_file_size) {
         Ok(b) => b,
         Err(ReadError::NotFound) => return LockStatus::Missing,
         Err(e) => {
@@ -808,26 +808,6 @@ pub fn check(snapshot: &dyn crate::snapshot::Snapshot, model: &mut Model) -> Loc
             root_mismatch,
         }
     }
-}
-
-/// Writes `text` to `path` atomically: a temporary file in the same directory, then a rename.
-pub fn write_atomic(path: &std::path::Path, text: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .map_or_else(|| LOCKFILE.into(), |n| n.to_string_lossy());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 #[cfg(test)]

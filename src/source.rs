@@ -49,6 +49,9 @@ pub struct SourceFile {
     pub path: String,
     /// The text, or `None` when the file could not be read as UTF-8 text.
     pub text: Option<Arc<str>>,
+    /// The path as reports show it: on one line, with control and invisible characters
+    /// escaped ([`shown_path`]).
+    pub shown: String,
     line_starts: Vec<u32>,
 }
 
@@ -61,6 +64,7 @@ impl SourceFile {
             None => vec![0],
         };
         SourceFile {
+            shown: shown_path(&path).into_owned(),
             path,
             text,
             line_starts,
@@ -145,11 +149,11 @@ impl SourceMap {
         self.get(span.file).line_col(span.end.max(span.start))
     }
 
-    /// Path, line and column of a span's start.
+    /// Path (as shown), line and column of a span's start.
     pub fn locate(&self, span: Span) -> (&str, usize, usize) {
         let file = self.get(span.file);
         let (line, col) = file.line_col(span.start);
-        (&file.path, line, col)
+        (&file.shown, line, col)
     }
 }
 
@@ -242,5 +246,38 @@ mod printable_tests {
             assert!(!p.chars().any(is_invisible), "{p:?}");
         }
         assert!(matches!(printable("plain"), std::borrow::Cow::Borrowed(_)));
+    }
+}
+
+/// A name from the repository (a file path, a tag) as one line of a report: control
+/// characters (a newline too) and invisible characters written as `\u{…}`.
+pub fn shown_path(text: &str) -> std::borrow::Cow<'_, str> {
+    let odd = |c: char| c.is_control() || is_invisible(c);
+    if !text.chars().any(odd) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if odd(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod shown_tests {
+    #[test]
+    fn names_are_shown_on_one_line() {
+        assert_eq!(
+            super::shown_path("prompts/a\n::error::x\u{1b}.prompt"),
+            "prompts/a\\u{a}::error::x\\u{1b}.prompt"
+        );
+        assert!(matches!(
+            super::shown_path("plain/ü.txt"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

@@ -39,12 +39,16 @@ pub struct Secret {
 }
 
 impl Secret {
+    /// Records the value with [`crate::secrets::known`] too: from here on no output of this
+    /// process can show it.
     pub fn new(span: Span, detector: &'static crate::secrets::Detector, value: &str) -> Self {
+        let redacted = crate::secrets::redact(detector, value);
+        crate::secrets::known::remember(value, &redacted);
         Secret {
             span,
             detector,
             fingerprint: crate::secrets::fingerprint(value),
-            redacted: crate::secrets::redact(detector, value),
+            redacted,
             value: value.to_string(),
         }
     }

@@ -26,12 +26,15 @@ fn command(s: Severity) -> &'static str {
     }
 }
 
+/// The annotations (workflow commands, every value in them escaped so that none can end the
+/// line), and the plain list after them, which must not start a command: it is written as
+/// text, where [`crate::output`] breaks any line that would.
 pub fn render(
     findings: &[Finding],
     suppressed: usize,
     sources: &SourceMap,
     prefix: &str,
-) -> String {
+) -> (String, String) {
     let mut out = String::new();
     for f in findings {
         let p = Place::of(f, sources, prefix);
@@ -62,6 +65,7 @@ pub fn render(
             escape_data(&message)
         );
     }
+    let commands = std::mem::take(&mut out);
     // The full list, for when the annotations are cut off.
     for f in findings {
         let p = Place::of(f, sources, prefix);
@@ -81,7 +85,7 @@ pub fn render(
         "{}",
         super::human::summary_line(&Summary::of(findings, suppressed))
     );
-    out
+    (commands, out)
 }
 
 #[cfg(test)]

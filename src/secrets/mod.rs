@@ -13,6 +13,7 @@
 mod detectors;
 mod engine;
 mod entropy;
+pub mod known;
 mod placeholder;
 
 use std::borrow::Cow;

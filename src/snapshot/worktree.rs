@@ -1,0 +1,640 @@
+//! The working tree: the one place agentlock touches the filesystem of the repository.
+//!
+//! Every read and write starts from a handle on the repository root and walks one component at
+//! a time, never letting the operating system follow a symlink (`O_NOFOLLOW` on every step).
+//! A symlink is followed by [`follow_link`], which resolves its target lexically inside the
+//! repository and refuses one that leaves it, at any depth. So no configured path, glob or
+//! planted link can make agentlock read or write a file outside the repository, and a link
+//! swapped in while agentlock runs is not followed either: there is no path string handed to the
+//! kernel that it could resolve differently.
+//!
+//! Writes create a temporary file with `O_CREAT | O_EXCL | O_NOFOLLOW` in the target's own
+//! directory (so a planted file or link of that name is never opened), then rename it over the
+//! target (which replaces a symlink there rather than writing through it). A temporary file a
+//! killed run left behind is removed by the next write of the same file.
+
+use super::path::{RepoPath, follow_link};
+use super::{Entry, EntryKind, PRUNED_DIRS, ReadError, Snapshot};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// How many symlinks one path may pass through.
+const MAX_HOPS: usize = 40;
+
+/// The working tree of a repository on disk.
+pub struct Worktree {
+    root: PathBuf,
+    canonical_root: PathBuf,
+    dir: sys::Dir,
+    /// Most entries a listing may visit before it gives up (`None`: no limit).
+    walk_limit: Option<usize>,
+}
+
+/// What a path is, seen without following a symlink.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    File,
+    Dir,
+    Link,
+    /// A FIFO, socket or device: never opened.
+    Special(&'static str),
+}
+
+impl Worktree {
+    pub fn new(root: impl Into<PathBuf>) -> io::Result<Self> {
+        let root = root.into();
+        let canonical_root = root.canonicalize()?;
+        let dir = sys::open_root(&canonical_root)?;
+        Ok(Worktree {
+            root,
+            canonical_root,
+            dir,
+            walk_limit: None,
+        })
+    }
+
+    /// Stops a listing after `limit` entries, with an error: for a directory that is not a
+    /// repository, which may be a whole filesystem.
+    pub fn with_walk_limit(mut self, limit: usize) -> Self {
+        self.walk_limit = Some(limit);
+        self
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The root as the operating system resolves it (symlinks and `..` removed).
+    pub fn canonical_root(&self) -> &Path {
+        &self.canonical_root
+    }
+
+    /// Opens what `path` names, following symlinks only inside the repository. `want_dir` says
+    /// which the caller needs; the other is an error.
+    fn open(&self, path: &RepoPath, want_dir: bool) -> Result<Opened, ReadError> {
+        let roots = [self.root.as_path(), self.canonical_root.as_path()];
+        let mut pending: Vec<String> = path.components().rev().map(str::to_string).collect();
+        let mut resolved: Vec<String> = Vec::new();
+        let mut dir = self.dir.try_clone().map_err(io_error)?;
+        let mut hops = 0;
+        while let Some(name) = pending.pop() {
+            let last = pending.is_empty();
+            match sys::kind(&dir, &name) {
+                Err(e) if is_not_found(&e) => return Err(ReadError::NotFound),
+                Err(e) => return Err(io_error(e)),
+                Ok(Kind::Link) => {
+                    hops += 1;
+                    if hops > MAX_HOPS {
+                        return Err(ReadError::Io("too many levels of symbolic links".into()));
+                    }
+                    let target = sys::read_link(&dir, &name).map_err(io_error)?;
+                    let Some(next) = follow_link(&resolved, &target, &roots) else {
+                        return Err(ReadError::SymlinkOutside);
+                    };
+                    pending.extend(next.into_iter().rev());
+                    resolved.clear();
+                    dir = self.dir.try_clone().map_err(io_error)?;
+                }
+                Ok(Kind::Dir) if last && !want_dir => {
+                    return Err(ReadError::NotAFile("a directory"));
+                }
+                Ok(Kind::Dir) => {
+                    dir = sys::open_dir(&dir, &name).map_err(io_error)?;
+                    resolved.push(name);
+                }
+                Ok(Kind::File) if last && !want_dir => {
+                    let file = sys::open_file(&dir, &name).map_err(io_error)?;
+                    return Ok(Opened::File(file));
+                }
+                // a file where a directory is needed: nothing is there
+                Ok(Kind::File) if !last => return Err(ReadError::NotFound),
+                Ok(Kind::File) => return Err(ReadError::NotAFile("a file")),
+                Ok(Kind::Special(what)) => return Err(ReadError::NotAFile(what)),
+            }
+        }
+        if want_dir {
+            Ok(Opened::Dir(dir))
+        } else {
+            Err(ReadError::NotAFile("a directory"))
+        }
+    }
+
+    /// The directory `path` names, for writing into: every component must be a real
+    /// directory (a symlink is refused, not followed), and missing ones are created when
+    /// `create` is set.
+    fn write_dir(&self, path: &RepoPath, create: bool) -> io::Result<sys::Dir> {
+        let mut dir = self.dir.try_clone()?;
+        let mut at = RepoPath::root();
+        for name in path.components() {
+            at = at.join(name).ok_or_else(|| invalid(path))?;
+            match sys::kind(&dir, name) {
+                Ok(Kind::Dir) => {}
+                Ok(Kind::Link) => {
+                    return Err(io::Error::other(format!(
+                        "refusing to write through the symlink {at}"
+                    )));
+                }
+                Ok(_) => {
+                    return Err(io::Error::other(format!("{at} is not a directory")));
+                }
+                Err(e) if is_not_found(&e) && create => sys::mkdir(&dir, name)?,
+                Err(e) => return Err(e),
+            }
+            dir = sys::open_dir(&dir, name)?;
+        }
+        Ok(dir)
+    }
+
+    /// Whether `path` could be written without passing through a symlink or a file: every
+    /// directory above it that exists is a real directory. Nothing is created.
+    pub fn writable(&self, path: &RepoPath) -> io::Result<()> {
+        let parent = path.parent().ok_or_else(|| invalid(path))?;
+        let mut dir = self.dir.try_clone()?;
+        let mut at = RepoPath::root();
+        for name in parent.components() {
+            at = at.join(name).ok_or_else(|| invalid(path))?;
+            match sys::kind(&dir, name) {
+                Ok(Kind::Dir) => dir = sys::open_dir(&dir, name)?,
+                Ok(Kind::Link) => {
+                    return Err(io::Error::other(format!(
+                        "refusing to write through the symlink {at}"
+                    )));
+                }
+                Ok(_) => return Err(io::Error::other(format!("{at} is not a directory"))),
+                Err(e) if is_not_found(&e) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `bytes` to `path` atomically: a new temporary file beside it, then a rename over
+    /// it. Never writes through a symlink, at the file or any directory above it; with
+    /// `create_dirs`, creates missing directories.
+    pub fn write_atomic(&self, path: &RepoPath, bytes: &[u8], create_dirs: bool) -> io::Result<()> {
+        let parent = path.parent().ok_or_else(|| invalid(path))?;
+        let name = path.file_name();
+        let dir = self.write_dir(&parent, create_dirs)?;
+        remove_stale_temporaries(&dir, name);
+        let pid = std::process::id();
+        let mut attempt = 0u32;
+        let (tmp, mut file) = loop {
+            let tmp = format!(".{name}.{pid}.{attempt}.tmp");
+            match sys::create_new(&dir, &tmp) {
+                Ok(f) => break (tmp, f),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 1000 => {
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let result = file
+            .write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .and_then(|()| sys::rename(&dir, &tmp, name));
+        if result.is_err() {
+            let _ = sys::unlink(&dir, &tmp);
+        }
+        result
+    }
+
+    /// Creates `path` with `bytes`; fails if anything (a file, a link) is there already.
+    pub fn create_new(&self, path: &RepoPath, bytes: &[u8]) -> io::Result<()> {
+        let parent = path.parent().ok_or_else(|| invalid(path))?;
+        let dir = self.write_dir(&parent, true)?;
+        let mut file = sys::create_new(&dir, path.file_name())?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    }
+
+    /// Removes the file (or the symlink itself) at `path`, in a directory reached without
+    /// following a symlink. A path that is not there is not an error.
+    pub fn remove(&self, path: &RepoPath) -> io::Result<()> {
+        let parent = path.parent().ok_or_else(|| invalid(path))?;
+        let dir = match self.write_dir(&parent, false) {
+            Ok(d) => d,
+            Err(e) if is_not_found(&e) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        match sys::unlink(&dir, path.file_name()) {
+            Err(e) if is_not_found(&e) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// What `path` is without following a symlink at its end (directories above it may be
+    /// links inside the repository); `None` when nothing is there.
+    pub fn kind_of(&self, path: &RepoPath) -> Result<Option<Kind>, ReadError> {
+        let Some(parent) = path.parent() else {
+            return Ok(Some(Kind::Dir));
+        };
+        let dir = match self.open(&parent, true) {
+            Ok(Opened::Dir(d)) => d,
+            Ok(Opened::File(_)) => return Ok(None),
+            Err(ReadError::NotFound | ReadError::NotAFile(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        match sys::kind(&dir, path.file_name()) {
+            Ok(k) => Ok(Some(k)),
+            Err(e) if is_not_found(&e) => Ok(None),
+            Err(e) => Err(io_error(e)),
+        }
+    }
+
+    fn walk(
+        &self,
+        dir: &sys::Dir,
+        at: &RepoPath,
+        out: &mut Vec<Entry>,
+        seen: &mut usize,
+    ) -> io::Result<()> {
+        // An unreadable directory holds nothing agentlock can check.
+        let Ok(entries) = sys::read_dir(dir) else {
+            return Ok(());
+        };
+        for (name, kind) in entries {
+            *seen += 1;
+            if let Some(limit) = self.walk_limit
+                && *seen > limit
+            {
+                return Err(io::Error::other(format!(
+                    "it holds more than {limit} files and is not a git repository"
+                )));
+            }
+            let Some(path) = at.join(&name) else { continue };
+            match kind {
+                Kind::Dir => {
+                    if name == ".git" || PRUNED_DIRS.contains(&name.as_str()) {
+                        continue;
+                    }
+                    let Ok(child) = sys::open_dir(dir, &name) else {
+                        continue;
+                    };
+                    // A directory tagged as a cache (CACHEDIR.TAG: cargo's target/, …).
+                    if matches!(sys::kind(&child, "CACHEDIR.TAG"), Ok(Kind::File)) {
+                        continue;
+                    }
+                    self.walk(&child, &path, out, seen)?;
+                }
+                Kind::File => out.push(Entry {
+                    path,
+                    kind: EntryKind::File,
+                }),
+                Kind::Link => match self.open(&path, false) {
+                    Ok(_) => out.push(Entry {
+                        path,
+                        kind: EntryKind::File,
+                    }),
+                    Err(ReadError::SymlinkOutside) => out.push(Entry {
+                        path,
+                        kind: EntryKind::SymlinkOutside,
+                    }),
+                    // a link to a directory inside is not descended (no loops); a dangling
+                    // link holds nothing
+                    Err(_) => {}
+                },
+                Kind::Special(what) => out.push(Entry {
+                    path,
+                    kind: EntryKind::NotAFile(what),
+                }),
+            }
+        }
+        Ok(())
+    }
+}
+
+enum Opened {
+    File(std::fs::File),
+    Dir(sys::Dir),
+}
+
+fn invalid(path: &RepoPath) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("`{path}` is not a file path"),
+    )
+}
+
+fn is_not_found(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::NotFound || e.raw_os_error() == Some(sys::ENOTDIR)
+}
+
+fn io_error(e: io::Error) -> ReadError {
+    ReadError::Io(e.to_string())
+}
+
+/// Removes `.NAME.PID.N.tmp` (and the older `.NAME.PID.tmp`) files in `dir` that a process
+/// no longer running left behind. A live process's temporary file is left alone.
+fn remove_stale_temporaries(dir: &sys::Dir, name: &str) {
+    let Ok(entries) = sys::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for (entry, kind) in entries {
+        let Some(rest) = entry
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let pid = rest.split('.').next().and_then(|p| p.parse::<u32>().ok());
+        let shape = rest.split('.').count() <= 2
+            && rest
+                .split('.')
+                .all(|p| p.bytes().all(|b| b.is_ascii_digit()));
+        if let Some(pid) = pid
+            && shape
+            && matches!(kind, Kind::File | Kind::Link)
+            && !sys::process_alive(pid)
+        {
+            let _ = sys::unlink(dir, &entry);
+        }
+    }
+}
+
+impl Snapshot for Worktree {
+    fn describe(&self) -> String {
+        "working tree".to_string()
+    }
+
+    fn list(&self, dirs: &[RepoPath]) -> io::Result<Vec<Entry>> {
+        let mut out = Vec::new();
+        let mut seen = 0;
+        for start in dirs {
+            match self.open(start, true) {
+                Ok(Opened::Dir(dir)) => self.walk(&dir, start, &mut out, &mut seen)?,
+                Ok(Opened::File(_)) => {}
+                Err(ReadError::SymlinkOutside) => out.push(Entry {
+                    path: start.clone(),
+                    kind: EntryKind::SymlinkOutside,
+                }),
+                Err(_) => {} // missing, or not a directory: nothing below it
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out.dedup_by(|a, b| a.path == b.path);
+        Ok(out)
+    }
+
+    fn read(&self, path: &RepoPath, max_size: u64) -> Result<Vec<u8>, ReadError> {
+        let file = match self.open(path, false)? {
+            Opened::File(f) => f,
+            Opened::Dir(_) => return Err(ReadError::NotAFile("a directory")),
+        };
+        let meta = file.metadata().map_err(io_error)?;
+        if !meta.is_file() {
+            return Err(ReadError::NotAFile("not a regular file"));
+        }
+        if meta.len() > max_size {
+            return Err(ReadError::TooLarge {
+                size: meta.len(),
+                limit: max_size,
+            });
+        }
+        // Read at most one byte past the limit: a file that grew since is refused too.
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.take(max_size.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(io_error)?;
+        if bytes.len() as u64 > max_size {
+            return Err(ReadError::TooLarge {
+                size: bytes.len() as u64,
+                limit: max_size,
+            });
+        }
+        Ok(bytes)
+    }
+}
+
+/// The system calls, relative to an open directory, never following a symlink.
+#[cfg(unix)]
+mod sys {
+    use super::Kind;
+    use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+    use std::io;
+    use std::os::fd::OwnedFd;
+
+    pub const ENOTDIR: i32 = rustix::io::Errno::NOTDIR.raw_os_error();
+
+    pub struct Dir(OwnedFd);
+
+    impl Dir {
+        pub fn try_clone(&self) -> io::Result<Dir> {
+            Ok(Dir(self.0.try_clone()?))
+        }
+    }
+
+    fn kind_of(t: FileType) -> Kind {
+        match t {
+            FileType::RegularFile => Kind::File,
+            FileType::Directory => Kind::Dir,
+            FileType::Symlink => Kind::Link,
+            FileType::Fifo => Kind::Special("a FIFO"),
+            FileType::Socket => Kind::Special("a socket"),
+            FileType::CharacterDevice | FileType::BlockDevice => Kind::Special("a device"),
+            _ => Kind::Special("not a regular file"),
+        }
+    }
+
+    pub fn open_root(path: &std::path::Path) -> io::Result<Dir> {
+        let fd = rustix::fs::open(
+            path,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(Dir(fd))
+    }
+
+    pub fn kind(dir: &Dir, name: &str) -> io::Result<Kind> {
+        let st = rustix::fs::statat(&dir.0, name, AtFlags::SYMLINK_NOFOLLOW)?;
+        Ok(kind_of(FileType::from_raw_mode(st.st_mode)))
+    }
+
+    pub fn open_dir(dir: &Dir, name: &str) -> io::Result<Dir> {
+        let fd = rustix::fs::openat(
+            &dir.0,
+            name,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(Dir(fd))
+    }
+
+    pub fn open_file(dir: &Dir, name: &str) -> io::Result<std::fs::File> {
+        // NONBLOCK: a FIFO swapped in after the check above cannot hang the open.
+        let fd = rustix::fs::openat(
+            &dir.0,
+            name,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
+            Mode::empty(),
+        )?;
+        Ok(std::fs::File::from(fd))
+    }
+
+    pub fn read_link(dir: &Dir, name: &str) -> io::Result<String> {
+        let target = rustix::fs::readlinkat(&dir.0, name, Vec::new())?;
+        target
+            .into_string()
+            .map_err(|_| io::Error::other("a symlink whose target is not UTF-8"))
+    }
+
+    /// The entries of a directory, sorted by name, with what each is.
+    pub fn read_dir(dir: &Dir) -> io::Result<Vec<(String, Kind)>> {
+        let mut out = Vec::new();
+        for entry in rustix::fs::Dir::read_from(&dir.0)? {
+            let entry = entry?;
+            let Ok(name) = entry.file_name().to_str() else {
+                continue; // not UTF-8: no repository path can name it
+            };
+            if name == "." || name == ".." {
+                continue;
+            }
+            let kind = match entry.file_type() {
+                FileType::Unknown => match kind(dir, name) {
+                    Ok(k) => k,
+                    Err(_) => continue,
+                },
+                t => kind_of(t),
+            };
+            out.push((name.to_string(), kind));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    pub fn create_new(dir: &Dir, name: &str) -> io::Result<std::fs::File> {
+        let fd = rustix::fs::openat(
+            &dir.0,
+            name,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o644),
+        )?;
+        Ok(std::fs::File::from(fd))
+    }
+
+    pub fn rename(dir: &Dir, from: &str, to: &str) -> io::Result<()> {
+        Ok(rustix::fs::renameat(&dir.0, from, &dir.0, to)?)
+    }
+
+    pub fn unlink(dir: &Dir, name: &str) -> io::Result<()> {
+        Ok(rustix::fs::unlinkat(&dir.0, name, AtFlags::empty())?)
+    }
+
+    pub fn mkdir(dir: &Dir, name: &str) -> io::Result<()> {
+        Ok(rustix::fs::mkdirat(
+            &dir.0,
+            name,
+            Mode::from_raw_mode(0o755),
+        )?)
+    }
+
+    pub fn process_alive(pid: u32) -> bool {
+        let Some(pid) = i32::try_from(pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        else {
+            return false;
+        };
+        // EPERM: it exists, owned by someone else.
+        !matches!(
+            rustix::process::test_kill_process(pid),
+            Err(rustix::io::Errno::SRCH)
+        )
+    }
+}
+
+/// Elsewhere: the same operations on paths, checking each component with `symlink_metadata`
+/// before using it. Without `*at` calls this cannot rule out a link swapped in while agentlock
+/// runs, only the links the repository holds.
+#[cfg(not(unix))]
+mod sys {
+    use super::Kind;
+    use std::io;
+    use std::path::PathBuf;
+
+    pub const ENOTDIR: i32 = 267; // ERROR_DIRECTORY
+
+    pub struct Dir(PathBuf);
+
+    impl Dir {
+        pub fn try_clone(&self) -> io::Result<Dir> {
+            Ok(Dir(self.0.clone()))
+        }
+    }
+
+    fn kind_of(t: std::fs::FileType) -> Kind {
+        if t.is_symlink() {
+            Kind::Link
+        } else if t.is_dir() {
+            Kind::Dir
+        } else if t.is_file() {
+            Kind::File
+        } else {
+            Kind::Special("not a regular file")
+        }
+    }
+
+    pub fn open_root(path: &std::path::Path) -> io::Result<Dir> {
+        Ok(Dir(path.to_path_buf()))
+    }
+
+    pub fn kind(dir: &Dir, name: &str) -> io::Result<Kind> {
+        Ok(kind_of(
+            std::fs::symlink_metadata(dir.0.join(name))?.file_type(),
+        ))
+    }
+
+    pub fn open_dir(dir: &Dir, name: &str) -> io::Result<Dir> {
+        match kind(dir, name)? {
+            Kind::Dir => Ok(Dir(dir.0.join(name))),
+            _ => Err(io::Error::other("not a directory")),
+        }
+    }
+
+    pub fn open_file(dir: &Dir, name: &str) -> io::Result<std::fs::File> {
+        std::fs::File::open(dir.0.join(name))
+    }
+
+    pub fn read_link(dir: &Dir, name: &str) -> io::Result<String> {
+        let t = std::fs::read_link(dir.0.join(name))?;
+        t.to_str()
+            .map(|s| s.replace('\\', "/"))
+            .ok_or_else(|| io::Error::other("a symlink whose target is not UTF-8"))
+    }
+
+    pub fn read_dir(dir: &Dir) -> io::Result<Vec<(String, Kind)>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&dir.0)? {
+            let entry = entry?;
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            out.push((name, kind_of(entry.file_type()?)));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    pub fn create_new(dir: &Dir, name: &str) -> io::Result<std::fs::File> {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(dir.0.join(name))
+    }
+
+    pub fn rename(dir: &Dir, from: &str, to: &str) -> io::Result<()> {
+        std::fs::rename(dir.0.join(from), dir.0.join(to))
+    }
+
+    pub fn unlink(dir: &Dir, name: &str) -> io::Result<()> {
+        std::fs::remove_file(dir.0.join(name))
+    }
+
+    pub fn mkdir(dir: &Dir, name: &str) -> io::Result<()> {
+        std::fs::create_dir(dir.0.join(name))
+    }
+
+    pub fn process_alive(_pid: u32) -> bool {
+        true // unknown: leave the file
+    }
+}
