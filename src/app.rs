@@ -436,10 +436,16 @@ fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut Sink<'_>) -> Result<i
         return Ok(EXIT_FINDINGS);
     }
     let status = lock::check(&wt, &mut model);
+    if let lock::LockStatus::Newer(reason, _) = &status {
+        return Err(fatal(
+            format!("{LOCKFILE} was not rewritten: {reason}"),
+            Some("upgrade agentlock to the version the project uses"),
+        ));
+    }
     let new = Lock::from_model(&model);
     let changes: Vec<String> = match &status {
         lock::LockStatus::Missing => vec!["(new lockfile)".to_string()],
-        lock::LockStatus::Unreadable(reason, _) => {
+        lock::LockStatus::Unreadable(reason, _) | lock::LockStatus::Newer(reason, _) => {
             vec![format!("{LOCKFILE} cannot be read: {reason}")]
         }
         lock::LockStatus::Stale {

@@ -58,6 +58,9 @@ pub struct Paths {
     pub deploy: String,
     pub datasets: Vec<String>,
     pub max_file_size: u64,
+    /// Where agentlock.toml sets `agents`, `models` or `deploy`: a file named there that does
+    /// not exist is a mistake (CONF001 at the value), where a missing default may be fine.
+    pub configured: Vec<(&'static str, Span)>,
 }
 
 impl Default for Paths {
@@ -70,6 +73,7 @@ impl Default for Paths {
             deploy: "deploy.yaml".into(),
             datasets: vec!["datasets/*.jsonl".into()],
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            configured: Vec::new(),
         }
     }
 }
@@ -412,15 +416,31 @@ pub fn load(
     r.check_keys(&root, TOP_KEYS, MANIFEST);
 
     let project = root.get("project");
-    let name = project
-        .and_then(|p| p.get("name"))
+    let name_node = project.and_then(|p| p.get("name"));
+    if let Some(n) = name_node
+        && n.as_str().is_none()
+    {
+        return Err(ConfigError {
+            message: format!(
+                "`[project] name` in {MANIFEST} must be a string, found {}",
+                n.kind()
+            ),
+            help: Some("write it in quotes: name = \"my-agents\"".into()),
+            at: Some(n.span),
+        });
+    }
+    let name = name_node
         .and_then(|n| n.as_str().map(|s| Sp::new(s.to_string(), n.span)))
         .filter(|n| !n.value.trim().is_empty());
     let Some(name) = name else {
         return Err(ConfigError {
             message: format!("{MANIFEST} has no `[project] name`"),
             help: Some("add:\n[project]\nname = \"my-agents\"".into()),
-            at: Some(project.map_or(Span::file_start(file), |p| p.span)),
+            at: Some(
+                name_node
+                    .or(project)
+                    .map_or(Span::file_start(file), |p| p.span),
+            ),
         });
     };
     if let Some(p) = project {
@@ -438,8 +458,7 @@ pub fn load(
             ("datasets", &mut paths.datasets),
         ] {
             if let Some(n) = p.get(key) {
-                let list = r.string_list(n, &format!("paths.{key}"));
-                *target = list.into_iter().map(|s| s.value).collect();
+                *target = globs(&mut r, n, &format!("paths.{key}"));
             }
         }
         for (key, target) in [
@@ -448,7 +467,18 @@ pub fn load(
             ("deploy", &mut paths.deploy),
         ] {
             if let Some(s) = r.opt_string(p, key, &format!("paths.{key}")) {
+                // A path that would leave the repository is reported here, at the value, and
+                // kept as written: the snapshot refuses to read it (it cannot name a place
+                // outside), so nothing is read in its place.
+                if let Err(e) = crate::snapshot::RepoPath::parse(&s.value) {
+                    r.problem(
+                        s.span,
+                        format!("paths.{key} `{}` {e}", s.value),
+                        Some(OUTSIDE_HELP.into()),
+                    );
+                }
                 *target = s.value;
+                paths.configured.push((key, s.span));
             }
         }
         if let Some(n) = p.get("max_file_size") {
@@ -471,8 +501,7 @@ pub fn load(
         let mut found = Sources::default();
         for (key, target) in found.by_key() {
             if let Some(n) = p.get(key) {
-                let list = r.string_list(n, &format!("sources.{key}"));
-                *target = list.into_iter().map(|s| s.value).collect();
+                *target = globs(&mut r, n, &format!("sources.{key}"));
             }
         }
         discover = Some(found);
@@ -521,6 +550,34 @@ pub fn load(
         release,
         policy,
     })
+}
+
+const OUTSIDE_HELP: &str = "paths in agentlock.toml are relative to the repository root and stay inside it: no leading `/`, no `..`";
+
+/// A list of globs: each must stay inside the repository and parse as a glob; one that does
+/// not is CONF001 at its value and left out.
+fn globs(r: &mut Reader, node: &Node, what: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in r.string_list(node, what) {
+        if let Err(e) = crate::snapshot::path::check_glob(&s.value) {
+            r.problem(
+                s.span,
+                format!("{what} `{}` {e}", s.value),
+                Some(OUTSIDE_HELP.into()),
+            );
+            continue;
+        }
+        if let Err(e) = globset::Glob::new(&s.value) {
+            r.problem(
+                s.span,
+                format!("{what} `{}` is not a valid glob: {}", s.value, e.kind()),
+                None,
+            );
+            continue;
+        }
+        out.push(s.value);
+    }
+    out
 }
 
 /// Follows `extends` from the project's policy down to a built-in pack; returns the layers base
@@ -616,9 +673,9 @@ fn policy_file(
     problems: &mut Vec<Finding>,
     path: &str,
 ) -> Result<PolicyLayer, String> {
-    if path.starts_with('/') || path.split('/').any(|c| c == "..") {
+    if let Err(e) = crate::snapshot::RepoPath::parse(path) {
         return Err(format!(
-            "policy file `{path}` must be a path inside the repository, from its root"
+            "policy file `{path}` {e}; it must be a path inside the repository, from its root"
         ));
     }
     let bytes = snapshot

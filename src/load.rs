@@ -175,12 +175,55 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         }
     }
 
-    // 2. Read and hash, in parallel. Missing single files are simply absent.
+    // 2. Read and hash, in parallel. A missing single file is absent; one agentlock.toml
+    // names explicitly is a mistake, said at the value.
     init_threads();
     let raws: Vec<Option<Raw>> = wanted
         .par_iter()
         .map(|(path, kind)| read_file(snapshot, path, *kind, limit))
         .collect();
+    let mut agents_missing = false;
+    for ((path, kind), raw) in wanted.iter().zip(&raws) {
+        if raw.is_some() || crate::snapshot::RepoPath::parse(path).is_err() {
+            continue;
+        }
+        let key = match kind {
+            Kind::Agents => "agents",
+            Kind::Models => "models",
+            Kind::Deploy => "deploy",
+            _ => continue,
+        };
+        agents_missing |= *kind == Kind::Agents;
+        if let Some((_, span)) = config.paths.configured.iter().find(|(k, _)| *k == key) {
+            let default = match key {
+                "agents" => "agents.yaml",
+                "models" => "models.yaml",
+                _ => "deploy.yaml",
+            };
+            let exists = default != path
+                && matches!(
+                    snapshot.read_str(default, limit),
+                    Ok(_) | Err(ReadError::TooLarge { .. })
+                );
+            let help = if exists {
+                format!("did you mean `{default}`? It exists")
+            } else {
+                format!("create {path}, or point paths.{key} at the file that holds it")
+            };
+            problems.push(
+                Finding::new(
+                    &CONF001,
+                    *span,
+                    config::MANIFEST,
+                    format!("paths.{key} names `{path}`, which does not exist"),
+                )
+                .help(help),
+            );
+            if *kind == Kind::Agents {
+                agents_missing = false; // said already
+            }
+        }
+    }
 
     // 3. Register files (ids in a stable order), then parse in parallel.
     let mut jobs: Vec<Job> = Vec::new();
@@ -290,6 +333,23 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
             }
         }
         topologies.push(t);
+    }
+    // (A project that reads other tools' formats through `[sources]` may have no topology.)
+    if agents_missing && topologies.is_empty() && model.config.sources.is_none() {
+        let path = &model.config.paths.agents;
+        problems.push(
+            Finding::new(
+                &CONF001,
+                model.config.name.span,
+                config::MANIFEST,
+                format!("there is no {path}: an agentlock project declares its agent topology there"),
+            )
+            .help(format!(
+                "write {path} (`agentlock init` in a new directory shows one), or set `[paths] agents` in {} to the file that holds it",
+                config::MANIFEST
+            )),
+        );
+        model.incomplete.agents = true;
     }
     let mut topologies = topologies.into_iter();
     model.topology = topologies.next();
@@ -565,6 +625,10 @@ fn read_text(
         Err(ReadError::SymlinkOutside) => Err(Problem {
             message: "symlink leads outside the repository; it was not followed".into(),
             help: Some("replace the link with the file itself, or point it at a file inside the repository".into()),
+        }),
+        Err(e @ ReadError::NotAFile(_)) => Err(Problem {
+            message: format!("{} {e}", crate::source::shown_path(path)),
+            help: Some("agentlock reads regular files only".into()),
         }),
         Err(e) => Err(Problem { message: e.to_string(), help: None }),
     };

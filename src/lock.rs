@@ -418,6 +418,18 @@ impl Lock {
                 value: Value::Int(LOCK_VERSION),
                 ..
             }) => {}
+            Some(Node {
+                value: Value::Int(v),
+                span,
+                ..
+            }) if *v > LOCK_VERSION => {
+                return Err((
+                    format!(
+                        "it was written by a newer agentlock (lockfile version {v}; this one reads and writes version {LOCK_VERSION})"
+                    ),
+                    *span,
+                ));
+            }
             Some(v) => {
                 return Err((
                     format!(
@@ -757,12 +769,25 @@ impl Change {
     }
 }
 
+/// Whether a lockfile's `version` is one a later agentlock writes.
+fn newer(text: &str) -> bool {
+    node::parse_toml(text, FileId(0))
+        .ok()
+        .and_then(|root| match root.get("version").map(|v| &v.value) {
+            Some(Value::Int(v)) => Some(*v > LOCK_VERSION),
+            _ => None,
+        })
+        .unwrap_or(false)
+}
+
 /// The lockfile as compared with the repository, for the REL rules.
 #[derive(Debug)]
 pub enum LockStatus {
     Missing,
     /// The lockfile cannot be read; the reason and where.
     Unreadable(String, Span),
+    /// A newer agentlock wrote it: this one must not rewrite it (the reason and where).
+    Newer(String, Span),
     /// Differences, each with the span in the lockfile of the locked entry when it has one.
     Stale {
         changes: Vec<Change>,
@@ -795,6 +820,7 @@ pub fn check(snapshot: &dyn crate::snapshot::Snapshot, model: &mut Model) -> Loc
     let parsed = Lock::parse_written(&text).map_or_else(|| Lock::parse(&text, id), Ok);
     let (locked, recorded_root) = match parsed {
         Ok(l) => l,
+        Err((msg, span)) if newer(&text) => return LockStatus::Newer(msg, span),
         Err((msg, span)) => return LockStatus::Unreadable(msg, span),
     };
     let current = Lock::from_model(model);
@@ -914,6 +940,13 @@ mod tests {
     fn bad_locks_are_errors() {
         assert!(
             Lock::parse("version = 2\n", FileId(0))
+                .unwrap_err()
+                .0
+                .contains("written by a newer agentlock")
+        );
+        assert!(newer("version = 99\n") && !newer("version = 1\n") && !newer("version = 'x'"));
+        assert!(
+            Lock::parse("version = \"1\"\n", FileId(0))
                 .unwrap_err()
                 .0
                 .contains("not supported")

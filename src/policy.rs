@@ -325,11 +325,14 @@ impl Policy {
     }
 }
 
-/// Orders findings by path, line, column, code: the order of every report.
+/// Orders findings: CONF001 (a file agentlock could not read as meant) first, then by path,
+/// line, column, code: the order of every report.
 pub fn sort(findings: &mut [Finding], sources: &SourceMap) {
     findings.sort_by_cached_key(|f| {
         let (path, line, col) = sources.locate(f.span);
         (
+            // What agentlock could not read comes first: it explains findings after it.
+            f.code != crate::rules::conf::CONF001.code,
             path.to_string(),
             line,
             col,

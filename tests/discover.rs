@@ -10,6 +10,7 @@ const CASES: &[(&str, &[Place])] = &[
     (
         "discover_mcp",
         &[
+            ("CONF001", ".vscode/mcp.json", 25),
             // no agentlock.toml: the first file read stands for the repository
             ("REL001", ".codex/config.toml", 1),
             ("SECRET002", ".codex/config.toml", 12),
@@ -22,7 +23,6 @@ const CASES: &[(&str, &[Place])] = &[
             ("TOOL001", ".mcp.json", 28),
             ("SECRET002", ".mcp.json", 38),
             ("TOOL001", ".vscode/mcp.json", 15),
-            ("CONF001", ".vscode/mcp.json", 25),
             ("TOOL001", "claude_desktop_config.json", 5),
             ("TOOL001", "claude_desktop_config.json", 11),
         ],
@@ -39,6 +39,7 @@ const CASES: &[(&str, &[Place])] = &[
     (
         "discover_crewai",
         &[
+            ("CONF001", "src/research_crew/config/tasks.yaml", 25),
             // the crew's agents write their prompts inline: no PRM005 for the Prompty file
             ("PRM006", "prompts/summary.prompty", 1),
             ("REL001", "prompts/summary.prompty", 1),
@@ -46,7 +47,6 @@ const CASES: &[(&str, &[Place])] = &[
             ("TOPO002", "src/research_crew/config/agents.yaml", 15),
             ("TOPO003", "src/research_crew/config/agents.yaml", 15),
             ("MODEL001", "src/research_crew/config/agents.yaml", 23),
-            ("CONF001", "src/research_crew/config/tasks.yaml", 25),
         ],
     ),
     (

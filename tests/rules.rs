@@ -12,11 +12,12 @@ const CASES: &[(&str, &[Place])] = &[
     (
         "conf001_bad_values",
         &[
-            // `rate_limit: fast` does not parse, so the writer has no rate limit either
-            ("RUN004", "agents.yaml", 11),
+            // CONF001 first: `rate_limit: fast` does not parse, so the writer has no rate
+            // limit either (RUN004)
             ("CONF001", "agents.yaml", 15),
             ("CONF001", "agents.yaml", 16),
             ("CONF001", "agents.yaml", 17),
+            ("RUN004", "agents.yaml", 11),
         ],
     ),
     (

@@ -118,8 +118,47 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<Models> {
             file: None,
         });
     }
+    fallback_loops(r, &aliases);
     Some(Models {
         file: r.file,
         aliases,
     })
+}
+
+/// A chain of fallbacks that comes back to where it started (`a → b → a`, `a → a`): when the
+/// first model fails, the chain never reaches one that is different. Reported once per loop,
+/// at the fallback that closes it.
+fn fallback_loops(r: &mut Reader, aliases: &[ModelAlias]) {
+    let next = |name: &str| -> Option<&Sp<String>> {
+        aliases
+            .iter()
+            .find(|a| a.alias.value == name)?
+            .fallback
+            .as_ref()
+    };
+    let mut reported: Vec<String> = Vec::new();
+    for start in aliases {
+        let mut chain = vec![start.alias.value.clone()];
+        let mut at = start.alias.value.clone();
+        while let Some(f) = next(&at) {
+            if let Some(pos) = chain.iter().position(|c| *c == f.value) {
+                let mut members: Vec<String> = chain[pos..].to_vec();
+                members.sort();
+                // the loop, named from its smallest member: one finding however it is entered
+                if pos == 0 && !reported.contains(&members[0]) {
+                    reported.push(members[0].clone());
+                    let mut shown = chain[pos..].to_vec();
+                    shown.push(f.value.clone());
+                    r.problem(
+                        f.span,
+                        format!("the model fallbacks loop: {}", shown.join(" → ")),
+                        Some("end the chain at a model with no fallback, so a failure reaches a different model".into()),
+                    );
+                }
+                break;
+            }
+            chain.push(f.value.clone());
+            at = f.value.clone();
+        }
+    }
 }

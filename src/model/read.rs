@@ -117,7 +117,7 @@ impl<'a> Reader<'a> {
                     node.span,
                     format!(
                         "{what} must be a whole number of zero or more, found {}",
-                        describe(node)
+                        self.describe(node)
                     ),
                     None,
                 );
@@ -138,7 +138,10 @@ impl<'a> Reader<'a> {
             _ => {
                 self.problem(
                     node.span,
-                    format!("{what} must be true or false, found {}", describe(node)),
+                    format!(
+                        "{what} must be true or false, found {}",
+                        self.describe(node)
+                    ),
                     None,
                 );
                 None
@@ -236,12 +239,22 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn describe(node: &Node) -> String {
-    match &node.value {
-        Value::Int(i) => format!("`{i}`"),
-        Value::Float(f) => format!("`{f}`"),
-        Value::Str(s) if s.len() <= 40 => format!("`{s}`"),
-        _ => node.kind().to_string(),
+impl Reader<'_> {
+    /// A value as quoted in a message: a short scalar as written in the file (a number too
+    /// large for 64 bits is shown as its digits, not as the float it was read as), else its
+    /// kind.
+    fn describe(&self, node: &Node) -> String {
+        match &node.value {
+            Value::Int(_) | Value::Float(_) | Value::Str(_) => {
+                let raw = self.raw(node);
+                if raw.chars().count() <= 40 {
+                    format!("`{raw}`")
+                } else {
+                    node.kind().to_string()
+                }
+            }
+            _ => node.kind().to_string(),
+        }
     }
 }
 

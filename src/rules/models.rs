@@ -359,6 +359,10 @@ mod tests {
     fn run(models_yaml: &str, rule: &Rule) -> Vec<(String, Severity, String)> {
         let snap = MemorySnapshot::default()
             .with("agentlock.toml", "[project]\nname = \"t\"\n")
+            .with(
+                "agents.yaml",
+                "entry: a\nagents:\n  a: { role: router, timeout: 1s, retries: 1 }\n",
+            )
             .with("models.yaml", models_yaml);
         let model = crate::load::load(&snap).expect("loads");
         assert!(model.problems.is_empty(), "{:?}", model.problems);

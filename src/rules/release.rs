@@ -294,12 +294,34 @@ fn check_stale(ctx: &Context) -> Vec<Finding> {
             )
             .help("regenerate it with `agentlock lock`"),
         ],
+        Some(LockStatus::Newer(reason, span)) => vec![
+            Finding::new(
+                &REL002,
+                *span,
+                LOCKFILE,
+                format!("{LOCKFILE} cannot be checked: {reason}"),
+            )
+            .help("upgrade agentlock to the version the project uses; `agentlock lock` will not rewrite it"),
+        ],
         Some(LockStatus::Stale {
             changes,
             root_mismatch,
         }) => {
+            // A file that failed to load makes its entries look removed: CONF001 says why,
+            // so those echoes are held back and counted.
+            let inc = &model.incomplete;
+            let echo = |c: &&crate::lock::Change| match c.kind {
+                Kind::Agent | Kind::Topology => inc.agents,
+                Kind::Model => inc.models,
+                Kind::Deploy => inc.deploy,
+                Kind::Prompt => inc.prompts && c.what == ChangeKind::Removed,
+                Kind::Tool => inc.tools && c.what == ChangeKind::Removed,
+                _ => false,
+            };
+            let echoes = changes.iter().filter(echo).count();
             let mut out: Vec<Finding> = changes
                 .iter()
+                .filter(|c| !echo(c))
                 .map(|c| {
                     let subject = if c.key.is_empty() {
                         c.kind.as_str().to_string()
@@ -320,6 +342,21 @@ fn check_stale(ctx: &Context) -> Vec<Finding> {
                         .help(relock_help(c))
                 })
                 .collect();
+            if echoes > 0 {
+                let mut f = Finding::new(
+                    &REL002,
+                    Span::file_start(model.sources.find(LOCKFILE).unwrap_or(model.config.file)),
+                    LOCKFILE,
+                    format!(
+                        "{echoes} {} not compared with the repository: the files {} come from did not load (CONF001)",
+                        if echoes == 1 { "lockfile entry was" } else { "lockfile entries were" },
+                        if echoes == 1 { "it" } else { "they" },
+                    ),
+                )
+                .help("fix the files CONF001 reports, then check the lockfile again");
+                f.severity = crate::finding::Severity::Info;
+                out.push(f);
+            }
             if *root_mismatch && changes.is_empty() {
                 let span = lock_line(model, "root = ");
                 out.push(
