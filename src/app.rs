@@ -125,12 +125,31 @@ fn use_color(c: Color) -> bool {
     }
 }
 
+/// How many entries a walk of a directory that is not in git may visit (discovery walks the
+/// whole tree): a home directory or a disk is not a repository, and is refused rather than
+/// read for minutes.
+const WALK_LIMIT: usize = 200_000;
+
 fn worktree(cli: &Cli) -> Result<Worktree, Fatal> {
-    Worktree::new(&cli.repo).map_err(|e| {
+    let wt = Worktree::new(&cli.repo).map_err(|e| {
         fatal(
             format!("cannot open repository {}: {e}", cli.repo.display()),
             Some("pass the repository root with --repo DIR"),
         )
+    })?;
+    if wt.canonical_root().parent().is_none() {
+        return Err(fatal(
+            format!(
+                "refusing to check {}: it is the root of the filesystem, not a repository",
+                cli.repo.display()
+            ),
+            Some("run agentlock at the root of the repository, or pass --repo DIR"),
+        ));
+    }
+    Ok(if Git::discover(&cli.repo).is_ok() {
+        wt
+    } else {
+        wt.with_walk_limit(WALK_LIMIT)
     })
 }
 

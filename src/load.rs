@@ -64,7 +64,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
 
     // 1. Which files: the single files, and whatever the globs match. A repository without
     // agentlock.toml has only the formats it discovers.
-    let mut wanted: Vec<(String, Kind)> = Vec::new();
+    let mut wanted: Vec<(RepoPath, Kind)> = Vec::new();
     let mut globs: Vec<(Vec<String>, Kind)> = Vec::new();
     if config.project {
         for (path, kind) in [
@@ -72,7 +72,10 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
             (&config.paths.models, Kind::Models),
             (&config.paths.deploy, Kind::Deploy),
         ] {
-            wanted.push((path.clone(), kind));
+            // One that is not a path inside the repository was reported where it is set.
+            if let Ok(path) = RepoPath::parse(path) {
+                wanted.push((path, kind));
+            }
         }
         globs.push((config.paths.prompts.clone(), Kind::Prompt));
         globs.push((config.paths.tools.clone(), Kind::Tool));
@@ -103,7 +106,9 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         Err(e) => {
             return Err(ConfigError {
                 message: format!("cannot list the files of the {}: {e}", snapshot.describe()),
-                help: None,
+                help: Some(
+                    "run agentlock at the root of the repository, or pass --repo DIR".into(),
+                ),
                 at: None,
             });
         }
@@ -111,7 +116,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
     // A path matched by several globs (or named as a single file too) is loaded once, as the
     // first kind that claims it: agentlock's own formats before the discovered ones.
     let mut taken: std::collections::HashSet<String> =
-        wanted.iter().map(|(p, _)| p.clone()).collect();
+        wanted.iter().map(|(p, _)| p.to_string()).collect();
     for (patterns, kind) in &globs {
         let set = match build_globset(patterns) {
             Ok(s) => s,
@@ -143,18 +148,14 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
             if set.is_match(path) && taken.insert(path.to_string()) {
                 match &entry.kind {
                     EntryKind::File => {
-                        wanted.push((path.to_string(), *kind));
+                        wanted.push((entry.path.clone(), *kind));
                         // A crew's tasks are read with its agents.
-                        if *kind == Kind::CrewAgents {
-                            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-                            let tasks = if dir.is_empty() {
-                                "tasks.yaml".to_string()
-                            } else {
-                                format!("{dir}/tasks.yaml")
-                            };
-                            if taken.insert(tasks.clone()) {
-                                wanted.push((tasks, Kind::CrewTasks));
-                            }
+                        if *kind == Kind::CrewAgents
+                            && let Some(tasks) =
+                                entry.path.parent().and_then(|d| d.join("tasks.yaml"))
+                            && taken.insert(tasks.to_string())
+                        {
+                            wanted.push((tasks, Kind::CrewTasks));
                         }
                     }
                     EntryKind::SymlinkOutside => {
@@ -184,7 +185,8 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         .collect();
     let mut agents_missing = false;
     for ((path, kind), raw) in wanted.iter().zip(&raws) {
-        if raw.is_some() || crate::snapshot::RepoPath::parse(path).is_err() {
+        let path = path.as_str();
+        if raw.is_some() {
             continue;
         }
         let key = match kind {
@@ -401,7 +403,7 @@ fn load_codeowners(
     problems: &mut Vec<Finding>,
 ) {
     for path in CODEOWNERS_PATHS {
-        let Some(content) = read_text(snapshot, path, limit) else {
+        let Some(content) = read_text(snapshot, &RepoPath::fixed(path), limit) else {
             continue;
         };
         match content {
@@ -463,6 +465,17 @@ pub fn scan_sources(model: &mut Model, mut files: Vec<FileId>) {
         })
         .collect();
     found.extend(server_credentials(model, &found));
+    // A credential can be a name too: a file called after a token is as public as its text.
+    let in_names: Vec<(FileId, crate::secrets::Hit, String)> = model
+        .sources
+        .iter()
+        .filter(|(_, f)| !f.path.starts_with("(built-in)") && !f.path.starts_with("(no "))
+        .flat_map(|(id, f)| {
+            crate::secrets::scan(&f.path)
+                .into_iter()
+                .map(move |h| (id, h.clone(), f.path[h.secret].to_string()))
+        })
+        .collect();
     let mut values: Vec<String> = Vec::new();
     for (id, hits) in &found {
         let text = model.sources.get(*id).text.clone().unwrap_or_default();
@@ -474,6 +487,14 @@ pub fn scan_sources(model: &mut Model, mut files: Vec<FileId>) {
                 .push(model::Secret::new(span, h.detector, value));
             values.push(value.to_string());
         }
+    }
+    for (id, hit, value) in in_names {
+        if !model.secrets.iter().any(|s| s.in_name && s.span.file == id) {
+            model
+                .secrets
+                .push(model::Secret::in_name(id, hit.detector, &value));
+        }
+        values.push(value);
     }
     if values.is_empty() {
         return;
@@ -598,7 +619,7 @@ fn build_globset(patterns: &[String]) -> Result<globset::GlobSet, globset::Error
     b.build()
 }
 
-fn read_file(snapshot: &dyn Snapshot, path: &str, kind: Kind, limit: u64) -> Option<Raw> {
+fn read_file(snapshot: &dyn Snapshot, path: &RepoPath, kind: Kind, limit: u64) -> Option<Raw> {
     let content = read_text(snapshot, path, limit)?;
     Some(Raw {
         path: path.to_string(),
@@ -611,12 +632,11 @@ fn read_file(snapshot: &dyn Snapshot, path: &str, kind: Kind, limit: u64) -> Opt
 /// exist.
 fn read_text(
     snapshot: &dyn Snapshot,
-    path: &str,
+    path: &RepoPath,
     limit: u64,
 ) -> Option<Result<(Arc<str>, String), Problem>> {
-    let content = match snapshot.read_str(path, limit) {
+    let content = match snapshot.read(path, limit) {
         Ok(bytes) => decode(bytes),
-        // An invalid configured path was reported where it is configured.
         Err(ReadError::NotFound | ReadError::Invalid(_)) => return None,
         Err(e @ ReadError::TooLarge { .. }) => Err(Problem {
             message: e.to_string(),
@@ -627,7 +647,7 @@ fn read_text(
             help: Some("replace the link with the file itself, or point it at a file inside the repository".into()),
         }),
         Err(e @ ReadError::NotAFile(_)) => Err(Problem {
-            message: format!("{} {e}", crate::source::shown_path(path)),
+            message: format!("{} {e}", crate::source::shown_path(path.as_str())),
             help: Some("agentlock reads regular files only".into()),
         }),
         Err(e) => Err(Problem { message: e.to_string(), help: None }),

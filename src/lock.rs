@@ -249,18 +249,23 @@ impl Lock {
                 ("registry", s(crate::model_ids::registry_sha256())),
             ],
         ));
-        // A credential never reaches the lockfile (a URL source with a password, say): the
-        // redacted form stands in for it, and SECRET002 reports it.
+        // A credential never reaches the lockfile (a URL source with a password, a token as a
+        // file, agent or tool name): the redacted form stands in for it, keys included, and a
+        // SECRET rule reports it. Only this model's own secrets and what the scanner finds on
+        // its own count, so the lock of a repository never depends on what else was read.
         for e in &mut entries {
             for (_, field) in &mut e.fields {
-                if let Field::Str(v) = field {
-                    for secret in &model.secrets {
-                        if secret.occurs_in(v) {
-                            *v = secret.scrub(v);
-                        }
+                match field {
+                    Field::Str(v) => *v = redact(model, v),
+                    Field::Table(t) => {
+                        *t = std::mem::take(t)
+                            .into_iter()
+                            .map(|(k, v)| (redact(model, &k), redact(model, &v)))
+                            .collect();
                     }
                 }
             }
+            e.key = key_of(e.kind, &e.fields);
         }
         let mut lock = Lock { entries };
         lock.sort();
@@ -767,6 +772,18 @@ impl Change {
             }
         }
     }
+}
+
+/// A lockfile value with every credential of the model, and every one the scanner finds in
+/// the value itself, replaced by its redacted form.
+fn redact(model: &Model, value: &str) -> String {
+    let mut v = value.to_string();
+    for secret in &model.secrets {
+        if secret.occurs_in(&v) {
+            v = secret.scrub(&v);
+        }
+    }
+    crate::secrets::redact_found(&v).into_owned()
 }
 
 /// Whether a lockfile's `version` is one a later agentlock writes.

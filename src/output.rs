@@ -145,19 +145,10 @@ pub fn redact(text: &str, mode: Mode) -> Cow<'_, str> {
             out = Cow::Owned(ac.replace_all(text, &replacements));
         }
     }
-    let hits = crate::secrets::scan(&out);
-    if hits.is_empty() {
-        return out;
+    match crate::secrets::redact_found(&out) {
+        Cow::Borrowed(_) => out,
+        Cow::Owned(s) => Cow::Owned(s),
     }
-    let mut s = String::with_capacity(out.len());
-    let mut at = 0;
-    for h in hits {
-        s.push_str(&out[at..h.secret.start]);
-        s.push_str(&crate::secrets::redact(h.detector, &out[h.secret.clone()]));
-        at = h.secret.end;
-    }
-    s.push_str(&out[at..]);
-    Cow::Owned(s)
 }
 
 /// A credential as each output format may have written it.

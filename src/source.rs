@@ -88,6 +88,20 @@ impl SourceFile {
         (line + 1, col + 1)
     }
 
+    /// How many characters a 1-based line has (0 past the end).
+    pub fn line_chars(&self, line: usize) -> usize {
+        let (Some(text), Some(&start)) = (&self.text, self.line_starts.get(line.wrapping_sub(1)))
+        else {
+            return 0;
+        };
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(text.len(), |&e| e as usize);
+        text.get(start as usize..end)
+            .map_or(0, |l| l.chars().count())
+    }
+
     /// Byte offset of a 1-based line and column (in characters).
     pub fn offset_of(&self, line: usize, col: usize) -> usize {
         let Some(text) = &self.text else { return 0 };
@@ -209,13 +223,17 @@ pub fn is_invisible(c: char) -> bool {
 /// same UTF-8 length (`¤`, `�`, `?�`), so every byte span still points at the same place and
 /// a terminal shows what is there instead of reordering or hiding it.
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    // Every such character is outside ASCII: most files are all ASCII, checked at memory speed.
-    if text.is_ascii() || !text.chars().any(is_invisible) {
+    // A control character (ESC, BEL; not a tab or a line break) would drive the terminal: it
+    // is shown as `?` (or `¤` for a two-byte C1 control), the same length.
+    let control = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    if !text.chars().any(|c| is_invisible(c) || control(c)) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if is_invisible(c) {
+        if control(c) {
+            out.push_str(if c.len_utf8() == 1 { "?" } else { "\u{A4}" });
+        } else if is_invisible(c) {
             out.push_str(match c.len_utf8() {
                 2 => "\u{A4}",
                 3 => "\u{FFFD}",

@@ -35,6 +35,9 @@ pub struct Secret {
     pub fingerprint: String,
     /// What may be shown: a public prefix, `…`, at most the last 4 characters.
     pub redacted: String,
+    /// Whether it is in the file's name (its path), not in its text: the span is then the
+    /// start of the file.
+    pub in_name: bool,
     value: String,
 }
 
@@ -49,7 +52,20 @@ impl Secret {
             detector,
             fingerprint: crate::secrets::fingerprint(value),
             redacted,
+            in_name: false,
             value: value.to_string(),
+        }
+    }
+
+    /// A credential in the path of a file.
+    pub fn in_name(
+        file: crate::source::FileId,
+        detector: &'static crate::secrets::Detector,
+        value: &str,
+    ) -> Self {
+        Secret {
+            in_name: true,
+            ..Secret::new(Span::file_start(file), detector, value)
         }
     }
 

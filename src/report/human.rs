@@ -70,12 +70,90 @@ fn source_span(span: Span, text_len: usize) -> SourceSpan {
 /// Each file's text as shown (invisible characters made visible), made once per report.
 type Shown = HashMap<crate::source::FileId, Arc<str>>;
 
+/// The longest line an excerpt draws a label on, in characters, and the longest line it
+/// shows around one. A longer line (a minified JSON manifest) is not drawn: the finding says
+/// where it is and quotes a short piece around it instead. (miette cannot draw a label past
+/// column 65,535 at all.)
+pub const MAX_EXCERPT_LINE: usize = 1000;
+const MAX_CONTEXT_LINE: usize = 10_000;
+
+/// The first line an excerpt of these spans would show that is too long to draw, with its
+/// length: a span's own lines over [`MAX_EXCERPT_LINE`], the lines of context either side over
+/// [`MAX_CONTEXT_LINE`].
+fn too_long(file: &crate::source::SourceFile, spans: &[Span]) -> Option<(usize, usize)> {
+    spans.iter().find_map(|s| {
+        let (first, _) = file.line_col(s.start);
+        let (last, _) = file.line_col(s.end.max(s.start));
+        let own = (first..=last).map(|l| (l, MAX_EXCERPT_LINE));
+        let context = [
+            (first.saturating_sub(1), MAX_CONTEXT_LINE),
+            (last + 1, MAX_CONTEXT_LINE),
+        ];
+        own.chain(context)
+            .filter(|(l, _)| *l >= 1)
+            .map(|(l, max)| (l, file.line_chars(l), max))
+            .find(|(_, n, max)| n > max)
+            .map(|(l, n, _)| (l, n))
+    })
+}
+
+/// About 60 characters of the text around a byte offset, on one line.
+fn snippet(text: &str, at: usize) -> String {
+    let at = (0..=at.min(text.len()))
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let before: String = text[line_start..at]
+        .chars()
+        .rev()
+        .take(30)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let after: String = text[at..line_end].chars().take(30).collect();
+    let lead = if before.len() < at - line_start {
+        "…"
+    } else {
+        ""
+    };
+    let tail = if after.len() < line_end - at {
+        "…"
+    } else {
+        ""
+    };
+    let piece = format!("{lead}{before}{after}{tail}");
+    crate::source::shown_path(&piece).into_owned()
+}
+
 fn view(f: &Finding, sources: &SourceMap, shown: &mut Shown) -> View {
     let file = sources.get(f.span.file);
     let (_, line, col) = sources.locate(f.span);
     let mut help = f.help.clone();
     let mut labels = Vec::new();
-    let source = file.text.as_ref().map(|t| {
+    let same_file: Vec<Span> = std::iter::once(f.span)
+        .chain(
+            f.labels
+                .iter()
+                .map(|l| l.span)
+                .filter(|s| s.file == f.span.file),
+        )
+        .collect();
+    let long = file.text.as_ref().and(too_long(file, &same_file));
+    let text = file.text.as_ref().filter(|_| long.is_none());
+    if let (Some(t), Some((at, chars))) = (&file.text, long) {
+        let piece = format!(
+            "line {at} is too long to show ({chars} characters); at line {line}, column {col}: `{}`",
+            snippet(t, f.span.start as usize)
+        );
+        help = Some(match help {
+            Some(h) => format!("{h}\n{piece}"),
+            None => piece,
+        });
+    }
+    let source = text.map(|t| {
         let primary = f.label.clone().unwrap_or_else(|| "here".to_string());
         labels.push(LabeledSpan::new_primary_with_span(
             Some(primary),
@@ -88,11 +166,11 @@ fn view(f: &Finding, sources: &SourceMap, shown: &mut Shown) -> View {
                 std::borrow::Cow::Owned(o) => o.into(),
             })
             .clone();
-        NamedSource::new(file.path.clone(), text).with_language("yaml")
+        NamedSource::new(file.shown.clone(), text).with_language("yaml")
     });
     let mut elsewhere = Vec::new();
     for l in &f.labels {
-        match (&file.text, l.span.file == f.span.file) {
+        match (text, l.span.file == f.span.file) {
             (Some(t), true) => labels.push(LabeledSpan::new_with_span(
                 Some(l.text.clone()),
                 source_span(l.span, t.len()),
@@ -111,7 +189,7 @@ fn view(f: &Finding, sources: &SourceMap, shown: &mut Shown) -> View {
         });
     }
     let message = if source.is_none() {
-        format!("{} ({}:{line}:{col})", f.message, file.path)
+        format!("{} ({}:{line}:{col})", f.message, file.shown)
     } else {
         f.message.clone()
     };
@@ -183,7 +261,13 @@ pub fn render_fatal(
     color: bool,
 ) -> String {
     let (source, labels) = match at {
-        Some((path, text, span)) => {
+        Some((path, text, span))
+            if too_long(
+                &crate::source::SourceFile::new(String::new(), Some(text.as_str().into())),
+                &[span],
+            )
+            .is_none() =>
+        {
             let ss = source_span(span, text.len());
             (
                 Some(NamedSource::new(
@@ -193,7 +277,7 @@ pub fn render_fatal(
                 vec![LabeledSpan::new_primary_with_span(Some("here".into()), ss)],
             )
         }
-        None => (None, Vec::new()),
+        _ => (None, Vec::new()),
     };
     let v = View {
         message: message.to_string(),

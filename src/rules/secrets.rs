@@ -116,17 +116,22 @@ pub fn finding(rule: &'static Rule, model: &Model, s: &Secret, what: &str) -> Fi
         .iter()
         .find(|p| p.file == s.span.file)
         .map_or(path.clone(), |p| p.id());
-    let mut f = Finding::new(
-        rule,
-        s.span,
-        subject,
+    let message = if s.in_name {
+        format!(
+            "a {} is in the name of {what} {path}: {} (fingerprint {})",
+            s.detector.title, s.redacted, s.fingerprint
+        )
+    } else {
         format!(
             "a {} is inline in {what} {path}: {} (fingerprint {})",
             s.detector.title, s.redacted, s.fingerprint
-        ),
-    )
+        )
+    };
+    let mut f = Finding::new(rule, s.span, subject, message)
     .label(format!("{} {}", s.detector.id, s.redacted))
-    .help(if rule.code == "SECRET001" {
+    .help(if s.in_name {
+        "rename the file, and rotate the credential (its name is in git history, in every clone and in CI logs that list files)"
+    } else if rule.code == "SECRET001" {
         "remove it and rotate the credential (it is in git history); give the agent the capability through a tool that reads it from the environment. A known test value: allow its fingerprint under [[policy.secrets.allow]] with a reason"
     } else {
         "replace it with a reference such as \"${TOKEN}\" and rotate the credential (it is in git history). A known test value: allow its fingerprint under [[policy.secrets.allow]] with a reason"

@@ -188,6 +188,23 @@ pub fn redact(detector: &Detector, secret: &str) -> String {
     out
 }
 
+/// `text` with every secret the scanner finds in it replaced by its [`redact`]ed form.
+pub fn redact_found(text: &str) -> Cow<'_, str> {
+    let hits = scan(text);
+    if hits.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for h in hits {
+        out.push_str(&text[at..h.secret.start]);
+        out.push_str(&redact(h.detector, &text[h.secret.clone()]));
+        at = h.secret.end;
+    }
+    out.push_str(&text[at..]);
+    Cow::Owned(out)
+}
+
 /// `text` with every secret's bytes replaced by `*` (same byte length, so spans stay valid).
 /// Line breaks inside a secret (a PEM body) are kept, so line numbers stay valid too.
 pub fn mask(text: &str) -> Cow<'_, str> {
