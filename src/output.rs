@@ -66,7 +66,7 @@ impl<'a> Sink<'a> {
     /// start a line of its own.
     pub fn command(&mut self, text: &str) {
         self.flush_pending();
-        let text = clean(text, Mode::Text, false, false);
+        let text = clean(text, Mode::Text, false, Neutralize::LegacyOnly);
         let _ = self.inner.write_all(text.as_bytes());
     }
 
@@ -82,7 +82,7 @@ impl<'a> Sink<'a> {
         }
         let bytes = std::mem::take(&mut self.pending);
         let text = String::from_utf8_lossy(&bytes);
-        let text = clean(&text, self.mode, self.colors, true);
+        let text = clean(&text, self.mode, self.colors, Neutralize::All);
         let _ = self.inner.write_all(text.as_bytes());
     }
 }
@@ -104,16 +104,20 @@ impl Drop for Sink<'_> {
     }
 }
 
-/// The three steps of the module docs, on one text. `neutralize`: whether lines that would
-/// start a workflow command are broken.
-pub fn clean(text: &str, mode: Mode, colors: bool, neutralize: bool) -> String {
+/// Which workflow commands are broken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Neutralize {
+    /// `::` at a line's start and `##[` anywhere.
+    All,
+    /// `##[` only: for agentlock's own `::` commands, whose data may quote a name.
+    LegacyOnly,
+}
+
+/// The three steps of the module docs, on one text.
+pub fn clean(text: &str, mode: Mode, colors: bool, neutralize: Neutralize) -> String {
     let text = redact(text, mode);
     let text = escape_controls(&text, mode, colors);
-    if neutralize {
-        neutralize_commands(&text).into_owned()
-    } else {
-        text.into_owned()
-    }
+    neutralize_commands(&text, neutralize).into_owned()
 }
 
 /// Every known credential (and each escaped form of it) and every credential the scanner finds,
@@ -243,7 +247,7 @@ fn sgr_len(rest: &str) -> Option<usize> {
 
 /// Lines that would start a workflow command, broken: `::` at the start of a line (after
 /// blanks) gets a zero-width space between its colons; `##[` anywhere gets one before `[`.
-pub fn neutralize_commands(text: &str) -> Cow<'_, str> {
+pub fn neutralize_commands(text: &str, which: Neutralize) -> Cow<'_, str> {
     if !text.contains("::") && !text.contains("##[") {
         return Cow::Borrowed(text);
     }
@@ -251,7 +255,7 @@ pub fn neutralize_commands(text: &str) -> Cow<'_, str> {
     for line in text.split_inclusive('\n') {
         let line = line.replace("##[", "##\u{200B}[");
         let blank = line.len() - line.trim_start().len();
-        if line[blank..].starts_with("::") {
+        if which == Neutralize::All && line[blank..].starts_with("::") {
             out.push_str(&line[..blank + 1]);
             out.push('\u{200B}');
             out.push_str(&line[blank + 1..]);
@@ -296,7 +300,7 @@ mod tests {
     #[test]
     fn workflow_commands_cannot_start_a_line() {
         let t = "ok\n::error file=x::pwned\n  ::add-mask::x\nsee ::this\nx ##[set-env name=A]1\n";
-        let n = neutralize_commands(t);
+        let n = neutralize_commands(t, Neutralize::All);
         for line in n.lines() {
             assert!(!line.trim_start().starts_with("::"), "{line}");
             assert!(!line.contains("##["), "{line}");

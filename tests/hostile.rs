@@ -1,0 +1,703 @@
+//! A repository under review may be hostile. One test per item of the list of attacks that
+//! held against agentlock (reading, printing or writing outside the repository, leaking a
+//! credential used as a name, injecting terminal or workflow commands, crashing, passing
+//! silently, and the smaller robustness gaps): each attack is made, and fails.
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::Output;
+
+/// A marker no file of agentlock's or of the fixtures contains: it may only appear in output
+/// if agentlock read a file outside the repository.
+const OUTSIDE: &str = "OUTSIDE-MARKER-f3a9c1";
+const TOKEN: &str = "ghp_R8kWq3ZtY6vB1nM4xC7pL2sD9fG5hJ0aQe3T";
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A directory outside any repository holding files with the marker: an agents.yaml, prompts,
+/// a secret-looking file.
+fn outside() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, body) in [
+        (
+            "agents.yaml",
+            format!(
+                "entry: x\n# {OUTSIDE}\nagents:\n  x: {{ role: router, timeout: 1s, retries: 1 }}\n"
+            ),
+        ),
+        (
+            "a.prompt",
+            format!("---\nname: a\nversion: 1.0.0\n---\n{OUTSIDE}\n"),
+        ),
+        (
+            "b.prompt",
+            format!("---\nname: b\nversion: 1.0.0\n---\n{OUTSIDE}\n"),
+        ),
+        ("passwd", format!("root:x:0:0:{OUTSIDE}:/root:/bin/bash\n")),
+    ] {
+        std::fs::write(dir.path().join(name), body).unwrap();
+    }
+    dir
+}
+
+fn manifest_with(dir: &Path, table: &str) {
+    let base = std::fs::read_to_string(dir.join("agentlock.toml")).unwrap();
+    std::fs::write(dir.join("agentlock.toml"), format!("{table}\n{base}")).unwrap();
+}
+
+/// The findings of a `--format json` run as (code, path, line, message).
+fn findings(o: &Output) -> Vec<(String, String, u64, String)> {
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(o)));
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Every command and format a CI job might run, on a repository; nothing they print may
+/// contain `needle`.
+fn assert_never_printed(dir: &Path, needle: &str, what: &str) {
+    for format in ["human", "json", "sarif", "github", "junit", "markdown"] {
+        for cmd in [
+            &["verify"][..],
+            &["verify", "--no-lock-check"],
+            &["scan"],
+            &["lock", "--check"],
+            &["diff"],
+            &["rollback"],
+            &["checklist"],
+        ] {
+            let mut args = vec!["--format", format];
+            args.extend_from_slice(cmd);
+            let out = run_in(dir, &args);
+            let all = text(&out);
+            assert!(
+                !all.contains(needle),
+                "{what}: `{format} {}` prints it:\n{all}",
+                cmd.join(" ")
+            );
+        }
+    }
+    for output in ["mermaid", "dot"] {
+        let all = text(&run_in(dir, &["graph", "--output", output]));
+        assert!(!all.contains(needle), "{what}: graph {output}:\n{all}");
+    }
+}
+
+// 1. Reads and prints files outside the repository.
+#[test]
+fn configured_paths_cannot_leave_the_repository() {
+    let out_dir = outside();
+    let o = out_dir.path();
+    let cases = [
+        format!("agents = \"{}\"", o.join("agents.yaml").display()),
+        "agents = \"/etc/passwd\"".to_string(),
+        format!("agents = \"{}\"", o.join("passwd").display()),
+        "prompts = [\"../../../../../../../../etc/*\"]".to_string(),
+        format!(
+            "prompts = [\"../{}/*\"]",
+            o.file_name().unwrap().to_str().unwrap()
+        ),
+        "agents = \"../outside/agents.yaml\"".to_string(),
+        "tools = [\"{/etc/*,tools/*.yaml}\"]".to_string(),
+        "datasets = [\"datasets/../../*\"]".to_string(),
+    ];
+    for case in cases {
+        let dir = copy_to_temp(&fixture("clean"));
+        // a sibling of the repository called `outside`, for the `../outside` case
+        manifest_with(dir.path(), &format!("[paths]\n{case}"));
+        let out = run_in(
+            dir.path(),
+            &["--format", "json", "verify", "--no-lock-check"],
+        );
+        let all = text(&out);
+        assert!(
+            !all.contains(OUTSIDE) && !all.contains("root:x:0"),
+            "{case}:\n{all}"
+        );
+        assert_eq!(out.status.code(), Some(1), "{case}: {all}");
+        let f = findings(&out);
+        assert_eq!(f[0].0, "CONF001", "{case}: {f:?}");
+        assert_eq!(f[0].1, "agentlock.toml", "{case}: {f:?}");
+        assert_eq!(f[0].2, 2, "at the value: {case}: {f:?}");
+        assert!(
+            f[0].3.contains("absolute") || f[0].3.contains("`..`"),
+            "{case}: {f:?}"
+        );
+        // the human excerpt shows the configured value, never the target's content
+        let human = text(&run_in(dir.path(), &["verify", "--no-lock-check"]));
+        assert!(
+            !human.contains(OUTSIDE) && !human.contains("root:x:0"),
+            "{human}"
+        );
+        assert!(human.contains("agentlock.toml:2:"), "{human}");
+    }
+    // `extends` was refused already; it still is, and says why
+    let dir = copy_to_temp(&fixture("clean"));
+    manifest_with(
+        dir.path(),
+        &format!("[policy]\nextends = \"{}\"", o.join("p.toml").display()),
+    );
+    let all = text(&run_in(dir.path(), &["verify", "--no-lock-check"]));
+    assert!(all.contains("is absolute"), "{all}");
+}
+
+// 2. A top-level directory symlink out of the repository, in the working tree and in git.
+#[cfg(unix)]
+#[test]
+fn a_directory_symlink_out_of_the_repository_is_refused() {
+    let out_dir = outside();
+    let dir = copy_to_temp(&fixture("clean"));
+    std::fs::remove_dir_all(dir.path().join("prompts")).unwrap();
+    std::os::unix::fs::symlink(out_dir.path(), dir.path().join("prompts")).unwrap();
+    let out = run_in(
+        dir.path(),
+        &["--format", "json", "verify", "--no-lock-check"],
+    );
+    let all = text(&out);
+    assert!(!all.contains(OUTSIDE), "{all}");
+    let f = findings(&out);
+    assert!(
+        f.iter()
+            .any(|(c, p, _, m)| c == "CONF001" && p == "prompts" && m.contains("outside")),
+        "{f:?}"
+    );
+    // lock refuses, writing nothing from outside
+    let out = run_in(dir.path(), &["lock"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(!dir.path().join("agentlock.lock").exists());
+    // the same link committed to git: `--staged` and `--rev` refuse it too
+    git_in(dir.path(), &["init", "-q"]);
+    git_in(dir.path(), &["add", "-A"]);
+    git_in(dir.path(), &["commit", "-qm", "link"]);
+    for mode in [
+        &["verify", "--staged", "--no-lock-check"][..],
+        &["verify", "--rev", "HEAD", "--no-lock-check"],
+    ] {
+        let mut args = vec!["--format", "json"];
+        args.extend_from_slice(mode);
+        let out = run_in(dir.path(), &args);
+        let f = findings(&out);
+        assert!(
+            f.iter()
+                .any(|(c, p, _, _)| c == "CONF001" && p == "prompts"),
+            "{mode:?}: {f:?}"
+        );
+        assert!(!text(&out).contains(OUTSIDE));
+    }
+}
+
+// 3. Writes outside the repository: rollback through a committed directory link; lock through
+// a planted temporary file or a linked lockfile.
+#[cfg(unix)]
+#[test]
+fn rollback_never_writes_through_a_committed_directory_symlink() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let dir = copy_to_temp(&fixture("clean"));
+    let d = dir.path();
+    lock(d);
+    git_in(d, &["init", "-q"]);
+    git_in(d, &["add", "-A"]);
+    git_in(d, &["commit", "-qm", "v1"]);
+    git_in(d, &["tag", "v1.0.0"]);
+    // the attacker's commit: prompts/ becomes a link to a directory outside
+    for f in ["router", "writer", "reviewer"] {
+        std::fs::copy(
+            d.join(format!("prompts/{f}.prompt")),
+            elsewhere.path().join(format!("{f}.prompt")),
+        )
+        .unwrap();
+    }
+    std::fs::write(elsewhere.path().join("router.prompt"), "changed\n").unwrap();
+    std::fs::remove_dir_all(d.join("prompts")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), d.join("prompts")).unwrap();
+    git_in(d, &["add", "-A"]);
+    git_in(d, &["commit", "-qm", "link"]);
+    let before: Vec<(String, Vec<u8>)> = read_all(elsewhere.path());
+    let out = run_in(d, &["rollback", "--to", "v1.0.0", "--apply"]);
+    assert_eq!(read_all(elsewhere.path()), before, "{}", text(&out));
+    assert!(
+        std::fs::symlink_metadata(d.join("prompts"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+fn read_all(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[cfg(unix)]
+#[test]
+fn lock_never_writes_through_a_planted_link() {
+    let victim_dir = tempfile::tempdir().unwrap();
+    let victim = victim_dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let dir = copy_to_temp(&fixture("clean"));
+    let d = dir.path();
+    // every temporary name an older agentlock could have chosen for the next few processes,
+    // a link each, and the lockfile itself a link
+    let me = std::process::id();
+    for pid in me..me + 400 {
+        for name in [
+            format!(".agentlock.lock.{pid}.tmp"),
+            format!(".agentlock.lock.{pid}.0.tmp"),
+        ] {
+            std::os::unix::fs::symlink(&victim, d.join(name)).unwrap();
+        }
+    }
+    std::os::unix::fs::symlink(&victim, d.join("agentlock.lock")).unwrap();
+    let out = run_in(d, &["lock"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    let meta = std::fs::symlink_metadata(d.join("agentlock.lock")).unwrap();
+    assert!(
+        meta.file_type().is_file(),
+        "the lockfile is a file, not a link"
+    );
+    assert!(
+        std::fs::read_to_string(d.join("agentlock.lock"))
+            .unwrap()
+            .contains("root = ")
+    );
+    let out = run_in(d, &["lock", "--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+// 4. Credentials used as names: a prompt's file name, a tool definition's name, an agent's
+// name. Never printed, never in the lockfile, and the lock is stable.
+#[test]
+fn credentials_used_as_names_never_leak_and_the_lock_stays_fresh() {
+    let dir = copy_to_temp(&fixture("clean"));
+    let d = dir.path();
+    let agents = std::fs::read_to_string(d.join("agents.yaml")).unwrap();
+    std::fs::write(
+        d.join("agents.yaml"),
+        agents
+            .replace("writer", TOKEN)
+            .replace(&format!("prompt: {TOKEN}@"), "prompt: writer@"),
+    )
+    .unwrap();
+    let tool = std::fs::read_to_string(d.join("tools/github.yaml")).unwrap();
+    std::fs::write(d.join("tools/github.yaml"), tool.replacen("- name: create_issue", &format!("- name: create_issue\n  - name: {TOKEN}\n    description: x\n    inputSchema: {{ type: object }}\n    outputSchema: {{ type: object }}\n    annotations: {{ readOnlyHint: true }}\n    title: x\n  - name: create_issue_b"), 1)).unwrap();
+    std::fs::write(
+        d.join(format!("prompts/{TOKEN}.prompt")),
+        "---\nname: extra\nversion: 1.0.0\nmodel: smart\n---\nHello.\n",
+    )
+    .unwrap();
+    git_in(d, &["init", "-q"]);
+    git_in(d, &["add", "-A"]);
+    git_in(d, &["commit", "-qm", "v1"]);
+    git_in(d, &["tag", "v1.0.0"]);
+    std::fs::write(
+        d.join("prompts/new.prompt"),
+        "---\nname: new\nversion: 1.0.0\n---\nx\n",
+    )
+    .unwrap();
+    let out = run_in(d, &["lock"]);
+    assert!(!text(&out).contains(TOKEN), "{}", text(&out));
+    let lockfile = std::fs::read_to_string(d.join("agentlock.lock")).unwrap();
+    assert!(!lockfile.contains(TOKEN), "{lockfile}");
+    let out = run_in(d, &["lock", "--check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "lock then lock --check: {}",
+        text(&out)
+    );
+    // the name is a finding of its own
+    let f = findings(&run_in(d, &["--format", "json", "verify"]));
+    assert!(
+        f.iter()
+            .any(|(c, _, _, m)| c == "SECRET001" && m.contains("in the name of prompt")),
+        "{f:?}"
+    );
+    assert_never_printed(d, TOKEN, "a token as a name");
+}
+
+// 5. Injection: terminal controls and workflow commands in file names and values.
+#[test]
+fn names_and_values_cannot_inject_terminal_or_workflow_commands() {
+    let dir = copy_to_temp(&fixture("clean"));
+    let d = dir.path();
+    let evil = "x\n::add-mask::foo\n::error file=a,line=1::pwned\n##[set-env name=A]b\u{1b}]0;title\u{7}\u{1b}[2J.prompt";
+    if std::fs::write(
+        d.join("prompts").join(evil),
+        "---\nname: router\nversion: 1.0.0\n---\nx\n",
+    )
+    .is_err()
+    {
+        eprintln!("skipped: this filesystem refuses such names");
+        return;
+    }
+    let agents = std::fs::read_to_string(d.join("agents.yaml")).unwrap();
+    std::fs::write(
+        d.join("agents.yaml"),
+        agents.replacen("timeout: 45s", "timeout: \"45\\e[2J\\a::error::x\"", 1),
+    )
+    .unwrap();
+    for format in ["human", "json", "sarif", "github", "junit", "markdown"] {
+        for color in ["never", "always"] {
+            let out = run_in(
+                d,
+                &[
+                    "--color",
+                    color,
+                    "--format",
+                    format,
+                    "verify",
+                    "--no-lock-check",
+                ],
+            );
+            for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+                let s = String::from_utf8_lossy(bytes);
+                assert!(!s.contains('\u{7}'), "{format} {stream}: BEL");
+                for (i, _) in s.match_indices('\u{1b}') {
+                    // only colour sequences, only when colour is on
+                    assert!(
+                        color == "always"
+                            && s[i..].starts_with("\u{1b}[")
+                            && s[i + 2..]
+                                .chars()
+                                .take_while(|c| c.is_ascii_digit() || *c == ';')
+                                .count()
+                                + i
+                                + 2
+                                < s.len()
+                            && s[i + 2..]
+                                .trim_start_matches(|c: char| c.is_ascii_digit() || c == ';')
+                                .starts_with('m'),
+                        "{format} {color} {stream}: a raw escape {:?}",
+                        &s[i..(i + 12).min(s.len())]
+                    );
+                }
+                for line in s.lines() {
+                    let t = line.trim_start();
+                    if t.starts_with("::") {
+                        assert!(
+                            format == "github"
+                                && stream == "stdout"
+                                && ["::error file=", "::warning file=", "::notice file="]
+                                    .iter()
+                                    .any(|p| t.starts_with(p))
+                                && !t.contains('\n'),
+                            "{format} {stream}: a line that starts a workflow command: {line:?}"
+                        );
+                    }
+                    assert!(!line.contains("##["), "{format} {stream}: {line:?}");
+                }
+            }
+            if format == "github" {
+                // each annotation is one line: its data cannot end it
+                let s = String::from_utf8_lossy(&out.stdout);
+                let annotations: Vec<&str> = s.lines().filter(|l| l.starts_with("::")).collect();
+                assert!(!annotations.is_empty());
+                assert!(annotations.iter().all(|a| !a.contains("::add-mask::")));
+            }
+        }
+    }
+}
+
+// 6. Crashes: a finding past column 65,535; verify in `/`.
+#[test]
+fn no_panic_on_a_finding_past_column_65535_or_in_the_filesystem_root() {
+    let dir = copy_to_temp(&fixture("clean"));
+    let big = format!(
+        "{{\"server\": \"big\", \"description\": \"{}\", \"env\": {{\"T\": \"{TOKEN}\"}}, \"version\": \"latest\", \"tools\": []}}",
+        "x".repeat(70_000)
+    );
+    std::fs::write(dir.path().join("tools/big.json"), big).unwrap();
+    for format in ["human", "json", "github"] {
+        let out = run_in(
+            dir.path(),
+            &["--format", format, "verify", "--no-lock-check"],
+        );
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{format}: {all}");
+        assert!(!all.contains("panicked"), "{all}");
+        assert!(
+            all.contains("TOOL001") && all.contains("SECRET002"),
+            "{all}"
+        );
+        assert!(!all.contains(TOKEN));
+        assert!(
+            all.len() < 20_000,
+            "{format}: the long line is not printed whole"
+        );
+    }
+    let human = text(&run_in(dir.path(), &["verify", "--no-lock-check"]));
+    assert!(human.contains("is too long to show"), "{human}");
+    let out = run_bin(&["--repo", "/", "verify"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("root of the filesystem"),
+        "{}",
+        text(&out)
+    );
+}
+
+// 7. Silent passes.
+#[test]
+fn a_missing_mistyped_or_special_agents_file_is_a_finding() {
+    let run = |d: &Path| {
+        let out = run_in(d, &["--format", "json", "verify", "--no-lock-check"]);
+        (out.status.code(), findings(&out))
+    };
+    // missing
+    let dir = copy_to_temp(&fixture("clean"));
+    std::fs::remove_file(dir.path().join("agents.yaml")).unwrap();
+    let (code, f) = run(dir.path());
+    assert_eq!(code, Some(1));
+    assert!(
+        f[0].0 == "CONF001" && f[0].3.contains("there is no agents.yaml"),
+        "{f:?}"
+    );
+    // mistyped
+    let dir = copy_to_temp(&fixture("clean"));
+    manifest_with(dir.path(), "[paths]\nagents = \"agent.yaml\"");
+    let (code, f) = run(dir.path());
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        (f[0].0.as_str(), f[0].1.as_str(), f[0].2),
+        ("CONF001", "agentlock.toml", 2),
+        "{f:?}"
+    );
+    assert!(
+        f[0].3.contains("`agent.yaml`, which does not exist"),
+        "{f:?}"
+    );
+    // a directory
+    let dir = copy_to_temp(&fixture("clean"));
+    std::fs::remove_file(dir.path().join("agents.yaml")).unwrap();
+    std::fs::create_dir(dir.path().join("agents.yaml")).unwrap();
+    let (code, f) = run(dir.path());
+    assert_eq!(code, Some(1));
+    assert!(f[0].3.contains("is a directory"), "{f:?}");
+    // lock refuses rather than dropping the topology
+    assert_eq!(run_in(dir.path(), &["lock"]).status.code(), Some(1));
+    // a FIFO: read, it would block forever
+    #[cfg(unix)]
+    {
+        let dir = copy_to_temp(&fixture("clean"));
+        std::fs::remove_file(dir.path().join("agents.yaml")).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.path().join("agents.yaml"))
+            .status()
+            .is_ok_and(|s| s.success());
+        if made {
+            let (code, f) = run(dir.path());
+            assert_eq!(code, Some(1));
+            assert!(f[0].3.contains("is a FIFO"), "{f:?}");
+        }
+    }
+}
+
+#[test]
+fn a_manifest_directory_or_a_missing_scanned_file_stops_agentlock() {
+    let dir = copy_to_temp(&fixture("clean"));
+    std::fs::remove_file(dir.path().join("agentlock.toml")).unwrap();
+    std::fs::create_dir(dir.path().join("agentlock.toml")).unwrap();
+    std::fs::write(dir.path().join(".mcp.json"), r#"{"mcpServers": {}}"#).unwrap();
+    for cmd in [&["verify"][..], &["lock"]] {
+        let out = run_in(dir.path(), cmd);
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}: {}", text(&out));
+        assert!(text(&out).contains("is a directory"), "{}", text(&out));
+    }
+    assert!(
+        !dir.path().join("agentlock.lock").exists(),
+        "discovery did not take over"
+    );
+    let dir = copy_to_temp(&fixture("clean"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_agentlock"))
+        .args(["scan", "does-not-exist.txt", "prompts/router.prompt"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("does-not-exist.txt: no such file"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn scan_reads_only_inside_the_repository() {
+    let out_dir = outside();
+    std::fs::write(
+        out_dir.path().join("key.txt"),
+        format!("token: {TOKEN}\n{OUTSIDE}\n"),
+    )
+    .unwrap();
+    let dir = copy_to_temp(&fixture("clean"));
+    std::os::unix::fs::symlink(out_dir.path().join("key.txt"), dir.path().join("notes.md"))
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_agentlock"))
+        .arg("scan")
+        .arg("notes.md")
+        .arg(out_dir.path().join("key.txt"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(!all.contains("SECRET") && !all.contains(OUTSIDE), "{all}");
+    assert!(all.contains("notes.md: symlink leads outside"), "{all}");
+    assert!(all.contains("key.txt: outside the repository"), "{all}");
+}
+
+// 8. Robustness short of a bug.
+#[test]
+fn leftovers_newer_lockfiles_fallback_loops_utf16_big_integers_and_names() {
+    // a killed lock's temporary files are removed by the next one
+    let dir = copy_to_temp(&fixture("clean"));
+    let d = dir.path();
+    std::fs::write(d.join(".agentlock.lock.4194999.0.tmp"), "half").unwrap();
+    std::fs::write(d.join(".agentlock.lock.4194999.tmp"), "half").unwrap();
+    assert_eq!(run_in(d, &["lock"]).status.code(), Some(0));
+    assert!(!d.join(".agentlock.lock.4194999.0.tmp").exists());
+    assert!(!d.join(".agentlock.lock.4194999.tmp").exists());
+    // a lockfile from a newer agentlock is not rewritten
+    let newer = "# This file is generated by `agentlock lock`. Do not edit it by hand.\nversion = 99\nroot = \"sha256:x\"\n";
+    std::fs::write(d.join("agentlock.lock"), newer).unwrap();
+    let out = run_in(d, &["lock"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("newer agentlock"), "{}", text(&out));
+    assert_eq!(
+        std::fs::read_to_string(d.join("agentlock.lock")).unwrap(),
+        newer
+    );
+    let f = findings(&run_in(d, &["--format", "json", "verify"]));
+    assert!(
+        f.iter()
+            .any(|(c, _, l, m)| c == "REL002" && *l == 2 && m.contains("newer agentlock")),
+        "{f:?}"
+    );
+
+    // model fallback loops
+    let dir = copy_to_temp(&fixture("clean"));
+    let d = dir.path();
+    std::fs::write(
+        d.join("models.yaml"),
+        "models:\n  smart: { provider: openai, id: gpt-4o-2024-08-06, fallback: fast }\n  fast: { provider: openai, id: gpt-4o-mini-2024-07-18, fallback: smart }\n  solo: { provider: openai, id: gpt-4o-mini-2024-07-18, fallback: solo }\n",
+    )
+    .unwrap();
+    let f = findings(&run_in(
+        d,
+        &["--format", "json", "verify", "--no-lock-check"],
+    ));
+    let loops: Vec<&(String, String, u64, String)> = f
+        .iter()
+        .filter(|x| x.3.contains("fallbacks loop"))
+        .collect();
+    assert_eq!(loops.len(), 2, "{f:?}");
+    assert!(
+        loops.iter().any(|x| x.3.contains("smart → fast → smart")),
+        "{loops:?}"
+    );
+    assert!(
+        loops.iter().any(|x| x.3.contains("solo → solo")),
+        "{loops:?}"
+    );
+
+    // UTF-16 is named as such, not as a NUL byte
+    let dir = copy_to_temp(&fixture("clean"));
+    let d = dir.path();
+    let text16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            "entry: router\n"
+                .encode_utf16()
+                .flat_map(|u| u.to_le_bytes()),
+        )
+        .collect();
+    std::fs::write(d.join("agents.yaml"), text16).unwrap();
+    let f = findings(&run_in(
+        d,
+        &["--format", "json", "verify", "--no-lock-check"],
+    ));
+    assert!(f[0].3.contains("UTF-16"), "{f:?}");
+    assert!(!f[0].3.contains("NUL"), "{f:?}");
+
+    // integers too large for 64 bits are quoted as written
+    let dir = copy_to_temp(&fixture("clean"));
+    let d = dir.path();
+    let agents = std::fs::read_to_string(d.join("agents.yaml")).unwrap();
+    std::fs::write(
+        d.join("agents.yaml"),
+        agents.replacen("max_tokens: 4000", "max_tokens: 18446744073709551615", 1),
+    )
+    .unwrap();
+    let f = findings(&run_in(
+        d,
+        &["--format", "json", "verify", "--no-lock-check"],
+    ));
+    assert!(
+        f.iter().any(|x| x.3.contains("18446744073709551615")),
+        "{f:?}"
+    );
+    assert!(
+        !f.iter().any(|x| x.3.contains("18446744073709552000")),
+        "{f:?}"
+    );
+
+    // `name = 5` says what is wrong with it
+    let dir = copy_to_temp(&fixture("clean"));
+    std::fs::write(dir.path().join("agentlock.toml"), "[project]\nname = 5\n").unwrap();
+    let out = run_in(dir.path(), &["verify"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("must be a string, found an integer"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_file_that_fails_to_load_comes_first_and_its_echoes_are_counted() {
+    let dir = copy_to_temp(&fixture("clean"));
+    let d = dir.path();
+    lock(d);
+    let agents = std::fs::read_to_string(d.join("agents.yaml")).unwrap();
+    std::fs::write(
+        d.join("agents.yaml"),
+        agents.replacen("agents:", "agents: [", 1),
+    )
+    .unwrap();
+    let out = run_in(d, &["--format", "json", "verify"]);
+    let f = findings(&out);
+    assert_eq!(f[0].0, "CONF001", "{f:?}");
+    let rel002: Vec<_> = f.iter().filter(|x| x.0 == "REL002").collect();
+    assert_eq!(rel002.len(), 1, "one count, not an echo per agent: {f:?}");
+    assert!(rel002[0].3.contains("not compared"), "{rel002:?}");
+}
