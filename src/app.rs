@@ -843,16 +843,25 @@ fn apply_rollback(
             Some("commit or stash them first (`git stash`), then run the rollback again"),
         ));
     }
+    // Everything is read from the target before anything is written: a file it cannot give
+    // (a symlink out of the repository at the tag) stops the rollback with nothing changed.
+    let mut writes: Vec<(&RepoPath, Option<Vec<u8>>)> = Vec::new();
     for (path, f) in &plan {
-        let io = |e: std::io::Error| fatal(format!("cannot write {path}: {e}"), None);
-        match f {
+        writes.push(match f {
             FileAction::Restore(_) => {
                 let bytes = target
                     .read(path, limit)
                     .map_err(|e| fatal(format!("cannot read {path} at the target: {e}"), None))?;
-                wt.write_atomic(path, &bytes, true).map_err(io)?;
+                (path, Some(bytes))
             }
-            FileAction::Remove(_) => wt.remove(path).map_err(io)?,
+            FileAction::Remove(_) => (path, None),
+        });
+    }
+    for (path, bytes) in writes {
+        let io = |e: std::io::Error| fatal(format!("cannot write {path}: {e}"), None);
+        match bytes {
+            Some(bytes) => wt.write_atomic(path, &bytes, true).map_err(io)?,
+            None => wt.remove(path).map_err(io)?,
         }
     }
     let model = load(wt)?;

@@ -11,6 +11,7 @@ pub mod config;
 pub mod date;
 pub mod diff;
 pub mod finding;
+pub mod fuzzing;
 pub mod git;
 pub mod graph;
 pub mod history;

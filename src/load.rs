@@ -466,14 +466,14 @@ pub fn scan_sources(model: &mut Model, mut files: Vec<FileId>) {
         .collect();
     found.extend(server_credentials(model, &found));
     // A credential can be a name too: a file called after a token is as public as its text.
-    let in_names: Vec<(FileId, crate::secrets::Hit, String)> = model
+    let in_names: Vec<(FileId, &'static crate::secrets::Detector, String)> = model
         .sources
         .iter()
         .filter(|(_, f)| !f.path.starts_with("(built-in)") && !f.path.starts_with("(no "))
         .flat_map(|(id, f)| {
-            crate::secrets::scan(&f.path)
+            name_secrets(&f.path)
                 .into_iter()
-                .map(move |h| (id, h.clone(), f.path[h.secret].to_string()))
+                .map(move |(d, v)| (id, d, v))
         })
         .collect();
     let mut values: Vec<String> = Vec::new();
@@ -488,11 +488,11 @@ pub fn scan_sources(model: &mut Model, mut files: Vec<FileId>) {
             values.push(value.to_string());
         }
     }
-    for (id, hit, value) in in_names {
+    for (id, detector, value) in in_names {
         if !model.secrets.iter().any(|s| s.in_name && s.span.file == id) {
             model
                 .secrets
-                .push(model::Secret::in_name(id, hit.detector, &value));
+                .push(model::Secret::in_name(id, detector, &value));
         }
         values.push(value);
     }
@@ -524,6 +524,24 @@ pub fn scan_sources(model: &mut Model, mut files: Vec<FileId>) {
             model.sources.mask(id, &ranges);
         }
     }
+}
+
+/// The credentials in a path: in the whole path, and in each component without its extension
+/// (a token right before `.prompt` touches a `.`, which a detector's boundary rejects).
+fn name_secrets(path: &str) -> Vec<(&'static crate::secrets::Detector, String)> {
+    let mut out: Vec<(&'static crate::secrets::Detector, String)> = Vec::new();
+    let stems = path
+        .split('/')
+        .map(|c| c.rsplit_once('.').map_or(c, |(stem, _)| stem));
+    for text in std::iter::once(path).chain(stems) {
+        for h in crate::secrets::scan(text) {
+            let value = text[h.secret].to_string();
+            if !out.iter().any(|(_, v)| *v == value) {
+                out.push((h.detector, value));
+            }
+        }
+    }
+    out
 }
 
 /// Credentials inline in a server's `env` or headers that no detector's pattern saw: a value

@@ -1,0 +1,307 @@
+//! Entry points for the fuzz targets in `fuzz/` (and for the regression tests that replay what
+//! they found, `tests/fuzz_regressions.rs`). Each one puts arbitrary bytes where a hostile
+//! repository could put them and runs the whole pipeline on them: load, every rule, every
+//! output format through the output sink, the lockfile written and read back. A panic
+//! anywhere is a bug; so is a broken invariant, asserted here:
+//!
+//! - the lockfile agentlock writes parses back to the same lock, with the same root;
+//! - no output contains a credential planted in the input ([`secret_never_printed`]).
+
+#![doc(hidden)]
+
+use crate::output::{Mode, Sink};
+use crate::snapshot::MemorySnapshot;
+use std::io::Write;
+
+/// The scaffold `agentlock init` writes: a small, complete system the input is placed into.
+fn base() -> MemorySnapshot {
+    let mut snap = MemorySnapshot::default();
+    for (path, text) in crate::init::files("fuzz", 20_000) {
+        snap.files.insert(path.to_string(), text.into_bytes());
+    }
+    snap
+}
+
+/// Everything agentlock does with a snapshot, every format written through a sink. Returns
+/// what was printed.
+fn pipeline(snap: &MemorySnapshot) -> String {
+    let today = 20_000;
+    let mut printed: Vec<u8> = Vec::new();
+    let model = match crate::load::load(snap) {
+        Ok(m) => m,
+        Err(e) => {
+            let text =
+                crate::report::human::render_fatal(&e.message, e.help.as_deref(), None, false);
+            let _ = Sink::new(&mut printed, Mode::Text, false).write_all(text.as_bytes());
+            return String::from_utf8_lossy(&printed).into_owned();
+        }
+    };
+    // The lockfile: written, read back, the same.
+    let lock = crate::lock::Lock::from_model(&model);
+    let toml = lock.to_toml();
+    let parsed = crate::lock::Lock::parse_written(&toml)
+        .map(Ok)
+        .unwrap_or_else(|| crate::lock::Lock::parse(&toml, crate::source::FileId(0)));
+    match parsed {
+        Ok((back, root)) => {
+            assert_eq!(
+                back.root(),
+                lock.root(),
+                "the lockfile reads back to its root"
+            );
+            assert_eq!(root.as_deref(), Some(lock.root().as_str()));
+        }
+        Err((message, _)) => panic!("agentlock wrote a lockfile it cannot read: {message}"),
+    }
+    let mut with_lock = MemorySnapshot {
+        files: snap.files.clone(),
+    };
+    with_lock
+        .files
+        .insert(crate::lock::LOCKFILE.to_string(), toml.into_bytes());
+    let graph = [
+        crate::graph::render(&model, crate::graph::Output::Mermaid),
+        crate::graph::render(&model, crate::graph::Output::Dot),
+    ];
+    let v = crate::check(model, &with_lock, true, None, today);
+    let list = crate::checklist::Checklist::build(&v, &crate::checklist::GitState::None, today);
+    let f = &v.findings;
+    let s = &v.model.sources;
+    let (commands, github) = crate::report::github::render(f, v.suppressed, s, "");
+    let outputs = [
+        (
+            Mode::Text,
+            crate::report::human::render(f, v.suppressed, s, false),
+        ),
+        (
+            Mode::Text,
+            crate::report::human::render(f, v.suppressed, s, true),
+        ),
+        (Mode::Json, crate::report::json::render(f, v.suppressed, s)),
+        (Mode::Json, crate::report::sarif::render(f, s, "")),
+        (
+            Mode::Xml,
+            crate::report::junit::render(f, v.suppressed, s, &v.rules, "agentlock"),
+        ),
+        (
+            Mode::Text,
+            crate::report::markdown::render(f, v.suppressed, s, "", "verify"),
+        ),
+        (Mode::Text, github),
+        (Mode::Text, list.to_markdown()),
+        (Mode::Json, list.to_json()),
+        (Mode::Text, graph[0].clone()),
+        (Mode::Text, graph[1].clone()),
+    ];
+    {
+        let mut sink = Sink::new(&mut printed, Mode::Text, false);
+        sink.command(&commands);
+    }
+    for (mode, text) in outputs {
+        let mut one: Vec<u8> = Vec::new();
+        {
+            let mut sink = Sink::new(&mut one, mode, true);
+            let _ = sink.write_all(text.as_bytes());
+        }
+        if mode == Mode::Json {
+            assert!(
+                serde_json::from_slice::<serde_json::Value>(&one).is_ok(),
+                "a JSON report that does not parse as printed"
+            );
+        }
+        printed.extend(one);
+    }
+    String::from_utf8_lossy(&printed).into_owned()
+}
+
+/// The input as text: fuzzers find UTF-8 slowly, and the loaders refuse other bytes early.
+fn text(data: &[u8]) -> String {
+    String::from_utf8_lossy(data).into_owned()
+}
+
+/// Arbitrary bytes as the file at `path` of an otherwise complete repository.
+pub fn file(path: &str, data: &[u8]) -> String {
+    let mut snap = base();
+    snap.files.insert(path.to_string(), data.to_vec());
+    pipeline(&snap)
+}
+
+/// The first byte picks which of agentlock's YAML or JSON manifests the rest replaces.
+pub fn manifest(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let path = [
+        "agents.yaml",
+        "models.yaml",
+        "deploy.yaml",
+        "tools/kb.yaml",
+        "tools/fuzz.json",
+        "datasets/golden_happy_path.jsonl",
+    ][pick as usize % 6];
+    file(path, rest);
+}
+
+/// A prompt: front matter and body, agentlock's own, Prompty or dotprompt.
+pub fn prompt(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let path = [
+        "prompts/router.prompt",
+        "prompts/fuzz.prompt",
+        "app/fuzz.prompty",
+        "genkit/_partial.prompt",
+    ][pick as usize % 4];
+    file(path, rest);
+}
+
+/// agentlock.toml, and a policy file it may extend.
+pub fn config(data: &[u8]) {
+    let t = text(data);
+    let (manifest, policy) = t.split_once("\n\0\n").unwrap_or((&t, ""));
+    let mut snap = base();
+    snap.files
+        .insert("agentlock.toml".into(), manifest.as_bytes().to_vec());
+    snap.files
+        .insert("policy/team.toml".into(), policy.as_bytes().to_vec());
+    pipeline(&snap);
+}
+
+/// The lockfile, compared with a complete repository.
+pub fn lockfile(data: &[u8]) {
+    file(crate::lock::LOCKFILE, data);
+}
+
+/// An MCP client config (JSON with comments, or Codex TOML), in a repository without
+/// agentlock.toml, where discovery reads it.
+pub fn client_config(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let path = [
+        ".mcp.json",
+        ".vscode/mcp.json",
+        ".cursor/mcp.json",
+        "claude_desktop_config.json",
+        ".codex/config.toml",
+    ][pick as usize % 5];
+    discovered(&[(path, rest)]);
+}
+
+/// A registry `server.json`, discovered.
+pub fn registry(data: &[u8]) {
+    discovered(&[("server.json", data)]);
+}
+
+/// A CrewAI crew: agents.yaml and tasks.yaml, split at the first NUL, discovered.
+pub fn crewai(data: &[u8]) {
+    let (agents, tasks) = match data.iter().position(|&b| b == 0) {
+        Some(i) => (&data[..i], &data[i + 1..]),
+        None => (data, &[][..]),
+    };
+    discovered(&[
+        ("src/crew/config/agents.yaml", agents),
+        ("src/crew/config/tasks.yaml", tasks),
+    ]);
+}
+
+fn discovered(files: &[(&str, &[u8])]) {
+    let mut snap = MemorySnapshot::default();
+    for (path, data) in files {
+        snap.files.insert(path.to_string(), data.to_vec());
+    }
+    pipeline(&snap);
+}
+
+/// CODEOWNERS, parsed and matched against paths, then in a repository.
+pub fn codeowners(data: &[u8]) {
+    let t = text(data);
+    let (owners, _) =
+        crate::codeowners::Codeowners::parse(crate::source::FileId(0), "CODEOWNERS", &t);
+    for path in [
+        "prompts/router.prompt",
+        "a/b/c",
+        "",
+        "docs/x.md",
+        ".github/CODEOWNERS",
+    ] {
+        let _ = owners.owner_of(path);
+    }
+    file("CODEOWNERS", data);
+}
+
+/// A launch command: NUL-separated words, the first the command, as `command` and `args`
+/// of a client config; and the same words as one command line.
+pub fn launch(data: &[u8]) {
+    let t = text(data);
+    let span = crate::source::Span::file_start(crate::source::FileId(0));
+    let mut words = t
+        .split('\0')
+        .map(|w| crate::model::Sp::new(w.to_string(), span));
+    let Some(command) = words.next() else {
+        return;
+    };
+    let args: Vec<_> = words.collect();
+    let _ = crate::model::launch::source(&command, &args);
+    let joined = crate::model::Sp::new(t.replace('\0', " "), span);
+    let _ = crate::model::launch::source(&joined, &[]);
+}
+
+/// Realistic credentials of kinds the scanner knows, each found by it on its own (checked
+/// below); the property plants one.
+const PLANTED: &[&str] = &[
+    "ghp_R8kWq3ZtY6vB1nM4xC7pL2sD9fG5hJ0aQe3T",
+    "sk-proj-Xq7Rk2Lm9Xw4Tb8Vn1Hc5Jd3Fs6Gp0Ay2Ue4Io9Pw3Qz8Lr6Ks1Mt5Nv7Bx0Cy2",
+    "AKIAZ3MPLQ7RT2XW4VNB",
+    "xoxb-2749371058-8361920475-Zq7Rk2Lm9Xw4Tb8Vn1Hc5Jd3",
+    "glpat-Zq7Rk2Lm9Xw4Tb8Vn1Hc",
+    "sk-ant-api03-Zq7Rk2Lm9Xw4Tb8Vn1Hc5Jd3Fs6Gp0Ay2Ue4Io9Pw3Qz8Lr6Ks1Mt5Nv7Bx0Cy2Zq7Rk2Lm9Xw4Tb8Vn1Hc5Jd3Fs6Gp0A-x9QAAA",
+];
+
+/// The secret scanner's property: a credential planted anywhere in arbitrary text (a prompt,
+/// a manifest value, a file name) is found, and no output ever contains it.
+pub fn secret_never_printed(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let token = PLANTED[pick as usize % PLANTED.len()];
+    assert_eq!(
+        crate::secrets::scan(token).len(),
+        1,
+        "a planted value the scanner does not know proves nothing"
+    );
+    let t = text(rest);
+    // the token goes where the input says, at a character boundary, between separators so it
+    // is a token of its own
+    let at = t
+        .char_indices()
+        .map(|(i, _)| i)
+        .nth(rest.first().map_or(0, |&b| b as usize) % (t.chars().count() + 1))
+        .unwrap_or(t.len());
+    let body = format!("{} {token} {}", &t[..at], &t[at..]);
+    let _ = crate::secrets::scan(&body);
+    let _ = crate::secrets::mask(&body);
+    let mut snap = base();
+    let (where_, path) = match (pick as usize / PLANTED.len()) % 3 {
+        0 => ("prompt", "prompts/fuzz.prompt".to_string()),
+        1 => ("manifest", "tools/fuzz.yaml".to_string()),
+        _ => ("name", format!("prompts/{token}.prompt")),
+    };
+    let content = match where_ {
+        "prompt" => format!("---\nname: fuzz\nversion: 1.0.0\n---\n{body}\n"),
+        "manifest" => format!(
+            "server: fuzz\nversion: 1.0.0\nenv: {{ TOKEN: \"{token}\" }}\ndescription: {:?}\n",
+            body
+        ),
+        _ => format!("---\nname: named\nversion: 1.0.0\n---\n{t}\n"),
+    };
+    snap.files.insert(path, content.into_bytes());
+    let printed = pipeline(&snap);
+    if let Some(line) = printed.lines().find(|l| l.contains(token)) {
+        panic!(
+            "a credential planted in a {where_} was printed: {}",
+            line.replace(token, "<TOKEN>")
+        );
+    }
+}
