@@ -48,7 +48,7 @@ mkdir -p logs
 run() {
   local t=$1
   seed "$t"
-  cargo +nightly fuzz run "$t" -O -a -s none -- -max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 \
+  RAYON_NUM_THREADS=1 cargo +nightly fuzz run "$t" -O -a -s none -- -max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 \
     -print_final_stats=1 > "logs/$t.log" 2>&1
   echo "$t exit $?" >> logs/status
 }

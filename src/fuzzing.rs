@@ -25,6 +25,8 @@ fn base() -> MemorySnapshot {
 /// Everything agentlock does with a snapshot, every format written through a sink. Returns
 /// what was printed.
 fn pipeline(snap: &MemorySnapshot) -> String {
+    // Each input is a run of its own: what an earlier one found is not known to this one.
+    crate::secrets::known::clear();
     let today = 20_000;
     let mut printed: Vec<u8> = Vec::new();
     let model = match crate::load::load(snap) {

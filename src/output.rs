@@ -186,10 +186,26 @@ fn needs_escape(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t') || crate::source::is_invisible(c)
 }
 
+/// Whether any character needs an escape, looking at bytes first: an ASCII control is one
+/// byte, and every non-ASCII control or invisible character starts with one of five lead
+/// bytes (most text, miette's box drawing included, has none of them or only E2 of the box
+/// drawing block, which is not decoded).
+fn any_escape(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| match c {
+        b'\n' | b'\t' => false,
+        0..0x20 | 0x7F => true,
+        // C1 controls and U+00AD; U+061C; U+200B…U+206F; U+FEFF; U+E0000…
+        0xC2 | 0xD8 | 0xEF | 0xF3 => true,
+        0xE2 => matches!(b.get(i + 1), Some(0x80 | 0x81)),
+        _ => false,
+    }) && text.chars().any(needs_escape)
+}
+
 /// Control and invisible characters escaped for the format; SGR colour sequences kept when
 /// `colors` is on.
 pub fn escape_controls(text: &str, mode: Mode, colors: bool) -> Cow<'_, str> {
-    if !text.chars().any(needs_escape) {
+    if !any_escape(text) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);

@@ -29,3 +29,9 @@ pub fn values() -> Known {
     let known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
     known.clone().unwrap_or_default()
 }
+
+/// Forgets every value: for the fuzz targets, which run many repositories in one process.
+#[doc(hidden)]
+pub fn clear() {
+    *KNOWN.lock().unwrap_or_else(|e| e.into_inner()) = None;
+}
