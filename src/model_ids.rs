@@ -460,7 +460,7 @@ fn upgrade_key(s: &str) -> String {
 const PREVIEW_NOTE: &str =
     "a preview snapshot is fixed but short-lived: providers retire previews at short notice";
 
-fn is_expression(s: &str) -> bool {
+pub fn is_expression(s: &str) -> bool {
     s.contains("${")
         || s.contains("{{")
         || s.starts_with('=')

@@ -52,6 +52,10 @@ pub struct Keys {
     /// Whether the retry setting bounds the agent's own loop (CrewAI's `max_iter`) rather than
     /// counting retries: the policy's `max_iterations` limits it then, not `max_retries`.
     pub retries_bound_a_loop: bool,
+    /// The bound the framework applies when the agent sets none, and how to say so (CrewAI's
+    /// `max_iter` defaults to 25, 20 in newer releases): a missing setting is then a warning,
+    /// not an error.
+    pub framework_default: Option<&'static str>,
 }
 
 impl Keys {
@@ -88,6 +92,7 @@ pub static AGENTS_YAML: Keys = Keys {
     defaults: true,
     names_prompts: true,
     retries_bound_a_loop: false,
+    framework_default: None,
 };
 
 /// One agent, with the settings it inherits from `defaults` already applied (their spans point

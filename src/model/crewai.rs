@@ -54,6 +54,9 @@ pub static CREWAI: Keys = Keys {
     defaults: false,
     names_prompts: false,
     retries_bound_a_loop: true,
+    framework_default: Some(
+        "CrewAI's default applies (25 iterations, or 20 in newer CrewAI releases)",
+    ),
 };
 
 /// One crew file as parsed: its file id, path, text and tree.

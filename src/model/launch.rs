@@ -751,13 +751,16 @@ fn python_package(w: &Word) -> Source {
     found("pypi", &pip_spec(t), w.span)
 }
 
-/// uv's `pkg@1.2.3` as pip's `pkg==1.2.3`; `pkg@latest` is `pkg`. Other specs stay as written.
+/// uv's `pkg@1.2.3` as pip's `pkg==1.2.3`; `pkg@latest` stays as it is (it asks for the
+/// newest, which a finding says) and a bare `pkg@` is `pkg`. Other specs stay as written.
 fn pip_spec(spec: &str) -> String {
     match spec.split_once('@') {
         Some((name, version)) if !name.contains(['=', '<', '>', '!', '~']) => {
             let (name, version) = (name.trim(), version.trim());
-            if version.is_empty() || version.eq_ignore_ascii_case("latest") {
+            if version.is_empty() {
                 name.to_string()
+            } else if version.eq_ignore_ascii_case("latest") {
+                format!("{name}@latest")
             } else {
                 format!("{name}=={version}")
             }
@@ -1398,7 +1401,7 @@ mod tests {
     #[test]
     fn python_runners() {
         check("uvx", &["pkg@1.2.3"], "pypi", "pkg==1.2.3", 1);
-        check("uvx", &["pkg@latest"], "pypi", "pkg", 1);
+        check("uvx", &["pkg@latest"], "pypi", "pkg@latest", 1);
         check("uvx", &["pkg[cli]@1.0"], "pypi", "pkg[cli]==1.0", 1);
         check("uvx", &["--from", "pkg==1.0", "cmd"], "pypi", "pkg==1.0", 2);
         check("uvx", &["--from=pkg>=1", "cmd"], "pypi", "pkg>=1", 1);

@@ -35,14 +35,28 @@ const HEADER_KEYS: &[&str] = &["headers", "http_headers"];
 
 /// The servers of an MCP client config.
 pub fn load_client(r: &mut Reader, root: &Node) -> Read<Vec<ToolServer>> {
-    let Some((table_key, table)) = SERVER_TABLES
+    let found = SERVER_TABLES
         .iter()
-        .find_map(|k| root.get(k).map(|t| (*k, t)))
-    else {
-        return Read::Other;
-    };
-    let Some(entries) = r.map(table, table_key) else {
-        return Read::Failed;
+        .find_map(|k| root.get(k).map(|t| (*k, t)));
+    let entries = match found {
+        Some((table_key, table)) => {
+            wrong_table(r, root, table_key);
+            match r.map(table, table_key) {
+                Some(e) => e,
+                None => return Read::Failed,
+            }
+        }
+        // `{"github": {"command": …}}` with no table: no client reads these servers.
+        None if is_flat(root) => {
+            let key = expected_table(r.path).unwrap_or("mcpServers");
+            r.problem(
+                root.span,
+                format!("the servers are not under `{key}`: the client reads `{key}` and starts none of them"),
+                Some(format!("wrap the entries: {{ \"{key}\": {{ … }} }}")),
+            );
+            root.as_map().unwrap_or_default()
+        }
+        None => return Read::Other,
     };
     let inputs = input_ids(root);
     let mut servers = Vec::new();
@@ -81,6 +95,7 @@ pub fn load_client(r: &mut Reader, root: &Node) -> Read<Vec<ToolServer>> {
         for k in HEADER_KEYS {
             env.extend(pairs(r, entry.get(k), k));
         }
+        env.extend(credential_args(entry.get("args")));
         servers.push(launch_record(
             r,
             Sp::new(format!("{}#{}", r.path, key.name), key.span),
@@ -91,6 +106,105 @@ pub fn load_client(r: &mut Reader, root: &Node) -> Read<Vec<ToolServer>> {
         ));
     }
     Read::Found(servers)
+}
+
+/// The key a client reads its servers from, by the file's name.
+fn expected_table(path: &str) -> Option<&'static str> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if path.ends_with(".vscode/mcp.json") {
+        Some("servers")
+    } else if path.ends_with(".codex/config.toml") {
+        Some("mcp_servers")
+    } else if name == ".mcp.json" || name == "mcp.json" || name == "claude_desktop_config.json" {
+        Some("mcpServers")
+    } else {
+        None
+    }
+}
+
+/// A client config whose servers are under another client's key (`servers`, VS Code's, in
+/// `.cursor/mcp.json`): the client it is for loads none of them. The servers are still read.
+fn wrong_table(r: &mut Reader, root: &Node, used: &str) {
+    let Some(want) = expected_table(r.path) else {
+        return;
+    };
+    if used == want {
+        return;
+    }
+    let span = super::read::key_span(root, used).unwrap_or(root.span);
+    let client = if want == "servers" {
+        "VS Code"
+    } else if want == "mcp_servers" {
+        "Codex"
+    } else if r.path.ends_with(".cursor/mcp.json") {
+        "Cursor"
+    } else if r.path.ends_with("claude_desktop_config.json") {
+        "Claude Desktop"
+    } else {
+        "Claude Code"
+    };
+    r.problem(
+        span,
+        format!("{client} reads servers from `{want}`, not `{used}`: it starts none of these"),
+        Some(format!("rename `{used}` to `{want}`")),
+    );
+}
+
+/// Whether a document with no server table is one anyway: a mapping of names to entries
+/// that each have a `command` or a `url`.
+fn is_flat(root: &Node) -> bool {
+    match root.as_map() {
+        Some(entries) if !entries.is_empty() => entries.iter().all(|(_, v)| {
+            v.as_map().is_some()
+                && (v.get("command").is_some() || URL_KEYS.iter().any(|k| v.get(k).is_some()))
+        }),
+        _ => false,
+    }
+}
+
+/// Arguments that pass a credential after a flag naming one (`--access-token VALUE`,
+/// `--api-key=VALUE`), as name/value pairs: checked like `env`, so a token of a format no
+/// detector knows is still found there.
+fn credential_args(args: Option<&Node>) -> Vec<(Sp<String>, Node)> {
+    let Some(Node {
+        value: Value::Seq(items),
+        ..
+    }) = args
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Some(arg) = item.as_str() else { continue };
+        if !arg.starts_with('-') {
+            continue;
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f, Some(v)),
+            None => (arg, None),
+        };
+        if !crate::secrets::is_credential_name(flag.trim_start_matches('-')) {
+            continue;
+        }
+        let name = Sp::new(flag.to_string(), item.span);
+        match inline {
+            Some(v) => out.push((
+                name,
+                Node {
+                    value: Value::Str(v.to_string()),
+                    span: item.span,
+                },
+            )),
+            None => {
+                if let Some(next) = items.get(i + 1)
+                    && next.as_str().is_some_and(|v| !v.starts_with('-'))
+                {
+                    out.push((name, next.clone()));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The server of a registry `server.json`.

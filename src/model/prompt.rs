@@ -22,8 +22,9 @@ pub struct Prompt {
     pub sha256: String,
     /// Byte offset where the body starts.
     pub body_start: usize,
-    /// A dotprompt partial (`_header.prompt`): a fragment other prompts include, with no front
-    /// matter, name or version of its own. It is locked like any prompt.
+    /// A dotprompt file with no front matter: a partial (`_header.prompt`), a fragment other
+    /// prompts include, or a plain-text template. It has no name or version of its own and is
+    /// locked like any prompt.
     pub partial: bool,
 }
 
@@ -69,10 +70,12 @@ pub fn load(r: &mut Reader, sha256: String) -> Option<Prompt> {
 pub type WithModel = (Prompt, Option<DirectModel>);
 
 /// Parses a dotprompt file found in the repository: its `model` is a model id
-/// (`googleai/gemini-2.5-flash`). A partial (`_name.prompt`) needs no front matter.
+/// (`googleai/gemini-2.5-flash`). Front matter is optional in dotprompt, and many repositories
+/// keep plain-text templates as `*.prompt`: a file without it (a partial `_name.prompt` too)
+/// is a prompt with no version, locked by its content, that PRM002 does not ask a version of.
 pub fn load_dotprompt(r: &mut Reader, sha256: String) -> Option<WithModel> {
     let stem = stem(r.path, ".prompt");
-    if stem.starts_with('_') && split_front_matter(r.text).is_none() {
+    if split_front_matter(r.text).is_none() {
         let prompt = Prompt {
             file: r.file,
             path: r.path.to_string(),
@@ -121,6 +124,11 @@ fn prompty_model(r: &mut Reader, m: &Node) -> Option<DirectModel> {
     let id = r.opt_string(conf, key, "model")?;
     // The connection type says whose model it is: Azure OpenAI deployments are pinned (or
     // not) by the deployment, which a deployment name does not show.
+    // An `azure_deployment` (or `azure_endpoint`) says it is Azure OpenAI whatever `type` says
+    // or when it says nothing: the same fact gets the same finding.
+    let azure_key = ["azure_deployment", "azure_endpoint"]
+        .into_iter()
+        .find_map(|k| super::read::key_span(conf, k));
     let provider = conf.get("type").and_then(|t| {
         let kind = t.as_str()?.to_ascii_lowercase();
         let name = match kind.as_str() {
@@ -131,6 +139,10 @@ fn prompty_model(r: &mut Reader, m: &Node) -> Option<DirectModel> {
         };
         Some(Sp::new(name.to_string(), t.span))
     });
+    let provider = match (provider, azure_key) {
+        (None, Some(span)) => Some(Sp::new("azure".to_string(), span)),
+        (p, _) => p,
+    };
     Some(DirectModel { id, provider })
 }
 
@@ -309,7 +321,15 @@ mod tests {
         let (partial, _) = partial.unwrap();
         assert!(partial.partial && n == 0);
         assert_eq!(partial.name.value, "_header");
-        let (none, n) = parse("prompts/plain.prompt", "no front matter\n", load_dotprompt);
+        // a plain-text template is not CONF001: a prompt without a version, locked by content
+        let (plain, n) = parse("prompts/plain.prompt", "no front matter\n", load_dotprompt);
+        let (plain, _) = plain.unwrap();
+        assert!(plain.partial && n == 0);
+        assert_eq!(plain.name.value, "plain");
+        // agentlock's own prompts still need front matter
+        let (none, n) = parse("prompts/plain.prompt", "no front matter\n", |r, s| {
+            load(r, s).map(|p| (p, None))
+        });
         assert!(none.is_none() && n == 1);
     }
 

@@ -281,6 +281,12 @@ fn check_versions(ctx: &Context) -> Vec<Finding> {
                 .label("no `version`")
                 .help("add `version:` with the exact release of the server, e.g. `version: 1.4.2`"),
             ),
+            // `${VERSION}` in a registry template: filled in at release time.
+            Some(v) if crate::model_ids::is_expression(&v.value) => out.push(unverifiable(
+                t,
+                v.span,
+                format!("has version `{}`", v.value),
+            )),
             Some(v) if !super::prompts::is_exact_semver(&v.value) => out.push(
                 Finding::new(
                     &TOOL001,
@@ -298,7 +304,8 @@ fn check_versions(ctx: &Context) -> Vec<Finding> {
             ),
             Some(_) => {}
         }
-        if t.sources.is_empty() {
+        // A registry server.json with neither packages nor remotes installs nothing.
+        if t.sources.is_empty() && !t.launch_only {
             out.push(
                 Finding::new(&TOOL001, t.server.span, subject.clone(), format!("server `{}` has no `source`: nothing pins the code that runs", t.server.value))
                     .label("no `source`")
@@ -306,6 +313,11 @@ fn check_versions(ctx: &Context) -> Vec<Finding> {
             );
         }
         for src in &t.sources {
+            if crate::model_ids::is_expression(&src.value.value) {
+                let what = format!("is installed from `{}`", src.display());
+                out.push(unverifiable(t, src.value.span, what));
+                continue;
+            }
             if let Some((why, help)) = source_floats(src) {
                 out.push(
                     Finding::new(
@@ -325,6 +337,25 @@ fn check_versions(ctx: &Context) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// A version that is an expression (`${VERSION}` in a registry template, filled in at release
+/// time): not floating, but not verifiable here either, so a warning, as MODEL001 says of a
+/// `${VAR}` model id.
+fn unverifiable(t: &crate::model::ToolServer, span: crate::source::Span, what: String) -> Finding {
+    let mut f = Finding::new(
+        &TOOL001,
+        span,
+        t.server.value.clone(),
+        format!(
+            "server `{}` {what}, an expression filled in at release time: what it pins cannot be verified here",
+            t.server.value
+        ),
+    )
+    .label("not a version yet")
+    .help("check the released file, or run agentlock on the repository after the version is filled in");
+    f.severity = crate::finding::Severity::Warning;
+    f
 }
 
 /// Why a version string is not exact.
@@ -390,6 +421,8 @@ fn source_floats(src: &Source) -> Option<(String, String)> {
                     Some((
                         if name.len() == value.len() {
                             "names no version: pip installs whatever is newest".into()
+                        } else if value.to_ascii_lowercase().ends_with("@latest") {
+                            "asks for `latest`, which moves with every release".into()
                         } else {
                             "is not pinned with `==` to one exact version".into()
                         },

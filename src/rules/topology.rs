@@ -460,16 +460,26 @@ fn check_retries(ctx: &Context) -> Vec<Finding> {
     let key = crate::model::agent::Keys::key(keys.retries);
     for a in &topology.agents {
         match &a.retries {
-            None => out.push(
-                Finding::new(
+            None => {
+                let mut f = Finding::new(
                     &TOPO003,
                     a.name.span,
                     a.name.value.clone(),
                     format!("agent `{}` has no retry limit", a.name.value),
                 )
                 .label(keys.missing(keys.retries))
-                .help(keys.add(keys.retries)),
-            ),
+                .help(keys.add(keys.retries));
+                // The framework bounds it: a warning that the bound is implicit.
+                if let Some(default) = keys.framework_default {
+                    f.message = format!("agent `{}` sets no `{key}`: {default}", a.name.value);
+                    f.help = Some(format!(
+                        "{} to pin the bound you mean",
+                        keys.add(keys.retries)
+                    ));
+                    f.severity = crate::finding::Severity::Warning;
+                }
+                out.push(f);
+            }
             Some(r) => {
                 if let Some(m) = max.filter(|m| r.value > m.value) {
                     out.push(

@@ -83,6 +83,14 @@ pub static DETECTORS: &[Detector] = &[
         ..BASE
     },
     Detector {
+        id: "openrouter-api-key",
+        title: "OpenRouter API key",
+        keywords: &["sk-or-v1-"],
+        shown_prefix: "sk-or-v1-",
+        pattern: r"sk-or-v1-[0-9a-f]{64}",
+        ..BASE
+    },
+    Detector {
         id: "openai-admin-key",
         title: "OpenAI admin key",
         keywords: &["sk-admin-"],
@@ -279,6 +287,190 @@ pub static DETECTORS: &[Detector] = &[
         shown_prefix: "xox",
         pattern: r"xox[a-z](?:\.xox[a-z])?-[A-Za-z0-9-]{20,}",
         validate: Some(has_digit_ok),
+        ..BASE
+    },
+    // --- Services MCP servers' READMEs ask users to paste -------------------------------------
+    Detector {
+        id: "supabase-access-token",
+        title: "Supabase personal access token",
+        keywords: &["sbp_"],
+        shown_prefix: "sbp_",
+        pattern: r"sbp_(?:oauth_)?[0-9a-f]{40}",
+        ..BASE
+    },
+    Detector {
+        id: "supabase-secret-key",
+        title: "Supabase secret API key",
+        keywords: &["sb_secret_"],
+        shown_prefix: "sb_secret_",
+        pattern: r"sb_secret_[A-Za-z0-9_-]{31,}",
+        ..BASE
+    },
+    Detector {
+        id: "notion-token",
+        title: "Notion integration token",
+        keywords: &["ntn_", "secret_"],
+        shown_prefix: "ntn_",
+        pattern: r"ntn_[A-Za-z0-9]{40,}|secret_[A-Za-z0-9]{43}",
+        validate: Some(has_digit_ok),
+        ..BASE
+    },
+    Detector {
+        id: "linear-api-key",
+        title: "Linear API key",
+        keywords: &["lin_api_", "lin_oauth_"],
+        shown_prefix: "lin_api_",
+        pattern: r"lin_(?:api|oauth)_[A-Za-z0-9]{40}",
+        ..BASE
+    },
+    Detector {
+        id: "brave-search-api-key",
+        title: "Brave Search API key",
+        // The prefix alone is too short to trust: only beside the word "brave".
+        keywords: &["brave"],
+        shown_prefix: "BSA",
+        pattern: r"BSA[A-Za-z0-9_-]{24,}",
+        min_entropy: 3.5,
+        validate: Some(has_digit_ok),
+        ..BASE
+    },
+    Detector {
+        id: "figma-token",
+        title: "Figma personal access token",
+        keywords: &["figd_"],
+        shown_prefix: "figd_",
+        pattern: r"figd_[A-Za-z0-9_-]{40,}",
+        ..BASE
+    },
+    Detector {
+        id: "tavily-api-key",
+        title: "Tavily API key",
+        keywords: &["tvly-"],
+        shown_prefix: "tvly-",
+        pattern: r"tvly-(?:dev-|prod-)?[A-Za-z0-9]{32,}",
+        ..BASE
+    },
+    Detector {
+        id: "firecrawl-api-key",
+        title: "Firecrawl API key",
+        keywords: &["fc-"],
+        shown_prefix: "fc-",
+        pattern: r"fc-[0-9a-f]{32}",
+        validate: Some(has_digit_ok),
+        ..BASE
+    },
+    Detector {
+        id: "perplexity-api-key",
+        title: "Perplexity API key",
+        keywords: &["pplx-"],
+        shown_prefix: "pplx-",
+        pattern: r"pplx-[A-Za-z0-9]{48}",
+        ..BASE
+    },
+    Detector {
+        id: "groq-api-key",
+        title: "Groq API key",
+        keywords: &["gsk_"],
+        shown_prefix: "gsk_",
+        pattern: r"gsk_[A-Za-z0-9]{52}",
+        ..BASE
+    },
+    Detector {
+        id: "xai-api-key",
+        title: "xAI API key",
+        keywords: &["xai-"],
+        shown_prefix: "xai-",
+        pattern: r"xai-[A-Za-z0-9]{80}",
+        ..BASE
+    },
+    Detector {
+        id: "replicate-api-token",
+        title: "Replicate API token",
+        keywords: &["r8_"],
+        shown_prefix: "r8_",
+        pattern: r"r8_[A-Za-z0-9]{37}",
+        validate: Some(has_digit_ok),
+        ..BASE
+    },
+    Detector {
+        id: "elevenlabs-api-key",
+        title: "ElevenLabs API key",
+        keywords: &["sk_"],
+        shown_prefix: "sk_",
+        pattern: r"sk_[0-9a-f]{48}",
+        validate: Some(has_digit_ok),
+        ..BASE
+    },
+    Detector {
+        id: "digitalocean-token",
+        title: "DigitalOcean token",
+        keywords: &["dop_v1_", "doo_v1_", "dor_v1_"],
+        shown_prefix: "dop_v1_",
+        pattern: r"do[opr]_v1_[0-9a-f]{64}",
+        ..BASE
+    },
+    Detector {
+        id: "shopify-token",
+        title: "Shopify access token",
+        keywords: &["shpat_", "shpca_", "shppa_", "shpss_"],
+        shown_prefix: "shpat_",
+        pattern: r"shp(?:at|ca|pa|ss)_[0-9a-fA-F]{32}",
+        ..BASE
+    },
+    Detector {
+        id: "postman-api-key",
+        title: "Postman API key",
+        keywords: &["pmak-"],
+        shown_prefix: "PMAK-",
+        pattern: r"PMAK-[0-9a-f]{24}-[0-9a-f]{34}",
+        ..BASE
+    },
+    Detector {
+        id: "atlassian-api-token",
+        title: "Atlassian API token",
+        keywords: &["atatt3"],
+        shown_prefix: "ATATT3",
+        pattern: r"ATATT3[A-Za-z0-9_=-]{180,}",
+        ..BASE
+    },
+    Detector {
+        id: "sentry-token",
+        title: "Sentry auth token",
+        keywords: &["sntrys_", "sntryu_"],
+        shown_prefix: "sntrys_",
+        pattern: r"sntrys_[A-Za-z0-9+/=_-]{40,}|sntryu_[0-9a-f]{64}",
+        ..BASE
+    },
+    Detector {
+        id: "neon-api-key",
+        title: "Neon API key",
+        keywords: &["napi_"],
+        shown_prefix: "napi_",
+        pattern: r"napi_[a-z0-9]{64}",
+        ..BASE
+    },
+    Detector {
+        id: "apify-api-token",
+        title: "Apify API token",
+        keywords: &["apify_api_"],
+        shown_prefix: "apify_api_",
+        pattern: r"apify_api_[A-Za-z0-9]{36}",
+        ..BASE
+    },
+    Detector {
+        id: "browserbase-api-key",
+        title: "Browserbase API key",
+        keywords: &["bb_live_"],
+        shown_prefix: "bb_live_",
+        pattern: r"bb_live_[A-Za-z0-9_-]{20,}",
+        ..BASE
+    },
+    Detector {
+        id: "context7-api-key",
+        title: "Context7 API key",
+        keywords: &["ctx7sk"],
+        shown_prefix: "ctx7sk-",
+        pattern: r"ctx7sk-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
         ..BASE
     },
     // --- Payments, cloud, email, SMS ----------------------------------------------------------
