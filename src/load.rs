@@ -371,6 +371,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         problems.push(f);
     }
     adopt_direct_models(&mut model, direct);
+    resolve_python_modules(snapshot, &mut model);
     // Suppressions in agentlock.toml and policy files, then in every other file.
     for id in policy_files(&model) {
         let file = model.sources.get(id);
@@ -393,6 +394,31 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
     load_codeowners(snapshot, &mut model, limit, &mut problems);
     model.problems = problems;
     Ok(model)
+}
+
+/// `python -m pkg.mod` runs the repository's own code when the repository holds the package
+/// (`pkg/`, `src/pkg/`, `pkg.py`): a `local` source; otherwise the environment's, `exec`.
+fn resolve_python_modules(snapshot: &dyn Snapshot, model: &mut Model) {
+    use model::launch::{PY_MODULE, module_homes};
+    for server in &mut model.tools {
+        for src in &mut server.sources {
+            if src.kind.value != PY_MODULE {
+                continue;
+            }
+            let here = module_homes(&src.value.value).iter().any(|home| {
+                let Ok(p) = RepoPath::parse(home) else {
+                    return false;
+                };
+                matches!(
+                    snapshot.read(&p, 0),
+                    Ok(_) | Err(ReadError::TooLarge { .. })
+                ) || snapshot
+                    .list(std::slice::from_ref(&p))
+                    .is_ok_and(|l| !l.is_empty())
+            });
+            src.kind.value = if here { "local" } else { "exec" }.to_string();
+        }
+    }
 }
 
 /// The first CODEOWNERS file of [`CODEOWNERS_PATHS`] that exists, as GitHub picks it.

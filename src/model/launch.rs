@@ -25,8 +25,38 @@ use crate::source::Span;
 /// taken as it is.
 const MAX_DEPTH: usize = 8;
 
-/// VS Code's names for the folder its `.vscode/mcp.json` belongs to: the repository root.
-const WORKSPACE_VARS: &[&str] = &["${workspaceFolder}", "${workspaceRoot}"];
+/// Names clients give the folder a config belongs to, the repository (VS Code's workspace,
+/// Claude Code's project, a Claude Code plugin's root): written `${NAME}`, `$NAME` or, with a
+/// default, `${NAME:-.}`.
+const WORKSPACE_VARS: &[&str] = &[
+    "workspaceFolder",
+    "workspaceRoot",
+    "CLAUDE_PROJECT_DIR",
+    "CLAUDE_PLUGIN_ROOT",
+];
+
+/// The rest of a path that starts with a workspace variable, or `None`.
+fn strip_workspace_var(path: &str) -> Option<&str> {
+    for name in WORKSPACE_VARS {
+        if let Some(rest) = path.strip_prefix("${").and_then(|r| r.strip_prefix(name)) {
+            // `}` or `:-default}`
+            if let Some(rest) = rest.strip_prefix('}') {
+                return Some(rest);
+            }
+            if let Some(default) = rest.strip_prefix(":-")
+                && let Some(end) = default.find('}')
+            {
+                return Some(&default[end + 1..]);
+            }
+        }
+        if let Some(rest) = path.strip_prefix('$').and_then(|r| r.strip_prefix(name))
+            && !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Some(rest);
+        }
+    }
+    None
+}
 
 /// Prefixes of npm specs that name a git repository.
 const NPM_GIT_PREFIXES: &[&str] = &[
@@ -547,6 +577,8 @@ fn classify(cmd: &Word, args: &[Word], depth: usize) -> Source {
         "pipx" => pipx(cmd, args),
         "poetry" => poetry(cmd, args),
         "docker" | "podman" | "nerdctl" => container(cmd, args),
+        "docker-compose" | "podman-compose" => compose(cmd, args),
+        "cargo" => cargo(cmd, args),
         "go" => go(cmd, args),
         "dnx" => nuget(cmd, args),
         "dotnet" => dotnet(cmd, args),
@@ -613,11 +645,59 @@ fn rest(wrapper: &Word, words: &[Word], depth: usize) -> Source {
 /// first operand.
 fn npm_runner(cmd: &Word, args: &[Word]) -> Source {
     let s = scan(args, NPM_VALUE_FLAGS, false);
+    // `--no` (`--no-install`, `--yes=false`): nothing is installed; the binary comes from the
+    // project's own node_modules, which its lockfile pins.
+    let no_install = s.flags.iter().any(|(n, v)| {
+        matches!(n.as_str(), "--no" | "--no-install")
+            || (n == "--yes" && v.as_ref().is_some_and(|v| v.text == "false"))
+    });
     match s.named_or_operand(args, &["-p", "--package"]) {
+        Some(pkg) if no_install && !looks_like_path(&pkg.text) => {
+            found("local", &pkg.text, pkg.span)
+        }
         Some(pkg) => npm_package(pkg),
         None => exec(cmd),
     }
 }
+
+/// `cargo run` builds and runs the repository's own crate (the package of `--manifest-path`
+/// when it names one); other subcommands (`cargo install`, a plugin) run something else.
+fn cargo(cmd: &Word, args: &[Word]) -> Source {
+    let s = scan(args, CARGO_VALUE_FLAGS, false);
+    let Some(k) = s.operand else {
+        return exec(cmd);
+    };
+    if args[k].text != "run" {
+        return exec(cmd);
+    }
+    let rest = scan(&args[k + 1..], CARGO_VALUE_FLAGS, false);
+    match rest
+        .value(&["--manifest-path"])
+        .or(s.value(&["--manifest-path"]))
+    {
+        Some(m) => path(&m.text, m.span),
+        None => project(cmd, None),
+    }
+}
+
+/// Flags of `cargo` and `cargo run` with a value.
+const CARGO_VALUE_FLAGS: &[&str] = &[
+    "--manifest-path",
+    "--bin",
+    "--example",
+    "-p",
+    "--package",
+    "--features",
+    "-F",
+    "--target",
+    "--target-dir",
+    "--profile",
+    "--config",
+    "-Z",
+    "-j",
+    "--jobs",
+    "--color",
+];
 
 /// An npm package spec: a registry package as written, or a git repository, URL or path.
 fn npm_package(w: &Word) -> Source {
@@ -779,12 +859,41 @@ fn container(cmd: &Word, args: &[Word]) -> Source {
     match args[k].text.as_str() {
         "run" => {}
         "container" if rest.first().is_some_and(|w| w.text == "run") => rest = &rest[1..],
+        "compose" => return compose(cmd, rest),
         _ => return exec(cmd),
     }
     let s = scan(rest, CONTAINER_RUN_VALUE_FLAGS, true);
     match s.operand.map(|i| &rest[i]) {
         Some(image) => found("oci", &image.text, image.span),
         None => exec(cmd),
+    }
+}
+
+/// `docker compose run|exec SERVICE`: a service of the repository's compose file (`-f FILE`
+/// names it), whose images the repository declares; a rule reads them there, not here.
+fn compose(cmd: &Word, args: &[Word]) -> Source {
+    let s = scan(
+        args,
+        &[
+            "-f",
+            "--file",
+            "-p",
+            "--project-name",
+            "--project-directory",
+            "--env-file",
+            "--profile",
+        ],
+        false,
+    );
+    let Some(k) = s.operand else {
+        return exec(cmd);
+    };
+    match args[k].text.as_str() {
+        "run" | "exec" | "up" | "start" => match s.value(&["-f", "--file"]) {
+            Some(f) => path(&f.text, f.span),
+            None => project(cmd, s.value(&["--project-directory"]).cloned()),
+        },
+        _ => exec(cmd),
     }
 }
 
@@ -874,7 +983,16 @@ fn interpreter(it: &Interpreter, cmd: &Word, args: &[Word], subcommand: bool) ->
             return value.as_ref().map_or_else(|| exec(cmd), script);
         }
         if it.module_flags.contains(&name) {
-            return exec(value.as_ref().unwrap_or(cmd));
+            return match value {
+                // the repository's own virtual environment runs what the repository pins
+                Some(_) if cmd.text.contains(['/', '\\']) && in_repo(&cmd.text) => {
+                    found("local", &cmd.text, cmd.span)
+                }
+                // a module: the repository's own package, or one installed in the
+                // environment; loading tells which, by looking for the package
+                Some(m) => found(PY_MODULE, m.text.trim(), m.span),
+                None => exec(cmd),
+            };
         }
         if it.code_flags.contains(&name) {
             return exec(cmd);
@@ -995,6 +1113,17 @@ fn script(w: &Word) -> Source {
         return found("npm", pkg, w.span);
     }
     path(t, w.span)
+}
+
+/// The kind of a `python -m MODULE` source until loading has looked for the module's package
+/// in the repository: then `local` (the repository's code) or `exec` (the environment's).
+pub const PY_MODULE: &str = "python-module";
+
+/// The directories or files a Python module's top-level package would be in the repository:
+/// `pkg/`, `src/pkg/`, `pkg.py` for `pkg.sub.mod`.
+pub fn module_homes(module: &str) -> [String; 3] {
+    let top = module.split('.').next().unwrap_or(module);
+    [top.to_string(), format!("src/{top}"), format!("{top}.py")]
 }
 
 /// A file: `local` inside the repository, `exec` outside.
@@ -1170,7 +1299,7 @@ fn looks_like_path(t: &str) -> bool {
 /// directory, not a URL or a drive. `${workspaceFolder}` (VS Code) is the repository root.
 fn in_repo(path: &str) -> bool {
     let path = path.trim();
-    if let Some(rest) = WORKSPACE_VARS.iter().find_map(|v| path.strip_prefix(v)) {
+    if let Some(rest) = strip_workspace_var(path) {
         return match rest.strip_prefix(['/', '\\']) {
             Some(r) => r.is_empty() || relative_inside(r),
             None => rest.is_empty(),
@@ -1536,6 +1665,89 @@ mod tests {
     }
 
     #[test]
+    #[test]
+    fn project_runners_run_the_repositorys_code() {
+        // the value of `--project` is the project, not the program
+        check(
+            "uv",
+            &[
+                "run",
+                "--project",
+                "${CLAUDE_PLUGIN_ROOT}",
+                "python",
+                "-m",
+                "x.server",
+            ],
+            "local",
+            "${CLAUDE_PLUGIN_ROOT}",
+            3,
+        );
+        check(
+            "uv",
+            &["--directory", "/abs/path", "run", "server.py"],
+            "exec",
+            "/abs/path",
+            2,
+        );
+        // `--no`: nothing is installed, node_modules runs
+        check(
+            "npm",
+            &["exec", "--no", "--", "mcp-server"],
+            "local",
+            "mcp-server",
+            4,
+        );
+        check(
+            "npx",
+            &["--no-install", "mcp-server"],
+            "local",
+            "mcp-server",
+            2,
+        );
+        check(
+            "npx",
+            &["--yes=false", "mcp-server"],
+            "local",
+            "mcp-server",
+            2,
+        );
+        check("npx", &["-y", "mcp-server"], "npm", "mcp-server", 2);
+        // cargo run builds the repository's crate
+        check(
+            "cargo",
+            &["run", "--release", "--bin", "server"],
+            "local",
+            ".",
+            0,
+        );
+        check(
+            "cargo",
+            &["run", "--manifest-path", "mcp/Cargo.toml"],
+            "local",
+            "mcp/Cargo.toml",
+            3,
+        );
+        check("cargo", &["install", "mcp-thing"], "exec", "cargo", 0);
+        // docker compose runs a service of the repository's compose file
+        check(
+            "docker",
+            &["compose", "run", "--rm", "-T", "mcp"],
+            "local",
+            ".",
+            0,
+        );
+        check(
+            "docker",
+            &["compose", "-f", "ops/compose.yaml", "exec", "mcp", "sh"],
+            "local",
+            "ops/compose.yaml",
+            3,
+        );
+        check("docker-compose", &["run", "--rm", "mcp"], "local", ".", 0);
+        check("docker", &["compose", "ls"], "exec", "docker", 0);
+    }
+
+    #[test]
     fn local_and_exec_programs() {
         check("./bin/server", &["--stdio"], "local", "./bin/server", 0);
         check("bin/server", &[], "local", "bin/server", 0);
@@ -1601,12 +1813,57 @@ mod tests {
             1,
         );
         check("node", &["-e", "require('x')"], "exec", "node", 0);
+        // a module: loading looks for its package in the repository
         check(
             "python",
             &["-m", "mcp_server_fetch"],
-            "exec",
+            PY_MODULE,
             "mcp_server_fetch",
             2,
+        );
+        // the repository's own virtual environment
+        check(
+            ".venv/bin/python",
+            &["-m", "app.server"],
+            "local",
+            ".venv/bin/python",
+            0,
+        );
+        check(
+            "${workspaceFolder}/.venv/bin/python",
+            &["-m", "app.server"],
+            "local",
+            "${workspaceFolder}/.venv/bin/python",
+            0,
+        );
+        // Claude Code's project and plugin folders are the repository
+        check(
+            "node",
+            &["${CLAUDE_PLUGIN_ROOT}/dist/index.js"],
+            "local",
+            "${CLAUDE_PLUGIN_ROOT}/dist/index.js",
+            1,
+        );
+        check(
+            "${CLAUDE_PROJECT_DIR:-.}/bin/server",
+            &[],
+            "local",
+            "${CLAUDE_PROJECT_DIR:-.}/bin/server",
+            0,
+        );
+        check(
+            "bun",
+            &["run", "$CLAUDE_PLUGIN_ROOT/src/mcp/server.ts"],
+            "local",
+            "$CLAUDE_PLUGIN_ROOT/src/mcp/server.ts",
+            2,
+        );
+        check(
+            "node",
+            &["${CLAUDE_PLUGIN_ROOTX}/a.js"],
+            "exec",
+            "${CLAUDE_PLUGIN_ROOTX}/a.js",
+            1,
         );
         check("python3", &["-u", "server.py"], "local", "server.py", 2);
         check(

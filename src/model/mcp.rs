@@ -74,8 +74,28 @@ pub fn load_client(r: &mut Reader, root: &Node) -> Read<Vec<ToolServer>> {
         if let Some(c) = &command {
             sources.push(super::launch::source(c, &args));
         }
-        if let Some(url) = URL_KEYS.iter().find_map(|k| r.opt_string(entry, k, "url")) {
+        // `url` on the entry, or in a `transport` table (`{ "type": "http", "url": … }`).
+        let transport = entry.get("transport").filter(|t| t.as_map().is_some());
+        let url = URL_KEYS
+            .iter()
+            .find_map(|k| r.opt_string(entry, k, "url"))
+            .or_else(|| {
+                transport.and_then(|t| URL_KEYS.iter().find_map(|k| r.opt_string(t, k, "url")))
+            });
+        if let Some(url) = url {
             sources.push(remote(url));
+        }
+        // `enabled = false` (Codex) or `disabled: true` turns off a server declared elsewhere
+        // (a global one): an entry with nothing else says nothing about what runs.
+        let off = matches!(
+            entry.get("enabled").map(|n| &n.value),
+            Some(Value::Bool(false))
+        ) || matches!(
+            entry.get("disabled").map(|n| &n.value),
+            Some(Value::Bool(true))
+        );
+        if sources.is_empty() && off {
+            continue;
         }
         if sources.is_empty() {
             r.problem(
@@ -115,7 +135,7 @@ fn expected_table(path: &str) -> Option<&'static str> {
         Some("servers")
     } else if path.ends_with(".codex/config.toml") {
         Some("mcp_servers")
-    } else if name == ".mcp.json" || name == "mcp.json" || name == "claude_desktop_config.json" {
+    } else if name == ".mcp.json" || name == "claude_desktop_config.json" {
         Some("mcpServers")
     } else {
         None

@@ -522,8 +522,18 @@ fn is_exact_dotted(v: &str) -> bool {
 }
 
 /// A git source's repository and ref: `git+https://host/org/repo@ref` (pip), `…#ref` (npm).
+/// pip's fragment (`#egg=name`, `#subdirectory=dir`, joined with `&`) is not a ref.
 fn git_ref(spec: &str) -> (&str, Option<&str>) {
-    let spec = spec.split("#egg=").next().unwrap_or(spec);
+    let spec = match spec.split_once('#') {
+        Some((repo, frag))
+            if frag
+                .split('&')
+                .any(|kv| kv.starts_with("egg=") || kv.starts_with("subdirectory=")) =>
+        {
+            repo
+        }
+        _ => spec,
+    };
     if let Some((repo, r)) = spec.rsplit_once('#') {
         return (repo, Some(r).filter(|r| !r.is_empty()));
     }
