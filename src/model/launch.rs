@@ -1665,7 +1665,6 @@ mod tests {
     }
 
     #[test]
-    #[test]
     fn project_runners_run_the_repositorys_code() {
         // the value of `--project` is the project, not the program
         check(
