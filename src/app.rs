@@ -886,7 +886,7 @@ fn graph(
     }
     let wt = worktree(cli)?;
     let model = load(&wt)?;
-    if model.topology.is_none() {
+    if model.topologies.is_empty() {
         return Err(fatal(
             format!(
                 "there is no agent topology to draw: {} is missing or cannot be read",

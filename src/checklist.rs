@@ -573,7 +573,7 @@ fn undeclared(code: &str, model: &Model) -> Option<String> {
 
 /// What a rule looks at, counted: the note on a ticked item.
 fn scope(code: &str, model: &Model, history: Option<&History>) -> String {
-    let agents = || plural(model.agents().len(), "agent", "agents");
+    let agents = || plural(model.agents().count(), "agent", "agents");
     let prompts = || plural(model.prompts.len(), "prompt", "prompts");
     let servers = || plural(model.tools.len(), "tool server", "tool servers");
     let tools = || {

@@ -59,12 +59,34 @@ struct View {
     edges: Vec<Edge>,
 }
 
-/// Builds the picture's nodes and edges: agents sorted by name, then the undefined names
-/// sorted; edges sorted by source, target and bound.
+/// Builds the picture's nodes and edges, one topology after the other (a repository may hold
+/// several crews; each node of one then names its file).
 fn view(model: &Model) -> View {
-    let Some(topo) = &model.topology else {
-        return View::default();
-    };
+    let mut ids = Ids::default();
+    let mut all = View::default();
+    let several = model.topologies.len() > 1;
+    for topo in &model.topologies {
+        let mut v = view_of(model, topo, &mut ids);
+        if several {
+            let file = &model.sources.get(topo.file).shown;
+            for n in &mut v.nodes {
+                n.lines.insert(1, format!("in {file}"));
+            }
+        }
+        let offset = all.nodes.len();
+        all.edges.extend(v.edges.into_iter().map(|e| Edge {
+            from: e.from + offset,
+            to: e.to + offset,
+            ..e
+        }));
+        all.nodes.extend(v.nodes);
+    }
+    all
+}
+
+/// One topology's nodes and edges: agents sorted by name, then the undefined names sorted;
+/// edges sorted by source, target and bound.
+fn view_of(model: &Model, topo: &Topology, ids: &mut Ids) -> View {
     // Agents by name (the first of a duplicated name wins, as in the rules' lookups).
     let mut agents: Vec<&Agent> = Vec::new();
     let mut seen = HashSet::new();
@@ -140,7 +162,6 @@ fn view(model: &Model) -> View {
         seen
     });
 
-    let mut ids = Ids::default();
     let mut nodes: Vec<Node> = agents
         .iter()
         .enumerate()

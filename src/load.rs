@@ -305,12 +305,16 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
     let mut direct: Vec<(User, model::DirectModel)> = Vec::new();
     let mut crews: Vec<(FileId, Node)> = Vec::new();
     let mut topologies: Vec<model::Topology> = Vec::new();
-    for (item, mut found) in parsed {
+    let mut discovered_prompts: Vec<usize> = Vec::new();
+    for ((item, mut found), (_, raw)) in parsed.into_iter().zip(&jobs) {
         problems.append(&mut found);
         match item {
             Parsed::Prompt(p, d) => {
                 if let Some(d) = d {
                     direct.push((User::Prompt(model.prompts.len()), d));
+                }
+                if raw.kind != Kind::Prompt {
+                    discovered_prompts.push(model.prompts.len());
                 }
                 model.prompts.push(p);
             }
@@ -353,23 +357,9 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         );
         model.incomplete.agents = true;
     }
-    let mut topologies = topologies.into_iter();
-    model.topology = topologies.next();
-    for extra in topologies {
-        let path = model.sources.get(extra.file).path.clone();
-        let first = model.topology.as_ref().map(|t| t.file);
-        let mut f = Finding::new(
-            &CONF001,
-            Span::file_start(extra.file),
-            path.clone(),
-            "a second agent topology: agentlock checks one topology per project, so this one was not read",
-        )
-        .help("run agentlock on each crew's directory (`--repo DIR`), or list one crew under `[sources] crewai` in agentlock.toml");
-        if let Some(first) = first {
-            f = f.with_label(Span::file_start(first), "the topology that was read");
-        }
-        problems.push(f);
-    }
+    // Several crews are several topologies, each checked and locked on its own.
+    model.topologies = topologies;
+    qualify_colliding_prompts(&mut model, &discovered_prompts);
     adopt_direct_models(&mut model, direct);
     resolve_python_modules(snapshot, &mut model);
     // Suppressions in agentlock.toml and policy files, then in every other file.
@@ -394,6 +384,22 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
     load_codeowners(snapshot, &mut model, limit, &mut problems);
     model.problems = problems;
     Ok(model)
+}
+
+/// Prompts other tools keep are often named alike in different folders (each flow's `Chat
+/// Prompt`): such a discovered prompt is named `PATH#NAME`, as servers are, instead of being
+/// "defined twice". Two of agentlock's own prompts with one name@version still are.
+fn qualify_colliding_prompts(model: &mut Model, discovered: &[usize]) {
+    let mut count: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for p in &model.prompts {
+        *count.entry(p.id()).or_default() += 1;
+    }
+    for &i in discovered {
+        let p = &mut model.prompts[i];
+        if count.get(&p.id()).is_some_and(|n| *n > 1) {
+            p.name.value = format!("{}#{}", p.path, p.name.value);
+        }
+    }
 }
 
 /// `python -m pkg.mod` runs the repository's own code when the repository holds the package
@@ -1003,8 +1009,12 @@ fn adopt_direct_models(model: &mut Model, direct: Vec<(User, model::DirectModel)
         let reference = Some(crate::model::Sp::new(alias, span));
         match user {
             User::Prompt(i) => model.prompts[i].model = reference,
-            User::Agent(_, a) => {
-                if let Some(agent) = model.topology.as_mut().and_then(|t| t.agents.get_mut(a)) {
+            User::Agent(t, a) => {
+                if let Some(agent) = model
+                    .topologies
+                    .get_mut(t)
+                    .and_then(|t| t.agents.get_mut(a))
+                {
                     agent.model = reference;
                 }
             }
@@ -1016,12 +1026,10 @@ fn adopt_direct_models(model: &mut Model, direct: Vec<(User, model::DirectModel)
 fn adopt(model: &mut Model, user: &User, d: model::DirectModel) -> Option<(String, Span)> {
     let (name, file) = match user {
         User::Prompt(i) => (model.prompts[*i].id(), model.prompts[*i].file),
-        // Only the first topology is read: the agents of another have no model to adopt.
-        User::Agent(0, a) => {
-            let topology = model.topology.as_ref()?;
+        User::Agent(t, a) => {
+            let topology = model.topologies.get(*t)?;
             (topology.agents.get(*a)?.name.value.clone(), topology.file)
         }
-        User::Agent(..) => return None,
     };
     let alias = if model.model_alias(&name).is_some() {
         format!("{}#{name}", model.sources.get(file).path)
@@ -1075,6 +1083,10 @@ fn check_duplicates(model: &Model, problems: &mut Vec<Finding>) {
     }
     let mut seen = std::collections::HashMap::new();
     for t in &model.tools {
+        // Templates (`<<McpRepositoryName>>`) share their placeholder name.
+        if crate::model_ids::is_expression(&t.server.value) {
+            continue;
+        }
         if let Some(first) = seen.insert(t.server.value.clone(), t) {
             problems.push(
                 Finding::new(

@@ -61,9 +61,15 @@ impl Kind {
         KINDS.iter().copied().find(|k| k.as_str() == s)
     }
 
-    /// `[topology]` and `[deploy]` are single tables; the others are arrays of tables.
+    /// `[topology]` and `[deploy]` are single tables; the others are arrays of tables. A
+    /// repository with several crews has several topologies: `[[topology]]` then.
     fn single(self) -> bool {
         matches!(self, Kind::Topology | Kind::Deploy | Kind::Policy)
+    }
+
+    /// A single table that may be an array of tables when there are several.
+    fn may_repeat(self) -> bool {
+        self == Kind::Topology
     }
 
     /// The fields that make up an entry's identity, in order.
@@ -73,7 +79,9 @@ impl Kind {
             Kind::Model => &["alias"],
             Kind::Tool => &["server"],
             Kind::Agent => &["name"],
-            Kind::Topology | Kind::Deploy | Kind::Policy => &[],
+            // a crew's topology is its file; agentlock's own has none
+            Kind::Topology => &["path"],
+            Kind::Deploy | Kind::Policy => &[],
         }
     }
 }
@@ -130,6 +138,13 @@ fn s(v: impl Into<String>) -> Field {
 }
 
 fn key_of(kind: Kind, fields: &[(&'static str, Field)]) -> String {
+    // A crew's agent is named by its crew's file too: two crews may both have a `researcher`.
+    if kind == Kind::Agent
+        && let Some(Field::Str(path)) = fields.iter().find(|(f, _)| *f == "path").map(|(_, v)| v)
+        && let Some(Field::Str(name)) = fields.iter().find(|(f, _)| *f == "name").map(|(_, v)| v)
+    {
+        return format!("{path}#{name}");
+    }
     let parts: Vec<&str> = kind
         .key_fields()
         .iter()
@@ -197,7 +212,7 @@ impl Lock {
             f.push(("definitions", Field::Table(definition_digests(t))));
             entries.push(entry(Kind::Tool, f));
         }
-        if let Some(topo) = &model.topology {
+        for topo in &model.topologies {
             // A topology read from elsewhere than agents.yaml (a crew) names its files.
             let path = &model.sources.get(topo.file).path;
             let mut files = Vec::new();
@@ -215,7 +230,7 @@ impl Lock {
                 f.extend(files.iter().cloned());
                 entries.push(entry(Kind::Agent, f));
             }
-            let mut f = vec![("sha256", s(sha256_hex(topology_json(model).as_bytes())))];
+            let mut f = vec![("sha256", s(sha256_hex(topology_json(topo).as_bytes())))];
             f.extend(files);
             entries.push(entry(Kind::Topology, f));
         }
@@ -293,7 +308,9 @@ impl Lock {
         let mut out = String::new();
         for e in &self.entries {
             out.push('\n');
-            if e.kind.single() {
+            let repeated =
+                e.kind.may_repeat() && self.entries.iter().filter(|o| o.kind == e.kind).count() > 1;
+            if e.kind.single() && !repeated {
                 let _ = writeln!(out, "[{}]", e.kind.as_str());
             } else {
                 let _ = writeln!(out, "[[{}]]", e.kind.as_str());
@@ -366,7 +383,8 @@ impl Lock {
                 .or_else(|| line.strip_prefix('[').and_then(|l| l.strip_suffix(']')))
             {
                 let kind = Kind::from_str(name)?;
-                if kind.single() == line.starts_with("[[") {
+                let array = line.starts_with("[[");
+                if kind.single() == array && !(array && kind.may_repeat()) {
                     return None;
                 }
                 if let Some((k, f)) = current.take() {
@@ -467,7 +485,7 @@ impl Lock {
                 ));
             };
             let tables: Vec<&Node> = match &value.value {
-                Value::Seq(items) if !kind.single() => items.iter().collect(),
+                Value::Seq(items) if !kind.single() || kind.may_repeat() => items.iter().collect(),
                 Value::Map(_) if kind.single() => vec![value],
                 _ => {
                     return Err((
@@ -545,10 +563,7 @@ pub fn definition_digests(t: &crate::model::ToolServer) -> BTreeMap<String, Stri
 }
 
 /// The graph itself: the entry, the agents and every handoff with its bound.
-fn topology_json(model: &Model) -> String {
-    let Some(topo) = &model.topology else {
-        return String::new();
-    };
+fn topology_json(topo: &crate::model::Topology) -> String {
     let mut out = String::from("{\"agents\":[");
     let mut agents: Vec<_> = topo.agents.iter().collect();
     agents.sort_by(|a, b| a.name.value.cmp(&b.name.value));

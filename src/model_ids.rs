@@ -460,9 +460,12 @@ fn upgrade_key(s: &str) -> String {
 const PREVIEW_NOTE: &str =
     "a preview snapshot is fixed but short-lived: providers retire previews at short notice";
 
+/// Whether a value is an expression or a template placeholder filled in later (`${VAR}`,
+/// `{{var}}`, `<<Version>>`, `=Env.X`): nothing agentlock can verify.
 pub fn is_expression(s: &str) -> bool {
     s.contains("${")
         || s.contains("{{")
+        || (s.contains("<<") && s.contains(">>"))
         || s.starts_with('=')
         || s.starts_with("os.environ/")
         || s.starts_with("%(")

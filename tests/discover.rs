@@ -166,7 +166,7 @@ fn subjects_name_what_was_found() {
 #[test]
 fn a_crew_is_a_topology_with_bounded_task_edges() {
     let run = run("discover_crewai");
-    let topo = run.verified.model.topology.as_ref().unwrap();
+    let topo = run.verified.model.topologies.first().unwrap();
     assert_eq!(topo.entry.as_ref().unwrap().value, "researcher");
     let names: Vec<&str> = topo.agents.iter().map(|a| a.name.value.as_str()).collect();
     assert_eq!(names, ["researcher", "reporting_analyst", "editor"]);
@@ -224,7 +224,7 @@ fn a_prompt_naming_an_alias_of_models_yaml_uses_it() {
             .all(|(_, f)| f.path != "config/agents.yaml")
     );
     // and the project's own topology is the one checked
-    assert_eq!(m.topology.as_ref().unwrap().agents.len(), 3);
+    assert_eq!(m.topologies[0].agents.len(), 3);
 }
 
 /// A misspelt `[sources]` key is CONF001 with a suggestion; the formats keep their defaults.
@@ -452,30 +452,81 @@ fn vendored_directories_are_not_read() {
 }
 
 #[test]
-fn two_crews_are_reported_not_merged() {
+fn two_crews_are_two_topologies_each_checked_and_locked() {
     let dir = copy_to_temp(&fixture("discover_crewai"));
     copy_tree(
         &fixture("discover_crewai/src/research_crew"),
         &dir.path().join("src/writing_crew"),
     );
     let run = verify(dir.path(), false);
-    let conf: Vec<(String, String, usize)> = run
-        .places()
-        .into_iter()
-        .filter(|(c, _, _)| c == "CONF001")
+    let m = &run.verified.model;
+    let files: Vec<&str> = m
+        .topologies
+        .iter()
+        .map(|t| m.sources.get(t.file).path.as_str())
         .collect();
-    assert!(
-        conf.contains(&(
-            "CONF001".into(),
-            "src/writing_crew/config/agents.yaml".into(),
-            1
-        )),
-        "{conf:?}"
-    );
-    let topo = run.verified.model.topology.as_ref().unwrap();
     assert_eq!(
-        run.verified.model.sources.get(topo.file).path,
-        "src/research_crew/config/agents.yaml"
+        files,
+        [
+            "src/research_crew/config/agents.yaml",
+            "src/writing_crew/config/agents.yaml"
+        ]
+    );
+    let places = run.places();
+    assert!(
+        !places
+            .iter()
+            .any(|(c, _, _)| c == "CONF001" && run.human().contains("second agent topology"))
+    );
+    // the second crew's findings are its own, at its own file
+    for crew in ["research_crew", "writing_crew"] {
+        assert!(
+            places.contains(&(
+                "TOPO002".into(),
+                format!("src/{crew}/config/agents.yaml"),
+                15
+            )),
+            "{places:?}"
+        );
+    }
+    // each is locked on its own, agents named by their crew's file; lock then check passes
+    // (with the fixture's deliberate CONF001, a misspelt context, fixed)
+    for crew in ["research_crew", "writing_crew"] {
+        let tasks = dir.path().join(format!("src/{crew}/config/tasks.yaml"));
+        let text = std::fs::read_to_string(&tasks).unwrap();
+        std::fs::write(&tasks, text.replace("research_taks", "research_task")).unwrap();
+    }
+    let out = run_in(dir.path(), &["lock"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let lock = std::fs::read_to_string(dir.path().join("agentlock.lock")).unwrap();
+    assert_eq!(lock.matches("[[topology]]").count(), 2, "{lock}");
+    assert!(lock.contains("path = \"src/writing_crew/config/agents.yaml\""));
+    let out = run_in(dir.path(), &["lock", "--check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // an edit in one crew stales its entries only
+    let agents = dir.path().join("src/writing_crew/config/agents.yaml");
+    let text = std::fs::read_to_string(&agents).unwrap();
+    std::fs::write(&agents, text.replacen("role:", "role: Senior", 1)).unwrap();
+    let out = run_in(dir.path(), &["lock", "--check"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("src/writing_crew/config/agents.yaml#"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("src/research_crew/config/agents.yaml#"),
+        "{said}"
     );
 }
 

@@ -498,6 +498,9 @@ pub fn source(command: &Sp<String>, args: &[Sp<String>]) -> Source {
 /// A command line written as one string: its words all have its span. Of a list
 /// (`cd DIR && cmd`), the last command is the one that runs, in the last `cd`'s directory.
 fn line(w: &Word, depth: usize) -> Source {
+    if is_script(&w.text) {
+        return found(SHELL_SCRIPT, "a shell script", w.span);
+    }
     let words: Vec<Word> = split_words(&w.text)
         .into_iter()
         .map(|t| Word::new(t, w.span))
@@ -522,6 +525,55 @@ fn line(w: &Word, depth: usize) -> Source {
         Some(d) => in_dir(&d, src),
         None => src,
     }
+}
+
+/// The kind of a source that is a shell script whose program cannot be told from its text
+/// (a loop, a command substitution, a program in a variable): TOOL001 says so, as a warning.
+pub const SHELL_SCRIPT: &str = "shell";
+
+/// Whether a command line is a script rather than a command: shell syntax outside quotes that
+/// computes what runs (`$(…)`, backquotes, `{ …; }`, `while`/`for`/`if`/`case`), or a program
+/// that is a variable (`"$DIR/bin/server"`).
+fn is_script(text: &str) -> bool {
+    let mut quote = None;
+    let mut plain = String::with_capacity(text.len());
+    for c in text.chars() {
+        match quote {
+            Some('\'') if c == '\'' => quote = None,
+            Some('\'') => {}
+            Some(q) if c == q => quote = None,
+            // inside double quotes only substitutions matter
+            Some(_) if c == '$' || c == '`' || c == '(' => plain.push(c),
+            Some(_) => plain.push('_'),
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None => plain.push(c),
+        }
+    }
+    if plain.contains("$(") || plain.contains('`') {
+        return true;
+    }
+    let words: Vec<&str> = plain
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.iter().any(|w| {
+        matches!(
+            *w,
+            "{" | "}" | "while" | "for" | "if" | "case" | "until" | "do" | "then"
+        )
+    }) {
+        return true;
+    }
+    // the program of the last simple command
+    let last = text
+        .rsplit(['&', '|', ';'])
+        .next()
+        .unwrap_or(text)
+        .trim()
+        .trim_start_matches("exec ")
+        .trim_start_matches(['"', '\''])
+        .trim_start();
+    last.starts_with('$') && strip_workspace_var(last).is_none()
 }
 
 /// Splits a command line on whitespace; `'…'` and `"…"` quote a word with spaces.
@@ -1662,6 +1714,41 @@ mod tests {
         check("go", &["run", "."], "local", ".", 2);
         check("go", &["run", "main.go"], "local", "main.go", 2);
         check("go", &["run", "-C", "/abs", "."], "exec", "/abs", 3);
+    }
+
+    #[test]
+    fn scripts_that_compute_their_program() {
+        for script in [
+            "_P=$(ls -d x | head -1); exec node \"$_P/server.js\"",
+            "for d in a b; do [ -f $d/s ] && exec $d/s; done",
+            "{ echo x; } && node server.js",
+            "exec \"$HOME/bin/server\"",
+            "node `which server`",
+        ] {
+            check("sh", &["-c", script], SHELL_SCRIPT, "a shell script", 2);
+        }
+        // plain command lines are still read
+        check(
+            "sh",
+            &["-c", "cd server && npx -y pkg@1.2.3"],
+            "npm",
+            "pkg@1.2.3",
+            2,
+        );
+        check(
+            "bash",
+            &["-c", "exec node \"${CLAUDE_PLUGIN_ROOT}/dist/index.js\""],
+            "local",
+            "${CLAUDE_PLUGIN_ROOT}/dist/index.js",
+            2,
+        );
+        check(
+            "sh",
+            &["-c", "echo '$(not run)' ; npx -y pkg@1.2.3"],
+            "npm",
+            "pkg@1.2.3",
+            2,
+        );
     }
 
     #[test]

@@ -108,7 +108,9 @@ pub struct Model {
     pub sources: SourceMap,
     pub config: Config,
     pub prompts: Vec<Prompt>,
-    pub topology: Option<Topology>,
+    /// The agent topologies: agentlock's agents.yaml, or the crews a repository holds (each
+    /// checked and locked on its own).
+    pub topologies: Vec<Topology>,
     pub tools: Vec<ToolServer>,
     pub models: Option<Models>,
     pub deploy: Option<Deploy>,
@@ -145,7 +147,7 @@ impl Model {
             sources,
             config,
             prompts: Vec::new(),
-            topology: None,
+            topologies: Vec::new(),
             tools: Vec::new(),
             models: None,
             deploy: None,
@@ -215,12 +217,13 @@ impl Model {
         span
     }
 
-    pub fn agents(&self) -> &[Agent] {
-        self.topology.as_ref().map_or(&[], |t| &t.agents)
+    /// Every agent of every topology.
+    pub fn agents(&self) -> impl Iterator<Item = &Agent> {
+        self.topologies.iter().flat_map(|t| &t.agents)
     }
 
     pub fn agent(&self, name: &str) -> Option<&Agent> {
-        self.agents().iter().find(|a| a.name.value == name)
+        self.agents().find(|a| a.name.value == name)
     }
 
     pub fn model_alias(&self, alias: &str) -> Option<&ModelAlias> {

@@ -390,13 +390,7 @@ fn check_refs_floating(ctx: &Context) -> Vec<Finding> {
 fn check_unused(ctx: &Context) -> Vec<Finding> {
     // Without a topology, or one whose agents do not name their prompts (CrewAI writes them
     // inline), nothing can be said about use.
-    if !ctx
-        .model
-        .topology
-        .as_ref()
-        .is_some_and(|t| t.keys.names_prompts)
-        || ctx.model.incomplete.agents
-    {
+    if !ctx.model.topologies.iter().any(|t| t.keys.names_prompts) || ctx.model.incomplete.agents {
         return Vec::new();
     }
     let mut used_ids = HashSet::new();

@@ -402,12 +402,25 @@ fn item_span(model: &Model, kind: Kind, key: &str) -> Span {
             .and_then(|m| m.aliases.iter().find(|a| a.alias.value == key))
             .map(|a| a.alias.span),
         Kind::Tool => model.tool_server(key).map(|t| t.server.span),
-        Kind::Agent => model.agent(key).map(|a| a.name.span),
-        Kind::Topology => model.topology.as_ref().map(|t| {
-            t.entry
-                .as_ref()
-                .map_or(Span::file_start(t.file), |e| e.span)
-        }),
+        // a crew's agent is `PATH#NAME`
+        Kind::Agent => model
+            .topologies
+            .iter()
+            .flat_map(|t| t.agents.iter().map(move |a| (t, a)))
+            .find(|(t, a)| {
+                a.name.value == key
+                    || format!("{}#{}", model.sources.get(t.file).path, a.name.value) == key
+            })
+            .map(|(_, a)| a.name.span),
+        Kind::Topology => model
+            .topologies
+            .iter()
+            .find(|t| key.is_empty() || model.sources.get(t.file).path == key)
+            .map(|t| {
+                t.entry
+                    .as_ref()
+                    .map_or(Span::file_start(t.file), |e| e.span)
+            }),
         Kind::Dataset => model
             .datasets
             .iter()

@@ -183,7 +183,7 @@ fn check_tokens(ctx: &Context) -> Vec<Finding> {
         .deploy_value("runtime.max_tokens_per_request")
         .and_then(number)
         .is_some_and(|v| v > 0.0);
-    let agents = model.agents();
+    let agents: Vec<&crate::model::Agent> = model.agents().collect();
     let per_agent = !agents.is_empty() && agents.iter().all(|a| a.max_tokens.is_some());
     if global || per_agent {
         return Vec::new();
@@ -254,23 +254,25 @@ fn check_kill_switch(ctx: &Context) -> Vec<Finding> {
 }
 
 fn check_agent_rates(ctx: &Context) -> Vec<Finding> {
-    let Some(topology) = &ctx.model.topology else {
-        return Vec::new();
-    };
-    let keys = topology.keys;
-    topology
-        .agents
-        .iter()
-        .filter(|a| a.rate_limit.is_none())
-        .map(|a| {
-            Finding::new(
-                &RUN004,
-                a.name.span,
-                a.name.value.clone(),
-                format!("agent `{}` has no rate limit", a.name.value),
-            )
-            .label(keys.missing(keys.rate_limit))
-            .help(keys.add(keys.rate_limit))
-        })
-        .collect()
+    let mut out = Vec::new();
+    for topology in &ctx.model.topologies {
+        let keys = topology.keys;
+        out.extend(
+            topology
+                .agents
+                .iter()
+                .filter(|a| a.rate_limit.is_none())
+                .map(|a| {
+                    Finding::new(
+                        &RUN004,
+                        a.name.span,
+                        a.name.value.clone(),
+                        format!("agent `{}` has no rate limit", a.name.value),
+                    )
+                    .label(keys.missing(keys.rate_limit))
+                    .help(keys.add(keys.rate_limit))
+                }),
+        );
+    }
+    out
 }

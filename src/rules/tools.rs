@@ -313,6 +313,22 @@ fn check_versions(ctx: &Context) -> Vec<Finding> {
             );
         }
         for src in &t.sources {
+            if src.kind.value == crate::model::launch::SHELL_SCRIPT {
+                let mut f = Finding::new(
+                    &TOOL001,
+                    src.value.span,
+                    subject.clone(),
+                    format!(
+                        "server `{}` is started by a shell script that computes what it runs: agentlock cannot tell what it starts, or whether that is pinned",
+                        t.server.value
+                    ),
+                )
+                .label("a script")
+                .help("start the server with a plain command (`node ${CLAUDE_PLUGIN_ROOT}/dist/index.js`, `npx -y pkg@1.2.3`) so its source can be checked and locked");
+                f.severity = crate::finding::Severity::Warning;
+                out.push(f);
+                continue;
+            }
             if crate::model_ids::is_expression(&src.value.value) {
                 let what = format!("is installed from `{}`", src.display());
                 out.push(unverifiable(t, src.value.span, what));

@@ -2,7 +2,7 @@
 
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
-use crate::model::{Agent, Model};
+use crate::model::{Agent, Topology};
 use crate::source::Span;
 use std::collections::HashMap;
 
@@ -212,6 +212,15 @@ runtime:
 };
 
 /// The agent graph: indices into `model.agents()`, and each edge's handoff.
+/// A rule over each topology of the model (a repository may hold several crews).
+fn each(ctx: &Context, check: fn(&Context, &Topology) -> Vec<Finding>) -> Vec<Finding> {
+    ctx.model
+        .topologies
+        .iter()
+        .flat_map(|t| check(ctx, t))
+        .collect()
+}
+
 struct Graph<'a> {
     agents: &'a [Agent],
     index: HashMap<&'a str, usize>,
@@ -220,8 +229,8 @@ struct Graph<'a> {
 }
 
 impl<'a> Graph<'a> {
-    fn new(model: &'a Model) -> Self {
-        let agents = model.agents();
+    fn new(topology: &'a Topology) -> Self {
+        let agents = topology.agents.as_slice();
         let index: HashMap<&str, usize> = agents
             .iter()
             .enumerate()
@@ -304,7 +313,11 @@ fn scc(n: usize, edges: &[Vec<(usize, usize)>], keep: impl Fn(usize, usize) -> b
 }
 
 fn check_cycles(ctx: &Context) -> Vec<Finding> {
-    let g = Graph::new(ctx.model);
+    each(ctx, cycles)
+}
+
+fn cycles(ctx: &Context, topology: &Topology) -> Vec<Finding> {
+    let g = Graph::new(topology);
     let n = g.agents.len();
     let unbounded = |v: usize, h: usize| g.agents[v].handoffs[h].max_iterations.is_none();
     let comp = scc(n, &g.edges, unbounded);
@@ -407,11 +420,12 @@ fn shortest_cycle(
 }
 
 fn check_timeouts(ctx: &Context) -> Vec<Finding> {
+    each(ctx, timeouts)
+}
+
+fn timeouts(ctx: &Context, topology: &Topology) -> Vec<Finding> {
     let max = ctx.policy.limits.max_timeout.as_ref();
     let mut out = Vec::new();
-    let Some(topology) = &ctx.model.topology else {
-        return out;
-    };
     let keys = topology.keys;
     for a in &topology.agents {
         match &a.timeout {
@@ -446,10 +460,11 @@ fn check_timeouts(ctx: &Context) -> Vec<Finding> {
 }
 
 fn check_retries(ctx: &Context) -> Vec<Finding> {
+    each(ctx, retries)
+}
+
+fn retries(ctx: &Context, topology: &Topology) -> Vec<Finding> {
     let mut out = Vec::new();
-    let Some(topology) = &ctx.model.topology else {
-        return out;
-    };
     let keys = topology.keys;
     let limits = &ctx.policy.limits;
     let (max, limit_name, times) = if keys.retries_bound_a_loop {
@@ -525,10 +540,19 @@ fn check_latency(ctx: &Context) -> Vec<Finding> {
     else {
         return Vec::new(); // CONF001 reports a malformed duration
     };
-    let Some(topo) = &model.topology else {
-        return Vec::new();
-    };
-    let g = Graph::new(model);
+    let mut out = Vec::new();
+    for topo in &model.topologies {
+        out.extend(latency(topo, budget, budget_node));
+    }
+    out
+}
+
+fn latency(
+    topo: &Topology,
+    budget: crate::units::Duration,
+    budget_node: &crate::node::Node,
+) -> Vec<Finding> {
+    let g = Graph::new(topo);
     let Some(entry_name) = &topo.entry else {
         return Vec::new();
     };
@@ -665,9 +689,10 @@ fn check_latency(ctx: &Context) -> Vec<Finding> {
 }
 
 fn check_unknown(ctx: &Context) -> Vec<Finding> {
-    let Some(topo) = &ctx.model.topology else {
-        return Vec::new();
-    };
+    each(ctx, unknown_agents)
+}
+
+fn unknown_agents(_ctx: &Context, topo: &Topology) -> Vec<Finding> {
     let names: Vec<&str> = topo.agents.iter().map(|a| a.name.value.as_str()).collect();
     let unknown = |name: &str, span: Span, subject: &str, what: String| {
         let hint = crate::suggest::hint(name, names.iter().copied());
@@ -707,10 +732,11 @@ fn check_unknown(ctx: &Context) -> Vec<Finding> {
 }
 
 fn check_reachable(ctx: &Context) -> Vec<Finding> {
-    let Some(topo) = &ctx.model.topology else {
-        return Vec::new();
-    };
-    let g = Graph::new(ctx.model);
+    each(ctx, reachable)
+}
+
+fn reachable(_ctx: &Context, topo: &Topology) -> Vec<Finding> {
+    let g = Graph::new(topo);
     let Some(&entry) = topo
         .entry
         .as_ref()
