@@ -93,6 +93,11 @@ pub struct Sources {
     pub prompty: Vec<String>,
     /// dotprompt files.
     pub dotprompt: Vec<String>,
+    /// Agents written as Markdown with front matter: Claude Code subagents
+    /// (`.claude/agents/*.md`), GitHub Copilot custom agents and chat modes.
+    pub markdown_agents: Vec<String>,
+    /// Smithery's `smithery.yaml`: how a server in the repository is started.
+    pub smithery: Vec<String>,
 }
 
 impl Default for Sources {
@@ -101,28 +106,46 @@ impl Default for Sources {
         Sources {
             mcp_clients: v(&[
                 ".mcp.json",
+                "mcp.json",
                 ".cursor/mcp.json",
                 ".vscode/mcp.json",
                 "claude_desktop_config.json",
                 ".codex/config.toml",
+                ".gemini/settings.json",
+                "gemini-extension.json",
+                ".kiro/settings/mcp.json",
+                ".roo/mcp.json",
+                ".amazonq/mcp.json",
+                ".claude-plugin/plugin.json",
+                "opencode.json",
+                "opencode.jsonc",
+                ".continue/config.yaml",
             ]),
             mcp_registry: v(&["**/server.json"]),
             crewai: v(&["**/config/agents.yaml"]),
             prompty: v(&["**/*.prompty"]),
             dotprompt: v(&["**/*.prompt"]),
+            markdown_agents: v(&[
+                ".claude/agents/**/*.md",
+                ".github/agents/*.agent.md",
+                ".github/chatmodes/*.chatmode.md",
+            ]),
+            smithery: v(&["**/smithery.yaml"]),
         }
     }
 }
 
 impl Sources {
     /// Each format's key in `[sources]` with its globs.
-    pub fn by_key(&mut self) -> [(&'static str, &mut Vec<String>); 5] {
+    pub fn by_key(&mut self) -> [(&'static str, &mut Vec<String>); 7] {
         [
             ("mcp_clients", &mut self.mcp_clients),
             ("mcp_registry", &mut self.mcp_registry),
             ("crewai", &mut self.crewai),
             ("prompty", &mut self.prompty),
             ("dotprompt", &mut self.dotprompt),
+            ("markdown_agents", &mut self.markdown_agents),
+            ("smithery", &mut self.smithery),
         ]
     }
 }
@@ -293,6 +316,8 @@ const SOURCE_KEYS: &[&str] = &[
     "crewai",
     "prompty",
     "dotprompt",
+    "markdown_agents",
+    "smithery",
 ];
 const PROJECT_KEYS: &[&str] = &["name", "description"];
 const PATH_KEYS: &[&str] = &[

@@ -31,6 +31,8 @@ enum Kind {
     CrewTasks,
     Prompty,
     Dotprompt,
+    MarkdownAgent,
+    Smithery,
 }
 
 /// A file as read from the snapshot, before parsing.
@@ -87,6 +89,8 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         globs.push((found.crewai.clone(), Kind::CrewAgents));
         globs.push((found.prompty.clone(), Kind::Prompty));
         globs.push((found.dotprompt.clone(), Kind::Dotprompt));
+        globs.push((found.markdown_agents.clone(), Kind::MarkdownAgent));
+        globs.push((found.smithery.clone(), Kind::Smithery));
     }
     // Every glob was checked to stay inside the repository when agentlock.toml was read; the
     // directories the walk starts from are repository paths all the same.
@@ -265,7 +269,9 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         .map(|(id, raw)| {
             let mut found = Vec::new();
             let syntax = match raw.kind {
-                Kind::Prompt | Kind::Prompty | Kind::Dotprompt => Some(Syntax::Prompt),
+                Kind::Prompt | Kind::Prompty | Kind::Dotprompt | Kind::MarkdownAgent => {
+                    Some(Syntax::Prompt)
+                }
                 Kind::Dataset => None,
                 _ if raw.path.ends_with(".json") => None,
                 _ => Some(Syntax::Hash),
@@ -320,7 +326,14 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
             }
             Parsed::Agents(t) => topologies.push(t),
             Parsed::Tool(t) => model.tools.push(*t),
-            Parsed::Tools(list) => model.tools.extend(list),
+            Parsed::Client(c) => {
+                model.tools.extend(c.servers);
+                for (name, d) in c.models {
+                    let user =
+                        User::Config(format!("{}#{name}", raw.path), raw_file(&jobs, &raw.path));
+                    direct.push((user, d));
+                }
+            }
             Parsed::Models(m) => model.models = Some(m),
             Parsed::Deploy(d) => model.deploy = Some(d),
             Parsed::Dataset(d) => model.datasets.push(d),
@@ -808,9 +821,9 @@ fn hex(bytes: &[u8]) -> String {
 
 fn mark_incomplete(inc: &mut model::Incomplete, kind: Kind) {
     match kind {
-        Kind::Prompt | Kind::Prompty | Kind::Dotprompt => inc.prompts = true,
+        Kind::Prompt | Kind::Prompty | Kind::Dotprompt | Kind::MarkdownAgent => inc.prompts = true,
         Kind::Agents | Kind::CrewAgents | Kind::CrewTasks => inc.agents = true,
-        Kind::Tool | Kind::McpClient | Kind::McpRegistry => inc.tools = true,
+        Kind::Tool | Kind::McpClient | Kind::McpRegistry | Kind::Smithery => inc.tools = true,
         Kind::Models => inc.models = true,
         Kind::Deploy => inc.deploy = true,
         Kind::Dataset => {}
@@ -822,8 +835,8 @@ enum Parsed {
     Prompt(model::Prompt, Option<model::DirectModel>),
     Agents(model::Topology),
     Tool(Box<model::ToolServer>),
-    /// The servers of an MCP client config.
-    Tools(Vec<model::ToolServer>),
+    /// The servers of an MCP client config, and the models it names.
+    Client(model::mcp::Client),
     Models(model::Models),
     Deploy(model::Deploy),
     Dataset(model::Dataset),
@@ -844,6 +857,8 @@ fn is_discovered(kind: Kind) -> bool {
             | Kind::CrewTasks
             | Kind::Prompty
             | Kind::Dotprompt
+            | Kind::MarkdownAgent
+            | Kind::Smithery
     )
 }
 
@@ -860,6 +875,10 @@ fn parse(id: FileId, raw: &Raw) -> Outcome {
         Kind::Prompt => model::prompt::load(&mut r, sha.clone()).map(|p| Parsed::Prompt(p, None)),
         Kind::Dotprompt => Some(prompt(model::prompt::load_dotprompt(&mut r, sha.clone()))),
         Kind::Prompty => Some(prompt(model::prompt::load_prompty(&mut r, sha.clone()))),
+        Kind::MarkdownAgent => Some(prompt(model::prompt::load_markdown_agent(
+            &mut r,
+            sha.clone(),
+        ))),
         Kind::Dataset => Some(Parsed::Dataset(model::dataset::load(&mut r, sha.clone()))),
         kind => match parse_tree(&raw.path, kind, text, id) {
             Ok(root) => match kind {
@@ -868,7 +887,7 @@ fn parse(id: FileId, raw: &Raw) -> Outcome {
                 Kind::Models => model::llm::load(&mut r, &root).map(Parsed::Models),
                 Kind::Deploy => model::deploy::load(&mut r, &root).map(Parsed::Deploy),
                 Kind::McpClient => Some(match model::mcp::load_client(&mut r, &root) {
-                    model::mcp::Read::Found(list) => Parsed::Tools(list),
+                    model::mcp::Read::Found(c) => Parsed::Client(c),
                     model::mcp::Read::Failed => Parsed::Nothing,
                     model::mcp::Read::Other => Parsed::Ignored,
                 }),
@@ -877,11 +896,18 @@ fn parse(id: FileId, raw: &Raw) -> Outcome {
                     model::mcp::Read::Failed => Parsed::Nothing,
                     model::mcp::Read::Other => Parsed::Ignored,
                 }),
+                Kind::Smithery => Some(match model::mcp::load_smithery(&mut r, &root) {
+                    model::mcp::Read::Found(t) => Parsed::Tool(Box::new(t)),
+                    model::mcp::Read::Failed => Parsed::Nothing,
+                    model::mcp::Read::Other => Parsed::Ignored,
+                }),
                 Kind::CrewAgents if !is_crew(&root) => Some(Parsed::Ignored),
                 Kind::CrewAgents | Kind::CrewTasks => Some(Parsed::Crew(id, root)),
-                Kind::Prompt | Kind::Dataset | Kind::Prompty | Kind::Dotprompt => {
-                    unreachable!("handled above")
-                }
+                Kind::Prompt
+                | Kind::Dataset
+                | Kind::Prompty
+                | Kind::Dotprompt
+                | Kind::MarkdownAgent => unreachable!("handled above"),
             },
             // A discovered file that does not parse may not be of the format at all (any
             // `server.json`): only the files that can only be of it are reported.
@@ -921,7 +947,7 @@ fn parse(id: FileId, raw: &Raw) -> Outcome {
 fn parse_tree(path: &str, kind: Kind, text: &str, id: FileId) -> Result<Node, node::ParseError> {
     if path.ends_with(".toml") {
         node::parse_toml(text, id)
-    } else if path.ends_with(".json") && kind == Kind::McpClient {
+    } else if (path.ends_with(".json") || path.ends_with(".jsonc")) && kind == Kind::McpClient {
         node::parse_jsonc(text, id)
     } else if path.ends_with(".json") {
         node::parse_json(text, id)
@@ -930,10 +956,19 @@ fn parse_tree(path: &str, kind: Kind, text: &str, id: FileId) -> Result<Node, no
     }
 }
 
-/// Who names a model by its id: a prompt (by index) or an agent (topology, agent).
+/// Who names a model by its id: a prompt (by index), an agent (topology, agent), or a
+/// client config's model setting (`PATH#NAME`, the file).
 enum User {
     Prompt(usize),
     Agent(usize, usize),
+    Config(String, FileId),
+}
+
+/// The id a file was registered under.
+fn raw_file(jobs: &[Job], path: &str) -> FileId {
+    jobs.iter()
+        .find(|(_, r)| r.path == path)
+        .map_or(FileId(0), |(id, _)| *id)
 }
 
 /// Every crew's agents.yaml with the tasks.yaml beside it, as topologies, in path order.
@@ -1018,6 +1053,7 @@ fn adopt_direct_models(model: &mut Model, direct: Vec<(User, model::DirectModel)
                     agent.model = reference;
                 }
             }
+            User::Config(..) => {}
         }
     }
 }
@@ -1030,6 +1066,7 @@ fn adopt(model: &mut Model, user: &User, d: model::DirectModel) -> Option<(Strin
             let topology = model.topologies.get(*t)?;
             (topology.agents.get(*a)?.name.value.clone(), topology.file)
         }
+        User::Config(name, file) => (name.clone(), *file),
     };
     let alias = if model.model_alias(&name).is_some() {
         format!("{}#{name}", model.sources.get(file).path)
@@ -1053,7 +1090,7 @@ fn adopt(model: &mut Model, user: &User, d: model::DirectModel) -> Option<(Strin
 fn nothing_to_read(snapshot: &dyn Snapshot) -> ConfigError {
     ConfigError {
         message: format!(
-            "no {} in the {}, and none of the files agentlock reads without one: MCP client configs (.mcp.json, .cursor/mcp.json, .vscode/mcp.json, claude_desktop_config.json, .codex/config.toml), MCP registry server.json files, CrewAI config/agents.yaml, Prompty (*.prompty) or dotprompt (*.prompt) files",
+            "no {} in the {}, and none of the files agentlock reads without one: MCP client configs (.mcp.json, mcp.json, .cursor/, .vscode/, .gemini/, .kiro/, .roo/, .amazonq/, Claude Desktop, Codex, opencode, Continue, Gemini extensions, Claude plugins), MCP registry server.json, smithery.yaml, CrewAI config/agents.yaml, Prompty (*.prompty), dotprompt (*.prompt), Claude Code subagents (.claude/agents/*.md) or Copilot agents and chat modes",
             config::MANIFEST,
             snapshot.describe()
         ),

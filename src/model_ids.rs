@@ -311,6 +311,27 @@ pub fn classify<'r>(
         c.pinning = Pinning::Unverifiable("the id is empty".into());
         return c;
     }
+    // Claude Code's aliases for a model family: each release of Claude Code moves them
+    if given == Some(Provider::Anthropic)
+        && ["sonnet", "opus", "haiku", "opusplan"]
+            .iter()
+            .any(|a| raw.eq_ignore_ascii_case(a))
+    {
+        c.family = Some(Family::Claude);
+        c.pinning = Pinning::Floating(format!(
+            "`{raw}` is Claude Code's alias for the newest {raw} model, which moves with each release"
+        ));
+        return c;
+    }
+    if provider.is_some_and(|p| p.eq_ignore_ascii_case("copilot"))
+        || raw.to_ascii_lowercase().ends_with("(copilot)")
+    {
+        c.pinning = Pinning::Unverifiable(
+            "it is a label of GitHub Copilot's model picker: Copilot decides which snapshot answers, and a custom agent cannot pin one"
+                .into(),
+        );
+        return c;
+    }
     if is_expression(raw) {
         c.expression = true;
         c.pinning = Pinning::Unverifiable(

@@ -33,12 +33,54 @@ const SERVER_TABLES: &[&str] = &["mcpServers", "servers", "mcp_servers"];
 const URL_KEYS: &[&str] = &["url", "httpUrl", "serverUrl"];
 const HEADER_KEYS: &[&str] = &["headers", "http_headers"];
 
+/// What a client config declares: its servers, and the models it names by id (Continue's
+/// `models`, opencode's `model`), each under the name it is adopted by.
+pub struct Client {
+    pub servers: Vec<ToolServer>,
+    pub models: Vec<(String, super::DirectModel)>,
+}
+
 /// The servers of an MCP client config.
-pub fn load_client(r: &mut Reader, root: &Node) -> Read<Vec<ToolServer>> {
-    let found = SERVER_TABLES
-        .iter()
-        .find_map(|k| root.get(k).map(|t| (*k, t)));
-    let entries = match found {
+pub fn load_client(r: &mut Reader, root: &Node) -> Read<Client> {
+    let opencode = is_opencode(r.path);
+    let table_keys: &[&str] = if opencode { &["mcp"] } else { SERVER_TABLES };
+    let found = table_keys.iter().find_map(|k| root.get(k).map(|t| (*k, t)));
+    let models = config_models(r, root);
+    let listed: Vec<(crate::node::Key, Node)>;
+    let entries: &[(crate::node::Key, Node)] = match found {
+        // a plugin's `mcpServers` may name a file instead (`"./.mcp.json"`): that file is
+        // read where it is found
+        Some((_, table)) if table.as_str().is_some() => {
+            return found_or_other(Vec::new(), models);
+        }
+        // Continue's list form: `mcpServers: [{ name, command, args }]`
+        Some((
+            table_key,
+            Node {
+                value: Value::Seq(items),
+                ..
+            },
+        )) => {
+            listed = items
+                .iter()
+                .filter_map(|item| {
+                    let name = item.get("name")?;
+                    let key = crate::node::Key {
+                        name: name.as_str()?.to_string(),
+                        span: name.span,
+                    };
+                    Some((key, item.clone()))
+                })
+                .collect();
+            if listed.is_empty() && !items.is_empty() {
+                r.problem(
+                    found.map_or(root.span, |(_, t)| t.span),
+                    format!("{table_key} lists servers without a `name`"),
+                    None,
+                );
+            }
+            &listed
+        }
         Some((table_key, table)) => {
             wrong_table(r, root, table_key);
             match r.map(table, table_key) {
@@ -46,14 +88,18 @@ pub fn load_client(r: &mut Reader, root: &Node) -> Read<Vec<ToolServer>> {
                 None => return Read::Failed,
             }
         }
+        None if !models.is_empty() => return found_or_other(Vec::new(), models),
         // `{"github": {"command": …}}` with no table: no client reads these servers.
         None if is_flat(root) => {
-            let key = expected_table(r.path).unwrap_or("mcpServers");
-            r.problem(
-                root.span,
-                format!("the servers are not under `{key}`: the client reads `{key}` and starts none of them"),
-                Some(format!("wrap the entries: {{ \"{key}\": {{ … }} }}")),
-            );
+            // a file of a client that reads a table: it starts none of these; a file of no
+            // known client (a root `mcp.json`) may be read flat by its tool
+            if let Some(key) = expected_table(r.path) {
+                r.problem(
+                    root.span,
+                    format!("the servers are not under `{key}`: the client reads `{key}` and starts none of them"),
+                    Some(format!("wrap the entries: {{ \"{key}\": {{ … }} }}")),
+                );
+            }
             root.as_map().unwrap_or_default()
         }
         None => return Read::Other,
@@ -65,11 +111,28 @@ pub fn load_client(r: &mut Reader, root: &Node) -> Read<Vec<ToolServer>> {
         if r.map(entry, &what).is_none() {
             continue;
         }
-        let command = r.opt_string(entry, "command", "command");
-        let args = entry
-            .get("args")
-            .map(|a| r.string_list(a, "args"))
-            .unwrap_or_default();
+        // opencode writes the whole command line as a list: `"command": ["npx", "-y", "pkg"]`
+        let (command, args) = match entry.get("command") {
+            Some(Node {
+                value: Value::Seq(_),
+                ..
+            }) => {
+                let mut words = r.string_list(entry.get("command").expect("matched"), "command");
+                if words.is_empty() {
+                    (None, Vec::new())
+                } else {
+                    let first = words.remove(0);
+                    (Some(first), words)
+                }
+            }
+            _ => (
+                r.opt_string(entry, "command", "command"),
+                entry
+                    .get("args")
+                    .map(|a| r.string_list(a, "args"))
+                    .unwrap_or_default(),
+            ),
+        };
         let mut sources = Vec::new();
         if let Some(c) = &command {
             sources.push(super::launch::source(c, &args));
@@ -112,6 +175,7 @@ pub fn load_client(r: &mut Reader, root: &Node) -> Read<Vec<ToolServer>> {
             check_inputs(r, entry, ids);
         }
         let mut env = pairs(r, entry.get("env"), "env");
+        env.extend(pairs(r, entry.get("environment"), "environment"));
         for k in HEADER_KEYS {
             env.extend(pairs(r, entry.get(k), k));
         }
@@ -125,7 +189,124 @@ pub fn load_client(r: &mut Reader, root: &Node) -> Read<Vec<ToolServer>> {
             entry,
         ));
     }
-    Read::Found(servers)
+    Read::Found(Client { servers, models })
+}
+
+fn found_or_other(
+    servers: Vec<ToolServer>,
+    models: Vec<(String, super::DirectModel)>,
+) -> Read<Client> {
+    if servers.is_empty() && models.is_empty() {
+        Read::Other
+    } else {
+        Read::Found(Client { servers, models })
+    }
+}
+
+fn is_opencode(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name == "opencode.json" || name == "opencode.jsonc"
+}
+
+/// The models a client config names by id: Continue's `models: [{ name, provider, model }]`,
+/// opencode's `model` and `small_model` (`provider/id`).
+fn config_models(r: &mut Reader, root: &Node) -> Vec<(String, super::DirectModel)> {
+    let mut out = Vec::new();
+    if r.path.ends_with(".continue/config.yaml") {
+        if let Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) = root.get("models")
+        {
+            for item in items {
+                let Some(id) = item.get("model").filter(|m| m.as_str().is_some()) else {
+                    continue;
+                };
+                let Some(id) = r.string(id, "model") else {
+                    continue;
+                };
+                let name = item
+                    .get("name")
+                    .and_then(Node::as_str)
+                    .unwrap_or(&id.value)
+                    .to_string();
+                let provider = r.opt_string(item, "provider", "provider");
+                out.push((name, super::DirectModel { id, provider }));
+            }
+        }
+    } else if is_opencode(r.path) {
+        for key in ["model", "small_model"] {
+            if let Some(id) = r.opt_string(root, key, key) {
+                out.push((key.to_string(), super::DirectModel { id, provider: None }));
+            }
+        }
+    }
+    out
+}
+
+/// A `smithery.yaml`: how Smithery starts a server of the repository. `startCommand` is
+/// `stdio` with a `commandFunction` (JavaScript returning `{ command, args }`), or `http`
+/// for a server it hosts; either way the repository's own code runs (a `local` source, locked
+/// by the repository's content) unless the function launches a package.
+pub fn load_smithery(r: &mut Reader, root: &Node) -> Read<ToolServer> {
+    let Some(start) = root.get("startCommand") else {
+        return Read::Other;
+    };
+    if r.map(start, "startCommand").is_none() {
+        return Read::Failed;
+    }
+    let dir = r.path.rsplit_once('/').map_or("", |(d, _)| d);
+    let name = Sp::new(
+        format!("{}#{}", r.path, if dir.is_empty() { "server" } else { dir }),
+        super::read::key_span(root, "startCommand").unwrap_or(start.span),
+    );
+    let launched = start
+        .get("commandFunction")
+        .and_then(|f| f.as_str().map(|t| (t, f.span)))
+        .and_then(|(text, span)| smithery_command(text, span))
+        .map(|(command, args)| super::launch::source(&command, &args));
+    let source = match launched {
+        Some(s) if s.kind.value != "exec" => s,
+        _ => Source {
+            kind: Sp::new("local".into(), name.span),
+            value: Sp::new(".".into(), name.span),
+            sha256: None,
+        },
+    };
+    Read::Found(launch_record(r, name, None, vec![source], Vec::new(), root))
+}
+
+/// `command: 'node', args: ['dist/index.js']` out of a `commandFunction`'s JavaScript.
+fn smithery_command(
+    text: &str,
+    span: crate::source::Span,
+) -> Option<(Sp<String>, Vec<Sp<String>>)> {
+    let quoted = |s: &str| -> Option<String> {
+        let s = s.trim_start();
+        let q = s.chars().next().filter(|c| matches!(c, '\'' | '"' | '`'))?;
+        let rest = &s[1..];
+        Some(rest[..rest.find(q)?].to_string())
+    };
+    let at = text.find("command")?;
+    let after = text[at + "command".len()..]
+        .trim_start()
+        .strip_prefix(':')?;
+    let command = quoted(after)?;
+    let mut args = Vec::new();
+    if let Some(a) = text.find("args") {
+        let after = text[a + 4..].trim_start().strip_prefix(':')?.trim_start();
+        if let Some(list) = after.strip_prefix('[') {
+            let list = &list[..list.find(']')?];
+            for item in list.split(',') {
+                if let Some(q) = quoted(item) {
+                    args.push(Sp::new(q, span));
+                } else if !item.trim().is_empty() {
+                    return None; // a computed argument: not readable
+                }
+            }
+        }
+    }
+    Some((Sp::new(command, span), args))
 }
 
 /// The key a client reads its servers from, by the file's name.

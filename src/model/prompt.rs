@@ -97,6 +97,117 @@ pub fn load_dotprompt(r: &mut Reader, sha256: String) -> Option<WithModel> {
     Some((prompt, direct))
 }
 
+/// Parses an agent written as Markdown: a Claude Code subagent (`.claude/agents/NAME.md`) or a
+/// GitHub Copilot custom agent or chat mode (`*.agent.md`, `*.chatmode.md`). The front matter
+/// names it and its `model`; the body is its prompt, locked by content. Neither format has a
+/// version, so PRM002 does not ask for one. `model: inherit` uses the caller's model: none of
+/// its own.
+pub fn load_markdown_agent(r: &mut Reader, sha256: String) -> Option<WithModel> {
+    let file = r.path.rsplit('/').next().unwrap_or(r.path);
+    let suffix = [".agent.md", ".chatmode.md", ".md"]
+        .into_iter()
+        .find(|s| file.ends_with(s))
+        .unwrap_or(".md");
+    let stem = stem(r.path, suffix);
+    let Some((front, front_start, body_start)) = split_front_matter(r.text) else {
+        let prompt = Prompt {
+            file: r.file,
+            path: r.path.to_string(),
+            name: Sp::new(stem, Span::file_start(r.file)),
+            version: None,
+            model: None,
+            sha256,
+            body_start: 0,
+            partial: true,
+        };
+        return Some((prompt, None));
+    };
+    // Claude Code and Copilot read front matter leniently: a description with an unquoted
+    // `Examples: <example>Context: …` is not valid YAML, but works. When it does not parse,
+    // each top-level `key: value` line is read as it is written.
+    let parsed = match node::parse_yaml(front, r.file) {
+        Ok(n) => shift(n, front_start),
+        Err(_) => lenient_front_matter(front, front_start, r.file),
+    };
+    r.map(&parsed, "the front matter")?;
+    let name = r
+        .opt_string(&parsed, "name", "agent name")
+        .unwrap_or_else(|| Sp::new(stem, Span::file_start(r.file)));
+    let direct = parsed
+        .get("model")
+        .filter(|m| {
+            m.as_str()
+                .is_some_and(|v| !v.trim().eq_ignore_ascii_case("inherit"))
+        })
+        .and_then(|_| r.opt_string(&parsed, "model", "agent model"))
+        .map(|id| {
+            // Claude Code's own aliases (`sonnet`, `opus`, `haiku`) are Anthropic's
+            let claude = r.path.contains(".claude/agents/")
+                && ["sonnet", "opus", "haiku", "opusplan"]
+                    .iter()
+                    .any(|a| id.value.trim().eq_ignore_ascii_case(a));
+            let copilot = r.path.contains(".github/");
+            let provider = if claude {
+                Some(Sp::new("anthropic".to_string(), id.span))
+            } else if copilot {
+                Some(Sp::new("copilot".to_string(), id.span))
+            } else {
+                None
+            };
+            DirectModel { id, provider }
+        });
+    let prompt = Prompt {
+        file: r.file,
+        path: r.path.to_string(),
+        name,
+        version: None,
+        model: None,
+        sha256,
+        body_start,
+        partial: true,
+    };
+    Some((prompt, direct))
+}
+
+/// Front matter that is not valid YAML, as `key: value` lines: each line that starts a key at
+/// the first column gives a string value, the rest of the line (quotes removed).
+fn lenient_front_matter(front: &str, start: usize, file: crate::source::FileId) -> Node {
+    let mut entries = Vec::new();
+    let mut at = start;
+    for line in front.split_inclusive('\n') {
+        let text = line.trim_end_matches(['\n', '\r']);
+        if let Some((key, value)) = text.split_once(':')
+            && !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            let raw = value.trim();
+            let value_start = at + key.len() + 1 + (value.len() - value.trim_start().len());
+            let unquoted = raw
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .or_else(|| raw.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                .unwrap_or(raw);
+            entries.push((
+                crate::node::Key {
+                    name: key.to_string(),
+                    span: Span::new(file, at, at + key.len()),
+                },
+                Node {
+                    value: node::Value::Str(unquoted.to_string()),
+                    span: Span::new(file, value_start, value_start + raw.len()),
+                },
+            ));
+        }
+        at += line.len();
+    }
+    Node {
+        value: node::Value::Map(entries),
+        span: Span::new(file, start, start + front.len()),
+    }
+}
+
 /// Parses a Prompty file. Its model is `model: <id>`, Prompty 2's `model: { id, provider }`,
 /// or Prompty 1's `model: { configuration: { type, azure_deployment | name } }`.
 pub fn load_prompty(r: &mut Reader, sha256: String) -> Option<WithModel> {
