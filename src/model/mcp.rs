@@ -316,7 +316,20 @@ fn expected_table(path: &str) -> Option<&'static str> {
         Some("servers")
     } else if path.ends_with(".codex/config.toml") {
         Some("mcp_servers")
-    } else if name == ".mcp.json" || name == "claude_desktop_config.json" {
+    } else if name == ".mcp.json"
+        || name == "claude_desktop_config.json"
+        || name == "gemini-extension.json"
+        || [
+            ".cursor/mcp.json",
+            ".kiro/settings/mcp.json",
+            ".roo/mcp.json",
+            ".amazonq/mcp.json",
+            ".gemini/settings.json",
+            ".claude-plugin/plugin.json",
+        ]
+        .iter()
+        .any(|p| path == *p || path.ends_with(&format!("/{p}")))
+    {
         Some("mcpServers")
     } else {
         None
@@ -333,14 +346,23 @@ fn wrong_table(r: &mut Reader, root: &Node, used: &str) {
         return;
     }
     let span = super::read::key_span(root, used).unwrap_or(root.span);
+    let p = r.path;
     let client = if want == "servers" {
         "VS Code"
     } else if want == "mcp_servers" {
         "Codex"
-    } else if r.path.ends_with(".cursor/mcp.json") {
+    } else if p.ends_with(".cursor/mcp.json") {
         "Cursor"
-    } else if r.path.ends_with("claude_desktop_config.json") {
+    } else if p.ends_with("claude_desktop_config.json") {
         "Claude Desktop"
+    } else if p.ends_with(".gemini/settings.json") || p.ends_with("gemini-extension.json") {
+        "Gemini CLI"
+    } else if p.ends_with(".kiro/settings/mcp.json") {
+        "Kiro"
+    } else if p.ends_with(".roo/mcp.json") {
+        "Roo Code"
+    } else if p.ends_with(".amazonq/mcp.json") {
+        "Amazon Q"
     } else {
         "Claude Code"
     };
@@ -656,19 +678,148 @@ mod tests {
     use crate::source::FileId;
 
     fn client(path: &str, text: &str) -> (Vec<ToolServer>, Vec<crate::finding::Finding>) {
+        let (c, problems) = client_config(path, text);
+        (c.servers, problems)
+    }
+
+    fn client_config(path: &str, text: &str) -> (Client, Vec<crate::finding::Finding>) {
         let root = if path.ends_with(".toml") {
             crate::node::parse_toml(text, FileId(0)).unwrap()
+        } else if path.ends_with(".yaml") {
+            crate::node::parse_yaml(text, FileId(0)).unwrap()
         } else {
             crate::node::parse_jsonc(text, FileId(0)).unwrap()
         };
         let mut problems = Vec::new();
         let mut r = Reader::new(FileId(0), path, text, &mut problems);
-        let servers = match load_client(&mut r, &root) {
-            Read::Found(s) => s,
+        let c = match load_client(&mut r, &root) {
+            Read::Found(c) => c,
             Read::Other => panic!("not a client config"),
-            Read::Failed => Vec::new(),
+            Read::Failed => Client {
+                servers: Vec::new(),
+                models: Vec::new(),
+            },
         };
-        (servers, problems)
+        (c, problems)
+    }
+
+    fn kinds(servers: &[ToolServer]) -> Vec<String> {
+        servers
+            .iter()
+            .flat_map(|s| s.sources.iter().map(Source::display))
+            .collect()
+    }
+
+    #[test]
+    fn opencode_continue_and_other_clients() {
+        // opencode: `mcp`, the command as a list, `environment`, its `model`
+        let (c, p) = client_config(
+            "opencode.json",
+            r#"{"model": "anthropic/claude-sonnet-4-5", "mcp": {"gh": {"type": "local", "command": ["npx", "-y", "pkg@1.0.0"], "environment": {"T": "${T}"}}, "r": {"type": "remote", "url": "https://x.example/mcp"}}}"#,
+        );
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            kinds(&c.servers),
+            ["npm:pkg@1.0.0", "remote:https://x.example/mcp"]
+        );
+        assert_eq!(c.servers[0].env.len(), 1);
+        assert_eq!(c.models[0].0, "model");
+        // Continue: a list of servers with names, and its models
+        let (c, p) = client_config(
+            ".continue/config.yaml",
+            "models:\n  - name: Claude\n    provider: anthropic\n    model: claude-3-5-sonnet-latest\nmcpServers:\n  - name: fs\n    command: npx\n    args: ['-y', '@mcp/fs']\n",
+        );
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(c.servers[0].server.value, ".continue/config.yaml#fs");
+        assert_eq!(kinds(&c.servers), ["npm:@mcp/fs"]);
+        assert_eq!(c.models[0].1.id.value, "claude-3-5-sonnet-latest");
+        // a plugin naming its servers' file: nothing here
+        let root =
+            crate::node::parse_json(r#"{"name": "p", "mcpServers": "./.mcp.json"}"#, FileId(0))
+                .unwrap();
+        let mut problems = Vec::new();
+        let mut r = Reader::new(FileId(0), ".claude-plugin/plugin.json", "", &mut problems);
+        assert!(matches!(load_client(&mut r, &root), Read::Other));
+        // Gemini, Kiro: mcpServers as Claude's
+        let (s, p) = client(
+            ".gemini/settings.json",
+            r#"{"theme": "x", "mcpServers": {"a": {"command": "uvx", "args": ["pkg==1.0"]}}}"#,
+        );
+        assert!(p.is_empty());
+        assert_eq!(kinds(&s), ["pypi:pkg==1.0"]);
+    }
+
+    #[test]
+    fn a_client_config_under_another_clients_key_or_flat() {
+        let (s, p) = client(
+            ".cursor/mcp.json",
+            r#"{"servers": {"a": {"command": "npx", "args": ["-y", "a@1.0.0"]}}}"#,
+        );
+        assert_eq!(s.len(), 1, "the servers are still read");
+        assert!(
+            p[0].message
+                .contains("Cursor reads servers from `mcpServers`"),
+            "{p:?}"
+        );
+        let (s, p) = client(
+            ".mcp.json",
+            r#"{"a": {"type": "http", "url": "https://x.example"}}"#,
+        );
+        assert_eq!(s.len(), 1);
+        assert!(p[0].message.contains("not under `mcpServers`"), "{p:?}");
+        // a root mcp.json of no known client is read flat without a finding
+        let (s, p) = client(
+            "mcp.json",
+            r#"{"a": {"type": "http", "url": "https://x.example"}}"#,
+        );
+        assert_eq!((s.len(), p.len()), (1, 0));
+        // a disabled entry with nothing else is not a broken one; a nested transport url is read
+        let (s, p) = client(
+            ".codex/config.toml",
+            "[mcp_servers.notion]\nenabled = false\n",
+        );
+        assert!(s.is_empty() && p.is_empty(), "{p:?}");
+        let (s, p) = client(
+            ".cursor/mcp.json",
+            r#"{"mcpServers": {"f": {"transport": {"type": "http", "url": "http://127.0.0.1:3845/mcp"}}}}"#,
+        );
+        assert!(p.is_empty());
+        assert_eq!(kinds(&s), ["remote:http://127.0.0.1:3845/mcp"]);
+    }
+
+    #[test]
+    fn credentials_after_a_flag_are_checked_like_env() {
+        let (s, _) = client(
+            ".mcp.json",
+            r#"{"mcpServers": {"s": {"command": "npx", "args": ["-y", "p@1.0.0", "--access-token", "abc123", "--api-key=xyz789", "--max-tokens", "4000", "--verbose"]}}}"#,
+        );
+        let names: Vec<&str> = s[0].env.iter().map(|(n, _)| n.value.as_str()).collect();
+        assert_eq!(names, ["--access-token", "--api-key", "--max-tokens"]);
+        assert_eq!(s[0].env[0].1.as_str(), Some("abc123"));
+        assert_eq!(s[0].env[1].1.as_str(), Some("xyz789"));
+    }
+
+    #[test]
+    fn smithery_starts_the_repositorys_server() {
+        let parse = |text: &str| {
+            let root = crate::node::parse_yaml(text, FileId(0)).unwrap();
+            let mut problems = Vec::new();
+            let mut r = Reader::new(FileId(0), "smithery.yaml", text, &mut problems);
+            match load_smithery(&mut r, &root) {
+                Read::Found(t) => Some(kinds(std::slice::from_ref(&t))),
+                _ => None,
+            }
+        };
+        assert_eq!(
+            parse("startCommand:\n  type: stdio\n  commandFunction: |-\n    (config) => ({ command: 'node', args: ['dist/index.js'] })\n").unwrap(),
+            ["local:dist/index.js"]
+        );
+        assert_eq!(
+            parse("startCommand:\n  type: stdio\n  commandFunction: |-\n    (c) => ({ command: 'npx', args: ['-y', 'pkg'] })\n").unwrap(),
+            ["npm:pkg"]
+        );
+        assert_eq!(parse("startCommand:\n  type: http\n").unwrap(), ["local:."]);
+        assert!(parse("runtime: typescript\n").is_none());
     }
 
     fn at<'t>(text: &'t str, s: &crate::source::Span) -> &'t str {
