@@ -1090,7 +1090,7 @@ fn adopt(model: &mut Model, user: &User, d: model::DirectModel) -> Option<(Strin
 fn nothing_to_read(snapshot: &dyn Snapshot) -> ConfigError {
     ConfigError {
         message: format!(
-            "no {} in the {}, and none of the files agentlock reads without one: MCP client configs (.mcp.json, mcp.json, .cursor/, .vscode/, .gemini/, .kiro/, .roo/, .amazonq/, Claude Desktop, Codex, opencode, Continue, Gemini extensions, Claude plugins), MCP registry server.json, smithery.yaml, CrewAI config/agents.yaml, Prompty (*.prompty), dotprompt (*.prompt), Claude Code subagents (.claude/agents/*.md) or Copilot agents and chat modes",
+            "no {} in the {}, and none of the files of other tools agentlock reads without one: MCP client configs (.mcp.json, .cursor/mcp.json, .vscode/mcp.json and others), MCP registry server.json, smithery.yaml, CrewAI crews, Prompty and dotprompt files, Claude Code subagents, Copilot agents",
             config::MANIFEST,
             snapshot.describe()
         ),

@@ -1282,7 +1282,8 @@ mod tests {
                 false,
             ),
             (None, "llama-3.3-70b", P::Unver, "llama-3.3-70b", false),
-            (Some("anthropic"), "sonnet", P::Unver, "sonnet", false),
+            // Claude Code's family alias
+            (Some("anthropic"), "sonnet", P::Float, "sonnet", false),
         ];
         let r = registry();
         let mut failures = Vec::new();

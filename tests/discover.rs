@@ -313,7 +313,9 @@ fn nothing_to_read_exits_2_with_what_was_looked_for() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no agentlock.toml"), "{err}");
     assert!(
-        err.contains(".mcp.json") && err.contains("*.prompty"),
+        err.contains(".mcp.json")
+            && err.contains("Prompty")
+            && err.contains("Claude Code subagents"),
         "{err}"
     );
     let out = run_in(dir.path(), &["lock"]);
