@@ -148,7 +148,7 @@ fn subjects_name_what_was_found() {
         "names no version: pip installs",
         "names no ref",
         "names the tag `v0.13.0` but no digest",
-        "a program from the PATH or outside the repository",
+        "a placeholder to fill in",
         "names no version: npm installs",
     ]
     .iter()

@@ -334,6 +334,22 @@ fn check_versions(ctx: &Context) -> Vec<Finding> {
                 out.push(unverifiable(t, src.value.span, what));
                 continue;
             }
+            // `/path/to/your/server.js` in a template config: to be filled in, not pinned yet
+            if src.kind.value == "exec" && is_placeholder_path(&src.value.value) {
+                let what = format!("is started from `{}`, a placeholder path", src.value.value);
+                let mut f = unverifiable(t, src.value.span, what);
+                f.message = format!(
+                    "server `{}` is started from `{}`, a placeholder to fill in: what runs cannot be told until it is",
+                    t.server.value, src.value.value
+                );
+                f.label = Some("a placeholder".into());
+                f.help = Some(
+                    "fill in the path of the server, a file of the repository or a pinned package"
+                        .into(),
+                );
+                out.push(f);
+                continue;
+            }
             if let Some((why, help)) = source_floats(src) {
                 out.push(
                     Finding::new(
@@ -372,6 +388,35 @@ fn unverifiable(t: &crate::model::ToolServer, span: crate::source::Span, what: S
     .help("check the released file, or run agentlock on the repository after the version is filled in");
     f.severity = crate::finding::Severity::Warning;
     f
+}
+
+/// `/Users/…`, `C:/…`, `~/…`: a path of one machine.
+fn is_absolute_path(v: &str) -> bool {
+    let b = v.as_bytes();
+    v.starts_with(['/', '~', '\\']) || (b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':')
+}
+
+/// A path a template leaves to fill in: `/path/to/…`, `/ABSOLUTE/PATH/…`, `<path>`, `YOUR_…`.
+fn is_placeholder_path(v: &str) -> bool {
+    let l = v.to_ascii_lowercase();
+    [
+        "/path/to",
+        "path/to/",
+        "absolute/path",
+        "absolute_path",
+        "/full/path",
+        "your_",
+        "your-",
+        "<",
+        "yourusername",
+        "/users/you/",
+        "/users/username/",
+        "/home/username/",
+        "...",
+        "xxx",
+    ]
+    .iter()
+    .any(|m| l.contains(m))
 }
 
 /// Why a version string is not exact.
@@ -506,8 +551,12 @@ fn source_floats(src: &Source) -> Option<(String, String)> {
                 )),
             }
         }
+        "exec" if is_absolute_path(value) => Some((
+            "is a path on one machine, outside the repository: other machines have nothing there, or something else".into(),
+            "launch it from a file in the repository (`${workspaceFolder}/…`, a relative path) or from a pinned package (`npx -y pkg@1.2.3`, `uvx pkg@1.2.3`)".into(),
+        )),
         "exec" => Some((
-            "is a program from the PATH or outside the repository: each machine runs whatever version it has installed".into(),
+            "is a program from the PATH: each machine runs whatever version it has installed".into(),
             "launch it from a pinned package (`npx -y pkg@1.2.3`, `uvx pkg@1.2.3`, `docker run image@sha256:…`) or from a file in the repository".into(),
         )),
         // A running server cannot be pinned by version (its URL is locked); a file in the
