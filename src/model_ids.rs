@@ -268,6 +268,8 @@ pub enum Family {
     Gemini,
     Bedrock,
     Azure,
+    /// GitHub Copilot's model picker labels (`GPT-4.1`, `Claude Sonnet 4`).
+    Copilot,
 }
 
 /// What [`classify`] found out about one id.
@@ -326,6 +328,7 @@ pub fn classify<'r>(
     if provider.is_some_and(|p| p.eq_ignore_ascii_case("copilot"))
         || raw.to_ascii_lowercase().ends_with("(copilot)")
     {
+        c.family = Some(Family::Copilot);
         c.pinning = Pinning::Unverifiable(
             "it is a label of GitHub Copilot's model picker: Copilot decides which snapshot answers, and a custom agent cannot pin one"
                 .into(),
@@ -358,7 +361,7 @@ pub fn classify<'r>(
         Family::Claude => Provider::Anthropic,
         Family::Gemini => Provider::Google,
         Family::Bedrock => Provider::Bedrock,
-        Family::Azure => Provider::Azure,
+        Family::Azure | Family::Copilot => Provider::Azure,
     }));
     c.family = if c.provider == Some(Provider::Azure) {
         Some(Family::Azure)
@@ -423,7 +426,7 @@ pub fn classify<'r>(
         Some(Family::Claude) => claude_rule(&lower),
         Some(Family::Gemini) => gemini_rule(&lower, &mut c.note),
         Some(Family::Bedrock) => bedrock_rule(&lower),
-        Some(Family::Azure) | None => Pinning::Unverifiable(format!(
+        Some(Family::Azure | Family::Copilot) | None => Pinning::Unverifiable(format!(
             "it is not a model id agentlock recognises for {}",
             p.display()
         )),

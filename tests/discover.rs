@@ -63,6 +63,26 @@ const CASES: &[(&str, &[Place])] = &[
         ],
     ),
     (
+        // each class of false error measured on public repositories, shaped as they were
+        // there (the repository's own code launched, templates, crews, plain .prompt files),
+        // with three true errors for contrast: a wrong client key, a token, a floating package
+        "discover_real",
+        &[
+            ("CONF001", ".cursor/mcp.json", 2),
+            ("REL001", ".claude/agents/reviewer.md", 1),
+            ("MODEL001", ".github/chatmodes/planner.chatmode.md", 4),
+            ("TOOL001", ".mcp.json", 11),
+            ("SECRET002", ".mcp.json", 13),
+            ("TOOL001", ".mcp.json", 14),
+            ("TOPO003", "crews/research/config/agents.yaml", 1),
+            ("TOPO003", "crews/writing/config/agents.yaml", 1),
+            ("MODEL001", "flows/chat.prompty", 7),
+            ("MODEL001", "flows/search.prompty", 7),
+            ("TOOL001", "registry/template/server.json", 5),
+            ("TOOL001", "registry/template/server.json", 7),
+        ],
+    ),
+    (
         "discover_sources",
         &[
             ("TOOL001", "config/mcp.json", 5),
@@ -105,6 +125,84 @@ fn snapshots_of_every_discover_fixture() {
         snap!(format!("{name}.human"), run.human());
         snap!(format!("{name}.json"), run.json());
     }
+}
+
+/// Of the public repositories' classes, only the true errors are errors; the rest are quiet or
+/// warnings that say what cannot be told. A repository like it then locks, and stays fresh.
+#[test]
+fn real_world_shapes_give_no_false_error() {
+    let run = run("discover_real");
+    let errors: Vec<(String, String, usize)> = run
+        .verified
+        .findings
+        .iter()
+        .filter(|f| f.severity == agentlock::finding::Severity::Error)
+        .map(|f| {
+            let (p, l, _) = run.verified.model.sources.locate(f.span);
+            (f.code.to_string(), p.to_string(), l)
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            ("CONF001".to_string(), ".cursor/mcp.json".to_string(), 2),
+            ("REL001".into(), ".claude/agents/reviewer.md".into(), 1),
+            ("SECRET002".into(), ".mcp.json".into(), 13),
+            ("TOOL001".into(), ".mcp.json".into(), 14),
+        ]
+    );
+    let m = &run.verified.model;
+    let src = |name: &str| {
+        m.tools
+            .iter()
+            .find(|t| t.server.value == format!(".mcp.json#{name}"))
+            .map(|t| t.sources[0].display())
+            .unwrap()
+    };
+    // the repository's own code
+    for name in [
+        "plugin",
+        "project-bin",
+        "own-module",
+        "venv",
+        "uv-project",
+        "node-modules",
+        "crate",
+        "compose",
+    ] {
+        assert!(src(name).starts_with("local:"), "{name}: {}", src(name));
+    }
+    assert_eq!(src("figma"), "remote:http://127.0.0.1:3845/mcp");
+    // two crews, two topologies; a plain template and two flows' prompts of one name
+    assert_eq!(m.topologies.len(), 2);
+    let names: Vec<&str> = m.prompts.iter().map(|p| p.name.value.as_str()).collect();
+    assert!(names.contains(&"system"), "{names:?}");
+    assert!(
+        names.contains(&"flows/chat.prompty#Chat Prompt"),
+        "{names:?}"
+    );
+    assert!(names.contains(&"reviewer"), "{names:?}");
+    // a copy with its one broken file mended locks, and lock --check passes
+    let dir = copy_to_temp(&fixture("discover_real"));
+    std::fs::write(
+        dir.path().join(".cursor/mcp.json"),
+        r#"{"mcpServers": {"docs": {"command": "npx", "args": ["-y", "docs-mcp@1.2.0"]}}}"#,
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["lock"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = run_in(dir.path(), &["lock", "--check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 /// What each format maps to in the one model, seen from the JSON a rule reports: the subject

@@ -281,6 +281,7 @@ fn unverifiable_help(c: &Classification) -> String {
         return "write the model id itself, not an expression, so the lockfile pins it and a change is reviewed; keep secrets, not model choices, in the environment".into();
     }
     match (c.family, c.provider) {
+        (Some(Family::Copilot), _) => "Copilot picks the snapshot behind a label; the label itself is locked, so a change of it shows in review".into(),
         (Some(Family::Azure), _) => "record the deployment's `model_version` and `version_upgrade: NoAutoUpgrade` on the alias, and turn automatic upgrades off on the deployment".into(),
         (_, None) => "set `provider:` on the alias (openai, anthropic, google, vertex, bedrock or azure) and use that provider's pinned snapshot id".into(),
         (_, Some(p)) => format!(

@@ -329,7 +329,10 @@ fn check_versions(ctx: &Context) -> Vec<Finding> {
                 out.push(f);
                 continue;
             }
-            if crate::model_ids::is_expression(&src.value.value) {
+            // the repository's own code (`${CLAUDE_PLUGIN_ROOT}/…`) and remotes are not pinned
+            // by version anyway
+            let own = matches!(src.kind.value.as_str(), "local" | "remote");
+            if !own && crate::model_ids::is_expression(&src.value.value) {
                 let what = format!("is installed from `{}`", src.display());
                 out.push(unverifiable(t, src.value.span, what));
                 continue;
