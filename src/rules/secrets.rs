@@ -13,7 +13,7 @@ pub static SECRET001: Rule = Rule {
     checklist: Some("5.2"),
     project_only: false,
     docs: r#"
-agentlock scans every prompt for credentials of more than 25 kinds (OpenAI, Anthropic, AWS,
+agentlock scans every prompt for credentials of more than 60 kinds (OpenAI, Anthropic, AWS,
 GitHub, GitLab, Slack, Stripe, Google, Azure, private keys, JWTs, database URLs with a password,
 high-entropy `password = "…"` assignments and more; `agentlock scan` lists them with `--help`).
 A keyword prefilter decides which detectors run at all, so clean text costs one pass.
