@@ -144,18 +144,23 @@ pub fn manifest(data: &[u8]) {
     file(path, rest);
 }
 
-/// A prompt: front matter and body, agentlock's own, Prompty or dotprompt.
+/// A prompt: front matter and body, agentlock's own (in a project), or another tool's (Prompty,
+/// dotprompt, a Claude Code subagent, a Copilot chat mode: discovered, with no agentlock.toml).
 pub fn prompt(data: &[u8]) {
     let Some((&pick, rest)) = data.split_first() else {
         return;
     };
-    let path = [
-        "prompts/router.prompt",
-        "prompts/fuzz.prompt",
-        "app/fuzz.prompty",
-        "genkit/_partial.prompt",
-    ][pick as usize % 4];
-    file(path, rest);
+    match pick % 6 {
+        0 => drop(file("prompts/router.prompt", rest)),
+        1 => drop(file("prompts/fuzz.prompt", rest)),
+        2 => discovered(&[("app/fuzz.prompty", rest)]),
+        3 => discovered(&[
+            ("genkit/_partial.prompt", rest),
+            ("genkit/plain.prompt", rest),
+        ]),
+        4 => discovered(&[(".claude/agents/fuzz.md", rest)]),
+        _ => discovered(&[(".github/chatmodes/fuzz.chatmode.md", rest)]),
+    }
 }
 
 /// agentlock.toml, and a policy file it may extend.
@@ -187,7 +192,12 @@ pub fn client_config(data: &[u8]) {
         ".cursor/mcp.json",
         "claude_desktop_config.json",
         ".codex/config.toml",
-    ][pick as usize % 5];
+        ".gemini/settings.json",
+        "opencode.json",
+        ".continue/config.yaml",
+        "smithery.yaml",
+        "mcp.json",
+    ][pick as usize % 10];
     discovered(&[(path, rest)]);
 }
 
