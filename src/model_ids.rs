@@ -369,14 +369,23 @@ pub fn classify<'r>(
         family
     };
 
+    // `ollama/llama3.1`, `groq/…`: a routing prefix (LiteLLM's, CrewAI's) names a provider
+    // agentlock has no naming rules for
+    let routed = raw
+        .split_once('/')
+        .map(|(p, _)| p.to_ascii_lowercase())
+        .filter(|p| OTHER_PROVIDERS.contains(&p.as_str()));
     let Some(p) = c.provider else {
-        c.pinning = Pinning::Unverifiable(match provider {
-            Some(name) if !name.trim().is_empty() => {
+        c.pinning = Pinning::Unverifiable(match (provider, routed) {
+            (Some(name), _) if !name.trim().is_empty() => {
                 format!(
                     "agentlock has no naming rules for provider `{}`",
                     name.trim()
                 )
             }
+            (_, Some(routed)) => format!(
+                "the `{routed}/` prefix names {routed} as the provider, and agentlock has no naming rules for its models"
+            ),
             _ => "the provider cannot be told from the id; set `provider`".into(),
         });
         return c;
@@ -486,6 +495,38 @@ const PREVIEW_NOTE: &str =
 
 /// Whether a value is an expression or a template placeholder filled in later (`${VAR}`,
 /// `{{var}}`, `<<Version>>`, `=Env.X`): nothing agentlock can verify.
+/// Providers a routing prefix may name whose model ids agentlock has no rules for.
+const OTHER_PROVIDERS: &[&str] = &[
+    "ollama",
+    "ollama_chat",
+    "groq",
+    "together",
+    "together_ai",
+    "mistral",
+    "fireworks",
+    "fireworks_ai",
+    "deepseek",
+    "openrouter",
+    "huggingface",
+    "cohere",
+    "perplexity",
+    "xai",
+    "lm_studio",
+    "cerebras",
+    "sambanova",
+    "nvidia_nim",
+    "watsonx",
+    "replicate",
+    "anyscale",
+    "deepinfra",
+    "ai21",
+    "voyage",
+    "databricks",
+    "cloudflare",
+    "hosted_vllm",
+    "vllm",
+];
+
 pub fn is_expression(s: &str) -> bool {
     s.contains("${")
         || s.contains("{{")
@@ -893,6 +934,23 @@ mod tests {
         Pin,
         Float,
         Unver,
+    }
+
+    #[test]
+    fn a_routing_prefix_names_its_provider() {
+        let r = registry();
+        for id in ["ollama/llama3.1", "groq/llama-3.1-70b-versatile"] {
+            match classify(None, id, r).pinning {
+                Pinning::Unverifiable(why) => {
+                    let p = id.split('/').next().unwrap();
+                    assert!(why.contains(&format!("`{p}/` prefix names {p}")), "{why}");
+                }
+                other => panic!("{id}: {other:?}"),
+            }
+        }
+        assert!(
+            matches!(classify(None, "llama3.1", r).pinning, Pinning::Unverifiable(w) if w.contains("set `provider`"))
+        );
     }
 
     #[test]
