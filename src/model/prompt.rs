@@ -76,17 +76,7 @@ pub type WithModel = (Prompt, Option<DirectModel>);
 pub fn load_dotprompt(r: &mut Reader, sha256: String) -> Option<WithModel> {
     let stem = stem(r.path, ".prompt");
     if split_front_matter(r.text).is_none() {
-        let prompt = Prompt {
-            file: r.file,
-            path: r.path.to_string(),
-            name: Sp::new(stem, Span::file_start(r.file)),
-            version: None,
-            model: None,
-            sha256,
-            body_start: 0,
-            partial: true,
-        };
-        return Some((prompt, None));
+        return Some((unversioned(r, stem, sha256, 0), None));
     }
     let (prompt, front) = read(r, sha256, ".prompt", false)?;
     let direct = front
@@ -110,17 +100,7 @@ pub fn load_markdown_agent(r: &mut Reader, sha256: String) -> Option<WithModel> 
         .unwrap_or(".md");
     let stem = stem(r.path, suffix);
     let Some((front, front_start, body_start)) = split_front_matter(r.text) else {
-        let prompt = Prompt {
-            file: r.file,
-            path: r.path.to_string(),
-            name: Sp::new(stem, Span::file_start(r.file)),
-            version: None,
-            model: None,
-            sha256,
-            body_start: 0,
-            partial: true,
-        };
-        return Some((prompt, None));
+        return Some((unversioned(r, stem, sha256, 0), None));
     };
     // Claude Code and Copilot read front matter leniently: a description with an unquoted
     // `Examples: <example>Context: …` is not valid YAML, but works. When it does not parse,
@@ -156,17 +136,24 @@ pub fn load_markdown_agent(r: &mut Reader, sha256: String) -> Option<WithModel> 
             };
             DirectModel { id, provider }
         });
-    let prompt = Prompt {
+    let mut prompt = unversioned(r, String::new(), sha256, body_start);
+    prompt.name = name;
+    Some((prompt, direct))
+}
+
+/// A prompt of a format without versions (or a file without front matter), locked by its
+/// content: PRM002 does not ask it for a version.
+fn unversioned(r: &Reader, name: String, sha256: String, body_start: usize) -> Prompt {
+    Prompt {
         file: r.file,
         path: r.path.to_string(),
-        name,
+        name: Sp::new(name, Span::file_start(r.file)),
         version: None,
         model: None,
         sha256,
         body_start,
         partial: true,
-    };
-    Some((prompt, direct))
+    }
 }
 
 /// Front matter that is not valid YAML, as `key: value` lines: each line that starts a key at
