@@ -20,8 +20,7 @@
 //! - except that a lone `*` as the last segment (`docs/*`) matches direct children only, as
 //!   GitHub documents.
 
-use crate::finding::Finding;
-use crate::rules::conf::CONF001;
+use crate::problem::Problem;
 use crate::source::{FileId, Span};
 
 /// A parsed CODEOWNERS file.
@@ -85,12 +84,12 @@ impl Codeowners {
     }
 
     /// Parses, and turns every skipped line into a CONF001 finding.
-    pub fn load(file: FileId, path: &str, text: &str) -> (Codeowners, Vec<Finding>) {
+    pub fn load(file: FileId, path: &str, text: &str) -> (Codeowners, Vec<Problem>) {
         let (owners, issues) = Self::parse(file, path, text);
         let findings = issues
             .into_iter()
             .map(|i| {
-                Finding::new(&CONF001, i.span, path, i.message)
+                Problem::new(i.span, path, i.message)
                     .label(i.label)
                     .help(i.help)
             })

@@ -1,9 +1,10 @@
 //! `agentlock.toml`: the project manifest. Its presence marks the repository root.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Severity;
 use crate::model::Sp;
 use crate::model::read::Reader;
 use crate::node::{self, Node, Value};
+use crate::problem::Problem;
 use crate::snapshot::{DEFAULT_MAX_FILE_SIZE, ReadError, ReadExt, Snapshot};
 use crate::source::{FileId, SourceMap, Span};
 use crate::units::Duration;
@@ -367,7 +368,7 @@ impl Config {
 
     /// The configuration of a repository with no agentlock.toml (for `scan FILE…`): the
     /// default paths and the default pack.
-    pub fn builtin(sources: &mut SourceMap, problems: &mut Vec<Finding>) -> Config {
+    pub fn builtin(sources: &mut SourceMap, problems: &mut Vec<Problem>) -> Config {
         let file = sources.add(format!("(no {MANIFEST})"), Some("".into()));
         let own = PolicyLayer {
             origin: MANIFEST.into(),
@@ -391,7 +392,7 @@ impl Config {
 pub fn load_or_discover(
     snapshot: &dyn Snapshot,
     sources: &mut SourceMap,
-    problems: &mut Vec<Finding>,
+    problems: &mut Vec<Problem>,
 ) -> Result<Config, ConfigError> {
     match snapshot.read_str(MANIFEST, DEFAULT_MAX_FILE_SIZE) {
         Err(ReadError::NotFound) => {
@@ -408,7 +409,7 @@ pub fn load_or_discover(
 pub fn load(
     snapshot: &dyn Snapshot,
     sources: &mut SourceMap,
-    problems: &mut Vec<Finding>,
+    problems: &mut Vec<Problem>,
 ) -> Result<Config, ConfigError> {
     let bytes = snapshot.read_str(MANIFEST, DEFAULT_MAX_FILE_SIZE).map_err(|e| match e {
         ReadError::NotFound => ConfigError {
@@ -610,7 +611,7 @@ fn globs(r: &mut Reader, node: &Node, what: &str) -> Vec<String> {
 fn resolve_policy(
     snapshot: &dyn Snapshot,
     sources: &mut SourceMap,
-    problems: &mut Vec<Finding>,
+    problems: &mut Vec<Problem>,
     own: PolicyLayer,
 ) -> PolicyConfig {
     let mut next = own.extends.clone();
@@ -627,8 +628,8 @@ fn resolve_policy(
             break;
         };
         let at = sources.get(name.span.file).path.clone();
-        let fail = |problems: &mut Vec<Finding>, message: String, help: Option<String>| {
-            let mut f = Finding::new(&crate::rules::conf::CONF001, name.span, &at, message);
+        let fail = |problems: &mut Vec<Problem>, message: String, help: Option<String>| {
+            let mut f = Problem::new(name.span, &at, message);
             f.help = help;
             problems.push(f);
         };
@@ -676,7 +677,7 @@ fn resolve_policy(
 
 /// A built-in pack, added to the sources as `(built-in)/NAME.toml` so that a limit can be shown
 /// where it was set.
-fn pack_layer(name: &str, sources: &mut SourceMap, problems: &mut Vec<Finding>) -> PolicyLayer {
+fn pack_layer(name: &str, sources: &mut SourceMap, problems: &mut Vec<Problem>) -> PolicyLayer {
     let text = PACKS
         .iter()
         .find(|(p, _)| *p == name)
@@ -695,7 +696,7 @@ fn pack_layer(name: &str, sources: &mut SourceMap, problems: &mut Vec<Finding>) 
 fn policy_file(
     snapshot: &dyn Snapshot,
     sources: &mut SourceMap,
-    problems: &mut Vec<Finding>,
+    problems: &mut Vec<Problem>,
     path: &str,
 ) -> Result<PolicyLayer, String> {
     if let Err(e) = crate::snapshot::RepoPath::parse(path) {
@@ -717,8 +718,7 @@ fn policy_file(
         Ok(root) => root,
         Err(e) => {
             let offset = e.offset.unwrap_or(0);
-            let mut f = Finding::new(
-                &crate::rules::conf::CONF001,
+            let mut f = Problem::new(
                 Span::new(file, offset, offset + 1),
                 path,
                 format!("{path} is not valid TOML: {}", e.message),

@@ -23,6 +23,7 @@ pub mod model_ids;
 pub mod node;
 pub mod output;
 pub mod policy;
+pub mod problem;
 pub mod report;
 pub mod rules;
 pub mod secrets;
@@ -294,9 +295,7 @@ pub fn scan_files(
     load::scan_sources(&mut model, ids);
     let mut verified = secrets_only(model, today);
     // A malformed suppression in a scanned file is reported with the secrets.
-    verified
-        .findings
-        .extend(problems.into_iter().filter(|p| p.code == "CONF001"));
+    verified.findings.extend(rules::conf::findings(&problems));
     policy::sort(&mut verified.findings, &verified.model.sources);
     Ok(Ok(Scanned { verified, skipped }))
 }

@@ -4,11 +4,10 @@
 //! CONF001 finding at its location, and loading carries on with the rest.
 
 use crate::config::{self, ConfigError};
-use crate::finding::Finding;
 use crate::model::read::Reader;
 use crate::model::{self, Model};
 use crate::node::{self, Node};
-use crate::rules::conf::CONF001;
+use crate::problem::Problem;
 use crate::snapshot::{EntryKind, ReadError, ReadExt, RepoPath, Snapshot};
 use crate::source::{FileId, SourceMap, Span};
 use crate::suppress::{self, Suppression, Syntax};
@@ -40,15 +39,16 @@ struct Raw {
     path: String,
     kind: Kind,
     /// The text and the LF-normalized SHA-256, or why there is none.
-    content: Result<(Arc<str>, String), Problem>,
+    content: Result<(Arc<str>, String), Unread>,
 }
 
 /// A file to parse, with the id it is registered under.
 type Job = (FileId, Raw);
 /// What parsing a file gave, and its problems.
-type Outcome = (Parsed, Vec<Finding>);
+type Outcome = (Parsed, Vec<Problem>);
 
-struct Problem {
+/// Why a file could not be read as text.
+struct Unread {
     message: String,
     help: Option<String>,
 }
@@ -131,8 +131,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
                 } else {
                     "[paths]"
                 };
-                problems.push(Finding::new(
-                    &CONF001,
+                problems.push(Problem::new(
                     at,
                     config::MANIFEST,
                     format!("invalid path pattern in {table}: {e}"),
@@ -168,8 +167,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
                     }
                     EntryKind::NotAFile(what) => {
                         let id = sources.add(path.to_string(), None);
-                        problems.push(Finding::new(
-                            &CONF001,
+                        problems.push(Problem::new(
                             Span::file_start(id),
                             path,
                             format!("{path} is {what}, not a file; it was not read"),
@@ -217,8 +215,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
                 format!("create {path}, or point paths.{key} at the file that holds it")
             };
             problems.push(
-                Finding::new(
-                    &CONF001,
+                Problem::new(
                     *span,
                     config::MANIFEST,
                     format!("paths.{key} names `{path}`, which does not exist"),
@@ -245,12 +242,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
                 failed.push(raw.kind);
                 let id = sources.add(raw.path.clone(), None);
                 unread.push((raw.path.clone(), id));
-                let mut f = Finding::new(
-                    &CONF001,
-                    Span::file_start(id),
-                    raw.path.clone(),
-                    p.message.clone(),
-                );
+                let mut f = Problem::new(Span::file_start(id), raw.path.clone(), p.message.clone());
                 f.help = p.help.clone();
                 problems.push(f);
             }
@@ -264,7 +256,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         .zip(parsed)
         .filter(|(_, (item, _))| !matches!(item, Parsed::Ignored))
         .unzip();
-    let suppressions: Vec<(Vec<Suppression>, Vec<Finding>)> = jobs
+    let suppressions: Vec<(Vec<Suppression>, Vec<Problem>)> = jobs
         .par_iter()
         .map(|(id, raw)| {
             let mut found = Vec::new();
@@ -357,9 +349,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
     if agents_missing && topologies.is_empty() && model.config.sources.is_none() {
         let path = &model.config.paths.agents;
         problems.push(
-            Finding::new(
-                &CONF001,
-                model.config.name.span,
+            Problem::new(model.config.name.span,
                 config::MANIFEST,
                 format!("there is no {path}: an agentlock project declares its agent topology there"),
             )
@@ -445,7 +435,7 @@ fn load_codeowners(
     snapshot: &dyn Snapshot,
     model: &mut Model,
     limit: u64,
-    problems: &mut Vec<Finding>,
+    problems: &mut Vec<Problem>,
 ) {
     for path in CODEOWNERS_PATHS {
         let Some(content) = read_text(snapshot, &RepoPath::fixed(path), limit) else {
@@ -460,7 +450,7 @@ fn load_codeowners(
             }
             Err(p) => {
                 let id = model.sources.add(path.to_string(), None);
-                let mut f = Finding::new(&CONF001, Span::file_start(id), *path, p.message);
+                let mut f = Problem::new(Span::file_start(id), *path, p.message);
                 f.help = p.help;
                 problems.push(f);
                 model.incomplete.codeowners = true;
@@ -647,9 +637,8 @@ fn init_threads() {
 }
 
 /// The target is not printed: it may name private places on this machine.
-fn outside_symlink(id: FileId, path: &str) -> Finding {
-    Finding::new(
-        &CONF001,
+fn outside_symlink(id: FileId, path: &str) -> Problem {
+    Problem::new(
         Span::file_start(id),
         path,
         "symlink leads outside the repository; it was not followed",
@@ -697,32 +686,32 @@ fn read_text(
     snapshot: &dyn Snapshot,
     path: &RepoPath,
     limit: u64,
-) -> Option<Result<(Arc<str>, String), Problem>> {
+) -> Option<Result<(Arc<str>, String), Unread>> {
     let content = match snapshot.read(path, limit) {
         Ok(bytes) => decode(bytes),
         Err(ReadError::NotFound | ReadError::Invalid(_)) => return None,
-        Err(e @ ReadError::TooLarge { .. }) => Err(Problem {
+        Err(e @ ReadError::TooLarge { .. }) => Err(Unread {
             message: e.to_string(),
             help: Some("raise `[paths] max_file_size` in agentlock.toml if the file is meant to be this large".into()),
         }),
-        Err(ReadError::SymlinkOutside) => Err(Problem {
+        Err(ReadError::SymlinkOutside) => Err(Unread {
             message: "symlink leads outside the repository; it was not followed".into(),
             help: Some("replace the link with the file itself, or point it at a file inside the repository".into()),
         }),
-        Err(e @ ReadError::NotAFile(_)) => Err(Problem {
+        Err(e @ ReadError::NotAFile(_)) => Err(Unread {
             message: format!("{} {e}", crate::source::shown_path(path.as_str())),
             help: Some("agentlock reads regular files only".into()),
         }),
-        Err(e) => Err(Problem { message: e.to_string(), help: None }),
+        Err(e) => Err(Unread { message: e.to_string(), help: None }),
     };
     Some(content)
 }
 
 /// Bytes → text and hash. Binary, UTF-16 and non-UTF-8 files are refused with the position of
 /// the first offending byte (and a UTF-16 file is named as such).
-fn decode(bytes: Vec<u8>) -> Result<(Arc<str>, String), Problem> {
+fn decode(bytes: Vec<u8>) -> Result<(Arc<str>, String), Unread> {
     if utf16(&bytes).is_some() {
-        return Err(Problem {
+        return Err(Unread {
             message: "UTF-16 text (it starts with a UTF-16 byte-order mark); agentlock reads UTF-8"
                 .into(),
             help: Some("save the file as UTF-8".into()),
@@ -730,7 +719,7 @@ fn decode(bytes: Vec<u8>) -> Result<(Arc<str>, String), Problem> {
     }
     if let Some(pos) = memchr_nul(&bytes) {
         let line = bytes[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
-        return Err(Problem {
+        return Err(Unread {
             message: format!("binary file (a NUL byte on line {line}); expected UTF-8 text"),
             help: None,
         });
@@ -741,7 +730,7 @@ fn decode(bytes: Vec<u8>) -> Result<(Arc<str>, String), Problem> {
         Err(e) => {
             let pos = e.utf8_error().valid_up_to();
             let line = e.as_bytes()[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
-            Err(Problem {
+            Err(Unread {
                 message: format!("not UTF-8 text (an invalid byte on line {line})"),
                 help: Some("save the file as UTF-8".into()),
             })
@@ -976,7 +965,7 @@ fn load_crews(
     sources: &SourceMap,
     jobs: &[Job],
     crews: &[(FileId, Node)],
-    problems: &mut Vec<Finding>,
+    problems: &mut Vec<Problem>,
 ) -> Vec<model::Topology> {
     let file = |id: FileId| -> Option<model::crewai::CrewFile<'_>> {
         let (_, raw) = jobs.iter().find(|(j, _)| *j == id)?;
@@ -1102,13 +1091,12 @@ fn nothing_to_read(snapshot: &dyn Snapshot) -> ConfigError {
     }
 }
 
-fn check_duplicates(model: &Model, problems: &mut Vec<Finding>) {
+fn check_duplicates(model: &Model, problems: &mut Vec<Problem>) {
     let mut seen = std::collections::HashMap::new();
     for p in &model.prompts {
         if let Some(first) = seen.insert(p.id(), p) {
             problems.push(
-                Finding::new(
-                    &CONF001,
+                Problem::new(
                     p.name.span,
                     p.id(),
                     format!("prompt `{}` is defined twice", p.id()),
@@ -1126,8 +1114,7 @@ fn check_duplicates(model: &Model, problems: &mut Vec<Finding>) {
         }
         if let Some(first) = seen.insert(t.server.value.clone(), t) {
             problems.push(
-                Finding::new(
-                    &CONF001,
+                Problem::new(
                     t.server.span,
                     t.server.value.clone(),
                     format!("server `{}` is declared by two manifests", t.server.value),
@@ -1146,8 +1133,7 @@ fn check_duplicates(model: &Model, problems: &mut Vec<Finding>) {
         );
         if let Some(first) = seen.insert(key.clone(), d) {
             problems.push(
-                Finding::new(
-                    &CONF001,
+                Problem::new(
                     d.name.span,
                     d.name.value.clone(),
                     format!("dataset `{key}` is defined twice"),

@@ -5,7 +5,7 @@
 //! covers the next line. A reason is required. The policy ([`crate::policy`]) applies them and
 //! reports any that matched nothing (POL001).
 
-use crate::finding::Finding;
+use crate::problem::Problem;
 use crate::source::{FileId, Span};
 
 const MARKER: &str = "agentlock:";
@@ -39,7 +39,7 @@ pub fn scan(
     path: &str,
     text: &str,
     syntax: Syntax,
-    problems: &mut Vec<Finding>,
+    problems: &mut Vec<Problem>,
 ) -> Vec<Suppression> {
     let mut out = Vec::new();
     if memchr::memmem::find(text.as_bytes(), MARKER.as_bytes()).is_none() {
@@ -73,7 +73,7 @@ pub fn scan(
                 span,
             }),
             Err(why) => {
-                let mut f = Finding::new(&crate::rules::conf::CONF001, span, path, why);
+                let mut f = Problem::new(span, path, why);
                 f.help = Some(
                     "write it as `agentlock: allow CODE -- why this is acceptable`, e.g. `# agentlock: allow TOPO005 -- kept for the Q1 migration, TICKET-9`"
                         .into(),

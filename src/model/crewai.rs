@@ -41,8 +41,8 @@
 use super::Sp;
 use super::agent::{Agent, Handoff, Keys, Topology};
 use super::read::Reader;
-use crate::finding::Finding;
 use crate::node::{Node, Value, write_json_str};
+use crate::problem::Problem;
 use crate::source::{FileId, Span};
 use crate::units::{Duration, Rate, RatePeriod};
 
@@ -88,7 +88,7 @@ struct Task<'a> {
 pub fn load(
     agents: CrewFile,
     tasks: Option<CrewFile>,
-    problems: &mut Vec<Finding>,
+    problems: &mut Vec<Problem>,
 ) -> Option<Topology> {
     let mut drafts = read_agents(&agents, problems)?;
     let tasks_file = tasks.as_ref().map(|t| t.file);
@@ -194,7 +194,7 @@ fn add(handoffs: &mut Vec<Handoff>, h: Handoff) {
     }
 }
 
-fn read_agents<'a>(f: &CrewFile<'a>, problems: &mut Vec<Finding>) -> Option<Vec<Draft<'a>>> {
+fn read_agents<'a>(f: &CrewFile<'a>, problems: &mut Vec<Problem>) -> Option<Vec<Draft<'a>>> {
     let mut r = Reader::new(f.file, f.path, f.text, problems);
     let entries = r.map(f.root, f.path)?;
     let mut out = Vec::new();
@@ -250,7 +250,7 @@ fn read_agents<'a>(f: &CrewFile<'a>, problems: &mut Vec<Finding>) -> Option<Vec<
     Some(out)
 }
 
-fn read_tasks<'a>(f: &CrewFile<'a>, problems: &mut Vec<Finding>) -> Vec<Task<'a>> {
+fn read_tasks<'a>(f: &CrewFile<'a>, problems: &mut Vec<Problem>) -> Vec<Task<'a>> {
     let mut r = Reader::new(f.file, f.path, f.text, problems);
     let Some(entries) = r.map(f.root, f.path) else {
         return Vec::new();
@@ -387,7 +387,7 @@ reporting_task:
   output_file: report.md
 ";
 
-    fn run(agents: &str, tasks: Option<&str>) -> (Option<Topology>, Vec<Finding>) {
+    fn run(agents: &str, tasks: Option<&str>) -> (Option<Topology>, Vec<Problem>) {
         let a = parse_yaml(agents, FileId(1)).unwrap();
         let t = tasks.map(|t| parse_yaml(t, FileId(2)).unwrap());
         let mut problems = Vec::new();
@@ -603,7 +603,6 @@ quiet:
         let (topo, problems) = run(agents, Some(tasks));
         assert_eq!(problems.len(), 1, "{problems:?}");
         let p = &problems[0];
-        assert_eq!(p.code, "CONF001");
         assert_eq!(at(tasks, p.span), "reserch");
         assert!(
             p.message
@@ -624,7 +623,6 @@ quiet:
         let tasks = "t1: {agent: a}\nt2: {agent: b, context: t1}\n";
         let (topo, problems) = run("a: {}\nb: {}\n", Some(tasks));
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert_eq!(problems[0].code, "CONF001");
         assert_eq!(at(tasks, problems[0].span), "t1");
         assert!(topo.is_some());
     }
@@ -641,14 +639,8 @@ a:
   llm: {model: gpt-4o, temperature: 0.2}
 ";
         let (topo, problems) = run(agents, None);
-        let found: Vec<(&str, &str)> = problems
-            .iter()
-            .map(|p| (p.code, at(agents, p.span)))
-            .collect();
-        assert_eq!(
-            found,
-            [("CONF001", "-5"), ("CONF001", "lots"), ("CONF001", "maybe")]
-        );
+        let found: Vec<&str> = problems.iter().map(|p| at(agents, p.span)).collect();
+        assert_eq!(found, ["-5", "lots", "maybe"]);
         let a = &topo.unwrap().agents[0];
         assert!(a.retries.is_none() && a.timeout.is_none() && a.model.is_none());
         assert!(a.rate_limit.is_none() && a.handoffs.is_empty());
@@ -673,7 +665,6 @@ a:
         let (topo, problems) = run("- researcher\n- writer\n", None);
         assert!(topo.is_none());
         assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].code, "CONF001");
 
         let agents = "a: just a string\nb: {role: B}\nc:\n";
         let (topo, problems) = run(agents, None);

@@ -677,12 +677,12 @@ mod tests {
     use super::*;
     use crate::source::FileId;
 
-    fn client(path: &str, text: &str) -> (Vec<ToolServer>, Vec<crate::finding::Finding>) {
+    fn client(path: &str, text: &str) -> (Vec<ToolServer>, Vec<crate::problem::Problem>) {
         let (c, problems) = client_config(path, text);
         (c.servers, problems)
     }
 
-    fn client_config(path: &str, text: &str) -> (Client, Vec<crate::finding::Finding>) {
+    fn client_config(path: &str, text: &str) -> (Client, Vec<crate::problem::Problem>) {
         let root = if path.ends_with(".toml") {
             crate::node::parse_toml(text, FileId(0)).unwrap()
         } else if path.ends_with(".yaml") {
@@ -902,7 +902,7 @@ mod tests {
         assert_eq!(problems.len(), 1);
     }
 
-    fn registry(text: &str) -> (Option<ToolServer>, Vec<crate::finding::Finding>) {
+    fn registry(text: &str) -> (Option<ToolServer>, Vec<crate::problem::Problem>) {
         let root = crate::node::parse_json(text, FileId(0)).unwrap();
         let mut problems = Vec::new();
         let mut r = Reader::new(FileId(0), "server.json", text, &mut problems);

@@ -16,6 +16,7 @@ pub mod tool;
 use crate::codeowners::Codeowners;
 use crate::config::Config;
 use crate::finding::Finding;
+use crate::problem::Problem;
 use crate::source::{SourceMap, Span};
 
 pub use agent::{Agent, Handoff, Topology};
@@ -123,7 +124,7 @@ pub struct Model {
     /// The CODEOWNERS file GitHub would use, if any (the first of `.github/`, root, `docs/`).
     pub codeowners: Option<Codeowners>,
     /// CONF001 findings from loading.
-    pub problems: Vec<Finding>,
+    pub problems: Vec<Problem>,
     /// Which kinds of file failed to load: rules that would report a missing reference into
     /// them stay quiet, since CONF001 already says what is wrong.
     pub incomplete: Incomplete,

@@ -5,9 +5,8 @@
 //! loader carries on with what it could read.
 
 use super::Sp;
-use crate::finding::Finding;
 use crate::node::{Key, Node, Value};
-use crate::rules::conf::CONF001;
+use crate::problem::Problem;
 use crate::source::{FileId, Span};
 use crate::units::{self, Duration, Rate};
 
@@ -15,11 +14,11 @@ pub struct Reader<'a> {
     pub file: FileId,
     pub path: &'a str,
     pub text: &'a str,
-    pub problems: &'a mut Vec<Finding>,
+    pub problems: &'a mut Vec<Problem>,
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(file: FileId, path: &'a str, text: &'a str, problems: &'a mut Vec<Finding>) -> Self {
+    pub fn new(file: FileId, path: &'a str, text: &'a str, problems: &'a mut Vec<Problem>) -> Self {
         Reader {
             file,
             path,
@@ -29,7 +28,7 @@ impl<'a> Reader<'a> {
     }
 
     pub fn problem(&mut self, span: Span, message: impl Into<String>, help: Option<String>) {
-        let mut f = Finding::new(&CONF001, span, self.path, message);
+        let mut f = Problem::new(span, self.path, message);
         f.help = help;
         self.problems.push(f);
     }

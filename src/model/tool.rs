@@ -150,9 +150,7 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<ToolServer> {
                     if let Some(first) =
                         tools.iter().find(|t: &&ToolDef| t.name.value == name.value)
                     {
-                        let f = crate::finding::Finding::new(
-                            &crate::rules::conf::CONF001,
-                            name.span,
+                        let f = crate::problem::Problem::new(name.span,
                             r.path,
                             format!("tool `{}` is defined twice in this server", name.value),
                         )

@@ -33,5 +33,20 @@ agents:
 };
 
 fn check(ctx: &Context) -> Vec<Finding> {
-    ctx.model.problems.clone()
+    findings(&ctx.model.problems)
+}
+
+/// Load problems as CONF001 findings.
+pub fn findings(problems: &[crate::problem::Problem]) -> Vec<Finding> {
+    problems.iter().map(finding).collect()
+}
+
+fn finding(p: &crate::problem::Problem) -> Finding {
+    let mut f = Finding::new(&CONF001, p.span, p.subject.clone(), p.message.clone());
+    f.label = p.label.clone();
+    f.help = p.help.clone();
+    for (span, text) in &p.labels {
+        f = f.with_label(*span, text.clone());
+    }
+    f
 }
