@@ -435,8 +435,8 @@ fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut Sink<'_>) -> Result<i
     let wt = worktree(cli)?;
     let mut model = load(&wt)?;
     // A lockfile of a repository with unreadable files would be partial: refuse to write it.
-    if !model.problems.is_empty() {
-        let mut problems = crate::rules::conf::findings(&std::mem::take(&mut model.problems));
+    let mut problems = crate::rules::conf::of_model(&model);
+    if !problems.is_empty() {
         crate::policy::sort(&mut problems, &model.sources);
         model.scrub(&mut problems);
         // Human or JSON only (checked above): no git prefix or rule list is needed.

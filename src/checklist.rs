@@ -785,7 +785,7 @@ impl Checklist {
             other_findings,
             sign_off: SignOff {
                 lock_root: crate::lock::Lock::from_model(model).root(),
-                lock_complete: model.problems.is_empty(),
+                lock_complete: crate::rules::conf::of_model(model).is_empty(),
                 last_release,
                 last_release_note,
                 head,

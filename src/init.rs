@@ -157,12 +157,13 @@ pub fn init(dir: &Path, today: i64) -> Result<Scaffolded, InitError> {
             return Err(InitError::Load(e));
         }
     };
-    if !model.problems.is_empty() {
+    let problems = crate::rules::conf::of_model(&model);
+    if !problems.is_empty() {
         return Ok(Scaffolded {
             written,
             root: None,
             kept_codeowners,
-            problems: model.problems.len(),
+            problems: problems.len(),
         });
     }
     let lock = Lock::from_model(&model);

@@ -383,7 +383,6 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         problems.append(&mut found);
     }
     find_secrets(&mut model, &jobs);
-    check_duplicates(&model, &mut problems);
     load_codeowners(snapshot, &mut model, limit, &mut problems);
     model.problems = problems;
     Ok(model)
@@ -1088,59 +1087,6 @@ fn nothing_to_read(snapshot: &dyn Snapshot) -> ConfigError {
             config::MANIFEST
         )),
         at: None,
-    }
-}
-
-fn check_duplicates(model: &Model, problems: &mut Vec<Problem>) {
-    let mut seen = std::collections::HashMap::new();
-    for p in &model.prompts {
-        if let Some(first) = seen.insert(p.id(), p) {
-            problems.push(
-                Problem::new(
-                    p.name.span,
-                    p.id(),
-                    format!("prompt `{}` is defined twice", p.id()),
-                )
-                .with_label(first.name.span, "first defined here")
-                .help("give one of them a new version, or remove it"),
-            );
-        }
-    }
-    let mut seen = std::collections::HashMap::new();
-    for t in &model.tools {
-        // Templates (`<<McpRepositoryName>>`) share their placeholder name.
-        if crate::model_ids::is_expression(&t.server.value) {
-            continue;
-        }
-        if let Some(first) = seen.insert(t.server.value.clone(), t) {
-            problems.push(
-                Problem::new(
-                    t.server.span,
-                    t.server.value.clone(),
-                    format!("server `{}` is declared by two manifests", t.server.value),
-                )
-                .with_label(first.server.span, "first declared here")
-                .help("one manifest per server: merge them or rename one"),
-            );
-        }
-    }
-    let mut seen = std::collections::HashMap::new();
-    for d in &model.datasets {
-        let key = format!(
-            "{}@{}",
-            d.name.value,
-            d.version.as_ref().map_or("", |v| v.value.as_str())
-        );
-        if let Some(first) = seen.insert(key.clone(), d) {
-            problems.push(
-                Problem::new(
-                    d.name.span,
-                    d.name.value.clone(),
-                    format!("dataset `{key}` is defined twice"),
-                )
-                .with_label(first.name.span, "first defined here"),
-            );
-        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
+use crate::model::Model;
 
 pub static CONF001: Rule = Rule {
     code: "CONF001",
@@ -33,7 +34,71 @@ agents:
 };
 
 fn check(ctx: &Context) -> Vec<Finding> {
-    findings(&ctx.model.problems)
+    of_model(ctx.model)
+}
+
+/// What makes a model one that cannot be locked: what did not load, and what is defined twice.
+pub fn of_model(model: &Model) -> Vec<Finding> {
+    let mut out = findings(&model.problems);
+    out.extend(duplicates(model));
+    out
+}
+
+/// Two definitions of one prompt name@version, one server or one dataset version: which one
+/// counts cannot be told.
+fn duplicates(model: &Model) -> Vec<Finding> {
+    let mut problems = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    for p in &model.prompts {
+        if let Some(first) = seen.insert(p.id(), p) {
+            problems.push(
+                crate::problem::Problem::new(
+                    p.name.span,
+                    p.id(),
+                    format!("prompt `{}` is defined twice", p.id()),
+                )
+                .with_label(first.name.span, "first defined here")
+                .help("give one of them a new version, or remove it"),
+            );
+        }
+    }
+    let mut seen = std::collections::HashMap::new();
+    for t in &model.tools {
+        // Templates (`<<McpRepositoryName>>`) share their placeholder name.
+        if crate::model_ids::is_expression(&t.server.value) {
+            continue;
+        }
+        if let Some(first) = seen.insert(t.server.value.clone(), t) {
+            problems.push(
+                crate::problem::Problem::new(
+                    t.server.span,
+                    t.server.value.clone(),
+                    format!("server `{}` is declared by two manifests", t.server.value),
+                )
+                .with_label(first.server.span, "first declared here")
+                .help("one manifest per server: merge them or rename one"),
+            );
+        }
+    }
+    let mut seen = std::collections::HashMap::new();
+    for d in &model.datasets {
+        let key = format!(
+            "{}@{}",
+            d.name.value,
+            d.version.as_ref().map_or("", |v| v.value.as_str())
+        );
+        if let Some(first) = seen.insert(key.clone(), d) {
+            problems.push(
+                crate::problem::Problem::new(
+                    d.name.span,
+                    d.name.value.clone(),
+                    format!("dataset `{key}` is defined twice"),
+                )
+                .with_label(first.name.span, "first defined here"),
+            );
+        }
+    }
+    findings(&problems)
 }
 
 /// Load problems as CONF001 findings.
