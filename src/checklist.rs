@@ -7,9 +7,22 @@
 //! Some items are partly automated (`person: true`): their rules can fail them, but passing
 //! them leaves the item open, since the rest of it is a judgement a person makes.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Meta, Scope, Severity};
 use crate::history::History;
 use crate::model::Model;
+use crate::rules::Rule;
+use crate::rules::conf::CONF001;
+use crate::rules::datasets::{DATA001, DATA002};
+use crate::rules::models::{MODEL001, MODEL002, MODEL003};
+use crate::rules::observability::{OBS001, OBS002, OBS003};
+use crate::rules::policy::POL001;
+use crate::rules::prompts::{PRM001, PRM002, PRM003, PRM004, PRM005, PRM006};
+use crate::rules::release::{REL001, REL002, REL003, REL004};
+use crate::rules::runtime::{RUN001, RUN002, RUN003, RUN004};
+use crate::rules::secrets::{SECRET001, SECRET002};
+use crate::rules::tool_surface::{TOOL006, TOOL008};
+use crate::rules::tools::{TOOL001, TOOL002, TOOL003, TOOL004, TOOL005, TOOL007, TOOL009};
+use crate::rules::topology::{TOPO001, TOPO002, TOPO003, TOPO004, TOPO005, TOPO006, TOPO007};
 use crate::source::SourceMap;
 use serde::Serialize;
 
@@ -33,13 +46,13 @@ pub enum Only {
 /// One rule that checks an item, and which of its findings count.
 #[derive(Clone, Copy, Debug)]
 pub struct Check {
-    pub code: &'static str,
+    pub rule: &'static Meta,
     pub only: Only,
 }
 
 impl Check {
     pub fn matches(&self, f: &Finding) -> bool {
-        f.code == self.code
+        f.code() == self.rule.code
             && match self.only {
                 Only::All => true,
                 Only::Subject(s) => f.subject == s,
@@ -48,23 +61,23 @@ impl Check {
     }
 }
 
-const fn all(code: &'static str) -> Check {
+const fn all(rule: &'static Rule) -> Check {
     Check {
-        code,
+        rule: &rule.meta,
         only: Only::All,
     }
 }
 
-const fn about(code: &'static str, subject: &'static str) -> Check {
+const fn about(rule: &'static Rule, subject: &'static str) -> Check {
     Check {
-        code,
+        rule: &rule.meta,
         only: Only::Subject(subject),
     }
 }
 
-const fn mentioning(code: &'static str, word: &'static str) -> Check {
+const fn mentioning(rule: &'static Rule, word: &'static str) -> Check {
     Check {
-        code,
+        rule: &rule.meta,
         only: Only::Mentions(word),
     }
 }
@@ -161,83 +174,79 @@ pub static ITEMS: &[Item] = &[
     item(
         "1.1",
         "Agent roles clearly defined (planner, executor, critic, router, etc.)",
-        &[all("TOPO006")],
+        &[all(&TOPO006)],
     ),
     partly(
         "1.1",
         "Agent graph/topology reviewed and documented",
-        &[all("TOPO004"), all("TOPO005")],
+        &[all(&TOPO004), all(&TOPO005)],
     )
     .hint("`agentlock graph` draws the topology"),
     item(
         "1.1",
         "No circular or unbounded agent loops",
-        &[all("TOPO001")],
+        &[all(&TOPO001)],
     ),
-    item("1.1", "Agent timeouts configured", &[all("TOPO002")]),
-    item(
-        "1.1",
-        "Retry limits configured per agent",
-        &[all("TOPO003")],
-    ),
+    item("1.1", "Agent timeouts configured", &[all(&TOPO002)]),
+    item("1.1", "Retry limits configured per agent", &[all(&TOPO003)]),
     // 1.2 Prompt & Agent Versioning
     item(
         "1.2",
         "Prompt versions are immutable and tagged",
-        &[all("PRM001"), all("PRM002"), all("REL001"), all("REL002")],
+        &[all(&PRM001), all(&PRM002), all(&REL001), all(&REL002)],
     ),
     partly(
         "1.2",
         "Prompt changes reviewed and approved",
-        &[all("PRM006")],
+        &[all(&PRM006)],
     ),
     item(
         "1.2",
         "Prompt version mapped to agent name",
-        &[all("PRM003"), all("PRM004")],
+        &[all(&PRM003), all(&PRM004)],
     ),
     item(
         "1.2",
         "Previous stable prompt version recorded (rollback target)",
-        &[all("REL003")],
+        &[all(&REL003)],
     ),
     // 1.3 MCP Tooling
     item(
         "1.3",
         "Tool versions pinned (no floating latest)",
-        &[all("TOOL001"), all("TOOL007")],
+        &[all(&TOOL001), all(&TOOL007)],
     ),
     item(
         "1.3",
         "Tool permissions reviewed (principle of least privilege)",
-        &[all("TOOL002")],
+        &[all(&TOOL002)],
     ),
     item(
         "1.3",
         "Tool timeouts and rate limits configured",
-        &[all("TOOL003"), all("TOOL004")],
+        &[all(&TOOL003), all(&TOOL004)],
     ),
     item(
         "1.3",
         "Tool failure modes defined (retry / fallback / abort)",
-        &[all("TOOL005")],
+        &[all(&TOOL005)],
     ),
     item(
         "1.3",
         "Tool contracts validated (input/output schema)",
-        &[all("TOOL006"), all("TOOL009")],
+        &[all(&TOOL006), all(&TOOL009)],
     ),
     // 2.1 Golden Dataset Validation
     item(
         "2.1",
         "Golden dataset updated and frozen",
-        &[about("DATA001", "happy_path"), all("DATA002")],
+        &[about(&DATA001, "happy_path"), all(&DATA002)],
     ),
     person("2.1", "Dataset represents real production traffic"),
     item(
         "2.1",
         "Edge cases and failure scenarios included",
-        &[about("DATA001", "edge_cases"), about("DATA001", "failures")],
+        &[about(&DATA001, "edge_cases"), about(&DATA001, "failures")],
     ),
     person("2.1", "All golden tests pass successfully"),
     person("2.1", "Results compared against last production baseline"),
@@ -258,35 +267,35 @@ pub static ITEMS: &[Item] = &[
     item(
         "3.1",
         "Task success rate baseline recorded",
-        &[about("OBS003", "task_success_rate")],
+        &[about(&OBS003, "task_success_rate")],
     ),
     item(
         "3.1",
         "Latency SLAs defined",
-        &[about("OBS003", "latency_p95"), all("TOPO007")],
+        &[about(&OBS003, "latency_p95"), all(&TOPO007)],
     ),
     item(
         "3.1",
         "Cost per request baseline recorded",
-        &[about("OBS003", "cost_per_request_usd")],
+        &[about(&OBS003, "cost_per_request_usd")],
     ),
     item(
         "3.1",
         "Tool failure rate thresholds defined",
-        &[about("OBS003", "tool_failure_rate")],
+        &[about(&OBS003, "tool_failure_rate")],
     ),
     item(
         "3.1",
         "Quality score baseline defined",
-        &[about("OBS003", "quality_score")],
+        &[about(&OBS003, "quality_score")],
     ),
     // 3.2 Telemetry
-    item("3.2", "OpenTelemetry tracing enabled", &[all("OBS001")]),
+    item("3.2", "OpenTelemetry tracing enabled", &[all(&OBS001)]),
     person("3.2", "Agent-level spans verified"),
     person("3.2", "Tool call spans verified"),
     person("3.2", "Error and timeout traces visible end-to-end"),
     // 3.3 LLM Observability
-    item("3.3", "Langfuse traces enabled", &[all("OBS002")]),
+    item("3.3", "Langfuse traces enabled", &[all(&OBS002)]),
     person("3.3", "Prompt version tracking verified"),
     person("3.3", "Token and cost tracking enabled"),
     person("3.3", "Evaluation hooks configured"),
@@ -294,70 +303,65 @@ pub static ITEMS: &[Item] = &[
     item(
         "4.1",
         "Prompt linting checks pass",
-        &[all("PRM002"), all("PRM003"), all("PRM004"), all("PRM005")],
+        &[all(&PRM002), all(&PRM003), all(&PRM004), all(&PRM005)],
     ),
     person("4.1", "Golden dataset regression checks pass"),
     person("4.1", "KPI regression checks pass"),
     item(
         "4.1",
         "Security scans completed",
-        &[all("SECRET001"), all("SECRET002"), all("TOOL008")],
+        &[all(&SECRET001), all(&SECRET002), all(&TOOL008)],
     ),
     item(
         "4.1",
         "Build artifacts versioned and stored",
-        &[all("REL001"), all("REL002")],
+        &[all(&REL001), all(&REL002)],
     ),
     // 4.2 CD Pipeline
     item(
         "4.2",
         "Deployment strategy selected (canary / blue-green)",
-        &[mentioning("REL004", "strategy")],
+        &[mentioning(&REL004, "strategy")],
     ),
     // No canary percentage can be right without a canary strategy.
     item(
         "4.2",
         "Canary percentage defined",
         &[
-            mentioning("REL004", "strategy"),
-            mentioning("REL004", "canary_percent"),
+            mentioning(&REL004, "strategy"),
+            mentioning(&REL004, "canary_percent"),
         ],
     ),
     item(
         "4.2",
         "Auto-rollback conditions configured",
-        &[mentioning("REL004", "auto-rollback")],
+        &[mentioning(&REL004, "auto-rollback")],
     ),
     person("4.2", "Deployment approvals completed"),
     // 5.1 Runtime Controls
-    item("5.1", "Rate limits enforced per agent", &[all("RUN004")]),
-    item("5.1", "Global cost ceiling configured", &[all("RUN001")]),
-    item("5.1", "Per-request token limits enforced", &[all("RUN002")]),
-    item("5.1", "Emergency kill switch tested", &[all("RUN003")]),
+    item("5.1", "Rate limits enforced per agent", &[all(&RUN004)]),
+    item("5.1", "Global cost ceiling configured", &[all(&RUN001)]),
+    item("5.1", "Per-request token limits enforced", &[all(&RUN002)]),
+    item("5.1", "Emergency kill switch tested", &[all(&RUN003)]),
     // 5.2 Security & Compliance
     partly(
         "5.2",
         "Secrets stored securely (vault / KMS)",
-        &[all("SECRET002")],
+        &[all(&SECRET002)],
     ),
-    partly("5.2", "No secrets in prompts or logs", &[all("SECRET001")]),
-    partly("5.2", "Tool access audited", &[all("TOOL002")]),
+    partly("5.2", "No secrets in prompts or logs", &[all(&SECRET001)]),
+    partly("5.2", "Tool access audited", &[all(&TOOL002)]),
     person("5.2", "Data retention policy enforced"),
     // 6.1 Rollback Targets Identified
-    item("6.1", "Prompt version rollback available", &[all("REL003")])
+    item("6.1", "Prompt version rollback available", &[all(&REL003)])
         .hint("`agentlock rollback` names the target"),
-    item("6.1", "Tool version rollback available", &[all("REL003")]),
+    item("6.1", "Tool version rollback available", &[all(&REL003)]),
     item(
         "6.1",
         "Model version rollback available",
-        &[
-            all("REL003"),
-            all("MODEL001"),
-            all("MODEL002"),
-            all("MODEL003"),
-        ],
+        &[all(&REL003), all(&MODEL001), all(&MODEL002), all(&MODEL003)],
     ),
-    item("6.1", "Agent topology rollback available", &[all("REL003")]),
+    item("6.1", "Agent topology rollback available", &[all(&REL003)]),
     // 6.2 Rollback Execution
     person("6.2", "Rollback tested in staging")
         .hint("`agentlock rollback --apply` restores the target's files"),
@@ -388,13 +392,13 @@ pub static ITEMS: &[Item] = &[
 ];
 
 /// Rules that check no checklist item, and why; their findings are listed apart.
-pub static NOT_MAPPED: &[(&str, &str)] = &[
+pub static NOT_MAPPED: &[(&Rule, &str)] = &[
     (
-        "CONF001",
+        &CONF001,
         "a file agentlock cannot read: the items over that file cannot be trusted, so the summary warns",
     ),
     (
-        "POL001",
+        &POL001,
         "the policy's own hygiene (stale exceptions and suppressions), not a deployment item",
     ),
 ];
@@ -542,7 +546,7 @@ pub struct Checklist {
 fn evidence(f: &Finding, sources: &SourceMap) -> Evidence {
     let (path, line, column) = sources.locate(f.span);
     Evidence {
-        code: f.code,
+        code: f.code(),
         severity: f.severity.as_str(),
         path: path.to_string(),
         line,
@@ -557,53 +561,49 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// Why a rule that passed still leaves its item open: servers started from MCP client configs
-/// or a registry server.json cannot declare the settings TOOL002 to TOOL005 check.
-fn undeclared(code: &str, model: &Model) -> Option<String> {
-    if !matches!(code, "TOOL002" | "TOOL003" | "TOOL004" | "TOOL005") {
+/// or a registry server.json cannot declare the settings the rules over declared servers check.
+fn undeclared(rule: &Meta, model: &Model) -> Option<String> {
+    if rule.scope != Scope::DeclaredToolServers {
         return None;
     }
     let launched = model.tools.iter().filter(|s| s.launch_only).count();
     (launched > 0).then(|| {
         format!(
-            "{code}: {} from MCP client configs or server.json, which cannot declare it",
+            "{}: {} from MCP client configs or server.json, which cannot declare it",
+            rule.code,
             plural(launched, "server comes", "servers come")
         )
     })
 }
 
 /// What a rule looks at, counted: the note on a ticked item.
-fn scope(code: &str, model: &Model, history: Option<&History>) -> String {
-    let agents = || plural(model.agents().count(), "agent", "agents");
-    let prompts = || plural(model.prompts.len(), "prompt", "prompts");
-    let servers = || plural(model.tools.len(), "tool server", "tool servers");
-    let tools = || {
-        let n = model.tools.iter().map(|s| s.tools.len()).sum();
-        plural(n, "tool", "tools")
-    };
-    match code {
-        "TOPO001" | "TOPO002" | "TOPO003" | "TOPO004" | "TOPO005" | "TOPO006" | "TOPO007"
-        | "RUN004" | "PRM003" | "PRM004" | "TOOL009" => agents(),
-        "PRM001" | "PRM002" | "PRM005" | "PRM006" | "SECRET001" => prompts(),
-        "TOOL001" => servers(),
-        "TOOL002" | "TOOL003" | "TOOL004" | "TOOL005" => {
+fn scope(rule: &Meta, model: &Model, history: Option<&History>) -> String {
+    match rule.scope {
+        Scope::Agents => plural(model.agents().count(), "agent", "agents"),
+        Scope::Prompts => plural(model.prompts.len(), "prompt", "prompts"),
+        Scope::ToolServers => plural(model.tools.len(), "tool server", "tool servers"),
+        Scope::DeclaredToolServers => {
             let governed = model.tools.iter().filter(|s| !s.launch_only).count();
             plural(governed, "tool server", "tool servers")
         }
-        "TOOL006" | "TOOL007" | "TOOL008" => tools(),
-        "MODEL001" | "MODEL002" | "MODEL003" => plural(
+        Scope::Tools => {
+            let n = model.tools.iter().map(|s| s.tools.len()).sum();
+            plural(n, "tool", "tools")
+        }
+        Scope::ModelAliases => plural(
             model.models.as_ref().map_or(0, |m| m.aliases.len()),
             "model alias",
             "model aliases",
         ),
-        "DATA001" | "DATA002" => plural(model.datasets.len(), "dataset", "datasets"),
-        "SECRET002" => plural(model.sources.iter().count(), "file", "files"),
-        "REL001" | "REL002" => crate::lock::LOCKFILE.to_string(),
-        "REL003" => plural(
+        Scope::Datasets => plural(model.datasets.len(), "dataset", "datasets"),
+        Scope::Files => plural(model.sources.iter().count(), "file", "files"),
+        Scope::Lockfile => crate::lock::LOCKFILE.to_string(),
+        Scope::ReleaseTags => plural(
             history.map_or(0, |h| h.releases.all.len()),
             "release tag",
             "release tags",
         ),
-        _ => model.config.paths.deploy.clone(),
+        Scope::Deploy | Scope::Policy => model.config.paths.deploy.clone(),
     }
 }
 
@@ -631,7 +631,8 @@ impl Checklist {
             GitState::None => None,
         };
         // Why a rule did not run, as `verify` decided it.
-        let not_run = |code: &str| -> Option<(RuleStatus, String)> {
+        let not_run = |rule: &Meta| -> Option<(RuleStatus, String)> {
+            let code = rule.code;
             let why = v.rules.iter().find(|(r, _)| r.code == code)?.1?;
             Some(match why {
                 crate::NotRun::Off => (RuleStatus::Off, format!("{code} off")),
@@ -659,7 +660,7 @@ impl Checklist {
             for it in ITEMS.iter().filter(|i| i.section == id) {
                 let mut rules = Vec::new();
                 for c in it.checks {
-                    let rule = crate::rules::find(c.code).expect("a mapped rule exists");
+                    let rule = c.rule;
                     let mut findings = Vec::new();
                     for (i, f) in v.findings.iter().enumerate() {
                         if c.matches(f) {
@@ -674,9 +675,9 @@ impl Checklist {
                         .count();
                     let (status, reason) = if failures > 0 {
                         (RuleStatus::Failing, None)
-                    } else if let Some((s, why)) = not_run(c.code) {
+                    } else if let Some((s, why)) = not_run(rule) {
                         (s, Some(why))
-                    } else if let Some(why) = undeclared(c.code, model) {
+                    } else if let Some(why) = undeclared(rule, model) {
                         (RuleStatus::NotRun, Some(why))
                     } else {
                         (RuleStatus::Passed, None)
@@ -690,7 +691,7 @@ impl Checklist {
                             Only::All => None,
                             Only::Subject(s) | Only::Mentions(s) => Some(s),
                         },
-                        scope: scope(c.code, model, history),
+                        scope: scope(rule, model, history),
                         failures,
                         findings,
                     });
@@ -738,7 +739,11 @@ impl Checklist {
         summary.warning = counts.warning;
         summary.info = counts.info;
         summary.suppressed = counts.suppressed;
-        summary.unreadable = v.findings.iter().filter(|f| f.code == "CONF001").count();
+        summary.unreadable = v
+            .findings
+            .iter()
+            .filter(|f| f.code() == CONF001.code)
+            .count();
         let other_findings = v
             .findings
             .iter()
@@ -1076,15 +1081,19 @@ mod tests {
         for it in ITEMS {
             for c in it.checks {
                 assert!(
-                    RULES.iter().any(|r| r.code == c.code),
+                    RULES.iter().any(|r| r.code == c.rule.code),
                     "`{}` maps {} which is no rule",
                     it.text,
-                    c.code
+                    c.rule.code
                 );
             }
         }
-        for (code, _) in NOT_MAPPED {
-            assert!(RULES.iter().any(|r| r.code == *code), "{code} is no rule");
+        for (rule, _) in NOT_MAPPED {
+            assert!(
+                RULES.iter().any(|r| r.code == rule.code),
+                "{} is no rule",
+                rule.code
+            );
         }
     }
 
@@ -1093,8 +1102,8 @@ mod tests {
         for r in RULES {
             let mapped = ITEMS
                 .iter()
-                .any(|it| it.checks.iter().any(|c| c.code == r.code));
-            let excluded = NOT_MAPPED.iter().any(|(c, _)| *c == r.code);
+                .any(|it| it.checks.iter().any(|c| c.rule.code == r.code));
+            let excluded = NOT_MAPPED.iter().any(|(c, _)| c.code == r.code);
             assert!(
                 mapped != excluded,
                 "{}: mapped {mapped}, listed as not mapped {excluded}",
@@ -1111,7 +1120,7 @@ mod tests {
                 ITEMS
                     .iter()
                     .filter(|it| it.section == section)
-                    .any(|it| it.checks.iter().any(|c| c.code == r.code)),
+                    .any(|it| it.checks.iter().any(|c| c.rule.code == r.code)),
                 "{} is documented under checklist {section} but checks no item there",
                 r.code
             );
@@ -1159,7 +1168,7 @@ mod tests {
                 ITEMS.iter().any(|it| it
                     .checks
                     .iter()
-                    .any(|c| c.code == "OBS003" && c.only == Only::Subject(kpi))),
+                    .any(|c| c.rule.code == OBS003.code && c.only == Only::Subject(kpi))),
                 "KPI {kpi} has no checklist item"
             );
         }
@@ -1175,18 +1184,18 @@ mod tests {
             "the canary rollout has no `canary_percent`",
         );
         let cases: &[(Check, bool)] = &[
-            (all("REL004"), true),
-            (all("REL001"), false),
-            (mentioning("REL004", "canary_percent"), true),
-            (mentioning("REL004", "strategy"), false),
-            (about("REL004", "deploy.yaml"), true),
-            (about("REL004", "kpis"), false),
+            (all(&REL004), true),
+            (all(&REL001), false),
+            (mentioning(&REL004, "canary_percent"), true),
+            (mentioning(&REL004, "strategy"), false),
+            (about(&REL004, "deploy.yaml"), true),
+            (about(&REL004, "kpis"), false),
         ];
         for (c, want) in cases {
             assert_eq!(c.matches(&f), *want, "{c:?}");
         }
         f.message = "no auto-rollback conditions are configured".into();
-        assert!(mentioning("REL004", "auto-rollback").matches(&f));
+        assert!(mentioning(&REL004, "auto-rollback").matches(&f));
     }
 
     #[test]

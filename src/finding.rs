@@ -1,6 +1,9 @@
-//! A finding: one thing a rule found, at one place.
+//! A finding: one thing a rule found, at one place, and what every rule declares about itself.
+//!
+//! [`Meta`] lives here, below the rules, so that a finding can point at its rule and the
+//! policy, the checklist and the reports can read a rule's declaration without depending on
+//! the checks themselves.
 
-use crate::rules::Rule;
 use crate::source::Span;
 use serde::Serialize;
 
@@ -32,6 +35,59 @@ impl Severity {
     }
 }
 
+/// Everything a rule declares about itself, apart from its check.
+#[derive(Debug)]
+pub struct Meta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    /// One line: what the rule checks.
+    pub summary: &'static str,
+    /// The deployment checklist section it automates (`1.1`), if any.
+    pub checklist: Option<&'static str>,
+    /// What it needs to run; without one of these it is reported as not run, with the reason.
+    pub needs: &'static [Need],
+    /// What it looks at: what the checklist counts on an item the rule ticks.
+    pub scope: Scope,
+    /// Why it matters, how to fix it, and an example (Markdown).
+    pub docs: &'static str,
+}
+
+/// Something a rule needs beyond the repository's files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// An agentlock project (agentlock.toml): it checks what only a project declares
+    /// (deploy.yaml, golden datasets).
+    Project,
+    /// The lockfile comparison (off with `--no-lock-check`).
+    Lock,
+    /// The git release history.
+    History,
+}
+
+/// What a rule looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Agents,
+    Prompts,
+    /// Every tool server.
+    ToolServers,
+    /// The tool servers whose manifest can declare settings (not those only launched from an
+    /// MCP client config or a registry server.json).
+    DeclaredToolServers,
+    Tools,
+    ModelAliases,
+    Datasets,
+    /// Every file read.
+    Files,
+    Lockfile,
+    ReleaseTags,
+    /// The deployment file (deploy.yaml).
+    Deploy,
+    /// The policy itself (exceptions, suppressions).
+    Policy,
+}
+
 /// A secondary place a finding points at, with what it is.
 #[derive(Clone, Debug)]
 pub struct Label {
@@ -41,8 +97,8 @@ pub struct Label {
 
 #[derive(Clone, Debug)]
 pub struct Finding {
-    pub code: &'static str,
-    pub name: &'static str,
+    /// The rule that found it.
+    pub rule: &'static Meta,
     pub severity: Severity,
     /// What is wrong, in one sentence.
     pub message: String,
@@ -63,14 +119,13 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(
-        rule: &Rule,
+        rule: &'static Meta,
         span: Span,
         subject: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
         Finding {
-            code: rule.code,
-            name: rule.name,
+            rule,
             severity: rule.severity,
             message: message.into(),
             span,
@@ -80,6 +135,14 @@ impl Finding {
             help: None,
             fingerprint: None,
         }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.rule.code
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.rule.name
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {

@@ -80,14 +80,14 @@ fn not_run(
     lock_check: bool,
     with_history: bool,
 ) -> Option<NotRun> {
-    let code = rule.code;
-    if !policy.enabled(code) {
+    use finding::Need;
+    if !policy.enabled(rule.code) {
         Some(NotRun::Off)
-    } else if rule.project_only && !project {
+    } else if rule.needs.contains(&Need::Project) && !project {
         Some(NotRun::NoProject)
-    } else if !lock_check && matches!(code, "REL001" | "REL002") {
+    } else if rule.needs.contains(&Need::Lock) && !lock_check {
         Some(NotRun::NoLockCheck)
-    } else if !with_history && matches!(code, "REL003" | "DATA002") {
+    } else if rule.needs.contains(&Need::History) && !with_history {
         Some(NotRun::NoHistory)
     } else {
         None

@@ -115,16 +115,16 @@ impl Policy {
         let mut used_suppressions = vec![false; self.suppressions.len()];
         let mut used_allow = vec![false; self.secret_allow.len()];
         for mut f in findings {
-            let Some(sev) = self.severity(f.code) else {
+            let Some(sev) = self.severity(f.code()) else {
                 continue;
             };
-            if self.overridden.contains(f.code) || f.code == "CONF001" {
+            if self.overridden.contains(f.code()) || f.code() == "CONF001" {
                 f.severity = sev;
             }
-            if f.code != "CONF001" && f.code != "POL001" {
+            if f.code() != "CONF001" && f.code() != "POL001" {
                 let (path, line, _) = sources.locate(f.span);
                 let exception = self.exceptions.iter().position(|e| {
-                    e.rule.value.eq_ignore_ascii_case(f.code)
+                    e.rule.value.eq_ignore_ascii_case(f.code())
                         && (e.subject.value == f.subject || e.subject.value == path)
                         && self.exception_in_force(e)
                 });
@@ -133,7 +133,7 @@ impl Policy {
                         && s.line == line
                         && s.codes
                             .iter()
-                            .any(|c| rules::find(c).is_some_and(|r| r.code == f.code))
+                            .any(|c| rules::find(c).is_some_and(|r| r.code == f.code()))
                 });
                 if let Some(i) = exception {
                     used_exceptions[i] = true;
@@ -332,11 +332,11 @@ pub fn sort(findings: &mut [Finding], sources: &SourceMap) {
         let (path, line, col) = sources.locate(f.span);
         (
             // What agentlock could not read comes first: it explains findings after it.
-            f.code != crate::rules::conf::CONF001.code,
+            f.code() != crate::rules::conf::CONF001.code,
             path.to_string(),
             line,
             col,
-            f.code,
+            f.code(),
             f.subject.clone(),
             f.message.clone(),
         )

@@ -139,7 +139,7 @@ fn real_world_shapes_give_no_false_error() {
         .filter(|f| f.severity == agentlock::finding::Severity::Error)
         .map(|f| {
             let (p, l, _) = run.verified.model.sources.locate(f.span);
-            (f.code.to_string(), p.to_string(), l)
+            (f.code().to_string(), p.to_string(), l)
         })
         .collect();
     assert_eq!(
@@ -214,7 +214,7 @@ fn subjects_name_what_was_found() {
         .verified
         .findings
         .iter()
-        .filter(|f| f.code == "TOOL001")
+        .filter(|f| f.code() == "TOOL001")
         .map(|f| f.subject.as_str())
         .collect();
     assert_eq!(
@@ -235,7 +235,7 @@ fn subjects_name_what_was_found() {
         .verified
         .findings
         .iter()
-        .filter(|f| f.code == "TOOL001")
+        .filter(|f| f.code() == "TOOL001")
         .map(|f| f.message.as_str())
         .collect();
     for (i, why) in [
@@ -344,7 +344,7 @@ fn a_misspelt_sources_key_is_reported() {
         .verified
         .findings
         .iter()
-        .filter(|f| f.code == "CONF001")
+        .filter(|f| f.code() == "CONF001")
         .collect();
     assert_eq!(conf.len(), 1, "{}", run.human());
     assert!(
@@ -366,8 +366,9 @@ fn a_misspelt_sources_key_is_reported() {
 fn without_agentlock_toml_the_project_rules_do_not_run() {
     let run = run("discover_prompts");
     for (rule, why) in &run.verified.rules {
-        let expect = rule.project_only.then_some(agentlock::NotRun::NoProject);
-        if rule.project_only || *why == Some(agentlock::NotRun::NoProject) {
+        let project_only = rule.needs.contains(&agentlock::finding::Need::Project);
+        let expect = project_only.then_some(agentlock::NotRun::NoProject);
+        if project_only || *why == Some(agentlock::NotRun::NoProject) {
             assert_eq!(*why, expect, "{}", rule.code);
         }
     }

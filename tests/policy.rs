@@ -17,7 +17,7 @@ fn severities(run: &Run) -> Vec<(&'static str, Severity)> {
     run.verified
         .findings
         .iter()
-        .map(|f| (f.code, f.severity))
+        .map(|f| (f.code(), f.severity))
         .collect()
 }
 
@@ -161,7 +161,7 @@ fn broken_extends_chains_are_conf001_at_the_extends_value() {
             .verified
             .findings
             .iter()
-            .filter(|f| f.code == "CONF001")
+            .filter(|f| f.code() == "CONF001")
             .collect();
         assert_eq!(conf.len(), 1, "{extends}: {}", run.human());
         assert!(

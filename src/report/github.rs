@@ -51,7 +51,7 @@ pub fn render(
         let _ = write!(
             props,
             ",title={}",
-            escape_property(&format!("{} {}", f.code, f.name))
+            escape_property(&format!("{} {}", f.code(), f.name()))
         );
         let mut message = f.message.clone();
         if let Some(h) = &f.help {
@@ -76,7 +76,7 @@ pub fn render(
             p.line,
             p.column,
             f.severity.as_str(),
-            f.code,
+            f.code(),
             f.message.replace('\n', " ")
         );
     }

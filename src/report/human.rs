@@ -195,7 +195,7 @@ fn view(f: &Finding, sources: &SourceMap, shown: &mut Shown) -> View {
     };
     View {
         message,
-        code: format!("{}({})", f.code, f.name),
+        code: format!("{}({})", f.code(), f.name()),
         severity: match f.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,

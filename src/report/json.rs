@@ -44,8 +44,8 @@ pub fn render(findings: &[Finding], suppressed: usize, sources: &SourceMap) -> S
             .map(|f| {
                 let (path, line, column) = sources.locate(f.span);
                 JsonFinding {
-                    code: f.code,
-                    name: f.name,
+                    code: f.code(),
+                    name: f.name(),
                     severity: f.severity.as_str(),
                     message: &f.message,
                     path,

@@ -50,7 +50,7 @@ pub fn render(
     let failing = |code: &str| {
         findings
             .iter()
-            .any(|f| f.code == code && f.severity == Severity::Error)
+            .any(|f| f.code() == code && f.severity == Severity::Error)
     };
     let failures = rules
         .iter()
@@ -94,7 +94,7 @@ pub fn render(
             );
             continue;
         }
-        let mine: Vec<&Finding> = findings.iter().filter(|f| f.code == rule.code).collect();
+        let mine: Vec<&Finding> = findings.iter().filter(|f| f.code() == rule.code).collect();
         if mine.is_empty() {
             out.push_str("/>\n");
             continue;

@@ -63,8 +63,8 @@ pub fn render(
             out,
             "| {} | `{}` {} | `{}:{}` | {} |",
             icon(f.severity),
-            f.code,
-            f.name,
+            f.code(),
+            f.name(),
             cell(&p.path),
             p.line,
             cell(&f.message)
@@ -89,7 +89,7 @@ pub fn render(
             let _ = writeln!(
                 out,
                 "- `{}` at `{}:{}`: {}",
-                f.code,
+                f.code(),
                 cell(&p.path),
                 p.line,
                 cell(f.help.as_deref().unwrap_or_default())

@@ -60,7 +60,7 @@ fn location(p: &Place, message: Option<&str>) -> Value {
 /// A fingerprint that survives edits elsewhere in the file: the rule, the file, the subject
 /// and the message, not the line; repeats get an occurrence number.
 fn fingerprint(f: &Finding, path: &str, seen: &mut HashMap<String, usize>) -> String {
-    let key = format!("{}\0{path}\0{}\0{}", f.code, f.subject, f.message);
+    let key = format!("{}\0{path}\0{}\0{}", f.code(), f.subject, f.message);
     let hex = crate::load::sha256_hex(key.as_bytes());
     let n = seen.entry(hex.clone()).or_insert(0);
     *n += 1;
@@ -82,13 +82,13 @@ pub fn render(findings: &[Finding], sources: &SourceMap, prefix: &str) -> String
                 text.push_str(h);
             }
             let mut r = json!({
-                "ruleId": f.code,
+                "ruleId": f.code(),
                 "level": level(f.severity),
                 "message": {"text": text},
                 "locations": [location(&place, None)],
                 "partialFingerprints": {"agentlock/v1": fingerprint(f, &place.path, &mut seen)},
             });
-            if let Some(&i) = index.get(f.code) {
+            if let Some(&i) = index.get(f.code()) {
                 r["ruleIndex"] = i.into();
             }
             if !f.labels.is_empty() {

@@ -2,16 +2,19 @@
 
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
+use crate::finding::{Meta, Scope};
 use crate::model::Model;
 
 pub static CONF001: Rule = Rule {
-    code: "CONF001",
-    name: "invalid-file",
-    severity: Severity::Error,
-    summary: "A file that does not parse, or breaks the format, at the place it breaks.",
-    checklist: None,
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "CONF001",
+        name: "invalid-file",
+        severity: Severity::Error,
+        summary: "A file that does not parse, or breaks the format, at the place it breaks.",
+        checklist: None,
+        needs: &[],
+        scope: Scope::Files,
+        docs: r#"
 ## Why
 A file agentlock cannot read is a file no other rule checks: a typo in a key (`timout:`) silently
 drops a safeguard, a YAML error can make a whole topology vanish. So every such problem is an error
@@ -30,6 +33,7 @@ agents:
     timout: 30s      # CONF001: unknown key `timout` in agent `planner`; did you mean `timeout`?
 ```
 "#,
+    },
     check,
 };
 

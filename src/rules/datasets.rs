@@ -2,16 +2,19 @@
 
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
+use crate::finding::{Meta, Need, Scope};
 use crate::model::Dataset;
 
 pub static DATA001: Rule = Rule {
-    code: "DATA001",
-    name: "missing-golden-dataset",
-    severity: Severity::Warning,
-    summary: "No golden dataset of happy paths, of edge cases, or of failure scenarios.",
-    checklist: Some("2.1"),
-    project_only: true,
-    docs: r#"
+    meta: Meta {
+        code: "DATA001",
+        name: "missing-golden-dataset",
+        severity: Severity::Warning,
+        summary: "No golden dataset of happy paths, of edge cases, or of failure scenarios.",
+        checklist: Some("2.1"),
+        needs: &[Need::Project],
+        scope: Scope::Datasets,
+        docs: r#"
 A golden dataset's kind comes from `"kind"` in its header line
 (`{"_dataset": {"name": …, "version": …, "kind": "edge_cases"}}`: `happy_path`, `edge_cases`
 or `failures`), else from its name (`happy`, `edge`, `fail`/`error`/`fault`/`adversarial`).
@@ -34,17 +37,20 @@ datasets/golden_edge_cases.jsonl
 datasets/golden_failures.jsonl     # {"_dataset": {"name": "golden_failures", "version": "2026.11", "kind": "failures"}}
 ```
 "#,
+    },
     check,
 };
 
 pub static DATA002: Rule = Rule {
-    code: "DATA002",
-    name: "dataset-changed-after-freeze",
-    severity: Severity::Error,
-    summary: "A dataset name@version whose content differs from the last release's.",
-    checklist: Some("2.1"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "DATA002",
+        name: "dataset-changed-after-freeze",
+        severity: Severity::Error,
+        summary: "A dataset name@version whose content differs from the last release's.",
+        checklist: Some("2.1"),
+        needs: &[Need::History],
+        scope: Scope::Datasets,
+        docs: r#"
 A dataset version is frozen by the release that ships it: the lock of the last release (the
 newest tag matching `[release] tag_pattern` that HEAD reaches; its agentlock.lock, or the lock
 computed from its tree) records the SHA-256 of each `name@version`. When the file under the same
@@ -66,6 +72,7 @@ restore the released file.
 dataset `golden_edge_cases@2026.01` differs from release v1.2.0, which froze this version (sha256 5d2c… → 0b7e…)
 ```
 "#,
+    },
     check: check_frozen,
 };
 

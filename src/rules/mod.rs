@@ -16,7 +16,7 @@ pub mod tool_surface;
 pub mod tools;
 pub mod topology;
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Meta, Need};
 use crate::lock::LockStatus;
 use crate::model::Model;
 use crate::policy::Policy;
@@ -31,20 +31,18 @@ pub struct Context<'a> {
     pub history: Option<&'a crate::history::History>,
 }
 
+/// A rule: its declaration and its check.
 pub struct Rule {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
-    /// One line: what the rule checks.
-    pub summary: &'static str,
-    /// The deployment checklist item it automates (`1.1`), if any.
-    pub checklist: Option<&'static str>,
-    /// Whether it checks what only an agentlock project declares (deploy.yaml, golden
-    /// datasets): in a repository without agentlock.toml it does not run.
-    pub project_only: bool,
-    /// Why it matters, how to fix it, and an example (Markdown).
-    pub docs: &'static str,
+    pub meta: Meta,
     pub check: fn(&Context) -> Vec<Finding>,
+}
+
+impl std::ops::Deref for Rule {
+    type Target = Meta;
+
+    fn deref(&self) -> &Meta {
+        &self.meta
+    }
 }
 
 /// Every rule, in catalog order.
@@ -112,7 +110,7 @@ pub fn explain(rule: &Rule) -> String {
     if let Some(c) = rule.checklist {
         out.push_str(&format!("\nDeployment checklist: section {c}.\n"));
     }
-    if rule.project_only {
+    if rule.needs.contains(&Need::Project) {
         out.push_str("\nRuns in agentlock projects only: a repository without agentlock.toml has no deploy.yaml or golden datasets for it to read.\n");
     }
     out.push('\n');

@@ -2,17 +2,20 @@
 
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
+use crate::finding::{Meta, Scope};
 use crate::model::{ModelAlias, Sp};
 use crate::model_ids::{self, Classification, Family, Pinning, Registry};
 
 pub static MODEL002: Rule = Rule {
-    code: "MODEL002",
-    name: "unknown-model",
-    severity: Severity::Error,
-    summary: "An agent, prompt or model fallback names an alias that models.yaml does not define.",
-    checklist: Some("6.1"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "MODEL002",
+        name: "unknown-model",
+        severity: Severity::Error,
+        summary: "An agent, prompt or model fallback names an alias that models.yaml does not define.",
+        checklist: Some("6.1"),
+        needs: &[],
+        scope: Scope::ModelAliases,
+        docs: r#"
 ## Why
 Agents and prompts name models by alias (`reasoning`, `fast`) so that the pinned id lives in one
 place, models.yaml, where it is locked and can be rolled back. An alias that is not defined there
@@ -30,6 +33,7 @@ models:
   fast: { provider: openai, id: gpt-4o-mini-2024-07-18, fallback: reasoning }
 ```
 "#,
+    },
     check,
 };
 
@@ -98,13 +102,15 @@ fn check(ctx: &Context) -> Vec<Finding> {
 }
 
 pub static MODEL001: Rule = Rule {
-    code: "MODEL001",
-    name: "floating-model",
-    severity: Severity::Error,
-    summary: "A model alias whose id is an alias or unstable name, not a pinned snapshot.",
-    checklist: Some("6.1"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "MODEL001",
+        name: "floating-model",
+        severity: Severity::Error,
+        summary: "A model alias whose id is an alias or unstable name, not a pinned snapshot.",
+        checklist: Some("6.1"),
+        needs: &[],
+        scope: Scope::ModelAliases,
+        docs: r#"
 ## Why
 A model id such as `gpt-4o`, `claude-3-5-sonnet-latest` or `gemini-1.5-pro` is an alias: the
 provider moves it to a newer snapshot when it likes, and the system's behaviour changes with no
@@ -138,17 +144,20 @@ models:
   chat: { provider: azure, id: prod-gpt4o, model_version: "2024-08-06", version_upgrade: NoAutoUpgrade }
 ```
 "#,
+    },
     check: check_floating,
 };
 
 pub static MODEL003: Rule = Rule {
-    code: "MODEL003",
-    name: "retired-model",
-    severity: Severity::Error,
-    summary: "A model id the provider has retired, or retires within 90 days.",
-    checklist: Some("6.1"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "MODEL003",
+        name: "retired-model",
+        severity: Severity::Error,
+        summary: "A model id the provider has retired, or retires within 90 days.",
+        checklist: Some("6.1"),
+        needs: &[],
+        scope: Scope::ModelAliases,
+        docs: r#"
 ## Why
 Providers retire snapshots on announced dates; after that, every request to the id fails. A
 pinned id protects against silent change, not against retirement: the system still needs a
@@ -170,6 +179,7 @@ models:
   fast: { provider: openai, id: gpt-4o-mini-2024-07-18 }
 ```
 "#,
+    },
     check: check_retired,
 };
 

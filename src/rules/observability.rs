@@ -3,17 +3,20 @@
 use super::runtime::{deploy_checkable, deploy_finding};
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
+use crate::finding::{Meta, Need, Scope};
 use crate::model::deploy::TRACE_STORES;
 use crate::node::Value;
 
 pub static OBS001: Rule = Rule {
-    code: "OBS001",
-    name: "tracing-disabled",
-    severity: Severity::Warning,
-    summary: "OpenTelemetry tracing is not enabled (`telemetry.opentelemetry.enabled`).",
-    checklist: Some("3.2"),
-    project_only: true,
-    docs: r#"
+    meta: Meta {
+        code: "OBS001",
+        name: "tracing-disabled",
+        severity: Severity::Warning,
+        summary: "OpenTelemetry tracing is not enabled (`telemetry.opentelemetry.enabled`).",
+        checklist: Some("3.2"),
+        needs: &[Need::Project],
+        scope: Scope::Deploy,
+        docs: r#"
 ## Why
 Checklist 3.2: "OpenTelemetry tracing enabled". A request through several agents and tools is
 a distributed transaction; without spans per agent and per tool call, an error or a timeout
@@ -29,17 +32,20 @@ telemetry:
   opentelemetry: { enabled: true, service_name: support-triage }
 ```
 "#,
+    },
     check: check_tracing,
 };
 
 pub static OBS002: Rule = Rule {
-    code: "OBS002",
-    name: "llm-observability-disabled",
-    severity: Severity::Warning,
-    summary: "No LLM trace store (Langfuse, LangSmith, Phoenix, Helicone, Braintrust) is enabled.",
-    checklist: Some("3.3"),
-    project_only: true,
-    docs: r#"
+    meta: Meta {
+        code: "OBS002",
+        name: "llm-observability-disabled",
+        severity: Severity::Warning,
+        summary: "No LLM trace store (Langfuse, LangSmith, Phoenix, Helicone, Braintrust) is enabled.",
+        checklist: Some("3.3"),
+        needs: &[Need::Project],
+        scope: Scope::Deploy,
+        docs: r#"
 ## Why
 Checklist 3.3: "Langfuse traces enabled", "Prompt version tracking verified", "Token and cost
 tracking enabled". Generic tracing records that a model was called; an LLM trace store records
@@ -56,17 +62,20 @@ telemetry:
   langfuse: { enabled: true, environment: production }
 ```
 "#,
+    },
     check: check_llm_observability,
 };
 
 pub static OBS003: Rule = Rule {
-    code: "OBS003",
-    name: "missing-kpi-baseline",
-    severity: Severity::Warning,
-    summary: "A KPI of checklist 3.1 with no baseline or threshold in deploy.yaml.",
-    checklist: Some("3.1"),
-    project_only: true,
-    docs: r#"
+    meta: Meta {
+        code: "OBS003",
+        name: "missing-kpi-baseline",
+        severity: Severity::Warning,
+        summary: "A KPI of checklist 3.1 with no baseline or threshold in deploy.yaml.",
+        checklist: Some("3.1"),
+        needs: &[Need::Project],
+        scope: Scope::Deploy,
+        docs: r#"
 The KPIs of checklist 3.1, each under `kpis:` with at least one of `baseline`, `sla`, `max`,
 `min`, `min_mean`, `min_critical`:
 
@@ -96,6 +105,7 @@ kpis:
   quality_score: { baseline: 4.3, min_mean: 4.2 }
 ```
 "#,
+    },
     check: check_kpis,
 };
 

@@ -5,15 +5,18 @@
 
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
+use crate::finding::{Meta, Scope};
 
 pub static POL001: Rule = Rule {
-    code: "POL001",
-    name: "expired-exception",
-    severity: Severity::Warning,
-    summary: "An exception past its expiry date, one without the expiry the policy requires, or an exception or inline suppression that matched nothing.",
-    checklist: None,
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "POL001",
+        name: "expired-exception",
+        severity: Severity::Warning,
+        summary: "An exception past its expiry date, one without the expiry the policy requires, or an exception or inline suppression that matched nothing.",
+        checklist: None,
+        needs: &[],
+        scope: Scope::Policy,
+        docs: r#"
 An exception (`[[policy.exceptions]]`) or an inline suppression (`# agentlock: allow CODE -- reason`)
 is a decision on record: this finding is accepted, for this reason, until this date. This rule
 keeps those records true:
@@ -46,6 +49,7 @@ reason = "A/B test of the preview model, TICKET-123"
 expires = 2027-01-31
 ```
 "#,
+    },
     check,
 };
 

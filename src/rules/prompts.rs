@@ -2,18 +2,21 @@
 
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
+use crate::finding::{Meta, Scope};
 use crate::lock::{ChangeKind, Kind, LockStatus};
 use crate::model::Prompt;
 use std::collections::HashSet;
 
 pub static PRM001: Rule = Rule {
-    code: "PRM001",
-    name: "prompt-version-reused",
-    severity: Severity::Error,
-    summary: "A prompt name@version whose content differs from the lockfile (or, with git, from a release).",
-    checklist: Some("1.2"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "PRM001",
+        name: "prompt-version-reused",
+        severity: Severity::Error,
+        summary: "A prompt name@version whose content differs from the lockfile (or, with git, from a release).",
+        checklist: Some("1.2"),
+        needs: &[],
+        scope: Scope::Prompts,
+        docs: r#"
 A prompt's `name@version` is immutable once it is locked: the lockfile records its SHA-256
 (bytes with LF line endings). When the file's content changes and the version does not, this
 rule reports it at the version. In a git repository the rule also checks every release tag
@@ -43,6 +46,7 @@ version: 1.3.1   # was 1.3.0; the text changed
 ---
 ```
 "#,
+    },
     check: check_reused,
 };
 
@@ -142,13 +146,15 @@ fn next_patch(v: &str) -> String {
 }
 
 pub static PRM002: Rule = Rule {
-    code: "PRM002",
-    name: "invalid-prompt-version",
-    severity: Severity::Error,
-    summary: "A prompt without an exact semver version.",
-    checklist: Some("1.2"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "PRM002",
+        name: "invalid-prompt-version",
+        severity: Severity::Error,
+        summary: "A prompt without an exact semver version.",
+        checklist: Some("1.2"),
+        needs: &[],
+        scope: Scope::Prompts,
+        docs: r#"
 ## Why
 A prompt version is how a release, a trace and a rollback name the exact text a model saw. The
 checklist asks for immutable, tagged prompt versions; that needs one exact version per prompt
@@ -166,17 +172,20 @@ model: reasoning
 ---
 ```
 "#,
+    },
     check: check_versions,
 };
 
 pub static PRM003: Rule = Rule {
-    code: "PRM003",
-    name: "unresolved-prompt",
-    severity: Severity::Error,
-    summary: "An agent names a prompt@version that does not exist.",
-    checklist: Some("1.2"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "PRM003",
+        name: "unresolved-prompt",
+        severity: Severity::Error,
+        summary: "An agent names a prompt@version that does not exist.",
+        checklist: Some("1.2"),
+        needs: &[],
+        scope: Scope::Agents,
+        docs: r#"
 ## Why
 The checklist asks that each prompt version be mapped to its agent. An agent pointing at a
 prompt version that is not in the repository either fails at start-up or, worse, picks up
@@ -191,17 +200,20 @@ agents:
   planner: { role: planner, prompt: planner@1.3.0 }   # prompts/planner.prompt has version 1.3.0
 ```
 "#,
+    },
     check: check_refs,
 };
 
 pub static PRM004: Rule = Rule {
-    code: "PRM004",
-    name: "floating-prompt-ref",
-    severity: Severity::Error,
-    summary: "An agent names a prompt with no exact version.",
-    checklist: Some("1.2"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "PRM004",
+        name: "floating-prompt-ref",
+        severity: Severity::Error,
+        summary: "An agent names a prompt with no exact version.",
+        checklist: Some("1.2"),
+        needs: &[],
+        scope: Scope::Agents,
+        docs: r#"
 ## Why
 `prompt: planner` or `planner@latest` follows whatever the newest prompt is: a prompt edit then
 changes production behaviour with no change to the agent, and a rollback of the agent does not
@@ -216,17 +228,20 @@ agents:
   planner: { role: planner, prompt: planner@1.3.0 }
 ```
 "#,
+    },
     check: check_refs_floating,
 };
 
 pub static PRM005: Rule = Rule {
-    code: "PRM005",
-    name: "unused-prompt",
-    severity: Severity::Warning,
-    summary: "A prompt that no agent uses.",
-    checklist: None,
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "PRM005",
+        name: "unused-prompt",
+        severity: Severity::Warning,
+        summary: "A prompt that no agent uses.",
+        checklist: None,
+        needs: &[],
+        scope: Scope::Prompts,
+        docs: r#"
 ## Why
 A prompt no agent references is still reviewed, locked and shipped, and it is easy to edit the
 wrong copy. Old versions belong in git history and release tags, not beside the current one.
@@ -240,6 +255,7 @@ prompts/planner.prompt      version 1.3.0, used by agent planner
 prompts/planner-old.prompt  version 1.2.0, used by nobody → PRM005
 ```
 "#,
+    },
     check: check_unused,
 };
 
@@ -430,13 +446,15 @@ fn check_unused(ctx: &Context) -> Vec<Finding> {
 }
 
 pub static PRM006: Rule = Rule {
-    code: "PRM006",
-    name: "unowned-prompt",
-    severity: Severity::Warning,
-    summary: "A prompt that no CODEOWNERS rule covers: changes to it need no owner's review.",
-    checklist: Some("1.2"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "PRM006",
+        name: "unowned-prompt",
+        severity: Severity::Warning,
+        summary: "A prompt that no CODEOWNERS rule covers: changes to it need no owner's review.",
+        checklist: Some("1.2"),
+        needs: &[],
+        scope: Scope::Prompts,
+        docs: r#"
 ## Why
 A prompt change is a behaviour change: the checklist asks that prompt changes be reviewed and
 approved. On GitHub that is done by code owners: with branch protection requiring code-owner
@@ -459,6 +477,7 @@ ownerless rule that matches them. Then require code-owner review on the release 
 /prompts/    @acme/prompt-reviewers
 ```
 "#,
+    },
     check: check_owned,
 };
 

@@ -2,18 +2,21 @@
 
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
+use crate::finding::{Meta, Need, Scope};
 use crate::lock::{ChangeKind, Kind, LOCKFILE, LockStatus};
 use crate::model::Model;
 use crate::source::Span;
 
 pub static REL001: Rule = Rule {
-    code: "REL001",
-    name: "missing-lockfile",
-    severity: Severity::Error,
-    summary: "The repository has no agentlock.lock.",
-    checklist: Some("1.2"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "REL001",
+        name: "missing-lockfile",
+        severity: Severity::Error,
+        summary: "The repository has no agentlock.lock.",
+        checklist: Some("1.2"),
+        needs: &[Need::Lock],
+        scope: Scope::Lockfile,
+        docs: r#"
 ## Why
 The lockfile pins every prompt, tool definition, model, agent and dataset by content hash, and
 its root digest names the release. Without it there is no record of what was released, no way
@@ -29,17 +32,20 @@ wrote agentlock.lock (27 entries, root sha256:3f1c…)
 $ git add agentlock.lock
 ```
 "#,
+    },
     check: check_missing,
 };
 
 pub static REL002: Rule = Rule {
-    code: "REL002",
-    name: "stale-lockfile",
-    severity: Severity::Error,
-    summary: "The lockfile does not match the repository; each differing entry is named.",
-    checklist: Some("1.2"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "REL002",
+        name: "stale-lockfile",
+        severity: Severity::Error,
+        summary: "The lockfile does not match the repository; each differing entry is named.",
+        checklist: Some("1.2"),
+        needs: &[Need::Lock],
+        scope: Scope::Lockfile,
+        docs: r#"
 ## Why
 A lockfile that no longer matches the repository pins a release that is not what will be
 deployed: a prompt, a tool surface, a model id or a dataset changed after the lock was written.
@@ -54,17 +60,20 @@ Review the change; if it is intended, run `agentlock lock` and commit the new lo
 prompt `planner@1.3.0` differs from the lockfile: sha256 4be1a09c2d7e → 91ac77d0f3b2
 ```
 "#,
+    },
     check: check_stale,
 };
 
 pub static REL003: Rule = Rule {
-    code: "REL003",
-    name: "no-rollback-target",
-    severity: Severity::Warning,
-    summary: "No earlier release tag to roll back to.",
-    checklist: Some("6.1"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "REL003",
+        name: "no-rollback-target",
+        severity: Severity::Warning,
+        summary: "No earlier release tag to roll back to.",
+        checklist: Some("6.1"),
+        needs: &[Need::History],
+        scope: Scope::ReleaseTags,
+        docs: r#"
 The rollback target is the newest release tag (matching `[release] tag_pattern`, a semver
 version, pre-releases only when `[release] prereleases = true`) that HEAD reaches and that is
 not HEAD itself. `agentlock rollback` restores it. This rule runs only in a git repository; in a
@@ -86,6 +95,7 @@ another way, set `[release] tag_pattern`. In CI, fetch the tags: `git fetch --ta
 no release tag matches `v*`: there is no earlier release to roll back to
 ```
 "#,
+    },
     check: check_rollback_target,
 };
 
@@ -156,13 +166,15 @@ fn check_rollback_target(ctx: &Context) -> Vec<Finding> {
 }
 
 pub static REL004: Rule = Rule {
-    code: "REL004",
-    name: "missing-rollout-plan",
-    severity: Severity::Warning,
-    summary: "No canary or blue-green strategy, no canary percentage, or no auto-rollback conditions.",
-    checklist: Some("4.2"),
-    project_only: true,
-    docs: r#"
+    meta: Meta {
+        code: "REL004",
+        name: "missing-rollout-plan",
+        severity: Severity::Warning,
+        summary: "No canary or blue-green strategy, no canary percentage, or no auto-rollback conditions.",
+        checklist: Some("4.2"),
+        needs: &[Need::Project],
+        scope: Scope::Deploy,
+        docs: r#"
 deploy.yaml's `rollout:` says how a release reaches users: `strategy: canary` (with
 `canary_percent`, above zero and at most the policy's `max_canary_percent`) or
 `strategy: blue-green`, and `auto_rollback` with at least one condition
@@ -185,6 +197,7 @@ rollout:
   auto_rollback: { error_rate_above: 0.05, score_drop_above: 0.3 }
 ```
 "#,
+    },
     check: check_rollout,
 };
 

@@ -2,17 +2,20 @@
 
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
+use crate::finding::{Meta, Need, Scope};
 use crate::model::Model;
 use crate::node::{Node, Value};
 
 pub static RUN001: Rule = Rule {
-    code: "RUN001",
-    name: "missing-cost-ceiling",
-    severity: Severity::Error,
-    summary: "deploy.yaml sets no global cost ceiling (`runtime.cost_ceiling_usd`).",
-    checklist: Some("5.1"),
-    project_only: true,
-    docs: r#"
+    meta: Meta {
+        code: "RUN001",
+        name: "missing-cost-ceiling",
+        severity: Severity::Error,
+        summary: "deploy.yaml sets no global cost ceiling (`runtime.cost_ceiling_usd`).",
+        checklist: Some("5.1"),
+        needs: &[Need::Project],
+        scope: Scope::Deploy,
+        docs: r#"
 ## Why
 Checklist 5.1: "Global cost ceiling configured". Agents spend money on every token and every
 paid tool call, and a loop, a retry storm or a traffic spike multiplies that spend without
@@ -29,17 +32,20 @@ runtime:
   cost_ceiling_usd: { per_day: 500 }
 ```
 "#,
+    },
     check: check_cost,
 };
 
 pub static RUN002: Rule = Rule {
-    code: "RUN002",
-    name: "missing-token-limit",
-    severity: Severity::Warning,
-    summary: "No per-request token limit: neither `runtime.max_tokens_per_request` nor `max_tokens` on every agent.",
-    checklist: Some("5.1"),
-    project_only: true,
-    docs: r#"
+    meta: Meta {
+        code: "RUN002",
+        name: "missing-token-limit",
+        severity: Severity::Warning,
+        summary: "No per-request token limit: neither `runtime.max_tokens_per_request` nor `max_tokens` on every agent.",
+        checklist: Some("5.1"),
+        needs: &[Need::Project],
+        scope: Scope::Deploy,
+        docs: r#"
 ## Why
 Checklist 5.1: "Per-request token limits enforced". One request that pulls a huge document
 into context, or an agent that keeps elaborating, costs as much as thousands of ordinary ones
@@ -55,17 +61,20 @@ runtime:
   max_tokens_per_request: 8000
 ```
 "#,
+    },
     check: check_tokens,
 };
 
 pub static RUN003: Rule = Rule {
-    code: "RUN003",
-    name: "missing-kill-switch",
-    severity: Severity::Error,
-    summary: "No kill switch (`runtime.kill_switch.flag`), or none tested recently enough.",
-    checklist: Some("5.1"),
-    project_only: true,
-    docs: r#"
+    meta: Meta {
+        code: "RUN003",
+        name: "missing-kill-switch",
+        severity: Severity::Error,
+        summary: "No kill switch (`runtime.kill_switch.flag`), or none tested recently enough.",
+        checklist: Some("5.1"),
+        needs: &[Need::Project],
+        scope: Scope::Deploy,
+        docs: r#"
 The kill switch is a flag the runtime reads to stop all agents at once. deploy.yaml records the
 flag and the date it was last tested (`tested_on`); the policy's `kill_switch_max_age_days`
 (180 in the default pack, 90 in strict, 30 in regulated) says how old that test may be.
@@ -85,17 +94,20 @@ runtime:
   kill_switch: { flag: AGENTS_DISABLED, tested_on: 2026-11-01 }
 ```
 "#,
+    },
     check: check_kill_switch,
 };
 
 pub static RUN004: Rule = Rule {
-    code: "RUN004",
-    name: "missing-agent-rate-limit",
-    severity: Severity::Warning,
-    summary: "An agent with no rate limit, own or inherited.",
-    checklist: Some("5.1"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "RUN004",
+        name: "missing-agent-rate-limit",
+        severity: Severity::Warning,
+        summary: "An agent with no rate limit, own or inherited.",
+        checklist: Some("5.1"),
+        needs: &[],
+        scope: Scope::Agents,
+        docs: r#"
 ## Why
 Checklist 5.1: "Rate limits enforced per agent". A rate limit per agent keeps one hot path (or
 one abusive client) from using the whole model quota, so that the other agents keep working,
@@ -109,6 +121,7 @@ Add `rate_limit:` (`N/s`, `N/m` or `N/h`) to the agent, or to `defaults` for eve
 defaults: { timeout: 30s, retries: 2, rate_limit: 20/s }
 ```
 "#,
+    },
     check: check_agent_rates,
 };
 

@@ -3,16 +3,19 @@
 
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
+use crate::finding::{Meta, Scope};
 use crate::model::{Model, Secret};
 
 pub static SECRET001: Rule = Rule {
-    code: "SECRET001",
-    name: "secret-in-prompt",
-    severity: Severity::Error,
-    summary: "A credential in a prompt; the value is never printed.",
-    checklist: Some("5.2"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "SECRET001",
+        name: "secret-in-prompt",
+        severity: Severity::Error,
+        summary: "A credential in a prompt; the value is never printed.",
+        checklist: Some("5.2"),
+        needs: &[],
+        scope: Scope::Prompts,
+        docs: r#"
 agentlock scans every prompt for credentials of more than 60 kinds (OpenAI, Anthropic, AWS,
 GitHub, GitLab, Slack, Stripe, Google, Azure, private keys, JWTs, database URLs with a password,
 high-entropy `password = "…"` assignments and more; `agentlock scan` lists them with `--help`).
@@ -46,17 +49,20 @@ reason = "the provider's published test key, see TICKET-9"
 prompts/support.prompt:12:18  GitHub personal access token (classic) ghp_…a9f2 (fingerprint 3f9a0c1d2b4e5f60)
 ```
 "#,
+    },
     check: check_prompts,
 };
 
 pub static SECRET002: Rule = Rule {
-    code: "SECRET002",
-    name: "secret-in-config",
-    severity: Severity::Error,
-    summary: "A credential inline in any other file of the model (manifests, agents.yaml, models.yaml, deploy.yaml, datasets, agentlock.toml).",
-    checklist: Some("5.2"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "SECRET002",
+        name: "secret-in-config",
+        severity: Severity::Error,
+        summary: "A credential inline in any other file of the model (manifests, agents.yaml, models.yaml, deploy.yaml, datasets, agentlock.toml).",
+        checklist: Some("5.2"),
+        needs: &[],
+        scope: Scope::Files,
+        docs: r#"
 The same scanner as SECRET001, over every other file agentlock reads: tool manifests (an
 `env` value or a URL with a password), agents.yaml, models.yaml, deploy.yaml, golden datasets,
 agentlock.toml and policy files. References such as `${GITHUB_TOKEN}`, `{{api_key}}` and
@@ -78,6 +84,7 @@ by fingerprint (`[[policy.secrets.allow]]`) if it is really public.
 env: { GITHUB_TOKEN: "${GITHUB_TOKEN}" }   # not the token itself
 ```
 "#,
+    },
     check: check_configs,
 };
 

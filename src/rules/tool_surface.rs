@@ -3,6 +3,7 @@
 
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
+use crate::finding::{Meta, Scope};
 use crate::model::{Model, ToolDef};
 use crate::node::{Key, Node, Value};
 use crate::source::Span;
@@ -12,13 +13,15 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 pub static TOOL006: Rule = Rule {
-    code: "TOOL006",
-    name: "invalid-tool-contract",
-    severity: Severity::Error,
-    summary: "A tool's inputSchema or outputSchema is missing, not valid JSON Schema, or not `type: object`.",
-    checklist: Some("1.3"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "TOOL006",
+        name: "invalid-tool-contract",
+        severity: Severity::Error,
+        summary: "A tool's inputSchema or outputSchema is missing, not valid JSON Schema, or not `type: object`.",
+        checklist: Some("1.3"),
+        needs: &[],
+        scope: Scope::Tools,
+        docs: r#"
 ## Why
 The input schema is the contract between the model and the tool: the client validates the
 arguments a model produces against it before the call, and the model reads it to learn which
@@ -46,17 +49,20 @@ tools:
     outputSchema: { type: object, properties: { number: { type: integer } } }
 ```
 "#,
+    },
     check: check_contract,
 };
 
 pub static TOOL008: Rule = Rule {
-    code: "TOOL008",
-    name: "suspicious-tool-description",
-    severity: Severity::Error,
-    summary: "Tool poisoning: instructions to the model, other servers' tools, invisible characters or excess length in a tool's texts.",
-    checklist: None,
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "TOOL008",
+        name: "suspicious-tool-description",
+        severity: Severity::Error,
+        summary: "Tool poisoning: instructions to the model, other servers' tools, invisible characters or excess length in a tool's texts.",
+        checklist: None,
+        needs: &[],
+        scope: Scope::Tools,
+        docs: r#"
 ## Why
 A model reads every tool's title and descriptions (including those inside its schemas) as
 trusted context, whether or not the tool is ever called. A poisoned definition uses that to
@@ -89,6 +95,7 @@ tools:
     description: Adds two numbers and returns the sum.
 ```
 "#,
+    },
     check: check_descriptions,
 };
 
@@ -1386,7 +1393,7 @@ mod tests {
         ]);
         let got: Vec<(&str, &str, String)> = found
             .iter()
-            .map(|f| (f.code, f.subject.as_str(), f.label.clone().unwrap()))
+            .map(|f| (f.code(), f.subject.as_str(), f.label.clone().unwrap()))
             .collect();
         assert_eq!(
             got,

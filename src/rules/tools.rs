@@ -5,17 +5,20 @@
 use super::prompts::is_exact_semver;
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
+use crate::finding::{Meta, Scope};
 use crate::lock::{ChangeKind, Kind, LockStatus};
 use crate::model::tool::Source;
 
 pub static TOOL001: Rule = Rule {
-    code: "TOOL001",
-    name: "floating-tool-version",
-    severity: Severity::Error,
-    summary: "A server or package version that is missing, `latest`, a range, or an image without a digest.",
-    checklist: Some("1.3"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "TOOL001",
+        name: "floating-tool-version",
+        severity: Severity::Error,
+        summary: "A server or package version that is missing, `latest`, a range, or an image without a digest.",
+        checklist: Some("1.3"),
+        needs: &[],
+        scope: Scope::ToolServers,
+        docs: r#"
 Checks each MCP server manifest's `version` (exact semver) and its `source`, by kind:
 
 | source | pinned | floating |
@@ -45,17 +48,20 @@ source: { npm: "@modelcontextprotocol/server-github@1.4.2" }
 # or: source: { oci: "ghcr.io/github/github-mcp-server@sha256:4f1e…" }
 ```
 "#,
+    },
     check: check_versions,
 };
 
 pub static TOOL002: Rule = Rule {
-    code: "TOOL002",
-    name: "broad-permission",
-    severity: Severity::Error,
-    summary: "A server with no declared permissions, a wildcard permission, or one outside the allowed permissions.",
-    checklist: Some("1.3"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "TOOL002",
+        name: "broad-permission",
+        severity: Severity::Error,
+        summary: "A server with no declared permissions, a wildcard permission, or one outside the allowed permissions.",
+        checklist: Some("1.3"),
+        needs: &[],
+        scope: Scope::DeclaredToolServers,
+        docs: r#"
 Each server lists the permissions its credentials grant (`permissions: [repo:read, issues:write]`).
 This rule reports a server that declares none, a wildcard (`*`, `repo:*`) or an all-powerful
 scope (`admin`, `all`, `root`), and, when the policy sets `[policy.limits] allowed_permissions`,
@@ -75,17 +81,20 @@ List the narrowest scopes the server needs, grant the credential exactly those, 
 permissions: [repo:read, issues:write]    # not [repo:*] or [admin]
 ```
 "#,
+    },
     check: check_permissions,
 };
 
 pub static TOOL003: Rule = Rule {
-    code: "TOOL003",
-    name: "missing-tool-timeout",
-    severity: Severity::Error,
-    summary: "A server with no timeout, or one above the policy's `max_timeout`.",
-    checklist: Some("1.3"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "TOOL003",
+        name: "missing-tool-timeout",
+        severity: Severity::Error,
+        summary: "A server with no timeout, or one above the policy's `max_timeout`.",
+        checklist: Some("1.3"),
+        needs: &[],
+        scope: Scope::DeclaredToolServers,
+        docs: r#"
 ## Why
 Checklist 1.3: "Tool timeouts and rate limits configured". A tool call with no timeout holds
 the agent, and the request, for as long as the remote side takes; a hung server turns into a
@@ -101,17 +110,20 @@ server: github
 timeout: 20s
 ```
 "#,
+    },
     check: check_timeouts,
 };
 
 pub static TOOL004: Rule = Rule {
-    code: "TOOL004",
-    name: "missing-tool-rate-limit",
-    severity: Severity::Warning,
-    summary: "A server with no rate limit.",
-    checklist: Some("1.3"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "TOOL004",
+        name: "missing-tool-rate-limit",
+        severity: Severity::Warning,
+        summary: "A server with no rate limit.",
+        checklist: Some("1.3"),
+        needs: &[],
+        scope: Scope::DeclaredToolServers,
+        docs: r#"
 ## Why
 Checklist 1.3: "Tool timeouts and rate limits configured". An agent in a loop can call a tool
 far faster than a person would: without a rate limit one confused request can exhaust an API
@@ -127,17 +139,20 @@ server: github
 rate_limit: 5/s
 ```
 "#,
+    },
     check: check_rate_limits,
 };
 
 pub static TOOL005: Rule = Rule {
-    code: "TOOL005",
-    name: "missing-failure-mode",
-    severity: Severity::Warning,
-    summary: "A server with no `on_failure`, or a fallback that names nothing usable.",
-    checklist: Some("1.3"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "TOOL005",
+        name: "missing-failure-mode",
+        severity: Severity::Warning,
+        summary: "A server with no `on_failure`, or a fallback that names nothing usable.",
+        checklist: Some("1.3"),
+        needs: &[],
+        scope: Scope::DeclaredToolServers,
+        docs: r#"
 `on_failure` says what the agent runtime does when a call fails: `retry`, `fallback` (to the
 `server.tool` named in `fallback`) or `abort`. This rule reports a missing `on_failure`, a
 `fallback` mode without a fallback, a fallback that no manifest declares or that belongs to the
@@ -159,17 +174,20 @@ on_failure: fallback
 fallback: search.web_search
 ```
 "#,
+    },
     check: check_failure_modes,
 };
 
 pub static TOOL007: Rule = Rule {
-    code: "TOOL007",
-    name: "tool-changed-without-version-bump",
-    severity: Severity::Error,
-    summary: "A tool definition's surface changed while the server's version stayed the same as in the lockfile.",
-    checklist: Some("1.3"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "TOOL007",
+        name: "tool-changed-without-version-bump",
+        severity: Severity::Error,
+        summary: "A tool definition's surface changed while the server's version stayed the same as in the lockfile.",
+        checklist: Some("1.3"),
+        needs: &[],
+        scope: Scope::Tools,
+        docs: r#"
 Each MCP tool definition is locked by the hash of its whole surface: name, title,
 description, input and output schema, annotations. When a definition's hash differs from the
 lockfile (or a definition appears or disappears) while the server's `version` is the one that
@@ -192,17 +210,20 @@ If the server really changed, bump `version` (and the pinned package) and re-run
 tool `github` changed definitions.create_issue under the same version 1.4.2
 ```
 "#,
+    },
     check: check_surface_changes,
 };
 
 pub static TOOL009: Rule = Rule {
-    code: "TOOL009",
-    name: "unknown-tool",
-    severity: Severity::Error,
-    summary: "An agent names a `server.tool` that no manifest declares.",
-    checklist: Some("1.3"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "TOOL009",
+        name: "unknown-tool",
+        severity: Severity::Error,
+        summary: "An agent names a `server.tool` that no manifest declares.",
+        checklist: Some("1.3"),
+        needs: &[],
+        scope: Scope::Agents,
+        docs: r#"
 ## Why
 Every tool an agent can call must be declared in a manifest under tools/, or it escapes the
 checks of that manifest: its version pin, permissions, timeout, rate limit and contract. A tool
@@ -218,6 +239,7 @@ agents:
   executor: { role: executor, tools: [github.create_issue] }   # tools/github.yaml declares create_issue
 ```
 "#,
+    },
     check,
 };
 

@@ -2,18 +2,21 @@
 
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
+use crate::finding::{Meta, Need, Scope};
 use crate::model::{Agent, Topology};
 use crate::source::Span;
 use std::collections::HashMap;
 
 pub static TOPO001: Rule = Rule {
-    code: "TOPO001",
-    name: "unbounded-cycle",
-    severity: Severity::Error,
-    summary: "A cycle in the agent graph with no iteration bound on any of its edges, or a bound over the policy's `max_iterations`.",
-    checklist: Some("1.1"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "TOPO001",
+        name: "unbounded-cycle",
+        severity: Severity::Error,
+        summary: "A cycle in the agent graph with no iteration bound on any of its edges, or a bound over the policy's `max_iterations`.",
+        checklist: Some("1.1"),
+        needs: &[],
+        scope: Scope::Agents,
+        docs: r#"
 ## Why
 Agents that hand work back and forth with no bound can loop until a timeout, a rate limit or the
 cost ceiling stops them: every round costs tokens and latency, and the user waits. The checklist
@@ -41,17 +44,20 @@ agents:
         max_iterations: 3      # bounds writer → reviewer → writer
 ```
 "#,
+    },
     check: check_cycles,
 };
 
 pub static TOPO002: Rule = Rule {
-    code: "TOPO002",
-    name: "missing-timeout",
-    severity: Severity::Error,
-    summary: "An agent with no timeout, its own or inherited from `defaults`, or one over the policy's `max_timeout`.",
-    checklist: Some("1.1"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "TOPO002",
+        name: "missing-timeout",
+        severity: Severity::Error,
+        summary: "An agent with no timeout, its own or inherited from `defaults`, or one over the policy's `max_timeout`.",
+        checklist: Some("1.1"),
+        needs: &[],
+        scope: Scope::Agents,
+        docs: r#"
 ## Why
 An agent with no timeout waits as long as its model or tools do: one slow provider stalls the
 whole request and holds its resources. The checklist asks for agent timeouts everywhere; when
@@ -67,17 +73,20 @@ agents:
   planner: { role: planner, prompt: planner@1.3.0, timeout: 60s }
 ```
 "#,
+    },
     check: check_timeouts,
 };
 
 pub static TOPO003: Rule = Rule {
-    code: "TOPO003",
-    name: "missing-retry-limit",
-    severity: Severity::Error,
-    summary: "An agent with no retry limit, its own or inherited from `defaults`, or one over the policy's `max_retries`.",
-    checklist: Some("1.1"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "TOPO003",
+        name: "missing-retry-limit",
+        severity: Severity::Error,
+        summary: "An agent with no retry limit, its own or inherited from `defaults`, or one over the policy's `max_retries`.",
+        checklist: Some("1.1"),
+        needs: &[],
+        scope: Scope::Agents,
+        docs: r#"
 ## Why
 Without an explicit retry limit, the framework default decides how often a failing agent is
 retried, and a transient failure becomes a retry storm against a provider that is already
@@ -93,17 +102,20 @@ Set `retries` on the agent, or once in `defaults`.
 defaults: { timeout: 30s, retries: 2 }
 ```
 "#,
+    },
     check: check_retries,
 };
 
 pub static TOPO004: Rule = Rule {
-    code: "TOPO004",
-    name: "unknown-agent",
-    severity: Severity::Error,
-    summary: "The entry or a handoff names an agent that does not exist.",
-    checklist: None,
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "TOPO004",
+        name: "unknown-agent",
+        severity: Severity::Error,
+        summary: "The entry or a handoff names an agent that does not exist.",
+        checklist: None,
+        needs: &[],
+        scope: Scope::Agents,
+        docs: r#"
 ## Why
 A handoff to an agent that is not defined fails at run time, on the path that needed it, often
 an error path that tests rarely take.
@@ -119,17 +131,20 @@ agents:
   planner: { role: planner }
 ```
 "#,
+    },
     check: check_unknown,
 };
 
 pub static TOPO005: Rule = Rule {
-    code: "TOPO005",
-    name: "unreachable-agent",
-    severity: Severity::Warning,
-    summary: "An agent that cannot be reached from the entry agent.",
-    checklist: None,
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "TOPO005",
+        name: "unreachable-agent",
+        severity: Severity::Warning,
+        summary: "An agent that cannot be reached from the entry agent.",
+        checklist: None,
+        needs: &[],
+        scope: Scope::Agents,
+        docs: r#"
 ## Why
 An agent no path reaches is dead configuration: it is reviewed, locked and versioned, yet never
 runs, and it often means a handoff was dropped by mistake.
@@ -146,17 +161,20 @@ agents:
   archivist: { role: executor }    # TOPO005: no handoff leads here
 ```
 "#,
+    },
     check: check_reachable,
 };
 
 pub static TOPO006: Rule = Rule {
-    code: "TOPO006",
-    name: "missing-role",
-    severity: Severity::Error,
-    summary: "An agent with no role, or a role outside the policy's `allowed_roles`.",
-    checklist: Some("1.1"),
-    project_only: false,
-    docs: r#"
+    meta: Meta {
+        code: "TOPO006",
+        name: "missing-role",
+        severity: Severity::Error,
+        summary: "An agent with no role, or a role outside the policy's `allowed_roles`.",
+        checklist: Some("1.1"),
+        needs: &[],
+        scope: Scope::Agents,
+        docs: r#"
 ## Why
 The checklist asks for clearly defined agent roles (planner, executor, critic, router, …). A
 role says what an agent may do and what reviewers should expect of it; a policy can restrict
@@ -171,17 +189,20 @@ agents:
   planner: { role: planner, prompt: planner@1.3.0 }
 ```
 "#,
+    },
     check: check_roles,
 };
 
 pub static TOPO007: Rule = Rule {
-    code: "TOPO007",
-    name: "latency-budget-exceeded",
-    severity: Severity::Error,
-    summary: "The worst-case latency of a request over the topology exceeds `runtime.request_timeout`.",
-    checklist: Some("3.1"),
-    project_only: true,
-    docs: r#"
+    meta: Meta {
+        code: "TOPO007",
+        name: "latency-budget-exceeded",
+        severity: Severity::Error,
+        summary: "The worst-case latency of a request over the topology exceeds `runtime.request_timeout`.",
+        checklist: Some("3.1"),
+        needs: &[Need::Project],
+        scope: Scope::Agents,
+        docs: r#"
 agentlock computes the worst case of one request: from the entry agent along every handoff,
 each agent costs its timeout times its attempts (`retries + 1`), and a loop costs its agents
 once plus once more for every iteration its bounds allow (a loop whose handoff carries
@@ -208,6 +229,7 @@ runtime:
   request_timeout: 300s    # router 10s×2 + (planner 30s×3 + critic 30s×3)×4 = 740s: too long
 ```
 "#,
+    },
     check: check_latency,
 };
 

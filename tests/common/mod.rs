@@ -101,13 +101,13 @@ impl Run {
             .iter()
             .map(|f| {
                 let (p, l, _) = self.verified.model.sources.locate(f.span);
-                (f.code.to_string(), p.to_string(), l)
+                (f.code().to_string(), p.to_string(), l)
             })
             .collect()
     }
 
     pub fn codes(&self) -> Vec<&'static str> {
-        self.verified.findings.iter().map(|f| f.code).collect()
+        self.verified.findings.iter().map(|f| f.code()).collect()
     }
 
     /// The codes, sorted: for a check that does not care about order.
