@@ -190,18 +190,19 @@ fn scan(
     let wt = worktree(cli)?;
     let today = crate::date::today();
     let v = if files.is_empty() {
-        crate::scan_model(&wt, today).map_err(|e| with_manifest(e, &wt))?
+        crate::pipeline::scan_model(&wt, today).map_err(|e| with_manifest(e, &wt))?
     } else {
-        let scanned =
-            match crate::scan_files(&wt, files, today).map_err(|e| with_manifest(e, &wt))? {
-                Ok(s) => s,
-                Err(crate::Missing(missing)) => {
-                    return Err(fatal(
-                        format!("cannot scan {}: no such file", missing.join(", ")),
-                        Some("scan takes files that exist, relative to the current directory"),
-                    ));
-                }
-            };
+        let scanned = match crate::pipeline::scan_files(&wt, files, today)
+            .map_err(|e| with_manifest(e, &wt))?
+        {
+            Ok(s) => s,
+            Err(crate::pipeline::Missing(missing)) => {
+                return Err(fatal(
+                    format!("cannot scan {}: no such file", missing.join(", ")),
+                    Some("scan takes files that exist, relative to the current directory"),
+                ));
+            }
+        };
         if !scanned.skipped.is_empty() {
             let _ = writeln!(
                 err,
@@ -237,7 +238,7 @@ struct ReportCtx {
 /// Writes what `verify` or `scan` found; the exit code comes from the findings.
 fn report_verified(
     format: Format,
-    v: &crate::Verified,
+    v: &crate::pipeline::Verified,
     color: bool,
     ctx: &ReportCtx,
     out: &mut Sink<'_>,
@@ -267,7 +268,7 @@ fn render_findings(
     findings: &[crate::finding::Finding],
     suppressed: usize,
     sources: &crate::source::SourceMap,
-    rules: &[(&rules::Rule, Option<crate::NotRun>)],
+    rules: &[(&rules::Rule, Option<crate::pipeline::NotRun>)],
     color: bool,
     ctx: &ReportCtx,
 ) -> Result<String, Fatal> {
@@ -331,7 +332,7 @@ fn load_history(
     head: Option<Commit>,
     err: &mut Sink<'_>,
 ) -> Option<History> {
-    match History::load(git?, &model.config.release, head) {
+    match History::load(git?, &model.config.release, head, crate::rules::catalog()) {
         Ok(h) => {
             note_skipped(&h.releases, err);
             Some(h)
@@ -380,7 +381,7 @@ fn verify(
     };
     let model = load(snapshot.as_ref())?;
     let history = load_history(discovered.as_ref().ok(), &model, head, err);
-    let v = crate::check(
+    let v = crate::pipeline::check(
         model,
         snapshot.as_ref(),
         !no_lock_check,
@@ -410,7 +411,7 @@ fn checklist(cli: &Cli, out: &mut Sink<'_>, err: &mut Sink<'_>) -> Result<i32, F
     let head = git.as_ref().and_then(|g| g.head().ok().flatten());
     let history = load_history(git.as_ref(), &model, head, err);
     let today = crate::date::today();
-    let v = crate::check(model, &wt, true, history.as_ref(), today);
+    let v = crate::pipeline::check(model, &wt, true, history.as_ref(), today);
     let state = match &git {
         Some(_) => GitState::Repo {
             head,
@@ -454,14 +455,14 @@ fn lock_cmd(cli: &Cli, check: bool, color: bool, out: &mut Sink<'_>) -> Result<i
         }
         return Ok(EXIT_FINDINGS);
     }
-    let status = lock::check(&wt, &mut model);
+    let status = lock::check(&wt, &mut model, crate::rules::catalog());
     if let lock::LockStatus::Newer(reason, _) = &status {
         return Err(fatal(
             format!("{LOCKFILE} was not rewritten: {reason}"),
             Some("upgrade agentlock to the version the project uses"),
         ));
     }
-    let new = Lock::from_model(&model);
+    let new = Lock::from_model(&model, crate::rules::catalog());
     let changes: Vec<String> = match &status {
         lock::LockStatus::Missing => vec!["(new lockfile)".to_string()],
         lock::LockStatus::Unreadable(reason, _) | lock::LockStatus::Newer(reason, _) => {
@@ -607,7 +608,7 @@ fn release_side(
     tag: &str,
     commit: Commit,
 ) -> Result<(Side, crate::history::ReleaseLock), Fatal> {
-    let lock = release_lock(git, commit, tag)?.ok_or_else(|| {
+    let lock = release_lock(git, commit, tag, crate::rules::catalog())?.ok_or_else(|| {
         fatal(
             format!(
                 "{tag} has no {} and no file agentlock discovers at {}: it predates agentlock, so there is nothing to compare with",
@@ -652,7 +653,7 @@ fn diff(
         None => (Box::new(worktree(cli)?), git.head()?),
     };
     let model = load(snapshot.as_ref())?;
-    let head_lock = Lock::from_model(&model);
+    let head_lock = Lock::from_model(&model, crate::rules::catalog());
     let head_side = Side {
         tag: None,
         rev: head.map(str::to_string),
@@ -716,7 +717,7 @@ fn rollback(
     let wt = worktree(cli)?;
     let head = git.head()?;
     let model = load(&wt)?;
-    let current = Lock::from_model(&model);
+    let current = Lock::from_model(&model, crate::rules::catalog());
     let releases = git.releases(&model.config.release, head)?;
     note_skipped(&releases, err);
     let (tag, commit) = match to {
@@ -865,7 +866,7 @@ fn apply_rollback(
         }
     }
     let model = load(wt)?;
-    let lock = Lock::from_model(&model);
+    let lock = Lock::from_model(&model, crate::rules::catalog());
     wt.write_atomic(&lockfile, lock.to_toml().as_bytes(), false)
         .map_err(|e| fatal(format!("cannot write {LOCKFILE}: {e}"), None))?;
     Ok(lock.root())
@@ -987,8 +988,9 @@ fn init(cli: &Cli, out: &mut Sink<'_>) -> Result<i32, Fatal> {
   3. After each change: `agentlock{repo} lock`, then `agentlock{repo} verify`.
   4. See the topology: `agentlock{repo} graph`.
   5. Commit, and tag each release when it ships (`git tag v0.1.0`): `diff` and `rollback` compare
-     with the tags; in git, `verify` warns (REL003) while no earlier release exists.
-"
+     with the tags; in git, `verify` warns ({}) while no earlier release exists.
+",
+        crate::rules::release::REL003.code
     );
     Ok(if done.root.is_some() {
         EXIT_OK

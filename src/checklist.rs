@@ -624,7 +624,7 @@ pub fn format_date(days: i64) -> String {
 
 impl Checklist {
     /// Fills in the checklist from what `verify` found. `today` is the day `verify` ran with.
-    pub fn build(v: &crate::Verified, git: &GitState, today: i64) -> Checklist {
+    pub fn build(v: &crate::pipeline::Verified, git: &GitState, today: i64) -> Checklist {
         let model = &v.model;
         let history = match git {
             GitState::Repo { history, .. } => *history,
@@ -635,8 +635,8 @@ impl Checklist {
             let code = rule.code;
             let why = v.rules.iter().find(|(r, _)| r.code == code)?.1?;
             Some(match why {
-                crate::NotRun::Off => (RuleStatus::Off, format!("{code} off")),
-                crate::NotRun::NoHistory => {
+                crate::pipeline::NotRun::Off => (RuleStatus::Off, format!("{code} off")),
+                crate::pipeline::NotRun::NoHistory => {
                     let why = match git {
                         GitState::None => "not a git repository",
                         GitState::Repo { .. } => "the release history could not be read",
@@ -646,7 +646,7 @@ impl Checklist {
                         format!("{code} needs the release history: {why}"),
                     )
                 }
-                crate::NotRun::NoLockCheck | crate::NotRun::NoProject => (
+                crate::pipeline::NotRun::NoLockCheck | crate::pipeline::NotRun::NoProject => (
                     RuleStatus::NotRun,
                     format!("{code} not run: {}", why.as_str()),
                 ),
@@ -789,7 +789,7 @@ impl Checklist {
             sections,
             other_findings,
             sign_off: SignOff {
-                lock_root: crate::lock::Lock::from_model(model).root(),
+                lock_root: crate::lock::Lock::from_model(model, crate::rules::catalog()).root(),
                 lock_complete: crate::rules::conf::of_model(model).is_empty(),
                 last_release,
                 last_release_note,
@@ -836,8 +836,9 @@ impl Checklist {
         ));
         if s.unreadable > 0 {
             out.push_str(&format!(
-                "\n> **Warning:** {} could not be read (CONF001, listed at the end): the items over {} may be ticked wrongly.\n",
+                "\n> **Warning:** {} could not be read ({}, listed at the end): the items over {} may be ticked wrongly.\n",
                 plural(s.unreadable, "file", "files"),
+                crate::rules::conf::CONF001.code,
                 if s.unreadable == 1 { "it" } else { "them" }
             ));
         }

@@ -1,11 +1,11 @@
 //! `agentlock.toml`: the project manifest. Its presence marks the repository root.
 
 use crate::finding::Severity;
-use crate::model::Sp;
-use crate::model::read::Reader;
 use crate::node::{self, Node, Value};
 use crate::problem::Problem;
+use crate::read::Reader;
 use crate::snapshot::{DEFAULT_MAX_FILE_SIZE, ReadError, ReadExt, Snapshot};
+use crate::source::Sp;
 use crate::source::{FileId, SourceMap, Span};
 use crate::units::Duration;
 use std::sync::Arc;
@@ -752,17 +752,8 @@ fn read_policy(r: &mut Reader, p: &Node, origin: &str, prefix: &str) -> PolicyLa
             .map(sev, &format!("[{prefix}severity]"))
             .unwrap_or_default()
         {
+            // The policy checks the code against the rules.
             let code = Sp::new(key.name.clone(), key.span);
-            if crate::rules::find(&code.value).is_none() {
-                let hint =
-                    crate::suggest::hint(&code.value, crate::rules::RULES.iter().map(|r| r.code));
-                r.problem(
-                    key.span,
-                    format!("unknown rule code `{}`.{hint}", code.value),
-                    Some("`agentlock rules` lists every code".into()),
-                );
-                continue;
-            }
             match value.as_str().and_then(Severity::parse) {
                 Some(s) => out.severity.push((code, s)),
                 None => r.problem(
@@ -892,17 +883,6 @@ fn read_policy(r: &mut Reader, p: &Node, origin: &str, prefix: &str) -> PolicyLa
             }
             match (rule, subject, reason) {
                 (Some(rule), Some(subject), Some(reason)) => {
-                    if crate::rules::find(&rule.value).is_none() {
-                        let hint = crate::suggest::hint(
-                            &rule.value,
-                            crate::rules::RULES.iter().map(|r| r.code),
-                        );
-                        r.problem(
-                            rule.span,
-                            format!("unknown rule code `{}`.{hint}", rule.value),
-                            None,
-                        );
-                    }
                     out.exceptions.push(Exception {
                         rule,
                         subject,

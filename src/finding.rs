@@ -49,6 +49,8 @@ pub struct Meta {
     pub needs: &'static [Need],
     /// What it looks at: what the checklist counts on an item the rule ticks.
     pub scope: Scope,
+    /// How far a policy may change what it reports.
+    pub control: Control,
     /// Why it matters, how to fix it, and an example (Markdown).
     pub docs: &'static str,
 }
@@ -63,6 +65,26 @@ pub enum Need {
     Lock,
     /// The git release history.
     History,
+}
+
+/// How far a policy may change what a rule reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// Its severity (or off), exceptions and inline suppressions.
+    Full,
+    /// Its severity only: its findings are about the policy's own records, which an exception
+    /// or a suppression would only hide.
+    SeverityOnly,
+    /// Nothing: always an error (a file that could not be read hides everything in it).
+    Fixed,
+}
+
+/// The rule a code (any case) or a name stands for, in a catalog.
+pub fn find(catalog: &[&'static Meta], code: &str) -> Option<&'static Meta> {
+    catalog
+        .iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
 }
 
 /// What a rule looks at.

@@ -39,7 +39,7 @@ fn pipeline(snap: &MemorySnapshot) -> String {
         }
     };
     // The lockfile: written, read back, the same.
-    let lock = crate::lock::Lock::from_model(&model);
+    let lock = crate::lock::Lock::from_model(&model, crate::rules::catalog());
     let toml = lock.to_toml();
     let parsed = crate::lock::Lock::parse_written(&toml)
         .map(Ok)
@@ -65,7 +65,7 @@ fn pipeline(snap: &MemorySnapshot) -> String {
         crate::graph::render(&model, crate::graph::Output::Mermaid),
         crate::graph::render(&model, crate::graph::Output::Dot),
     ];
-    let v = crate::check(model, &with_lock, true, None, today);
+    let v = crate::pipeline::check(model, &with_lock, true, None, today);
     let list = crate::checklist::Checklist::build(&v, &crate::checklist::GitState::None, today);
     let f = &v.findings;
     let s = &v.model.sources;

@@ -2,6 +2,7 @@
 //! TOOL007, DATA002, REL003), `diff` and `rollback` compare against.
 
 use crate::config::ReleaseConfig;
+use crate::finding::Meta;
 use crate::git::{Commit, Git, GitError, Release, Releases};
 use crate::lock::{Entry, Kind, LOCKFILE, Lock};
 use crate::snapshot::DEFAULT_MAX_FILE_SIZE;
@@ -56,6 +57,7 @@ fn release_text(
     commit: Commit,
     name: &str,
     lockfile: Option<gix::ObjectId>,
+    catalog: &[&'static Meta],
 ) -> Result<Option<String>, GitError> {
     if let Some(id) = lockfile
         && let Ok(text) = String::from_utf8(git.read_blob(id, LOCKFILE, DEFAULT_MAX_FILE_SIZE)?)
@@ -70,7 +72,7 @@ fn release_text(
     let snapshot = git.tree(commit, name)?;
     Ok(crate::load::load(&snapshot)
         .ok()
-        .map(|model| Lock::from_model(&model).to_toml()))
+        .map(|model| Lock::from_model(&model, catalog).to_toml()))
 }
 
 /// What a release pinned: its committed lockfile, or the lock computed from its tree. `None`
@@ -79,6 +81,7 @@ pub fn release_lock(
     git: &Git,
     commit: Commit,
     name: &str,
+    catalog: &[&'static Meta],
 ) -> Result<Option<ReleaseLock>, GitError> {
     // A committed lockfile names the release with the root it records.
     if let Some(bytes) = git.read_at(commit, LOCKFILE, DEFAULT_MAX_FILE_SIZE)?
@@ -91,7 +94,7 @@ pub fn release_lock(
     }
     let snapshot = git.tree(commit, name)?;
     Ok(crate::load::load(&snapshot).ok().map(|model| {
-        let lock = Lock::from_model(&model);
+        let lock = Lock::from_model(&model, catalog);
         let root = lock.root();
         ReleaseLock::new(lock, root, false)
     }))
@@ -126,10 +129,11 @@ impl History {
         git: &Git,
         config: &ReleaseConfig,
         head: Option<Commit>,
+        catalog: &[&'static Meta],
     ) -> Result<History, GitError> {
         let releases = git.releases(config, head)?;
         let last = match releases.last() {
-            Some(r) => release_lock(git, r.commit, &r.tag)?,
+            Some(r) => release_lock(git, r.commit, &r.tag, catalog)?,
             None => None,
         };
         let mut prompts: HashMap<String, HashMap<String, Vec<Released>>> = HashMap::new();
@@ -160,7 +164,9 @@ impl History {
                     let r = &releases.all[i];
                     (
                         i,
-                        release_text(git, r.commit, &r.tag, lockfile).ok().flatten(),
+                        release_text(git, r.commit, &r.tag, lockfile, catalog)
+                            .ok()
+                            .flatten(),
                     )
                 })
                 .collect();

@@ -166,7 +166,7 @@ pub fn init(dir: &Path, today: i64) -> Result<Scaffolded, InitError> {
             problems: problems.len(),
         });
     }
-    let lock = Lock::from_model(&model);
+    let lock = Lock::from_model(&model, crate::rules::catalog());
     if let Err(e) = create_new(LOCKFILE, lock.to_toml().as_bytes()) {
         undo(&written);
         return Err(InitError::Io(format!("cannot write {LOCKFILE}: {e}")));

@@ -1,7 +1,8 @@
 //! agentlock: lockfile and policy-as-code checks for multi-agent LLM systems kept in git.
 //!
 //! One pipeline: [`snapshot`] → [`load`] → [`model`] → [`lock`] / [`rules`] → [`finding`] →
-//! [`report`]. The binary (`src/main.rs`) only parses arguments and calls [`app::run`].
+//! [`report`], run end to end by [`pipeline`]. The binary (`src/main.rs`) only parses arguments
+//! and calls [`app::run`].
 
 pub mod app;
 pub mod checklist;
@@ -10,6 +11,7 @@ pub mod codeowners;
 pub mod config;
 pub mod date;
 pub mod diff;
+pub mod digest;
 pub mod finding;
 pub mod fuzzing;
 pub mod git;
@@ -22,8 +24,10 @@ pub mod model;
 pub mod model_ids;
 pub mod node;
 pub mod output;
+pub mod pipeline;
 pub mod policy;
 pub mod problem;
+pub mod read;
 pub mod report;
 pub mod rules;
 pub mod secrets;
@@ -33,269 +37,4 @@ pub mod suggest;
 pub mod suppress;
 pub mod units;
 
-use config::ConfigError;
-use finding::Finding;
-use model::Model;
-use snapshot::{ReadExt, Snapshot};
-
-/// The result of `verify`: the model (with its sources, for rendering) and what the rules found.
-pub struct Verified {
-    pub model: Model,
-    pub findings: Vec<Finding>,
-    pub suppressed: usize,
-    /// Each rule that was considered, with why it did not run (`None`: it ran).
-    pub rules: Vec<(&'static rules::Rule, Option<NotRun>)>,
-}
-
-/// Why a rule did not run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NotRun {
-    /// The policy turned it off.
-    Off,
-    /// The lockfile was not compared (`--no-lock-check`): REL001, REL002.
-    NoLockCheck,
-    /// No release history to compare with (not in git): REL003, DATA002.
-    NoHistory,
-    /// The repository has no agentlock.toml, so nothing declares what the rule checks
-    /// (deploy.yaml, golden datasets).
-    NoProject,
-}
-
-impl NotRun {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NotRun::Off => "turned off by the policy",
-            NotRun::NoLockCheck => "--no-lock-check",
-            NotRun::NoHistory => "no git release history",
-            NotRun::NoProject => "no agentlock.toml",
-        }
-    }
-}
-
-/// Why a rule does not run; `None` when it runs.
-fn not_run(
-    policy: &policy::Policy,
-    rule: &rules::Rule,
-    project: bool,
-    lock_check: bool,
-    with_history: bool,
-) -> Option<NotRun> {
-    use finding::Need;
-    if !policy.enabled(rule.code) {
-        Some(NotRun::Off)
-    } else if rule.needs.contains(&Need::Project) && !project {
-        Some(NotRun::NoProject)
-    } else if rule.needs.contains(&Need::Lock) && !lock_check {
-        Some(NotRun::NoLockCheck)
-    } else if rule.needs.contains(&Need::History) && !with_history {
-        Some(NotRun::NoHistory)
-    } else {
-        None
-    }
-}
-
-/// Loads a snapshot, compares the lockfile (unless `lock_check` is off), runs every rule and
-/// applies the policy. `today` (days since 1970-01-01) decides which exceptions have expired.
-pub fn verify(
-    snapshot: &dyn Snapshot,
-    lock_check: bool,
-    today: i64,
-) -> Result<Verified, ConfigError> {
-    let model = load::load(snapshot)?;
-    Ok(check(model, snapshot, lock_check, None, today))
-}
-
-/// The rules over a loaded model: the lockfile (read from the same snapshot) unless
-/// `lock_check` is off, and the release history when there is one (without it the history
-/// rules, REL003 and DATA002 and the release halves of PRM001 and TOOL007, do not run).
-pub fn check(
-    mut model: Model,
-    snapshot: &dyn Snapshot,
-    lock_check: bool,
-    history: Option<&history::History>,
-    today: i64,
-) -> Verified {
-    let status = lock_check.then(|| lock::check(snapshot, &mut model));
-    let policy = policy::Policy::new(&model.config, &model.suppressions, today);
-    let ctx = rules::Context {
-        model: &model,
-        policy: &policy,
-        lock: status.as_ref(),
-        history,
-    };
-    let with_history = history.is_some();
-    let project = model.config.project;
-    let runs = |r: &rules::Rule| not_run(&policy, r, project, lock_check, with_history).is_none();
-    let found: Vec<Finding> = rules::RULES
-        .iter()
-        .filter(|r| runs(r))
-        .flat_map(|r| (r.check)(&ctx))
-        .collect();
-    let mut outcome = policy.apply(found, &model.sources, |code| {
-        rules::find(code).is_some_and(runs)
-    });
-    model.scrub(&mut outcome.findings);
-    let rules = rules::RULES
-        .iter()
-        .map(|&r| (r, not_run(&policy, r, project, lock_check, with_history)))
-        .collect();
-    Verified {
-        model,
-        findings: outcome.findings,
-        suppressed: outcome.suppressed,
-        rules,
-    }
-}
-
-/// The secret rules alone, and the policy, over a loaded model.
-fn secrets_only(model: Model, today: i64) -> Verified {
-    let policy = policy::Policy::new(&model.config, &model.suppressions, today);
-    let ctx = rules::Context {
-        model: &model,
-        policy: &policy,
-        lock: None,
-        history: None,
-    };
-    let secret_rules = [&rules::secrets::SECRET001, &rules::secrets::SECRET002];
-    let found: Vec<Finding> = secret_rules
-        .iter()
-        .filter(|r| policy.enabled(r.code))
-        .flat_map(|r| (r.check)(&ctx))
-        .collect();
-    let mut outcome = policy.apply(found, &model.sources, |code| code.starts_with("SECRET"));
-    model.scrub(&mut outcome.findings);
-    let rules = secret_rules
-        .into_iter()
-        .map(|r| (r, not_run(&policy, r, true, true, true)))
-        .collect();
-    Verified {
-        model,
-        findings: outcome.findings,
-        suppressed: outcome.suppressed,
-        rules,
-    }
-}
-
-/// `agentlock scan` with no files: every file of the model, the secret rules only.
-pub fn scan_model(snapshot: &dyn Snapshot, today: i64) -> Result<Verified, ConfigError> {
-    let model = load::load(snapshot)?;
-    Ok(secrets_only(model, today))
-}
-
-/// What `scan FILE…` found, and the files it could not scan (with why).
-pub struct Scanned {
-    pub verified: Verified,
-    pub skipped: Vec<String>,
-}
-
-/// Why `scan FILE…` cannot run: files that do not exist (a typo must not pass CI).
-pub struct Missing(pub Vec<String>);
-
-/// Where a file named on the command line lies in the repository, by its path alone (no
-/// symlink is followed here: the snapshot follows them, inside the repository only).
-fn repo_path_of(
-    worktree: &snapshot::Worktree,
-    file: &std::path::Path,
-) -> Option<snapshot::RepoPath> {
-    let cwd = std::env::current_dir().ok()?;
-    let abs = lexical(&cwd.join(file));
-    let roots = [
-        lexical(&cwd.join(worktree.root())),
-        worktree.canonical_root().to_path_buf(),
-    ];
-    let rel = roots.iter().find_map(|r| abs.strip_prefix(r).ok())?;
-    let text = rel.to_str()?.replace(std::path::MAIN_SEPARATOR, "/");
-    snapshot::RepoPath::parse(if text.is_empty() { "." } else { &text }).ok()
-}
-
-/// `path` with `.` and `..` components resolved as text.
-fn lexical(path: &std::path::Path) -> std::path::PathBuf {
-    use std::path::Component;
-    let mut out = std::path::PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// `agentlock scan FILE…`: the given files, whatever they are, relative to the current
-/// directory, read through the repository's working tree like every other file (a file
-/// outside the repository, or a symlink leading out of it, is not read). The repository's
-/// agentlock.toml, if any, supplies the policy (allowlist, severities); without one the
-/// default pack applies.
-pub fn scan_files(
-    worktree: &snapshot::Worktree,
-    files: &[std::path::PathBuf],
-    today: i64,
-) -> Result<Result<Scanned, Missing>, ConfigError> {
-    use snapshot::ReadError;
-    let mut sources = source::SourceMap::default();
-    let mut problems = Vec::new();
-    let config = match worktree.read_str(config::MANIFEST, snapshot::DEFAULT_MAX_FILE_SIZE) {
-        Err(snapshot::ReadError::NotFound) => config::Config::builtin(&mut sources, &mut problems),
-        _ => config::load(worktree, &mut sources, &mut problems)?,
-    };
-    let limit = config.paths.max_file_size;
-    let mut model = Model::new(sources, config);
-    let mut skipped = Vec::new();
-    let mut missing = Vec::new();
-    let mut ids = Vec::new();
-    for file in files {
-        let Some(path) = repo_path_of(worktree, file) else {
-            skipped.push(format!(
-                "{}: outside the repository",
-                source::shown_path(&file.to_string_lossy())
-            ));
-            continue;
-        };
-        let shown = path.as_str().to_string();
-        let bytes = match worktree.read(&path, limit) {
-            Ok(b) => b,
-            Err(ReadError::NotFound) => {
-                missing.push(source::shown_path(&shown).into_owned());
-                continue;
-            }
-            Err(ReadError::TooLarge { size, limit }) => {
-                skipped.push(format!(
-                    "{shown}: {size} bytes, over the {limit}-byte limit"
-                ));
-                continue;
-            }
-            Err(e) => {
-                skipped.push(format!("{shown}: {e}"));
-                continue;
-            }
-        };
-        let text = match load::decode_for_scan(&bytes) {
-            Some(t) => t,
-            None => {
-                skipped.push(format!("{shown}: binary"));
-                continue;
-            }
-        };
-        let id = model.sources.add(shown.clone(), Some(text.clone()));
-        model.suppressions.extend(suppress::scan(
-            id,
-            &shown,
-            &text,
-            suppress::Syntax::Prompt,
-            &mut problems,
-        ));
-        ids.push(id);
-    }
-    if !missing.is_empty() {
-        return Ok(Err(Missing(missing)));
-    }
-    load::scan_sources(&mut model, ids);
-    let mut verified = secrets_only(model, today);
-    // A malformed suppression in a scanned file is reported with the secrets.
-    verified.findings.extend(rules::conf::findings(&problems));
-    policy::sort(&mut verified.findings, &verified.model.sources);
-    Ok(Ok(Scanned { verified, skipped }))
-}
+pub use pipeline::{Missing, NotRun, Scanned, Verified, check, scan_files, scan_model, verify};

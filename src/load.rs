@@ -4,15 +4,15 @@
 //! CONF001 finding at its location, and loading carries on with the rest.
 
 use crate::config::{self, ConfigError};
-use crate::model::read::Reader;
+use crate::digest::sha256_lf;
 use crate::model::{self, Model};
 use crate::node::{self, Node};
 use crate::problem::Problem;
+use crate::read::Reader;
 use crate::snapshot::{EntryKind, ReadError, ReadExt, RepoPath, Snapshot};
 use crate::source::{FileId, SourceMap, Span};
 use crate::suppress::{self, Suppression, Syntax};
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -775,38 +775,6 @@ fn memchr_nul(bytes: &[u8]) -> Option<usize> {
     bytes.iter().position(|&b| b == 0)
 }
 
-/// SHA-256 of the bytes with every CRLF replaced by LF, as lowercase hex.
-pub fn sha256_lf(bytes: &[u8]) -> String {
-    let mut h = Sha256::new();
-    let mut start = 0;
-    let mut i = 0;
-    while i + 1 < bytes.len() {
-        if bytes[i] == b'\r' && bytes[i + 1] == b'\n' {
-            h.update(&bytes[start..i]);
-            start = i + 1;
-            i += 2;
-        } else {
-            i += 1;
-        }
-    }
-    h.update(&bytes[start..]);
-    hex(&h.finalize())
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
-}
-
 fn mark_incomplete(inc: &mut model::Incomplete, kind: Kind) {
     match kind {
         Kind::Prompt | Kind::Prompty | Kind::Dotprompt | Kind::MarkdownAgent => inc.prompts = true,
@@ -1110,13 +1078,5 @@ mod tests {
         assert_eq!(literal_prefix("tools/*.yaml"), "tools");
         assert_eq!(literal_prefix("*.prompt"), "");
         assert_eq!(literal_prefix("a/b/c.txt"), "a/b");
-    }
-
-    #[test]
-    fn crlf_hash_equals_lf_hash() {
-        assert_eq!(sha256_lf(b"a\r\nb\r\n"), sha256_lf(b"a\nb\n"));
-        assert_eq!(sha256_lf(b"a\rb"), sha256_hex(b"a\rb"));
-        assert_eq!(sha256_lf(b""), sha256_hex(b""));
-        assert_eq!(sha256_lf(b"\r\n\r"), sha256_hex(b"\n\r"));
     }
 }

@@ -3,7 +3,7 @@
 //! The lock is TOML with entries sorted, byte-identical across runs and machines. Its `root`
 //! digest is the SHA-256 of everything below the `root` line, so one string names a release.
 
-use crate::load::sha256_hex;
+use crate::digest::sha256_hex;
 use crate::model::Model;
 use crate::node::{self, Node, Value};
 use crate::source::{FileId, Span};
@@ -171,7 +171,8 @@ fn entry(kind: Kind, fields: Vec<(&'static str, Field)>) -> Entry {
 
 impl Lock {
     /// Computes the lock of a model.
-    pub fn from_model(model: &Model) -> Lock {
+    /// The lock of a model; `catalog` (every rule) resolves the codes its policy names.
+    pub fn from_model(model: &Model, catalog: &[&'static crate::finding::Meta]) -> Lock {
         let mut entries = Vec::new();
         for p in &model.prompts {
             let mut f = vec![("name", s(&p.name.value))];
@@ -251,7 +252,13 @@ impl Lock {
         }
         // The effective policy: loosening it (a rule off, a limit raised, a new exception or
         // suppression) changes the lock, so it shows in review.
-        let policy = crate::policy::Policy::new(&model.config, &model.suppressions, 0);
+        let policy = crate::policy::Policy::new(
+            &model.config,
+            &model.suppressions,
+            &model.sources,
+            catalog,
+            0,
+        );
         entries.push(entry(
             Kind::Policy,
             vec![
@@ -829,7 +836,11 @@ pub enum LockStatus {
 }
 
 /// Reads the lockfile from the snapshot into the model's sources and compares it.
-pub fn check(snapshot: &dyn crate::snapshot::Snapshot, model: &mut Model) -> LockStatus {
+pub fn check(
+    snapshot: &dyn crate::snapshot::Snapshot,
+    model: &mut Model,
+    catalog: &[&'static crate::finding::Meta],
+) -> LockStatus {
     use crate::snapshot::{ReadError, ReadExt};
     let bytes = match snapshot.read_str(LOCKFILE, model.config.paths.max_file_size) {
         Ok(b) => b,
@@ -855,7 +866,7 @@ pub fn check(snapshot: &dyn crate::snapshot::Snapshot, model: &mut Model) -> Loc
         Err((msg, span)) if newer(&text) => return LockStatus::Newer(msg, span),
         Err((msg, span)) => return LockStatus::Unreadable(msg, span),
     };
-    let current = Lock::from_model(model);
+    let current = Lock::from_model(model, catalog);
     let changes = compare(&locked, &current);
     let root_mismatch = recorded_root.as_deref() != Some(locked.root().as_str());
     if changes.is_empty() && !root_mismatch {

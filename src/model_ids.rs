@@ -17,7 +17,7 @@ pub fn registry_text() -> &'static str {
 
 /// SHA-256 (hex) of the embedded registry: the lockfile records which facts a check used.
 pub fn registry_sha256() -> String {
-    crate::load::sha256_hex(REGISTRY_TOML.as_bytes())
+    crate::digest::sha256_hex(REGISTRY_TOML.as_bytes())
 }
 
 /// The embedded registry, parsed once.

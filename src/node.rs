@@ -575,7 +575,7 @@ mod tests {
 
     #[test]
     fn toml_spans() {
-        let text = "[project]\nname = \"x\"\n[policy.severity]\nTOPO005 = \"off\"\n";
+        let text = "[project]\nname = \"x\"\n[policy.severity]\nX001 = \"off\"\n";
         let n = parse_toml(text, F).unwrap();
         let name = n.get("project").unwrap().get("name").unwrap();
         assert_eq!(
@@ -587,7 +587,7 @@ mod tests {
             .unwrap()
             .get("severity")
             .unwrap()
-            .get("TOPO005")
+            .get("X001")
             .unwrap();
         assert_eq!(sev.as_str(), Some("off"));
         assert!(parse_toml("[project\n", F).unwrap_err().offset.is_some());

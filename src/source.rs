@@ -299,3 +299,16 @@ mod shown_tests {
         ));
     }
 }
+
+/// A value with the span it was read from.
+#[derive(Clone, Debug)]
+pub struct Sp<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Sp<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Sp { value, span }
+    }
+}

@@ -10,6 +10,9 @@ use crate::source::{FileId, Span};
 
 const MARKER: &str = "agentlock:";
 
+/// How a suppression is written: the help of every problem with one.
+pub const FORM: &str = "write it as `agentlock: allow CODE -- why this is acceptable`, e.g. `# agentlock: allow unreachable-agent -- kept for the Q1 migration, TICKET-9`";
+
 /// One inline suppression.
 #[derive(Clone, Debug)]
 pub struct Suppression {
@@ -32,8 +35,8 @@ pub enum Syntax {
     Prompt,
 }
 
-/// Finds the suppressions in one file. Malformed ones (no reason, unknown code, no code) are
-/// CONF001 problems and are not returned.
+/// Finds the suppressions in one file, with the codes as written: the policy checks them
+/// against the rules. Malformed ones (no code, no reason) are problems and are not returned.
 pub fn scan(
     file: FileId,
     path: &str,
@@ -73,12 +76,7 @@ pub fn scan(
                 span,
             }),
             Err(why) => {
-                let mut f = Problem::new(span, path, why);
-                f.help = Some(
-                    "write it as `agentlock: allow CODE -- why this is acceptable`, e.g. `# agentlock: allow TOPO005 -- kept for the Q1 migration, TICKET-9`"
-                        .into(),
-                );
-                problems.push(f);
+                problems.push(Problem::new(span, path, why).help(FORM));
             }
         }
     }
@@ -115,20 +113,7 @@ fn parse(rest: &str) -> Result<(Vec<String>, String), String> {
     };
     let mut codes = Vec::new();
     for piece in codes_text.split([',', ' ', '\t']).filter(|p| !p.is_empty()) {
-        match crate::rules::find(piece).map(|r| r.code) {
-            None => {
-                let hint = crate::suggest::hint(piece, crate::rules::RULES.iter().map(|r| r.code));
-                return Err(format!(
-                    "unknown rule code `{piece}` in a suppression.{hint}"
-                ));
-            }
-            Some("CONF001" | "POL001") => {
-                return Err(format!(
-                    "{piece} cannot be suppressed: fix the file or the policy instead"
-                ));
-            }
-            Some(_) => codes.push(piece.to_string()),
-        }
+        codes.push(piece.to_string());
     }
     if codes.is_empty() {
         return Err("a suppression must name the rule it allows".into());
@@ -160,25 +145,21 @@ mod tests {
 
     #[test]
     fn same_line_and_next_line() {
-        let text = "a: 1  # agentlock: allow TOPO005 -- kept for Q1\n# agentlock: allow PRM005, TOPO006 -- two reasons\nb: 2\n";
+        let text = "a: 1  # agentlock: allow X001 -- kept for Q1\n# agentlock: allow Y002, Z003 -- two reasons\nb: 2\n";
         let (found, problems) = run(text, Syntax::Hash);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(
             found,
             vec![
-                (1, vec!["TOPO005".to_string()], "kept for Q1".to_string()),
-                (
-                    3,
-                    vec!["PRM005".into(), "TOPO006".into()],
-                    "two reasons".into()
-                ),
+                (1, vec!["X001".to_string()], "kept for Q1".to_string()),
+                (3, vec!["Y002".into(), "Z003".into()], "two reasons".into()),
             ]
         );
     }
 
     #[test]
     fn html_comments_in_prompts_only() {
-        let text = "body <!-- agentlock: allow PRM005 -- demo prompt -->\n";
+        let text = "body <!-- agentlock: allow Y002 -- demo prompt -->\n";
         assert_eq!(run(text, Syntax::Prompt).0.len(), 1);
         assert_eq!(run(text, Syntax::Hash).0.len(), 0);
         assert_eq!(run(text, Syntax::Prompt).0[0].2, "demo prompt");
@@ -187,7 +168,7 @@ mod tests {
     #[test]
     fn not_in_a_string_or_a_word() {
         let (found, problems) = run(
-            "url: http://x#agentlock: allow TOPO005 -- r\nname: agentlock: allow\n",
+            "url: http://x#agentlock: allow X001 -- r\nname: agentlock: allow\n",
             Syntax::Hash,
         );
         assert!(found.is_empty() && problems.is_empty());
@@ -196,15 +177,10 @@ mod tests {
     #[test]
     fn malformed_ones_are_problems() {
         for (text, why) in [
-            ("# agentlock: allow TOPO005\n", "needs a reason"),
-            ("# agentlock: allow TOPO005 --   \n", "needs a reason"),
-            (
-                "# agentlock: allow TOPO05 -- r\n",
-                "unknown rule code `TOPO05`",
-            ),
+            ("# agentlock: allow X001\n", "needs a reason"),
+            ("# agentlock: allow X001 --   \n", "needs a reason"),
             ("# agentlock: allow -- r\n", "must name the rule"),
-            ("# agentlock: ignore TOPO005 -- r\n", "must say `allow"),
-            ("# agentlock: allow CONF001 -- r\n", "cannot be suppressed"),
+            ("# agentlock: ignore X001 -- r\n", "must say `allow"),
         ] {
             let (found, problems) = run(text, Syntax::Hash);
             assert!(found.is_empty(), "{text}");
@@ -216,11 +192,12 @@ mod tests {
     }
 
     #[test]
-    fn names_work_as_codes() {
+    fn codes_are_kept_as_written() {
+        // Names and unknown codes alike: the policy checks them against the rules.
         let (found, _) = run(
-            "x: 1 # agentlock: allow unreachable-agent -- r\n",
+            "x: 1 # agentlock: allow unreachable-agent, NOPE1 -- r\n",
             Syntax::Hash,
         );
-        assert_eq!(found[0].1, vec!["unreachable-agent".to_string()]);
+        assert_eq!(found[0].1, vec!["unreachable-agent", "NOPE1"]);
     }
 }

@@ -52,7 +52,10 @@ fn crlf_prompts_keep_the_lock() {
         fs::write(&p, text.replace('\n', "\r\n")).unwrap();
     }
     let model = agentlock::load::load_dir(dir.path()).unwrap();
-    assert_eq!(agentlock::lock::Lock::from_model(&model).to_toml(), before);
+    assert_eq!(
+        agentlock::lock::Lock::from_model(&model, agentlock::rules::catalog()).to_toml(),
+        before
+    );
     assert!(verify(dir.path(), true).verified.findings.is_empty());
 }
 

@@ -63,7 +63,13 @@ fn strict_promotes_hygiene_rules_to_errors() {
 fn regulated_makes_every_rule_an_error() {
     let dir = with_manifest_tail("clean", "\n[policy]\nextends = \"regulated\"\n");
     let model = agentlock::load::load_dir(dir.path()).unwrap();
-    let policy = agentlock::policy::Policy::new(&model.config, &model.suppressions, today());
+    let policy = agentlock::policy::Policy::new(
+        &model.config,
+        &model.suppressions,
+        &model.sources,
+        agentlock::rules::catalog(),
+        today(),
+    );
     assert_eq!(policy.chain, ["default", "strict", "regulated"]);
     for rule in agentlock::rules::RULES {
         assert_eq!(
@@ -110,7 +116,13 @@ fn a_policy_file_in_the_repository_extends_a_pack() {
         "# The platform team's policy, reviewed like code.\nextends = \"strict\"\n\n[severity]\nTOPO005 = \"off\"\n\n[limits]\nmax_canary_percent = 3\n",
     );
     let model = agentlock::load::load_dir(dir.path()).unwrap();
-    let policy = agentlock::policy::Policy::new(&model.config, &model.suppressions, today());
+    let policy = agentlock::policy::Policy::new(
+        &model.config,
+        &model.suppressions,
+        &model.sources,
+        agentlock::rules::catalog(),
+        today(),
+    );
     assert_eq!(policy.chain, ["default", "strict", "policy/platform.toml"]);
     // TOPO005 is off; the canary of 5% is over the team's 3%, at error as strict says.
     let run = verify(dir.path(), false);
@@ -212,6 +224,34 @@ fn inline_suppressions_apply_to_their_line_or_the_next() {
     let run = verify(dir.path(), false);
     assert_eq!(run.sorted_codes(), ["CONF001", "TOPO005"]);
     snap!("suppression_without_reason.human", run.human());
+    // a code no rule has, or a rule no suppression may hide: CONF001 at the comment, the
+    // suppression is ignored and the finding stays; the lock cannot be written
+    for (comment, why) in [
+        (
+            "TOPO05",
+            "unknown rule code `TOPO05` in a suppression. Did you mean `TOPO005`?",
+        ),
+        ("CONF001", "CONF001 cannot be suppressed"),
+        (
+            "TOPO005, expired-exception",
+            "expired-exception cannot be suppressed",
+        ),
+    ] {
+        let bad = text.replace(
+            "  archivist:\n",
+            &format!("  archivist:  # agentlock: allow {comment} -- r\n"),
+        );
+        std::fs::write(&agents, &bad).unwrap();
+        let run = verify(dir.path(), false);
+        assert_eq!(run.sorted_codes(), ["CONF001", "TOPO005"], "{comment}");
+        let conf = &run.verified.findings[0];
+        assert!(conf.message.starts_with(why), "{comment}: {}", conf.message);
+        let model = agentlock::load::load_dir(dir.path()).unwrap();
+        assert!(
+            !agentlock::rules::conf::of_model(&model).is_empty(),
+            "{comment}"
+        );
+    }
 }
 
 #[test]
@@ -302,8 +342,11 @@ fn loosening_the_policy_changes_the_lock() {
         ),
     )
     .unwrap();
-    let after = agentlock::lock::Lock::from_model(&agentlock::load::load_dir(dir.path()).unwrap())
-        .to_toml();
+    let after = agentlock::lock::Lock::from_model(
+        &agentlock::load::load_dir(dir.path()).unwrap(),
+        agentlock::rules::catalog(),
+    )
+    .to_toml();
     assert_ne!(before, after);
     // a comment that is not a suppression is not
     std::fs::write(
@@ -311,8 +354,11 @@ fn loosening_the_policy_changes_the_lock() {
         text.replace("  reviewer:\n", "  reviewer:  # the critic\n"),
     )
     .unwrap();
-    let same = agentlock::lock::Lock::from_model(&agentlock::load::load_dir(dir.path()).unwrap())
-        .to_toml();
+    let same = agentlock::lock::Lock::from_model(
+        &agentlock::load::load_dir(dir.path()).unwrap(),
+        agentlock::rules::catalog(),
+    )
+    .to_toml();
     assert_eq!(before, same);
 }
 
@@ -348,8 +394,8 @@ fn a_known_secret_is_allowed_by_fingerprint_and_only_that_one() {
     let model = agentlock::load::load_dir(dir.path()).unwrap();
     let plain = agentlock::load::load_dir(&fixture("secret002_secret_in_config")).unwrap();
     assert_ne!(
-        agentlock::lock::Lock::from_model(&model).root(),
-        agentlock::lock::Lock::from_model(&plain).root()
+        agentlock::lock::Lock::from_model(&model, agentlock::rules::catalog()).root(),
+        agentlock::lock::Lock::from_model(&plain, agentlock::rules::catalog()).root()
     );
     // a malformed fingerprint is CONF001
     let dir = with_manifest_tail(

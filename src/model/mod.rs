@@ -10,7 +10,6 @@ pub mod launch;
 pub mod llm;
 pub mod mcp;
 pub mod prompt;
-pub mod read;
 pub mod tool;
 
 use crate::codeowners::Codeowners;
@@ -91,18 +90,7 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// A value with the span it was read from.
-#[derive(Clone, Debug)]
-pub struct Sp<T> {
-    pub value: T,
-    pub span: Span,
-}
-
-impl<T> Sp<T> {
-    pub fn new(value: T, span: Span) -> Self {
-        Sp { value, span }
-    }
-}
+pub use crate::source::Sp;
 
 #[derive(Debug)]
 pub struct Model {
@@ -207,7 +195,7 @@ impl Model {
         let mut node = &d.root;
         let mut span = Span::file_start(d.file);
         for key in path.split('.') {
-            match read::key_span(node, key) {
+            match crate::read::key_span(node, key) {
                 Some(k) => {
                     span = k;
                     node = node.get(key).expect("the key exists");

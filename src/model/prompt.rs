@@ -4,9 +4,9 @@
 //! alias of models.yaml; in dotprompt and Prompty files it is the provider's model id, returned
 //! as a [`DirectModel`].
 
-use super::read::Reader;
 use super::{DirectModel, Sp};
 use crate::node::{self, Node};
+use crate::read::Reader;
 use crate::source::{FileId, Span};
 
 #[derive(Clone, Debug)]
@@ -226,7 +226,7 @@ fn prompty_model(r: &mut Reader, m: &Node) -> Option<DirectModel> {
     // or when it says nothing: the same fact gets the same finding.
     let azure_key = ["azure_deployment", "azure_endpoint"]
         .into_iter()
-        .find_map(|k| super::read::key_span(conf, k));
+        .find_map(|k| crate::read::key_span(conf, k));
     let provider = conf.get("type").and_then(|t| {
         let kind = t.as_str()?.to_ascii_lowercase();
         let name = match kind.as_str() {

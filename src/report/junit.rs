@@ -43,7 +43,7 @@ pub fn render(
     findings: &[Finding],
     suppressed: usize,
     sources: &SourceMap,
-    rules: &[(&Rule, Option<crate::NotRun>)],
+    rules: &[(&Rule, Option<crate::pipeline::NotRun>)],
     suite: &str,
 ) -> String {
     let s = Summary::of(findings, suppressed);

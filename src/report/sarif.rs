@@ -61,7 +61,7 @@ fn location(p: &Place, message: Option<&str>) -> Value {
 /// and the message, not the line; repeats get an occurrence number.
 fn fingerprint(f: &Finding, path: &str, seen: &mut HashMap<String, usize>) -> String {
     let key = format!("{}\0{path}\0{}\0{}", f.code(), f.subject, f.message);
-    let hex = crate::load::sha256_hex(key.as_bytes());
+    let hex = crate::digest::sha256_hex(key.as_bytes());
     let n = seen.entry(hex.clone()).or_insert(0);
     *n += 1;
     format!("{}:{}", &hex[..32], n)

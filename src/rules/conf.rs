@@ -1,8 +1,8 @@
 //! CONF: files that do not parse or do not fit the format.
 
 use super::{Context, Rule};
+use crate::finding::{Control, Meta, Scope};
 use crate::finding::{Finding, Severity};
-use crate::finding::{Meta, Scope};
 use crate::model::Model;
 
 pub static CONF001: Rule = Rule {
@@ -14,6 +14,7 @@ pub static CONF001: Rule = Rule {
         checklist: None,
         needs: &[],
         scope: Scope::Files,
+        control: Control::Fixed,
         docs: r#"
 ## Why
 A file agentlock cannot read is a file no other rule checks: a typo in a key (`timout:`) silently
@@ -38,14 +39,28 @@ agents:
 };
 
 fn check(ctx: &Context) -> Vec<Finding> {
-    of_model(ctx.model)
+    let mut out = findings(&ctx.model.problems);
+    out.extend(findings(&ctx.policy.problems));
+    out.extend(duplicates(ctx.model));
+    out
 }
 
-/// What makes a model one that cannot be locked: what did not load, and what is defined twice.
+/// What makes a model one that cannot be locked: what did not load, what in its policy names
+/// no rule it can control, and what is defined twice.
 pub fn of_model(model: &Model) -> Vec<Finding> {
-    let mut out = findings(&model.problems);
-    out.extend(duplicates(model));
-    out
+    let policy = crate::policy::Policy::new(
+        &model.config,
+        &model.suppressions,
+        &model.sources,
+        super::catalog(),
+        0,
+    );
+    check(&Context {
+        model,
+        policy: &policy,
+        lock: None,
+        history: None,
+    })
 }
 
 /// Two definitions of one prompt name@version, one server or one dataset version: which one

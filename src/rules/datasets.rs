@@ -1,8 +1,8 @@
 //! DATA: golden datasets.
 
 use super::{Context, Rule};
+use crate::finding::{Control, Meta, Need, Scope};
 use crate::finding::{Finding, Severity};
-use crate::finding::{Meta, Need, Scope};
 use crate::model::Dataset;
 
 pub static DATA001: Rule = Rule {
@@ -14,6 +14,7 @@ pub static DATA001: Rule = Rule {
         checklist: Some("2.1"),
         needs: &[Need::Project],
         scope: Scope::Datasets,
+        control: Control::Full,
         docs: r#"
 A golden dataset's kind comes from `"kind"` in its header line
 (`{"_dataset": {"name": …, "version": …, "kind": "edge_cases"}}`: `happy_path`, `edge_cases`
@@ -50,6 +51,7 @@ pub static DATA002: Rule = Rule {
         checklist: Some("2.1"),
         needs: &[Need::History],
         scope: Scope::Datasets,
+        control: Control::Full,
         docs: r#"
 A dataset version is frozen by the release that ships it: the lock of the last release (the
 newest tag matching `[release] tag_pattern` that HEAD reaches; its agentlock.lock, or the lock

@@ -91,6 +91,13 @@ pub static RULES: &[&Rule] = &[
     &policy::POL001,
 ];
 
+/// Every rule's declaration, in catalog order: what the policy validates codes against.
+pub fn catalog() -> &'static [&'static Meta] {
+    static CATALOG: std::sync::LazyLock<Vec<&'static Meta>> =
+        std::sync::LazyLock::new(|| RULES.iter().map(|r| &r.meta).collect());
+    &CATALOG
+}
+
 pub fn find(code: &str) -> Option<&'static Rule> {
     RULES
         .iter()

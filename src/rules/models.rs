@@ -1,8 +1,8 @@
 //! MODEL: model aliases and the ids behind them.
 
 use super::{Context, Rule};
+use crate::finding::{Control, Meta, Scope};
 use crate::finding::{Finding, Severity};
-use crate::finding::{Meta, Scope};
 use crate::model::{ModelAlias, Sp};
 use crate::model_ids::{self, Classification, Family, Pinning, Registry};
 
@@ -15,6 +15,7 @@ pub static MODEL002: Rule = Rule {
         checklist: Some("6.1"),
         needs: &[],
         scope: Scope::ModelAliases,
+        control: Control::Full,
         docs: r#"
 ## Why
 Agents and prompts name models by alias (`reasoning`, `fast`) so that the pinned id lives in one
@@ -110,6 +111,7 @@ pub static MODEL001: Rule = Rule {
         checklist: Some("6.1"),
         needs: &[],
         scope: Scope::ModelAliases,
+        control: Control::Full,
         docs: r#"
 ## Why
 A model id such as `gpt-4o`, `claude-3-5-sonnet-latest` or `gemini-1.5-pro` is an alias: the
@@ -157,6 +159,7 @@ pub static MODEL003: Rule = Rule {
         checklist: Some("6.1"),
         needs: &[],
         scope: Scope::ModelAliases,
+        control: Control::Full,
         docs: r#"
 ## Why
 Providers retire snapshots on announced dates; after that, every request to the id fails. A
@@ -379,7 +382,13 @@ mod tests {
         let model = crate::load::load(&snap).expect("loads");
         assert!(model.problems.is_empty(), "{:?}", model.problems);
         let today = crate::date::parse_date("2026-11-25").unwrap();
-        let policy = crate::policy::Policy::new(&model.config, &model.suppressions, today);
+        let policy = crate::policy::Policy::new(
+            &model.config,
+            &model.suppressions,
+            &model.sources,
+            crate::rules::catalog(),
+            today,
+        );
         let ctx = Context {
             model: &model,
             policy: &policy,

@@ -2,8 +2,8 @@
 
 use super::runtime::{deploy_checkable, deploy_finding};
 use super::{Context, Rule};
+use crate::finding::{Control, Meta, Need, Scope};
 use crate::finding::{Finding, Severity};
-use crate::finding::{Meta, Need, Scope};
 use crate::model::deploy::TRACE_STORES;
 use crate::node::Value;
 
@@ -16,6 +16,7 @@ pub static OBS001: Rule = Rule {
         checklist: Some("3.2"),
         needs: &[Need::Project],
         scope: Scope::Deploy,
+        control: Control::Full,
         docs: r#"
 ## Why
 Checklist 3.2: "OpenTelemetry tracing enabled". A request through several agents and tools is
@@ -45,6 +46,7 @@ pub static OBS002: Rule = Rule {
         checklist: Some("3.3"),
         needs: &[Need::Project],
         scope: Scope::Deploy,
+        control: Control::Full,
         docs: r#"
 ## Why
 Checklist 3.3: "Langfuse traces enabled", "Prompt version tracking verified", "Token and cost
@@ -75,6 +77,7 @@ pub static OBS003: Rule = Rule {
         checklist: Some("3.1"),
         needs: &[Need::Project],
         scope: Scope::Deploy,
+        control: Control::Full,
         docs: r#"
 The KPIs of checklist 3.1, each under `kpis:` with at least one of `baseline`, `sla`, `max`,
 `min`, `min_mean`, `min_critical`:

@@ -1,11 +1,13 @@
 //! POL: the policy's own hygiene. Exceptions and suppressions must stay true.
 //!
 //! The expiry half is a pure check over the policy; the "matched nothing" half needs the other
-//! rules' findings, so [`crate::policy::Policy::apply`] reports it, under this same rule.
+//! rules' findings, so it runs after the policy is applied ([`unused`]).
 
 use super::{Context, Rule};
+use crate::finding::{Control, Meta, Scope};
 use crate::finding::{Finding, Severity};
-use crate::finding::{Meta, Scope};
+use crate::policy::{Policy, Used};
+use crate::source::SourceMap;
 
 pub static POL001: Rule = Rule {
     meta: Meta {
@@ -16,6 +18,7 @@ pub static POL001: Rule = Rule {
         checklist: None,
         needs: &[],
         scope: Scope::Policy,
+        control: Control::SeverityOnly,
         docs: r#"
 An exception (`[[policy.exceptions]]`) or an inline suppression (`# agentlock: allow CODE -- reason`)
 is a decision on record: this finding is accepted, for this reason, until this date. This rule
@@ -93,6 +96,86 @@ fn check(ctx: &Context) -> Vec<Finding> {
             ),
             _ => {}
         }
+    }
+    out
+}
+
+/// The exceptions, allowlist entries and suppressions that matched no finding, once the policy
+/// is applied. `ran` says which rules ran at all (the lockfile rules do not under
+/// `--no-lock-check`, `scan` runs only the secret rules): a record for a rule that did not run
+/// is not called unused.
+pub fn unused(
+    policy: &Policy,
+    used: &Used,
+    sources: &SourceMap,
+    ran: impl Fn(&'static Rule) -> bool,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let Some(sev) = policy.severity(POL001.code) else {
+        return out;
+    };
+    let ran =
+        |meta: &Meta| super::find(meta.code).is_some_and(|r| policy.enabled(r.code) && ran(r));
+    for (i, e) in policy.exceptions.iter().enumerate() {
+        let rule = policy.exception_rule(i);
+        if used.exceptions[i] || !policy.exception_in_force(e) || !rule.is_some_and(ran) {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                &POL001,
+                e.rule.span,
+                e.subject.value.clone(),
+                format!(
+                    "the exception for {} on `{}` matched no finding",
+                    e.rule.value, e.subject.value
+                ),
+            )
+            .label("matches nothing")
+            .help("remove it: an exception that matches nothing would silently hide the next finding of that rule on that subject"),
+        );
+    }
+    let secrets_ran = ran(&super::secrets::SECRET001) || ran(&super::secrets::SECRET002);
+    for (a, &used) in policy.secret_allow.iter().zip(&used.secret_allow) {
+        if used || !secrets_ran {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                &POL001,
+                a.fingerprint.span,
+                a.fingerprint.value.clone(),
+                format!(
+                    "the secret allowlist entry {} matched no credential",
+                    a.fingerprint.value
+                ),
+            )
+            .label("matches nothing")
+            .help("remove it: the credential it accepted is gone (or its value changed, and the new one is reported)"),
+        );
+    }
+    for (i, s) in policy.suppressions.iter().enumerate() {
+        if used.suppressions[i] || !policy.suppression_rules(i).iter().any(|r| ran(r)) {
+            continue;
+        }
+        let codes: Vec<&str> = s.codes.iter().map(String::as_str).collect();
+        out.push(
+            Finding::new(
+                &POL001,
+                s.span,
+                sources.get(s.file).path.clone(),
+                format!(
+                    "the suppression of {} matched no finding on line {}",
+                    codes.join(", "),
+                    s.line
+                ),
+            )
+            .label("suppresses nothing")
+            .help("remove the comment, or move it onto the line of the finding (or the line just above it)"),
+        );
+    }
+    for f in &mut out {
+        f.severity = sev;
     }
     out
 }

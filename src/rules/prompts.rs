@@ -1,8 +1,8 @@
 //! PRM: prompt versions and references.
 
 use super::{Context, Rule};
+use crate::finding::{Control, Meta, Scope};
 use crate::finding::{Finding, Severity};
-use crate::finding::{Meta, Scope};
 use crate::lock::{ChangeKind, Kind, LockStatus};
 use crate::model::Prompt;
 use std::collections::HashSet;
@@ -16,6 +16,7 @@ pub static PRM001: Rule = Rule {
         checklist: Some("1.2"),
         needs: &[],
         scope: Scope::Prompts,
+        control: Control::Full,
         docs: r#"
 A prompt's `name@version` is immutable once it is locked: the lockfile records its SHA-256
 (bytes with LF line endings). When the file's content changes and the version does not, this
@@ -154,6 +155,7 @@ pub static PRM002: Rule = Rule {
         checklist: Some("1.2"),
         needs: &[],
         scope: Scope::Prompts,
+        control: Control::Full,
         docs: r#"
 ## Why
 A prompt version is how a release, a trace and a rollback name the exact text a model saw. The
@@ -185,6 +187,7 @@ pub static PRM003: Rule = Rule {
         checklist: Some("1.2"),
         needs: &[],
         scope: Scope::Agents,
+        control: Control::Full,
         docs: r#"
 ## Why
 The checklist asks that each prompt version be mapped to its agent. An agent pointing at a
@@ -213,6 +216,7 @@ pub static PRM004: Rule = Rule {
         checklist: Some("1.2"),
         needs: &[],
         scope: Scope::Agents,
+        control: Control::Full,
         docs: r#"
 ## Why
 `prompt: planner` or `planner@latest` follows whatever the newest prompt is: a prompt edit then
@@ -241,6 +245,7 @@ pub static PRM005: Rule = Rule {
         checklist: None,
         needs: &[],
         scope: Scope::Prompts,
+        control: Control::Full,
         docs: r#"
 ## Why
 A prompt no agent references is still reviewed, locked and shipped, and it is easy to edit the
@@ -454,6 +459,7 @@ pub static PRM006: Rule = Rule {
         checklist: Some("1.2"),
         needs: &[],
         scope: Scope::Prompts,
+        control: Control::Full,
         docs: r#"
 ## Why
 A prompt change is a behaviour change: the checklist asks that prompt changes be reviewed and

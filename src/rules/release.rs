@@ -1,8 +1,8 @@
 //! REL: the lockfile and the release.
 
 use super::{Context, Rule};
+use crate::finding::{Control, Meta, Need, Scope};
 use crate::finding::{Finding, Severity};
-use crate::finding::{Meta, Need, Scope};
 use crate::lock::{ChangeKind, Kind, LOCKFILE, LockStatus};
 use crate::model::Model;
 use crate::source::Span;
@@ -16,6 +16,7 @@ pub static REL001: Rule = Rule {
         checklist: Some("1.2"),
         needs: &[Need::Lock],
         scope: Scope::Lockfile,
+        control: Control::Full,
         docs: r#"
 ## Why
 The lockfile pins every prompt, tool definition, model, agent and dataset by content hash, and
@@ -45,6 +46,7 @@ pub static REL002: Rule = Rule {
         checklist: Some("1.2"),
         needs: &[Need::Lock],
         scope: Scope::Lockfile,
+        control: Control::Full,
         docs: r#"
 ## Why
 A lockfile that no longer matches the repository pins a release that is not what will be
@@ -73,6 +75,7 @@ pub static REL003: Rule = Rule {
         checklist: Some("6.1"),
         needs: &[Need::History],
         scope: Scope::ReleaseTags,
+        control: Control::Full,
         docs: r#"
 The rollback target is the newest release tag (matching `[release] tag_pattern`, a semver
 version, pre-releases only when `[release] prereleases = true`) that HEAD reaches and that is
@@ -174,6 +177,7 @@ pub static REL004: Rule = Rule {
         checklist: Some("4.2"),
         needs: &[Need::Project],
         scope: Scope::Deploy,
+        control: Control::Full,
         docs: r#"
 deploy.yaml's `rollout:` says how a release reaches users: `strategy: canary` (with
 `canary_percent`, above zero and at most the policy's `max_canary_percent`) or

@@ -1,8 +1,8 @@
 //! RUN: runtime safeguards in deploy.yaml — cost ceiling, token limits, kill switch, rate limits.
 
 use super::{Context, Rule};
+use crate::finding::{Control, Meta, Need, Scope};
 use crate::finding::{Finding, Severity};
-use crate::finding::{Meta, Need, Scope};
 use crate::model::Model;
 use crate::node::{Node, Value};
 
@@ -15,6 +15,7 @@ pub static RUN001: Rule = Rule {
         checklist: Some("5.1"),
         needs: &[Need::Project],
         scope: Scope::Deploy,
+        control: Control::Full,
         docs: r#"
 ## Why
 Checklist 5.1: "Global cost ceiling configured". Agents spend money on every token and every
@@ -45,6 +46,7 @@ pub static RUN002: Rule = Rule {
         checklist: Some("5.1"),
         needs: &[Need::Project],
         scope: Scope::Deploy,
+        control: Control::Full,
         docs: r#"
 ## Why
 Checklist 5.1: "Per-request token limits enforced". One request that pulls a huge document
@@ -74,6 +76,7 @@ pub static RUN003: Rule = Rule {
         checklist: Some("5.1"),
         needs: &[Need::Project],
         scope: Scope::Deploy,
+        control: Control::Full,
         docs: r#"
 The kill switch is a flag the runtime reads to stop all agents at once. deploy.yaml records the
 flag and the date it was last tested (`tested_on`); the policy's `kill_switch_max_age_days`
@@ -107,6 +110,7 @@ pub static RUN004: Rule = Rule {
         checklist: Some("5.1"),
         needs: &[],
         scope: Scope::Agents,
+        control: Control::Full,
         docs: r#"
 ## Why
 Checklist 5.1: "Rate limits enforced per agent". A rate limit per agent keeps one hot path (or

@@ -2,8 +2,8 @@
 //! runs it over every file and masks what it finds, so these rules only report.
 
 use super::{Context, Rule};
+use crate::finding::{Control, Meta, Scope};
 use crate::finding::{Finding, Severity};
-use crate::finding::{Meta, Scope};
 use crate::model::{Model, Secret};
 
 pub static SECRET001: Rule = Rule {
@@ -15,6 +15,7 @@ pub static SECRET001: Rule = Rule {
         checklist: Some("5.2"),
         needs: &[],
         scope: Scope::Prompts,
+        control: Control::Full,
         docs: r#"
 agentlock scans every prompt for credentials of more than 60 kinds (OpenAI, Anthropic, AWS,
 GitHub, GitLab, Slack, Stripe, Google, Azure, private keys, JWTs, database URLs with a password,
@@ -62,6 +63,7 @@ pub static SECRET002: Rule = Rule {
         checklist: Some("5.2"),
         needs: &[],
         scope: Scope::Files,
+        control: Control::Full,
         docs: r#"
 The same scanner as SECRET001, over every other file agentlock reads: tool manifests (an
 `env` value or a URL with a password), agents.yaml, models.yaml, deploy.yaml, golden datasets,

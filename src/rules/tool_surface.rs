@@ -2,8 +2,8 @@
 //! input and output schemas) and its texts (titles and descriptions).
 
 use super::{Context, Rule};
+use crate::finding::{Control, Meta, Scope};
 use crate::finding::{Finding, Severity};
-use crate::finding::{Meta, Scope};
 use crate::model::{Model, ToolDef};
 use crate::node::{Key, Node, Value};
 use crate::source::Span;
@@ -21,6 +21,7 @@ pub static TOOL006: Rule = Rule {
         checklist: Some("1.3"),
         needs: &[],
         scope: Scope::Tools,
+        control: Control::Full,
         docs: r#"
 ## Why
 The input schema is the contract between the model and the tool: the client validates the
@@ -62,6 +63,7 @@ pub static TOOL008: Rule = Rule {
         checklist: None,
         needs: &[],
         scope: Scope::Tools,
+        control: Control::Full,
         docs: r#"
 ## Why
 A model reads every tool's title and descriptions (including those inside its schemas) as
@@ -1367,7 +1369,13 @@ mod tests {
             snap = snap.with(p, t.as_bytes().to_vec());
         }
         let model = crate::load::load(&snap).unwrap();
-        let policy = crate::policy::Policy::new(&model.config, &model.suppressions, 0);
+        let policy = crate::policy::Policy::new(
+            &model.config,
+            &model.suppressions,
+            &model.sources,
+            crate::rules::catalog(),
+            0,
+        );
         let ctx = Context {
             model: &model,
             policy: &policy,

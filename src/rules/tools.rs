@@ -4,8 +4,8 @@
 
 use super::prompts::is_exact_semver;
 use super::{Context, Rule};
+use crate::finding::{Control, Meta, Scope};
 use crate::finding::{Finding, Severity};
-use crate::finding::{Meta, Scope};
 use crate::lock::{ChangeKind, Kind, LockStatus};
 use crate::model::tool::Source;
 
@@ -18,6 +18,7 @@ pub static TOOL001: Rule = Rule {
         checklist: Some("1.3"),
         needs: &[],
         scope: Scope::ToolServers,
+        control: Control::Full,
         docs: r#"
 Checks each MCP server manifest's `version` (exact semver) and its `source`, by kind:
 
@@ -61,6 +62,7 @@ pub static TOOL002: Rule = Rule {
         checklist: Some("1.3"),
         needs: &[],
         scope: Scope::DeclaredToolServers,
+        control: Control::Full,
         docs: r#"
 Each server lists the permissions its credentials grant (`permissions: [repo:read, issues:write]`).
 This rule reports a server that declares none, a wildcard (`*`, `repo:*`) or an all-powerful
@@ -94,6 +96,7 @@ pub static TOOL003: Rule = Rule {
         checklist: Some("1.3"),
         needs: &[],
         scope: Scope::DeclaredToolServers,
+        control: Control::Full,
         docs: r#"
 ## Why
 Checklist 1.3: "Tool timeouts and rate limits configured". A tool call with no timeout holds
@@ -123,6 +126,7 @@ pub static TOOL004: Rule = Rule {
         checklist: Some("1.3"),
         needs: &[],
         scope: Scope::DeclaredToolServers,
+        control: Control::Full,
         docs: r#"
 ## Why
 Checklist 1.3: "Tool timeouts and rate limits configured". An agent in a loop can call a tool
@@ -152,6 +156,7 @@ pub static TOOL005: Rule = Rule {
         checklist: Some("1.3"),
         needs: &[],
         scope: Scope::DeclaredToolServers,
+        control: Control::Full,
         docs: r#"
 `on_failure` says what the agent runtime does when a call fails: `retry`, `fallback` (to the
 `server.tool` named in `fallback`) or `abort`. This rule reports a missing `on_failure`, a
@@ -187,6 +192,7 @@ pub static TOOL007: Rule = Rule {
         checklist: Some("1.3"),
         needs: &[],
         scope: Scope::Tools,
+        control: Control::Full,
         docs: r#"
 Each MCP tool definition is locked by the hash of its whole surface: name, title,
 description, input and output schema, annotations. When a definition's hash differs from the
@@ -223,6 +229,7 @@ pub static TOOL009: Rule = Rule {
         checklist: Some("1.3"),
         needs: &[],
         scope: Scope::Agents,
+        control: Control::Full,
         docs: r#"
 ## Why
 Every tool an agent can call must be declared in a manifest under tools/, or it escapes the

@@ -1,8 +1,8 @@
 //! TOPO: the agent graph — loops, timeouts, retries, references, reachability, roles.
 
 use super::{Context, Rule};
+use crate::finding::{Control, Meta, Need, Scope};
 use crate::finding::{Finding, Severity};
-use crate::finding::{Meta, Need, Scope};
 use crate::model::{Agent, Topology};
 use crate::source::Span;
 use std::collections::HashMap;
@@ -16,6 +16,7 @@ pub static TOPO001: Rule = Rule {
         checklist: Some("1.1"),
         needs: &[],
         scope: Scope::Agents,
+        control: Control::Full,
         docs: r#"
 ## Why
 Agents that hand work back and forth with no bound can loop until a timeout, a rate limit or the
@@ -57,6 +58,7 @@ pub static TOPO002: Rule = Rule {
         checklist: Some("1.1"),
         needs: &[],
         scope: Scope::Agents,
+        control: Control::Full,
         docs: r#"
 ## Why
 An agent with no timeout waits as long as its model or tools do: one slow provider stalls the
@@ -86,6 +88,7 @@ pub static TOPO003: Rule = Rule {
         checklist: Some("1.1"),
         needs: &[],
         scope: Scope::Agents,
+        control: Control::Full,
         docs: r#"
 ## Why
 Without an explicit retry limit, the framework default decides how often a failing agent is
@@ -115,6 +118,7 @@ pub static TOPO004: Rule = Rule {
         checklist: None,
         needs: &[],
         scope: Scope::Agents,
+        control: Control::Full,
         docs: r#"
 ## Why
 A handoff to an agent that is not defined fails at run time, on the path that needed it, often
@@ -144,6 +148,7 @@ pub static TOPO005: Rule = Rule {
         checklist: None,
         needs: &[],
         scope: Scope::Agents,
+        control: Control::Full,
         docs: r#"
 ## Why
 An agent no path reaches is dead configuration: it is reviewed, locked and versioned, yet never
@@ -174,6 +179,7 @@ pub static TOPO006: Rule = Rule {
         checklist: Some("1.1"),
         needs: &[],
         scope: Scope::Agents,
+        control: Control::Full,
         docs: r#"
 ## Why
 The checklist asks for clearly defined agent roles (planner, executor, critic, router, …). A
@@ -202,6 +208,7 @@ pub static TOPO007: Rule = Rule {
         checklist: Some("3.1"),
         needs: &[Need::Project],
         scope: Scope::Agents,
+        control: Control::Full,
         docs: r#"
 agentlock computes the worst case of one request: from the entry agent along every handoff,
 each agent costs its timeout times its attempts (`retries + 1`), and a loop costs its agents

@@ -154,7 +154,7 @@ pub fn is_credential_name(name: &str) -> bool {
 
 /// First 16 hex digits of SHA-256 of the secret.
 pub fn fingerprint(secret: &str) -> String {
-    let mut hex = crate::load::sha256_hex(secret.as_bytes());
+    let mut hex = crate::digest::sha256_hex(secret.as_bytes());
     hex.truncate(16);
     hex
 }

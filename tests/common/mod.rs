@@ -129,7 +129,7 @@ pub fn verify(dir: &Path, lock_check: bool) -> Run {
 pub fn lock(dir: &Path) -> String {
     let model = agentlock::load::load_dir(dir).unwrap();
     assert!(model.problems.is_empty(), "{:?}", model.problems);
-    let text = agentlock::lock::Lock::from_model(&model).to_toml();
+    let text = agentlock::lock::Lock::from_model(&model, agentlock::rules::catalog()).to_toml();
     std::fs::write(dir.join("agentlock.lock"), &text).unwrap();
     text
 }

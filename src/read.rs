@@ -4,9 +4,9 @@
 //! unknown key, bad duration) becomes a CONF001 finding at the offending key or value, and the
 //! loader carries on with what it could read.
 
-use super::Sp;
 use crate::node::{Key, Node, Value};
 use crate::problem::Problem;
+use crate::source::Sp;
 use crate::source::{FileId, Span};
 use crate::units::{self, Duration, Rate};
 

@@ -1,0 +1,326 @@
+//! The structure the code must keep: rule codes are named only by their rules, and the module
+//! graph has no edge pointing back up the pipeline.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+fn src_files() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&root, &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let rel = p
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect()
+}
+
+/// The string literals of Rust source (plain, byte and raw), with the line each starts on;
+/// comments and char literals are skipped.
+fn string_literals(text: &str) -> Vec<(usize, String)> {
+    lex(text).0
+}
+
+/// Code with comments and string literals blanked out.
+fn code_only(text: &str) -> String {
+    lex(text).1
+}
+
+/// Splits Rust source into its string literals (with their lines) and the code around them
+/// (comments and literals replaced by spaces, so offsets stay).
+fn lex(text: &str) -> (Vec<(usize, String)>, String) {
+    let b = text.as_bytes();
+    let mut literals = Vec::new();
+    let mut blanks: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    let line_of = |at: usize| text[..at].matches('\n').count() + 1;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                let start = i;
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                blanks.push((start, i));
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let start = i;
+                let mut depth = 0;
+                while i < b.len() {
+                    if b[i..].starts_with(b"/*") {
+                        depth += 1;
+                        i += 2;
+                    } else if b[i..].starts_with(b"*/") {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                blanks.push((start, i));
+            }
+            b'r' if (i == 0 || !is_ident(b[i - 1]))
+                && matches!(b.get(i + 1), Some(b'#') | Some(b'"')) =>
+            {
+                let start = i;
+                i += 1;
+                let hashes = b[i..].iter().take_while(|&&c| c == b'#').count();
+                i += hashes;
+                if b.get(i) != Some(&b'"') {
+                    continue;
+                }
+                i += 1;
+                let close: Vec<u8> = std::iter::once(b'"')
+                    .chain(std::iter::repeat_n(b'#', hashes))
+                    .collect();
+                let end = i + find(&b[i..], &close).expect("an unterminated raw string");
+                literals.push((line_of(start), text[i..end].to_string()));
+                i = end + close.len();
+                blanks.push((start, i));
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                literals.push((line_of(start), text[start + 1..i.min(b.len())].to_string()));
+                i += 1;
+                blanks.push((start, i.min(b.len())));
+            }
+            b'\'' => {
+                // A char literal ('"', '\''), or a lifetime ('a).
+                if b.get(i + 1) == Some(&b'\\') {
+                    i += 2;
+                    while i < b.len() && b[i] != b'\'' {
+                        i += 1;
+                    }
+                    i += 1;
+                } else if b.get(i + 2) == Some(&b'\'') {
+                    i += 3;
+                } else {
+                    i += 1;
+                }
+            }
+            c if is_ident(c) => {
+                while i < b.len() && is_ident(b[i]) {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    let mut code = text.as_bytes().to_vec();
+    for (a, z) in blanks {
+        for c in &mut code[a..z] {
+            if *c != b'\n' {
+                *c = b' ';
+            }
+        }
+    }
+    (literals, String::from_utf8_lossy(&code).into_owned())
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[test]
+fn the_literal_scanner_sees_strings_and_skips_the_rest() {
+    let text = "// \"no\"\nlet a = \"yes\"; /* \"no\" */ let c = '\"'; let d = r#\"raw \"q\"\"#;\nfn f<'a>(x: &'a str) { \"esc \\\" aped\" }";
+    let found: Vec<String> = string_literals(text).into_iter().map(|(_, s)| s).collect();
+    assert_eq!(found, ["yes", "raw \"q\"", "esc \\\" aped"]);
+}
+
+/// A rule code is a name its rule owns: every other file refers to the rule's static (so a
+/// renamed or removed rule fails to compile rather than silently matching nothing).
+#[test]
+fn no_rule_code_is_a_string_outside_its_rule() {
+    let codes: Vec<&str> = agentlock::rules::RULES.iter().map(|r| r.code).collect();
+    let mut found = Vec::new();
+    for (path, text) in src_files() {
+        if path.starts_with("rules/") {
+            continue;
+        }
+        for (line, literal) in string_literals(&text) {
+            for code in &codes {
+                let mut rest = literal.as_str();
+                while let Some(at) = rest.find(code) {
+                    let before = rest[..at].bytes().last();
+                    let after = rest[at + code.len()..].bytes().next();
+                    if !before.is_some_and(is_ident) && !after.is_some_and(is_ident) {
+                        found.push(format!("src/{path}:{line}: {code}"));
+                    }
+                    rest = &rest[at + code.len()..];
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "rule codes as strings outside src/rules/ (name the rule's static instead):\n{}",
+        found.join("\n")
+    );
+}
+
+/// The pipeline, bottom up: a module may use only the modules before it. Within one module (a
+/// folder such as `rules/` or `model/`) its files may use each other. A new module goes where it
+/// belongs in this list; an import that does not fit is a design question, not a test to edit.
+const LAYERS: &[&str] = &[
+    // foundation: spans, dates, digests, the file seam, trees of values, findings
+    "source",
+    "date",
+    "units",
+    "suggest",
+    "digest",
+    "snapshot",
+    "node",
+    "problem",
+    "finding",
+    // load: read files into the model (problems, never findings)
+    "read",
+    "secrets",
+    "model_ids",
+    "codeowners",
+    "suppress",
+    "config",
+    "model",
+    "load",
+    // the policy, the lock and the release history
+    "policy",
+    "lock",
+    "git",
+    "history",
+    // the rules, and the pipeline that runs them
+    "rules",
+    "pipeline",
+    // views of a run, and rendering
+    "diff",
+    "graph",
+    "report",
+    "output",
+    "checklist",
+    // commands and entry points
+    "init",
+    "cli",
+    "app",
+    "fuzzing",
+];
+
+/// The top-level modules a file refers to through `crate::`.
+fn uses(text: &str) -> BTreeSet<String> {
+    let code = code_only(text);
+    let mut out = BTreeSet::new();
+    let mut rest = code.as_str();
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + "crate::".len()..];
+        let trimmed = rest.trim_start();
+        if let Some(group) = trimmed.strip_prefix('{') {
+            // `use crate::{a, b::{c, d}, e}`: the first segment of each top-level item.
+            let mut depth = 0;
+            let mut item_start = true;
+            let mut word = String::new();
+            for c in group.chars() {
+                if is_ident(c as u8) {
+                    if item_start {
+                        word.push(c);
+                    }
+                    continue;
+                }
+                if !word.is_empty() {
+                    out.insert(std::mem::take(&mut word));
+                    item_start = false;
+                }
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => item_start = true,
+                    _ => {}
+                }
+            }
+            if !word.is_empty() {
+                out.insert(word);
+            }
+        } else {
+            let word: String = trimmed.chars().take_while(|&c| is_ident(c as u8)).collect();
+            if !word.is_empty() {
+                out.insert(word);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_module_graph_points_down_the_pipeline() {
+    let modules: BTreeSet<String> = src_files()
+        .iter()
+        .map(|(path, _)| {
+            path.split('/')
+                .next()
+                .unwrap()
+                .trim_end_matches(".rs")
+                .to_string()
+        })
+        .filter(|m| m != "lib" && m != "main")
+        .collect();
+    let listed: BTreeSet<String> = LAYERS.iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        modules, listed,
+        "every module of src/ has its place in LAYERS"
+    );
+    let rank = |m: &str| LAYERS.iter().position(|&l| l == m);
+    let mut back = Vec::new();
+    for (path, text) in src_files() {
+        let module = path.split('/').next().unwrap().trim_end_matches(".rs");
+        let Some(own) = rank(module) else { continue };
+        for used in uses(&text) {
+            match rank(&used) {
+                Some(r) if r > own => back.push(format!("src/{path} ({module}) uses {used}")),
+                // `crate::Item` re-exported by lib.rs is the pipeline's.
+                None if module != "lib" => back.push(format!(
+                    "src/{path} ({module}) uses crate::{used}: name the module it lives in"
+                )),
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        back.is_empty(),
+        "imports against the pipeline (a module may use only those before it in LAYERS):\n{}",
+        back.join("\n")
+    );
+}
+
+#[test]
+fn imports_are_read_from_code() {
+    let text = "use crate::{a, b::{c, d}, e::f};\n// crate::nope\nlet s = \"crate::nope2\"; crate::g::h();";
+    let found: Vec<String> = uses(text).into_iter().collect();
+    assert_eq!(found, ["a", "b", "e", "g"]);
+}
