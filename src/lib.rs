@@ -2,12 +2,12 @@
 //!
 //! One pipeline: [`snapshot`] → [`load`] → [`model`] → [`lock`] / [`rules`] → [`finding`] →
 //! [`report`], run end to end by [`pipeline`]. The binary (`src/main.rs`) only parses arguments
-//! and calls [`app::run`].
+//! and calls [`commands::run`].
 
-pub mod app;
 pub mod checklist;
 pub mod cli;
 pub mod codeowners;
+pub mod commands;
 pub mod config;
 pub mod date;
 pub mod diff;

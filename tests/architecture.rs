@@ -228,7 +228,7 @@ const LAYERS: &[&str] = &[
     // commands and entry points
     "init",
     "cli",
-    "app",
+    "commands",
     "fuzzing",
 ];
 

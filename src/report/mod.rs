@@ -2,10 +2,12 @@
 //!
 //! The exit code is computed from the findings ([`exit_code`]), never from a renderer.
 
+pub mod catalog;
 pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod lockfile;
 pub mod markdown;
 pub mod release;
 pub mod sarif;

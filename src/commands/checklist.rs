@@ -1,0 +1,33 @@
+use super::*;
+
+/// `agentlock checklist`: what `verify` finds in the working tree (lockfile and, in git, the
+/// release history included), as the deployment checklist. Exit code as `verify`'s.
+pub(super) const SPEC: Spec = Spec {
+    name: "checklist",
+    accepts: Accepts::Formats(&[Format::Human, Format::Json, Format::Markdown]),
+};
+
+pub(super) fn run(cli: &Cli, out: &mut Sink<'_>, err: &mut Sink<'_>) -> Result<i32, Fatal> {
+    use crate::checklist::{Checklist, GitState};
+    let wt = worktree(cli)?;
+    let model = load(&wt)?;
+    let git = Git::discover(&cli.repo).ok();
+    let head = git.as_ref().and_then(|g| g.head().ok().flatten());
+    let history = load_history(git.as_ref(), &model, head, err);
+    let today = crate::date::today();
+    let v = crate::pipeline::check(model, &wt, true, history.as_ref(), today);
+    let state = match &git {
+        Some(_) => GitState::Repo {
+            head,
+            history: history.as_ref(),
+        },
+        None => GitState::None,
+    };
+    let list = Checklist::build(&v, &state, today);
+    let text = match cli.format {
+        Format::Json => list.to_json(),
+        _ => list.to_markdown(), // human and markdown
+    };
+    let _ = out.write_all(text.as_bytes());
+    Ok(report::exit_code(&v.findings))
+}

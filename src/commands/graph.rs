@@ -1,0 +1,44 @@
+use super::*;
+
+pub(super) const SPEC: Spec = Spec {
+    name: "graph",
+    accepts: Accepts::NotApplicable(Some(
+        "choose the picture's language with `--output mermaid` or `--output dot`",
+    )),
+};
+
+/// `agentlock graph`: the topology in Mermaid or DOT (see [`crate::graph`]).
+pub(super) fn run(
+    cli: &Cli,
+    output: crate::graph::Output,
+    out: &mut Sink<'_>,
+    err: &mut Sink<'_>,
+) -> Result<i32, Fatal> {
+    let wt = worktree(cli)?;
+    let model = load(&wt)?;
+    if model.topologies.is_empty() {
+        return Err(fatal(
+            format!(
+                "there is no agent topology to draw: {} is missing or cannot be read",
+                model.config.paths.agents
+            ),
+            Some("`agentlock verify` says what is wrong with it"),
+        ));
+    }
+    if !model.problems.is_empty() {
+        let _ = writeln!(
+            err,
+            "agentlock: {} problem(s) loading the repository; the picture may be incomplete (`agentlock verify` shows them)",
+            model.problems.len()
+        );
+    }
+    // Labels quote model ids and names: a credential among them is shown redacted.
+    let mut text = crate::graph::render(&model, output);
+    for secret in &model.secrets {
+        if secret.occurs_in(&text) {
+            text = secret.scrub(&text);
+        }
+    }
+    let _ = out.write_all(text.as_bytes());
+    Ok(EXIT_OK)
+}

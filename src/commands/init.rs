@@ -1,0 +1,88 @@
+use super::*;
+
+pub(super) const SPEC: Spec = Spec {
+    name: "init",
+    accepts: Accepts::NotApplicable(None),
+};
+
+/// `agentlock init`: scaffolds a repository in `--repo DIR` (see [`crate::init`]).
+pub(super) fn run(cli: &Cli, out: &mut Sink<'_>) -> Result<i32, Fatal> {
+    use crate::init::InitError;
+    let dir = &cli.repo;
+    let done = match crate::init::init(dir, crate::date::today()) {
+        Ok(done) => done,
+        Err(InitError::Exists(files)) => {
+            return Err(fatal(
+                format!(
+                    "nothing was written: {} already exist{} in {}: {}",
+                    if files.len() == 1 {
+                        "this file"
+                    } else {
+                        "these files"
+                    },
+                    if files.len() == 1 { "s" } else { "" },
+                    dir.display(),
+                    files.join(", ")
+                ),
+                Some(if files.len() == 1 {
+                    "`agentlock init` never overwrites a file: run it in a new directory (`--repo DIR`), or move the file away first"
+                } else {
+                    "`agentlock init` never overwrites a file: run it in a new directory (`--repo DIR`), or move the files away first"
+                }),
+            ));
+        }
+        Err(InitError::Io(message)) => {
+            return Err(fatal(format!("{message}; nothing was left behind"), None));
+        }
+        Err(InitError::Load(e)) => return Err(Fatal::from(e)),
+    };
+    let _ = writeln!(
+        out,
+        "agentlock: scaffolded {} ({} files):",
+        dir.display(),
+        done.written.len()
+    );
+    for f in &done.written {
+        let _ = writeln!(out, "  {f}");
+    }
+    if let Some(c) = &done.kept_codeowners {
+        let _ = writeln!(
+            out,
+            "kept the existing {c} (no CODEOWNERS written): make sure it names owners for prompts/"
+        );
+    }
+    if let Some(root) = &done.root {
+        let _ = writeln!(out, "lock root: {root}");
+    } else {
+        let _ = writeln!(
+            out,
+            "{LOCKFILE} was not written: {} file(s) already in the repository do not load; `agentlock verify` shows them, then run `agentlock lock`",
+            done.problems
+        );
+    }
+    let repo = match dir.display().to_string() {
+        d if d == "." => String::new(),
+        d if d.contains(|c: char| c.is_whitespace() || "'\"$`\\".contains(c)) => {
+            format!(" --repo '{}'", d.replace('\'', "'\\''"))
+        }
+        d => format!(" --repo {d}"),
+    };
+    let _ = write!(
+        out,
+        "\nNext steps:
+  1. Make it yours: the prompts, agents.yaml, the MCP servers in tools/, models.yaml, the numbers
+     in deploy.yaml, the teams in CODEOWNERS and the golden datasets.
+  2. Test the kill switch and record the date in deploy.yaml (`tested_on` is set to today).
+  3. After each change: `agentlock{repo} lock`, then `agentlock{repo} verify`.
+  4. See the topology: `agentlock{repo} graph`.
+  5. Commit, and tag each release when it ships (`git tag v0.1.0`): `diff` and `rollback` compare
+     with the tags; in git, `verify` warns ({}) while no earlier release exists.
+",
+        crate::rules::release::REL003.code
+    );
+    Ok(if done.root.is_some() {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
+}

@@ -1,0 +1,172 @@
+use super::*;
+
+pub(super) const SPEC: Spec = Spec {
+    name: "rollback",
+    accepts: Accepts::Formats(&[Format::Human, Format::Json, Format::Markdown]),
+};
+
+/// `agentlock rollback`: the target release and what restoring it takes; `--apply` does it.
+pub(super) fn run(
+    cli: &Cli,
+    to: Option<&str>,
+    apply: bool,
+    out: &mut Sink<'_>,
+    err: &mut Sink<'_>,
+) -> Result<i32, Fatal> {
+    let git = git(cli)?;
+    let wt = worktree(cli)?;
+    let head = git.head()?;
+    let model = load(&wt)?;
+    let current = Lock::from_model(&model, crate::rules::catalog());
+    let releases = git.releases(&model.config.release, head)?;
+    note_skipped(&releases, err);
+    let (tag, commit) = match to {
+        Some(tag) => (tag.to_string(), git.resolve(tag)?),
+        None => match releases.rollback_target() {
+            Some(r) => (r.tag.clone(), r.commit),
+            None => {
+                let why = if releases.shallow && releases.tags == 0 {
+                    "this is a shallow clone with no tags; fetch them with `git fetch --tags --unshallow`".to_string()
+                } else if releases.all.is_empty() {
+                    format!("no release tag matches `{}`", releases.pattern)
+                } else {
+                    "no release before the current one is in the history of HEAD".to_string()
+                };
+                return Err(fatal(
+                    format!("there is no release to roll back to: {why}"),
+                    Some("name one with `--to TAG`; `git tag --list` shows the tags"),
+                ));
+            }
+        },
+    };
+    let (target, target_lock) = super::diff::release_side(&git, &tag, commit)?;
+    let target_snapshot = git.tree(commit, &tag)?;
+    let target_config = {
+        let mut sources = crate::source::SourceMap::default();
+        let mut problems = Vec::new();
+        crate::config::load_or_discover(&target_snapshot, &mut sources, &mut problems)?
+    };
+    let at_target: std::collections::HashSet<&str> = target_snapshot.paths().collect();
+    let restore = crate::diff::diff(&current, &target_lock.lock);
+    let files = crate::diff::file_actions(&restore, &model.config, &target_config, &|p| {
+        at_target.contains(p)
+    });
+    let mut report = RollbackReport {
+        target,
+        head: Side {
+            tag: None,
+            rev: None,
+            commit: head,
+            root: current.root(),
+            worktree: true,
+        },
+        restore,
+        files,
+        applied: None,
+    };
+    if apply && !report.restore.is_empty() {
+        report.applied = Some(apply_rollback(
+            &git,
+            &wt,
+            head,
+            &target_snapshot,
+            &report.files,
+        )?);
+    }
+    let text = match cli.format {
+        Format::Json => release::rollback_json(&report),
+        Format::Markdown => release::rollback_markdown(&report),
+        _ => release::rollback_human(&report),
+    };
+    let _ = out.write_all(text.as_bytes());
+    Ok(EXIT_OK)
+}
+
+/// Writes the target's files into the working tree, deletes the files added since, and
+/// rewrites agentlock.lock; returns the new lock root. Refuses, touching nothing, when one of
+/// those files has uncommitted changes.
+fn apply_rollback(
+    git: &Git,
+    wt: &Worktree,
+    head: Option<Commit>,
+    target: &dyn Snapshot,
+    files: &[FileAction],
+) -> Result<String, Fatal> {
+    use crate::snapshot::{ReadError, RepoPath};
+    let limit = u64::MAX;
+    let mut plan: Vec<(RepoPath, &FileAction)> = Vec::new();
+    let mut refused: Vec<&str> = Vec::new();
+    for f in files {
+        match RepoPath::parse(f.path()) {
+            Ok(p) if wt.writable(&p).is_ok() => plan.push((p, f)),
+            _ => refused.push(f.path()),
+        }
+    }
+    if !refused.is_empty() {
+        return Err(fatal(
+            format!(
+                "refusing to write outside the repository or through a symlink: {}",
+                refused.join(", ")
+            ),
+            Some("nothing was written; replace the symlinked directories with real ones first"),
+        ));
+    }
+    // Nothing uncommitted may be lost.
+    let committed = head.map(|c| git.tree(c, "HEAD")).transpose()?;
+    let lockfile = RepoPath::fixed(LOCKFILE);
+    let same = |p: &RepoPath| -> bool {
+        let ours = match wt.read(p, limit) {
+            Ok(b) => Some(b),
+            Err(ReadError::NotFound) => None,
+            Err(_) => return false,
+        };
+        let theirs = match committed.as_ref().map(|t| t.read(p, limit)) {
+            Some(Ok(b)) => Some(b),
+            None | Some(Err(ReadError::NotFound)) => None,
+            Some(Err(_)) => return false,
+        };
+        ours == theirs
+    };
+    let dirty: Vec<&str> = plan
+        .iter()
+        .map(|(p, _)| p)
+        .chain([&lockfile])
+        .filter(|p| !same(p))
+        .map(RepoPath::as_str)
+        .collect();
+    if !dirty.is_empty() {
+        return Err(fatal(
+            format!(
+                "these files have uncommitted changes that the rollback would overwrite: {}",
+                dirty.join(", ")
+            ),
+            Some("commit or stash them first (`git stash`), then run the rollback again"),
+        ));
+    }
+    // Everything is read from the target before anything is written: a file it cannot give
+    // (a symlink out of the repository at the tag) stops the rollback with nothing changed.
+    let mut writes: Vec<(&RepoPath, Option<Vec<u8>>)> = Vec::new();
+    for (path, f) in &plan {
+        writes.push(match f {
+            FileAction::Restore(_) => {
+                let bytes = target
+                    .read(path, limit)
+                    .map_err(|e| fatal(format!("cannot read {path} at the target: {e}"), None))?;
+                (path, Some(bytes))
+            }
+            FileAction::Remove(_) => (path, None),
+        });
+    }
+    for (path, bytes) in writes {
+        let io = |e: std::io::Error| fatal(format!("cannot write {path}: {e}"), None);
+        match bytes {
+            Some(bytes) => wt.write_atomic(path, &bytes, true).map_err(io)?,
+            None => wt.remove(path).map_err(io)?,
+        }
+    }
+    let model = load(wt)?;
+    let lock = Lock::from_model(&model, crate::rules::catalog());
+    wt.write_atomic(&lockfile, lock.to_toml().as_bytes(), false)
+        .map_err(|e| fatal(format!("cannot write {LOCKFILE}: {e}"), None))?;
+    Ok(lock.root())
+}
