@@ -8,6 +8,7 @@
 //! Everything here is a pure function of the [`Model`]; nodes and edges are sorted by name, so
 //! the same repository always draws the same text.
 
+use crate::agent_graph::AgentGraph;
 use crate::model::{Agent, Model, Topology};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -132,34 +133,23 @@ fn view_of(model: &Model, topo: &Topology, ids: &mut Ids) -> View {
         .collect();
     edges.sort_by_key(|e| (e.from, e.to, e.bound));
 
-    let n = agents.len() + missing.len();
-    // Loops with no bound on any edge: the strongly connected components over unbounded edges
-    // (TOPO001's analysis); an unbounded edge inside one component is on such a loop.
-    let unbounded: Vec<Vec<usize>> = adjacency(n, &edges, |e| e.bound.is_none());
-    let comp = components(&unbounded);
+    // The one analysis of the graph (TOPO001's loops, TOPO005's reachability), read by agent
+    // name: the view orders agents by name, the analysis keeps file order.
+    let graph = AgentGraph::new(topo);
+    let at = |i: usize| graph.index[agents[i].name.value.as_str()];
+    let comp = graph.components(|v, h| graph.unbounded(v, h));
+    let on_loop = graph.on_unbounded_loop();
     for e in &mut edges {
-        e.unbounded_cycle = e.bound.is_none() && comp[e.from] == comp[e.to];
+        e.unbounded_cycle =
+            e.bound.is_none() && e.to < agents.len() && comp[at(e.from)] == comp[at(e.to)];
     }
-    let mut cycle = vec![false; n];
-    for e in edges.iter().filter(|e| e.unbounded_cycle) {
-        cycle[e.from] = true;
-        cycle[e.to] = true;
-    }
-    // Reachability from the entry agent (TOPO005's analysis): only when the entry is defined.
-    let reached = entry.and_then(|e| index.get(e)).map(|&start| {
-        let all = adjacency(n, &edges, |_| true);
-        let mut seen = vec![false; n];
-        let mut stack = vec![start];
-        seen[start] = true;
-        while let Some(v) = stack.pop() {
-            for &t in &all[v] {
-                if !seen[t] {
-                    seen[t] = true;
-                    stack.push(t);
-                }
-            }
-        }
-        seen
+    let cycle: Vec<bool> = (0..agents.len()).map(|i| on_loop[at(i)]).collect();
+    // Reachability from the entry agent: only when the entry is defined.
+    let reached = graph.entry().map(|start| {
+        let seen = graph.reached_from(start);
+        (0..agents.len())
+            .map(|i| seen[at(i)])
+            .collect::<Vec<bool>>()
     });
 
     let mut nodes: Vec<Node> = agents
@@ -271,68 +261,6 @@ impl Ids {
         self.0.insert(id.clone());
         id
     }
-}
-
-fn adjacency(n: usize, edges: &[Edge], keep: impl Fn(&Edge) -> bool) -> Vec<Vec<usize>> {
-    let mut adj = vec![Vec::new(); n];
-    for e in edges.iter().filter(|e| keep(e)) {
-        adj[e.from].push(e.to);
-    }
-    adj
-}
-
-/// Strongly connected components (Kosaraju, iterative): the component number of each node.
-fn components(adj: &[Vec<usize>]) -> Vec<usize> {
-    let n = adj.len();
-    // 1. Finishing order of a depth-first search.
-    let mut order = Vec::with_capacity(n);
-    let mut visited = vec![false; n];
-    for root in 0..n {
-        if visited[root] {
-            continue;
-        }
-        visited[root] = true;
-        let mut stack = vec![(root, 0usize)];
-        while let Some((v, i)) = stack.last_mut() {
-            if let Some(&w) = adj[*v].get(*i) {
-                *i += 1;
-                if !visited[w] {
-                    visited[w] = true;
-                    stack.push((w, 0));
-                }
-            } else {
-                order.push(*v);
-                stack.pop();
-            }
-        }
-    }
-    // 2. Over the reversed graph, in reverse finishing order.
-    let mut reverse = vec![Vec::new(); n];
-    for (v, targets) in adj.iter().enumerate() {
-        for &w in targets {
-            reverse[w].push(v);
-        }
-    }
-    const NONE: usize = usize::MAX;
-    let mut comp = vec![NONE; n];
-    let mut count = 0;
-    for &root in order.iter().rev() {
-        if comp[root] != NONE {
-            continue;
-        }
-        comp[root] = count;
-        let mut stack = vec![root];
-        while let Some(v) = stack.pop() {
-            for &w in &reverse[v] {
-                if comp[w] == NONE {
-                    comp[w] = count;
-                    stack.push(w);
-                }
-            }
-        }
-        count += 1;
-    }
-    comp
 }
 
 fn edge_label(e: &Edge) -> Option<String> {
@@ -597,22 +525,6 @@ mod tests {
         assert_eq!(ids.make("agent_", "a\"b"), "agent_a_b_3");
         assert_eq!(ids.make("agent_", "end"), "agent_end");
         assert_eq!(ids.make("missing_", "end"), "missing_end");
-    }
-
-    #[test]
-    fn components_group_cycles_and_self_loops() {
-        // 0 → 1 → 2 → 0, 2 → 3, 3 → 3, 4 alone
-        let adj = vec![vec![1], vec![2], vec![0, 3], vec![3], vec![]];
-        let c = components(&adj);
-        assert_eq!(c[0], c[1]);
-        assert_eq!(c[1], c[2]);
-        assert_ne!(c[2], c[3]);
-        assert_ne!(c[3], c[4]);
-        // iterative: a long chain does not overflow the stack
-        let n = 200_000;
-        let adj: Vec<Vec<usize>> = (0..n).map(|i| vec![(i + 1) % n]).collect();
-        let c = components(&adj);
-        assert!(c.iter().all(|&x| x == c[0]));
     }
 
     const LOOPS: &str = "entry: a

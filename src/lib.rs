@@ -4,6 +4,7 @@
 //! [`report`], run end to end by [`pipeline`]. The binary (`src/main.rs`) only parses arguments
 //! and calls [`commands::run`].
 
+pub mod agent_graph;
 pub mod checklist;
 pub mod cli;
 pub mod codeowners;

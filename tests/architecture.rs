@@ -211,6 +211,7 @@ const LAYERS: &[&str] = &[
     "config",
     "model",
     "load",
+    "agent_graph",
     // the policy, the lock and the release history
     "policy",
     "lock",

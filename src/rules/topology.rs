@@ -1,6 +1,7 @@
 //! TOPO: the agent graph — loops, timeouts, retries, references, reachability, roles.
 
 use super::{Context, Rule};
+use crate::agent_graph::AgentGraph as Graph;
 use crate::finding::{Control, Meta, Need, Scope};
 use crate::finding::{Finding, Severity};
 use crate::model::{Agent, Topology};
@@ -250,106 +251,14 @@ fn each(ctx: &Context, check: fn(&Context, &Topology) -> Vec<Finding>) -> Vec<Fi
         .collect()
 }
 
-struct Graph<'a> {
-    agents: &'a [Agent],
-    index: HashMap<&'a str, usize>,
-    /// `edges[i]` = (target, handoff index in agents[i].handoffs)
-    edges: Vec<Vec<(usize, usize)>>,
-}
-
-impl<'a> Graph<'a> {
-    fn new(topology: &'a Topology) -> Self {
-        let agents = topology.agents.as_slice();
-        let index: HashMap<&str, usize> = agents
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.name.value.as_str(), i))
-            .collect();
-        let edges = agents
-            .iter()
-            .map(|a| {
-                a.handoffs
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(h, hand)| index.get(hand.to.value.as_str()).map(|&t| (t, h)))
-                    .collect()
-            })
-            .collect();
-        Graph {
-            agents,
-            index,
-            edges,
-        }
-    }
-}
-
-/// Tarjan's strongly connected components, iteratively, over the edges `keep` accepts.
-/// Returns the component id of each node.
-fn scc(n: usize, edges: &[Vec<(usize, usize)>], keep: impl Fn(usize, usize) -> bool) -> Vec<usize> {
-    const NONE: usize = usize::MAX;
-    let mut index = vec![NONE; n];
-    let mut low = vec![0; n];
-    let mut on_stack = vec![false; n];
-    let mut comp = vec![NONE; n];
-    let mut stack = Vec::new();
-    let mut next = 0;
-    let mut ncomp = 0;
-    for root in 0..n {
-        if index[root] != NONE {
-            continue;
-        }
-        let mut call: Vec<(usize, usize)> = vec![(root, 0)];
-        index[root] = next;
-        low[root] = next;
-        next += 1;
-        stack.push(root);
-        on_stack[root] = true;
-        while let Some(&mut (v, ref mut i)) = call.last_mut() {
-            if let Some(&(w, h)) = edges[v].get(*i) {
-                *i += 1;
-                if !keep(v, h) {
-                    continue;
-                }
-                if index[w] == NONE {
-                    index[w] = next;
-                    low[w] = next;
-                    next += 1;
-                    stack.push(w);
-                    on_stack[w] = true;
-                    call.push((w, 0));
-                } else if on_stack[w] {
-                    low[v] = low[v].min(index[w]);
-                }
-            } else {
-                call.pop();
-                if let Some(&(parent, _)) = call.last() {
-                    low[parent] = low[parent].min(low[v]);
-                }
-                if low[v] == index[v] {
-                    while let Some(w) = stack.pop() {
-                        on_stack[w] = false;
-                        comp[w] = ncomp;
-                        if w == v {
-                            break;
-                        }
-                    }
-                    ncomp += 1;
-                }
-            }
-        }
-    }
-    comp
-}
-
 fn check_cycles(ctx: &Context) -> Vec<Finding> {
     each(ctx, cycles)
 }
 
 fn cycles(ctx: &Context, topology: &Topology) -> Vec<Finding> {
     let g = Graph::new(topology);
-    let n = g.agents.len();
-    let unbounded = |v: usize, h: usize| g.agents[v].handoffs[h].max_iterations.is_none();
-    let comp = scc(n, &g.edges, unbounded);
+    let unbounded = |v: usize, h: usize| g.unbounded(v, h);
+    let comp = g.components(unbounded);
     let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
     for (v, &c) in comp.iter().enumerate() {
         members.entry(c).or_default().push(v);
@@ -591,25 +500,12 @@ fn latency(
     let n = g.agents.len();
     // A loop with no bound on any edge has no worst case: TOPO001 reports it, and this rule
     // stays quiet rather than print a finite figure for it.
-    let unbounded = scc(n, &g.edges, |v, h| {
-        g.agents[v].handoffs[h].max_iterations.is_none()
-    });
-    let mut size = HashMap::new();
-    for &c in &unbounded {
-        *size.entry(c).or_insert(0) += 1;
-    }
-    let in_unbounded_loop = |v: usize| {
-        size[&unbounded[v]] > 1
-            || g.edges[v]
-                .iter()
-                .any(|&(t, h)| t == v && g.agents[v].handoffs[h].max_iterations.is_none())
-    };
-    if (0..n).any(in_unbounded_loop) {
+    if g.on_unbounded_loop().into_iter().any(|on| on) {
         return Vec::new();
     }
     // Components over every handoff. Tarjan numbers them in reverse topological order: an edge
     // between two components always goes from a higher number to a lower one.
-    let comp = scc(n, &g.edges, |_, _| true);
+    let comp = g.components(|_, _| true);
     let ncomp = comp.iter().copied().max().map_or(0, |m| m + 1);
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); ncomp];
     for (v, &c) in comp.iter().enumerate() {
@@ -766,24 +662,10 @@ fn check_reachable(ctx: &Context) -> Vec<Finding> {
 
 fn reachable(_ctx: &Context, topo: &Topology) -> Vec<Finding> {
     let g = Graph::new(topo);
-    let Some(&entry) = topo
-        .entry
-        .as_ref()
-        .and_then(|e| g.index.get(e.value.as_str()))
-    else {
+    let Some(entry) = g.entry() else {
         return Vec::new();
     };
-    let mut seen = vec![false; g.agents.len()];
-    let mut stack = vec![entry];
-    seen[entry] = true;
-    while let Some(v) = stack.pop() {
-        for &(t, _) in &g.edges[v] {
-            if !seen[t] {
-                seen[t] = true;
-                stack.push(t);
-            }
-        }
-    }
+    let seen = g.reached_from(entry);
     let entry_name = &g.agents[entry].name.value;
     g.agents
         .iter()
@@ -856,37 +738,4 @@ fn check_roles(ctx: &Context) -> Vec<Finding> {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::scc;
-
-    #[test]
-    fn scc_finds_components() {
-        // 0 → 1 → 2 → 0, 2 → 3, 3 → 3 (self loop), 4 alone
-        let edges = vec![
-            vec![(1, 0)],
-            vec![(2, 0)],
-            vec![(0, 0), (3, 1)],
-            vec![(3, 0)],
-            vec![],
-        ];
-        let c = scc(5, &edges, |_, _| true);
-        assert_eq!(c[0], c[1]);
-        assert_eq!(c[1], c[2]);
-        assert_ne!(c[2], c[3]);
-        assert_ne!(c[3], c[4]);
-        // dropping edge 2 → 0 breaks the cycle
-        let c = scc(5, &edges, |v, h| !(v == 2 && h == 0));
-        assert_ne!(c[0], c[1]);
-    }
-
-    #[test]
-    fn scc_is_iterative_on_long_chains() {
-        let n = 200_000;
-        let edges: Vec<Vec<(usize, usize)>> = (0..n).map(|i| vec![((i + 1) % n, 0)]).collect();
-        let c = scc(n, &edges, |_, _| true);
-        assert!(c.iter().all(|&x| x == c[0]));
-    }
 }
