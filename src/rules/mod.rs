@@ -12,6 +12,7 @@ pub mod prompts;
 pub mod release;
 pub mod runtime;
 pub mod secrets;
+pub mod tool_descriptions;
 pub mod tool_surface;
 pub mod tools;
 pub mod topology;
@@ -68,7 +69,7 @@ pub static RULES: &[&Rule] = &[
     &tools::TOOL005,
     &tool_surface::TOOL006,
     &tools::TOOL007,
-    &tool_surface::TOOL008,
+    &tool_descriptions::TOOL008,
     &tools::TOOL009,
     &models::MODEL001,
     &models::MODEL002,

@@ -1,6 +1,7 @@
 //! TOOL: MCP servers and the tools agents use.
 //!
-//! TOOL006 and TOOL008, which read the tool definitions' surface, live in `tool_surface.rs`.
+//! TOOL006 (a definition's contract) lives in `tool_surface.rs`, TOOL008 (its texts) in
+//! `tool_descriptions.rs`.
 
 use super::prompts::is_exact_semver;
 use super::{Context, Rule};
