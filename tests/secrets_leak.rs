@@ -166,6 +166,17 @@ fn no_command_or_format_prints_a_secret() {
         scan.extend(files.iter().cloned());
         runs.push((format!("{format} scan FILE…"), scan));
     }
+    // Every command that reads the repository is run (the others print only the catalog or
+    // what clap generates, or write templates).
+    for spec in agentlock::commands::SPECS {
+        let reads_nothing = ["rules", "explain", "init", "completions", "man"];
+        assert!(
+            reads_nothing.contains(&spec.name)
+                || runs.iter().any(|(_, a)| a.iter().any(|x| x == spec.name)),
+            "the leak test runs `{}`",
+            spec.name
+        );
+    }
     let mut found_any = false;
     for (what, args) in &runs {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
