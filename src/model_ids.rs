@@ -10,11 +10,6 @@ use std::sync::OnceLock;
 
 const REGISTRY_TOML: &str = include_str!("../policy/models.toml");
 
-/// The registry file as embedded in the binary.
-pub fn registry_text() -> &'static str {
-    REGISTRY_TOML
-}
-
 /// SHA-256 (hex) of the embedded registry: the lockfile records which facts a check used.
 pub fn registry_sha256() -> String {
     crate::digest::sha256_hex(REGISTRY_TOML.as_bytes())
@@ -112,14 +107,11 @@ pub struct Entry {
     /// The same date as written, `YYYY-MM-DD`.
     pub retired_text: Option<String>,
     pub source: String,
-    pub note: Option<String>,
 }
 
 /// The curated registry of model ids.
 #[derive(Debug)]
 pub struct Registry {
-    /// The date the facts were last checked (`YYYY-MM-DD`).
-    pub as_of: String,
     pub entries: Vec<Entry>,
     index: HashMap<(Provider, String), usize>,
 }
@@ -141,7 +133,9 @@ struct RawEntry {
     alias_of: Option<String>,
     retired: Option<toml::value::Datetime>,
     source: String,
-    note: Option<String>,
+    /// For the file's readers only: read so that a typo in it is an error.
+    #[serde(rename = "note")]
+    _note: Option<String>,
 }
 
 /// A TOML value that must be a plain date: returns `YYYY-MM-DD` and its day number.
@@ -158,8 +152,8 @@ impl Registry {
     /// Parses and checks a registry file. Errors name the entry at fault.
     pub fn parse(text: &str) -> Result<Registry, String> {
         let raw: RawFile = toml::from_str(text).map_err(|e| e.to_string())?;
-        let (as_of, _) =
-            plain_date(&raw.as_of).ok_or("`as_of` must be a date such as 2026-11-25")?;
+        // The date the facts were last checked: validated, for the file's readers.
+        plain_date(&raw.as_of).ok_or("`as_of` must be a date such as 2026-11-25")?;
         let mut entries = Vec::with_capacity(raw.model.len());
         let mut index = HashMap::new();
         for (n, r) in raw.model.into_iter().enumerate() {
@@ -209,14 +203,9 @@ impl Registry {
                 retired,
                 retired_text,
                 source: r.source,
-                note: r.note,
             });
         }
-        Ok(Registry {
-            as_of,
-            entries,
-            index,
-        })
+        Ok(Registry { entries, index })
     }
 
     /// The entry for an id at a provider. Vertex AI serves Google's models under the Gemini
@@ -871,7 +860,6 @@ mod tests {
     #[test]
     fn the_embedded_registry_is_valid_and_sourced() {
         let r = registry();
-        assert_eq!(r.as_of, "2026-11-25");
         assert!((40..=80).contains(&r.entries.len()), "{}", r.entries.len());
         for e in &r.entries {
             assert!(e.source.starts_with("https://"), "{}", e.id);
@@ -884,7 +872,7 @@ mod tests {
             }
         }
         assert_eq!(registry_sha256().len(), 64);
-        assert!(registry_text().contains("[[model]]"));
+        assert!(REGISTRY_TOML.contains("[[model]]"));
     }
 
     #[test]

@@ -54,12 +54,6 @@ impl<'a> Sink<'a> {
         }
     }
 
-    pub fn set_mode(&mut self, mode: Mode, colors: bool) {
-        self.flush_pending();
-        self.mode = mode;
-        self.colors = colors;
-    }
-
     /// Workflow commands agentlock itself writes (the annotations of `--format github`): they
     /// are redacted and escaped, but left able to start a command. Their data and properties
     /// must already be escaped with the workflow-command escapes, so nothing in them can

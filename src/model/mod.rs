@@ -18,7 +18,7 @@ use crate::finding::Finding;
 use crate::problem::Problem;
 use crate::source::{SourceMap, Span};
 
-pub use agent::{Agent, Handoff, Topology};
+pub use agent::{Agent, Topology};
 pub use dataset::Dataset;
 pub use deploy::Deploy;
 pub use llm::{DirectModel, ModelAlias, Models};
