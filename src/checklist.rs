@@ -557,7 +557,7 @@ fn evidence(f: &Finding, sources: &SourceMap) -> Evidence {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
@@ -606,21 +606,6 @@ fn scope(rule: &Meta, model: &Model, history: Option<&History>) -> String {
         ),
         Scope::Deploy | Scope::Policy => model.config.paths.deploy.clone(),
     }
-}
-
-/// `YYYY-MM-DD` of a day counted from 1970-01-01.
-pub fn format_date(days: i64) -> String {
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 impl Checklist {
@@ -735,7 +720,7 @@ impl Checklist {
             }
             sections.push(SectionResult { id, title, items });
         }
-        let counts = crate::report::Summary::of(&v.findings, v.suppressed);
+        let counts = crate::finding::Summary::of(&v.findings, v.suppressed);
         summary.error = counts.error;
         summary.warning = counts.warning;
         summary.info = counts.info;
@@ -796,279 +781,8 @@ impl Checklist {
                 last_release_note,
                 head,
                 head_note,
-                date: format_date(today),
+                date: crate::date::format_date(today),
             },
-        }
-    }
-
-    /// `--format json`: one object, schema `agentlock.checklist/v1`.
-    pub fn to_json(&self) -> String {
-        let mut out = serde_json::to_string_pretty(self).unwrap_or_default();
-        out.push('\n');
-        out
-    }
-
-    /// The checklist as Markdown: for a pull-request comment, a release issue or a file.
-    pub fn to_markdown(&self) -> String {
-        let mut out = String::new();
-        let s = &self.summary;
-        out.push_str(&format!(
-            "# Deployment checklist: {}\n\n",
-            text(&self.project)
-        ));
-        out.push_str(&format!(
-            "Filled in by `agentlock checklist` on {}: an item its rules pass is ticked, one they fail is crossed (✗) with the evidence, and one only a person can check stays open.\n\n",
-            self.sign_off.date
-        ));
-        out.push_str(&format!(
-            "**{} of {} items ticked, {} failing, {} not checked, {} left for a person.**\n\n",
-            s.ticked, s.items, s.failing, s.not_checked, s.person
-        ));
-        out.push_str(&format!(
-            "Findings: {}, {}{}; {} suppressed by the policy's exceptions or inline comments.\n",
-            plural(s.error, "error", "errors"),
-            plural(s.warning, "warning", "warnings"),
-            if s.info > 0 {
-                format!(", {}", plural(s.info, "note", "notes"))
-            } else {
-                String::new()
-            },
-            s.suppressed
-        ));
-        if s.unreadable > 0 {
-            out.push_str(&format!(
-                "\n> **Warning:** {} could not be read ({}, listed at the end): the items over {} may be ticked wrongly.\n",
-                plural(s.unreadable, "file", "files"),
-                crate::rules::conf::CONF001.code,
-                if s.unreadable == 1 { "it" } else { "them" }
-            ));
-        }
-        if !self.other_findings.is_empty() {
-            out.push_str(&format!(
-                "\n{} not on the checklist {} listed before the sign-off.\n",
-                plural(self.other_findings.len(), "finding", "findings"),
-                if self.other_findings.len() == 1 {
-                    "is"
-                } else {
-                    "are"
-                }
-            ));
-        }
-        for sec in &self.sections {
-            if sec.id == "10" {
-                continue;
-            }
-            if sec.id.contains('.') {
-                out.push_str(&format!("\n### {} {}\n\n", sec.id, sec.title));
-            } else {
-                out.push_str(&format!("\n---\n\n## {}. {}\n", sec.id, sec.title));
-                if !sec.items.is_empty() {
-                    out.push('\n');
-                }
-            }
-            for it in &sec.items {
-                item_markdown(it, &mut out);
-            }
-        }
-        if !self.other_findings.is_empty() {
-            out.push_str("\n---\n\n## Findings not on the checklist\n\n");
-            out.push_str("These come from rules no checklist item lists; they count towards the exit code like every finding.\n\n");
-            for e in self.other_findings.iter().take(MAX_LOCATIONS * 4) {
-                out.push_str(&format!("- {}\n", evidence_line(e)));
-            }
-            let more = self.other_findings.len().saturating_sub(MAX_LOCATIONS * 4);
-            if more > 0 {
-                out.push_str(&format!(
-                    "- … and {more} more (`agentlock verify` lists them all)\n"
-                ));
-            }
-        }
-        let so = &self.sign_off;
-        out.push_str("\n---\n\n## 10. Deployment Sign-Off\n\n");
-        let mut version = Vec::new();
-        if let Some(t) = &so.last_release {
-            version.push(format!("release `{}`", code(t)));
-        }
-        if let Some(h) = &so.head {
-            version.push(format!("commit `{}`", &h[..h.len().min(12)]));
-        }
-        version.push(format!("lock `{}`", so.lock_root));
-        out.push_str(&format!(
-            "**Version Deployed:** {}{}\n\n",
-            version.join(", "),
-            if so.lock_complete {
-                ""
-            } else {
-                " (partial: some files could not be read)"
-            }
-        ));
-        let or_note = |value: &Option<String>, note: &Option<String>| match (value, note) {
-            (Some(v), _) => format!("`{}`", code(v)),
-            (None, Some(n)) => n.clone(),
-            (None, None) => "none".to_string(),
-        };
-        out.push_str(&format!(
-            "- Lock root digest: `{}`\n- Last release tag: {}\n- HEAD commit: {}\n- Checked on: {}\n\n",
-            so.lock_root,
-            or_note(&so.last_release, &so.last_release_note),
-            or_note(&so.head, &so.head_note),
-            so.date
-        ));
-        out.push_str("**Deployment Approved By:** ______________________\n\n");
-        out.push_str("**Signature:** ______________________\n\n");
-        out.push_str("**Date:** ______________________\n");
-        out
-    }
-}
-
-/// A message or name as Markdown text: one line, no HTML.
-fn text(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace(['\n', '\r'], " ")
-}
-
-/// A value inside a code span.
-fn code(s: &str) -> String {
-    s.replace('`', "'").replace(['\n', '\r'], " ")
-}
-
-fn evidence_line(e: &Evidence) -> String {
-    let subject = if e.subject.is_empty() || e.subject == e.path {
-        String::new()
-    } else {
-        format!(" ({})", text(&e.subject))
-    };
-    format!(
-        "`{}:{}` {} {}{}: {}",
-        code(&e.path),
-        e.line,
-        e.code,
-        e.severity,
-        subject,
-        text(&e.message)
-    )
-}
-
-fn item_markdown(it: &ItemResult, out: &mut String) {
-    let failing: Vec<&RuleResult> = it
-        .rules
-        .iter()
-        .filter(|r| r.status == RuleStatus::Failing)
-        .collect();
-    // "TOOL003, TOOL004 checked 5 tool servers; TOOL006 checked 13 tools"
-    let passed = |rules: &[RuleResult]| -> String {
-        let mut groups: Vec<(Vec<String>, &str)> = Vec::new();
-        for r in rules.iter().filter(|r| r.status == RuleStatus::Passed) {
-            let name = match r.only {
-                Some(o) => format!("{} ({o})", r.code),
-                None => r.code.to_string(),
-            };
-            match groups.last_mut() {
-                Some((codes, scope)) if *scope == r.scope => codes.push(name),
-                _ => groups.push((vec![name], &r.scope)),
-            }
-        }
-        groups
-            .iter()
-            .map(|(codes, scope)| format!("{} checked {scope}", codes.join(", ")))
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    let skipped: Vec<&str> = it
-        .rules
-        .iter()
-        .filter_map(|r| r.reason.as_deref())
-        .collect();
-    let hint = it.hint.map(|h| format!(" ({h})")).unwrap_or_default();
-    let line = match it.status {
-        Status::Ticked => format!("- [x] {} — {}", it.text, passed(&it.rules)),
-        Status::Failing => {
-            // Counts by rule (a rule may check an item through several filters).
-            let mut counts: Vec<(&str, usize, usize)> = Vec::new();
-            for r in &failing {
-                let errors = r.findings.iter().filter(|e| e.severity == "error").count();
-                let warnings = r
-                    .findings
-                    .iter()
-                    .filter(|e| e.severity == "warning")
-                    .count();
-                match counts.iter_mut().find(|(c, _, _)| *c == r.code) {
-                    Some(c) => {
-                        c.1 += errors;
-                        c.2 += warnings;
-                    }
-                    None => counts.push((r.code, errors, warnings)),
-                }
-            }
-            let what: Vec<String> = counts
-                .iter()
-                .map(|(code, errors, warnings)| {
-                    let mut n = Vec::new();
-                    if *errors > 0 {
-                        n.push(plural(*errors, "error", "errors"));
-                    }
-                    if *warnings > 0 {
-                        n.push(plural(*warnings, "warning", "warnings"));
-                    }
-                    format!("{code}: {}", n.join(", "))
-                })
-                .collect();
-            format!("- [ ] ✗ **{}** — {}", it.text, what.join("; "))
-        }
-        Status::NotChecked => {
-            let ok = passed(&it.rules);
-            format!(
-                "- [ ] {} — not checked ({}){}",
-                it.text,
-                skipped.join("; "),
-                if ok.is_empty() {
-                    String::new()
-                } else {
-                    format!("; {ok} and passed")
-                }
-            )
-        }
-        Status::Person => {
-            let ok = passed(&it.rules);
-            let mut notes = Vec::new();
-            if !ok.is_empty() {
-                notes.push(format!("{ok} and passed"));
-            }
-            if !skipped.is_empty() {
-                notes.push(format!("not checked ({})", skipped.join("; ")));
-            }
-            let notes = if notes.is_empty() {
-                String::new()
-            } else {
-                format!("; {}", notes.join("; "))
-            };
-            format!("- [ ] {} — needs a person{hint}{notes}", it.text)
-        }
-    };
-    out.push_str(&line);
-    out.push('\n');
-    // Evidence: every failing rule's findings (and any notes below warning), up to a few each,
-    // each finding once.
-    let mut shown: Vec<String> = Vec::new();
-    for r in &it.rules {
-        if r.findings.is_empty() {
-            continue;
-        }
-        for e in r.findings.iter().take(MAX_LOCATIONS) {
-            let line = evidence_line(e);
-            if !shown.contains(&line) {
-                out.push_str(&format!("  - {line}\n"));
-                shown.push(line);
-            }
-        }
-        if r.findings.len() > MAX_LOCATIONS {
-            out.push_str(&format!(
-                "  - … and {} more {} (`agentlock verify` lists them all)\n",
-                r.findings.len() - MAX_LOCATIONS,
-                r.code
-            ));
         }
     }
 }
@@ -1209,13 +923,10 @@ mod tests {
             "2027-01-31",
             "1969-12-31",
         ] {
-            assert_eq!(format_date(crate::date::parse_date(d).unwrap()), d);
+            assert_eq!(
+                crate::date::format_date(crate::date::parse_date(d).unwrap()),
+                d
+            );
         }
-    }
-
-    #[test]
-    fn markdown_text_is_one_line_without_html() {
-        assert_eq!(text("a <b>\nc & d"), "a &lt;b&gt; c &amp; d");
-        assert_eq!(code("x`y"), "x'y");
     }
 }

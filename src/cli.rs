@@ -57,6 +57,25 @@ impl Format {
     }
 }
 
+/// `graph --output`: the domain's enum, described for clap here (the domain does not depend on
+/// clap).
+impl ValueEnum for crate::graph::Output {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[crate::graph::Output::Mermaid, crate::graph::Output::Dot]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        use clap::builder::PossibleValue;
+        Some(match self {
+            crate::graph::Output::Mermaid => PossibleValue::new("mermaid")
+                .help("A Mermaid flowchart (renders in GitHub and GitLab Markdown)"),
+            crate::graph::Output::Dot => {
+                PossibleValue::new("dot").help("Graphviz DOT (`dot -Tsvg`)")
+            }
+        })
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Color {
     Auto,

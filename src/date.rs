@@ -36,6 +36,26 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's civil-from-days).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// `YYYY-MM-DD` of a day counted from 1970-01-01.
+pub fn format_date(days: i64) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// Today (UTC) as days since 1970-01-01.
 pub fn today() -> i64 {
     let secs = std::time::SystemTime::now()
@@ -47,6 +67,22 @@ pub fn today() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_date_inverts_parse_date() {
+        for date in [
+            "1970-01-01",
+            "2000-02-29",
+            "2000-03-01",
+            "2024-12-31",
+            "2026-11-25",
+            "2100-03-01",
+            "1969-12-31",
+            "1600-02-29",
+        ] {
+            assert_eq!(format_date(parse_date(date).unwrap()), date);
+        }
+    }
 
     #[test]
     fn dates() {

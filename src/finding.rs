@@ -185,3 +185,24 @@ impl Finding {
         self
     }
 }
+
+/// How many findings of each severity, and how many the policy suppressed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub error: usize,
+    pub warning: usize,
+    pub info: usize,
+    pub suppressed: usize,
+}
+
+impl Summary {
+    pub fn of(findings: &[Finding], suppressed: usize) -> Summary {
+        let count = |s| findings.iter().filter(|f| f.severity == s).count();
+        Summary {
+            error: count(Severity::Error),
+            warning: count(Severity::Warning),
+            info: count(Severity::Info),
+            suppressed,
+        }
+    }
+}

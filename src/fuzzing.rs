@@ -62,8 +62,8 @@ fn pipeline(snap: &MemorySnapshot) -> String {
         .files
         .insert(crate::lock::LOCKFILE.to_string(), toml.into_bytes());
     let graph = [
-        crate::graph::render(&model, crate::graph::Output::Mermaid),
-        crate::graph::render(&model, crate::graph::Output::Dot),
+        crate::report::graph::render(&model, crate::graph::Output::Mermaid),
+        crate::report::graph::render(&model, crate::graph::Output::Dot),
     ];
     let v = crate::pipeline::check(model, &with_lock, true, None, today);
     let list = crate::checklist::Checklist::build(&v, &crate::checklist::GitState::None, today);
@@ -90,8 +90,8 @@ fn pipeline(snap: &MemorySnapshot) -> String {
             crate::report::markdown::render(f, v.suppressed, s, "", "verify"),
         ),
         (Mode::Text, github),
-        (Mode::Text, list.to_markdown()),
-        (Mode::Json, list.to_json()),
+        (Mode::Text, crate::report::checklist::markdown(&list)),
+        (Mode::Json, crate::report::checklist::json(&list)),
         (Mode::Text, graph[0].clone()),
         (Mode::Text, graph[1].clone()),
     ];

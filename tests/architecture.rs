@@ -223,9 +223,9 @@ const LAYERS: &[&str] = &[
     // views of a run, and rendering
     "diff",
     "graph",
+    "checklist",
     "report",
     "output",
-    "checklist",
     // commands and entry points
     "init",
     "cli",

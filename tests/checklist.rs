@@ -1,7 +1,8 @@
 //! `agentlock checklist`: the deployment checklist filled in from `verify`, as Markdown and JSON.
 
 mod common;
-use agentlock::checklist::{Checklist, GitState, NOT_MAPPED, format_date};
+use agentlock::checklist::{Checklist, GitState, NOT_MAPPED};
+use agentlock::date::format_date;
 use common::*;
 use std::path::Path;
 
@@ -174,7 +175,7 @@ fn a_rule_turned_off_leaves_its_item_unchecked_and_suppressions_are_counted() {
     .unwrap();
     lock(dir.path());
     let list = build(dir.path());
-    let md = list.to_markdown();
+    let md = agentlock::report::checklist::markdown(&list);
     assert!(
         md.contains("- [ ] No circular or unbounded agent loops — not checked (TOPO001 off)\n"),
         "{md}"
@@ -192,7 +193,7 @@ fn a_rule_turned_off_leaves_its_item_unchecked_and_suppressions_are_counted() {
 #[test]
 fn unreadable_files_are_flagged_and_listed_apart() {
     let list = build(&fixture("conf001_invalid_yaml"));
-    let md = list.to_markdown();
+    let md = agentlock::report::checklist::markdown(&list);
     assert!(
         md.contains("could not be read (CONF001, listed at the end)"),
         "{md}"

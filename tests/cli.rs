@@ -190,3 +190,25 @@ fn scan_takes_files_in_any_repository_and_never_prints_the_value() {
     let out = run_in(dir.path(), &["scan"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn each_subcommand_help_names_the_formats_it_writes() {
+    for (cmd, want) in [
+        (
+            "verify",
+            "Formats (--format): human, json, markdown, sarif, github, junit",
+        ),
+        ("lock", "Formats (--format): human, json"),
+        ("diff", "Formats (--format): human, json, markdown"),
+        ("graph", "--format does not apply"),
+    ] {
+        let o = run_bin(&[cmd, "--help"]);
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.trim_end().ends_with(want), "{cmd}: {text}");
+    }
+    // The order of the subcommands is clap's, as declared.
+    let o = run_bin(&["--help"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    let at = |name: &str| text.find(&format!("\n  {name} ")).unwrap_or(usize::MAX);
+    assert!(at("verify") < at("lock") && at("lock") < at("scan") && at("init") < at("man"));
+}

@@ -25,8 +25,8 @@ pub(super) fn run(cli: &Cli, out: &mut Sink<'_>, err: &mut Sink<'_>) -> Result<i
     };
     let list = Checklist::build(&v, &state, today);
     let text = match cli.format {
-        Format::Json => list.to_json(),
-        _ => list.to_markdown(), // human and markdown
+        Format::Json => report::checklist::json(&list),
+        _ => report::checklist::markdown(&list), // human and markdown
     };
     let _ = out.write_all(text.as_bytes());
     Ok(report::exit_code(&v.findings))

@@ -33,7 +33,7 @@ pub(super) fn run(
         );
     }
     // Labels quote model ids and names: a credential among them is shown redacted.
-    let mut text = crate::graph::render(&model, output);
+    let mut text = crate::report::graph::render(&model, output);
     for secret in &model.secrets {
         if secret.occurs_in(&text) {
             text = secret.scrub(&text);

@@ -45,10 +45,20 @@ pub fn parse() -> Cli {
 pub fn command() -> clap::Command {
     use clap::CommandFactory;
     let mut cmd = Cli::command();
-    for spec in SPECS {
-        if let Some(text) = spec.accepts.help() {
-            cmd = cmd.mut_subcommand(spec.name, |c| c.after_help(text));
-        }
+    // Every subcommand, in clap's order (mutating one moves it last).
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    for name in names {
+        let help = SPECS
+            .iter()
+            .find(|s| s.name == name)
+            .and_then(|s| s.accepts.help());
+        cmd = cmd.mut_subcommand(name, |c| match help {
+            Some(text) => c.after_help(text),
+            None => c,
+        });
     }
     cmd
 }
