@@ -256,11 +256,11 @@ impl Ids {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Loads a model from files written into a temporary directory.
-    fn model(agents: &str, models: Option<&str>) -> Model {
+    pub(crate) fn model(agents: &str, models: Option<&str>) -> Model {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("agentlock.toml"),
@@ -285,7 +285,7 @@ mod tests {
         assert_eq!(ids.make("missing_", "end"), "missing_end");
     }
 
-    const LOOPS: &str = "entry: a
+    pub(crate) const LOOPS: &str = "entry: a
 defaults: { timeout: 30s }
 agents:
   a: { role: router, model: fast, timeout: 5s, handoffs: [b, ghost] }

@@ -62,14 +62,7 @@ fn strict_promotes_hygiene_rules_to_errors() {
 #[test]
 fn regulated_makes_every_rule_an_error() {
     let dir = with_manifest_tail("clean", "\n[policy]\nextends = \"regulated\"\n");
-    let model = agentlock::load::load_dir(dir.path()).unwrap();
-    let policy = agentlock::policy::Policy::new(
-        &model.config,
-        &model.suppressions,
-        &model.sources,
-        agentlock::rules::catalog(),
-        today(),
-    );
+    let policy = policy_of(dir.path());
     assert_eq!(policy.chain, ["default", "strict", "regulated"]);
     for rule in agentlock::rules::RULES {
         assert_eq!(
@@ -115,14 +108,7 @@ fn a_policy_file_in_the_repository_extends_a_pack() {
         "policy/platform.toml",
         "# The platform team's policy, reviewed like code.\nextends = \"strict\"\n\n[severity]\nTOPO005 = \"off\"\n\n[limits]\nmax_canary_percent = 3\n",
     );
-    let model = agentlock::load::load_dir(dir.path()).unwrap();
-    let policy = agentlock::policy::Policy::new(
-        &model.config,
-        &model.suppressions,
-        &model.sources,
-        agentlock::rules::catalog(),
-        today(),
-    );
+    let policy = policy_of(dir.path());
     assert_eq!(policy.chain, ["default", "strict", "policy/platform.toml"]);
     // TOPO005 is off; the canary of 5% is over the team's 3%, at error as strict says.
     let run = verify(dir.path(), false);
@@ -429,4 +415,16 @@ fn an_inline_allow_comment_suppresses_a_secret_on_its_line() {
         )]
     );
     assert_eq!(run.verified.suppressed, 1);
+}
+
+/// The effective policy of a repository, over every rule.
+fn policy_of(dir: &std::path::Path) -> agentlock::policy::Policy {
+    let model = agentlock::load::load_dir(dir).unwrap();
+    agentlock::policy::Policy::new(
+        &model.config,
+        &model.suppressions,
+        &model.sources,
+        agentlock::rules::catalog(),
+        today(),
+    )
 }

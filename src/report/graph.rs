@@ -213,21 +213,7 @@ pub fn dot(model: &Model) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Loads a model from files written into a temporary directory.
-    fn model(agents: &str, models: Option<&str>) -> Model {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("agentlock.toml"),
-            "[project]\nname = \"t\"\n",
-        )
-        .unwrap();
-        std::fs::write(dir.path().join("agents.yaml"), agents).unwrap();
-        if let Some(m) = models {
-            std::fs::write(dir.path().join("models.yaml"), m).unwrap();
-        }
-        crate::load::load_dir(dir.path()).unwrap()
-    }
+    use crate::graph::tests::{LOOPS, model};
 
     #[test]
     fn mermaid_escapes_what_its_labels_would_read() {
@@ -265,20 +251,6 @@ mod tests {
             assert_eq!(dot_escape(input), want, "{input:?}");
         }
     }
-
-    const LOOPS: &str = "entry: a
-defaults: { timeout: 30s }
-agents:
-  a: { role: router, model: fast, timeout: 5s, handoffs: [b, ghost] }
-  b: { role: executor, handoffs: [c] }
-  c:
-    role: critic
-    handoffs:
-      - b
-      - to: a
-        max_iterations: 2
-  d: { handoffs: [d] }
-";
 
     #[test]
     fn mermaid_and_dot_escape_agent_names() {

@@ -579,17 +579,7 @@ fn finding(ctx: &Context, subject: &str, text: &Text, kind: Kind, hit: &Hit) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::FileId;
-
-    const F: FileId = FileId(0);
-
-    fn yaml(text: &str) -> Node {
-        crate::node::parse_yaml(text, F).unwrap()
-    }
-
-    fn at(text: &str, span: Span) -> &str {
-        &text[span.start as usize..span.end as usize]
-    }
+    use crate::rules::tool_surface::tests::{at, yaml};
 
     #[test]
     fn instructions_to_the_model_are_found() {

@@ -379,18 +379,18 @@ fn expected_types(error: &jsonschema::ValidationError<'_>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::source::FileId;
     use serde_json::json;
 
     const F: FileId = FileId(0);
 
-    fn yaml(text: &str) -> Node {
+    pub(in crate::rules) fn yaml(text: &str) -> Node {
         crate::node::parse_yaml(text, F).unwrap()
     }
 
-    fn at(text: &str, span: Span) -> &str {
+    pub(in crate::rules) fn at(text: &str, span: Span) -> &str {
         &text[span.start as usize..span.end as usize]
     }
 
