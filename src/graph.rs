@@ -48,6 +48,8 @@ pub(crate) struct Edge {
 
 #[derive(Debug, Default)]
 pub(crate) struct View {
+    /// The project's name, for the picture's title.
+    pub(crate) title: String,
     pub(crate) nodes: Vec<Node>,
     pub(crate) edges: Vec<Edge>,
 }
@@ -73,6 +75,13 @@ pub(crate) fn view(model: &Model) -> View {
             ..e
         }));
         all.nodes.extend(v.nodes);
+    }
+    // Labels quote names and model ids: what a renderer gets has every credential redacted.
+    all.title = model.scrub_text(&model.config.display_name());
+    for node in &mut all.nodes {
+        for line in &mut node.lines {
+            *line = model.scrub_text(line);
+        }
     }
     all
 }
@@ -178,7 +187,11 @@ fn view_of(model: &Model, topo: &Topology, ids: &mut Ids) -> View {
     for node in nodes.iter_mut().filter(|n| n.unreachable) {
         node.lines.push("unreachable from the entry".to_string());
     }
-    View { nodes, edges }
+    View {
+        title: String::new(),
+        nodes,
+        edges,
+    }
 }
 
 fn agent_lines(model: &Model, topo: &Topology, a: &Agent, entry: bool) -> Vec<String> {

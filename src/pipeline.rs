@@ -119,6 +119,15 @@ pub fn check(
     }
 }
 
+/// What stops a model from being locked (a file that did not load, a policy naming no rule, a
+/// definition made twice), as findings ready to render: ordered, credentials redacted.
+pub fn unlockable(model: &Model) -> Vec<Finding> {
+    let mut problems = rules::conf::of_model(model);
+    policy::sort(&mut problems, &model.sources);
+    model.scrub(&mut problems);
+    problems
+}
+
 /// The policy of a model, over every rule.
 fn new_policy(model: &Model, today: i64) -> policy::Policy {
     policy::Policy::new(

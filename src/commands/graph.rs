@@ -32,13 +32,7 @@ pub(super) fn run(
             model.problems.len()
         );
     }
-    // Labels quote model ids and names: a credential among them is shown redacted.
-    let mut text = crate::report::graph::render(&model, output);
-    for secret in &model.secrets {
-        if secret.occurs_in(&text) {
-            text = secret.scrub(&text);
-        }
-    }
+    let text = crate::report::graph::render(&model, output);
     let _ = out.write_all(text.as_bytes());
     Ok(EXIT_OK)
 }

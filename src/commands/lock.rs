@@ -10,10 +10,8 @@ pub(super) fn run(cli: &Cli, check: bool, color: bool, out: &mut Sink<'_>) -> Re
     let wt = worktree(cli)?;
     let mut model = load(&wt)?;
     // A lockfile of a repository with unreadable files would be partial: refuse to write it.
-    let mut problems = crate::rules::conf::of_model(&model);
+    let problems = crate::pipeline::unlockable(&model);
     if !problems.is_empty() {
-        crate::policy::sort(&mut problems, &model.sources);
-        model.scrub(&mut problems);
         // Human or JSON only (checked above): no git prefix or rule list is needed.
         let ctx = ReportCtx {
             title: "lock",

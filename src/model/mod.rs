@@ -149,6 +149,17 @@ impl Model {
         }
     }
 
+    /// `text` with every credential of the model replaced by its redacted form.
+    pub fn scrub_text(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for s in &self.secrets {
+            if s.occurs_in(&out) {
+                out = s.scrub(&out);
+            }
+        }
+        out
+    }
+
     /// Replaces any credential's value in the findings' texts with its redacted form: a value
     /// quoted in a message (a malformed duration, a URL) is never printed either.
     pub fn scrub(&self, findings: &mut [Finding]) {
@@ -156,10 +167,8 @@ impl Model {
             return;
         }
         let scrub = |text: &mut String| {
-            for s in &self.secrets {
-                if s.occurs_in(text) {
-                    *text = s.scrub(text);
-                }
+            if self.secrets.iter().any(|s| s.occurs_in(text)) {
+                *text = self.scrub_text(text);
             }
         };
         for f in findings {

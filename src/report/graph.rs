@@ -90,11 +90,7 @@ type Class = (&'static str, &'static str, fn(&Node) -> bool);
 pub fn mermaid(model: &Model) -> String {
     let v = view(model);
     let mut out = String::from("flowchart TD\n");
-    let _ = writeln!(
-        out,
-        "    %% agentlock graph: {}",
-        one_line(&model.config.display_name())
-    );
+    let _ = writeln!(out, "    %% agentlock graph: {}", one_line(&v.title));
     for node in &v.nodes {
         let label: Vec<String> = node.lines.iter().map(|l| mermaid_escape(l)).collect();
         let label = label.join("<br/>");
@@ -164,11 +160,7 @@ pub fn mermaid(model: &Model) -> String {
 pub fn dot(model: &Model) -> String {
     let v = view(model);
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "digraph \"{}\" {{",
-        dot_escape(&model.config.display_name())
-    );
+    let _ = writeln!(out, "digraph \"{}\" {{", dot_escape(&v.title));
     out.push_str("    rankdir=TB;\n");
     out.push_str("    node [shape=box, style=rounded, fontname=\"Helvetica\"];\n");
     out.push_str("    edge [fontname=\"Helvetica\"];\n");
