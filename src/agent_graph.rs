@@ -3,7 +3,7 @@
 //! the component order worst-case paths are computed over. TOPO001, TOPO005, TOPO007 and
 //! `agentlock graph` all read it, so the picture and the findings cannot disagree.
 
-use crate::model::{Agent, Topology};
+use crate::load::model::{Agent, Topology};
 use std::collections::HashMap;
 
 pub struct AgentGraph<'a> {

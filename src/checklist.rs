@@ -9,7 +9,7 @@
 
 use crate::finding::{Finding, Meta, Scope, Severity};
 use crate::history::History;
-use crate::model::Model;
+use crate::load::model::Model;
 use crate::rules::Rule;
 use crate::rules::conf::CONF001;
 use crate::rules::datasets::{DATA001, DATA002};

@@ -1,7 +1,7 @@
 //! The release diff (two locks compared entry by entry, each version bump classed) and the
 //! rollback plan (which entries to restore, and which files that touches).
 
-use crate::config::Config;
+use crate::load::config::Config;
 use crate::lock::{Entry, Field, Kind, Lock};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -303,7 +303,7 @@ pub fn file_actions(
         // (a repository without agentlock.toml has none to restore)
         let mut files: Vec<String> = c
             .project
-            .then(|| crate::config::MANIFEST.to_string())
+            .then(|| crate::load::config::MANIFEST.to_string())
             .into_iter()
             .collect();
         files.extend(

@@ -230,7 +230,7 @@ fn discovered(files: &[(&str, &[u8])]) {
 pub fn codeowners(data: &[u8]) {
     let t = text(data);
     let (owners, _) =
-        crate::codeowners::Codeowners::parse(crate::source::FileId(0), "CODEOWNERS", &t);
+        crate::load::codeowners::Codeowners::parse(crate::source::FileId(0), "CODEOWNERS", &t);
     for path in [
         "prompts/router.prompt",
         "a/b/c",
@@ -250,14 +250,14 @@ pub fn launch(data: &[u8]) {
     let span = crate::source::Span::file_start(crate::source::FileId(0));
     let mut words = t
         .split('\0')
-        .map(|w| crate::model::Sp::new(w.to_string(), span));
+        .map(|w| crate::load::model::Sp::new(w.to_string(), span));
     let Some(command) = words.next() else {
         return;
     };
     let args: Vec<_> = words.collect();
-    let _ = crate::model::launch::source(&command, &args);
-    let joined = crate::model::Sp::new(t.replace('\0', " "), span);
-    let _ = crate::model::launch::source(&joined, &[]);
+    let _ = crate::load::model::launch::source(&command, &args);
+    let joined = crate::load::model::Sp::new(t.replace('\0', " "), span);
+    let _ = crate::load::model::launch::source(&joined, &[]);
 }
 
 /// Realistic credentials of kinds the scanner knows, each found by it on its own (checked

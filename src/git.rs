@@ -275,7 +275,7 @@ impl Git {
     /// listed in `skipped` with why.
     pub fn releases(
         &self,
-        release: &crate::config::ReleaseConfig,
+        release: &crate::load::config::ReleaseConfig,
         head: Option<Commit>,
     ) -> Result<Releases, GitError> {
         let repo = self.local();

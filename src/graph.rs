@@ -10,7 +10,7 @@
 //! the same repository always draws the same text.
 
 use crate::agent_graph::AgentGraph;
-use crate::model::{Agent, Model, Topology};
+use crate::load::model::{Agent, Model, Topology};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The picture's language (`agentlock graph --output`).

@@ -1,9 +1,9 @@
 //! The releases of a repository and what each one pinned: what the history rules (PRM001,
 //! TOOL007, DATA002, REL003), `diff` and `rollback` compare against.
 
-use crate::config::ReleaseConfig;
 use crate::finding::Meta;
 use crate::git::{Commit, Git, GitError, Release, Releases};
+use crate::load::config::ReleaseConfig;
 use crate::lock::{Entry, Kind, LOCKFILE, Lock};
 use crate::snapshot::DEFAULT_MAX_FILE_SIZE;
 use crate::source::FileId;

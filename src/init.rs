@@ -66,7 +66,7 @@ pub enum InitError {
     /// Writing failed; the files created by this run were removed again.
     Io(String),
     /// The written files do not load (the files created by this run were removed again).
-    Load(crate::config::ConfigError),
+    Load(crate::load::config::ConfigError),
 }
 
 /// The files `init` writes (the lockfile aside), with the placeholders filled in.

@@ -4,7 +4,7 @@
 //! digest is the SHA-256 of everything below the `root` line, so one string names a release.
 
 use crate::digest::sha256_hex;
-use crate::model::Model;
+use crate::load::model::Model;
 use crate::node::{self, Node, Value};
 use crate::source::{FileId, Span};
 use std::collections::BTreeMap;
@@ -557,7 +557,7 @@ const FIELD_NAMES: &[&str] = &[
 ];
 
 /// Each tool definition of a server by name, with the digest of its whole surface.
-pub fn definition_digests(t: &crate::model::ToolServer) -> BTreeMap<String, String> {
+pub fn definition_digests(t: &crate::load::model::ToolServer) -> BTreeMap<String, String> {
     t.tools
         .iter()
         .map(|d| {
@@ -570,7 +570,7 @@ pub fn definition_digests(t: &crate::model::ToolServer) -> BTreeMap<String, Stri
 }
 
 /// The graph itself: the entry, the agents and every handoff with its bound.
-fn topology_json(topo: &crate::model::Topology) -> String {
+fn topology_json(topo: &crate::load::model::Topology) -> String {
     let mut out = String::from("{\"agents\":[");
     let mut agents: Vec<_> = topo.agents.iter().collect();
     agents.sort_by(|a, b| a.name.value.cmp(&b.name.value));

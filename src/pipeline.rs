@@ -1,13 +1,12 @@
 //! The pipeline, end to end: load a snapshot, compare the lockfile, run the rules a run can
 //! run, apply the policy. Every command that checks a repository goes through here.
 
-use crate::config::ConfigError;
 use crate::finding::Finding;
-use crate::model::Model;
+use crate::load::config::ConfigError;
+use crate::load::model::Model;
+use crate::load::{config, suppress};
 use crate::snapshot::{ReadExt, Snapshot};
-use crate::{
-    config, finding, history, load, lock, policy, problem, rules, snapshot, source, suppress,
-};
+use crate::{finding, history, load, lock, policy, problem, rules, snapshot, source};
 
 /// The result of `verify`: the model (with its sources, for rendering) and what the rules found.
 pub struct Verified {

@@ -1,12 +1,12 @@
 //! The effective policy: built-in packs, policy files and the project's `[policy]`, merged; then
 //! severities, exceptions and inline suppressions applied to what the rules found.
 
-use crate::config::{Config, Exception, Limits, SecretAllow};
 use crate::finding::{Control, Finding, Meta, Severity};
+use crate::load::config::{Config, Exception, Limits, SecretAllow};
+use crate::load::suppress::Suppression;
 use crate::node;
 use crate::problem::Problem;
 use crate::source::SourceMap;
-use crate::suppress::Suppression;
 use std::collections::{HashMap, HashSet};
 
 #[derive(Clone, Debug)]
@@ -127,7 +127,7 @@ impl Policy {
                         continue;
                     }
                 };
-                problems.push(problem(s.span, why).help(crate::suppress::FORM));
+                problems.push(problem(s.span, why).help(crate::load::suppress::FORM));
                 continue 'each;
             }
             kept.push(s.clone());
@@ -364,9 +364,9 @@ pub fn sort(findings: &mut [Finding], sources: &SourceMap) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{PolicyConfig, PolicyLayer};
     use crate::finding::Scope;
-    use crate::model::Sp;
+    use crate::load::config::{PolicyConfig, PolicyLayer};
+    use crate::load::model::Sp;
     use crate::source::Span;
 
     const fn meta(code: &'static str, name: &'static str, control: Control) -> Meta {
@@ -446,7 +446,7 @@ mod tests {
         assert!(
             p.problems
                 .iter()
-                .all(|p| p.help.as_deref() == Some(crate::suppress::FORM))
+                .all(|p| p.help.as_deref() == Some(crate::load::suppress::FORM))
         );
     }
 

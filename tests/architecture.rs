@@ -203,13 +203,13 @@ const LAYERS: &[&str] = &[
     "problem",
     "finding",
     // load: read files into the model (problems, never findings)
-    "read",
+    "load::read",
     "secrets",
     "model_ids",
-    "codeowners",
-    "suppress",
-    "config",
-    "model",
+    "load::codeowners",
+    "load::suppress",
+    "load::config",
+    "load::model",
     "load",
     "agent_graph",
     // the policy, the lock and the release history
@@ -233,62 +233,110 @@ const LAYERS: &[&str] = &[
     "fuzzing",
 ];
 
-/// The top-level modules a file refers to through `crate::`.
+/// The modules a file refers to through `crate::`: the first two segments of every path
+/// (`crate::load::config::Config` → `load::config`, `use crate::{a, b::{c, d}}` → `a`,
+/// `b::c`, `b::d`).
 fn uses(text: &str) -> BTreeSet<String> {
     let code = code_only(text);
     let mut out = BTreeSet::new();
     let mut rest = code.as_str();
     while let Some(at) = rest.find("crate::") {
         rest = &rest[at + "crate::".len()..];
-        let trimmed = rest.trim_start();
-        if let Some(group) = trimmed.strip_prefix('{') {
-            // `use crate::{a, b::{c, d}, e}`: the first segment of each top-level item.
-            let mut depth = 0;
-            let mut item_start = true;
-            let mut word = String::new();
-            for c in group.chars() {
-                if is_ident(c as u8) {
-                    if item_start {
-                        word.push(c);
-                    }
-                    continue;
-                }
-                if !word.is_empty() {
-                    out.insert(std::mem::take(&mut word));
-                    item_start = false;
-                }
-                match c {
-                    '{' => depth += 1,
-                    '}' if depth == 0 => break,
-                    '}' => depth -= 1,
-                    ',' if depth == 0 => item_start = true,
-                    _ => {}
-                }
-            }
-            if !word.is_empty() {
-                out.insert(word);
-            }
-        } else {
-            let word: String = trimmed.chars().take_while(|&c| is_ident(c as u8)).collect();
-            if !word.is_empty() {
-                out.insert(word);
+        let chars: Vec<char> = rest.chars().take(2000).collect();
+        let mut i = 0;
+        for path in tree(&chars, &mut i, 2) {
+            if !path.is_empty() {
+                out.insert(path.join("::"));
             }
         }
     }
     out
 }
 
+/// Parses a use tree (`a::b::c`, `a::{b, c::d}`, `{a, b}`) at `chars[*i]`: the paths it names,
+/// each cut to `depth` segments (`self` in a group names the path before it).
+fn tree(chars: &[char], i: &mut usize, depth: usize) -> Vec<Vec<String>> {
+    let skip_ws = |i: &mut usize| {
+        while *i < chars.len() && chars[*i].is_whitespace() {
+            *i += 1;
+        }
+    };
+    skip_ws(i);
+    if chars.get(*i) == Some(&'{') {
+        *i += 1;
+        let mut out = Vec::new();
+        loop {
+            skip_ws(i);
+            match chars.get(*i) {
+                Some('}') | None => {
+                    *i += 1;
+                    return out;
+                }
+                Some(',') => *i += 1,
+                _ => {
+                    let before = *i;
+                    out.extend(tree(chars, i, depth));
+                    if *i == before {
+                        *i += 1;
+                    }
+                }
+            }
+        }
+    }
+    let mut word = String::new();
+    while *i < chars.len() && chars[*i].is_ascii() && is_ident(chars[*i] as u8) {
+        word.push(chars[*i]);
+        *i += 1;
+    }
+    if word.is_empty() {
+        return Vec::new();
+    }
+    if depth > 1 && chars.get(*i) == Some(&':') && chars.get(*i + 1) == Some(&':') {
+        *i += 2;
+        let tails = tree(chars, i, depth - 1);
+        if !tails.is_empty() {
+            return tails
+                .into_iter()
+                .map(|t| {
+                    let mut path = vec![word.clone()];
+                    if t.first().is_some_and(|s| s != "self") {
+                        path.extend(t);
+                    }
+                    path
+                })
+                .collect();
+        }
+    }
+    vec![vec![word]]
+}
+
+/// The module of `LAYERS` a path of `uses` names: `load::config` when listed, else `load`.
+fn layer_of(path: &str) -> String {
+    if LAYERS.contains(&path) {
+        return path.to_string();
+    }
+    path.split("::").next().unwrap().to_string()
+}
+
+/// The module of `LAYERS` a file of src/ belongs to: its top-level module, or a folder's
+/// submodule when LAYERS lists it (`load/config.rs` → `load::config`).
+fn module_of(path: &str) -> String {
+    let mut parts = path.split('/');
+    let top = parts.next().unwrap().trim_end_matches(".rs");
+    if let Some(sub) = parts.next() {
+        let sub = format!("{top}::{}", sub.trim_end_matches(".rs"));
+        if LAYERS.contains(&sub.as_str()) {
+            return sub;
+        }
+    }
+    top.to_string()
+}
+
 #[test]
 fn the_module_graph_points_down_the_pipeline() {
     let modules: BTreeSet<String> = src_files()
         .iter()
-        .map(|(path, _)| {
-            path.split('/')
-                .next()
-                .unwrap()
-                .trim_end_matches(".rs")
-                .to_string()
-        })
+        .map(|(path, _)| module_of(path))
         .filter(|m| m != "lib" && m != "main")
         .collect();
     let listed: BTreeSet<String> = LAYERS.iter().map(|s| s.to_string()).collect();
@@ -299,9 +347,13 @@ fn the_module_graph_points_down_the_pipeline() {
     let rank = |m: &str| LAYERS.iter().position(|&l| l == m);
     let mut back = Vec::new();
     for (path, text) in src_files() {
-        let module = path.split('/').next().unwrap().trim_end_matches(".rs");
+        let module = module_of(&path);
+        let module = module.as_str();
         let Some(own) = rank(module) else { continue };
-        for used in uses(&text) {
+        for used in uses(&text).iter().map(|u| layer_of(u)) {
+            if used == module {
+                continue;
+            }
             match rank(&used) {
                 Some(r) if r > own => back.push(format!("src/{path} ({module}) uses {used}")),
                 // `crate::Item` re-exported by lib.rs is the pipeline's.
@@ -321,7 +373,22 @@ fn the_module_graph_points_down_the_pipeline() {
 
 #[test]
 fn imports_are_read_from_code() {
-    let text = "use crate::{a, b::{c, d}, e::f};\n// crate::nope\nlet s = \"crate::nope2\"; crate::g::h();";
+    let text = "use crate::{a, b::{c, d}, e::f};\n// crate::nope\nlet s = \"crate::nope2\"; crate::g::h(); crate::load::config::Config; use crate::load::{self, model};";
     let found: Vec<String> = uses(text).into_iter().collect();
-    assert_eq!(found, ["a", "b", "e", "g"]);
+    assert_eq!(
+        found,
+        [
+            "a",
+            "b::c",
+            "b::d",
+            "e::f",
+            "g::h",
+            "load",
+            "load::config",
+            "load::model"
+        ]
+    );
+    assert_eq!(layer_of("load::config"), "load::config");
+    assert_eq!(layer_of("load::Model"), "load");
+    assert_eq!(layer_of("rules::conf"), "rules");
 }

@@ -350,7 +350,7 @@ fn loosening_the_policy_changes_the_lock() {
 
 #[test]
 fn the_built_in_packs_are_well_formed() {
-    for (name, text) in agentlock::config::PACKS {
+    for (name, text) in agentlock::load::config::PACKS {
         let dir = with_manifest_tail("clean", &format!("\n[policy]\nextends = \"{name}\"\n"));
         let model = agentlock::load::load_dir(dir.path()).unwrap();
         assert!(model.problems.is_empty(), "{name}: {:?}", model.problems);

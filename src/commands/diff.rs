@@ -10,7 +10,7 @@ pub(super) fn release_side(
         fatal(
             format!(
                 "{tag} has no {} and no file agentlock discovers at {}: it predates agentlock, so there is nothing to compare with",
-                crate::config::MANIFEST,
+                crate::load::config::MANIFEST,
                 if git.prefix().is_empty() {
                     "the repository root".to_string()
                 } else {

@@ -3,10 +3,10 @@
 //! command declares, and holds what the commands share.
 
 use crate::cli::{Cli, Color, Command, Format};
-use crate::config::ConfigError;
 use crate::diff::{DiffReport, FileAction, RollbackReport, Side};
 use crate::git::{Commit, Git, GitError};
 use crate::history::{History, release_lock};
+use crate::load::config::ConfigError;
 use crate::lock::{LOCKFILE, Lock};
 use crate::output::{Mode, Sink};
 use crate::report::release;
@@ -353,7 +353,7 @@ fn worktree(cli: &Cli) -> Result<Worktree, Fatal> {
 }
 
 /// Loads the model, turning a manifest error into a fatal error that shows the manifest.
-fn load(snapshot: &dyn Snapshot) -> Result<crate::model::Model, Fatal> {
+fn load(snapshot: &dyn Snapshot) -> Result<crate::load::model::Model, Fatal> {
     crate::load::load(snapshot).map_err(|e| with_manifest(e, snapshot))
 }
 
@@ -361,7 +361,7 @@ fn with_manifest(e: ConfigError, snapshot: &dyn Snapshot) -> Fatal {
     use crate::snapshot::ReadExt;
     let text = snapshot
         .read_str(
-            crate::config::MANIFEST,
+            crate::load::config::MANIFEST,
             crate::snapshot::DEFAULT_MAX_FILE_SIZE,
         )
         .ok()
@@ -374,7 +374,10 @@ fn with_manifest(e: ConfigError, snapshot: &dyn Snapshot) -> Fatal {
             .collect();
         crate::source::mask_ranges(&t, &ranges)
     });
-    Fatal(e, text.map(|t| (crate::config::MANIFEST.to_string(), t)))
+    Fatal(
+        e,
+        text.map(|t| (crate::load::config::MANIFEST.to_string(), t)),
+    )
 }
 
 /// The agentlock root's directory in the git work tree (`""` at its top, or outside git): the
@@ -472,7 +475,7 @@ fn git(cli: &Cli) -> Result<Git, Fatal> {
 /// said on stderr and the history rules do not run; tags that cannot be releases are named.
 fn load_history(
     git: Option<&Git>,
-    model: &crate::model::Model,
+    model: &crate::load::model::Model,
     head: Option<Commit>,
     err: &mut Sink<'_>,
 ) -> Option<History> {

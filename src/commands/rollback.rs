@@ -44,7 +44,7 @@ pub(super) fn run(
     let target_config = {
         let mut sources = crate::source::SourceMap::default();
         let mut problems = Vec::new();
-        crate::config::load_or_discover(&target_snapshot, &mut sources, &mut problems)?
+        crate::load::config::load_or_discover(&target_snapshot, &mut sources, &mut problems)?
     };
     let at_target: std::collections::HashSet<&str> = target_snapshot.paths().collect();
     let restore = crate::diff::diff(&current, &target_lock.lock);

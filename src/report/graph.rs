@@ -2,7 +2,7 @@
 //! with no bound red, agents the entry cannot reach dashed grey, undefined names dashed red.
 
 use crate::graph::{Edge, Node, Output, view};
-use crate::model::Model;
+use crate::load::model::Model;
 use std::fmt::Write as _;
 
 /// Draws the model's agent topology in the chosen language.

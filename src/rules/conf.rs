@@ -3,7 +3,7 @@
 use super::{Context, Rule};
 use crate::finding::{Control, Meta, Scope};
 use crate::finding::{Finding, Severity};
-use crate::model::Model;
+use crate::load::model::Model;
 
 pub static CONF001: Rule = Rule {
     meta: Meta {

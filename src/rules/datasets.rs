@@ -3,7 +3,7 @@
 use super::{Context, Rule};
 use crate::finding::{Control, Meta, Need, Scope};
 use crate::finding::{Finding, Severity};
-use crate::model::Dataset;
+use crate::load::model::Dataset;
 
 pub static DATA001: Rule = Rule {
     meta: Meta {

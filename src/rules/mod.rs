@@ -18,8 +18,8 @@ pub mod tools;
 pub mod topology;
 
 use crate::finding::{Finding, Meta, Need};
+use crate::load::model::Model;
 use crate::lock::LockStatus;
-use crate::model::Model;
 use crate::policy::Policy;
 
 /// Everything a rule may look at.

@@ -3,7 +3,7 @@
 use super::{Context, Rule};
 use crate::finding::{Control, Meta, Scope};
 use crate::finding::{Finding, Severity};
-use crate::model::{ModelAlias, Sp};
+use crate::load::model::{ModelAlias, Sp};
 use crate::model_ids::{self, Classification, Family, Pinning, Registry};
 
 pub static MODEL002: Rule = Rule {

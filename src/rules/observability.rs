@@ -4,7 +4,7 @@ use super::runtime::{deploy_checkable, deploy_finding};
 use super::{Context, Rule};
 use crate::finding::{Control, Meta, Need, Scope};
 use crate::finding::{Finding, Severity};
-use crate::model::deploy::TRACE_STORES;
+use crate::load::model::deploy::TRACE_STORES;
 use crate::node::Value;
 
 pub static OBS001: Rule = Rule {
@@ -122,7 +122,7 @@ pub const KPIS: &[(&str, &str)] = &[
 ];
 const THRESHOLDS: &[&str] = &["baseline", "sla", "max", "min", "min_mean", "min_critical"];
 
-fn enabled(model: &crate::model::Model, path: &str) -> bool {
+fn enabled(model: &crate::load::model::Model, path: &str) -> bool {
     model
         .deploy_value(path)
         .is_some_and(|n| matches!(n.value, Value::Bool(true)))

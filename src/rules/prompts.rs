@@ -3,8 +3,8 @@
 use super::{Context, Rule};
 use crate::finding::{Control, Meta, Scope};
 use crate::finding::{Finding, Severity};
+use crate::load::model::Prompt;
 use crate::lock::{ChangeKind, Kind, LockStatus};
-use crate::model::Prompt;
 use std::collections::HashSet;
 
 pub static PRM001: Rule = Rule {

@@ -3,8 +3,8 @@
 use super::{Context, Rule};
 use crate::finding::{Control, Meta, Need, Scope};
 use crate::finding::{Finding, Severity};
+use crate::load::model::Model;
 use crate::lock::{ChangeKind, Kind, LOCKFILE, LockStatus};
-use crate::model::Model;
 use crate::source::Span;
 
 pub static REL001: Rule = Rule {

@@ -3,7 +3,7 @@
 use super::{Context, Rule};
 use crate::finding::{Control, Meta, Need, Scope};
 use crate::finding::{Finding, Severity};
-use crate::model::Model;
+use crate::load::model::Model;
 use crate::node::{Node, Value};
 
 pub static RUN001: Rule = Rule {
@@ -200,7 +200,7 @@ fn check_tokens(ctx: &Context) -> Vec<Finding> {
         .deploy_value("runtime.max_tokens_per_request")
         .and_then(number)
         .is_some_and(|v| v > 0.0);
-    let agents: Vec<&crate::model::Agent> = model.agents().collect();
+    let agents: Vec<&crate::load::model::Agent> = model.agents().collect();
     let per_agent = !agents.is_empty() && agents.iter().all(|a| a.max_tokens.is_some());
     if global || per_agent {
         return Vec::new();

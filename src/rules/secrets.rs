@@ -4,7 +4,7 @@
 use super::{Context, Rule};
 use crate::finding::{Control, Meta, Scope};
 use crate::finding::{Finding, Severity};
-use crate::model::{Model, Secret};
+use crate::load::model::{Model, Secret};
 
 pub static SECRET001: Rule = Rule {
     meta: Meta {

@@ -5,7 +5,7 @@ use super::tool_surface::clip;
 use super::{Context, Rule};
 use crate::finding::{Control, Meta, Scope};
 use crate::finding::{Finding, Severity};
-use crate::model::Model;
+use crate::load::model::Model;
 use crate::node::{Node, Value};
 use crate::source::Span;
 use regex::bytes::Regex;

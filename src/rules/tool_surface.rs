@@ -4,7 +4,7 @@
 use super::{Context, Rule};
 use crate::finding::{Control, Meta, Scope};
 use crate::finding::{Finding, Severity};
-use crate::model::ToolDef;
+use crate::load::model::ToolDef;
 use crate::node::{Key, Node, Value};
 use crate::source::Span;
 
@@ -511,7 +511,7 @@ pub(super) mod tests {
         let node = yaml(text);
         let name = node.get("name").unwrap();
         ToolDef {
-            name: crate::model::Sp::new(name.as_str().unwrap().to_string(), name.span),
+            name: crate::load::model::Sp::new(name.as_str().unwrap().to_string(), name.span),
             canonical: node.canonical_json(),
             node,
         }

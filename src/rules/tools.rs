@@ -7,8 +7,8 @@ use super::prompts::is_exact_semver;
 use super::{Context, Rule};
 use crate::finding::{Control, Meta, Scope};
 use crate::finding::{Finding, Severity};
+use crate::load::model::tool::Source;
 use crate::lock::{ChangeKind, Kind, LockStatus};
-use crate::model::tool::Source;
 
 pub static TOOL001: Rule = Rule {
     meta: Meta {
@@ -343,7 +343,7 @@ fn check_versions(ctx: &Context) -> Vec<Finding> {
             );
         }
         for src in &t.sources {
-            if src.kind.value == crate::model::launch::SHELL_SCRIPT {
+            if src.kind.value == crate::load::model::launch::SHELL_SCRIPT {
                 let mut f = Finding::new(
                     &TOOL001,
                     src.value.span,
@@ -407,7 +407,11 @@ fn check_versions(ctx: &Context) -> Vec<Finding> {
 /// A version that is an expression (`${VERSION}` in a registry template, filled in at release
 /// time): not floating, but not verifiable here either, so a warning, as MODEL001 says of a
 /// `${VAR}` model id.
-fn unverifiable(t: &crate::model::ToolServer, span: crate::source::Span, what: String) -> Finding {
+fn unverifiable(
+    t: &crate::load::model::ToolServer,
+    span: crate::source::Span,
+    what: String,
+) -> Finding {
     let mut f = Finding::new(
         &TOOL001,
         span,
@@ -676,8 +680,10 @@ fn is_exact_pep440(v: &str) -> bool {
 }
 
 /// The servers with runtime settings of their own: TOOL002 to TOOL005 check those. A launch
-/// record (see [`crate::model::ToolServer::launch_only`]) has none to check.
-fn governed(model: &crate::model::Model) -> impl Iterator<Item = &crate::model::ToolServer> {
+/// record (see [`crate::load::model::ToolServer::launch_only`]) has none to check.
+fn governed(
+    model: &crate::load::model::Model,
+) -> impl Iterator<Item = &crate::load::model::ToolServer> {
     model.tools.iter().filter(|t| !t.launch_only)
 }
 
@@ -951,7 +957,7 @@ fn changed_since_release(ctx: &Context) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Sp;
+    use crate::load::model::Sp;
     use crate::source::{FileId, Span};
 
     fn src(kind: &str, value: &str, sha: Option<&str>) -> Source {

@@ -4,7 +4,7 @@ use super::{Context, Rule};
 use crate::agent_graph::AgentGraph as Graph;
 use crate::finding::{Control, Meta, Need, Scope};
 use crate::finding::{Finding, Severity};
-use crate::model::{Agent, Topology};
+use crate::load::model::{Agent, Topology};
 use crate::source::Span;
 use std::collections::HashMap;
 
@@ -410,7 +410,7 @@ fn retries(ctx: &Context, topology: &Topology) -> Vec<Finding> {
     } else {
         (limits.max_retries.as_ref(), "max_retries", "retries")
     };
-    let key = crate::model::agent::Keys::key(keys.retries);
+    let key = crate::load::model::agent::Keys::key(keys.retries);
     for a in &topology.agents {
         match &a.retries {
             None => {

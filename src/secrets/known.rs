@@ -1,7 +1,7 @@
 //! Every credential value this process has found, so that [`crate::output`] can redact it
 //! wherever it reappears: in a message that quotes it, a name, another format's escaping of it.
 //!
-//! [`crate::model::Secret::new`] is the only constructor of a found secret and records it here,
+//! [`crate::load::model::Secret::new`] is the only constructor of a found secret and records it here,
 //! so a secret cannot be found without the output knowing it. Values never leave this module
 //! but to be matched and replaced.
 

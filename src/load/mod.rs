@@ -1,19 +1,29 @@
 //! Load: snapshot → files → [`Model`].
 //!
 //! Files are read and hashed in parallel, then parsed in parallel; every problem with a file is a
-//! CONF001 finding at its location, and loading carries on with the rest.
+//! problem at its location (CONF001 reports it), and loading carries on with the rest.
+//!
+//! The loaders live here: `read` (typed reading of a node tree), `codeowners`, `suppress`
+//! (inline `agentlock: allow` comments), `config` (agentlock.toml, policy packs and files) and
+//! `model` (every format a repository keeps), in that order: each uses only those before it.
 
-use crate::config::{self, ConfigError};
+pub(crate) mod codeowners;
+pub mod config;
+pub(crate) mod model;
+pub(crate) mod read;
+pub(crate) mod suppress;
+
 use crate::digest::sha256_lf;
-use crate::model::{self, Model};
 use crate::node::{self, Node};
 use crate::problem::Problem;
-use crate::read::Reader;
 use crate::snapshot::{EntryKind, ReadError, ReadExt, RepoPath, Snapshot};
 use crate::source::{FileId, SourceMap, Span};
-use crate::suppress::{self, Suppression, Syntax};
+use config::ConfigError;
+use model::Model;
 use rayon::prelude::*;
+use read::Reader;
 use std::sync::Arc;
+use suppress::{Suppression, Syntax};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -443,7 +453,8 @@ fn load_codeowners(
         match content {
             Ok((text, _)) => {
                 let id = model.sources.add(path.to_string(), Some(text.clone()));
-                let (owners, mut found) = crate::codeowners::Codeowners::load(id, path, &text);
+                let (owners, mut found) =
+                    crate::load::codeowners::Codeowners::load(id, path, &text);
                 problems.append(&mut found);
                 model.codeowners = Some(owners);
             }
@@ -997,7 +1008,7 @@ fn adopt_direct_models(model: &mut Model, direct: Vec<(User, model::DirectModel)
                 None => continue,
             }
         };
-        let reference = Some(crate::model::Sp::new(alias, span));
+        let reference = Some(crate::load::model::Sp::new(alias, span));
         match user {
             User::Prompt(i) => model.prompts[i].model = reference,
             User::Agent(t, a) => {

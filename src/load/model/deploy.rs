@@ -3,8 +3,8 @@
 //! The file is checked against its schema here (unknown keys, wrong types); the rules of the
 //! runtime family read the tree through [`Deploy::get`].
 
+use crate::load::read::Reader;
 use crate::node::{Node, Value};
-use crate::read::Reader;
 use crate::source::FileId;
 
 #[derive(Clone, Debug)]

@@ -40,9 +40,9 @@
 
 use super::Sp;
 use super::agent::{Agent, Handoff, Keys, Topology};
+use crate::load::read::Reader;
 use crate::node::{Node, Value, write_json_str};
 use crate::problem::Problem;
-use crate::read::Reader;
 use crate::source::{FileId, Span};
 use crate::units::{Duration, Rate, RatePeriod};
 

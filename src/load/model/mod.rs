@@ -12,9 +12,9 @@ pub mod mcp;
 pub mod prompt;
 pub mod tool;
 
-use crate::codeowners::Codeowners;
-use crate::config::Config;
 use crate::finding::Finding;
+use crate::load::codeowners::Codeowners;
+use crate::load::config::Config;
 use crate::problem::Problem;
 use crate::source::{SourceMap, Span};
 
@@ -108,7 +108,7 @@ pub struct Model {
     /// in `sources`.
     pub secrets: Vec<Secret>,
     /// Inline `agentlock: allow CODE -- reason` comments, in file order.
-    pub suppressions: Vec<crate::suppress::Suppression>,
+    pub suppressions: Vec<crate::load::suppress::Suppression>,
     /// The CODEOWNERS file GitHub would use, if any (the first of `.github/`, root, `docs/`).
     pub codeowners: Option<Codeowners>,
     /// CONF001 findings from loading.
@@ -204,7 +204,7 @@ impl Model {
         let mut node = &d.root;
         let mut span = Span::file_start(d.file);
         for key in path.split('.') {
-            match crate::read::key_span(node, key) {
+            match crate::load::read::key_span(node, key) {
                 Some(k) => {
                     span = k;
                     node = node.get(key).expect("the key exists");

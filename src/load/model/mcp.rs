@@ -15,8 +15,8 @@
 
 use super::Sp;
 use super::tool::{Source, ToolServer};
+use crate::load::read::Reader;
 use crate::node::{Node, Value};
-use crate::read::Reader;
 
 /// What a loader made of a file.
 pub enum Read<T> {
@@ -258,7 +258,7 @@ pub fn load_smithery(r: &mut Reader, root: &Node) -> Read<ToolServer> {
     let dir = r.path.rsplit_once('/').map_or("", |(d, _)| d);
     let name = Sp::new(
         format!("{}#{}", r.path, if dir.is_empty() { "server" } else { dir }),
-        crate::read::key_span(root, "startCommand").unwrap_or(start.span),
+        crate::load::read::key_span(root, "startCommand").unwrap_or(start.span),
     );
     let launched = start
         .get("commandFunction")
@@ -345,7 +345,7 @@ fn wrong_table(r: &mut Reader, root: &Node, used: &str) {
     if used == want {
         return;
     }
-    let span = crate::read::key_span(root, used).unwrap_or(root.span);
+    let span = crate::load::read::key_span(root, used).unwrap_or(root.span);
     let p = r.path;
     let client = if want == "servers" {
         "VS Code"

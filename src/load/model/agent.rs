@@ -1,8 +1,8 @@
 //! The agent topology: `agents.yaml`.
 
 use super::Sp;
+use crate::load::read::Reader;
 use crate::node::{Node, Value};
-use crate::read::Reader;
 use crate::source::{FileId, Span};
 use crate::units::{Duration, Rate};
 
@@ -173,7 +173,7 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<Topology> {
     let entry = r.opt_string(root, "entry", "entry");
     if entry.is_none() && root.get("agents").is_some() {
         r.problem(
-            crate::read::key_span(root, "agents").unwrap_or(root.span),
+            crate::load::read::key_span(root, "agents").unwrap_or(root.span),
             "the topology has no `entry` agent",
             Some("add `entry: <agent>` naming the agent that receives each request".into()),
         );

@@ -5,8 +5,8 @@
 //! as a [`DirectModel`].
 
 use super::{DirectModel, Sp};
+use crate::load::read::Reader;
 use crate::node::{self, Node};
-use crate::read::Reader;
 use crate::source::{FileId, Span};
 
 #[derive(Clone, Debug)]
@@ -226,7 +226,7 @@ fn prompty_model(r: &mut Reader, m: &Node) -> Option<DirectModel> {
     // or when it says nothing: the same fact gets the same finding.
     let azure_key = ["azure_deployment", "azure_endpoint"]
         .into_iter()
-        .find_map(|k| crate::read::key_span(conf, k));
+        .find_map(|k| crate::load::read::key_span(conf, k));
     let provider = conf.get("type").and_then(|t| {
         let kind = t.as_str()?.to_ascii_lowercase();
         let name = match kind.as_str() {

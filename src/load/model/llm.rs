@@ -1,8 +1,8 @@
 //! Model aliases: `models.yaml`.
 
 use super::Sp;
+use crate::load::read::Reader;
 use crate::node::Node;
-use crate::read::Reader;
 use crate::source::FileId;
 
 #[derive(Clone, Debug)]

@@ -1,9 +1,9 @@
 //! `agentlock.toml`: the project manifest. Its presence marks the repository root.
 
 use crate::finding::Severity;
+use crate::load::read::Reader;
 use crate::node::{self, Node, Value};
 use crate::problem::Problem;
-use crate::read::Reader;
 use crate::snapshot::{DEFAULT_MAX_FILE_SIZE, ReadError, ReadExt, Snapshot};
 use crate::source::Sp;
 use crate::source::{FileId, SourceMap, Span};
@@ -349,9 +349,9 @@ const LIMIT_KEYS: &[&str] = &[
 const EXCEPTION_KEYS: &[&str] = &["rule", "subject", "reason", "expires"];
 /// The built-in policy packs, embedded from `policy/`.
 pub const PACKS: &[(&str, &str)] = &[
-    ("default", include_str!("../policy/default.toml")),
-    ("strict", include_str!("../policy/strict.toml")),
-    ("regulated", include_str!("../policy/regulated.toml")),
+    ("default", include_str!("../../policy/default.toml")),
+    ("strict", include_str!("../../policy/strict.toml")),
+    ("regulated", include_str!("../../policy/regulated.toml")),
 ];
 /// How long a chain of `extends` may be.
 const MAX_EXTENDS: usize = 8;

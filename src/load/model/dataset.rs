@@ -1,7 +1,7 @@
 //! Golden datasets: `datasets/*.jsonl`.
 
 use super::Sp;
-use crate::read::Reader;
+use crate::load::read::Reader;
 use crate::source::{FileId, Span};
 
 #[derive(Clone, Debug)]

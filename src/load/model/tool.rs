@@ -1,8 +1,8 @@
 //! MCP server manifests: `tools/*.yaml|*.json`, one server per file.
 
 use super::Sp;
+use crate::load::read::Reader;
 use crate::node::{Node, Value};
-use crate::read::Reader;
 use crate::source::FileId;
 use crate::units::{Duration, Rate};
 
