@@ -2,7 +2,7 @@
 //! rollback plan (which entries to restore, and which files that touches).
 
 use crate::load::config::Config;
-use crate::lock::{Entry, Field, Kind, Lock};
+use crate::lock::{Entry, Kind, Lock};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How an entry changed from the base to the head.
@@ -222,29 +222,6 @@ impl Side {
             _ => self.commit.map_or("(no commit)".into(), |c| c.short()),
         }
     }
-
-    pub fn json(&self) -> SideJson<'_> {
-        SideJson {
-            tag: self.tag.as_deref(),
-            rev: self.rev.as_deref(),
-            commit: self.commit.map(|c| c.hex()),
-            root: &self.root,
-            worktree: self.worktree,
-        }
-    }
-}
-
-/// A side as JSON, keys in DESIGN §4's order.
-#[derive(serde::Serialize)]
-pub struct SideJson<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tag: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rev: Option<&'a str>,
-    pub commit: Option<String>,
-    pub root: &'a str,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub worktree: bool,
 }
 
 /// `agentlock diff`: what changed from the last release (or a given tag) to the head.
@@ -374,23 +351,6 @@ pub fn file_actions(
     out.sort_by(|a, b| a.path().cmp(b.path()));
     out.dedup();
     out
-}
-
-/// An entry's fields as JSON: strings as they are, tool definitions as an object.
-pub fn entry_json(e: &Entry) -> serde_json::Value {
-    let mut map = serde_json::Map::new();
-    for (k, v) in &e.fields {
-        let value = match v {
-            Field::Str(s) => serde_json::Value::String(s.clone()),
-            Field::Table(t) => serde_json::Value::Object(
-                t.iter()
-                    .map(|(n, d)| (n.clone(), serde_json::Value::String(d.clone())))
-                    .collect(),
-            ),
-        };
-        map.insert((*k).to_string(), value);
-    }
-    serde_json::Value::Object(map)
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! `diff` and `rollback` rendered for people (a table), machines (JSON) and pull requests
 //! (Markdown).
 
-use crate::diff::{Change, ChangeKind, DiffReport, FileAction, RollbackReport, Side, entry_json};
+use crate::diff::{Change, ChangeKind, DiffReport, FileAction, RollbackReport, Side};
+use crate::lock::Field;
 use crate::lock::{Entry, short};
 use crate::report::markdown::cell as md;
 use std::fmt::Write as _;
@@ -191,19 +192,19 @@ fn change_json(c: &Change) -> ChangeJson<'_> {
 #[derive(serde::Serialize)]
 struct DiffJson<'a> {
     schema: &'static str,
-    base: Option<crate::diff::SideJson<'a>>,
-    head: crate::diff::SideJson<'a>,
+    base: Option<SideJson<'a>>,
+    head: SideJson<'a>,
     changes: Vec<ChangeJson<'a>>,
-    rollback: Option<crate::diff::SideJson<'a>>,
+    rollback: Option<SideJson<'a>>,
 }
 
 pub fn diff_json(r: &DiffReport) -> String {
     let v = DiffJson {
         schema: "agentlock.diff/v1",
-        base: r.base.as_ref().map(Side::json),
-        head: r.head.json(),
+        base: r.base.as_ref().map(side_json),
+        head: side_json(&r.head),
         changes: r.changes.iter().map(change_json).collect(),
-        rollback: r.rollback.as_ref().map(Side::json),
+        rollback: r.rollback.as_ref().map(side_json),
     };
     format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
 }
@@ -399,8 +400,8 @@ pub fn rollback_json(r: &RollbackReport) -> String {
     #[derive(serde::Serialize)]
     struct RollbackJson<'a> {
         schema: &'static str,
-        target: crate::diff::SideJson<'a>,
-        head: crate::diff::SideJson<'a>,
+        target: SideJson<'a>,
+        head: SideJson<'a>,
         restore: Vec<serde_json::Value>,
         files: Vec<serde_json::Value>,
         applied: bool,
@@ -409,8 +410,8 @@ pub fn rollback_json(r: &RollbackReport) -> String {
     }
     let v = RollbackJson {
         schema: "agentlock.rollback/v1",
-        target: r.target.json(),
-        head: r.head.json(),
+        target: side_json(&r.target),
+        head: side_json(&r.head),
         restore,
         files,
         applied: r.applied.is_some(),
@@ -444,4 +445,44 @@ pub fn rollback_markdown(r: &RollbackReport) -> String {
         let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
     out
+}
+
+/// A side as JSON, keys in DESIGN §4's order.
+#[derive(serde::Serialize)]
+struct SideJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rev: Option<&'a str>,
+    pub commit: Option<String>,
+    pub root: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub worktree: bool,
+}
+
+fn side_json(side: &Side) -> SideJson<'_> {
+    SideJson {
+        tag: side.tag.as_deref(),
+        rev: side.rev.as_deref(),
+        commit: side.commit.map(|c| c.hex()),
+        root: &side.root,
+        worktree: side.worktree,
+    }
+}
+
+/// An entry's fields as JSON: strings as they are, tool definitions as an object.
+fn entry_json(e: &Entry) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for (k, v) in &e.fields {
+        let value = match v {
+            Field::Str(s) => serde_json::Value::String(s.clone()),
+            Field::Table(t) => serde_json::Value::Object(
+                t.iter()
+                    .map(|(n, d)| (n.clone(), serde_json::Value::String(d.clone())))
+                    .collect(),
+            ),
+        };
+        map.insert((*k).to_string(), value);
+    }
+    serde_json::Value::Object(map)
 }
