@@ -835,39 +835,39 @@ pub enum LockStatus {
     Fresh,
 }
 
-/// Reads the lockfile from the snapshot into the model's sources and compares it.
+/// Reads the lockfile from the snapshot and compares it with `current`, the lock of the
+/// repository as it is. The lockfile's text joins `sources` (findings point into it); nothing
+/// else of the model is touched.
 pub fn check(
     snapshot: &dyn crate::snapshot::Snapshot,
-    model: &mut Model,
-    catalog: &[&'static crate::finding::Meta],
+    current: &Lock,
+    sources: &mut crate::source::SourceMap,
+    max_file_size: u64,
 ) -> LockStatus {
     use crate::snapshot::{ReadError, ReadExt};
-    let bytes = match snapshot.read_str(LOCKFILE, model.config.paths.max_file_size) {
+    let bytes = match snapshot.read_str(LOCKFILE, max_file_size) {
         Ok(b) => b,
         Err(ReadError::NotFound) => return LockStatus::Missing,
         Err(e) => {
-            let id = model.sources.add(LOCKFILE.into(), None);
+            let id = sources.add(LOCKFILE.into(), None);
             return LockStatus::Unreadable(e.to_string(), Span::file_start(id));
         }
     };
     let Ok(text) = String::from_utf8(bytes) else {
-        let id = model.sources.add(LOCKFILE.into(), None);
+        let id = sources.add(LOCKFILE.into(), None);
         return LockStatus::Unreadable(
             "the lockfile is not UTF-8 text".into(),
             Span::file_start(id),
         );
     };
-    let id = model
-        .sources
-        .add(LOCKFILE.into(), Some(text.clone().into()));
+    let id = sources.add(LOCKFILE.into(), Some(text.clone().into()));
     let parsed = Lock::parse_written(&text).map_or_else(|| Lock::parse(&text, id), Ok);
     let (locked, recorded_root) = match parsed {
         Ok(l) => l,
         Err((msg, span)) if newer(&text) => return LockStatus::Newer(msg, span),
         Err((msg, span)) => return LockStatus::Unreadable(msg, span),
     };
-    let current = Lock::from_model(model, catalog);
-    let changes = compare(&locked, &current);
+    let changes = compare(&locked, current);
     let root_mismatch = recorded_root.as_deref() != Some(locked.root().as_str());
     if changes.is_empty() && !root_mismatch {
         LockStatus::Fresh

@@ -85,7 +85,11 @@ pub fn check(
     history: Option<&history::History>,
     today: i64,
 ) -> Verified {
-    let status = lock_check.then(|| lock::check(snapshot, &mut model, rules::catalog()));
+    let status = lock_check.then(|| {
+        let current = lock::Lock::from_model(&model, rules::catalog());
+        let limit = model.config.paths.max_file_size;
+        lock::check(snapshot, &current, &mut model.sources, limit)
+    });
     let policy = new_policy(&model, today);
     let ctx = rules::Context {
         model: &model,

@@ -27,14 +27,15 @@ pub(super) fn run(cli: &Cli, check: bool, color: bool, out: &mut Sink<'_>) -> Re
         }
         return Ok(EXIT_FINDINGS);
     }
-    let status = crate::lock::check(&wt, &mut model, crate::rules::catalog());
+    let new = Lock::from_model(&model, crate::rules::catalog());
+    let limit = model.config.paths.max_file_size;
+    let status = crate::lock::check(&wt, &new, &mut model.sources, limit);
     if let crate::lock::LockStatus::Newer(reason, _) = &status {
         return Err(fatal(
             format!("{LOCKFILE} was not rewritten: {reason}"),
             Some("upgrade agentlock to the version the project uses"),
         ));
     }
-    let new = Lock::from_model(&model, crate::rules::catalog());
     let changes: Vec<String> = match &status {
         crate::lock::LockStatus::Missing => vec!["(new lockfile)".to_string()],
         crate::lock::LockStatus::Unreadable(reason, _)
