@@ -1083,6 +1083,30 @@ pub fn load_dir(dir: &std::path::Path) -> Result<Model, ConfigError> {
 mod tests {
     use super::*;
 
+    /// The loader's decoding and `scan FILE…`'s are one policy where a file is text: they
+    /// differ only where the loader refuses and a credential scanner must still look (invalid
+    /// UTF-8, UTF-16), and both refuse a binary file.
+    #[test]
+    fn the_two_decoders_agree_on_text_and_binary() {
+        for text in ["", "a: 1\n", "prompt ünïcödé ✓\r\nline 2", "k: \u{200b}v\n"] {
+            let Ok((strict, _)) = decode(text.as_bytes().to_vec()) else {
+                panic!("{text:?} is text");
+            };
+            assert_eq!(decode_for_scan(text.as_bytes()).as_deref(), Some(&*strict));
+        }
+        let binary = b"PNG\0\x01\x02".to_vec();
+        assert!(decode(binary.clone()).is_err() && decode_for_scan(&binary).is_none());
+        let latin1 = b"token: caf\xe9 ghp_x".to_vec();
+        assert!(decode(latin1.clone()).is_err());
+        assert!(decode_for_scan(&latin1).unwrap().contains("ghp_x"));
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("ab".encode_utf16().flat_map(|u| u.to_le_bytes()))
+            .collect();
+        assert!(decode(utf16.clone()).is_err());
+        assert_eq!(decode_for_scan(&utf16).as_deref(), Some("ab"));
+    }
+
     #[test]
     fn prefixes() {
         assert_eq!(literal_prefix("prompts/**/*.prompt"), "prompts");
