@@ -109,7 +109,7 @@ pub fn check(
     let unused = rules::policy::unused(&policy, &outcome.used, &model.sources, runs);
     outcome.findings.extend(unused);
     policy::sort(&mut outcome.findings, &model.sources);
-    model.scrub(&mut outcome.findings);
+    redact(&model, &mut outcome.findings);
     let rules = rules::RULES
         .iter()
         .map(|&r| (r, not_run(&policy, r, project, lock_check, with_history)))
@@ -127,7 +127,7 @@ pub fn check(
 pub fn unlockable(model: &Model) -> Vec<Finding> {
     let mut problems = rules::conf::of_model(model);
     policy::sort(&mut problems, &model.sources);
-    model.scrub(&mut problems);
+    redact(model, &mut problems);
     problems
 }
 
@@ -164,7 +164,7 @@ fn secrets_only(model: Model, today: i64) -> (Verified, Vec<problem::Problem>) {
     });
     outcome.findings.extend(unused);
     policy::sort(&mut outcome.findings, &model.sources);
-    model.scrub(&mut outcome.findings);
+    redact(&model, &mut outcome.findings);
     let rules = secret_rules
         .into_iter()
         .map(|r| (r, not_run(&policy, r, true, true, true)))
@@ -301,4 +301,30 @@ pub fn scan_files(
     verified.findings.extend(rules::conf::findings(&problems));
     policy::sort(&mut verified.findings, &verified.model.sources);
     Ok(Ok(Scanned { verified, skipped }))
+}
+
+/// Replaces any credential's value in the findings' texts with its redacted form: a value
+/// quoted in a message (a malformed duration, a URL) is never printed either.
+fn redact(model: &Model, findings: &mut [Finding]) {
+    if model.secrets.is_empty() {
+        return;
+    }
+    let scrub = |text: &mut String| {
+        if model.secrets.iter().any(|s| s.occurs_in(text)) {
+            *text = model.scrub_text(text);
+        }
+    };
+    for f in findings {
+        scrub(&mut f.message);
+        scrub(&mut f.subject);
+        if let Some(l) = &mut f.label {
+            scrub(l);
+        }
+        if let Some(h) = &mut f.help {
+            scrub(h);
+        }
+        for l in &mut f.labels {
+            scrub(&mut l.text);
+        }
+    }
 }

@@ -12,7 +12,6 @@ pub mod mcp;
 pub mod prompt;
 pub mod tool;
 
-use crate::finding::Finding;
 use crate::load::codeowners::Codeowners;
 use crate::load::config::Config;
 use crate::problem::Problem;
@@ -158,32 +157,6 @@ impl Model {
             }
         }
         out
-    }
-
-    /// Replaces any credential's value in the findings' texts with its redacted form: a value
-    /// quoted in a message (a malformed duration, a URL) is never printed either.
-    pub fn scrub(&self, findings: &mut [Finding]) {
-        if self.secrets.is_empty() {
-            return;
-        }
-        let scrub = |text: &mut String| {
-            if self.secrets.iter().any(|s| s.occurs_in(text)) {
-                *text = self.scrub_text(text);
-            }
-        };
-        for f in findings {
-            scrub(&mut f.message);
-            scrub(&mut f.subject);
-            if let Some(l) = &mut f.label {
-                scrub(l);
-            }
-            if let Some(h) = &mut f.help {
-                scrub(h);
-            }
-            for l in &mut f.labels {
-                scrub(&mut l.text);
-            }
-        }
     }
 
     /// The node at a dotted path of deploy.yaml, such as `runtime.kill_switch.flag`.
