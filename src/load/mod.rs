@@ -74,119 +74,8 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
     let mut config = config::load_or_discover(snapshot, &mut sources, &mut problems)?;
     let limit = config.paths.max_file_size;
 
-    // 1. Which files: the single files, and whatever the globs match. A repository without
-    // agentlock.toml has only the formats it discovers.
-    let mut wanted: Vec<(RepoPath, Kind)> = Vec::new();
-    let mut globs: Vec<(Vec<String>, Kind)> = Vec::new();
-    if config.project {
-        for (path, kind) in [
-            (&config.paths.agents, Kind::Agents),
-            (&config.paths.models, Kind::Models),
-            (&config.paths.deploy, Kind::Deploy),
-        ] {
-            // One that is not a path inside the repository was reported where it is set.
-            if let Ok(path) = RepoPath::parse(path) {
-                wanted.push((path, kind));
-            }
-        }
-        globs.push((config.paths.prompts.clone(), Kind::Prompt));
-        globs.push((config.paths.tools.clone(), Kind::Tool));
-        globs.push((config.paths.datasets.clone(), Kind::Dataset));
-    }
-    if let Some(found) = &config.sources {
-        globs.push((found.mcp_clients.clone(), Kind::McpClient));
-        globs.push((found.mcp_registry.clone(), Kind::McpRegistry));
-        globs.push((found.crewai.clone(), Kind::CrewAgents));
-        globs.push((found.prompty.clone(), Kind::Prompty));
-        globs.push((found.dotprompt.clone(), Kind::Dotprompt));
-        globs.push((found.markdown_agents.clone(), Kind::MarkdownAgent));
-        globs.push((found.smithery.clone(), Kind::Smithery));
-    }
-    // Every glob was checked to stay inside the repository when agentlock.toml was read; the
-    // directories the walk starts from are repository paths all the same.
-    let mut dirs: Vec<RepoPath> = globs
-        .iter()
-        .flat_map(|(g, _)| {
-            g.iter().filter_map(|p| match literal_prefix(p).as_str() {
-                "" => Some(RepoPath::root()),
-                dir => RepoPath::parse(dir).ok(),
-            })
-        })
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    let listing = match snapshot.list(&dirs) {
-        Ok(l) => l,
-        Err(e) => {
-            return Err(ConfigError {
-                message: format!("cannot list the files of the {}: {e}", snapshot.describe()),
-                help: Some(
-                    "run agentlock at the root of the repository, or pass --repo DIR".into(),
-                ),
-                at: None,
-            });
-        }
-    };
-    // A path matched by several globs (or named as a single file too) is loaded once, as the
-    // first kind that claims it: agentlock's own formats before the discovered ones.
-    let mut taken: std::collections::HashSet<String> =
-        wanted.iter().map(|(p, _)| p.to_string()).collect();
-    for (patterns, kind) in &globs {
-        let set = match build_globset(patterns) {
-            Ok(s) => s,
-            Err(e) => {
-                let at = Span::file_start(config.file);
-                let table = if is_discovered(*kind) {
-                    "[sources]"
-                } else {
-                    "[paths]"
-                };
-                problems.push(Problem::new(
-                    at,
-                    config::MANIFEST,
-                    format!("invalid path pattern in {table}: {e}"),
-                ));
-                continue;
-            }
-        };
-        for entry in &listing {
-            let path = entry.path.as_str();
-            let start = patterns.iter().any(|p| literal_prefix(p) == path);
-            // A directory a glob starts from that is a symlink out of the repository.
-            if start && entry.kind == EntryKind::SymlinkOutside && taken.insert(path.to_string()) {
-                let id = sources.add(path.to_string(), None);
-                problems.push(outside_symlink(id, path));
-                continue;
-            }
-            if set.is_match(path) && taken.insert(path.to_string()) {
-                match &entry.kind {
-                    EntryKind::File => {
-                        wanted.push((entry.path.clone(), *kind));
-                        // A crew's tasks are read with its agents.
-                        if *kind == Kind::CrewAgents
-                            && let Some(tasks) =
-                                entry.path.parent().and_then(|d| d.join("tasks.yaml"))
-                            && taken.insert(tasks.to_string())
-                        {
-                            wanted.push((tasks, Kind::CrewTasks));
-                        }
-                    }
-                    EntryKind::SymlinkOutside => {
-                        let id = sources.add(path.to_string(), None);
-                        problems.push(outside_symlink(id, path));
-                    }
-                    EntryKind::NotAFile(what) => {
-                        let id = sources.add(path.to_string(), None);
-                        problems.push(Problem::new(
-                            Span::file_start(id),
-                            path,
-                            format!("{path} is {what}, not a file; it was not read"),
-                        ));
-                    }
-                }
-            }
-        }
-    }
+    // 1. Which files.
+    let wanted = select(snapshot, &config, &mut sources, &mut problems)?;
 
     // 2. Read and hash, in parallel. A missing single file is absent; one agentlock.toml
     // names explicitly is a mistake, said at the value.
@@ -396,6 +285,130 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
     load_codeowners(snapshot, &mut model, limit, &mut problems);
     model.problems = problems;
     Ok(model)
+}
+
+/// The files to load, with the format each is read as: the single files agentlock.toml names,
+/// and whatever the globs match. A repository without agentlock.toml has only the formats it
+/// discovers. What cannot be loaded (a symlink out of the repository) is a problem, and its
+/// path joins `sources` so the problem can name it.
+fn select(
+    snapshot: &dyn Snapshot,
+    config: &config::Config,
+    sources: &mut SourceMap,
+    problems: &mut Vec<Problem>,
+) -> Result<Vec<(RepoPath, Kind)>, ConfigError> {
+    let mut wanted: Vec<(RepoPath, Kind)> = Vec::new();
+    let mut globs: Vec<(Vec<String>, Kind)> = Vec::new();
+    if config.project {
+        for (path, kind) in [
+            (&config.paths.agents, Kind::Agents),
+            (&config.paths.models, Kind::Models),
+            (&config.paths.deploy, Kind::Deploy),
+        ] {
+            // One that is not a path inside the repository was reported where it is set.
+            if let Ok(path) = RepoPath::parse(path) {
+                wanted.push((path, kind));
+            }
+        }
+        globs.push((config.paths.prompts.clone(), Kind::Prompt));
+        globs.push((config.paths.tools.clone(), Kind::Tool));
+        globs.push((config.paths.datasets.clone(), Kind::Dataset));
+    }
+    if let Some(found) = &config.sources {
+        globs.push((found.mcp_clients.clone(), Kind::McpClient));
+        globs.push((found.mcp_registry.clone(), Kind::McpRegistry));
+        globs.push((found.crewai.clone(), Kind::CrewAgents));
+        globs.push((found.prompty.clone(), Kind::Prompty));
+        globs.push((found.dotprompt.clone(), Kind::Dotprompt));
+        globs.push((found.markdown_agents.clone(), Kind::MarkdownAgent));
+        globs.push((found.smithery.clone(), Kind::Smithery));
+    }
+    // Every glob was checked to stay inside the repository when agentlock.toml was read; the
+    // directories the walk starts from are repository paths all the same.
+    let mut dirs: Vec<RepoPath> = globs
+        .iter()
+        .flat_map(|(g, _)| {
+            g.iter().filter_map(|p| match literal_prefix(p).as_str() {
+                "" => Some(RepoPath::root()),
+                dir => RepoPath::parse(dir).ok(),
+            })
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let listing = match snapshot.list(&dirs) {
+        Ok(l) => l,
+        Err(e) => {
+            return Err(ConfigError {
+                message: format!("cannot list the files of the {}: {e}", snapshot.describe()),
+                help: Some(
+                    "run agentlock at the root of the repository, or pass --repo DIR".into(),
+                ),
+                at: None,
+            });
+        }
+    };
+    // A path matched by several globs (or named as a single file too) is loaded once, as the
+    // first kind that claims it: agentlock's own formats before the discovered ones.
+    let mut taken: std::collections::HashSet<String> =
+        wanted.iter().map(|(p, _)| p.to_string()).collect();
+    for (patterns, kind) in &globs {
+        let set = match build_globset(patterns) {
+            Ok(s) => s,
+            Err(e) => {
+                let at = Span::file_start(config.file);
+                let table = if is_discovered(*kind) {
+                    "[sources]"
+                } else {
+                    "[paths]"
+                };
+                problems.push(Problem::new(
+                    at,
+                    config::MANIFEST,
+                    format!("invalid path pattern in {table}: {e}"),
+                ));
+                continue;
+            }
+        };
+        for entry in &listing {
+            let path = entry.path.as_str();
+            let start = patterns.iter().any(|p| literal_prefix(p) == path);
+            // A directory a glob starts from that is a symlink out of the repository.
+            if start && entry.kind == EntryKind::SymlinkOutside && taken.insert(path.to_string()) {
+                let id = sources.add(path.to_string(), None);
+                problems.push(outside_symlink(id, path));
+                continue;
+            }
+            if set.is_match(path) && taken.insert(path.to_string()) {
+                match &entry.kind {
+                    EntryKind::File => {
+                        wanted.push((entry.path.clone(), *kind));
+                        // A crew's tasks are read with its agents.
+                        if *kind == Kind::CrewAgents
+                            && let Some(tasks) =
+                                entry.path.parent().and_then(|d| d.join("tasks.yaml"))
+                            && taken.insert(tasks.to_string())
+                        {
+                            wanted.push((tasks, Kind::CrewTasks));
+                        }
+                    }
+                    EntryKind::SymlinkOutside => {
+                        let id = sources.add(path.to_string(), None);
+                        problems.push(outside_symlink(id, path));
+                    }
+                    EntryKind::NotAFile(what) => {
+                        let id = sources.add(path.to_string(), None);
+                        problems.push(Problem::new(
+                            Span::file_start(id),
+                            path,
+                            format!("{path} is {what}, not a file; it was not read"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(wanted)
 }
 
 /// Prompts other tools keep are often named alike in different folders (each flow's `Chat
