@@ -737,53 +737,59 @@ impl Checklist {
             .filter(|(_, used)| !**used)
             .map(|(f, _)| evidence(f, &model.sources))
             .collect();
-        let (last_release, last_release_note, head, head_note) = match git {
-            GitState::None => (
-                None,
-                Some("none (not a git repository)".to_string()),
-                None,
-                Some("not a git repository".to_string()),
-            ),
-            GitState::Repo { head, history } => {
-                let (tag, note) = match history {
-                    Some(h) => match h.releases.last() {
-                        Some(r) => (Some(r.tag.clone()), None),
-                        None => (
-                            None,
-                            Some(format!(
-                                "none (no tag matching `{}` in the history of HEAD)",
-                                h.releases.pattern
-                            )),
-                        ),
-                    },
-                    None => (
-                        None,
-                        Some("unknown (the release history could not be read)".to_string()),
-                    ),
-                };
-                let (h, hn) = match head {
-                    Some(c) => (Some(c.hex()), None),
-                    None => (None, Some("no commit yet".to_string())),
-                };
-                (tag, note, h, hn)
-            }
-        };
         Checklist {
             schema: SCHEMA,
             project: model.config.display_name(),
             summary,
             sections,
             other_findings,
-            sign_off: SignOff {
-                lock_root: crate::lock::Lock::from_model(model, crate::rules::catalog()).root(),
-                lock_complete: crate::rules::conf::of_model(model).is_empty(),
-                last_release,
-                last_release_note,
-                head,
-                head_note,
-                date: crate::date::format_date(today),
-            },
+            sign_off: sign_off(model, git, today),
         }
+    }
+}
+
+/// The version a checklist signs off: the lock root, the last release tag and HEAD, each with
+/// why it is missing when it is.
+fn sign_off(model: &Model, git: &GitState, today: i64) -> SignOff {
+    let (last_release, last_release_note, head, head_note) = match git {
+        GitState::None => (
+            None,
+            Some("none (not a git repository)".to_string()),
+            None,
+            Some("not a git repository".to_string()),
+        ),
+        GitState::Repo { head, history } => {
+            let (tag, note) = match history {
+                Some(h) => match h.releases.last() {
+                    Some(r) => (Some(r.tag.clone()), None),
+                    None => (
+                        None,
+                        Some(format!(
+                            "none (no tag matching `{}` in the history of HEAD)",
+                            h.releases.pattern
+                        )),
+                    ),
+                },
+                None => (
+                    None,
+                    Some("unknown (the release history could not be read)".to_string()),
+                ),
+            };
+            let (h, hn) = match head {
+                Some(c) => (Some(c.hex()), None),
+                None => (None, Some("no commit yet".to_string())),
+            };
+            (tag, note, h, hn)
+        }
+    };
+    SignOff {
+        lock_root: crate::lock::Lock::from_model(model, crate::rules::catalog()).root(),
+        lock_complete: crate::rules::conf::of_model(model).is_empty(),
+        last_release,
+        last_release_note,
+        head,
+        head_note,
+        date: crate::date::format_date(today),
     }
 }
 
