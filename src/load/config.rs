@@ -795,9 +795,19 @@ fn read_policy(r: &mut Reader, p: &Node, origin: &str, prefix: &str) -> PolicyLa
             .get("allowed_permissions")
             .map(|n| r.string_list(n, &name("allowed_permissions")));
     }
-    if let Some(sec) = p.get("secrets")
-        && r.map(sec, &format!("[{prefix}secrets]")).is_some()
-    {
+    if let Some(sec) = p.get("secrets") {
+        out.secret_allow = read_secret_allow(r, sec, prefix);
+    }
+    if let Some(ex) = p.get("exceptions") {
+        out.exceptions = read_exceptions(r, ex, prefix);
+    }
+    out
+}
+
+/// `[policy.secrets]`: the allowlist of credentials accepted by fingerprint.
+fn read_secret_allow(r: &mut Reader, sec: &Node, prefix: &str) -> Vec<SecretAllow> {
+    let mut out = Vec::new();
+    if r.map(sec, &format!("[{prefix}secrets]")).is_some() {
         r.check_keys(sec, SECRETS_KEYS, &format!("[{prefix}secrets]"));
         let items: &[Node] = match sec.get("allow").map(|a| &a.value) {
             Some(Value::Seq(items)) => items,
@@ -834,7 +844,7 @@ fn read_policy(r: &mut Reader, p: &Node, origin: &str, prefix: &str) -> PolicyLa
                         );
                         continue;
                     }
-                    out.secret_allow.push(SecretAllow {
+                    out.push(SecretAllow {
                         fingerprint: Sp::new(f.value.to_ascii_lowercase(), f.span),
                         reason,
                     });
@@ -847,70 +857,72 @@ fn read_policy(r: &mut Reader, p: &Node, origin: &str, prefix: &str) -> PolicyLa
             }
         }
     }
-    if let Some(ex) = p.get("exceptions") {
-        let items: &[Node] = match &ex.value {
-            Value::Seq(items) => items,
-            _ => {
+    out
+}
+
+/// `[[policy.exceptions]]`: findings accepted on record, each with its rule, subject and reason.
+fn read_exceptions(r: &mut Reader, ex: &Node, prefix: &str) -> Vec<Exception> {
+    let mut out = Vec::new();
+    let items: &[Node] = match &ex.value {
+        Value::Seq(items) => items,
+        _ => {
+            r.problem(
+                ex.span,
+                format!("{prefix}exceptions must be an array of tables ([[{prefix}exceptions]])"),
+                None,
+            );
+            &[]
+        }
+    };
+    for item in items {
+        if r.map(item, "an exception").is_none() {
+            continue;
+        }
+        r.check_keys(item, EXCEPTION_KEYS, &format!("[[{prefix}exceptions]]"));
+        let rule = r.opt_string(item, "rule", "exception rule");
+        let subject = r.opt_string(item, "subject", "exception subject");
+        let reason = r
+            .opt_string(item, "reason", "exception reason")
+            .filter(|s| !s.value.trim().is_empty());
+        let expires = r.opt_string(item, "expires", "exception expiry");
+        if let Some(e) = &expires
+            && crate::date::parse_date(&e.value).is_none()
+        {
+            r.problem(
+                e.span,
+                format!("`{}` is not a date; write it as YYYY-MM-DD", e.value),
+                None,
+            );
+        }
+        match (rule, subject, reason) {
+            (Some(rule), Some(subject), Some(reason)) => {
+                out.push(Exception {
+                    rule,
+                    subject,
+                    reason,
+                    expires,
+                    span: item.span,
+                });
+            }
+            (rule, subject, reason) => {
+                let missing: Vec<&str> = [
+                    ("rule", rule.is_none()),
+                    ("subject", subject.is_none()),
+                    ("reason", reason.is_none()),
+                ]
+                .iter()
+                .filter(|(_, m)| *m)
+                .map(|(k, _)| *k)
+                .collect();
+                let at = item
+                    .as_map()
+                    .and_then(|m| m.first())
+                    .map_or(item.span, |(k, _)| k.span);
                 r.problem(
-                    ex.span,
-                    format!(
-                        "{prefix}exceptions must be an array of tables ([[{prefix}exceptions]])"
-                    ),
-                    None,
+                    at,
+                    format!("an exception needs {}; it is ignored until then", missing.join(" and ")),
+                    Some("every exception names the rule, the subject it applies to and the reason, on record".into()),
                 );
-                &[]
-            }
-        };
-        for item in items {
-            if r.map(item, "an exception").is_none() {
-                continue;
-            }
-            r.check_keys(item, EXCEPTION_KEYS, &format!("[[{prefix}exceptions]]"));
-            let rule = r.opt_string(item, "rule", "exception rule");
-            let subject = r.opt_string(item, "subject", "exception subject");
-            let reason = r
-                .opt_string(item, "reason", "exception reason")
-                .filter(|s| !s.value.trim().is_empty());
-            let expires = r.opt_string(item, "expires", "exception expiry");
-            if let Some(e) = &expires
-                && crate::date::parse_date(&e.value).is_none()
-            {
-                r.problem(
-                    e.span,
-                    format!("`{}` is not a date; write it as YYYY-MM-DD", e.value),
-                    None,
-                );
-            }
-            match (rule, subject, reason) {
-                (Some(rule), Some(subject), Some(reason)) => {
-                    out.exceptions.push(Exception {
-                        rule,
-                        subject,
-                        reason,
-                        expires,
-                        span: item.span,
-                    });
-                }
-                (rule, subject, reason) => {
-                    let missing: Vec<&str> = [
-                        ("rule", rule.is_none()),
-                        ("subject", subject.is_none()),
-                        ("reason", reason.is_none()),
-                    ]
-                    .iter()
-                    .filter(|(_, m)| *m)
-                    .map(|(k, _)| *k)
-                    .collect();
-                    let at = item
-                        .as_map()
-                        .and_then(|m| m.first())
-                        .map_or(item.span, |(k, _)| k.span);
-                    r.problem(
-                        at,
-                        format!("an exception needs {}; it is ignored until then", missing.join(" and ")),
-                        Some("every exception names the rule, the subject it applies to and the reason, on record".into()),
-                    );
-                }
             }
         }
     }
