@@ -45,7 +45,7 @@ impl NotRun {
 /// Why a rule does not run; `None` when it runs.
 fn not_run(
     policy: &policy::Policy,
-    rule: &rules::Rule,
+    rule: &finding::Meta,
     project: bool,
     lock_check: bool,
     with_history: bool,
@@ -99,21 +99,26 @@ pub fn check(
     };
     let with_history = history.is_some();
     let project = model.config.project;
-    let runs = |r: &rules::Rule| not_run(&policy, r, project, lock_check, with_history).is_none();
-    let found: Vec<Finding> = rules::RULES
-        .iter()
-        .filter(|r| runs(r))
-        .flat_map(|r| (r.check)(&ctx))
-        .collect();
-    let mut outcome = policy.apply(found, &model.sources);
-    let unused = rules::policy::unused(&policy, &outcome.used, &model.sources, runs);
-    outcome.findings.extend(unused);
-    policy::sort(&mut outcome.findings, &model.sources);
-    redact(&model, &mut outcome.findings);
-    let rules = rules::RULES
+    // Whether each rule runs, decided once: for running it, for POL001 and for the report.
+    let rules: Vec<(&'static rules::Rule, Option<NotRun>)> = rules::RULES
         .iter()
         .map(|&r| (r, not_run(&policy, r, project, lock_check, with_history)))
         .collect();
+    let found: Vec<Finding> = rules
+        .iter()
+        .filter(|(_, not)| not.is_none())
+        .flat_map(|(r, _)| (r.check)(&ctx))
+        .collect();
+    let mut outcome = policy.apply(found, &model.sources);
+    let ran = |m: &finding::Meta| {
+        rules
+            .iter()
+            .any(|(r, not)| r.code == m.code && not.is_none())
+    };
+    let unused = rules::policy::unused(&policy, &outcome.used, &model.sources, ran);
+    outcome.findings.extend(unused);
+    policy::sort(&mut outcome.findings, &model.sources);
+    redact(&model, &mut outcome.findings);
     Verified {
         model,
         findings: outcome.findings,
@@ -160,7 +165,7 @@ fn secrets_only(model: Model, today: i64) -> (Verified, Vec<problem::Problem>) {
         .collect();
     let mut outcome = policy.apply(found, &model.sources);
     let unused = rules::policy::unused(&policy, &outcome.used, &model.sources, |r| {
-        secret_rules.iter().any(|s| std::ptr::eq(*s, r))
+        secret_rules.iter().any(|s| s.code == r.code)
     });
     outcome.findings.extend(unused);
     policy::sort(&mut outcome.findings, &model.sources);

@@ -198,24 +198,20 @@ fn names(formats: &[Format], sep: &str) -> String {
 
 /// The declaration of a command (`None`: the default command, verify).
 fn spec(command: &Option<Command>) -> &'static Spec {
-    let name = match command {
-        None | Some(Command::Verify { .. }) => verify::SPEC.name,
-        Some(Command::Scan { .. }) => scan::SPEC.name,
-        Some(Command::Diff { .. }) => diff::SPEC.name,
-        Some(Command::Rollback { .. }) => rollback::SPEC.name,
-        Some(Command::Checklist) => checklist::SPEC.name,
-        Some(Command::Lock { .. }) => lock::SPEC.name,
-        Some(Command::Rules) => rules::SPEC.name,
-        Some(Command::Explain { .. }) => explain::SPEC.name,
-        Some(Command::Graph { .. }) => graph::SPEC.name,
-        Some(Command::Init) => init::SPEC.name,
-        Some(Command::Completions { .. }) => completions::SPEC.name,
-        Some(Command::Man { .. }) => man::SPEC.name,
-    };
-    SPECS
-        .iter()
-        .find(|s| s.name == name)
-        .expect("every command is in SPECS")
+    match command {
+        None | Some(Command::Verify { .. }) => &verify::SPEC,
+        Some(Command::Scan { .. }) => &scan::SPEC,
+        Some(Command::Diff { .. }) => &diff::SPEC,
+        Some(Command::Rollback { .. }) => &rollback::SPEC,
+        Some(Command::Checklist) => &checklist::SPEC,
+        Some(Command::Lock { .. }) => &lock::SPEC,
+        Some(Command::Rules) => &rules::SPEC,
+        Some(Command::Explain { .. }) => &explain::SPEC,
+        Some(Command::Graph { .. }) => &graph::SPEC,
+        Some(Command::Init) => &init::SPEC,
+        Some(Command::Completions { .. }) => &completions::SPEC,
+        Some(Command::Man { .. }) => &man::SPEC,
+    }
 }
 
 impl Spec {
@@ -495,5 +491,25 @@ fn load_history(
 fn note_skipped(releases: &crate::git::Releases, err: &mut Sink<'_>) {
     for s in &releases.skipped {
         let _ = writeln!(err, "agentlock: {s}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every subcommand clap knows is declared in SPECS once (the help, the README's table and
+    /// the leak test read SPECS).
+    #[test]
+    fn every_subcommand_has_one_spec() {
+        use clap::CommandFactory;
+        let names: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .collect();
+        for name in &names {
+            assert_eq!(SPECS.iter().filter(|s| s.name == name).count(), 1, "{name}");
+        }
+        assert_eq!(SPECS.len(), names.len());
     }
 }

@@ -108,14 +108,13 @@ pub fn unused(
     policy: &Policy,
     used: &Used,
     sources: &SourceMap,
-    ran: impl Fn(&'static Rule) -> bool,
+    ran: impl Fn(&Meta) -> bool,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let Some(sev) = policy.severity(POL001.code) else {
         return out;
     };
-    let ran =
-        |meta: &Meta| super::find(meta.code).is_some_and(|r| policy.enabled(r.code) && ran(r));
+    let ran = |meta: &Meta| policy.enabled(meta.code) && ran(meta);
     for (i, e) in policy.exceptions.iter().enumerate() {
         let rule = policy.exception_rule(i);
         if used.exceptions[i] || !policy.exception_in_force(e) || !rule.is_some_and(ran) {
