@@ -62,9 +62,10 @@ impl<'a> AgentGraph<'a> {
         scc(self.agents.len(), &self.edges, keep)
     }
 
-    /// Whether each agent is on a loop no handoff of which has a bound (a self loop included):
-    /// what TOPO001 reports, and what the picture draws red.
-    pub fn on_unbounded_loop(&self) -> Vec<bool> {
+    /// The components over the handoffs with no bound, and whether each agent is on a loop no
+    /// handoff of which has a bound (a self loop included): what TOPO001 reports, and what the
+    /// picture draws red.
+    pub fn unbounded_loops(&self) -> (Vec<usize>, Vec<bool>) {
         let comp = self.components(|v, h| self.unbounded(v, h));
         let mut on = vec![false; self.agents.len()];
         for (v, targets) in self.edges.iter().enumerate() {
@@ -75,7 +76,7 @@ impl<'a> AgentGraph<'a> {
                 }
             }
         }
-        on
+        (comp, on)
     }
 
     /// Which agents a path of handoffs reaches from `start` (itself included).

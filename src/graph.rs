@@ -138,8 +138,7 @@ fn view_of(model: &Model, topo: &Topology, ids: &mut Ids) -> View {
     // name: the view orders agents by name, the analysis keeps file order.
     let graph = AgentGraph::new(topo);
     let at = |i: usize| graph.index[agents[i].name.value.as_str()];
-    let comp = graph.components(|v, h| graph.unbounded(v, h));
-    let on_loop = graph.on_unbounded_loop();
+    let (comp, on_loop) = graph.unbounded_loops();
     for e in &mut edges {
         e.unbounded_cycle =
             e.bound.is_none() && e.to < agents.len() && comp[at(e.from)] == comp[at(e.to)];

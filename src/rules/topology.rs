@@ -500,7 +500,7 @@ fn latency(
     let n = g.agents.len();
     // A loop with no bound on any edge has no worst case: TOPO001 reports it, and this rule
     // stays quiet rather than print a finite figure for it.
-    if g.on_unbounded_loop().into_iter().any(|on| on) {
+    if g.unbounded_loops().1.into_iter().any(|on| on) {
         return Vec::new();
     }
     // Components over every handoff. Tarjan numbers them in reverse topological order: an edge
