@@ -126,9 +126,10 @@ fn every_finding_of_a_mapped_rule_lands_on_an_item() {
     let mut seen = 0;
     for entry in std::fs::read_dir(root().join("tests/fixtures")).unwrap() {
         let dir = entry.unwrap().path();
-        if !dir.join("agentlock.toml").is_file() {
+        if !common::is_repo_fixture(&dir) {
             continue;
         }
+        let dir = fixture(&dir.file_name().unwrap().to_string_lossy());
         let wt = agentlock::snapshot::Worktree::new(&dir).unwrap();
         let Ok(v) = agentlock::verify(&wt, true, today()) else {
             continue; // a broken manifest: checklist exits 2 like verify

@@ -352,11 +352,40 @@ fn verify_fixture(name: &str) -> Run {
     verify(&dir, locked)
 }
 
+/// An overlay holds only what differs from its base: a file that is the same as the base's
+/// would hide which edit makes the rule fire.
+#[test]
+fn every_overlay_holds_only_what_differs() {
+    let fixtures = root().join("tests/fixtures");
+    let mut overlays = 0;
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.join(OVERLAY).is_file() {
+            continue;
+        }
+        overlays += 1;
+        for file in walkdir::WalkDir::new(&dir) {
+            let file = file.unwrap();
+            let rel = file.path().strip_prefix(&dir).unwrap();
+            if !file.file_type().is_file() || rel == std::path::Path::new(OVERLAY) {
+                continue;
+            }
+            let base = fixtures.join("clean").join(rel);
+            assert!(
+                std::fs::read(&base).ok() != Some(std::fs::read(file.path()).unwrap()),
+                "{}: the same as clean's",
+                file.path().display()
+            );
+        }
+    }
+    assert!(overlays > 40, "{overlays} overlays");
+}
+
 #[test]
 fn every_fixture_directory_is_listed() {
     // tests/discover.rs lists the discover_* fixtures
     assert_listed(CASES, |p| {
-        p.join("agentlock.toml").exists()
+        is_repo_fixture(p)
             && !p
                 .file_name()
                 .unwrap()

@@ -13,8 +13,110 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The fixture repository `name` (or a path inside it, `discover_crewai/src/research_crew`).
+/// Most fixtures are overlays: their directory holds only the files that differ from the base
+/// named in its `overlay.toml` (and the files deleted from it); the whole repository is built
+/// once under the target directory, in a directory named after the content, so every test binary
+/// and every run with the same files share it and an edit to a fixture makes a new one.
 pub fn fixture(name: &str) -> PathBuf {
-    root().join("tests/fixtures").join(name)
+    let (first, rest) = name.split_once('/').unwrap_or((name, ""));
+    let dir = root().join("tests/fixtures").join(first);
+    let built = if dir.join(OVERLAY).is_file() {
+        materialize(first, &dir)
+    } else {
+        dir
+    };
+    if rest.is_empty() {
+        built
+    } else {
+        built.join(rest)
+    }
+}
+
+/// The file that makes a fixture directory an overlay.
+pub const OVERLAY: &str = "overlay.toml";
+
+/// A directory under tests/fixtures that is a repository a rule runs on (a whole one or an
+/// overlay), as opposed to a corpus (secrets, sarif).
+pub fn is_repo_fixture(dir: &Path) -> bool {
+    dir.join("agentlock.toml").is_file() || dir.join(OVERLAY).is_file()
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Overlay {
+    base: String,
+    #[serde(default)]
+    delete: Vec<String>,
+}
+
+/// The files of a tree, by relative path (`/`-separated), sorted.
+fn files_of(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap();
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+fn materialize(name: &str, dir: &Path) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let mut top = files_of(dir);
+    let overlay: Overlay =
+        toml::from_str(&String::from_utf8(top.remove(OVERLAY).unwrap()).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.join(OVERLAY).display()));
+    let base = root().join("tests/fixtures").join(&overlay.base);
+    assert!(
+        !base.join(OVERLAY).exists(),
+        "{name}: the base {} is itself an overlay",
+        overlay.base
+    );
+    let mut files = files_of(&base);
+    for gone in &overlay.delete {
+        assert!(
+            files.remove(gone).is_some(),
+            "{name}: deletes {gone}, which {} does not have",
+            overlay.base
+        );
+    }
+    files.extend(top);
+    let mut hash = Sha256::new();
+    for (path, bytes) in &files {
+        hash.update((path.len() as u64).to_le_bytes());
+        hash.update(path.as_bytes());
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(bytes);
+    }
+    let digest: String = hash.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("fixtures")
+        .join(format!("{name}-{digest}"));
+    if out.is_dir() {
+        return out;
+    }
+    // Built beside its final place and renamed into it, so a test running at the same time in
+    // another binary never sees half a repository.
+    let tmp = out.with_extension(format!("tmp{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    for (path, bytes) in &files {
+        let target = tmp.join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, bytes).unwrap();
+    }
+    if std::fs::rename(&tmp, &out).is_err() {
+        // another process won the race with the same content
+        let _ = std::fs::remove_dir_all(&tmp);
+        assert!(out.is_dir(), "{}", out.display());
+    }
+    out
 }
 
 /// Copies a directory tree (regular files only) into a new temporary directory.
