@@ -392,3 +392,105 @@ fn imports_are_read_from_code() {
     assert_eq!(layer_of("load::Model"), "load");
     assert_eq!(layer_of("rules::conf"), "rules");
 }
+
+/// The code of a file without its tests: a test module goes at the end of its file
+/// (`#[cfg(test)] mod tests`), and a file called `tests.rs` is one.
+fn non_test_code(path: &str, text: &str) -> String {
+    if path.ends_with("tests.rs") {
+        return String::new();
+    }
+    let code = code_only(text);
+    match code.find("#[cfg(test)]") {
+        Some(at) => code[..at].to_string(),
+        None => code,
+    }
+}
+
+/// Every byte read or written goes through the working tree (`src/snapshot/`: confined to the
+/// repository) and every byte printed through the `Sink` (`src/output.rs`: redacted, escaped)
+/// that main hands to the commands. So a new command or format has no way to read outside the
+/// repository, or to print a credential: it is not remembered at each call site, it is the only
+/// way there is. The exceptions are places outside any repository that the user names.
+#[test]
+fn all_io_goes_through_the_working_tree_and_the_sink() {
+    const FORBIDDEN: &[&str] = &[
+        "fs::",
+        "File::",
+        "OpenOptions",
+        "println!",
+        "print!",
+        "eprintln!",
+        "eprint!",
+        "dbg!",
+        "io::stdout",
+        "io::stderr",
+        "io::stdin",
+        "Command::new",
+    ];
+    /// (file, the pattern as it appears, why)
+    const ALLOWED: &[(&str, &str, &str)] = &[
+        (
+            "main.rs",
+            "std::io::stdout()",
+            "the stream main wraps in the Sink",
+        ),
+        (
+            "main.rs",
+            "std::io::stderr()",
+            "the stream main wraps in the Sink",
+        ),
+        (
+            "commands/mod.rs",
+            "std::io::stdout().is_terminal()",
+            "is colour on",
+        ),
+        (
+            "init.rs",
+            "std::fs::canonicalize(dir)",
+            "the name of the directory init is given",
+        ),
+        (
+            "init.rs",
+            "std::fs::create_dir_all(dir)",
+            "the directory init is given; its files go through the working tree",
+        ),
+        (
+            "commands/man.rs",
+            "std::fs::create_dir_all(dir)",
+            "the man page directory the user names",
+        ),
+    ];
+    let mut found = Vec::new();
+    for (path, text) in src_files() {
+        if path.starts_with("snapshot/") {
+            continue;
+        }
+        let code = non_test_code(&path, &text);
+        for pattern in FORBIDDEN {
+            let mut from = 0;
+            while let Some(at) = code[from..].find(pattern) {
+                let at = from + at;
+                from = at + pattern.len();
+                if at > 0 && is_ident(code.as_bytes()[at - 1]) {
+                    continue; // `writeln!`, `my_fs::`
+                }
+                let line_start = code[..at].rfind('\n').map_or(0, |i| i + 1);
+                let line_end = code[at..].find('\n').map_or(code.len(), |i| at + i);
+                let line = &code[line_start..line_end];
+                let allowed = ALLOWED
+                    .iter()
+                    .any(|(file, what, _)| *file == path && line.contains(what));
+                if !allowed {
+                    let n = code[..at].matches('\n').count() + 1;
+                    found.push(format!("src/{path}:{n}: {}", line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "I/O outside src/snapshot/ and the Sink (read and write through Worktree, print \
+         through the Sink the command was given):\n{}",
+        found.join("\n")
+    );
+}

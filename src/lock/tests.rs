@@ -1,0 +1,121 @@
+use super::*;
+
+fn sample() -> Lock {
+    let mut defs = BTreeMap::new();
+    defs.insert("create_issue".to_string(), "sha256:abc".to_string());
+    let mut l = Lock {
+        entries: vec![
+            entry(
+                Kind::Tool,
+                vec![
+                    ("server", s("github")),
+                    ("version", s("1.4.2")),
+                    ("sha256", s("ff")),
+                    ("definitions", Field::Table(defs)),
+                ],
+            ),
+            entry(
+                Kind::Prompt,
+                vec![
+                    ("name", s("planner")),
+                    ("version", s("1.3.0")),
+                    ("path", s("prompts/planner.prompt")),
+                    ("sha256", s("aa")),
+                ],
+            ),
+            entry(Kind::Topology, vec![("sha256", s("bb"))]),
+        ],
+    };
+    l.sort();
+    l
+}
+
+#[test]
+fn round_trip() {
+    let l = sample();
+    let text = l.to_toml();
+    let (back, root) = Lock::parse(&text, FileId(0)).unwrap();
+    assert_eq!(back, l);
+    assert_eq!(root.unwrap(), l.root());
+    assert_eq!(back.to_toml(), text);
+    assert!(text.starts_with("# This file is generated"));
+    assert!(text.contains("definitions = { create_issue = \"sha256:abc\" }"));
+}
+
+#[test]
+fn the_line_reader_reads_what_the_writer_writes() {
+    let mut l = sample();
+    let mut odd = BTreeMap::new();
+    odd.insert("a b".to_string(), "sha256:\"q\" \\ é ✓".to_string());
+    odd.insert("plain".to_string(), "x, y = z".to_string());
+    l.entries.push(entry(
+        Kind::Tool,
+        vec![
+            ("server", s("we\"ird = {x}")),
+            ("path", s("tools/a\\b\tc.yaml")),
+            ("definitions", Field::Table(odd)),
+        ],
+    ));
+    l.entries.push(entry(
+        Kind::Tool,
+        vec![
+            ("server", s("empty")),
+            ("definitions", Field::Table(BTreeMap::new())),
+        ],
+    ));
+    l.sort();
+    let text = l.to_toml();
+    let fast = Lock::parse_written(&text).expect("the writer's own layout");
+    assert_eq!(fast, Lock::parse(&text, FileId(0)).unwrap());
+    assert_eq!(fast.0, l);
+    // Anything else goes to the full parser.
+    assert!(Lock::parse_written(&text.replace(" = ", "=")).is_none());
+    assert!(Lock::parse_written(&text.replace("[[prompt]]", "[prompt]")).is_none());
+    assert!(Lock::parse_written("version = 1\n").is_none());
+}
+
+#[test]
+fn compare_names_each_change() {
+    let old = sample();
+    let mut new = sample();
+    new.entries[0].fields[3].1 = s("cc"); // prompt sha256
+    new.entries.retain(|e| e.kind != Kind::Topology);
+    let changes = compare(&old, &new);
+    assert_eq!(changes.len(), 2);
+    assert!(
+        changes[0]
+            .describe()
+            .contains("prompt `planner@1.3.0` differs from the lockfile: sha256 aa → cc"),
+        "{}",
+        changes[0].describe()
+    );
+    assert!(
+        changes[1]
+            .describe()
+            .contains("topology is in the lockfile but no longer")
+    );
+}
+
+#[test]
+fn bad_locks_are_errors() {
+    assert!(
+        Lock::parse("version = 2\n", FileId(0))
+            .unwrap_err()
+            .0
+            .contains("written by a newer agentlock")
+    );
+    assert!(newer("version = 99\n") && !newer("version = 1\n") && !newer("version = 'x'"));
+    assert!(
+        Lock::parse("version = \"1\"\n", FileId(0))
+            .unwrap_err()
+            .0
+            .contains("not supported")
+    );
+    assert!(
+        Lock::parse("version = 1\n[[bogus]]\n", FileId(0))
+            .unwrap_err()
+            .0
+            .contains("unknown section")
+    );
+    assert!(Lock::parse("version = [", FileId(0)).is_err());
+}
