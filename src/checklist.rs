@@ -13,6 +13,7 @@ use crate::load::model::Model;
 use crate::rules::Rule;
 use crate::rules::conf::CONF001;
 use crate::rules::datasets::{DATA001, DATA002};
+use crate::rules::evals::{EVAL001, EVAL002, EVAL003, EVAL004, EVAL005, EVAL006, EVAL007, EVAL008};
 use crate::rules::models::{MODEL001, MODEL002, MODEL003};
 use crate::rules::observability::{OBS001, OBS002, OBS003};
 use crate::rules::policy::POL001;
@@ -249,21 +250,36 @@ pub static ITEMS: &[Item] = &[
         "Edge cases and failure scenarios included",
         &[about(&DATA001, "edge_cases"), about(&DATA001, "failures")],
     ),
-    person("2.1", "All golden tests pass successfully"),
-    person("2.1", "Results compared against last production baseline"),
+    item(
+        "2.1",
+        "All golden tests pass successfully",
+        &[all(&EVAL001), all(&EVAL005), all(&EVAL006)],
+    )
+    .hint("agentlock gate"),
+    item(
+        "2.1",
+        "Results compared against last production baseline",
+        &[all(&EVAL002)],
+    )
+    .hint("agentlock gate"),
     // 2.2 Automated Testing
-    person("2.2", "Unit tests for MCP tools pass"),
-    person("2.2", "Agent-level tests pass"),
+    partly("2.2", "Unit tests for MCP tools pass", &[all(&EVAL007)]),
+    partly("2.2", "Agent-level tests pass", &[all(&EVAL007)]),
     person("2.2", "Deterministic runs verified (where applicable)"),
-    person(
+    item(
         "2.2",
         "LLM-as-judge evaluation scores within acceptable range",
+        &[all(&EVAL003)],
     ),
     // 2.3 QA / Staging Validation
     person("2.3", "Deployment tested in staging environment"),
     person("2.3", "Shadow traffic validated (if enabled)"),
     person("2.3", "Canary agent tested successfully"),
-    person("2.3", "Human QA review completed (sampled outputs)"),
+    partly(
+        "2.3",
+        "Human QA review completed (sampled outputs)",
+        &[all(&EVAL008)],
+    ),
     // 3.1 KPIs Defined
     item(
         "3.1",
@@ -306,8 +322,12 @@ pub static ITEMS: &[Item] = &[
         "Prompt linting checks pass",
         &[all(&PRM002), all(&PRM003), all(&PRM004), all(&PRM005)],
     ),
-    person("4.1", "Golden dataset regression checks pass"),
-    person("4.1", "KPI regression checks pass"),
+    item(
+        "4.1",
+        "Golden dataset regression checks pass",
+        &[all(&EVAL001), all(&EVAL002)],
+    ),
+    item("4.1", "KPI regression checks pass", &[all(&EVAL004)]),
     item(
         "4.1",
         "Security scans completed",
@@ -632,6 +652,10 @@ impl Checklist {
                         format!("{code} needs the release history: {why}"),
                     )
                 }
+                crate::pipeline::NotRun::NoEvidence => (
+                    RuleStatus::NotRun,
+                    format!("{code}: no evidence kept (`agentlock evidence add`)"),
+                ),
                 crate::pipeline::NotRun::NoLockCheck | crate::pipeline::NotRun::NoProject => (
                     RuleStatus::NotRun,
                     format!("{code} not run: {}", why.as_str()),

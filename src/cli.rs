@@ -145,6 +145,18 @@ pub enum Command {
     /// can check is left open, and the sign-off names the version (lock root digest, last
     /// release tag, HEAD commit). Exit 1 on a finding at error severity, like `verify`.
     Checklist,
+    /// Keep eval and test results as evidence of this release, bound to what they tested
+    Evidence {
+        #[command(subcommand)]
+        action: EvidenceAction,
+    },
+    /// The release decision (checklist 2.4): the evidence against the last release's
+    ///
+    /// Compares the golden results with those recorded at the last release tag, per dataset
+    /// and metric, paired by case (exact McNemar for pass rates, Wilcoxon signed-rank and a
+    /// bootstrap interval for scores, Holm across metrics), measures the KPIs of deploy.yaml,
+    /// and says BLOCKED or ALLOWED with each reason. Exit 1 when blocked.
+    Gate,
     /// Draw the agent topology as a Mermaid or Graphviz DOT picture
     ///
     /// Agents are nodes with their role, model (alias and id) and timeout; the entry agent is
@@ -180,5 +192,28 @@ pub enum Command {
         /// directory instead of printing agentlock.1
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EvidenceAction {
+    /// Validate results files and store them under evidence/ with their index entry
+    ///
+    /// Reads promptfoo (`-o results.json`), Inspect AI (`--log-format=json`), DeepEval test
+    /// runs, JUnit XML, agentlock.eval/v1 JSONL and agentlock.qa/v1 QA reviews. Each file is
+    /// checked against the golden datasets (every case must be an item of its dataset, at the
+    /// locked version) and bound to the digest of what decides behaviour; on any problem
+    /// nothing is stored.
+    Add {
+        /// Results files inside the repository, relative to the current directory
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The golden dataset the results are for, when the file does not say
+        #[arg(long, value_name = "NAME")]
+        dataset: Option<String>,
+        /// The harness that wrote them, when it cannot be told from the content
+        /// (promptfoo, inspect, deepeval, junit, agentlock.eval/v1)
+        #[arg(long, value_name = "HARNESS")]
+        harness: Option<String>,
     },
 }

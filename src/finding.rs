@@ -65,6 +65,8 @@ pub enum Need {
     Lock,
     /// The git release history.
     History,
+    /// Evidence kept in the repository (`evidence/index.toml`).
+    Evidence,
 }
 
 /// How far a policy may change what a rule reports.

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod date;
 pub(crate) mod diff;
 pub(crate) mod digest;
+pub mod evidence;
 pub mod finding;
 pub mod fuzzing;
 pub(crate) mod git;

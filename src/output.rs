@@ -153,6 +153,12 @@ pub fn redact(text: &str, mode: Mode) -> Cow<'_, str> {
 fn escaped_forms(value: &str, mode: Mode) -> Vec<String> {
     use crate::report::{github, junit, markdown};
     let mut forms = vec![value.to_string()];
+    // As a JSON or YAML file writes it inside a string (results files quote model output):
+    // a snippet of such a file shows this form, whatever the report's format.
+    if value.contains(['\n', '"', '\\', '\t', '\r']) {
+        let json = serde_json::to_string(value).unwrap_or_default();
+        forms.push(json[1..json.len().saturating_sub(1).max(1)].to_string());
+    }
     match mode {
         Mode::Json => {
             let json = serde_json::to_string(value).unwrap_or_default();

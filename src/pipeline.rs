@@ -6,7 +6,7 @@ use crate::load::config::ConfigError;
 use crate::load::model::Model;
 use crate::load::{config, suppress};
 use crate::snapshot::{ReadExt, Snapshot};
-use crate::{finding, history, load, lock, policy, problem, rules, snapshot, source};
+use crate::{evidence, finding, history, load, lock, policy, problem, rules, snapshot, source};
 
 /// The result of `verify`: the model (with its sources, for rendering) and what the rules found.
 pub struct Verified {
@@ -15,6 +15,8 @@ pub struct Verified {
     pub suppressed: usize,
     /// Each rule that was considered, with why it did not run (`None`: it ran).
     pub rules: Vec<(&'static rules::Rule, Option<NotRun>)>,
+    /// The evidence gate, when the repository keeps evidence.
+    pub gate: Option<evidence::Gate>,
 }
 
 /// Why a rule did not run.
@@ -29,6 +31,8 @@ pub enum NotRun {
     /// The repository has no agentlock.toml, so nothing declares what the rule checks
     /// (deploy.yaml, golden datasets).
     NoProject,
+    /// The repository keeps no evidence (no `evidence/index.toml`): EVAL001–EVAL008.
+    NoEvidence,
 }
 
 impl NotRun {
@@ -38,6 +42,7 @@ impl NotRun {
             NotRun::NoLockCheck => "--no-lock-check",
             NotRun::NoHistory => "no git release history",
             NotRun::NoProject => "no agentlock.toml",
+            NotRun::NoEvidence => "no evidence (evidence/index.toml)",
         }
     }
 }
@@ -49,6 +54,7 @@ fn not_run(
     project: bool,
     lock_check: bool,
     with_history: bool,
+    with_evidence: bool,
 ) -> Option<NotRun> {
     use finding::Need;
     if !policy.enabled(rule.code) {
@@ -57,6 +63,8 @@ fn not_run(
         Some(NotRun::NoProject)
     } else if rule.needs.contains(&Need::Lock) && !lock_check {
         Some(NotRun::NoLockCheck)
+    } else if rule.needs.contains(&Need::Evidence) && !with_evidence {
+        Some(NotRun::NoEvidence)
     } else if rule.needs.contains(&Need::History) && !with_history {
         Some(NotRun::NoHistory)
     } else {
@@ -72,7 +80,7 @@ pub fn verify(
     today: i64,
 ) -> Result<Verified, ConfigError> {
     let model = load::load(snapshot)?;
-    Ok(check(model, snapshot, lock_check, None, today))
+    Ok(check(model, snapshot, lock_check, None, None, today))
 }
 
 /// The rules over a loaded model: the lockfile (read from the same snapshot) unless
@@ -83,26 +91,40 @@ pub fn check(
     snapshot: &dyn Snapshot,
     lock_check: bool,
     history: Option<&history::History>,
+    baseline: Option<evidence::Baseline>,
     today: i64,
 ) -> Verified {
+    let current = lock::Lock::from_model(&model, rules::catalog());
     let status = lock_check.then(|| {
-        let current = lock::Lock::from_model(&model, rules::catalog());
         let limit = model.config.paths.max_file_size;
         lock::check(snapshot, &current, &mut model.sources, limit)
     });
+    // The evidence of this snapshot, against the last release's.
+    let candidate = evidence::store::load(
+        snapshot,
+        &model.config.paths.evidence,
+        &snapshot.describe(),
+        &mut model.sources,
+    );
     let policy = new_policy(&model, today);
+    let gate = candidate.map(|c| evidence::compare(&model, &policy, &current, c, baseline));
     let ctx = rules::Context {
         model: &model,
         policy: &policy,
         lock: status.as_ref(),
         history,
+        evidence: gate.as_ref(),
     };
     let with_history = history.is_some();
+    let with_evidence = gate.is_some();
     let project = model.config.project;
     // Whether each rule runs, decided once: for running it, for POL001 and for the report.
     let rules: Vec<(&'static rules::Rule, Option<NotRun>)> = rules::RULES
         .iter()
-        .map(|&r| (r, not_run(&policy, r, project, lock_check, with_history)))
+        .map(|&r| {
+            let not = not_run(&policy, r, project, lock_check, with_history, with_evidence);
+            (r, not)
+        })
         .collect();
     let found: Vec<Finding> = rules
         .iter()
@@ -124,6 +146,7 @@ pub fn check(
         findings: outcome.findings,
         suppressed: outcome.suppressed,
         rules,
+        gate,
     }
 }
 
@@ -156,6 +179,7 @@ fn secrets_only(model: Model, today: i64) -> (Verified, Vec<problem::Problem>) {
         policy: &policy,
         lock: None,
         history: None,
+        evidence: None,
     };
     let secret_rules = [&rules::secrets::SECRET001, &rules::secrets::SECRET002];
     let found: Vec<Finding> = secret_rules
@@ -172,13 +196,14 @@ fn secrets_only(model: Model, today: i64) -> (Verified, Vec<problem::Problem>) {
     redact(&model, &mut outcome.findings);
     let rules = secret_rules
         .into_iter()
-        .map(|r| (r, not_run(&policy, r, true, true, true)))
+        .map(|r| (r, not_run(&policy, r, true, true, true, true)))
         .collect();
     let verified = Verified {
         model,
         findings: outcome.findings,
         suppressed: outcome.suppressed,
         rules,
+        gate: None,
     };
     (verified, policy.problems)
 }
@@ -200,7 +225,7 @@ pub struct Missing(pub Vec<String>);
 
 /// Where a file named on the command line lies in the repository, by its path alone (no
 /// symlink is followed here: the snapshot follows them, inside the repository only).
-fn repo_path_of(
+pub(crate) fn repo_path_of(
     worktree: &snapshot::Worktree,
     file: &std::path::Path,
 ) -> Option<snapshot::RepoPath> {
@@ -331,5 +356,245 @@ fn redact(model: &Model, findings: &mut [Finding]) {
         for l in &mut f.labels {
             scrub(&mut l.text);
         }
+    }
+}
+
+/// What `evidence add` stored.
+pub struct Added {
+    /// Each file written under the evidence directory, with what it holds.
+    pub entries: Vec<evidence::store::NewEntry>,
+    /// The behaviour digest they are bound to.
+    pub behaviour: String,
+    /// Stale files they superseded, removed from the index and the tree.
+    pub replaced: Vec<String>,
+}
+
+/// Why `evidence add` stored nothing: the problems of the files as findings (ordered,
+/// redacted), and the model they point into.
+pub struct NotAdded {
+    pub model: Model,
+    pub findings: Vec<Finding>,
+}
+
+/// `agentlock evidence add FILE…`: reads each results file through the working tree (a file
+/// outside the repository is refused), checks it against the golden datasets, and when every
+/// file is good stores each under the evidence directory, named by its harness and digest, and
+/// records it in the index, bound to the behaviour digest of the current lock. On any problem
+/// nothing is written.
+pub fn add_evidence(
+    worktree: &snapshot::Worktree,
+    mut model: Model,
+    files: &[std::path::PathBuf],
+    dataset: Option<&str>,
+    harness: Option<evidence::results::Harness>,
+) -> Result<Result<Added, NotAdded>, String> {
+    use evidence::{qa, read, store};
+    let unloadable = unlockable(&model);
+    if !unloadable.is_empty() {
+        return Ok(Err(NotAdded {
+            model,
+            findings: unloadable,
+        }));
+    }
+    let lock = lock::Lock::from_model(&model, rules::catalog());
+    let behaviour = store::behaviour_digest(&lock);
+    let dir = model
+        .config
+        .paths
+        .evidence
+        .trim_end_matches('/')
+        .to_string();
+    let mut problems = Vec::new();
+    let mut planned: Vec<(snapshot::RepoPath, Vec<u8>, store::NewEntry)> = Vec::new();
+    for file in files {
+        let shown = source::shown_path(&file.to_string_lossy()).into_owned();
+        let path = repo_path_of(worktree, file)
+            .ok_or_else(|| format!("{shown} is outside the repository"))?;
+        let bytes = worktree
+            .read(&path, store::MAX_EVIDENCE_SIZE)
+            .map_err(|e| format!("cannot read {shown}: {e}"))?;
+        let sha = format!("sha256:{}", crate::digest::sha256_hex(&bytes));
+        let rel = path.as_str().to_string();
+        if read::is_zip(&bytes) {
+            let id = model.sources.add(rel.clone(), None);
+            problems.push(
+                problem::Problem::new(source::Span::file_start(id), rel, "this is an Inspect `.eval` log (a ZIP archive), not JSON")
+                    .help("convert it: `inspect log convert --to json LOG`, or run with `--log-format=json`"),
+            );
+            continue;
+        }
+        let Ok(text) = String::from_utf8(bytes.clone()) else {
+            let id = model.sources.add(rel.clone(), None);
+            problems.push(problem::Problem::new(
+                source::Span::file_start(id),
+                rel,
+                "the results file is not UTF-8 text",
+            ));
+            continue;
+        };
+        evidence::store::remember_secrets(&text);
+        let id = model.sources.add(rel.clone(), Some(text.into()));
+        let text = model.sources.get(id).text.clone().unwrap_or_default();
+        let (kind, ext, results) = if harness.is_none() && qa::is_review(&text) {
+            match qa::read(&text, id) {
+                Ok(_) => (qa::SCHEMA.to_string(), "yaml", None),
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            }
+        } else {
+            match read::read(&text, harness) {
+                Ok(mut r) => {
+                    if let Some(d) = dataset {
+                        for o in &mut r.observations {
+                            o.dataset.get_or_insert_with(|| d.to_string());
+                        }
+                    }
+                    let ext = match r.harness {
+                        evidence::results::Harness::Junit => "xml",
+                        evidence::results::Harness::Agentlock => "jsonl",
+                        _ => "json",
+                    };
+                    (r.harness.as_str().to_string(), ext, Some(r))
+                }
+                Err(e) => {
+                    let mut p = problem::Problem::new(
+                        source::Span::new(id, e.start, e.end),
+                        rel,
+                        e.message,
+                    );
+                    if let Some(h) = e.help {
+                        p = p.help(h);
+                    }
+                    problems.push(p);
+                    continue;
+                }
+            }
+        };
+        let found = results
+            .as_ref()
+            .map(|r| store::validate(&model, r, id, &rel))
+            .unwrap_or_default();
+        if !found.is_empty() {
+            problems.extend(found);
+            continue;
+        }
+        let (datasets, cases, observations, tests) = match &results {
+            Some(r) => {
+                let index = evidence::compare::CaseIndex::of(&model);
+                let mut ds = std::collections::BTreeSet::new();
+                let mut cs = std::collections::BTreeSet::new();
+                for o in &r.observations {
+                    if let Some(d) = index.dataset(o) {
+                        ds.insert(model.datasets[d].name.value.clone());
+                        if let Some(c) = index.find(&model.datasets[d], o) {
+                            cs.insert((d, c));
+                        }
+                    }
+                }
+                (
+                    ds.into_iter().collect(),
+                    cs.len(),
+                    r.observations.len(),
+                    r.tests.len(),
+                )
+            }
+            None => (Vec::new(), 0, 0, 0),
+        };
+        let hex = sha.trim_start_matches("sha256:");
+        let stem = kind.replace(['.', '/'], "-");
+        let target_text = if rel.starts_with(&format!("{dir}/")) {
+            rel.clone()
+        } else {
+            format!("{dir}/{stem}-{}.{ext}", &hex[..12])
+        };
+        let target = snapshot::RepoPath::parse(&target_text)
+            .map_err(|e| format!("the evidence directory `{dir}` {e}"))?;
+        planned.push((
+            target,
+            bytes,
+            store::NewEntry {
+                path: target_text,
+                sha256: sha,
+                harness: kind,
+                behaviour: behaviour.clone(),
+                dataset: dataset.map(str::to_string),
+                datasets,
+                cases,
+                observations,
+                tests,
+            },
+        ));
+    }
+    if !problems.is_empty() {
+        let mut findings = rules::conf::findings(&problems);
+        policy::sort(&mut findings, &model.sources);
+        redact(&model, &mut findings);
+        return Ok(Err(NotAdded { model, findings }));
+    }
+    let index_path = snapshot::RepoPath::parse(&format!("{dir}/{}", store::INDEX))
+        .map_err(|e| format!("the evidence directory `{dir}` {e}"))?;
+    let old = match worktree.read(&index_path, snapshot::DEFAULT_MAX_FILE_SIZE) {
+        Ok(b) => store::index_entries(&String::from_utf8_lossy(&b)).ok_or_else(|| {
+            format!(
+                "{} cannot be read as an evidence index; it was not rewritten",
+                index_path.as_str()
+            )
+        })?,
+        Err(snapshot::ReadError::NotFound) => Vec::new(),
+        Err(e) => return Err(format!("cannot read {}: {e}", index_path.as_str())),
+    };
+    let mut entries = Vec::new();
+    for (target, bytes, entry) in planned {
+        worktree
+            .write_atomic(&target, &bytes, true)
+            .map_err(|e| format!("cannot write {}: {e}", target.as_str()))?;
+        entries.push(entry);
+    }
+    // Stale evidence the new files supersede (the same datasets, or for a test report or a QA
+    // review the same kind) leaves the index and the tree: the release's copy stays in git.
+    let covered: std::collections::BTreeSet<&str> = entries
+        .iter()
+        .flat_map(|e| e.datasets.iter().map(String::as_str))
+        .collect();
+    let (kept, replaced): (Vec<_>, Vec<_>) = old.into_iter().partition(|e| {
+        let superseded = if e.datasets.is_empty() {
+            entries
+                .iter()
+                .any(|n| n.harness == e.harness && n.datasets.is_empty())
+        } else {
+            e.datasets.iter().all(|d| covered.contains(d.as_str()))
+        };
+        e.behaviour == behaviour || !superseded || entries.iter().any(|n| n.path == e.path)
+    });
+    for e in &replaced {
+        if let Ok(p) = snapshot::RepoPath::parse(&e.path) {
+            let _ = worktree.remove(&p);
+        }
+    }
+    let text = store::index_text(kept, entries.iter().map(clone_entry).collect());
+    worktree
+        .write_atomic(&index_path, text.as_bytes(), true)
+        .map_err(|e| format!("cannot write {}: {e}", index_path.as_str()))?;
+    let replaced = replaced.into_iter().map(|e| e.path).collect();
+    Ok(Ok(Added {
+        entries,
+        behaviour,
+        replaced,
+    }))
+}
+
+fn clone_entry(e: &evidence::store::NewEntry) -> evidence::store::NewEntry {
+    evidence::store::NewEntry {
+        path: e.path.clone(),
+        sha256: e.sha256.clone(),
+        harness: e.harness.clone(),
+        behaviour: e.behaviour.clone(),
+        dataset: e.dataset.clone(),
+        datasets: e.datasets.clone(),
+        cases: e.cases,
+        observations: e.observations,
+        tests: e.tests,
     }
 }

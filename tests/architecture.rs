@@ -217,6 +217,8 @@ const LAYERS: &[&str] = &[
     "lock",
     "git",
     "history",
+    // the release's evidence, against the last release's
+    "evidence",
     // the rules, and the pipeline that runs them
     "rules",
     "pipeline",

@@ -397,7 +397,7 @@ fn every_fixture_directory_is_listed() {
 /// Every rule in the registry fires on a fixture named after it. The rules that need the
 /// lockfile comparison are exercised by tests/lock.rs, which writes and edits lockfiles; those
 /// that need release history (and the release halves of PRM001 and TOOL007) by tests/git.rs,
-/// which builds repositories with release tags.
+/// which builds repositories with release tags; those that need evidence by tests/evidence.rs.
 #[test]
 fn every_rule_has_a_fixture_that_fires_it() {
     for rule in agentlock::rules::RULES {
@@ -406,7 +406,7 @@ fn every_rule_has_a_fixture_that_fires_it() {
         if rule
             .needs
             .iter()
-            .any(|n| matches!(n, Need::Lock | Need::History))
+            .any(|n| matches!(n, Need::Lock | Need::History | Need::Evidence))
         {
             continue;
         }

@@ -84,6 +84,54 @@ fn plant(dir: &Path, samples: &[(String, String, String)]) {
     }
     std::fs::write(dir.join("agents.yaml"), agents).unwrap();
     std::fs::write(dir.join("models.yaml"), models).unwrap();
+    plant_evidence(dir, samples);
+}
+
+/// Results files hold user text: each secret as a case id, a metric name and a result's
+/// input, in a stored results file, a QA review and a file `evidence add` is given.
+fn plant_evidence(dir: &Path, samples: &[(String, String, String)]) {
+    use sha2::Digest;
+    let mut jsonl = String::new();
+    let mut qa = String::from("schema: agentlock.qa/v1\nreviewer: qa\nissues:\n");
+    for (i, (_, value, context)) in samples.iter().enumerate() {
+        // A multi-line value (a key's body) is no credential without the lines around it;
+        // its whole block is planted escaped, in the QA review.
+        if value.contains('\n') {
+            qa.push_str(&format!(
+                "  - id: QA-{i}\n    severity: critical\n    status: open\n    summary: {}\n",
+                serde_json::to_string(&format!(
+                    "-----BEGIN RSA PRIVATE KEY-----\n{context}\n-----END RSA PRIVATE KEY-----"
+                ))
+                .unwrap()
+            ));
+            continue;
+        }
+        let v = serde_json::to_string(value).unwrap();
+        let c = serde_json::to_string(context).unwrap();
+        jsonl.push_str(&format!(
+            "{{\"dataset\": \"golden_happy_path\", \"case\": {v}, \"metric\": {v}, \"pass\": false}}\n"
+        ));
+        jsonl.push_str(&format!(
+            "{{\"dataset\": {c}, \"case\": 1, \"metric\": \"overall\", \"pass\": false}}\n"
+        ));
+        qa.push_str(&format!(
+            "  - id: QA-{i}\n    severity: critical\n    status: open\n    summary: {v}\n"
+        ));
+    }
+    std::fs::create_dir_all(dir.join("evidence")).unwrap();
+    let mut index = String::from("version = 1\n");
+    for (name, text, harness) in [
+        ("results.jsonl", &jsonl, "agentlock.eval/v1"),
+        ("qa.yaml", &qa, "agentlock.qa/v1"),
+    ] {
+        std::fs::write(dir.join("evidence").join(name), text).unwrap();
+        let sha = format!("{:x}", sha2::Sha256::digest(text.as_bytes()));
+        index.push_str(&format!(
+            "\n[[evidence]]\npath = \"evidence/{name}\"\nsha256 = \"sha256:{sha}\"\nharness = \"{harness}\"\nbehaviour = \"sha256:0\"\n"
+        ));
+    }
+    std::fs::write(dir.join("evidence/index.toml"), index).unwrap();
+    std::fs::write(dir.join("leak-results.jsonl"), &jsonl).unwrap();
 }
 
 fn assert_clean(what: &str, text: &str, samples: &[(String, String, String)]) {
@@ -139,7 +187,7 @@ fn no_command_or_format_prints_a_secret() {
     git(&["commit", "-q", "--allow-empty", "-m", "after"]);
     let mut runs: Vec<(String, Vec<String>)> = Vec::new();
     for format in ["human", "json", "markdown", "sarif", "github", "junit"] {
-        for args in [["diff"], ["rollback"], ["checklist"]] {
+        for args in [["diff"], ["rollback"], ["checklist"], ["gate"]] {
             let mut all = vec!["--format".to_string(), format.to_string()];
             all.extend(args.iter().map(|s| s.to_string()));
             runs.push((format!("{format} {}", args.join(" ")), all));
@@ -162,6 +210,13 @@ fn no_command_or_format_prints_a_secret() {
                 ));
             }
         }
+        let results = dir.path().join("leak-results.jsonl").display().to_string();
+        runs.push((
+            format!("{format} evidence add"),
+            ["--format", format, "evidence", "add", &results]
+                .map(String::from)
+                .to_vec(),
+        ));
         let mut scan = vec!["--format".to_string(), format.to_string(), "scan".into()];
         scan.extend(files.iter().cloned());
         runs.push((format!("{format} scan FILE…"), scan));
@@ -206,6 +261,40 @@ fn no_command_or_format_prints_a_secret() {
     );
     let lock = std::fs::read_to_string(locked.path().join("agentlock.lock")).unwrap();
     assert_clean("agentlock.lock", &lock, &samples);
+    // `evidence add` of results quoting every secret, in a repository that loads: each result
+    // is refused with a finding at its line, and nothing is printed of the values.
+    plant_evidence(locked.path(), &samples);
+    let results = locked
+        .path()
+        .join("leak-results.jsonl")
+        .display()
+        .to_string();
+    for format in ["human", "json"] {
+        let out = run_in(
+            locked.path(),
+            &["--format", format, "evidence", "add", &results],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_clean(
+            "evidence add",
+            &String::from_utf8_lossy(&out.stdout),
+            &samples,
+        );
+        assert_clean(
+            "evidence add",
+            &String::from_utf8_lossy(&out.stderr),
+            &samples,
+        );
+    }
+    for format in ["human", "json", "markdown"] {
+        let out = run_in(locked.path(), &["--format", format, "gate"]);
+        assert_clean("gate", &String::from_utf8_lossy(&out.stdout), &samples);
+    }
 }
 
 #[test]

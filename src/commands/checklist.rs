@@ -14,8 +14,10 @@ pub(super) fn run(cli: &Cli, out: &mut Sink<'_>, err: &mut Sink<'_>) -> Result<i
     let git = Git::discover(&cli.repo).ok();
     let head = git.as_ref().and_then(|g| g.head().ok().flatten());
     let history = load_history(git.as_ref(), &model, head, err);
+    let mut model = model;
+    let baseline = load_baseline(git.as_ref(), history.as_ref(), &mut model);
     let today = crate::date::today();
-    let v = crate::pipeline::check(model, &wt, true, history.as_ref(), today);
+    let v = crate::pipeline::check(model, &wt, true, history.as_ref(), baseline, today);
     let state = match &git {
         Some(_) => GitState::Repo {
             head,

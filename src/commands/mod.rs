@@ -17,7 +17,9 @@ use std::io::Write;
 mod checklist;
 mod completions;
 mod diff;
+mod evidence;
 mod explain;
+mod gate;
 mod graph;
 mod init;
 mod lock;
@@ -126,6 +128,8 @@ fn dispatch(cli: &Cli, color: bool, out: &mut Sink<'_>, err: &mut Sink<'_>) -> i
         Some(Command::Rules) => rules::run(cli.format, out),
         Some(Command::Scan { files }) => scan::run(cli, files, color, out, err),
         Some(Command::Checklist) => checklist::run(cli, out, err),
+        Some(Command::Evidence { action }) => evidence::run(cli, action, color, out),
+        Some(Command::Gate) => gate::run(cli, color, out, err),
         Some(Command::Graph { output }) => graph::run(cli, *output, out, err),
         Some(Command::Init) => init::run(cli, out),
         Some(Command::Completions { .. } | Command::Man { .. }) => unreachable!("run"),
@@ -169,6 +173,8 @@ pub const SPECS: &[Spec] = &[
     diff::SPEC,
     rollback::SPEC,
     checklist::SPEC,
+    gate::SPEC,
+    evidence::SPEC,
     lock::SPEC,
     rules::SPEC,
     explain::SPEC,
@@ -204,6 +210,8 @@ fn spec(command: &Option<Command>) -> &'static Spec {
         Some(Command::Diff { .. }) => &diff::SPEC,
         Some(Command::Rollback { .. }) => &rollback::SPEC,
         Some(Command::Checklist) => &checklist::SPEC,
+        Some(Command::Gate) => &gate::SPEC,
+        Some(Command::Evidence { .. }) => &evidence::SPEC,
         Some(Command::Lock { .. }) => &lock::SPEC,
         Some(Command::Rules) => &rules::SPEC,
         Some(Command::Explain { .. }) => &explain::SPEC,
@@ -485,6 +493,16 @@ fn load_history(
             None
         }
     }
+}
+
+/// The evidence of the release to compare with (the rollback target), when the repository is
+/// in git and has one.
+fn load_baseline(
+    git: Option<&Git>,
+    history: Option<&History>,
+    model: &mut crate::load::model::Model,
+) -> Option<crate::evidence::Baseline> {
+    crate::evidence::baseline(git?, history?, &model.config.paths.evidence)
 }
 
 /// Notes about tags that look like releases but cannot be read as one.

@@ -33,13 +33,15 @@ pub(super) fn run(
             .and_then(|g| g.head().ok().flatten());
         (Box::new(wt), head)
     };
-    let model = load(snapshot.as_ref())?;
+    let mut model = load(snapshot.as_ref())?;
     let history = load_history(discovered.as_ref().ok(), &model, head, err);
+    let baseline = load_baseline(discovered.as_ref().ok(), history.as_ref(), &mut model);
     let v = crate::pipeline::check(
         model,
         snapshot.as_ref(),
         !no_lock_check,
         history.as_ref(),
+        baseline,
         crate::date::today(),
     );
     let ctx = ReportCtx {

@@ -58,6 +58,8 @@ pub struct Paths {
     pub models: String,
     pub deploy: String,
     pub datasets: Vec<String>,
+    /// Where `evidence add` stores results files and their index (`evidence/`).
+    pub evidence: String,
     pub max_file_size: u64,
     /// Where agentlock.toml sets `agents`, `models` or `deploy`: a file named there that does
     /// not exist is a mistake (CONF001 at the value), where a missing default may be fine.
@@ -73,6 +75,7 @@ impl Default for Paths {
             models: "models.yaml".into(),
             deploy: "deploy.yaml".into(),
             datasets: vec!["datasets/*.jsonl".into()],
+            evidence: "evidence".into(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             configured: Vec::new(),
         }
@@ -214,6 +217,12 @@ pub struct Limits {
     pub kill_switch_max_age_days: Option<Sp<u64>>,
     /// Every exception must have an expiry date (POL001).
     pub require_exception_expiry: Option<Sp<bool>>,
+    /// The share of a golden dataset's cases that must pass, 0 to 1 (EVAL001; default 1).
+    pub min_pass_rate: Option<Sp<f64>>,
+    /// The significance level of the regression tests (EVAL002; default 0.05).
+    pub alpha: Option<Sp<f64>>,
+    /// The drop in a mean score tolerated before a significant one blocks (EVAL002; default 0).
+    pub max_score_drop: Option<Sp<f64>>,
 }
 
 impl Limits {
@@ -231,13 +240,24 @@ impl Limits {
             max_description_length,
             max_canary_percent,
             kill_switch_max_age_days,
-            require_exception_expiry
+            require_exception_expiry,
+            min_pass_rate,
+            alpha,
+            max_score_drop
         );
     }
 
     /// The limits that are set, as canonical JSON (sorted keys; durations in ms).
     pub fn canonical_json(&self) -> String {
         let mut fields: Vec<(&str, String)> = Vec::new();
+        let float = |v: &Sp<f64>| {
+            let mut o = String::new();
+            node::write_float(v.value, &mut o);
+            o
+        };
+        if let Some(v) = &self.alpha {
+            fields.push(("alpha", float(v)));
+        }
         let list = |l: &Vec<Sp<String>>| {
             let mut v: Vec<String> = l
                 .iter()
@@ -271,8 +291,14 @@ impl Limits {
         if let Some(v) = &self.max_retries {
             fields.push(("max_retries", v.value.to_string()));
         }
+        if let Some(v) = &self.max_score_drop {
+            fields.push(("max_score_drop", float(v)));
+        }
         if let Some(v) = &self.max_timeout {
             fields.push(("max_timeout_ms", v.value.millis().to_string()));
+        }
+        if let Some(v) = &self.min_pass_rate {
+            fields.push(("min_pass_rate", float(v)));
         }
         if let Some(v) = &self.require_exception_expiry {
             fields.push(("require_exception_expiry", v.value.to_string()));
@@ -328,6 +354,7 @@ const PATH_KEYS: &[&str] = &[
     "models",
     "deploy",
     "datasets",
+    "evidence",
     "max_file_size",
 ];
 const RELEASE_KEYS: &[&str] = &["tag_pattern", "prereleases"];
@@ -345,6 +372,9 @@ const LIMIT_KEYS: &[&str] = &[
     "max_canary_percent",
     "kill_switch_max_age_days",
     "require_exception_expiry",
+    "min_pass_rate",
+    "alpha",
+    "max_score_drop",
 ];
 const EXCEPTION_KEYS: &[&str] = &["rule", "subject", "reason", "expires"];
 /// The built-in policy packs, embedded from `policy/`.
@@ -491,6 +521,7 @@ pub fn load(
             ("agents", &mut paths.agents),
             ("models", &mut paths.models),
             ("deploy", &mut paths.deploy),
+            ("evidence", &mut paths.evidence),
         ] {
             if let Some(s) = r.opt_string(p, key, &format!("paths.{key}")) {
                 // A path that would leave the repository is reported here, at the value, and
@@ -788,6 +819,17 @@ fn read_policy(r: &mut Reader, p: &Node, origin: &str, prefix: &str) -> PolicyLa
         out.limits.require_exception_expiry = l
             .get("require_exception_expiry")
             .and_then(|n| r.bool(n, &name("require_exception_expiry")));
+        for (key, slot, range) in [
+            ("min_pass_rate", &mut out.limits.min_pass_rate, (0.0, 1.0)),
+            ("alpha", &mut out.limits.alpha, (0.0, 0.5)),
+            (
+                "max_score_drop",
+                &mut out.limits.max_score_drop,
+                (0.0, f64::MAX),
+            ),
+        ] {
+            *slot = r.opt_number(l, key, &name(key), range);
+        }
         out.limits.allowed_roles = l
             .get("allowed_roles")
             .map(|n| r.string_list(n, &name("allowed_roles")));

@@ -131,6 +131,41 @@ impl<'a> Reader<'a> {
             .and_then(|n| self.uint(n, what))
     }
 
+    /// A number (whole or not) within `range` (inclusive), or a problem at the value.
+    pub fn opt_number(
+        &mut self,
+        map: &Node,
+        key: &str,
+        what: &str,
+        (lo, hi): (f64, f64),
+    ) -> Option<Sp<f64>> {
+        let node = map.get(key).filter(|n| !matches!(n.value, Value::Null))?;
+        let v = match &node.value {
+            Value::Float(f) => Some(*f),
+            Value::Int(i) => Some(*i as f64),
+            _ => None,
+        };
+        match v {
+            Some(v) if v.is_finite() && (lo..=hi).contains(&v) => Some(Sp::new(v, node.span)),
+            _ => {
+                let range = if hi == f64::MAX {
+                    format!("{lo} or more")
+                } else {
+                    format!("from {lo} to {hi}")
+                };
+                self.problem(
+                    node.span,
+                    format!(
+                        "{what} must be a number {range}, found {}",
+                        self.describe(node)
+                    ),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
     pub fn bool(&mut self, node: &Node, what: &str) -> Option<Sp<bool>> {
         match &node.value {
             Value::Bool(b) => Some(Sp::new(*b, node.span)),

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod checklist;
+pub mod gate;
 pub mod github;
 pub mod graph;
 pub mod human;

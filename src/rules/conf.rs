@@ -41,6 +41,9 @@ agents:
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut out = findings(&ctx.model.problems);
     out.extend(findings(&ctx.policy.problems));
+    if let Some(gate) = ctx.evidence {
+        out.extend(findings(&gate.candidate.problems));
+    }
     out.extend(duplicates(ctx.model));
     out
 }
@@ -56,6 +59,7 @@ pub fn of_model(model: &Model) -> Vec<Finding> {
         0,
     );
     check(&Context {
+        evidence: None,
         model,
         policy: &policy,
         lock: None,

@@ -5,6 +5,7 @@
 
 pub mod conf;
 pub mod datasets;
+pub mod evals;
 pub mod models;
 pub mod observability;
 pub mod policy;
@@ -30,6 +31,8 @@ pub struct Context<'a> {
     pub lock: Option<&'a LockStatus>,
     /// The releases and what each pinned, when the repository is in git (the history rules).
     pub history: Option<&'a crate::history::History>,
+    /// The release's evidence against the last release's, when the repository keeps evidence.
+    pub evidence: Option<&'a crate::evidence::Gate>,
 }
 
 /// A rule: its declaration and its check.
@@ -89,6 +92,14 @@ pub static RULES: &[&Rule] = &[
     &release::REL004,
     &datasets::DATA001,
     &datasets::DATA002,
+    &evals::EVAL001,
+    &evals::EVAL002,
+    &evals::EVAL003,
+    &evals::EVAL004,
+    &evals::EVAL005,
+    &evals::EVAL006,
+    &evals::EVAL007,
+    &evals::EVAL008,
     &policy::POL001,
 ];
 

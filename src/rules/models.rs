@@ -390,6 +390,7 @@ mod tests {
             today,
         );
         let ctx = Context {
+            evidence: None,
             model: &model,
             policy: &policy,
             lock: None,

@@ -854,6 +854,7 @@ mod tests {
             0,
         );
         let ctx = Context {
+            evidence: None,
             model: &model,
             policy: &policy,
             lock: None,

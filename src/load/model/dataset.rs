@@ -16,6 +16,35 @@ pub struct Dataset {
     pub items: usize,
     /// SHA-256 of the bytes with CRLF normalized to LF.
     pub sha256: String,
+    /// Each item, in order: what evidence is paired with.
+    pub cases: Vec<Case>,
+}
+
+/// One item of a golden dataset, as evidence names it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Case {
+    /// The item's `id` (a number as its JSON text: `7`).
+    pub id: Option<String>,
+    /// The SHA-256 of the canonical JSON of its `input`, for results that carry no id.
+    pub input: Option<String>,
+    /// `"critical": true`: a case no score may fall below `min_critical` on.
+    pub critical: bool,
+    /// The line in the dataset file.
+    pub span: Span,
+}
+
+/// A case id as evidence and datasets write it: a string as itself, a number as its JSON text.
+pub fn case_id(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The digest an input is paired by: the SHA-256 of its canonical JSON (keys sorted).
+pub fn input_digest(v: &serde_json::Value) -> String {
+    crate::digest::sha256_hex(v.to_string().as_bytes())
 }
 
 /// Reads a JSONL dataset: every line must be a JSON value; the version comes from a first line
@@ -31,6 +60,7 @@ pub fn load(r: &mut Reader, sha256: String) -> Dataset {
         None => (Sp::new(stem.to_string(), Span::file_start(r.file)), None),
     };
     let mut items = 0;
+    let mut cases = Vec::new();
     let mut kind = None;
     let mut offset = 0;
     let text = r.text;
@@ -73,6 +103,12 @@ pub fn load(r: &mut Reader, sha256: String) -> Dataset {
                     continue;
                 }
                 items += 1;
+                cases.push(Case {
+                    id: v.get("id").and_then(case_id),
+                    input: v.get("input").map(input_digest),
+                    critical: v.get("critical").and_then(|c| c.as_bool()) == Some(true),
+                    span: Span::new(r.file, start, start + line.trim_end().len()),
+                });
             }
             Err(e) => {
                 let col = e.column().saturating_sub(1);
@@ -99,6 +135,7 @@ pub fn load(r: &mut Reader, sha256: String) -> Dataset {
         kind,
         items,
         sha256,
+        cases,
     }
 }
 
