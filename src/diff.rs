@@ -235,6 +235,42 @@ pub struct DiffReport {
     pub rollback: Option<Side>,
     /// The tag pattern releases were looked for with, for messages.
     pub pattern: String,
+    /// The evidence files added and removed since the base (evidence/index.toml).
+    pub evidence: Vec<EvidenceChange>,
+}
+
+/// An evidence file added or removed between two revisions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvidenceChange {
+    pub added: bool,
+    pub path: String,
+    pub harness: String,
+    pub datasets: Vec<String>,
+    pub cases: usize,
+}
+
+/// The evidence entries of `head` not in `base` (added), then those of `base` not in `head`.
+pub fn evidence_changes(
+    base: &[crate::evidence::store::NewEntry],
+    head: &[crate::evidence::store::NewEntry],
+) -> Vec<EvidenceChange> {
+    let change = |e: &crate::evidence::store::NewEntry, added| EvidenceChange {
+        added,
+        path: e.path.clone(),
+        harness: e.harness.clone(),
+        datasets: e.datasets.clone(),
+        cases: e.cases,
+    };
+    let has = |list: &[crate::evidence::store::NewEntry], p: &str| list.iter().any(|e| e.path == p);
+    head.iter()
+        .filter(|e| !has(base, &e.path))
+        .map(|e| change(e, true))
+        .chain(
+            base.iter()
+                .filter(|e| !has(head, &e.path))
+                .map(|e| change(e, false)),
+        )
+        .collect()
 }
 
 /// `agentlock rollback`: the target release and what restoring it takes.

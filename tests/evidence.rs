@@ -325,13 +325,26 @@ fn a_significant_regression_against_the_release_blocks_the_gate() {
 #[test]
 fn the_same_quality_as_the_release_is_allowed() {
     let repo = released();
-    repo.add("results.jsonl", &good());
+    // new results of the same quality: the scores move between cases, none drops overall
+    repo.add(
+        "results.jsonl",
+        &results(|_| true, |i| 4.4 + ((i + 1) % 3) as f64 * 0.1),
+    );
     repo.commit("candidate");
     let out = repo.run(&["gate"]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
     assert!(t.contains("ALLOWED"), "{t}");
     assert!(t.contains("rollback target v1.0.0"), "{t}");
+    // diff names the evidence that changed since the release: the release's file was stale
+    // after the prompt edit and the new results replaced it
+    let d = text(&repo.run(&["diff"]));
+    assert!(d.contains("Evidence:"), "{d}");
+    assert!(d.contains("added evidence/agentlock-eval-v1-"), "{d}");
+    assert!(d.contains("removed evidence/agentlock-eval-v1-"), "{d}");
+    let v: serde_json::Value =
+        serde_json::from_slice(&repo.run(&["--format", "json", "diff"]).stdout).unwrap();
+    assert_eq!(v["evidence"].as_array().unwrap().len(), 2, "{v}");
     // the checklist ticks the quality gates with the evidence
     let out = repo.run(&["--format", "json", "checklist"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

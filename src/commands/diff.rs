@@ -85,12 +85,31 @@ pub(super) fn run(
         entries: Vec::new(),
     };
     let changes = crate::diff::diff(base.as_ref().map_or(&empty, |(_, l)| &l.lock), &head_lock);
+    // The evidence recorded at each side.
+    let index = |s: &dyn Snapshot| {
+        use crate::snapshot::ReadExt;
+        let path = format!(
+            "{}/{}",
+            model.config.paths.evidence.trim_end_matches('/'),
+            crate::evidence::store::INDEX
+        );
+        s.read_str(&path, crate::snapshot::DEFAULT_MAX_FILE_SIZE)
+            .ok()
+            .and_then(|b| crate::evidence::store::index_entries(&String::from_utf8_lossy(&b)))
+            .unwrap_or_default()
+    };
+    let base_index = match base.as_ref().and_then(|(s, _)| s.commit.zip(s.tag.clone())) {
+        Some((c, tag)) => git.tree(c, &tag).map(|t| index(&t)).unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let evidence = crate::diff::evidence_changes(&base_index, &index(snapshot.as_ref()));
     let report = DiffReport {
         base: base.map(|(s, _)| s),
         head: head_side,
         changes,
         rollback,
         pattern: model.config.release.tag_pattern.clone(),
+        evidence,
     };
     let text = match cli.format {
         Format::Json => release::diff_json(&report),

@@ -145,6 +145,13 @@ pub fn diff_human(r: &DiffReport) -> String {
     }
     out.push('\n');
     let _ = writeln!(out, "{}", counts(&r.changes));
+    if !r.evidence.is_empty() {
+        let _ = writeln!(out, "\nEvidence:");
+        for e in &r.evidence {
+            let _ = writeln!(out, "  {}", evidence_line(e));
+        }
+        out.push('\n');
+    }
     match &r.rollback {
         Some(t) => {
             let _ = writeln!(
@@ -196,6 +203,27 @@ struct DiffJson<'a> {
     head: SideJson<'a>,
     changes: Vec<ChangeJson<'a>>,
     rollback: Option<SideJson<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    evidence: Vec<serde_json::Value>,
+}
+
+/// `added evidence/promptfoo-….json (promptfoo: 30 cases of golden_happy_path)`.
+fn evidence_line(e: &crate::diff::EvidenceChange) -> String {
+    let what = if e.datasets.is_empty() {
+        crate::source::printable(&e.harness).into_owned()
+    } else {
+        format!(
+            "{}: {} cases of {}",
+            crate::source::printable(&e.harness),
+            e.cases,
+            crate::source::printable(&e.datasets.join(", "))
+        )
+    };
+    format!(
+        "{} {} ({what})",
+        if e.added { "added" } else { "removed" },
+        crate::source::shown_path(&e.path)
+    )
 }
 
 pub fn diff_json(r: &DiffReport) -> String {
@@ -205,6 +233,16 @@ pub fn diff_json(r: &DiffReport) -> String {
         head: side_json(&r.head),
         changes: r.changes.iter().map(change_json).collect(),
         rollback: r.rollback.as_ref().map(side_json),
+        evidence: r
+            .evidence
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "change": if e.added { "added" } else { "removed" },
+                    "path": e.path, "harness": e.harness, "datasets": e.datasets, "cases": e.cases,
+                })
+            })
+            .collect(),
     };
     format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
 }
@@ -262,6 +300,13 @@ pub fn diff_markdown(r: &DiffReport) -> String {
         out.push('\n');
     }
     let _ = writeln!(out, "{}.\n", counts(&r.changes));
+    if !r.evidence.is_empty() {
+        out.push_str("**Evidence:**\n\n");
+        for e in &r.evidence {
+            let _ = writeln!(out, "- {}", md(&evidence_line(e)));
+        }
+        out.push('\n');
+    }
     match &r.rollback {
         Some(t) => {
             let _ = writeln!(
