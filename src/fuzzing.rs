@@ -95,6 +95,21 @@ fn pipeline(snap: &MemorySnapshot) -> String {
         (Mode::Text, graph[0].clone()),
         (Mode::Text, graph[1].clone()),
     ];
+    let decision = crate::evidence::decision::decide(f, v.gate.as_ref(), None);
+    let outputs = outputs.into_iter().chain([
+        (
+            Mode::Text,
+            crate::report::gate::human(&decision, v.gate.as_ref()),
+        ),
+        (
+            Mode::Json,
+            crate::report::gate::json(&decision, v.gate.as_ref(), f, s),
+        ),
+        (
+            Mode::Text,
+            crate::report::gate::markdown(&decision, v.gate.as_ref()),
+        ),
+    ]);
     {
         let mut sink = Sink::new(&mut printed, Mode::Text, false);
         sink.command(&commands);
@@ -223,6 +238,60 @@ fn discovered(files: &[(&str, &[u8])]) {
     for (path, data) in files {
         snap.files.insert(path.to_string(), data.to_vec());
     }
+    pipeline(&snap);
+}
+
+/// A results file: read as each harness's format and as a QA review (every offset a reader
+/// returns lies in the text), then stored as evidence of a repository (an index naming it,
+/// with its digest) through the whole pipeline, the gate's reports included.
+pub fn evidence(data: &[u8]) {
+    use crate::evidence::results::Harness;
+    let t = text(data);
+    let harnesses = [
+        None,
+        Some(Harness::Promptfoo),
+        Some(Harness::Inspect),
+        Some(Harness::Deepeval),
+        Some(Harness::Junit),
+        Some(Harness::Agentlock),
+    ];
+    let mut found = None;
+    for h in harnesses {
+        match crate::evidence::read::read(&t, h) {
+            Ok(r) => {
+                for (start, end) in r
+                    .observations
+                    .iter()
+                    .map(|o| (o.start, o.end))
+                    .chain(r.tests.iter().map(|c| (c.start, c.end)))
+                {
+                    assert!(start <= end && end <= t.len(), "an offset outside the file");
+                }
+                found.get_or_insert(r.harness);
+            }
+            Err(e) => assert!(
+                e.start <= e.end && e.end <= t.len() + 1,
+                "an error outside the file"
+            ),
+        }
+    }
+    let _ = crate::evidence::qa::read(&t, crate::source::FileId(0));
+    let harness = match found {
+        Some(h) => h.as_str(),
+        None if crate::evidence::qa::is_review(&t) => crate::evidence::qa::SCHEMA,
+        None => Harness::Agentlock.as_str(),
+    };
+    let mut snap = base();
+    let sha = crate::digest::sha256_hex(t.as_bytes());
+    snap.files
+        .insert("evidence/results".to_string(), t.as_bytes().to_vec());
+    snap.files.insert(
+        "evidence/index.toml".to_string(),
+        format!(
+            "version = 1\n\n[[evidence]]\npath = \"evidence/results\"\nsha256 = \"sha256:{sha}\"\nharness = \"{harness}\"\nbehaviour = \"sha256:0\"\ndataset = \"golden_happy_path\"\n"
+        )
+        .into_bytes(),
+    );
     pipeline(&snap);
 }
 

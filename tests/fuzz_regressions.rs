@@ -15,6 +15,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("registry", fuzzing::registry),
     ("crewai", fuzzing::crewai),
     ("codeowners", fuzzing::codeowners),
+    ("evidence", fuzzing::evidence),
     ("launch", fuzzing::launch),
     ("secret_never_printed", fuzzing::secret_never_printed),
 ];
@@ -53,6 +54,10 @@ fn every_target_runs_on_inputs_of_its_shape() {
         b"a:\n  role: r\n  goal: g\n\x00t:\n  agent: a\n  context: [nope]\n",
         b"* @team\n/prompts/ @owners\n[x] @y\n",
         b"\x04key = ghp_ and more text\n\x1b[2J\x07",
+        b"{\"dataset\": \"golden_happy_path\", \"case\": 1, \"metric\": \"overall\", \"pass\": false}\n",
+        b"{\"evalId\": \"e\", \"results\": {\"version\": 3, \"results\": [{\"success\": true}]}}",
+        b"<testsuites><testsuite name=\"t\"><testcase name=\"a\"><failure/></testcase></testsuite></testsuites>",
+        b"schema: agentlock.qa/v1\nissues:\n  - {id: Q, severity: critical, status: open}\n",
     ];
     for (name, target) in TARGETS {
         for input in inputs {
