@@ -124,12 +124,21 @@ fn good() -> String {
     results(|_| true, |i| 4.4 + (i % 3) as f64 * 0.1)
 }
 
-/// Reports the codes found, in order.
-fn codes(o: &Output) -> Vec<String> {
+/// The findings of a JSON report (verify's or gate's), of one rule or (`""`) all.
+fn findings(o: &Output, code: &str) -> Vec<serde_json::Value> {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     v["findings"]
         .as_array()
         .unwrap()
+        .iter()
+        .filter(|f| code.is_empty() || f["code"] == code)
+        .cloned()
+        .collect()
+}
+
+/// The codes of a JSON report's findings, in order.
+fn codes(o: &Output) -> Vec<String> {
+    findings(o, "")
         .iter()
         .map(|f| f["code"].as_str().unwrap().to_string())
         .collect()
@@ -373,15 +382,10 @@ fn without_a_release_the_gate_says_so_and_blocks_on_the_rollback_target() {
     repo.commit("evidence");
     let out = repo.run(&["--format", "json", "gate"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let info: Vec<&serde_json::Value> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "EVAL002")
-        .collect();
-    assert_eq!(info.len(), 1, "{v}");
+    let info = findings(&out, "EVAL002");
+    assert_eq!(info.len(), 1, "{info:?}");
     assert_eq!(info[0]["severity"], "info");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let reasons = v["reasons"].as_array().unwrap();
     assert_eq!(reasons.len(), 1, "{reasons:?}");
     assert!(
@@ -399,14 +403,8 @@ fn an_open_critical_qa_issue_blocks() {
         "schema: agentlock.qa/v1\nreviewer: dana@example.com\nreviewed: 2026-11-28\nissues:\n  - id: QA-17\n    severity: critical\n    status: open\n    summary: Refund agent promises refunds over the limit\n",
     );
     let out = repo.run(&["--format", "json", "verify"]);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let f: Vec<&serde_json::Value> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "EVAL008")
-        .collect();
-    assert_eq!(f.len(), 1, "{v}");
+    let f = findings(&out, "EVAL008");
+    assert_eq!(f.len(), 1, "{f:?}");
     assert!(f[0]["path"].as_str().unwrap().starts_with("evidence/"));
     assert_eq!(f[0]["line"], 5);
 }
@@ -420,14 +418,8 @@ fn kpis_of_deploy_yaml_are_measured_on_the_evidence() {
     repo.lock();
     repo.add("results.jsonl", &good());
     let out = repo.run(&["--format", "json", "verify"]);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let f: Vec<&serde_json::Value> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "EVAL004")
-        .collect();
-    assert_eq!(f.len(), 1, "{v}");
+    let f = findings(&out, "EVAL004");
+    assert_eq!(f.len(), 1, "{f:?}");
     // p95 of 1010..1300 step 10, linear interpolation: 1285.5
     assert!(
         f[0]["message"].as_str().unwrap().contains("1285.5 ms"),
