@@ -426,3 +426,82 @@ fn kpis_of_deploy_yaml_are_measured_on_the_evidence() {
         "{f:?}"
     );
 }
+
+#[test]
+fn a_junit_report_with_failures_blocks_with_a_finding_per_failed_test() {
+    let repo = Repo::new();
+    repo.add("results.jsonl", &good());
+    repo.add(
+        "report.xml",
+        &std::fs::read_to_string(fixture("evidence/junit.xml")).unwrap(),
+    );
+    let out = repo.run(&["--format", "json", "verify"]);
+    let f = findings(&out, "EVAL007");
+    // one failure and one error; the skipped test is not a failure
+    assert_eq!(f.len(), 2, "{f:?}");
+    let m: Vec<&str> = f.iter().map(|f| f["message"].as_str().unwrap()).collect();
+    assert!(
+        m.iter()
+            .any(|m| m.contains("test_handoff_to_billing failed")),
+        "{m:?}"
+    );
+    assert!(m.iter().any(|m| m.contains("errored")), "{m:?}");
+    assert!(
+        f.iter()
+            .all(|f| f["path"].as_str().unwrap().ends_with(".xml"))
+    );
+}
+
+#[test]
+fn promptfoo_results_are_paired_by_their_metadata_id() {
+    let repo = Repo::new();
+    let results: Vec<String> = (1..=CASES)
+        .map(|i| {
+            format!(
+                r#"{{"promptIdx": 0, "testIdx": {i}, "testCase": {{"vars": {{"request": "request {i}"}}, "metadata": {{"id": "hp-{i:03}"}}}}, "success": {}, "score": 1, "namedScores": {{"correctness": 4.5}}, "latencyMs": 900, "cost": 0.001, "failureReason": 0}}"#,
+                i != 7
+            )
+        })
+        .collect();
+    let file = format!(
+        "{{\"evalId\": \"e\", \"results\": {{\"version\": 3, \"timestamp\": \"2026-12-01\", \"prompts\": [], \"results\": [\n{}\n], \"stats\": {{}}}}, \"config\": {{}}}}\n",
+        results.join(",\n")
+    );
+    repo.write("results.json", &file);
+    let out = repo.run(&[
+        "evidence",
+        "add",
+        "--dataset",
+        "golden_happy_path",
+        "results.json",
+    ]);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(
+        t.contains("promptfoo: 30 cases of golden_happy_path, 60 observations"),
+        "{t}"
+    );
+    let out = repo.run(&["--format", "json", "verify"]);
+    let f = findings(&out, "EVAL001");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["line"], 8, "{f:?}");
+    assert!(
+        f[0]["message"].as_str().unwrap().contains("hp-007"),
+        "{f:?}"
+    );
+}
+
+/// Each rule of the EVAL family fires in one of these tests (tests/rules.rs leaves them here).
+#[test]
+fn every_evidence_rule_fires_here() {
+    let source = include_str!("evidence.rs");
+    for rule in agentlock::rules::RULES {
+        if rule.needs.contains(&agentlock::finding::Need::Evidence) {
+            assert!(
+                source.contains(&format!("\"{}\"", rule.code)),
+                "{} is asserted by no test here",
+                rule.code
+            );
+        }
+    }
+}

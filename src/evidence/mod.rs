@@ -9,7 +9,6 @@
 pub mod compare;
 pub mod decision;
 pub mod qa;
-#[path = "read_tmp.rs"]
 pub mod read;
 pub mod results;
 pub mod stats;
