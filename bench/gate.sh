@@ -29,7 +29,7 @@ measure() { # label, command...: median wall seconds and max RSS over RUNS runs
   local label="$1"; shift; local times=() rss=0
   for _ in $(seq "$RUNS"); do
     /usr/bin/time -f "%e %M" -o "$T/time" "$@" >/dev/null 2>&1 || true
-    read -r s m < "$T/time"; times+=("$s"); (( m > rss )) && rss=$m
+    read -r s m < <(tail -1 "$T/time"); times+=("$s"); (( m > rss )) && rss=$m
   done
   local med; med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
   printf '%-34s %8s s %8d MiB\n' "$label" "$med" $(( rss / 1024 ))

@@ -26,7 +26,7 @@ def main():
         for i in range(n):
             bad = rnd.random() < drop
             score = max(0.0, min(1.0, rnd.gauss(0.62 if bad else 0.9, 0.05)))
-            text = " ".join(rnd.choice(words) for _ in range(60))
+            text = " ".join(rnd.choice(words) for _ in range(30))
             r = {
                 "id": f"r-{i}",
                 "promptIdx": 0,

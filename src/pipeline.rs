@@ -105,6 +105,7 @@ pub fn check(
         &model.config.paths.evidence,
         &snapshot.describe(),
         &mut model.sources,
+        true,
     );
     let policy = new_policy(&model, today);
     let gate = candidate.map(|c| evidence::compare(&model, &policy, &current, c, baseline));

@@ -39,7 +39,7 @@ pub fn baseline(git: &Git, history: &History, dir: &str) -> Option<Baseline> {
     let evidence = git
         .tree(release.commit, &release.tag)
         .ok()
-        .and_then(|tree| store::load(&tree, dir, &release.tag, &mut sources));
+        .and_then(|tree| store::load(&tree, dir, &release.tag, &mut sources, false));
     Some(Baseline {
         tag: release.tag.clone(),
         commit: release.commit,

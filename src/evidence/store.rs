@@ -104,6 +104,9 @@ pub struct Evidence {
     pub stored: Vec<Stored>,
     pub reviews: Vec<Review>,
     pub problems: Vec<Problem>,
+    /// Whether the files' texts join the source map (the candidate's: findings point into
+    /// them) or are dropped once read (a baseline's).
+    pub keep_texts: bool,
 }
 
 impl Evidence {
@@ -120,6 +123,7 @@ pub fn load(
     dir: &str,
     origin: &str,
     sources: &mut SourceMap,
+    keep_texts: bool,
 ) -> Option<Evidence> {
     let index_path = format!("{}/{INDEX}", dir.trim_end_matches('/'));
     let bytes = match RepoPath::parse(&index_path) {
@@ -144,6 +148,7 @@ pub fn load(
     };
     let mut ev = Evidence {
         origin: origin.to_string(),
+        keep_texts,
         ..Evidence::default()
     };
     let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -225,9 +230,15 @@ fn read_entry(
     let text = String::from_utf8(bytes)
         .map_err(|_| Box::new(at(path_span, format!("{path} is not UTF-8"))))?;
     remember_secrets(&text);
-    let id = sources.add(path.to_string(), Some(text.into()));
-    let text = sources.get(id).text.clone().unwrap_or_default();
-    let text = &*text;
+    // The texts of a baseline are read for their figures only, and not kept: no finding points
+    // into them (and a 100 MB results file is not copied into the source map).
+    let (id, kept, owned) = if ev.keep_texts {
+        let id = sources.add(path.to_string(), Some(text.into()));
+        (id, sources.get(id).text.clone(), None)
+    } else {
+        (sources.add(path.to_string(), None), None, Some(text))
+    };
+    let text: &str = kept.as_deref().or(owned.as_deref()).unwrap_or_default();
     if harness == qa::SCHEMA {
         match qa::read(text, id) {
             Ok(review) => ev.reviews.push(review),
