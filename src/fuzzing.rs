@@ -249,7 +249,9 @@ pub fn evidence(data: &[u8]) {
     // every reader, with the readers' own checks of the offsets they return
     crate::evidence::read::fuzz(data);
     let t = text(data);
-    let found = crate::evidence::read::read(&t, None).ok().map(|r| r.harness);
+    let found = crate::evidence::read::read(&t, None)
+        .ok()
+        .map(|r| r.harness);
     let _ = crate::evidence::qa::read(&t, crate::source::FileId(0));
     let harness = match found {
         Some(h) => h.as_str(),
