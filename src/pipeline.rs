@@ -574,7 +574,7 @@ pub fn add_evidence(
             let _ = worktree.remove(&p);
         }
     }
-    let text = store::index_text(kept, entries.iter().map(clone_entry).collect());
+    let text = store::index_text(kept, entries.clone());
     worktree
         .write_atomic(&index_path, text.as_bytes(), true)
         .map_err(|e| format!("cannot write {}: {e}", index_path.as_str()))?;
@@ -584,18 +584,4 @@ pub fn add_evidence(
         behaviour,
         replaced,
     }))
-}
-
-fn clone_entry(e: &evidence::store::NewEntry) -> evidence::store::NewEntry {
-    evidence::store::NewEntry {
-        path: e.path.clone(),
-        sha256: e.sha256.clone(),
-        harness: e.harness.clone(),
-        behaviour: e.behaviour.clone(),
-        dataset: e.dataset.clone(),
-        datasets: e.datasets.clone(),
-        cases: e.cases,
-        observations: e.observations,
-        tests: e.tests,
-    }
 }

@@ -411,6 +411,7 @@ fn plain(name: &str) -> Option<&str> {
 }
 
 /// One entry to add to the index.
+#[derive(Clone, Debug)]
 pub struct NewEntry {
     pub path: String,
     pub sha256: String,
