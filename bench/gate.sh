@@ -20,7 +20,12 @@ python3 "$ROOT/bench/gen_promptfoo.py" "$R/base.json" "$N" 1 --dataset "$R/datas
 python3 "$ROOT/bench/gen_promptfoo.py" "$R/cand.json" "$N" 2 --drop 0.01
 git init -q; "$BIN" --repo "$R" lock >/dev/null
 ( cd "$R" && "$BIN" evidence add base.json >/dev/null ); rm "$R/base.json"
-git add -A; git commit -qm base; git tag -a v1.0.0 -m v1.0.0; git commit -q --allow-empty -m next
+git add -A; git commit -qm base; git tag -a v1.0.0 -m v1.0.0
+# The candidate changes a prompt (and its version), so the release's evidence is stale and the
+# new results replace it: the gate reads one file from the tree and one from the tag.
+sed -i 's/^version: 1.0.0/version: 1.1.0/; $ s/$/ Keep it short./' "$R/prompts/writer.prompt"
+sed -i 's/writer@1.0.0/writer@1.1.0/' "$R/agents.yaml"
+"$BIN" --repo "$R" lock >/dev/null; git commit -qam next
 ( cd "$R" && "$BIN" evidence add cand.json >/dev/null ); cp "$R"/evidence/*.json "$T/"; mv "$R/cand.json" "$T/cand.json"
 BASE="$(git show v1.0.0 --name-only --format= | grep '^evidence/.*json$' | head -1)"
 git show "v1.0.0:$BASE" > "$T/base.json"

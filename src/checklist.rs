@@ -7,6 +7,7 @@
 //! Some items are partly automated (`person: true`): their rules can fail them, but passing
 //! them leaves the item open, since the rest of it is a judgement a person makes.
 
+use crate::evidence::figures::Figures;
 use crate::finding::{Finding, Meta, Scope, Severity};
 use crate::history::History;
 use crate::load::model::Model;
@@ -479,6 +480,9 @@ pub struct RuleResult {
     /// Findings at warning or error severity.
     pub failures: usize,
     pub findings: Vec<Evidence>,
+    /// The figures it decided on (the gate's pass rates, p-values, KPIs), a line each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub figures: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -597,6 +601,23 @@ fn undeclared(rule: &Meta, model: &Model) -> Option<String> {
     })
 }
 
+/// The gate's figures an EVAL rule decides on, shown under the items it checks.
+fn figures_of(rule: &Meta) -> Option<Figures> {
+    let of = [
+        (&EVAL001, Figures::PassRates),
+        (&EVAL002, Figures::Comparisons),
+        (&EVAL003, Figures::JudgeScores),
+        (&EVAL004, Figures::Kpis),
+        (&EVAL005, Figures::Freshness),
+        (&EVAL006, Figures::Coverage),
+        (&EVAL007, Figures::Tests),
+        (&EVAL008, Figures::Reviews),
+    ];
+    of.iter()
+        .find(|(r, _)| r.code == rule.code)
+        .map(|(_, f)| *f)
+}
+
 /// What a rule looks at, counted: the note on a ticked item.
 fn scope(rule: &Meta, model: &Model, history: Option<&History>) -> String {
     match rule.scope {
@@ -704,6 +725,10 @@ impl Checklist {
                         scope: scope(rule, model, history),
                         failures,
                         findings,
+                        figures: match (&v.gate, figures_of(rule)) {
+                            (Some(g), Some(which)) => g.figures(model, which),
+                            _ => Vec::new(),
+                        },
                     });
                 }
                 let worst = rules

@@ -433,7 +433,7 @@ pub fn add_evidence(
             ));
             continue;
         };
-        evidence::store::remember_secrets(&text);
+        crate::secrets::remember_all(&text);
         let id = model.sources.add(rel.clone(), Some(text.into()));
         let text = model.sources.get(id).text.clone().unwrap_or_default();
         let (kind, ext, results) = if harness.is_none() && qa::is_review(&text) {
@@ -445,13 +445,8 @@ pub fn add_evidence(
                 }
             }
         } else {
-            match read::read(&text, harness) {
-                Ok(mut r) => {
-                    if let Some(d) = dataset {
-                        for o in &mut r.observations {
-                            o.dataset.get_or_insert_with(|| d.to_string());
-                        }
-                    }
+            match store::read_results(&text, harness, dataset, id, &rel) {
+                Ok(r) => {
                     let ext = match r.harness {
                         evidence::results::Harness::Junit => "xml",
                         evidence::results::Harness::Agentlock => "jsonl",
@@ -459,15 +454,7 @@ pub fn add_evidence(
                     };
                     (r.harness.as_str().to_string(), ext, Some(r))
                 }
-                Err(e) => {
-                    let mut p = problem::Problem::new(
-                        source::Span::new(id, e.start, e.end),
-                        rel,
-                        e.message,
-                    );
-                    if let Some(h) = e.help {
-                        p = p.help(h);
-                    }
+                Err(p) => {
                     problems.push(p);
                     continue;
                 }

@@ -42,13 +42,56 @@ impl Span {
     }
 }
 
+/// A file's text, shared. Made from a `String` without copying it (an `Arc<str>` would copy
+/// every byte, and a 150 MB results file would briefly be held twice).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Text(Arc<String>);
+
+impl Text {
+    /// The shared string itself, for a renderer that takes an `Arc`.
+    pub fn shared(&self) -> Arc<String> {
+        Arc::clone(&self.0)
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text(Arc::new(s))
+    }
+}
+
+impl From<std::borrow::Cow<'_, str>> for Text {
+    fn from(s: std::borrow::Cow<'_, str>) -> Self {
+        Text(Arc::new(s.into_owned()))
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text(Arc::new(s.to_string()))
+    }
+}
+
 /// One file of the repository as loaded from a snapshot.
 #[derive(Debug)]
 pub struct SourceFile {
     /// Path relative to the repository root, with `/` separators.
     pub path: String,
     /// The text, or `None` when the file could not be read as UTF-8 text.
-    pub text: Option<Arc<str>>,
+    pub text: Option<Text>,
     /// The path as reports show it: on one line, with control and invisible characters
     /// escaped ([`shown_path`]).
     pub shown: String,
@@ -56,7 +99,7 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    pub fn new(path: String, text: Option<Arc<str>>) -> Self {
+    pub fn new(path: String, text: Option<Text>) -> Self {
         let line_starts = match &text {
             Some(t) => std::iter::once(0)
                 .chain(t.match_indices('\n').map(|(i, _)| (i + 1) as u32))
@@ -124,7 +167,7 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
-    pub fn add(&mut self, path: String, text: Option<Arc<str>>) -> FileId {
+    pub fn add(&mut self, path: String, text: Option<Text>) -> FileId {
         let id = FileId(self.files.len() as u32);
         self.files.push(SourceFile::new(path, text));
         id

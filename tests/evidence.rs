@@ -373,6 +373,36 @@ fn the_same_quality_as_the_release_is_allowed() {
         let item = items.iter().find(|i| i["text"] == text).unwrap();
         assert_eq!(item["status"], "ticked", "{text}: {item}");
     }
+    // ... and shows the figures it ticked them on
+    let figures = |text: &str| -> Vec<String> {
+        let item = items.iter().find(|i| i["text"] == text).unwrap();
+        item["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["figures"].as_array().cloned().unwrap_or_default())
+            .map(|f| f.as_str().unwrap().to_string())
+            .collect()
+    };
+    let golden = figures("All golden tests pass successfully");
+    assert!(
+        golden
+            .iter()
+            .any(|f| f.contains("pass rate 100.0% (30 of 30 cases)")),
+        "{golden:?}"
+    );
+    let compared = figures("Results compared against last production baseline");
+    assert!(
+        compared
+            .iter()
+            .any(|f| f.contains("against v1.0.0 over 30 cases paired, p = ") && f.ends_with("(ok)")),
+        "{compared:?}"
+    );
+    let md = text(&repo.run(&["--format", "markdown", "checklist"]));
+    assert!(
+        md.contains("  - EVAL002: golden_happy_path `correctness`: "),
+        "{md}"
+    );
 }
 
 #[test]

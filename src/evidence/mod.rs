@@ -4,10 +4,11 @@
 //! harness's files; `store.rs` keeps them under `evidence/` with an index binding each to the
 //! lock it tested; `qa.rs` reads human QA reviews; `stats.rs` holds the paired tests;
 //! `compare.rs` compares a candidate's evidence with the last release's, the quality gate the
-//! EVAL rules and `agentlock gate` report.
+//! EVAL rules and `agentlock gate` report; `figures.rs` puts its numbers in a line each.
 
 pub mod compare;
 pub mod decision;
+pub mod figures;
 pub mod qa;
 pub mod read;
 pub mod results;

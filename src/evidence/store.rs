@@ -229,7 +229,7 @@ fn read_entry(
     }
     let text = String::from_utf8(bytes)
         .map_err(|_| Box::new(at(path_span, format!("{path} is not UTF-8"))))?;
-    remember_secrets(&text);
+    crate::secrets::remember_all(&text);
     // The texts of a baseline are read for their figures only, and not kept: no finding points
     // into them (and a 100 MB results file is not copied into the source map).
     let (id, kept, owned) = if ev.keep_texts {
@@ -252,22 +252,14 @@ fn read_entry(
             format!("the harness `{harness}` is not one agentlock reads"),
         ))
     })?;
-    let mut results = read::read(text, Some(harness)).map_err(|e| {
-        let mut p = Problem::new(
-            Span::new(id, e.start, e.end),
-            path.to_string(),
-            e.message.clone(),
-        );
-        if let Some(h) = e.help {
-            p = p.help(h);
-        }
-        Box::new(p)
-    })?;
-    if let Some(dataset) = entry.get("dataset").and_then(|d| d.as_str()) {
-        for o in &mut results.observations {
-            o.dataset.get_or_insert_with(|| dataset.to_string());
-        }
-    }
+    let results = read_results(
+        text,
+        Some(harness),
+        entry.get("dataset").and_then(|d| d.as_str()),
+        id,
+        path,
+    )
+    .map_err(Box::new)?;
     ev.stored.push(Stored {
         path: path.to_string(),
         file: id,
@@ -279,45 +271,29 @@ fn read_entry(
     Ok(())
 }
 
-/// Makes every credential in a results file known to the output sink, so that no report
-/// quotes one: results hold user text and model output, often inside JSON or YAML strings,
-/// where a multi-line key is written with `\n` escapes a scanner of the raw text does not see.
-/// The file is scanned as it is and with its string escapes decoded; the sink redacts each
-/// value found in every escaped form.
-pub fn remember_secrets(text: &str) {
-    let decoded = text.contains('\\').then(|| unescape(text));
-    for t in std::iter::once(text).chain(decoded.as_deref()) {
-        for h in crate::secrets::scan(t) {
-            let value = &t[h.secret.clone()];
-            let redacted = crate::secrets::redact(h.detector, value);
-            crate::secrets::known::remember(value, &redacted);
+/// Reads one results file's text (as `harness` wrote it, or whichever harness it looks like),
+/// its observations without a dataset given `dataset`; what cannot be read is a problem at its
+/// place in the file.
+pub fn read_results(
+    text: &str,
+    harness: Option<Harness>,
+    dataset: Option<&str>,
+    file: FileId,
+    path: &str,
+) -> Result<Results, Problem> {
+    let mut results = read::read(text, harness).map_err(|e| {
+        let p = Problem::new(Span::new(file, e.start, e.end), path, e.message);
+        match e.help {
+            Some(h) => p.help(h),
+            None => p,
+        }
+    })?;
+    if let Some(dataset) = dataset {
+        for o in &mut results.observations {
+            o.dataset.get_or_insert_with(|| dataset.to_string());
         }
     }
-}
-
-/// `text` with the string escapes JSON and YAML share decoded (`\n`, `\r`, `\t`, `\"`, `\/`,
-/// `\\`), in one pass; anything else is kept as it is.
-fn unescape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('t') => out.push('\t'),
-            Some(e @ ('"' | '/' | '\\')) => out.push(e),
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
+    Ok(results)
 }
 
 const REGENERATE: &str =

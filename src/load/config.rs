@@ -8,7 +8,6 @@ use crate::snapshot::{DEFAULT_MAX_FILE_SIZE, ReadError, ReadExt, Snapshot};
 use crate::source::Sp;
 use crate::source::{FileId, SourceMap, Span};
 use crate::units::Duration;
-use std::sync::Arc;
 
 pub const MANIFEST: &str = "agentlock.toml";
 
@@ -451,7 +450,7 @@ pub fn load(
         },
         other => ConfigError { message: format!("{MANIFEST}: {other}"), help: None, at: None },
     })?;
-    let text: Arc<str> = String::from_utf8(bytes)
+    let text: crate::source::Text = String::from_utf8(bytes)
         .map_err(|_| ConfigError {
             message: format!("{MANIFEST} is not UTF-8 text"),
             help: None,
@@ -741,7 +740,7 @@ fn policy_file(
             ReadError::NotFound => format!("policy file `{path}` does not exist"),
             other => format!("policy file `{path}`: {other}"),
         })?;
-    let text: Arc<str> = String::from_utf8(bytes)
+    let text: crate::source::Text = String::from_utf8(bytes)
         .map_err(|_| format!("policy file `{path}` is not UTF-8 text"))?
         .into();
     let file = sources.add(path.to_string(), Some(text.clone()));

@@ -22,7 +22,6 @@ use config::ConfigError;
 use model::Model;
 use rayon::prelude::*;
 use read::Reader;
-use std::sync::Arc;
 use suppress::{Suppression, Syntax};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +48,7 @@ struct Raw {
     path: String,
     kind: Kind,
     /// The text and the LF-normalized SHA-256, or why there is none.
-    content: Result<(Arc<str>, String), Unread>,
+    content: Result<(crate::source::Text, String), Unread>,
 }
 
 /// A file to parse, with the id it is registered under.
@@ -709,7 +708,7 @@ fn read_text(
     snapshot: &dyn Snapshot,
     path: &RepoPath,
     limit: u64,
-) -> Option<Result<(Arc<str>, String), Unread>> {
+) -> Option<Result<(crate::source::Text, String), Unread>> {
     let content = match snapshot.read(path, limit) {
         Ok(bytes) => decode(bytes),
         Err(ReadError::NotFound | ReadError::Invalid(_)) => return None,
@@ -732,7 +731,7 @@ fn read_text(
 
 /// Bytes → text and hash. Binary, UTF-16 and non-UTF-8 files are refused with the position of
 /// the first offending byte (and a UTF-16 file is named as such).
-fn decode(bytes: Vec<u8>) -> Result<(Arc<str>, String), Unread> {
+fn decode(bytes: Vec<u8>) -> Result<(crate::source::Text, String), Unread> {
     if utf16(&bytes).is_some() {
         return Err(Unread {
             message: "UTF-16 text (it starts with a UTF-16 byte-order mark); agentlock reads UTF-8"
@@ -785,7 +784,7 @@ fn utf16(bytes: &[u8]) -> Option<String> {
 /// The text `scan FILE…` looks for secrets in: UTF-8 (what is not valid UTF-8 replaced, so a
 /// credential in a Latin-1 file is still found), or UTF-16 with a byte-order mark, decoded.
 /// `None` for a binary file.
-pub fn decode_for_scan(bytes: &[u8]) -> Option<Arc<str>> {
+pub fn decode_for_scan(bytes: &[u8]) -> Option<crate::source::Text> {
     if let Some(text) = utf16(bytes) {
         return Some(text.into());
     }

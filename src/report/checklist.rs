@@ -260,6 +260,21 @@ fn item_markdown(it: &ItemResult, out: &mut String) {
     // each finding once.
     let mut shown: Vec<String> = Vec::new();
     for r in &it.rules {
+        // The figures a rule decided on (the gate's), whatever its verdict.
+        for f in r.figures.iter().take(MAX_LOCATIONS) {
+            let line = format!("{}: {}", r.code, text(f));
+            if !shown.contains(&line) {
+                out.push_str(&format!("  - {line}\n"));
+                shown.push(line);
+            }
+        }
+        if r.figures.len() > MAX_LOCATIONS {
+            out.push_str(&format!(
+                "  - … and {} more figures of {} (`agentlock gate` shows them all)\n",
+                r.figures.len() - MAX_LOCATIONS,
+                r.code
+            ));
+        }
         if r.findings.is_empty() {
             continue;
         }

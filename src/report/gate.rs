@@ -1,34 +1,12 @@
 //! `agentlock gate`: the comparison table and the verdict, as text, JSON and Markdown.
 
 use crate::evidence::Gate;
-use crate::evidence::compare::{Comparison, Measure};
+use crate::evidence::compare::Measure;
 use crate::evidence::decision::Decision;
+use crate::evidence::figures::{num, p_value as p, shown};
 use crate::finding::Finding;
 use crate::source::SourceMap;
 use serde_json::{Value, json};
-
-fn num(v: f64) -> String {
-    let s = format!("{v:.3}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.to_string() }
-}
-
-fn shown(c: &Comparison, v: f64) -> String {
-    match c.measure {
-        Measure::PassRate => format!("{:.1}%", v * 100.0),
-        Measure::MeanScore => num(v),
-    }
-}
-
-fn p(v: Option<f64>) -> String {
-    v.map_or("-".into(), |p| {
-        if p >= 0.001 {
-            format!("{p:.3}")
-        } else {
-            format!("{p:.1e}")
-        }
-    })
-}
 
 /// The rows of the table: dataset, metric, measure, n, baseline, candidate, delta, interval,
 /// p-value (Holm-adjusted), verdict.

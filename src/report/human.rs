@@ -16,7 +16,7 @@ struct View {
     code: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<NamedSource<Arc<String>>>,
     labels: Vec<LabeledSpan>,
 }
 
@@ -68,7 +68,7 @@ fn source_span(span: Span, text_len: usize) -> SourceSpan {
 }
 
 /// Each file's text as shown (invisible characters made visible), made once per report.
-type Shown = HashMap<crate::source::FileId, Arc<str>>;
+type Shown = HashMap<crate::source::FileId, Arc<String>>;
 
 /// The longest line an excerpt draws a label on, in characters, and the longest line it
 /// shows around one. A longer line (a minified JSON manifest) is not drawn: the finding says
@@ -162,8 +162,8 @@ fn view(f: &Finding, sources: &SourceMap, shown: &mut Shown) -> View {
         let text = shown
             .entry(f.span.file)
             .or_insert_with(|| match crate::source::printable(t) {
-                std::borrow::Cow::Borrowed(_) => t.clone(),
-                std::borrow::Cow::Owned(o) => o.into(),
+                std::borrow::Cow::Borrowed(_) => t.shared(),
+                std::borrow::Cow::Owned(o) => Arc::new(o),
             })
             .clone();
         NamedSource::new(file.shown.clone(), text).with_language("yaml")
@@ -272,7 +272,7 @@ pub fn render_fatal(
             (
                 Some(NamedSource::new(
                     path,
-                    Arc::from(crate::source::printable(&text).into_owned()),
+                    Arc::new(crate::source::printable(&text).into_owned()),
                 )),
                 vec![LabeledSpan::new_primary_with_span(Some("here".into()), ss)],
             )

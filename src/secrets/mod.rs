@@ -119,6 +119,72 @@ pub fn scan(text: &str) -> Vec<Hit> {
     engine::scan(text)
 }
 
+/// Makes every credential in `text` known to the output ([`known`]), so that no report quotes
+/// one: for text agentlock reads but does not check (results files hold user text and model
+/// output), where a key is often inside a JSON or YAML string, a multi-line one written with
+/// `\n` escapes that a scan of the raw text does not see. The text is scanned as it is, and with
+/// its string escapes decoded a window at a time (windows overlap by far more than any key is
+/// long), so a 150 MB file is never held twice.
+pub fn remember_all(text: &str) {
+    remember_windows(text, 1 << 20, 64 << 10);
+}
+
+fn remember_windows(text: &str, window: usize, overlap: usize) {
+    let remember = |t: &str| {
+        for h in scan(t) {
+            let value = &t[h.secret.clone()];
+            known::remember(value, &redact(h.detector, value));
+        }
+    };
+    remember(text);
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let mut start = 0;
+    while start < text.len() {
+        let end = floor((start + window).min(text.len()));
+        let piece = &text[start..end];
+        if piece.contains('\\') {
+            remember(&unescape(piece));
+        }
+        if end == text.len() {
+            break;
+        }
+        start = floor(end.saturating_sub(overlap)).max(start + 1);
+        start = (start..=text.len())
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(text.len());
+    }
+}
+
+/// `text` with the string escapes JSON and YAML share decoded (`\n`, `\r`, `\t`, `\"`, `\/`,
+/// `\\`), in one pass; anything else is kept as it is.
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some(e @ ('"' | '/' | '\\')) => out.push(e),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 /// Whether a value written under a credential's name (an `API_KEY` in an MCP server's `env`, an
 /// `X-API-Key` header) is a credential itself rather than a reference (`${VAR}`, `{api_key}`),
 /// a placeholder or a path: what the generic detector accepts, for values that a config names
@@ -347,5 +413,25 @@ mod tests {
         assert_eq!(masked.len(), pem.len());
         assert_eq!(masked.lines().count(), pem.lines().count());
         assert!(masked.contains("-----BEGIN RSA PRIVATE KEY-----\n****"));
+    }
+
+    #[test]
+    fn remember_all_decodes_escapes_across_window_boundaries() {
+        let body = "MIIEowIBAAKCAQEAu9Vv3kX7wq2JmTz8LpN4hR6sYc1dFgB0a\nWnEoQx5tKrUi3ZePjLm7NoPq8RsTu2VwXy4";
+        let pem = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----");
+        let escaped = pem.replace('\n', "\\n");
+        for pad in [0, 37, 150, 299, 511] {
+            // é makes some window ends fall inside a character.
+            let text = format!("{{\"output\": \"{}{escaped}\"}}", "é".repeat(pad));
+            remember_windows(&text, 256, 200);
+            let known = known::values();
+            let found = known
+                .iter()
+                .any(|(v, _)| v.contains(body) && v.contains('\n') && !v.contains("\\n"));
+            assert!(
+                found,
+                "the decoded key is known with {pad} characters before it"
+            );
+        }
     }
 }

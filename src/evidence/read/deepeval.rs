@@ -62,16 +62,6 @@ struct Case<'a> {
 }
 
 #[derive(Deserialize)]
-struct Metadata<'a> {
-    #[serde(borrow)]
-    id: Option<&'a RawValue>,
-    #[serde(borrow)]
-    dataset: Option<&'a RawValue>,
-    #[serde(borrow)]
-    critical: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
 struct Metric<'a> {
     #[serde(borrow)]
     name: Option<&'a RawValue>,
@@ -166,10 +156,7 @@ fn one<'a>(
     let span = doc.span(raw);
     let c: Case = doc.object(raw, path)?;
     let meta_path = format!("{path}.additionalMetadata");
-    let meta: Option<Metadata> = match c.metadata {
-        Some(m) if Kind::of(m) != Kind::Null => Some(doc.object(m, &meta_path)?),
-        _ => None,
-    };
+    let meta = doc.case_meta(c.metadata, &meta_path)?;
     let dataset = doc.opt_string(
         meta.as_ref().and_then(|m| m.dataset),
         &format!("{meta_path}.dataset"),
@@ -398,19 +385,6 @@ mod tests {
     #[test]
     fn fuzz_smoke_on_truncations_and_flips() {
         let text = run(&[CASE, CASE].join(","));
-        for cut in (0..text.len()).step_by(5) {
-            if text.is_char_boundary(cut) {
-                super::super::fuzz(&text.as_bytes()[..cut]);
-            }
-        }
-        let mut bytes = text.clone().into_bytes();
-        for i in (0..bytes.len()).step_by(7) {
-            let old = bytes[i];
-            for b in [b'"', b'N', b'{', b'-', b']', b'0'] {
-                bytes[i] = b;
-                super::super::fuzz(&bytes);
-            }
-            bytes[i] = old;
-        }
+        super::super::fuzz_smoke(&text, 5, 7, b"\"N{-]0");
     }
 }

@@ -388,17 +388,6 @@ mod tests {
     #[test]
     fn fuzz_smoke_on_truncations_and_flips() {
         let text = format!("{{\"schema\": \"agentlock.eval/v1\"}}\n{LINE}\n{LINE}\n");
-        for cut in 0..text.len() {
-            super::super::fuzz(&text.as_bytes()[..cut]);
-        }
-        let mut bytes = text.clone().into_bytes();
-        for i in (0..bytes.len()).step_by(3) {
-            let old = bytes[i];
-            for b in [b'"', b'\n', b'{', b'-', b'}', b'x'] {
-                bytes[i] = b;
-                super::super::fuzz(&bytes);
-            }
-            bytes[i] = old;
-        }
+        super::super::fuzz_smoke(&text, 1, 3, b"\"\n{-}x");
     }
 }

@@ -350,6 +350,18 @@ pub(crate) enum Num {
 /// A JSON document being read: the text serde parses (the file's, or a copy of the same length
 /// with Python's non-finite literals replaced by numbers of the same width, their places noted),
 /// so that the offset of any borrowed value is its offset in the file.
+/// The metadata a harness keeps beside a case (promptfoo's `testCase.metadata`, DeepEval's
+/// `additionalMetadata`): the keys agentlock reads in it.
+#[derive(serde::Deserialize)]
+pub(crate) struct CaseMeta<'a> {
+    #[serde(borrow)]
+    pub(crate) id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(crate) dataset: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(crate) critical: Option<&'a RawValue>,
+}
+
 pub(crate) struct Doc<'a> {
     text: Cow<'a, str>,
     /// Where the UTF-8 byte order mark ends (0 or 3).
@@ -590,6 +602,18 @@ impl<'a> Doc<'a> {
             Some((_, "true")) => Ok(Some(true)),
             Some((_, "false")) => Ok(Some(false)),
             Some((r, _)) => Err(self.not_a(r, path, "true or false")),
+        }
+    }
+
+    /// A case's metadata object at `path`, when there is one (`null` is absent).
+    pub(crate) fn case_meta(
+        &self,
+        raw: Option<&'a RawValue>,
+        path: &(impl fmt::Display + ?Sized),
+    ) -> Result<Option<CaseMeta<'a>>, ReadError> {
+        match raw {
+            Some(m) if Kind::of(m) != Kind::Null => Ok(Some(self.object(m, path)?)),
+            _ => Ok(None),
         }
     }
 
@@ -975,6 +999,26 @@ impl<'a> Doc<'a> {
         path: &(impl fmt::Display + ?Sized),
     ) -> Result<Entries<'a>, ReadError> {
         self.object(raw, path)
+    }
+}
+
+/// Runs [`fuzz`] on every `cut_step`-th prefix of `text` and on copies of it with every
+/// `flip_step`-th byte replaced by each of `bytes`: the readers' unit tests' smoke fuzzing.
+#[cfg(test)]
+pub(super) fn fuzz_smoke(text: &str, cut_step: usize, flip_step: usize, bytes: &[u8]) {
+    for cut in (0..text.len()).step_by(cut_step) {
+        if text.is_char_boundary(cut) {
+            fuzz(&text.as_bytes()[..cut]);
+        }
+    }
+    let mut copy = text.as_bytes().to_vec();
+    for i in (0..copy.len()).step_by(flip_step) {
+        let old = copy[i];
+        for &b in bytes {
+            copy[i] = b;
+            fuzz(&copy);
+        }
+        copy[i] = old;
     }
 }
 

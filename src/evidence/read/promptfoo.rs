@@ -81,16 +81,6 @@ struct TestCase<'a> {
 }
 
 #[derive(Deserialize)]
-struct Metadata<'a> {
-    #[serde(borrow)]
-    id: Option<&'a RawValue>,
-    #[serde(borrow)]
-    dataset: Option<&'a RawValue>,
-    #[serde(borrow)]
-    critical: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
 struct Vars<'a> {
     #[serde(borrow)]
     id: Option<&'a RawValue>,
@@ -195,12 +185,10 @@ fn one<'a>(
     };
     let vars_path = format_args!("{path}{vars_path}");
     let vars = vars.filter(|v| Kind::of(v) != Kind::Null);
-    let metadata: Option<Metadata> = match test_case.as_ref().and_then(|t| t.metadata) {
-        Some(m) if Kind::of(m) != Kind::Null => {
-            Some(doc.object(m, &format_args!("{path}.testCase.metadata"))?)
-        }
-        _ => None,
-    };
+    let metadata = doc.case_meta(
+        test_case.as_ref().and_then(|t| t.metadata),
+        &format_args!("{path}.testCase.metadata"),
+    )?;
     let mut id_raw = metadata.as_ref().and_then(|m| m.id);
     let mut case = doc.opt_case_id(id_raw, &format_args!("{path}.testCase.metadata.id"))?;
     if case.is_none() {
@@ -538,20 +526,7 @@ mod tests {
     #[test]
     fn fuzz_smoke_on_truncations_and_flips() {
         let text = file(&[ONE, ONE].join(","));
-        for cut in (0..text.len()).step_by(7) {
-            if text.is_char_boundary(cut) {
-                super::super::fuzz(&text.as_bytes()[..cut]);
-            }
-        }
-        let mut bytes = text.clone().into_bytes();
-        for i in (0..bytes.len()).step_by(11) {
-            let old = bytes[i];
-            for b in [b'"', b'{', b'9', b'-', b'}', b'n'] {
-                bytes[i] = b;
-                super::super::fuzz(&bytes);
-            }
-            bytes[i] = old;
-        }
+        super::super::fuzz_smoke(&text, 7, 11, b"\"{9-}n");
     }
 
     /// Generates a results file of `n` results (about 1 KB each, the size of a short answer).
