@@ -26,6 +26,10 @@ use crate::rules::tool_descriptions::TOOL008;
 use crate::rules::tool_surface::TOOL006;
 use crate::rules::tools::{TOOL001, TOOL002, TOOL003, TOOL004, TOOL005, TOOL007, TOOL009};
 use crate::rules::topology::{TOPO001, TOPO002, TOPO003, TOPO004, TOPO005, TOPO006, TOPO007};
+use crate::rules::traces::{
+    TRACE001, TRACE002, TRACE003, TRACE004, TRACE005, TRACE006, TRACE007, TRACE008, TRACE009,
+    TRACE010, TRACE011, TRACE012,
+};
 use crate::source::SourceMap;
 use serde::Serialize;
 
@@ -266,7 +270,11 @@ pub static ITEMS: &[Item] = &[
     // 2.2 Automated Testing
     partly("2.2", "Unit tests for MCP tools pass", &[all(&EVAL007)]),
     partly("2.2", "Agent-level tests pass", &[all(&EVAL007)]),
-    person("2.2", "Deterministic runs verified (where applicable)"),
+    partly(
+        "2.2",
+        "Deterministic runs verified (where applicable)",
+        &[all(&TRACE012)],
+    ),
     item(
         "2.2",
         "LLM-as-judge evaluation scores within acceptable range",
@@ -309,12 +317,25 @@ pub static ITEMS: &[Item] = &[
     ),
     // 3.2 Telemetry
     item("3.2", "OpenTelemetry tracing enabled", &[all(&OBS001)]),
-    person("3.2", "Agent-level spans verified"),
-    person("3.2", "Tool call spans verified"),
-    person("3.2", "Error and timeout traces visible end-to-end"),
+    partly(
+        "3.2",
+        "Agent-level spans verified",
+        &[all(&TRACE001), all(&TRACE002), all(&TRACE003)],
+    ),
+    partly("3.2", "Tool call spans verified", &[all(&TRACE004)]),
+    partly(
+        "3.2",
+        "Error and timeout traces visible end-to-end",
+        &[
+            all(&TRACE006),
+            all(&TRACE007),
+            all(&TRACE010),
+            all(&TRACE011),
+        ],
+    ),
     // 3.3 LLM Observability
     item("3.3", "Langfuse traces enabled", &[all(&OBS002)]),
-    person("3.3", "Prompt version tracking verified"),
+    partly("3.3", "Prompt version tracking verified", &[all(&TRACE008)]),
     person("3.3", "Token and cost tracking enabled"),
     person("3.3", "Evaluation hooks configured"),
     // 4.1 CI Pipeline
@@ -405,9 +426,14 @@ pub static ITEMS: &[Item] = &[
     person("8", "No sustained KPI degradation observed"),
     // 9 Incident Response
     person("9", "Identify affected agent(s)"),
-    person("9", "Identify prompt/tool/model version change")
-        .hint("`agentlock diff` lists every change since the last release"),
-    person("9", "Compare against historical traces"),
+    partly(
+        "9",
+        "Identify prompt/tool/model version change",
+        &[all(&TRACE005), all(&TRACE009)],
+    )
+    .hint("`agentlock diff` lists every change since the last release"),
+    person("9", "Compare against historical traces")
+        .hint("`agentlock traces FILE…` checks exported traces"),
     person("9", "Decide: rollback vs hotfix")
         .hint("`agentlock rollback` shows what a rollback restores"),
     person("9", "Document incident and resolution"),
@@ -646,6 +672,7 @@ fn scope(rule: &Meta, model: &Model, history: Option<&History>) -> String {
             "release tags",
         ),
         Scope::Deploy | Scope::Policy => model.config.paths.deploy.clone(),
+        Scope::Traces => "the traces `agentlock traces` reads".to_string(),
     }
 }
 
@@ -673,6 +700,10 @@ impl Checklist {
                         format!("{code} needs the release history: {why}"),
                     )
                 }
+                crate::pipeline::NotRun::NoTraces => (
+                    RuleStatus::NotRun,
+                    format!("{code} runs in `agentlock traces FILE…`"),
+                ),
                 crate::pipeline::NotRun::NoEvidence => (
                     RuleStatus::NotRun,
                     format!("{code}: no evidence kept (`agentlock evidence add`)"),

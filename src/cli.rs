@@ -157,6 +157,18 @@ pub enum Command {
     /// bootstrap interval for scores, Holm across metrics), measures the KPIs of deploy.yaml,
     /// and says BLOCKED or ALLOWED with each reason. Exit 1 when blocked.
     Gate,
+    /// Exported traces held against the lock: what the agents really did
+    ///
+    /// Reads OTLP/JSON (the OpenTelemetry Collector's file exporter: one request a line, or
+    /// one document) and Langfuse trace exports, streaming, and checks every trace against
+    /// the declared agents, handoffs, loop bounds, tools, pinned models, prompt versions,
+    /// timeouts, retry limits and releases (TRACE001–TRACE012). Prints a summary per agent and
+    /// tool. Exit 1 on an error finding.
+    Traces {
+        /// Trace files (`-` reads standard input)
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
     /// Draw the agent topology as a Mermaid or Graphviz DOT picture
     ///
     /// Agents are nodes with their role, model (alias and id) and timeout; the entry agent is

@@ -67,6 +67,8 @@ pub enum Need {
     History,
     /// Evidence kept in the repository (`evidence/index.toml`).
     Evidence,
+    /// Exported traces (`agentlock traces FILE…`).
+    Traces,
 }
 
 /// How far a policy may change what a rule reports.
@@ -110,6 +112,8 @@ pub enum Scope {
     Deploy,
     /// The policy itself (exceptions, suppressions).
     Policy,
+    /// The traces `agentlock traces` reads.
+    Traces,
 }
 
 /// A secondary place a finding points at, with what it is.

@@ -363,3 +363,11 @@ pub fn secret_never_printed(data: &[u8]) {
         );
     }
 }
+
+/// An exported trace file: read as one file (with the real chunk size and windows, and with
+/// tiny ones, which must read the same spans) and split into two files; every span's place
+/// lies in its file and is the span's object there, and the counts add up
+/// ([`crate::traces::read::fuzz`]).
+pub fn traces(data: &[u8]) {
+    crate::traces::read::fuzz(data);
+}

@@ -117,6 +117,9 @@ pub struct History {
     /// Every prompt version any release holds, by name then version, with each distinct
     /// content, oldest release first (PRM001).
     prompts: HashMap<String, HashMap<String, Vec<Released>>>,
+    /// The root digest each release's lock names, with the oldest release tag that names it
+    /// (TRACE009: which release produced a trace).
+    roots: HashMap<String, String>,
 }
 
 /// How many release lockfiles are read at once: each is decompressed in parallel, then
@@ -137,6 +140,7 @@ impl History {
             None => None,
         };
         let mut prompts: HashMap<String, HashMap<String, Vec<Released>>> = HashMap::new();
+        let mut roots = HashMap::new();
         // Oldest first, so the first content recorded for a version is the original. Releases
         // on one commit, or whose lockfiles are the same blob, are read once: a later one adds
         // nothing the first did not.
@@ -173,6 +177,11 @@ impl History {
             for (i, text) in texts {
                 if let Some(text) = text {
                     merge_prompts(&text, i, &mut prompts);
+                    if let Some(root) = written_root(&text) {
+                        roots
+                            .entry(root.to_string())
+                            .or_insert_with(|| releases.all[i].tag.clone());
+                    }
                 }
             }
         }
@@ -180,12 +189,18 @@ impl History {
             releases,
             last,
             prompts,
+            roots,
         })
     }
 
     /// The last release (the newest reachable from the head) and its lock.
     pub fn last(&self) -> Option<(&Release, Option<&ReleaseLock>)> {
         self.releases.last().map(|r| (r, self.last.as_ref()))
+    }
+
+    /// The oldest release tag whose lock has this root digest.
+    pub fn release_of_root(&self, root: &str) -> Option<&str> {
+        self.roots.get(root).map(String::as_str)
     }
 
     /// Each distinct content a release holds for `name@version`, oldest first.
@@ -195,6 +210,14 @@ impl History {
             .and_then(|v| v.get(version))
             .map_or(&[], Vec::as_slice)
     }
+}
+
+/// The `root = "sha256:…"` a lockfile in the written layout names (its third line).
+fn written_root(text: &str) -> Option<&str> {
+    text.lines()
+        .nth(2)?
+        .strip_prefix("root = \"")?
+        .strip_suffix('"')
 }
 
 /// Adds the `[[prompt]]` entries of a lockfile in the written layout, without building the

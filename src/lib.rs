@@ -32,6 +32,7 @@ pub mod secrets;
 pub mod snapshot;
 pub mod source;
 pub(crate) mod suggest;
+pub mod traces;
 pub(crate) mod units;
 
 pub use pipeline::{Missing, NotRun, Scanned, Verified, check, scan_files, scan_model, verify};

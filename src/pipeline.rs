@@ -33,6 +33,8 @@ pub enum NotRun {
     NoProject,
     /// The repository keeps no evidence (no `evidence/index.toml`): EVAL001–EVAL008.
     NoEvidence,
+    /// No traces were read (`agentlock traces FILE…` checks them): TRACE001–TRACE012.
+    NoTraces,
 }
 
 impl NotRun {
@@ -43,6 +45,7 @@ impl NotRun {
             NotRun::NoHistory => "no git release history",
             NotRun::NoProject => "no agentlock.toml",
             NotRun::NoEvidence => "no evidence (evidence/index.toml)",
+            NotRun::NoTraces => "no traces (`agentlock traces FILE…` checks them)",
         }
     }
 }
@@ -63,6 +66,9 @@ fn not_run(
         Some(NotRun::NoProject)
     } else if rule.needs.contains(&Need::Lock) && !lock_check {
         Some(NotRun::NoLockCheck)
+    } else if rule.needs.contains(&Need::Traces) {
+        // `check` never has traces: `traces` runs these rules itself.
+        Some(NotRun::NoTraces)
     } else if rule.needs.contains(&Need::Evidence) && !with_evidence {
         Some(NotRun::NoEvidence)
     } else if rule.needs.contains(&Need::History) && !with_history {
@@ -115,6 +121,8 @@ pub fn check(
         lock: status.as_ref(),
         history,
         evidence: gate.as_ref(),
+        trace: None,
+        traces: None,
     };
     let with_history = history.is_some();
     let with_evidence = gate.is_some();
@@ -181,6 +189,8 @@ fn secrets_only(model: Model, today: i64) -> (Verified, Vec<problem::Problem>) {
         lock: None,
         history: None,
         evidence: None,
+        trace: None,
+        traces: None,
     };
     let secret_rules = [&rules::secrets::SECRET001, &rules::secrets::SECRET002];
     let found: Vec<Finding> = secret_rules
@@ -571,4 +581,157 @@ pub fn add_evidence(
         behaviour,
         replaced,
     }))
+}
+
+/// What `agentlock traces` found: the TRACE findings (and CONF001 for trace files that could
+/// not be read), with the summary of what the traces showed.
+pub struct TracesChecked {
+    pub model: Model,
+    pub findings: Vec<Finding>,
+    pub suppressed: usize,
+    pub rules: Vec<(&'static rules::Rule, Option<NotRun>)>,
+    pub summary: crate::traces::summary::Summary,
+    pub read: crate::traces::read::Outcome,
+    /// The files read, as shown, with their ids.
+    pub files: Vec<(source::FileId, String)>,
+}
+
+/// One finding per rule, subject and label however many spans repeat it: the first, with how
+/// many times it was seen.
+#[derive(Default)]
+struct Repeated {
+    first: std::collections::HashMap<(&'static str, String, Option<String>), usize>,
+    findings: Vec<(Finding, u64)>,
+}
+
+impl Repeated {
+    fn add(&mut self, f: Finding) {
+        let key = (f.code(), f.subject.clone(), f.label.clone());
+        match self.first.get(&key) {
+            Some(&i) => self.findings[i].1 += 1,
+            None => {
+                self.first.insert(key, self.findings.len());
+                self.findings.push((f, 1));
+            }
+        }
+    }
+
+    fn into_findings(self) -> Vec<Finding> {
+        self.findings
+            .into_iter()
+            .map(|(mut f, n)| {
+                if n > 1 {
+                    f.message
+                        .push_str(&format!(" (seen {n} times; the first is shown)"));
+                }
+                f
+            })
+            .collect()
+    }
+}
+
+/// Checks exported traces against a loaded model: each trace by the TRACE rules as it is read
+/// (memory stays bounded by the traces still open), then the rules across traces. `history`
+/// gives the release roots TRACE009 accepts.
+pub fn traces(
+    mut model: Model,
+    history: Option<&history::History>,
+    inputs: Vec<(String, Box<dyn std::io::Read + Send>)>,
+    today: i64,
+) -> TracesChecked {
+    use crate::traces::{View, read, shape::Shape, summary::Summary};
+    let policy = new_policy(&model, today);
+    let current_root = lock::Lock::from_model(&model, rules::catalog()).root();
+    let mut files = Vec::new();
+    let inputs: Vec<read::Input> = inputs
+        .into_iter()
+        .map(|(path, reader)| {
+            let file = model.sources.add(path.clone(), None);
+            files.push((file, path.clone()));
+            read::Input { file, path, reader }
+        })
+        .collect();
+    let rules: Vec<(&'static rules::Rule, Option<NotRun>)> = rules::RULES
+        .iter()
+        .filter(|r| r.needs.contains(&finding::Need::Traces))
+        .map(|&r| (r, (!policy.enabled(r.code)).then_some(NotRun::Off)))
+        .collect();
+    let running: Vec<&rules::Rule> = rules
+        .iter()
+        .filter(|(_, n)| n.is_none())
+        .map(|(r, _)| *r)
+        .collect();
+    let mut summary = Summary::default();
+    let mut repeated = Repeated::default();
+    let outcome = {
+        let model = &model;
+        let mut on_trace = |trace: crate::traces::Trace| {
+            let shape = Shape::of(&trace);
+            summary.add(model, &shape);
+            let view = View {
+                shape,
+                current_root: &current_root,
+            };
+            let ctx = rules::Context {
+                model,
+                policy: &policy,
+                lock: None,
+                history,
+                evidence: None,
+                trace: Some(&view),
+                traces: None,
+            };
+            for r in &running {
+                for f in (r.check)(&ctx) {
+                    repeated.add(f);
+                }
+            }
+        };
+        read::read(inputs, &mut on_trace)
+    };
+    for (file, lines) in &outcome.lines {
+        model.sources.set_lines(*file, lines.clone());
+    }
+    let ctx = rules::Context {
+        model: &model,
+        policy: &policy,
+        lock: None,
+        history,
+        evidence: None,
+        trace: None,
+        traces: Some(&summary),
+    };
+    for r in &running {
+        for f in (r.check)(&ctx) {
+            repeated.add(f);
+        }
+    }
+    let mut found = repeated.into_findings();
+    found.extend(rules::conf::findings(&outcome.problems));
+    // Trace files hold what users typed and models wrote: whatever a finding quotes from them
+    // is scanned, so the output knows every credential in it.
+    for f in &found {
+        crate::secrets::remember_all(&f.message);
+        crate::secrets::remember_all(&f.subject);
+    }
+    for name in summary
+        .agents
+        .keys()
+        .chain(summary.tools.keys())
+        .chain(summary.models.keys())
+    {
+        crate::secrets::remember_all(name);
+    }
+    let mut applied = policy.apply(found, &model.sources);
+    policy::sort(&mut applied.findings, &model.sources);
+    redact(&model, &mut applied.findings);
+    TracesChecked {
+        model,
+        findings: applied.findings,
+        suppressed: applied.suppressed,
+        rules,
+        summary,
+        read: outcome,
+        files,
+    }
 }

@@ -126,7 +126,7 @@ impl SourceFile {
                 let end = (offset as usize).min(t.len());
                 t.get(start..end).map_or(end - start, |s| s.chars().count())
             }
-            None => 0,
+            None => offset as usize - start,
         };
         (line + 1, col + 1)
     }
@@ -171,6 +171,15 @@ impl SourceMap {
         let id = FileId(self.files.len() as u32);
         self.files.push(SourceFile::new(path, text));
         id
+    }
+
+    /// Gives a file read without keeping its text (a trace file) the starts of its lines, so
+    /// findings in it say their line; columns are then counted in bytes.
+    pub fn set_lines(&mut self, id: FileId, line_starts: Vec<u32>) {
+        let file = &mut self.files[id.0 as usize];
+        if file.text.is_none() && line_starts.first() == Some(&0) {
+            file.line_starts = line_starts;
+        }
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {

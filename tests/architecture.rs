@@ -219,6 +219,8 @@ const LAYERS: &[&str] = &[
     "history",
     // the release's evidence, against the last release's
     "evidence",
+    // production traces, read and shaped
+    "traces",
     // the rules, and the pipeline that runs them
     "rules",
     "pipeline",

@@ -185,9 +185,9 @@ fn junit_has_a_case_per_rule() {
         agentlock::rules::RULES.len()
     );
     assert_eq!(text.matches("<failure ").count(), 1);
-    // REL001/REL002 (no lock check), the history rules (no git) and the eight EVAL rules (no
-    // evidence) did not run.
-    assert_eq!(text.matches("<skipped ").count(), 12);
+    // REL001/REL002 (no lock check), the history rules (no git), the eight EVAL rules (no
+    // evidence) and the twelve TRACE rules (`traces` runs them) did not run.
+    assert_eq!(text.matches("<skipped ").count(), 24);
     let open = text
         .lines()
         .filter(|l| l.trim_start().starts_with("<testcase"))

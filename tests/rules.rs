@@ -397,17 +397,19 @@ fn every_fixture_directory_is_listed() {
 /// Every rule in the registry fires on a fixture named after it. The rules that need the
 /// lockfile comparison are exercised by tests/lock.rs, which writes and edits lockfiles; those
 /// that need release history (and the release halves of PRM001 and TOOL007) by tests/git.rs,
-/// which builds repositories with release tags; those that need evidence by tests/evidence.rs.
+/// which builds repositories with release tags; those that need evidence by tests/evidence.rs;
+/// the TRACE rules by tests/traces.rs, on a trace fixture per rule.
 #[test]
 fn every_rule_has_a_fixture_that_fires_it() {
     for rule in agentlock::rules::RULES {
         let code = rule.code;
         use agentlock::finding::Need;
-        if rule
-            .needs
-            .iter()
-            .any(|n| matches!(n, Need::Lock | Need::History | Need::Evidence))
-        {
+        if rule.needs.iter().any(|n| {
+            matches!(
+                n,
+                Need::Lock | Need::History | Need::Evidence | Need::Traces
+            )
+        }) {
             continue;
         }
         let prefix = code.to_ascii_lowercase();

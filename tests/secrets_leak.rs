@@ -87,6 +87,85 @@ fn plant(dir: &Path, samples: &[(String, String, String)]) {
     plant_evidence(dir, samples);
 }
 
+/// Trace files hold names and user text: each secret the scanner recognises on its own as an
+/// agent, tool, model, prompt, golden case and release root of a span; each context line (which
+/// makes its secret recognisable) as the name of a span a finding quotes and inside a line that
+/// is not JSON. Returns the file's path.
+fn plant_traces(dir: &Path, samples: &[(String, String, String)]) -> String {
+    let attr = |k: &str, v: &str| serde_json::json!({"key": k, "value": {"stringValue": v}});
+    let mut lines = String::new();
+    for (i, (_, value, context)) in samples.iter().enumerate() {
+        let tid = format!("{:032x}", i + 1);
+        let span = |id: u64, parent: u64, name: &str, attrs: Vec<serde_json::Value>| {
+            serde_json::json!({"traceId": tid, "spanId": format!("{id:016x}"), "parentSpanId": if parent == 0 { String::new() } else { format!("{parent:016x}") },
+                "name": name, "startTimeUnixNano": "1767225600000000000", "endTimeUnixNano": "1767225601000000000", "attributes": attrs})
+        };
+        let mut spans = vec![span(
+            1,
+            0,
+            "workflow",
+            vec![attr("gen_ai.operation.name", "invoke_workflow")],
+        )];
+        if !value.contains('\n')
+            && found_in(&format!("a trace shows agent `{value}`, which"), value)
+        {
+            spans.push(span(
+                2,
+                1,
+                "invoke_agent",
+                vec![
+                    attr("gen_ai.operation.name", "invoke_agent"),
+                    attr("gen_ai.agent.name", value),
+                    attr("agentlock.case", value),
+                ],
+            ));
+            spans.push(span(
+                3,
+                1,
+                "invoke_agent writer",
+                vec![
+                    attr("gen_ai.operation.name", "invoke_agent"),
+                    attr("gen_ai.agent.name", "writer"),
+                    attr("agentlock.prompt", value),
+                ],
+            ));
+            spans.push(span(
+                4,
+                3,
+                "execute_tool",
+                vec![
+                    attr("gen_ai.operation.name", "execute_tool"),
+                    attr("gen_ai.tool.name", value),
+                ],
+            ));
+            spans.push(span(
+                5,
+                3,
+                "chat",
+                vec![
+                    attr("gen_ai.operation.name", "chat"),
+                    attr("gen_ai.response.model", value),
+                ],
+            ));
+        }
+        if !context.contains('\n') {
+            spans.push(span(
+                6,
+                1,
+                context,
+                vec![attr("gen_ai.operation.name", "invoke_agent")],
+            ));
+            lines.push_str(&format!("not json {context}\n"));
+        }
+        let resource = serde_json::json!({"attributes": [attr("agentlock.lock.root", value)]});
+        let req = serde_json::json!({"resourceSpans": [{"resource": resource, "scopeSpans": [{"spans": spans}]}]});
+        lines.push_str(&format!("{req}\n"));
+    }
+    let path = dir.join("leak-traces.jsonl");
+    std::fs::write(&path, lines).unwrap();
+    path.display().to_string()
+}
+
 /// Results files hold user text: each secret as a case id, a metric name and a result's
 /// input, in a stored results file, a QA review and a file `evidence add` is given.
 fn plant_evidence(dir: &Path, samples: &[(String, String, String)]) {
@@ -224,7 +303,8 @@ fn no_command_or_format_prints_a_secret() {
     // Every command that reads the repository is run (the others print only the catalog or
     // what clap generates, or write templates).
     for spec in agentlock::commands::SPECS {
-        let reads_nothing = ["rules", "explain", "init", "completions", "man"];
+        // (`traces` is run below, on a repository that loads)
+        let reads_nothing = ["rules", "explain", "init", "completions", "man", "traces"];
         assert!(
             reads_nothing.contains(&spec.name)
                 || runs.iter().any(|(_, a)| a.iter().any(|x| x == spec.name)),
@@ -295,6 +375,17 @@ fn no_command_or_format_prints_a_secret() {
         let out = run_in(locked.path(), &["--format", format, "gate"]);
         assert_clean("gate", &String::from_utf8_lossy(&out.stdout), &samples);
     }
+    // `traces` of spans naming every secret, in a repository that loads
+    let traces = plant_traces(locked.path(), &samples);
+    let mut reported = false;
+    for format in ["human", "json", "markdown", "sarif", "github", "junit"] {
+        let out = run_in(locked.path(), &["--format", format, "traces", &traces]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_clean("traces", &stdout, &samples);
+        assert_clean("traces", &String::from_utf8_lossy(&out.stderr), &samples);
+        reported |= stdout.contains("TRACE001");
+    }
+    assert!(reported, "the planted traces are checked");
 }
 
 #[test]

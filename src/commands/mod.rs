@@ -27,6 +27,7 @@ mod man;
 mod rollback;
 mod rules;
 mod scan;
+mod traces;
 mod verify;
 
 pub const EXIT_OK: i32 = 0;
@@ -130,6 +131,7 @@ fn dispatch(cli: &Cli, color: bool, out: &mut Sink<'_>, err: &mut Sink<'_>) -> i
         Some(Command::Checklist) => checklist::run(cli, out, err),
         Some(Command::Evidence { action }) => evidence::run(cli, action, color, out),
         Some(Command::Gate) => gate::run(cli, color, out, err),
+        Some(Command::Traces { files }) => traces::run(cli, files, color, out, err),
         Some(Command::Graph { output }) => graph::run(cli, *output, out, err),
         Some(Command::Init) => init::run(cli, out),
         Some(Command::Completions { .. } | Command::Man { .. }) => unreachable!("run"),
@@ -174,6 +176,7 @@ pub const SPECS: &[Spec] = &[
     rollback::SPEC,
     checklist::SPEC,
     gate::SPEC,
+    traces::SPEC,
     evidence::SPEC,
     lock::SPEC,
     rules::SPEC,
@@ -211,6 +214,7 @@ fn spec(command: &Option<Command>) -> &'static Spec {
         Some(Command::Rollback { .. }) => &rollback::SPEC,
         Some(Command::Checklist) => &checklist::SPEC,
         Some(Command::Gate) => &gate::SPEC,
+        Some(Command::Traces { .. }) => &traces::SPEC,
         Some(Command::Evidence { .. }) => &evidence::SPEC,
         Some(Command::Lock { .. }) => &lock::SPEC,
         Some(Command::Rules) => &rules::SPEC,

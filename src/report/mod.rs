@@ -14,6 +14,7 @@ pub mod lockfile;
 pub mod markdown;
 pub mod release;
 pub mod sarif;
+pub mod traces;
 
 use crate::finding::{Finding, Severity};
 

@@ -60,6 +60,8 @@ pub fn of_model(model: &Model) -> Vec<Finding> {
     );
     check(&Context {
         evidence: None,
+        trace: None,
+        traces: None,
         model,
         policy: &policy,
         lock: None,

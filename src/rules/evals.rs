@@ -17,10 +17,7 @@ fn pct(v: f64) -> String {
     }
 }
 
-fn num(v: f64) -> String {
-    let s = format!("{v:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
+use crate::evidence::figures::num;
 
 /// The case ids of some dataset items, a few of them, for a message.
 fn case_names(ctx: &Context, dataset: usize, cases: &[usize]) -> String {

@@ -17,6 +17,7 @@ pub mod tool_descriptions;
 pub mod tool_surface;
 pub mod tools;
 pub mod topology;
+pub mod traces;
 
 use crate::finding::{Finding, Meta, Need};
 use crate::load::model::Model;
@@ -33,6 +34,10 @@ pub struct Context<'a> {
     pub history: Option<&'a crate::history::History>,
     /// The release's evidence against the last release's, when the repository keeps evidence.
     pub evidence: Option<&'a crate::evidence::Gate>,
+    /// One trace, when `agentlock traces` checks it (the TRACE rules of one trace).
+    pub trace: Option<&'a crate::traces::View<'a>>,
+    /// Every trace read, summed up, once they all are (the TRACE rules across traces).
+    pub traces: Option<&'a crate::traces::summary::Summary>,
 }
 
 /// A rule: its declaration and its check.
@@ -100,6 +105,18 @@ pub static RULES: &[&Rule] = &[
     &evals::EVAL006,
     &evals::EVAL007,
     &evals::EVAL008,
+    &traces::TRACE001,
+    &traces::TRACE002,
+    &traces::TRACE003,
+    &traces::TRACE004,
+    &traces::TRACE005,
+    &traces::TRACE006,
+    &traces::TRACE007,
+    &traces::TRACE008,
+    &traces::TRACE009,
+    &traces::TRACE010,
+    &traces::TRACE011,
+    &traces::TRACE012,
     &policy::POL001,
 ];
 

@@ -391,6 +391,8 @@ mod tests {
         );
         let ctx = Context {
             evidence: None,
+            trace: None,
+            traces: None,
             model: &model,
             policy: &policy,
             lock: None,

@@ -855,6 +855,8 @@ mod tests {
         );
         let ctx = Context {
             evidence: None,
+            trace: None,
+            traces: None,
             model: &model,
             policy: &policy,
             lock: None,

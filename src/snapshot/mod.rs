@@ -8,6 +8,7 @@
 //! ([`worktree`]) is also the only place that writes.
 
 pub mod path;
+pub mod stream;
 pub mod worktree;
 
 pub use path::{PathError, RepoPath};

@@ -1,0 +1,71 @@
+use super::*;
+
+/// `agentlock traces FILE…`: exported traces held against the working tree's model.
+pub(super) const SPEC: Spec = Spec {
+    name: "traces",
+    accepts: Accepts::Formats(ALL),
+};
+
+pub(super) fn run(
+    cli: &Cli,
+    files: &[std::path::PathBuf],
+    color: bool,
+    out: &mut Sink<'_>,
+    err: &mut Sink<'_>,
+) -> Result<i32, Fatal> {
+    let wt = worktree(cli)?;
+    let model = load(&wt)?;
+    let discovered = Git::discover(&cli.repo);
+    let head = discovered
+        .as_ref()
+        .ok()
+        .and_then(|g| g.head().ok().flatten());
+    let history = load_history(discovered.as_ref().ok(), &model, head, err);
+    // The files the user named, anywhere: they are the user's, not the repository's.
+    let mut inputs = Vec::new();
+    for f in files {
+        let shown = f.to_string_lossy().into_owned();
+        let reader = crate::snapshot::stream::open_named(f).map_err(|e| {
+            fatal(
+                format!("cannot read {}: {e}", crate::source::printable(&shown)),
+                Some("name an exported trace file (OTLP/JSON or a Langfuse export), or `-` for standard input"),
+            )
+        })?;
+        inputs.push((shown, reader));
+    }
+    let t = crate::pipeline::traces(model, history.as_ref(), inputs, crate::date::today());
+    let ctx = ReportCtx {
+        title: "traces",
+        prefix: discovered
+            .as_ref()
+            .map(|g| g.prefix().to_string())
+            .unwrap_or_default(),
+    };
+    let text = match cli.format {
+        Format::Human => {
+            let mut text = human::render(&t.findings, t.suppressed, &t.model.sources, color);
+            text.push('\n');
+            text.push_str(&report::traces::human(&t));
+            text
+        }
+        Format::Json => report::traces::json(&t),
+        Format::Markdown => report::traces::markdown(&t, &ctx.prefix),
+        Format::Github => {
+            let (commands, text) =
+                report::github::render(&t.findings, t.suppressed, &t.model.sources, &ctx.prefix);
+            out.command(&commands);
+            text
+        }
+        format => render_findings(
+            format,
+            &t.findings,
+            t.suppressed,
+            &t.model.sources,
+            &t.rules,
+            color,
+            &ctx,
+        )?,
+    };
+    let _ = out.write_all(text.as_bytes());
+    Ok(report::exit_code(&t.findings))
+}
