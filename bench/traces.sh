@@ -31,10 +31,10 @@ measure() { # label, command...: median wall seconds, MB/s and max RSS over RUNS
   done
   local med; med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
   local rate; rate=$(awk -v b="$SIZE" -v s="$med" 'BEGIN { printf "%.0f", (s > 0 ? b / 1e6 / s : 0) }')
-  printf '%-44s %8s s %7s MB/s %8d MiB\n' "$label" "$med" "$rate" $(( rss / 1024 ))
+  printf '%-52s %8s s %7s MB/s %8d MiB\n' "$label" "$med" "$rate" $(( rss / 1024 ))
 }
 echo "file: $(( SIZE / 1048576 )) MiB ($(wc -l < "$F") lines)"
 measure "agentlock traces" "$BIN" --repo "$R" traces "$F"
 measure "agentlock --format json traces" "$BIN" --repo "$R" --format json traces "$F"
-measure "jq -c '…spans[].name'" jq -c '.resourceSpans[].scopeSpans[].spans[].name' "$F"
+measure "jq -c '.resourceSpans[].scopeSpans[].spans[].name'" jq -c '.resourceSpans[].scopeSpans[].spans[].name' "$F"
 "$BIN" --repo "$R" traces "$F" | head -3 || true

@@ -18,6 +18,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("evidence", fuzzing::evidence),
     ("launch", fuzzing::launch),
     ("secret_never_printed", fuzzing::secret_never_printed),
+    ("traces", fuzzing::traces),
 ];
 
 #[test]

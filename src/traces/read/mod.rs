@@ -146,8 +146,14 @@ impl Default for Limits {
 }
 
 /// Reads every input (several at once, each parsed on all cores) and calls `on_trace`, on the
-/// caller's thread, with each trace once it is complete (see the module documentation for when
-/// that is, and for late spans).
+/// caller's thread, with each trace once it is complete: its root seen and the grace window
+/// passed with no span of it (see the module documentation), or at the end of the input.
+///
+/// A span that arrives for a trace already handed on is counted in [`Outcome::late`] and handed
+/// on again in a new [`Trace`] with the same id holding only the late spans: a fragment.
+///
+/// Each span's [`SpanRec::at`] is the span object in its file, from its `{` to just past its
+/// `}` (offsets past 4 GiB saturate).
 pub fn read(inputs: Vec<Input>, on_trace: &mut dyn FnMut(Trace)) -> Outcome {
     read_with(inputs, on_trace, &Limits::default())
 }
@@ -500,8 +506,19 @@ fn parse_values(text: &str, format: Format, place: &Place, out: &mut Out) {
 /// some exporters write for ids), as a big-endian number.
 fn id_bytes(s: &str, n: usize) -> Option<u128> {
     let b = s.as_bytes();
-    if b.len() == 2 * n && b.iter().all(u8::is_ascii_hexdigit) {
-        return u128::from_str_radix(s, 16).ok();
+    if b.len() == 2 * n {
+        // most ids: hex, read 16 digits at a time (`from_str_radix` is slow)
+        let mut v: u128 = 0;
+        let mut ok = true;
+        for part in b.chunks(16) {
+            match hex64(part) {
+                Some(h) => v = (v << (4 * part.len())) | h as u128,
+                None => ok = false,
+            }
+        }
+        if ok {
+            return Some(v);
+        }
     }
     // base64: 4 characters for each 3 bytes, padded
     if b.len() != n.div_ceil(3) * 4 {
@@ -529,6 +546,35 @@ fn id_bytes(s: &str, n: usize) -> Option<u128> {
         }
     }
     (v.leading_zeros() as usize >= 128 - 8 * n).then_some(v)
+}
+
+/// The value of each hex digit (either case); 0x80 for any other byte.
+const HEX: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Up to 16 hex digits (either case) as a number.
+fn hex64(b: &[u8]) -> Option<u64> {
+    let mut v: u64 = 0;
+    let mut bad = 0u8;
+    for &c in b {
+        let d = HEX[c as usize];
+        bad |= d;
+        v = (v << 4) | (d & 0xf) as u64;
+    }
+    (bad & 0x80 == 0).then_some(v)
 }
 
 /// A 16-byte trace id (32 hex digits, or base64); `None` when invalid or all zeros.
