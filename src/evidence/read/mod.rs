@@ -256,7 +256,7 @@ pub(crate) fn cut(msg: &str) -> String {
                 quoted = None;
             }
             Some((q, n)) => {
-                if n < 40 {
+                if n < 40 && !c.is_control() {
                     out.push(c);
                 }
                 quoted = Some((q, n + 1));

@@ -364,36 +364,7 @@ pub(crate) fn serde_message(e: &serde_json::Error) -> String {
         Some(i) => &full[..i],
         None => &full,
     };
-    let mut out = String::with_capacity(msg.len().min(220));
-    let mut quoted: Option<(char, usize)> = None;
-    for (count, c) in msg.chars().enumerate() {
-        if count >= 200 {
-            out.push('…');
-            break;
-        }
-        match quoted {
-            None => {
-                if matches!(c, '"' | '`' | '\'') {
-                    quoted = Some((c, 0));
-                }
-                out.push(c);
-            }
-            Some((q, n)) if c == q => {
-                if n > 40 {
-                    out.push('…');
-                }
-                out.push(c);
-                quoted = None;
-            }
-            Some((q, n)) => {
-                if n < 40 && !c.is_control() {
-                    out.push(c);
-                }
-                quoted = Some((q, n + 1));
-            }
-        }
-    }
-    out
+    crate::evidence::read::cut(msg)
 }
 
 /// `key` for a message: itself in backticks when short and plain, else `a key`.
