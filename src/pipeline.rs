@@ -689,8 +689,9 @@ pub fn traces(
         };
         read::read(inputs, &mut on_trace)
     };
-    for (file, lines) in &outcome.lines {
-        model.sources.set_lines(*file, lines.clone());
+    let mut outcome = outcome;
+    for (file, lines) in std::mem::take(&mut outcome.lines) {
+        model.sources.set_lines(file, lines);
     }
     let ctx = rules::Context {
         model: &model,
@@ -719,6 +720,7 @@ pub fn traces(
         .keys()
         .chain(summary.tools.keys())
         .chain(summary.models.keys())
+        .chain(summary.cases.keys())
     {
         crate::secrets::remember_all(name);
     }
