@@ -433,7 +433,7 @@ pub static ITEMS: &[Item] = &[
     )
     .hint("`agentlock diff` lists every change since the last release"),
     person("9", "Compare against historical traces")
-        .hint("`agentlock traces FILE…` checks exported traces"),
+        .hint("`agentlock traces FILE…` checks exported traces and counts them per release (`agentlock.lock.root`)"),
     person("9", "Decide: rollback vs hotfix")
         .hint("`agentlock rollback` shows what a rollback restores"),
     person("9", "Document incident and resolution"),
@@ -627,6 +627,138 @@ fn undeclared(rule: &Meta, model: &Model) -> Option<String> {
     })
 }
 
+/// Why a TRACE rule that passed proves nothing yet: the traces read did not show what it
+/// checks (no trace at all, no tool span, no golden case run twice).
+fn unseen(rule: &Meta, seen: Option<Seen<'_>>) -> Option<String> {
+    let s = seen?.0;
+    let code = rule.code;
+    let missing = if s.traces == 0 {
+        "the trace files held no trace"
+    } else if [TRACE001.code, TRACE002.code, TRACE003.code].contains(&code) && s.agent_spans == 0 {
+        "no agent span (`gen_ai.operation.name` = `invoke_agent`) was seen"
+    } else if code == TRACE004.code && s.tool_spans == 0 {
+        "no tool span (`execute_tool`, MCP `tools/call`) was seen"
+    } else if code == TRACE005.code && s.models.is_empty() {
+        "no span said which model answered (`gen_ai.response.model`)"
+    } else if code == TRACE008.code && s.prompt_tagged == 0 {
+        "no agent span says its prompt (`agentlock.prompt`)"
+    } else if code == TRACE009.code && s.with_release == 0 {
+        "no trace names its release (`agentlock.lock.root`)"
+    } else if code == TRACE012.code && !s.cases.values().any(|paths| runs(paths) > 1) {
+        "no golden case (`agentlock.case`) was seen in two traces"
+    } else {
+        return None;
+    };
+    Some(missing.to_string())
+}
+
+/// How many traces ran a golden case, over all the paths they took.
+fn runs(paths: &[crate::traces::summary::CasePath]) -> u64 {
+    paths.iter().map(|p| p.traces).sum()
+}
+
+/// What the traces read showed, counted for the rule: the note on a ticked item.
+fn traces_scope(rule: &Meta, (s, files): Seen<'_>) -> String {
+    let code = rule.code;
+    let what = if code == TRACE004.code {
+        plural(s.tool_spans as usize, "tool span", "tool spans")
+    } else if code == TRACE005.code {
+        plural(s.chat_spans as usize, "model call", "model calls")
+    } else if code == TRACE008.code {
+        plural(
+            s.prompt_tagged as usize,
+            "agent span with its prompt",
+            "agent spans with their prompt",
+        )
+    } else if code == TRACE009.code {
+        return format!(
+            "{} of {} name their release, from {}",
+            s.with_release,
+            plural(s.traces as usize, "trace", "traces"),
+            plural(files, "file", "files")
+        );
+    } else if code == TRACE012.code {
+        let repeated: Vec<_> = s.cases.values().filter(|p| runs(p) > 1).collect();
+        let traces: u64 = repeated.iter().map(|p| runs(p)).sum();
+        return format!(
+            "{} run in {}, of {} from {}",
+            plural(repeated.len(), "golden case", "golden cases"),
+            traces,
+            plural(s.traces as usize, "trace", "traces"),
+            plural(files, "file", "files")
+        );
+    } else if [TRACE001.code, TRACE002.code, TRACE003.code].contains(&code) {
+        plural(s.agent_spans as usize, "agent span", "agent spans")
+    } else {
+        plural(s.spans as usize, "span", "spans")
+    };
+    format!(
+        "{what} in {} from {}",
+        plural(s.traces as usize, "trace", "traces"),
+        plural(files, "file", "files")
+    )
+}
+
+/// What traces showed, and from how many files.
+type Seen<'a> = (&'a crate::traces::summary::Summary, usize);
+
+fn seen(v: &crate::pipeline::Verified) -> Option<Seen<'_>> {
+    v.traces.as_ref().map(|t| (&t.summary, t.files))
+}
+
+/// The checklist items the TRACE rules check, as `agentlock traces` shows them under its
+/// summary: section, text, whether the traces read tick it, and what was seen (or why not).
+/// The same items, rules and notes as the full checklist's.
+pub fn trace_items(
+    t: &crate::pipeline::TracesChecked,
+) -> Vec<(&'static str, &'static str, bool, String)> {
+    let seen = (&t.summary, t.files.len());
+    ITEMS
+        .iter()
+        .filter(|it| it.checks.iter().any(|c| c.rule.scope == Scope::Traces))
+        .map(|it| {
+            let mut ticked = true;
+            // rules with the same note share it: `TRACE001, TRACE002: 8 agent spans …`
+            let mut notes: Vec<(Vec<&str>, String)> = Vec::new();
+            let mut note_on =
+                |code: &'static str, note: String| match notes.iter_mut().find(|(_, n)| *n == note)
+                {
+                    Some((codes, _)) => codes.push(code),
+                    None => notes.push((vec![code], note)),
+                };
+            for c in it.checks.iter().filter(|c| c.rule.scope == Scope::Traces) {
+                let rule = c.rule;
+                let failures = t
+                    .findings
+                    .iter()
+                    .filter(|f| c.matches(f) && f.severity >= Severity::Warning)
+                    .count();
+                let off = t
+                    .rules
+                    .iter()
+                    .any(|(r, n)| r.code == rule.code && n.is_some());
+                let note = if failures > 0 {
+                    plural(failures, "finding", "findings")
+                } else if off {
+                    "off".to_string()
+                } else if let Some(why) = unseen(rule, Some(seen)) {
+                    why
+                } else {
+                    note_on(rule.code, traces_scope(rule, seen));
+                    continue;
+                };
+                ticked = false;
+                note_on(rule.code, note);
+            }
+            let notes: Vec<String> = notes
+                .into_iter()
+                .map(|(codes, note)| format!("{}: {note}", codes.join(", ")))
+                .collect();
+            (it.section, it.text, ticked, notes.join("; "))
+        })
+        .collect()
+}
+
 /// The gate's figures an EVAL rule decides on, shown under the items it checks.
 fn figures_of(rule: &Meta) -> Option<Figures> {
     let of = [
@@ -645,7 +777,12 @@ fn figures_of(rule: &Meta) -> Option<Figures> {
 }
 
 /// What a rule looks at, counted: the note on a ticked item.
-fn scope(rule: &Meta, model: &Model, history: Option<&History>) -> String {
+fn scope(
+    rule: &Meta,
+    model: &Model,
+    history: Option<&History>,
+    traces: Option<Seen<'_>>,
+) -> String {
     match rule.scope {
         Scope::Agents => plural(model.agents().count(), "agent", "agents"),
         Scope::Prompts => plural(model.prompts.len(), "prompt", "prompts"),
@@ -672,7 +809,10 @@ fn scope(rule: &Meta, model: &Model, history: Option<&History>) -> String {
             "release tags",
         ),
         Scope::Deploy | Scope::Policy => model.config.paths.deploy.clone(),
-        Scope::Traces => "the traces `agentlock traces` reads".to_string(),
+        Scope::Traces => match traces {
+            Some(seen) => traces_scope(rule, seen),
+            None => "the traces `agentlock traces` reads".to_string(),
+        },
     }
 }
 
@@ -702,7 +842,7 @@ impl Checklist {
                 }
                 crate::pipeline::NotRun::NoTraces => (
                     RuleStatus::NotRun,
-                    format!("{code} runs in `agentlock traces FILE…`"),
+                    format!("{code} reads traces: `agentlock checklist --traces FILE`"),
                 ),
                 crate::pipeline::NotRun::NoEvidence => (
                     RuleStatus::NotRun,
@@ -741,6 +881,8 @@ impl Checklist {
                         (s, Some(why))
                     } else if let Some(why) = undeclared(rule, model) {
                         (RuleStatus::NotRun, Some(why))
+                    } else if let Some(why) = unseen(rule, seen(v)) {
+                        (RuleStatus::NotRun, Some(format!("{}: {why}", rule.code)))
                     } else {
                         (RuleStatus::Passed, None)
                     };
@@ -753,7 +895,7 @@ impl Checklist {
                             Only::All => None,
                             Only::Subject(s) | Only::Mentions(s) => Some(s),
                         },
-                        scope: scope(rule, model, history),
+                        scope: scope(rule, model, history, seen(v)),
                         failures,
                         findings,
                         figures: match (&v.gate, figures_of(rule)) {

@@ -144,7 +144,13 @@ pub enum Command {
     /// Each item a rule checks is ticked or crossed with its evidence, each item only a person
     /// can check is left open, and the sign-off names the version (lock root digest, last
     /// release tag, HEAD commit). Exit 1 on a finding at error severity, like `verify`.
-    Checklist,
+    /// With `--traces`, exported traces are checked too (as `agentlock traces` checks them)
+    /// and tick the telemetry, prompt-version and deterministic-run items.
+    Checklist {
+        /// An exported trace file to hold against the lock (repeat for more; `-` is stdin)
+        #[arg(long = "traces", value_name = "FILE")]
+        traces: Vec<std::path::PathBuf>,
+    },
     /// Keep eval and test results as evidence of this release, bound to what they tested
     Evidence {
         #[command(subcommand)]

@@ -17,6 +17,55 @@ pub struct Verified {
     pub rules: Vec<(&'static rules::Rule, Option<NotRun>)>,
     /// The evidence gate, when the repository keeps evidence.
     pub gate: Option<evidence::Gate>,
+    /// What the traces showed, when traces were read with the run (`checklist --traces`).
+    pub traces: Option<TracesSeen>,
+}
+
+/// What traces read with a run showed, for the checklist's notes.
+pub struct TracesSeen {
+    pub summary: crate::traces::summary::Summary,
+    /// Trace files read.
+    pub files: usize,
+}
+
+impl Verified {
+    /// This run with exported traces checked too, as `traces` checks them: their findings are
+    /// added (the trace files join the source map) and the TRACE rules count as run, or as
+    /// turned off by the policy.
+    pub fn with_traces(
+        self,
+        history: Option<&history::History>,
+        inputs: Vec<TraceInput>,
+        today: i64,
+    ) -> Verified {
+        let Verified {
+            model,
+            mut findings,
+            suppressed,
+            mut rules,
+            gate,
+            ..
+        } = self;
+        let t = traces(model, history, inputs, today);
+        findings.extend(t.findings);
+        for (rule, not) in &mut rules {
+            if let Some((_, ran)) = t.rules.iter().find(|(r, _)| r.code == rule.code) {
+                *not = *ran;
+            }
+        }
+        policy::sort(&mut findings, &t.model.sources);
+        Verified {
+            model: t.model,
+            findings,
+            suppressed: suppressed + t.suppressed,
+            rules,
+            gate,
+            traces: Some(TracesSeen {
+                files: t.files.len(),
+                summary: t.summary,
+            }),
+        }
+    }
 }
 
 /// Why a rule did not run.
@@ -156,6 +205,7 @@ pub fn check(
         suppressed: outcome.suppressed,
         rules,
         gate,
+        traces: None,
     }
 }
 
@@ -215,6 +265,7 @@ fn secrets_only(model: Model, today: i64) -> (Verified, Vec<problem::Problem>) {
         suppressed: outcome.suppressed,
         rules,
         gate: None,
+        traces: None,
     };
     (verified, policy.problems)
 }
@@ -583,6 +634,9 @@ pub fn add_evidence(
     }))
 }
 
+/// A trace file to read: its name as shown, and its bytes.
+pub type TraceInput = (String, Box<dyn std::io::Read + Send>);
+
 /// What `agentlock traces` found: the TRACE findings (and CONF001 for trace files that could
 /// not be read), with the summary of what the traces showed.
 pub struct TracesChecked {
@@ -636,7 +690,7 @@ impl Repeated {
 pub fn traces(
     mut model: Model,
     history: Option<&history::History>,
-    inputs: Vec<(String, Box<dyn std::io::Read + Send>)>,
+    inputs: Vec<TraceInput>,
     today: i64,
 ) -> TracesChecked {
     use crate::traces::{View, read, shape::Shape, summary::Summary};

@@ -1,15 +1,23 @@
 use super::*;
 
 /// `agentlock checklist`: what `verify` finds in the working tree (lockfile and, in git, the
-/// release history included), as the deployment checklist. Exit code as `verify`'s.
+/// release history included), as the deployment checklist, with the trace files named by
+/// `--traces` checked as `agentlock traces` checks them. Exit code as `verify`'s.
 pub(super) const SPEC: Spec = Spec {
     name: "checklist",
     accepts: Accepts::Formats(&[Format::Human, Format::Json, Format::Markdown]),
 };
 
-pub(super) fn run(cli: &Cli, out: &mut Sink<'_>, err: &mut Sink<'_>) -> Result<i32, Fatal> {
+pub(super) fn run(
+    cli: &Cli,
+    traces: &[std::path::PathBuf],
+    out: &mut Sink<'_>,
+    err: &mut Sink<'_>,
+) -> Result<i32, Fatal> {
     use crate::checklist::{Checklist, GitState};
     let wt = worktree(cli)?;
+    // Named files that cannot be opened stop the run before anything is checked.
+    let inputs = super::traces::open(traces)?;
     let model = load(&wt)?;
     let git = Git::discover(&cli.repo).ok();
     let head = git.as_ref().and_then(|g| g.head().ok().flatten());
@@ -17,7 +25,10 @@ pub(super) fn run(cli: &Cli, out: &mut Sink<'_>, err: &mut Sink<'_>) -> Result<i
     let mut model = model;
     let baseline = load_baseline(git.as_ref(), history.as_ref(), &mut model);
     let today = crate::date::today();
-    let v = crate::pipeline::check(model, &wt, true, history.as_ref(), baseline, today);
+    let mut v = crate::pipeline::check(model, &wt, true, history.as_ref(), baseline, today);
+    if !inputs.is_empty() {
+        v = v.with_traces(history.as_ref(), inputs, today);
+    }
     let state = match &git {
         Some(_) => GitState::Repo {
             head,

@@ -21,18 +21,7 @@ pub(super) fn run(
         .ok()
         .and_then(|g| g.head().ok().flatten());
     let history = load_history(discovered.as_ref().ok(), &model, head, err);
-    // The files the user named, anywhere: they are the user's, not the repository's.
-    let mut inputs = Vec::new();
-    for f in files {
-        let shown = f.to_string_lossy().into_owned();
-        let reader = crate::snapshot::stream::open_named(f).map_err(|e| {
-            fatal(
-                format!("cannot read {}: {e}", crate::source::printable(&shown)),
-                Some("name an exported trace file (OTLP/JSON or a Langfuse export), or `-` for standard input"),
-            )
-        })?;
-        inputs.push((shown, reader));
-    }
+    let inputs = open(files)?;
     let t = crate::pipeline::traces(model, history.as_ref(), inputs, crate::date::today());
     let ctx = ReportCtx {
         title: "traces",
@@ -68,4 +57,23 @@ pub(super) fn run(
     };
     let _ = out.write_all(text.as_bytes());
     Ok(report::exit_code(&t.findings))
+}
+
+/// Opens the trace files the user named, anywhere: they are the user's, not the repository's
+/// (production exports rarely live in it). `-` is standard input.
+pub(super) fn open(
+    files: &[std::path::PathBuf],
+) -> Result<Vec<crate::pipeline::TraceInput>, Fatal> {
+    let mut inputs = Vec::new();
+    for f in files {
+        let shown = f.to_string_lossy().into_owned();
+        let reader = crate::snapshot::stream::open_named(f).map_err(|e| {
+            fatal(
+                format!("cannot read {}: {e}", crate::source::printable(&shown)),
+                Some("name an exported trace file (OTLP/JSON or a Langfuse export), or `-` for standard input"),
+            )
+        })?;
+        inputs.push((shown, reader));
+    }
+    Ok(inputs)
 }

@@ -4,9 +4,6 @@
 use crate::evidence::figures::num;
 use crate::load::model::Model;
 use crate::pipeline::TracesChecked;
-use crate::rules::traces::{
-    TRACE001, TRACE002, TRACE004, TRACE006, TRACE008, TRACE010, TRACE011, TRACE012,
-};
 use crate::source::printable;
 use crate::traces::summary::{Stats, Summary};
 use serde_json::{Value, json};
@@ -102,72 +99,7 @@ fn table(rows: &[[String; 9]]) -> String {
     out
 }
 
-/// The checklist items the traces check, each with what was seen: (id, item, ticked, figures).
-pub fn checklist(t: &TracesChecked) -> Vec<(&'static str, &'static str, bool, String)> {
-    let s = &t.summary;
-    let failing = |rules: &[&crate::rules::Rule]| {
-        t.findings.iter().any(|f| {
-            rules.iter().any(|r| r.code == f.code())
-                && f.severity >= crate::finding::Severity::Warning
-        })
-    };
-    let traces = if s.traces == 1 {
-        "1 trace".to_string()
-    } else {
-        format!("{} traces", s.traces)
-    };
-    let seen = |n: u64, what: &str| format!("{n} {what} in {traces}");
-    vec![
-        (
-            "3.2",
-            "Agent-level spans verified",
-            s.agent_spans > 0 && !failing(&[&TRACE001, &TRACE002, &TRACE010]),
-            format!(
-                "{}; {} without a name",
-                seen(s.agent_spans, "agent spans"),
-                s.unnamed_agents
-            ),
-        ),
-        (
-            "3.2",
-            "Tool call spans verified",
-            s.tool_spans > 0 && !failing(&[&TRACE004, &TRACE010]),
-            seen(s.tool_spans, "tool spans"),
-        ),
-        (
-            "3.2",
-            "Error and timeout traces visible end-to-end",
-            s.traces > 0 && s.orphan_spans == 0 && !failing(&[&TRACE006, &TRACE010, &TRACE011]),
-            format!(
-                "{} error spans, {} orphan spans",
-                s.error_spans, s.orphan_spans
-            ),
-        ),
-        (
-            "3.3",
-            "Prompt version tracking verified",
-            s.prompt_tagged > 0 && !failing(&[&TRACE008]),
-            format!(
-                "{} of {} agent spans name their prompt",
-                s.prompt_tagged, s.agent_spans
-            ),
-        ),
-        (
-            "2.2",
-            "Deterministic runs verified (where applicable)",
-            !s.cases.is_empty() && !failing(&[&TRACE012]),
-            format!(
-                "{} traced, {} with more than one path",
-                if s.cases.len() == 1 {
-                    "1 golden case".to_string()
-                } else {
-                    format!("{} golden cases", s.cases.len())
-                },
-                s.cases.values().filter(|p| p.len() > 1).count()
-            ),
-        ),
-    ]
-}
+pub use crate::checklist::trace_items as checklist;
 
 /// The human summary, after the findings.
 pub fn human(t: &TracesChecked) -> String {

@@ -733,11 +733,17 @@ trace_rule!(
     "incomplete-telemetry",
     Severity::Warning,
     "3.2",
-    "Agent spans without agent names, tool spans without tool names, orphan spans.",
+    "Agent spans without agent names, tool calls with no tool span, orphan spans.",
     r#"
 What keeps a trace from being "visible end-to-end" (checklist 3.2): an agent span with no
-`gen_ai.agent.name`, a tool span with no `gen_ai.tool.name`, or a span whose parent is in no
-file read (a dropped span, a broken context propagation).
+`gen_ai.agent.name`, a tool span with no `gen_ai.tool.name`, a tool call the model asked for
+(a `tool_call` part of a model call's `gen_ai.output.messages`) that no tool span records, or a
+span whose parent is in no file read (a dropped span, a broken context propagation).
+
+A requested call is recorded by a tool span with the same `gen_ai.tool.call.id`, or of the same
+tool name starting after the model call; a call answered by an agent span (a handoff made as a
+tool call, `transfer_to_writer`) counts as recorded. Model calls without captured output are not
+checked: content capture is optional.
 
 ## Why
 The other TRACE rules cannot check what the spans do not say; an orphan span means part of a
@@ -780,6 +786,32 @@ fn trace010(ctx: &Context) -> Vec<Finding> {
             .help(INSTRUMENT),
         );
     }
+    let spans = &v.shape.trace.spans;
+    for (i, s) in spans.iter().enumerate() {
+        for call in &s.requested {
+            if recorded(spans, s, call) {
+                continue;
+            }
+            let id = call
+                .id
+                .as_deref()
+                .map(|id| format!(" (call `{}`)", printable(id)))
+                .unwrap_or_default();
+            out.push(
+                Finding::new(
+                    &TRACE010,
+                    s.at,
+                    file(i),
+                    format!(
+                        "the model asked for tool `{}`{id} and no tool span records the call",
+                        printable(&call.name)
+                    ),
+                )
+                .label("no tool span")
+                .help("record every tool execution as an `execute_tool` span with `gen_ai.tool.name` and `gen_ai.tool.call.id`"),
+            );
+        }
+    }
     if let Some(&i) = v.shape.orphans.first() {
         out.push(
             Finding::new(
@@ -797,6 +829,42 @@ fn trace010(ctx: &Context) -> Vec<Finding> {
         );
     }
     out
+}
+
+/// Whether a tool call a model asked for shows in the trace: a tool span with its call id, or
+/// of its name after the model call, or an agent span it handed off to.
+fn recorded(
+    spans: &[crate::traces::SpanRec],
+    chat: &crate::traces::SpanRec,
+    call: &crate::traces::Requested,
+) -> bool {
+    let wanted = tail(&call.name);
+    spans.iter().any(|t| match t.op {
+        Op::Tool => {
+            (call.id.is_some() && t.call_id == call.id)
+                || (t.start_ns >= chat.start_ns
+                    && t.tool
+                        .as_deref()
+                        .is_some_and(|n| tail(n).eq_ignore_ascii_case(wanted)))
+        }
+        Op::Agent => {
+            t.start_ns >= chat.start_ns
+                && t.agent.as_deref().is_some_and(|a| {
+                    !a.is_empty()
+                        && call
+                            .name
+                            .to_ascii_lowercase()
+                            .contains(&a.to_ascii_lowercase())
+                })
+        }
+        _ => false,
+    })
+}
+
+/// A tool's own name, without its server (`server.tool`, `mcp__server__tool`).
+fn tail(name: &str) -> &str {
+    let name = name.rsplit("__").next().unwrap_or(name);
+    name.rsplit('.').next().unwrap_or(name)
 }
 
 trace_rule!(

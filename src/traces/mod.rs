@@ -62,6 +62,9 @@ pub struct SpanRec {
     pub lock_root: Option<Box<str>>,
     /// `gen_ai.tool.call.id`: attempts of one call share it (TRACE007).
     pub call_id: Option<Box<str>>,
+    /// The tool calls a model call asked for (the `tool_call` parts of its
+    /// `gen_ai.output.messages`): each should be followed by a tool span (TRACE010).
+    pub requested: Vec<Requested>,
     pub start_ns: u64,
     pub end_ns: u64,
     /// Status code ERROR (Langfuse: level ERROR), or an `error.type` attribute.
@@ -72,6 +75,14 @@ pub struct SpanRec {
     pub cost_usd: Option<f64>,
     /// Where the span is written: the trace file and the span object's bytes in it.
     pub at: Span,
+}
+
+/// A tool call a model asked for: a `tool_call` part of `gen_ai.output.messages`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Requested {
+    pub name: Box<str>,
+    /// The call id, which the tool span's `gen_ai.tool.call.id` repeats.
+    pub id: Option<Box<str>>,
 }
 
 impl SpanRec {

@@ -224,6 +224,7 @@ mod tests {
             case: None,
             lock_root: None,
             call_id: None,
+            requested: Vec::new(),
             start_ns: start * 1_000_000,
             end_ns: end * 1_000_000,
             error: false,

@@ -591,6 +591,7 @@ fn observation(
         case: m.case.clone().or(trace_meta.case),
         lock_root: m.lock_root.clone().or(trace_meta.lock_root),
         call_id: m.call_id.clone(),
+        requested: Vec::new(),
         name,
         start_ns,
         end_ns,

@@ -329,6 +329,7 @@ struct Attrs<'a> {
     case: Option<Cow<'a, str>>,
     call_id: Option<Cow<'a, str>>,
     lock_root: Option<Cow<'a, str>>,
+    output_messages: Option<&'a RawValue>,
     error_type: bool,
     input_tokens: Option<u64>,
     output_tokens: Option<u64>,
@@ -342,6 +343,8 @@ enum Slot<'s, 'a> {
     Count(&'s mut Option<u64>),
     Cost,
     Error,
+    /// Kept as written, read only for the spans that need it.
+    Raw(&'s mut Option<&'a RawValue>),
 }
 
 impl<'a> Attrs<'a> {
@@ -368,6 +371,7 @@ impl<'a> Attrs<'a> {
             "gen_ai.usage.completion_tokens" => Slot::Count(&mut self.completion_tokens),
             "gen_ai.usage.cost" => Slot::Cost,
             "error.type" => Slot::Error,
+            "gen_ai.output.messages" => Slot::Raw(&mut self.output_messages),
             _ => return None,
         })
     }
@@ -383,6 +387,10 @@ impl<'a> Attrs<'a> {
             let Some(slot) = self.slot(&key) else {
                 continue;
             };
+            if let Slot::Raw(to) = slot {
+                *to = Some(raw);
+                continue;
+            }
             let v = val(raw);
             let wrong = |v: &Val, want: &str, out: &mut Out| {
                 let message = match v {
@@ -432,6 +440,7 @@ impl<'a> Attrs<'a> {
                         None => wrong(&v, "a number", out),
                     }
                 }
+                Slot::Raw(_) => {}
                 Slot::Error => {
                     error = match &v {
                         Val::Str(s) => !s.is_empty(),
@@ -445,6 +454,87 @@ impl<'a> Attrs<'a> {
             }
             self.error_type |= error;
         }
+    }
+}
+
+/// The tool calls a model call's `gen_ai.output.messages` asks for, in either form the
+/// conventions allow: a JSON string (what most instrumentations write) or OTLP's structured
+/// AnyValue arrays and key-value lists. Output cut short by an attribute length limit, or of
+/// a shape not understood, asks for nothing: content capture is optional, so its absence is
+/// not a fault.
+fn requested(raw: &RawValue) -> Vec<crate::traces::Requested> {
+    let value = match val(raw) {
+        Val::Str(s) => serde_json::from_str(&s).ok(),
+        Val::Other(_) => serde_json::from_str(raw.get()).ok().map(plain),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    if let Some(v) = value {
+        tool_calls(&v, &mut out);
+    }
+    out
+}
+
+/// An OTLP AnyValue as the plain JSON it stands for.
+fn plain(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let Value::Object(mut m) = v else {
+        return v;
+    };
+    let values = |v: Option<Value>| match v {
+        Some(Value::Object(mut o)) => match o.remove("values") {
+            Some(Value::Array(a)) => a,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    if let Some(s) = m.remove("stringValue") {
+        s
+    } else if m.contains_key("arrayValue") {
+        Value::Array(
+            values(m.remove("arrayValue"))
+                .into_iter()
+                .map(plain)
+                .collect(),
+        )
+    } else if m.contains_key("kvlistValue") {
+        let mut o = serde_json::Map::new();
+        for kv in values(m.remove("kvlistValue")) {
+            if let Value::Object(mut kv) = kv
+                && let Some(Value::String(k)) = kv.remove("key")
+            {
+                o.insert(k, kv.remove("value").map_or(Value::Null, plain));
+            }
+        }
+        Value::Object(o)
+    } else {
+        m.into_iter().next().map_or(Value::Null, |(_, v)| v)
+    }
+}
+
+/// Every `{"type": "tool_call", "name": …}` part under `v`.
+fn tool_calls(v: &serde_json::Value, out: &mut Vec<crate::traces::Requested>) {
+    use serde_json::Value;
+    match v {
+        Value::Array(a) => a.iter().for_each(|v| tool_calls(v, out)),
+        Value::Object(o) => {
+            if o.get("type").and_then(Value::as_str) == Some("tool_call") {
+                if let Some(name) = o.get("name").and_then(Value::as_str) {
+                    let id = match o.get("id") {
+                        Some(Value::String(s)) => Some(s.as_str().into()),
+                        Some(Value::Number(n)) => Some(n.to_string().into()),
+                        _ => None,
+                    };
+                    out.push(crate::traces::Requested {
+                        name: name.into(),
+                        id,
+                    });
+                }
+            } else {
+                o.values().for_each(|v| tool_calls(v, out));
+            }
+        }
+        _ => {}
     }
 }
 
@@ -684,6 +774,10 @@ fn span(
         case: boxed(a.case),
         lock_root: boxed(a.lock_root).or_else(|| resource_root.map(Box::from)),
         call_id: boxed(a.call_id),
+        requested: match (op, a.output_messages) {
+            (Op::Chat, Some(raw)) => requested(raw),
+            _ => Vec::new(),
+        },
         start_ns,
         end_ns,
         error: status_error || a.error_type,
@@ -824,6 +918,49 @@ mod tests {
         assert_eq!(s.provider.as_deref(), Some("anthropic"));
         assert_eq!(s.request_model.as_deref(), Some("claude-x"));
         assert!(!s.error, "an empty error.type");
+    }
+
+    #[test]
+    fn requested_tool_calls_in_both_forms_of_output_messages() {
+        let string = r#"[{"role":"assistant","parts":[{"type":"text","content":"ok"},{"type":"tool_call","id":"call_1","name":"get_weather","arguments":{"city":"Paris"}},{"type":"tool_call","id":7,"name":"lookup"}],"finish_reason":"tool_call"}]"#;
+        let structured = r#"{"arrayValue":{"values":[{"kvlistValue":{"values":[{"key":"role","value":{"stringValue":"assistant"}},{"key":"parts","value":{"arrayValue":{"values":[{"kvlistValue":{"values":[{"key":"type","value":{"stringValue":"tool_call"}},{"key":"name","value":{"stringValue":"search"}}]}}]}}}]}}]}}"#;
+        let chat = attr("gen_ai.operation.name", r#"{"stringValue":"chat"}"#);
+        let cases = [
+            (
+                attr(
+                    "gen_ai.output.messages",
+                    &serde_json::json!({ "stringValue": string }).to_string(),
+                ),
+                vec![("get_weather", Some("call_1")), ("lookup", Some("7"))],
+            ),
+            (
+                attr("gen_ai.output.messages", structured),
+                vec![("search", None)],
+            ),
+            // cut short by an attribute length limit: nothing asked, no problem
+            (
+                attr(
+                    "gen_ai.output.messages",
+                    &serde_json::json!({ "stringValue": &string[..40] }).to_string(),
+                ),
+                vec![],
+            ),
+        ];
+        for (messages, want) in cases {
+            let (spans, o) = read(&line(&[sp(1, 1, 0, &format!("{chat},{messages}"))]));
+            assert!(o.problems.is_empty(), "{:#?}", o.problems);
+            let got: Vec<(&str, Option<&str>)> = spans[0]
+                .requested
+                .iter()
+                .map(|r| (&*r.name, r.id.as_deref()))
+                .collect();
+            assert_eq!(got, want);
+        }
+        // only a model call asks for tools: an agent span's output is its answer
+        let agent = attr("gen_ai.operation.name", r#"{"stringValue":"invoke_agent"}"#);
+        let messages = attr("gen_ai.output.messages", structured);
+        let (spans, _) = read(&line(&[sp(1, 1, 0, &format!("{agent},{messages}"))]));
+        assert!(spans[0].requested.is_empty());
     }
 
     #[test]
