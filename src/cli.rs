@@ -18,9 +18,47 @@ pub struct Cli {
     #[arg(long, global = true, default_value = ".", value_name = "DIR")]
     pub repo: PathBuf,
 
-    /// Output format
-    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    /// Output format. Given twice with `--output`, the first goes to standard output and the
+    /// second to the file (verify, scan, traces): `--format human --format sarif -o a.sarif`
+    #[arg(long = "format", global = true, value_enum, value_name = "FORMAT", action = clap::ArgAction::Append)]
+    pub formats: Vec<Format>,
+
+    /// The format of standard output's report (the first `--format`; human by default)
+    #[arg(skip)]
     pub format: Format,
+
+    /// Write the report to FILE instead of standard output
+    #[arg(short, long, global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Print the findings and nothing else: no summary line, no notes
+    #[arg(short, long, global = true, conflicts_with = "silent")]
+    pub quiet: bool,
+
+    /// Print nothing but a fatal error; the exit code says the result
+    #[arg(short, long, global = true)]
+    pub silent: bool,
+
+    /// Print how long each phase took, on standard error
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Exit 0 even when a finding is an error (2 still means agentlock could not run)
+    #[arg(long, global = true)]
+    pub exit_zero: bool,
+
+    /// Report only these rules, for this run (codes, code prefixes such as `TOPO`, or names;
+    /// comma-separated or repeated). The policy and the lock are not changed
+    #[arg(long, global = true, value_name = "RULE", value_delimiter = ',')]
+    pub select: Vec<String>,
+
+    /// Do not report these rules, for this run (as `--select`)
+    #[arg(long, global = true, value_name = "RULE", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+
+    /// Print how many findings each rule has, instead of the findings
+    #[arg(long, global = true)]
+    pub statistics: bool,
 
     /// When to color human output (NO_COLOR is honoured with `auto`)
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
@@ -30,9 +68,12 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    #[default]
     Human,
+    /// One line a finding: `path:line:col: CODE message`
+    Concise,
     Json,
     /// A pull-request comment
     Markdown,
@@ -42,37 +83,25 @@ pub enum Format {
     Github,
     /// JUnit XML, a test case per rule (verify, scan)
     Junit,
+    /// A Mermaid flowchart (graph; renders in GitHub and GitLab Markdown)
+    Mermaid,
+    /// Graphviz DOT (graph; `dot -Tsvg`)
+    Dot,
 }
 
 impl Format {
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Human => "human",
+            Format::Concise => "concise",
             Format::Json => "json",
             Format::Markdown => "markdown",
             Format::Sarif => "sarif",
             Format::Github => "github",
             Format::Junit => "junit",
+            Format::Mermaid => "mermaid",
+            Format::Dot => "dot",
         }
-    }
-}
-
-/// `graph --output`: the domain's enum, described for clap here (the domain does not depend on
-/// clap).
-impl ValueEnum for crate::graph::Output {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[crate::graph::Output::Mermaid, crate::graph::Output::Dot]
-    }
-
-    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        use clap::builder::PossibleValue;
-        Some(match self {
-            crate::graph::Output::Mermaid => PossibleValue::new("mermaid")
-                .help("A Mermaid flowchart (renders in GitHub and GitLab Markdown)"),
-            crate::graph::Output::Dot => {
-                PossibleValue::new("dot").help("Graphviz DOT (`dot -Tsvg`)")
-            }
-        })
     }
 }
 
@@ -97,6 +126,10 @@ pub enum Command {
         /// Check a git revision (a tag, a branch, a commit), read from git with no checkout
         #[arg(long, value_name = "REV")]
         rev: Option<String>,
+        /// Report only the findings that are not also at REV (default: the last release
+        /// tag): what this change introduced, matched by the finding's fingerprint
+        #[arg(long, value_name = "REV", num_args = 0..=1, default_missing_value = "")]
+        new_since: Option<String>,
     },
     /// Write agentlock.lock, pinning every prompt, tool, model, agent and dataset by hash
     Lock {
@@ -181,18 +214,20 @@ pub enum Command {
     /// marked; handoffs are edges labelled with their loop bound. Loops with no bound on any
     /// edge are red, agents the entry cannot reach are dashed grey, and handoff targets that are
     /// not defined are dashed red.
-    Graph {
-        /// The picture's language
-        #[arg(long, value_enum, default_value_t = crate::graph::Output::Mermaid)]
-        output: crate::graph::Output,
-    },
+    ///
+    /// `--format mermaid` (the default) or `--format dot`.
+    Graph,
     /// Scaffold a new repository that passes `verify`
     ///
     /// Writes agentlock.toml, agents.yaml, prompts/, tools/, models.yaml, deploy.yaml,
     /// datasets/, CODEOWNERS (unless the repository has one) and agentlock.lock into --repo DIR,
     /// creating it if needed. Never overwrites a file: if any of them exists, nothing is
     /// written.
-    Init,
+    Init {
+        /// The directory to scaffold (default: `--repo`, the current directory)
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Print a shell completion script
     ///
     /// For example: `agentlock completions bash > ~/.local/share/bash-completion/completions/agentlock`

@@ -283,6 +283,9 @@ pub struct RollbackReport {
     pub files: Vec<FileAction>,
     /// After `--apply`: the lock root the working tree now has.
     pub applied: Option<String>,
+    /// Without `--apply`: why `--apply` would refuse, touching nothing (uncommitted changes
+    /// it would overwrite, a path through a symlink).
+    pub refusal: Option<String>,
 }
 
 /// What `rollback --apply` does to one file.

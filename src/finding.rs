@@ -212,3 +212,21 @@ impl Summary {
         }
     }
 }
+
+/// Each finding's fingerprint, as SARIF's `partialFingerprints` carry it and `--new-since`
+/// matches findings across revisions: the rule, the file, the subject and the message, not
+/// the line (so edits elsewhere in the file keep it); repeats get an occurrence number.
+pub fn fingerprints(findings: &[Finding], sources: &crate::source::SourceMap) -> Vec<String> {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    findings
+        .iter()
+        .map(|f| {
+            let (path, _, _) = sources.locate(f.span);
+            let key = format!("{}\0{path}\0{}\0{}", f.code(), f.subject, f.message);
+            let hex = crate::digest::sha256_hex(key.as_bytes());
+            let n = seen.entry(hex.clone()).or_insert(0);
+            *n += 1;
+            format!("{}:{}", &hex[..32], n)
+        })
+        .collect()
+}

@@ -29,9 +29,11 @@ pub(crate) mod problem;
 pub mod report;
 pub mod rules;
 pub mod secrets;
+pub mod select;
 pub mod snapshot;
 pub mod source;
 pub(crate) mod suggest;
+pub(crate) mod timing;
 pub mod traces;
 pub(crate) mod units;
 

@@ -149,21 +149,29 @@ pub fn check(
     baseline: Option<evidence::Baseline>,
     today: i64,
 ) -> Verified {
-    let current = lock::Lock::from_model(&model, rules::catalog());
+    let current = crate::timing::phase("lockfile", || {
+        lock::Lock::from_model(&model, rules::catalog())
+    });
     let status = lock_check.then(|| {
         let limit = model.config.paths.max_file_size;
-        lock::check(snapshot, &current, &mut model.sources, limit)
+        crate::timing::phase("lockfile", || {
+            lock::check(snapshot, &current, &mut model.sources, limit)
+        })
     });
     // The evidence of this snapshot, against the last release's.
-    let candidate = evidence::store::load(
-        snapshot,
-        &model.config.paths.evidence,
-        &snapshot.describe(),
-        &mut model.sources,
-        true,
-    );
+    let candidate = crate::timing::phase("evidence", || {
+        evidence::store::load(
+            snapshot,
+            &model.config.paths.evidence,
+            &snapshot.describe(),
+            &mut model.sources,
+            true,
+        )
+    });
     let policy = new_policy(&model, today);
-    let gate = candidate.map(|c| evidence::compare(&model, &policy, &current, c, baseline));
+    let gate = crate::timing::phase("evidence", || {
+        candidate.map(|c| evidence::compare(&model, &policy, &current, c, baseline))
+    });
     let ctx = rules::Context {
         model: &model,
         policy: &policy,
@@ -184,11 +192,13 @@ pub fn check(
             (r, not)
         })
         .collect();
-    let found: Vec<Finding> = rules
-        .iter()
-        .filter(|(_, not)| not.is_none())
-        .flat_map(|(r, _)| (r.check)(&ctx))
-        .collect();
+    let found: Vec<Finding> = crate::timing::phase("rules", || {
+        rules
+            .iter()
+            .filter(|(_, not)| not.is_none())
+            .flat_map(|(r, _)| (r.check)(&ctx))
+            .collect()
+    });
     let mut outcome = policy.apply(found, &model.sources);
     let ran = |m: &finding::Meta| {
         rules
@@ -341,6 +351,12 @@ pub fn scan_files(
     let mut missing = Vec::new();
     let mut ids = Vec::new();
     for file in files {
+        // A name that is nothing on disk is a typo, wherever it points: it fails the run
+        // rather than pass it unscanned.
+        if !snapshot::stream::exists_named(file) {
+            missing.push(source::shown_path(&file.to_string_lossy()).into_owned());
+            continue;
+        }
         let Some(path) = repo_path_of(worktree, file) else {
             skipped.push(format!(
                 "{}: outside the repository",
@@ -741,7 +757,7 @@ pub fn traces(
                 }
             }
         };
-        read::read(inputs, &mut on_trace)
+        crate::timing::phase("traces", || read::read(inputs, &mut on_trace))
     };
     let mut outcome = outcome;
     for (file, lines) in std::mem::take(&mut outcome.lines) {

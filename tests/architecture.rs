@@ -195,6 +195,7 @@ const LAYERS: &[&str] = &[
     // foundation: spans, dates, digests, the file seam, trees of values, findings
     "source",
     "date",
+    "timing",
     "units",
     "suggest",
     "digest",
@@ -225,6 +226,7 @@ const LAYERS: &[&str] = &[
     "rules",
     "pipeline",
     // views of a run, and rendering
+    "select",
     "diff",
     "graph",
     "checklist",
@@ -447,6 +449,16 @@ fn all_io_goes_through_the_working_tree_and_the_sink() {
             "commands/mod.rs",
             "std::io::stdout().is_terminal()",
             "is colour on",
+        ),
+        (
+            "commands/mod.rs",
+            "std::io::stderr().is_terminal()",
+            "is the progress line drawn",
+        ),
+        (
+            "timing.rs",
+            "std::io::stderr().lock()",
+            "the progress line on a terminal: a phase's name and the time, never a value",
         ),
         (
             "init.rs",

@@ -196,11 +196,11 @@ fn each_subcommand_help_names_the_formats_it_writes() {
     for (cmd, want) in [
         (
             "verify",
-            "Formats (--format): human, json, markdown, sarif, github, junit",
+            "Formats (--format): human, concise, json, markdown, sarif, github, junit",
         ),
         ("lock", "Formats (--format): human, json"),
         ("diff", "Formats (--format): human, json, markdown"),
-        ("graph", "--format does not apply"),
+        ("graph", "Formats (--format): mermaid, dot"),
     ] {
         let o = run_bin(&[cmd, "--help"]);
         let text = String::from_utf8_lossy(&o.stdout);

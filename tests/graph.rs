@@ -10,9 +10,9 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// `agentlock graph --output OUTPUT` on a repository: exit 0, nothing on stderr.
+/// `agentlock --format OUTPUT graph` on a repository: exit 0, nothing on stderr.
 fn graph(dir: &Path, output: &str) -> String {
-    let out = run_in(dir, &["graph", "--output", output]);
+    let out = run_in(dir, &["--format", output, "graph"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
     text(&out.stdout)
@@ -37,7 +37,7 @@ fn graph_snapshots() {
 fn graph_defaults_to_mermaid_and_is_deterministic() {
     let dir = root().join("example-repo");
     let a = run_in(&dir, &["graph"]);
-    let b = run_in(&dir, &["graph", "--output", "mermaid"]);
+    let b = run_in(&dir, &["--format", "mermaid", "graph"]);
     assert_eq!(a.status.code(), Some(0));
     assert_eq!(a.stdout, b.stdout);
     assert!(text(&a.stdout).starts_with("flowchart TD\n"));
@@ -79,7 +79,11 @@ fn graph_refuses_a_format_it_does_not_have() {
         &["graph", "--format", "json", "--color", "never"],
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--output mermaid"));
+    assert!(
+        text(&out.stderr).contains("graph writes mermaid and dot"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -257,7 +261,7 @@ fn completions_name_the_subcommands() {
     }
     assert!(
         script.contains("mermaid"),
-        "the --output values are completed"
+        "the --format values are completed"
     );
     for shell in ["zsh", "fish", "powershell", "elvish"] {
         let out = run_bin(&["completions", shell]);

@@ -96,7 +96,7 @@ fn assert_never_printed(dir: &Path, needle: &str, what: &str) {
         }
     }
     for output in ["mermaid", "dot"] {
-        let all = text(&run_in(dir, &["graph", "--output", output]));
+        let all = text(&run_in(dir, &["--format", output, "graph"]));
         assert!(!all.contains(needle), "{what}: graph {output}:\n{all}");
     }
 }

@@ -285,7 +285,7 @@ fn no_command_or_format_prints_a_secret() {
             for output in ["mermaid", "dot"] {
                 runs.push((
                     format!("graph {output}"),
-                    vec!["graph".into(), "--output".into(), output.into()],
+                    vec!["--format".into(), output.into(), "graph".into()],
                 ));
             }
         }

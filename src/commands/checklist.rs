@@ -6,6 +6,7 @@ use super::*;
 pub(super) const SPEC: Spec = Spec {
     name: "checklist",
     accepts: Accepts::Formats(&[Format::Human, Format::Json, Format::Markdown]),
+    findings: false,
 };
 
 pub(super) fn run(

@@ -3,6 +3,7 @@ use super::*;
 pub(super) const SPEC: Spec = Spec {
     name: "completions",
     accepts: Accepts::Ignored,
+    findings: false,
 };
 
 /// `agentlock completions SHELL`: the completion script, generated from the clap definitions.

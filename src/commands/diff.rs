@@ -33,6 +33,7 @@ pub(super) fn release_side(
 pub(super) const SPEC: Spec = Spec {
     name: "diff",
     accepts: Accepts::Formats(&[Format::Human, Format::Json, Format::Markdown]),
+    findings: false,
 };
 
 /// `agentlock diff`: every change from the last release (or `--base`) to the working tree (or

@@ -4,6 +4,7 @@ use super::*;
 pub(super) const SPEC: Spec = Spec {
     name: "evidence",
     accepts: Accepts::Formats(&[Format::Human, Format::Json]),
+    findings: false,
 };
 
 pub(super) fn run(
@@ -43,7 +44,9 @@ pub(super) fn run(
                 &[],
                 color,
                 &ctx,
-            )?;
+                Extras::of(cli),
+                out,
+            );
             let _ = out.write_all(text.as_bytes());
             if cli.format == Format::Human {
                 let _ = writeln!(

@@ -4,6 +4,7 @@ use super::*;
 pub(super) const SPEC: Spec = Spec {
     name: "gate",
     accepts: Accepts::Formats(&[Format::Human, Format::Json, Format::Markdown]),
+    findings: false,
 };
 
 pub(super) fn run(

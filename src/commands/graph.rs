@@ -2,18 +2,17 @@ use super::*;
 
 pub(super) const SPEC: Spec = Spec {
     name: "graph",
-    accepts: Accepts::NotApplicable(Some(
-        "choose the picture's language with `--output mermaid` or `--output dot`",
-    )),
+    accepts: Accepts::Formats(&[Format::Mermaid, Format::Dot]),
+    findings: false,
 };
 
 /// `agentlock graph`: the topology in Mermaid or DOT (see [`crate::graph`]).
-pub(super) fn run(
-    cli: &Cli,
-    output: crate::graph::Output,
-    out: &mut Sink<'_>,
-    err: &mut Sink<'_>,
-) -> Result<i32, Fatal> {
+pub(super) fn run(cli: &Cli, out: &mut Sink<'_>, err: &mut Sink<'_>) -> Result<i32, Fatal> {
+    // Mermaid unless `--format dot`.
+    let output = match cli.format {
+        Format::Dot => crate::graph::Output::Dot,
+        _ => crate::graph::Output::Mermaid,
+    };
     let wt = worktree(cli)?;
     let model = load(&wt)?;
     if model.topologies.is_empty() {

@@ -3,12 +3,18 @@ use super::*;
 pub(super) const SPEC: Spec = Spec {
     name: "init",
     accepts: Accepts::NotApplicable(None),
+    findings: false,
 };
 
-/// `agentlock init`: scaffolds a repository in `--repo DIR` (see [`crate::init`]).
-pub(super) fn run(cli: &Cli, out: &mut Sink<'_>) -> Result<i32, Fatal> {
+/// `agentlock init [DIR]`: scaffolds a repository in DIR, else in `--repo DIR` (see
+/// [`crate::init`]).
+pub(super) fn run(
+    cli: &Cli,
+    dir: Option<&std::path::Path>,
+    out: &mut Sink<'_>,
+) -> Result<i32, Fatal> {
     use crate::init::InitError;
-    let dir = &cli.repo;
+    let dir = dir.unwrap_or(&cli.repo);
     let done = match crate::init::init(dir, crate::date::today()) {
         Ok(done) => done,
         Err(InitError::Exists(files)) => {
@@ -25,9 +31,9 @@ pub(super) fn run(cli: &Cli, out: &mut Sink<'_>) -> Result<i32, Fatal> {
                     files.join(", ")
                 ),
                 Some(if files.len() == 1 {
-                    "`agentlock init` never overwrites a file: run it in a new directory (`--repo DIR`), or move the file away first"
+                    "`agentlock init` never overwrites a file: run it in a new directory (`agentlock init DIR`), or move the file away first"
                 } else {
-                    "`agentlock init` never overwrites a file: run it in a new directory (`--repo DIR`), or move the files away first"
+                    "`agentlock init` never overwrites a file: run it in a new directory (`agentlock init DIR`), or move the files away first"
                 }),
             ));
         }

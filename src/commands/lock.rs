@@ -3,6 +3,7 @@ use super::*;
 pub(super) const SPEC: Spec = Spec {
     name: "lock",
     accepts: Accepts::Formats(&[Format::Human, Format::Json]),
+    findings: false,
 };
 
 /// `agentlock lock [--check]`: writes agentlock.lock, or says how it would change.
@@ -17,7 +18,17 @@ pub(super) fn run(cli: &Cli, check: bool, color: bool, out: &mut Sink<'_>) -> Re
             title: "lock",
             prefix: String::new(),
         };
-        let text = render_findings(cli.format, &problems, 0, &model.sources, &[], color, &ctx)?;
+        let text = render_findings(
+            cli.format,
+            &problems,
+            0,
+            &model.sources,
+            &[],
+            color,
+            &ctx,
+            Extras::of(cli),
+            out,
+        );
         let _ = out.write_all(text.as_bytes());
         if cli.format == Format::Human {
             let _ = writeln!(

@@ -3,6 +3,7 @@ use super::*;
 pub(super) const SPEC: Spec = Spec {
     name: "man",
     accepts: Accepts::Ignored,
+    findings: false,
 };
 
 /// `agentlock man`: the man page (roff), generated from the clap definitions; with a

@@ -40,7 +40,28 @@ pub const EXIT_ERROR: i32 = 2;
 pub fn parse() -> Cli {
     use clap::FromArgMatches;
     let matches = command().get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli.format = cli.formats.first().copied().unwrap_or_default();
+    cli
+}
+
+/// The format and file of a second report (`--format A --format B --output FILE`: B goes to
+/// FILE), after checking the formats and files the command line asks for.
+fn second_report(cli: &Cli) -> Result<Option<(Format, &std::path::Path)>, Fatal> {
+    match (cli.formats.as_slice(), cli.output.as_deref()) {
+        ([_, second], Some(file)) => Ok(Some((*second, file))),
+        ([_, _], None) => Err(fatal(
+            "`--format` is given twice but there is no `--output FILE` for the second report",
+            Some(
+                "`--format human --format sarif --output results.sarif` prints the first and writes the second",
+            ),
+        )),
+        ([_, _, _, ..], _) => Err(fatal(
+            "`--format` is given more than twice",
+            Some("give one format for standard output and, with `--output FILE`, one for the file"),
+        )),
+        _ => Ok(None),
+    }
 }
 
 /// The command line: clap's definitions, with each subcommand's help naming the formats it
@@ -79,17 +100,74 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         _ => {}
     }
     let color = use_color(cli.color);
-    let mode = match cli.format {
+    let result = report(cli, color, out, err);
+    let mut err = Sink::new(err, Mode::Text, color);
+    let code = report_fatal(result, color, &mut err);
+    err.finish();
+    if cli.exit_zero && code == EXIT_FINDINGS {
+        EXIT_OK
+    } else {
+        code
+    }
+}
+
+/// Runs the command with its report where the flags send it: standard output, the
+/// `--output` file, or nowhere (`--silent`); notes on `err` unless `--quiet` or `--silent`.
+fn report(cli: &Cli, color: bool, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fatal> {
+    // Refused before anything is read or written.
+    spec(&cli.command).check(cli)?;
+    second_report(cli)?;
+    let mut file = match (&cli.output, cli.formats.len()) {
+        (Some(path), 0 | 1) => Some(create(path)?),
+        _ => None,
+    };
+    let color = color && file.is_none();
+    let mut nothing = std::io::sink();
+    let out: &mut dyn Write = match &mut file {
+        _ if cli.silent => &mut nothing,
+        Some(f) => f,
+        None => out,
+    };
+    let mut out = Sink::new(out, mode(cli.format), color);
+    let mut quiet = std::io::sink();
+    let err: &mut dyn Write = if cli.quiet || cli.silent {
+        &mut quiet
+    } else {
+        err
+    };
+    let mut err = Sink::new(err, Mode::Text, color);
+    let progress = !cli.quiet && !cli.silent && progress_wanted();
+    crate::timing::start(cli.verbose, progress);
+    let result = dispatch(cli, color, &mut out, &mut err);
+    out.finish();
+    let phases = crate::timing::stop();
+    if cli.verbose {
+        let _ = writeln!(err, "agentlock: {}", crate::timing::describe(&phases));
+    }
+    err.finish();
+    result
+}
+
+/// How a report in `format` is escaped.
+fn mode(format: Format) -> Mode {
+    match format {
         Format::Json | Format::Sarif => Mode::Json,
         Format::Junit => Mode::Xml,
         _ => Mode::Text,
-    };
-    let mut out = Sink::new(out, mode, color);
-    let mut err = Sink::new(err, Mode::Text, color);
-    let code = dispatch(cli, color, &mut out, &mut err);
-    out.finish();
-    err.finish();
-    code
+    }
+}
+
+/// Creates (or truncates) a report file the user named on the command line.
+fn create(path: &std::path::Path) -> Result<Box<dyn Write>, Fatal> {
+    crate::snapshot::stream::create_named(path).map_err(|e| {
+        fatal(
+            format!(
+                "cannot write {}: {e}",
+                crate::source::printable(&path.to_string_lossy())
+            ),
+            Some("`--output FILE` names a file to create, in a directory that exists"),
+        )
+    })
 }
 
 /// A command's result as an exit code, its fatal error written to `err`.
@@ -98,22 +176,22 @@ fn finish(result: Result<i32, Fatal>, err: &mut dyn Write) -> i32 {
     report_fatal(result, false, &mut err)
 }
 
-fn dispatch(cli: &Cli, color: bool, out: &mut Sink<'_>, err: &mut Sink<'_>) -> i32 {
-    // Refused before anything is read or written.
-    if let Err(e) = spec(&cli.command).check(cli.format) {
-        return report_fatal(Err(e), color, err);
-    }
-    let result = match &cli.command {
-        None => verify::run(cli, false, false, None, color, out, err),
+fn dispatch(cli: &Cli, color: bool, out: &mut Sink<'_>, err: &mut Sink<'_>) -> Result<i32, Fatal> {
+    match &cli.command {
+        None => verify::run(cli, &verify::Args::default(), color, out, err),
         Some(Command::Verify {
             no_lock_check,
             staged,
             rev,
+            new_since,
         }) => verify::run(
             cli,
-            *no_lock_check,
-            *staged,
-            rev.as_deref(),
+            &verify::Args {
+                no_lock_check: *no_lock_check,
+                staged: *staged,
+                rev: rev.as_deref(),
+                new_since: new_since.as_deref(),
+            },
             color,
             out,
             err,
@@ -125,24 +203,26 @@ fn dispatch(cli: &Cli, color: bool, out: &mut Sink<'_>, err: &mut Sink<'_>) -> i
             rollback::run(cli, to.as_deref(), *apply, out, err)
         }
         Some(Command::Lock { check }) => lock::run(cli, *check, color, out),
-        Some(Command::Explain { code }) => explain::run(code, out),
+        Some(Command::Explain { code }) => explain::run(cli, code, out),
         Some(Command::Rules) => rules::run(cli.format, out),
         Some(Command::Scan { files }) => scan::run(cli, files, color, out, err),
         Some(Command::Checklist { traces }) => checklist::run(cli, traces, out, err),
         Some(Command::Evidence { action }) => evidence::run(cli, action, color, out),
         Some(Command::Gate) => gate::run(cli, color, out, err),
         Some(Command::Traces { files }) => traces::run(cli, files, color, out, err),
-        Some(Command::Graph { output }) => graph::run(cli, *output, out, err),
-        Some(Command::Init) => init::run(cli, out),
+        Some(Command::Graph) => graph::run(cli, out, err),
+        Some(Command::Init { dir }) => init::run(cli, dir.as_deref(), out),
         Some(Command::Completions { .. } | Command::Man { .. }) => unreachable!("run"),
-    };
-    report_fatal(result, color, err)
+    }
 }
 
 /// What a command declares about itself: its name and the formats it writes.
 pub struct Spec {
     pub name: &'static str,
     pub accepts: Accepts,
+    /// It reports findings: `--select`, `--ignore`, `--statistics` and a second `--format`
+    /// apply.
+    pub findings: bool,
 }
 
 /// Which `--format`s a command writes.
@@ -190,6 +270,7 @@ pub const SPECS: &[Spec] = &[
 /// Every format.
 const ALL: &[Format] = &[
     Format::Human,
+    Format::Concise,
     Format::Json,
     Format::Markdown,
     Format::Sarif,
@@ -219,16 +300,61 @@ fn spec(command: &Option<Command>) -> &'static Spec {
         Some(Command::Lock { .. }) => &lock::SPEC,
         Some(Command::Rules) => &rules::SPEC,
         Some(Command::Explain { .. }) => &explain::SPEC,
-        Some(Command::Graph { .. }) => &graph::SPEC,
-        Some(Command::Init) => &init::SPEC,
+        Some(Command::Graph) => &graph::SPEC,
+        Some(Command::Init { .. }) => &init::SPEC,
         Some(Command::Completions { .. }) => &completions::SPEC,
         Some(Command::Man { .. }) => &man::SPEC,
     }
 }
 
 impl Spec {
+    /// Whether the command takes the formats and report flags the command line gives; the
+    /// error that says what it takes when not.
+    fn check(&self, cli: &Cli) -> Result<(), Fatal> {
+        for &format in &cli.formats {
+            self.check_format(format)?;
+        }
+        let findings_only = [
+            (cli.formats.len() > 1, "`--format` given twice"),
+            (!cli.select.is_empty(), "`--select`"),
+            (!cli.ignore.is_empty(), "`--ignore`"),
+            (cli.statistics, "`--statistics`"),
+        ];
+        if !self.findings
+            && let Some((_, flag)) = findings_only.iter().find(|(given, _)| *given)
+        {
+            let reporting: Vec<&str> = SPECS
+                .iter()
+                .filter(|s| s.findings)
+                .map(|s| s.name)
+                .collect();
+            return Err(fatal(
+                format!("{flag} does not apply to `{}`", self.name),
+                Some(&format!(
+                    "it applies to the commands that report findings: {}",
+                    and_list(&reporting)
+                )),
+            ));
+        }
+        if cli.statistics
+            && let Some(f) = cli
+                .formats
+                .iter()
+                .find(|f| !matches!(f, Format::Human | Format::Json))
+        {
+            return Err(fatal(
+                format!(
+                    "`--statistics` is written as human or json, not `{}`",
+                    f.as_str()
+                ),
+                Some("drop `--format`, or use `--format json`"),
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether the command writes `format`; the error that says what it writes when not.
-    fn check(&self, format: Format) -> Result<(), Fatal> {
+    fn check_format(&self, format: Format) -> Result<(), Fatal> {
         match self.accepts {
             Accepts::Formats(f) if f.contains(&format) => Ok(()),
             Accepts::Formats(_) => Err(fatal(
@@ -269,7 +395,8 @@ pub fn which_writes_what() -> String {
             } else {
                 and_list(&f.iter().map(|f| f.as_str()).collect::<Vec<_>>())
             };
-            format!("{} write {what}", and_list(cmds))
+            let verb = if cmds.len() == 1 { "writes" } else { "write" };
+            format!("{} {verb} {what}", and_list(cmds))
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -320,6 +447,12 @@ fn fatal(message: impl Into<String>, help: Option<&str>) -> Fatal {
     )
 }
 
+/// Whether a progress line may be drawn: standard error is a terminal and this is not CI.
+fn progress_wanted() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+}
+
 fn use_color(c: Color) -> bool {
     use std::io::IsTerminal;
     match c {
@@ -362,7 +495,8 @@ fn worktree(cli: &Cli) -> Result<Worktree, Fatal> {
 
 /// Loads the model, turning a manifest error into a fatal error that shows the manifest.
 fn load(snapshot: &dyn Snapshot) -> Result<crate::load::model::Model, Fatal> {
-    crate::load::load(snapshot).map_err(|e| with_manifest(e, snapshot))
+    crate::timing::phase("load", || crate::load::load(snapshot))
+        .map_err(|e| with_manifest(e, snapshot))
 }
 
 fn with_manifest(e: ConfigError, snapshot: &dyn Snapshot) -> Fatal {
@@ -405,32 +539,94 @@ struct ReportCtx {
 
 /// Writes what `verify` or `scan` found; the exit code comes from the findings.
 fn report_verified(
-    format: Format,
-    v: &crate::pipeline::Verified,
+    cli: &Cli,
+    mut v: crate::pipeline::Verified,
     color: bool,
     ctx: &ReportCtx,
     out: &mut Sink<'_>,
+    err: &mut Sink<'_>,
 ) -> Result<i32, Fatal> {
-    if format == Format::Github {
-        let (commands, text) =
-            report::github::render(&v.findings, v.suppressed, &v.model.sources, &ctx.prefix);
-        out.command(&commands);
+    select(cli, &mut v.findings, err)?;
+    emit(cli, color, out, &|format, color, out| {
+        let text = render_findings(
+            format,
+            &v.findings,
+            v.suppressed,
+            &v.model.sources,
+            &v.rules,
+            color,
+            ctx,
+            Extras::of(cli),
+            out,
+        );
         let _ = out.write_all(text.as_bytes());
-        return Ok(report::exit_code(&v.findings));
-    }
-    let text = render_findings(
-        format,
-        &v.findings,
-        v.suppressed,
-        &v.model.sources,
-        &v.rules,
-        color,
-        ctx,
-    )?;
-    let _ = out.write_all(text.as_bytes());
+    })?;
     Ok(report::exit_code(&v.findings))
 }
 
+/// Leaves out what `--select` and `--ignore` do not report, and says on `err` how many.
+fn select(
+    cli: &Cli,
+    findings: &mut Vec<crate::finding::Finding>,
+    err: &mut Sink<'_>,
+) -> Result<(), Fatal> {
+    let selection =
+        crate::select::Selection::parse(&cli.select, &cli.ignore, crate::rules::catalog())
+            .map_err(|e| fatal(e, Some("`agentlock rules` lists every code and name")))?;
+    if selection.is_empty() {
+        return Ok(());
+    }
+    let left_out = selection.apply(findings);
+    if left_out > 0 {
+        let _ = writeln!(
+            err,
+            "agentlock: {} left out by {} (this run only: the policy and the lock are unchanged)",
+            crate::checklist::plural(left_out, "finding", "findings"),
+            selection.described
+        );
+    }
+    Ok(())
+}
+
+/// Writes a report to standard output (or `--output`'s file) in `--format`, and when
+/// `--format` is given twice, again in the second format to the `--output` file.
+fn emit(
+    cli: &Cli,
+    color: bool,
+    out: &mut Sink<'_>,
+    render: &dyn Fn(Format, bool, &mut Sink<'_>),
+) -> Result<(), Fatal> {
+    crate::timing::phase("report", || render(cli.format, color, out));
+    if let Some((format, path)) = second_report(cli)? {
+        let mut file = create(path)?;
+        let mut sink = Sink::new(&mut file, mode(format), false);
+        crate::timing::phase("report", || render(format, false, &mut sink));
+        sink.finish();
+    }
+    Ok(())
+}
+
+/// What the report flags ask of a findings report besides its format.
+#[derive(Clone, Copy)]
+struct Extras {
+    /// `--quiet`: the findings and nothing else.
+    quiet: bool,
+    /// `--statistics`: counts per rule instead of the findings.
+    statistics: bool,
+}
+
+impl Extras {
+    fn of(cli: &Cli) -> Extras {
+        Extras {
+            quiet: cli.quiet,
+            statistics: cli.statistics,
+        }
+    }
+}
+
+/// A findings report in `format`. GitHub annotations are written to `out` as workflow
+/// commands; the text returned follows them.
+#[allow(clippy::too_many_arguments)]
 fn render_findings(
     format: Format,
     findings: &[crate::finding::Finding],
@@ -439,17 +635,27 @@ fn render_findings(
     rules: &[(&crate::rules::Rule, Option<crate::pipeline::NotRun>)],
     color: bool,
     ctx: &ReportCtx,
-) -> Result<String, Fatal> {
-    use crate::report::{github, junit, markdown, sarif};
-    Ok(match format {
-        Format::Human => human::render(findings, suppressed, sources, color),
+    extras: Extras,
+    out: &mut Sink<'_>,
+) -> String {
+    use crate::report::{concise, github, junit, markdown, sarif, statistics};
+    let summary = !extras.quiet;
+    if extras.statistics {
+        return match format {
+            Format::Json => statistics::json(findings),
+            _ => statistics::human(findings, suppressed, summary),
+        };
+    }
+    match format {
+        Format::Human => human::render_with(findings, suppressed, sources, color, summary),
+        Format::Concise => concise::render(findings, suppressed, sources, summary),
         Format::Json => json::render(findings, suppressed, sources),
         Format::Markdown => markdown::render(findings, suppressed, sources, &ctx.prefix, ctx.title),
         Format::Sarif => sarif::render(findings, sources, &ctx.prefix),
-        // (lock writes human or JSON only; verify and scan take the path above)
         Format::Github => {
             let (commands, text) = github::render(findings, suppressed, sources, &ctx.prefix);
-            commands + &text
+            out.command(&commands);
+            text
         }
         Format::Junit => junit::render(
             findings,
@@ -458,7 +664,9 @@ fn render_findings(
             rules,
             &format!("agentlock {}", ctx.title),
         ),
-    })
+        // (no findings command accepts them: `Spec::check` refused them)
+        Format::Mermaid | Format::Dot => String::new(),
+    }
 }
 
 impl From<GitError> for Fatal {
@@ -487,7 +695,11 @@ fn load_history(
     head: Option<Commit>,
     err: &mut Sink<'_>,
 ) -> Option<History> {
-    match History::load(git?, &model.config.release, head, crate::rules::catalog()) {
+    let git = git?;
+    let loaded = crate::timing::phase("history", || {
+        History::load(git, &model.config.release, head, crate::rules::catalog())
+    });
+    match loaded {
         Ok(h) => {
             note_skipped(&h.releases, err);
             Some(h)

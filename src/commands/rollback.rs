@@ -3,6 +3,7 @@ use super::*;
 pub(super) const SPEC: Spec = Spec {
     name: "rollback",
     accepts: Accepts::Formats(&[Format::Human, Format::Json, Format::Markdown]),
+    findings: false,
 };
 
 /// `agentlock rollback`: the target release and what restoring it takes; `--apply` does it.
@@ -63,15 +64,15 @@ pub(super) fn run(
         restore,
         files,
         applied: None,
+        refusal: None,
     };
-    if apply && !report.restore.is_empty() {
-        report.applied = Some(apply_rollback(
-            &git,
-            &wt,
-            head,
-            &target_snapshot,
-            &report.files,
-        )?);
+    if !report.restore.is_empty() {
+        let checked = preflight(&git, &wt, head, &report.files);
+        match (apply, checked) {
+            (true, plan) => report.applied = Some(apply_rollback(&wt, &target_snapshot, plan?)?),
+            (false, Err(Fatal(e, _))) => report.refusal = Some(e.message),
+            (false, Ok(_)) => {}
+        }
     }
     let text = match cli.format {
         Format::Json => release::rollback_json(&report),
@@ -82,16 +83,14 @@ pub(super) fn run(
     Ok(EXIT_OK)
 }
 
-/// Writes the target's files into the working tree, deletes the files added since, and
-/// rewrites agentlock.lock; returns the new lock root. Refuses, touching nothing, when one of
-/// those files has uncommitted changes.
-fn apply_rollback(
+/// The files `--apply` would write, or why it refuses (touching nothing): a path outside the
+/// repository or through a symlink, or uncommitted changes it would overwrite.
+fn preflight<'f>(
     git: &Git,
     wt: &Worktree,
     head: Option<Commit>,
-    target: &dyn Snapshot,
-    files: &[FileAction],
-) -> Result<String, Fatal> {
+    files: &'f [FileAction],
+) -> Result<Vec<(crate::snapshot::RepoPath, &'f FileAction)>, Fatal> {
     use crate::snapshot::{ReadError, RepoPath};
     let limit = u64::MAX;
     let mut plan: Vec<(RepoPath, &FileAction)> = Vec::new();
@@ -143,9 +142,21 @@ fn apply_rollback(
             Some("commit or stash them first (`git stash`), then run the rollback again"),
         ));
     }
+    Ok(plan)
+}
+
+/// Writes the target's files into the working tree, deletes the files added since, and
+/// rewrites agentlock.lock; returns the new lock root.
+fn apply_rollback(
+    wt: &Worktree,
+    target: &dyn Snapshot,
+    plan: Vec<(crate::snapshot::RepoPath, &FileAction)>,
+) -> Result<String, Fatal> {
+    let limit = u64::MAX;
+    let lockfile = crate::snapshot::RepoPath::fixed(LOCKFILE);
     // Everything is read from the target before anything is written: a file it cannot give
     // (a symlink out of the repository at the tag) stops the rollback with nothing changed.
-    let mut writes: Vec<(&RepoPath, Option<Vec<u8>>)> = Vec::new();
+    let mut writes: Vec<(&crate::snapshot::RepoPath, Option<Vec<u8>>)> = Vec::new();
     for (path, f) in &plan {
         writes.push(match f {
             FileAction::Restore(_) => {

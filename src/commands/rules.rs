@@ -3,6 +3,7 @@ use super::*;
 pub(super) const SPEC: Spec = Spec {
     name: "rules",
     accepts: Accepts::Formats(&[Format::Human, Format::Json]),
+    findings: false,
 };
 
 /// `agentlock rules`: every rule with its code, name and default severity.

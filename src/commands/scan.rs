@@ -3,6 +3,7 @@ use super::*;
 pub(super) const SPEC: Spec = Spec {
     name: "scan",
     accepts: Accepts::Formats(ALL),
+    findings: true,
 };
 
 /// `scan [FILE…]`: the secret rules only, over the given files whatever they are, or over the
@@ -44,5 +45,5 @@ pub(super) fn run(
         title: "scan",
         prefix: git_prefix(cli),
     };
-    report_verified(cli.format, &v, color, &ctx, out)
+    report_verified(cli, v, color, &ctx, out, err)
 }

@@ -4,6 +4,7 @@ use super::*;
 pub(super) const SPEC: Spec = Spec {
     name: "traces",
     accepts: Accepts::Formats(ALL),
+    findings: true,
 };
 
 pub(super) fn run(
@@ -30,32 +31,43 @@ pub(super) fn run(
             .map(|g| g.prefix().to_string())
             .unwrap_or_default(),
     };
-    let text = match cli.format {
-        Format::Human => {
-            let mut text = human::render(&t.findings, t.suppressed, &t.model.sources, color);
-            text.push('\n');
-            text.push_str(&report::traces::human(&t));
-            text
-        }
-        Format::Json => report::traces::json(&t),
-        Format::Markdown => report::traces::markdown(&t, &ctx.prefix),
-        Format::Github => {
-            let (commands, text) =
-                report::github::render(&t.findings, t.suppressed, &t.model.sources, &ctx.prefix);
-            out.command(&commands);
-            text
-        }
-        format => render_findings(
-            format,
-            &t.findings,
-            t.suppressed,
-            &t.model.sources,
-            &t.rules,
-            color,
-            &ctx,
-        )?,
-    };
-    let _ = out.write_all(text.as_bytes());
+    let mut t = t;
+    select(cli, &mut t.findings, err)?;
+    emit(cli, color, out, &|format, color, out| {
+        let text = match format {
+            _ if cli.statistics => render_findings(
+                format,
+                &t.findings,
+                t.suppressed,
+                &t.model.sources,
+                &t.rules,
+                color,
+                &ctx,
+                Extras::of(cli),
+                out,
+            ),
+            Format::Human if !cli.quiet => {
+                let mut text = human::render(&t.findings, t.suppressed, &t.model.sources, color);
+                text.push('\n');
+                text.push_str(&report::traces::human(&t));
+                text
+            }
+            Format::Json => report::traces::json(&t),
+            Format::Markdown => report::traces::markdown(&t, &ctx.prefix),
+            format => render_findings(
+                format,
+                &t.findings,
+                t.suppressed,
+                &t.model.sources,
+                &t.rules,
+                color,
+                &ctx,
+                Extras::of(cli),
+                out,
+            ),
+        };
+        let _ = out.write_all(text.as_bytes());
+    })?;
     Ok(report::exit_code(&t.findings))
 }
 

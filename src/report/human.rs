@@ -16,7 +16,7 @@ struct View {
     code: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<Arc<String>>>,
+    source: Option<NamedSource<Excerpts>>,
     labels: Vec<LabeledSpan>,
 }
 
@@ -68,7 +68,92 @@ fn source_span(span: Span, text_len: usize) -> SourceSpan {
 }
 
 /// Each file's text as shown (invisible characters made visible), made once per report.
-type Shown = HashMap<crate::source::FileId, Arc<String>>;
+type Shown = HashMap<crate::source::FileId, Excerpts>;
+
+/// A file's text as miette reads it for an excerpt, with its line starts: miette's own reader
+/// walks the text from its first byte to the span, which made a report of many findings in
+/// one file quadratic (10,000 agents: 49 s). This one hands miette the few lines around the
+/// span, found by binary search, so each excerpt costs what it shows.
+#[derive(Clone)]
+struct Excerpts {
+    text: Arc<String>,
+    /// The byte offset of each line's first byte, lines ending as miette ends them (`\n`,
+    /// `\r\n` or a lone `\r`).
+    starts: Arc<Vec<usize>>,
+}
+
+thread_local! {
+    /// Bytes handed to miette's reader over all excerpts, so a test can count the work a
+    /// report does.
+    static READ: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+impl Excerpts {
+    fn new(text: Arc<String>) -> Excerpts {
+        let b = text.as_bytes();
+        let mut starts = vec![0];
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'\r' if b.get(i + 1) == Some(&b'\n') => {
+                    i += 1;
+                    starts.push(i + 1);
+                }
+                b'\n' | b'\r' => starts.push(i + 1),
+                _ => {}
+            }
+            i += 1;
+        }
+        Excerpts {
+            text,
+            starts: Arc::new(starts),
+        }
+    }
+
+    /// The line (from 0) holding a byte offset.
+    fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+}
+
+impl miette::SourceCode for Excerpts {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let (offset, len) = (span.offset(), span.len());
+        if offset > self.text.len() {
+            return Err(miette::MietteError::OutOfBounds);
+        }
+        let first = self.line_of(offset);
+        let last = self.line_of((offset + len).saturating_sub(1).max(offset));
+        // One line more either side than asked, so miette sees the same line breaks as it
+        // would in the whole text.
+        let from_line = first.saturating_sub(before + 1);
+        let from = self.starts[from_line];
+        let to = self
+            .starts
+            .get(last + after + 2)
+            .copied()
+            .unwrap_or(self.text.len());
+        let window = &self.text[from..to];
+        READ.with(|r| r.set(r.get() + window.len() as u64));
+        let inner = SourceSpan::new((offset - from).into(), len);
+        let c = window.read_span(&inner, before, after)?;
+        Ok(Box::new(miette::MietteSpanContents::new(
+            c.data(),
+            SourceSpan::new((c.span().offset() + from).into(), c.span().len()),
+            c.line() + from_line,
+            c.column(),
+            c.line_count() + from_line,
+        )))
+    }
+}
 
 /// The longest line an excerpt draws a label on, in characters, and the longest line it
 /// shows around one. A longer line (a minified JSON manifest) is not drawn: the finding says
@@ -161,9 +246,11 @@ fn view(f: &Finding, sources: &SourceMap, shown: &mut Shown) -> View {
         ));
         let text = shown
             .entry(f.span.file)
-            .or_insert_with(|| match crate::source::printable(t) {
-                std::borrow::Cow::Borrowed(_) => t.shared(),
-                std::borrow::Cow::Owned(o) => Arc::new(o),
+            .or_insert_with(|| {
+                Excerpts::new(match crate::source::printable(t) {
+                    std::borrow::Cow::Borrowed(_) => t.shared(),
+                    std::borrow::Cow::Owned(o) => Arc::new(o),
+                })
             })
             .clone();
         NamedSource::new(file.shown.clone(), text).with_language("yaml")
@@ -219,14 +306,73 @@ pub fn handler(color: bool) -> GraphicalReportHandler {
         .with_context_lines(1)
 }
 
-/// Renders every finding, then the summary line.
+/// How many findings of one rule a report shows in full; the rest are counted after them.
+pub const SHOWN_PER_RULE: usize = 20;
+
+/// Renders the findings (the first [`SHOWN_PER_RULE`] of each rule in full, the rest
+/// counted), then the summary line.
 pub fn render(findings: &[Finding], suppressed: usize, sources: &SourceMap, color: bool) -> String {
+    render_some(findings, suppressed, sources, color, SHOWN_PER_RULE, true)
+}
+
+/// As [`render`]; without the summary line when not `summary` (`--quiet`).
+pub fn render_with(
+    findings: &[Finding],
+    suppressed: usize,
+    sources: &SourceMap,
+    color: bool,
+    summary: bool,
+) -> String {
+    render_some(
+        findings,
+        suppressed,
+        sources,
+        color,
+        SHOWN_PER_RULE,
+        summary,
+    )
+}
+
+fn render_some(
+    findings: &[Finding],
+    suppressed: usize,
+    sources: &SourceMap,
+    color: bool,
+    per_rule: usize,
+    summary: bool,
+) -> String {
     let handler = handler(color);
     let mut out = String::new();
     let mut shown = Shown::new();
+    // Rules in the order their first finding comes, with how many were not shown.
+    let mut counts: Vec<(&Finding, usize)> = Vec::new();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
     for f in findings {
+        let n = seen.entry(f.code()).or_insert_with(|| {
+            counts.push((f, 0));
+            counts.len() - 1
+        });
+        let (_, count) = &mut counts[*n];
+        *count += 1;
+        if *count > per_rule {
+            continue;
+        }
         let v = view(f, sources, &mut shown);
         let _ = handler.render_report(&mut out, &v);
+        out.push('\n');
+    }
+    for (f, count) in counts.iter().filter(|(_, n)| *n > per_rule) {
+        out.push_str(&format!(
+            "… {} more {}({}) findings not shown ({count} in all): `--format concise` lists every one\n",
+            count - per_rule,
+            f.code(),
+            f.name()
+        ));
+    }
+    if !summary {
+        return out;
+    }
+    if counts.iter().any(|(_, n)| *n > per_rule) {
         out.push('\n');
     }
     out.push_str(&summary_line(&Summary::of(findings, suppressed)));
@@ -253,41 +399,170 @@ pub fn summary_line(s: &Summary) -> String {
     format!("agentlock: {verdict}: {}", parts.join(", "))
 }
 
-/// Renders a fatal error (exit code 2), pointing into a file when it has a location.
+/// Renders a fatal error (exit code 2) as cargo and ruff do: `error: …` on the first line,
+/// the excerpt of the file it points into when it has a location, then `help: …`.
 pub fn render_fatal(
     message: &str,
     help: Option<&str>,
     at: Option<(String, String, Span)>,
     color: bool,
 ) -> String {
-    let (source, labels) = match at {
-        Some((path, text, span))
-            if too_long(
-                &crate::source::SourceFile::new(String::new(), Some(text.as_str().into())),
-                &[span],
-            )
-            .is_none() =>
-        {
-            let ss = source_span(span, text.len());
-            (
-                Some(NamedSource::new(
-                    path,
-                    Arc::new(crate::source::printable(&text).into_owned()),
-                )),
-                vec![LabeledSpan::new_primary_with_span(Some("here".into()), ss)],
-            )
+    let red = |s: &str| {
+        if color {
+            format!("\x1b[1;31m{s}\x1b[0m")
+        } else {
+            s.to_string()
         }
-        _ => (None, Vec::new()),
     };
-    let v = View {
-        message: message.to_string(),
-        code: "agentlock".into(),
-        severity: miette::Severity::Error,
-        help: help.map(str::to_string),
-        source,
-        labels,
-    };
-    let mut out = String::new();
-    let _ = handler(color).render_report(&mut out, &v);
+    let mut out = format!("{} {message}\n", red("error:"));
+    if let Some((path, text, span)) = at
+        && too_long(
+            &crate::source::SourceFile::new(String::new(), Some(text.as_str().into())),
+            &[span],
+        )
+        .is_none()
+    {
+        let ss = source_span(span, text.len());
+        let v = View {
+            message: String::new(),
+            code: String::new(),
+            severity: miette::Severity::Error,
+            help: None,
+            source: Some(NamedSource::new(
+                path,
+                Excerpts::new(Arc::new(crate::source::printable(&text).into_owned())),
+            )),
+            labels: vec![LabeledSpan::new_primary_with_span(Some("here".into()), ss)],
+        };
+        let mut excerpt = String::new();
+        let _ = handler(color).render_report(&mut excerpt, &v);
+        // miette's heading (the empty message) is not drawn: the excerpt starts at its frame.
+        let frame = excerpt
+            .lines()
+            .skip_while(|l| !l.contains('╭'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        out.push_str(&frame);
+        out.push('\n');
+    }
+    if let Some(h) = help {
+        out.push_str(&format!("  help: {h}\n"));
+    }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::topology::TOPO005;
+    use crate::source::Text;
+
+    /// A file of `n` lines with a finding on each, all of one rule.
+    fn many(n: usize) -> (Vec<Finding>, SourceMap) {
+        let mut text = String::new();
+        let mut spans = Vec::new();
+        for i in 0..n {
+            let start = text.len();
+            text.push_str(&format!("  agent_{i}: {{ role: worker, model: smart }}\n"));
+            spans.push((start + 2, start + 8 + i.to_string().len()));
+        }
+        let mut sources = SourceMap::default();
+        let file = sources.add("agents.yaml".to_string(), Some(Text::from(text)));
+        let findings = spans
+            .into_iter()
+            .map(|(a, b)| {
+                Finding::new(&TOPO005.meta, Span::new(file, a, b), "agent", "unreachable")
+            })
+            .collect();
+        (findings, sources)
+    }
+
+    /// The bytes miette reads to render `n` findings in one file, every finding in full.
+    fn work(n: usize) -> u64 {
+        let (findings, sources) = many(n);
+        READ.with(|r| r.set(0));
+        let out = render_some(&findings, 0, &sources, false, usize::MAX, true);
+        assert_eq!(out.matches(TOPO005.code).count(), n);
+        READ.with(|r| r.get())
+    }
+
+    #[test]
+    fn rendering_grows_linearly_with_the_findings_in_one_file() {
+        // counted, not timed: ten times the findings read ten times the bytes (miette's own
+        // reader read a hundred times: it walks the file from its start for each excerpt)
+        let (small, large) = (work(1_000), work(10_000));
+        assert!(small > 0);
+        assert!(
+            large <= small * 12,
+            "1,000 findings read {small} bytes, 10,000 read {large}"
+        );
+    }
+
+    #[test]
+    fn excerpts_are_the_ones_miettes_reader_draws() {
+        let (findings, sources) = many(50);
+        let text = sources.get(findings[0].span.file).text.clone().unwrap();
+        for f in [&findings[0], &findings[1], &findings[25], &findings[49]] {
+            let windowed = view(f, &sources, &mut Shown::new());
+            let mut whole = view(f, &sources, &mut Shown::new());
+            whole.source = None;
+            let mut a = String::new();
+            let _ = handler(false).render_report(&mut a, &windowed);
+            // the same excerpt drawn from the whole text by miette's own reader
+            struct Whole(View, NamedSource<Arc<String>>);
+            impl fmt::Debug for Whole {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    self.0.fmt(f)
+                }
+            }
+            impl fmt::Display for Whole {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    fmt::Display::fmt(&self.0, f)
+                }
+            }
+            impl std::error::Error for Whole {}
+            impl Diagnostic for Whole {
+                fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+                    self.0.code()
+                }
+                fn severity(&self) -> Option<miette::Severity> {
+                    self.0.severity()
+                }
+                fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+                    Some(&self.1)
+                }
+                fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+                    self.0.labels()
+                }
+            }
+            let whole = Whole(
+                whole,
+                NamedSource::new("agents.yaml", text.shared()).with_language("yaml"),
+            );
+            let mut b = String::new();
+            let _ = handler(false).render_report(&mut b, &whole);
+            assert_eq!(a, b);
+            assert!(a.contains("agents.yaml:"), "{a}");
+        }
+    }
+
+    #[test]
+    fn a_long_run_of_one_rule_shows_the_first_and_counts_the_rest() {
+        let (findings, sources) = many(SHOWN_PER_RULE + 5);
+        let out = render(&findings, 0, &sources, false);
+        let code = format!("{}(", TOPO005.code);
+        assert_eq!(out.matches(&code).count(), SHOWN_PER_RULE + 1, "{out}");
+        assert!(
+            out.contains(&format!(
+                "… 5 more {code}{}) findings not shown ({} in all): `--format concise` lists every one",
+                TOPO005.name,
+                SHOWN_PER_RULE + 5
+            )),
+            "{out}"
+        );
+        assert!(
+            out.ends_with(&format!("{} warnings\n", SHOWN_PER_RULE + 5)),
+            "{out}"
+        );
+    }
 }

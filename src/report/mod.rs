@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod checklist;
+pub mod concise;
 pub mod gate;
 pub mod github;
 pub mod graph;
@@ -14,6 +15,7 @@ pub mod lockfile;
 pub mod markdown;
 pub mod release;
 pub mod sarif;
+pub mod statistics;
 pub mod traces;
 
 use crate::finding::{Finding, Severity};

@@ -406,13 +406,18 @@ pub fn rollback_human(r: &RollbackReport) -> String {
                 short(&r.target.root)
             );
         }
-        None => {
-            let _ = writeln!(
-                out,
-                "Run `agentlock rollback --to {} --apply` to restore them and rewrite agentlock.lock.",
-                r.target.label()
-            );
-        }
+        None => match &r.refusal {
+            Some(why) => {
+                let _ = writeln!(out, "`--apply` would refuse, touching nothing: {why}");
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "Run `agentlock rollback --to {} --apply` to restore them and rewrite agentlock.lock.",
+                    r.target.label()
+                );
+            }
+        },
     }
     out
 }
@@ -452,6 +457,9 @@ pub fn rollback_json(r: &RollbackReport) -> String {
         applied: bool,
         /// The lock root after `--apply`.
         root: Option<&'a str>,
+        /// Why `--apply` would refuse (without `--apply`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        apply_refused: Option<&'a str>,
     }
     let v = RollbackJson {
         schema: "agentlock.rollback/v1",
@@ -461,6 +469,7 @@ pub fn rollback_json(r: &RollbackReport) -> String {
         files,
         applied: r.applied.is_some(),
         root: r.applied.as_deref(),
+        apply_refused: r.refusal.as_deref(),
     };
     format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
 }
@@ -488,6 +497,13 @@ pub fn rollback_markdown(r: &RollbackReport) -> String {
     for row in &rows[1..] {
         let cells: Vec<String> = row.iter().map(|c| md(c)).collect();
         let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    if let Some(why) = &r.refusal {
+        let _ = writeln!(
+            out,
+            "\n`--apply` would refuse, touching nothing: {}",
+            md(why)
+        );
     }
     out
 }

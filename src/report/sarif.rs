@@ -57,24 +57,15 @@ fn location(p: &Place, message: Option<&str>) -> Value {
     l
 }
 
-/// A fingerprint that survives edits elsewhere in the file: the rule, the file, the subject
-/// and the message, not the line; repeats get an occurrence number.
-fn fingerprint(f: &Finding, path: &str, seen: &mut HashMap<String, usize>) -> String {
-    let key = format!("{}\0{path}\0{}\0{}", f.code(), f.subject, f.message);
-    let hex = crate::digest::sha256_hex(key.as_bytes());
-    let n = seen.entry(hex.clone()).or_insert(0);
-    *n += 1;
-    format!("{}:{}", &hex[..32], n)
-}
-
 /// `prefix` is the agentlock root's directory in the git work tree (`""` at the top), so the
 /// URIs are relative to the repository that code scanning knows.
 pub fn render(findings: &[Finding], sources: &SourceMap, prefix: &str) -> String {
     let index: HashMap<&str, usize> = RULES.iter().enumerate().map(|(i, r)| (r.code, i)).collect();
-    let mut seen = HashMap::new();
+    let prints = crate::finding::fingerprints(findings, sources);
     let results: Vec<Value> = findings
         .iter()
-        .map(|f| {
+        .zip(&prints)
+        .map(|(f, print)| {
             let place = Place::of(f, sources, prefix);
             let mut text = f.message.clone();
             if let Some(h) = &f.help {
@@ -86,7 +77,7 @@ pub fn render(findings: &[Finding], sources: &SourceMap, prefix: &str) -> String
                 "level": level(f.severity),
                 "message": {"text": text},
                 "locations": [location(&place, None)],
-                "partialFingerprints": {"agentlock/v1": fingerprint(f, &place.path, &mut seen)},
+                "partialFingerprints": {"agentlock/v1": print},
             });
             if let Some(&i) = index.get(f.code()) {
                 r["ruleIndex"] = i.into();

@@ -29,6 +29,18 @@ pub fn open_named(path: &Path) -> io::Result<Box<dyn io::Read + Send>> {
     Ok(Box::new(file))
 }
 
+/// Whether a path the user named is anything at all on disk (a dangling symlink counts: it is
+/// there, and says where it points).
+pub fn exists_named(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// Creates (or truncates) a file the user named on the command line for a report
+/// (`--output FILE`): the user's file, wherever it is, never a path from a repository.
+pub fn create_named(path: &Path) -> io::Result<Box<dyn io::Write>> {
+    Ok(Box::new(std::fs::File::create(path)?))
+}
+
 #[cfg(unix)]
 fn open(path: &Path) -> io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
