@@ -348,6 +348,18 @@ pub fn parse_yaml(text: &str, file: FileId) -> Result<Node, ParseError> {
     }
 }
 
+/// A parser's message without the advice it gives its own callers (`use from_str_multiple`,
+/// `set DuplicateKeyPolicy in Options`): a user of agentlock can do nothing with it.
+fn without_library_advice(message: &str) -> String {
+    let mut m = message;
+    for cut in ["; use ", ", use ", ", set ", "; set "] {
+        if let Some(at) = m.find(cut) {
+            m = &m[..at];
+        }
+    }
+    m.trim_end().to_string()
+}
+
 fn saphyr_error(e: &serde_saphyr::Error) -> ParseError {
     // The first line of the error is `error: line L column C: message`; the rest is a snippet
     // of the source, which we render ourselves (and which must never leak into JSON output).
@@ -358,13 +370,16 @@ fn saphyr_error(e: &serde_saphyr::Error) -> ParseError {
         Some((head, rest)) if head.starts_with("line ") => rest.to_string(),
         _ => first.to_string(),
     };
-    let message = message.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    let message = without_library_advice(&message);
     let message = match message.strip_prefix("budget breached: ") {
         Some(detail) => {
             let limit = detail.split([' ', '{', '(']).next().unwrap_or("size");
             format!(
                 "the document expands beyond agentlock's limits ({limit}): alias bombs, deep nesting and huge documents are refused"
             )
+        }
+        None if message.starts_with("multiple YAML documents") => {
+            "the file holds more than one YAML document (a `---` line starts another); agentlock reads one: remove the extra `---`".to_string()
         }
         None if message.contains("recursion limit") => {
             "nesting is too deep (more than 32 levels)".to_string()
@@ -486,6 +501,20 @@ mod tests {
     use super::*;
 
     const F: FileId = FileId(0);
+
+    #[test]
+    fn parser_messages_give_no_advice_meant_for_the_parsers_callers() {
+        for (text, want) in [
+            ("a: 1\n---\nb: 2\n", "more than one YAML document"),
+            ("a: 1\na: 2\n", "duplicate"),
+        ] {
+            let e = parse_yaml(text, F).unwrap_err();
+            assert!(e.message.contains(want), "{text:?}: {}", e.message);
+            for advice in ["from_str", "Options", "Policy", "; use", ", set"] {
+                assert!(!e.message.contains(advice), "{text:?}: {}", e.message);
+            }
+        }
+    }
 
     #[test]
     fn yaml_spans_point_at_keys_and_values() {

@@ -1,5 +1,6 @@
-//! The README's generated parts (the rule table from the registry, the formats each command
-//! writes from the commands' declarations); this test fails when one is out of date.
+//! The README's generated parts (the rule table and count from the registry, the formats each
+//! command writes from the commands' declarations, the global flags from clap, the lockfile
+//! excerpt from example-repo's lock); this test fails when one is out of date.
 //! Regenerate them with `UPDATE_README=1 cargo test --test readme`.
 
 mod common;
@@ -39,6 +40,64 @@ fn formats() -> String {
     out
 }
 
+/// The flags every command takes, from clap's definitions.
+fn flags() -> String {
+    let mut cmd = agentlock::commands::command();
+    cmd.build();
+    let mut out = String::from("| flag | meaning |\n|---|---|\n");
+    for a in cmd.get_arguments().filter(|a| a.is_global_set()) {
+        let Some(long) = a.get_long() else { continue };
+        let mut flag = format!("--{long}");
+        if let Some(short) = a.get_short() {
+            flag = format!("-{short}, {flag}");
+        }
+        let takes_value = a.get_num_args().is_some_and(|n| n.takes_values());
+        if takes_value {
+            let possible: Vec<String> = a
+                .get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_string())
+                .collect();
+            let value = if possible.is_empty() {
+                a.get_value_names()
+                    .and_then(|v| v.first())
+                    .map_or("VALUE".to_string(), |v| v.to_string())
+            } else {
+                possible.join("\\|")
+            };
+            flag = format!("{flag} {value}");
+        }
+        let help = a
+            .get_long_help()
+            .or(a.get_help())
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+            .replace('\n', " ")
+            .replace('|', "\\|");
+        out.push_str(&format!("| `{flag}` | {help} |\n"));
+    }
+    out
+}
+
+/// One entry of each kind of example-repo's lockfile (the first of each), with its header.
+fn lock_excerpt() -> String {
+    let lock = std::fs::read_to_string(common::root().join("example-repo/agentlock.lock")).unwrap();
+    let mut blocks = lock.split("\n\n");
+    let header = blocks.next().unwrap();
+    let mut seen = Vec::new();
+    let mut out = format!("```toml\n{header}\n");
+    for b in blocks {
+        let kind = b.lines().next().unwrap_or("");
+        if kind == "[[dataset]]" || seen.contains(&kind) {
+            continue;
+        }
+        seen.push(kind);
+        out.push_str(&format!("\n{}\n", b.trim_end()));
+    }
+    out.push_str("```\n");
+    out
+}
+
 /// Replaces the text between `<!-- NAME:start -->` and `<!-- NAME:end -->` with `want`, or
 /// fails when it differs (unless `UPDATE_README` is set).
 fn generated(name: &str, want: &str) {
@@ -74,4 +133,25 @@ fn readme_rule_table_matches_the_registry() {
 #[test]
 fn readme_formats_match_the_commands() {
     generated("formats", &formats());
+}
+
+#[test]
+fn readme_flags_lock_excerpt_and_counts_match_the_code() {
+    generated("flags", &flags());
+    generated("lock-example", &lock_excerpt());
+    let rules = agentlock::rules::RULES.len();
+    let entries = std::fs::read_to_string(common::root().join("example-repo/agentlock.lock"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with('['))
+        .count();
+    let workflow =
+        std::fs::read_to_string(common::root().join("docs/agentlock-pr-check.yml")).unwrap();
+    generated("pr-workflow", &format!("```yaml\n{workflow}```\n"));
+    generated(
+        "counts",
+        &format!(
+            "{rules} rules check a repository; example-repo's lockfile pins it in {entries} entries.\n"
+        ),
+    );
 }

@@ -74,15 +74,19 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
     let limit = config.paths.max_file_size;
 
     // 1. Which files.
-    let wanted = select(snapshot, &config, &mut sources, &mut problems)?;
+    let wanted = crate::timing::phase("load: list", || {
+        select(snapshot, &config, &mut sources, &mut problems)
+    })?;
 
     // 2. Read and hash, in parallel. A missing single file is absent; one agentlock.toml
     // names explicitly is a mistake, said at the value.
     init_threads();
-    let raws: Vec<Option<Raw>> = wanted
-        .par_iter()
-        .map(|(path, kind)| read_file(snapshot, path, *kind, limit))
-        .collect();
+    let raws: Vec<Option<Raw>> = crate::timing::phase("load: read", || {
+        wanted
+            .par_iter()
+            .map(|(path, kind)| read_file(snapshot, path, *kind, limit))
+            .collect()
+    });
     let mut agents_missing = false;
     for ((path, kind), raw) in wanted.iter().zip(&raws) {
         let path = path.as_str();
@@ -146,7 +150,9 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
             }
         }
     }
-    let parsed: Vec<Outcome> = jobs.par_iter().map(|(id, raw)| parse(*id, raw)).collect();
+    let parsed: Vec<Outcome> = crate::timing::phase("load: parse", || {
+        jobs.par_iter().map(|(id, raw)| parse(*id, raw)).collect()
+    });
     // A discovered file of another tool (a `server.json` that is not an MCP registry file) is
     // left alone: no findings, no secret scan, no lock entry.
     let (jobs, parsed): (Vec<Job>, Vec<Outcome>) = jobs
@@ -280,7 +286,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
         model.suppressions.append(&mut list);
         problems.append(&mut found);
     }
-    find_secrets(&mut model, &jobs);
+    crate::timing::phase("load: secrets", || find_secrets(&mut model, &jobs));
     load_codeowners(snapshot, &mut model, limit, &mut problems);
     model.problems = problems;
     Ok(model)
