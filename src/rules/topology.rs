@@ -619,6 +619,8 @@ fn check_unknown(ctx: &Context) -> Vec<Finding> {
 
 fn unknown_agents(_ctx: &Context, topo: &Topology) -> Vec<Finding> {
     let names: Vec<&str> = topo.agents.iter().map(|a| a.name.value.as_str()).collect();
+    // (a set: every handoff is looked up, and a topology may have thousands of agents)
+    let defined: std::collections::HashSet<&str> = names.iter().copied().collect();
     let unknown = |name: &str, span: Span, subject: &str, what: String| {
         let hint = crate::suggest::hint(name, names.iter().copied());
         Finding::new(
@@ -632,7 +634,7 @@ fn unknown_agents(_ctx: &Context, topo: &Topology) -> Vec<Finding> {
     };
     let mut out = Vec::new();
     if let Some(e) = &topo.entry
-        && !names.contains(&e.value.as_str())
+        && !defined.contains(e.value.as_str())
     {
         out.push(unknown(
             &e.value,
@@ -643,7 +645,7 @@ fn unknown_agents(_ctx: &Context, topo: &Topology) -> Vec<Finding> {
     }
     for a in &topo.agents {
         for h in &a.handoffs {
-            if !names.contains(&h.to.value.as_str()) {
+            if !defined.contains(h.to.value.as_str()) {
                 out.push(unknown(
                     &h.to.value,
                     h.to.span,
