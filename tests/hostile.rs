@@ -701,3 +701,40 @@ fn a_file_that_fails_to_load_comes_first_and_its_echoes_are_counted() {
     assert_eq!(rel002.len(), 1, "one count, not an echo per agent: {f:?}");
     assert!(rel002[0].3.contains("not compared"), "{rel002:?}");
 }
+
+// The working tree keeps the directories it reached open, so a read does not walk from the
+// root again: a directory swapped for a symlink out of the repository after it was read leads
+// nowhere outside, and after a write the swap is seen and refused.
+#[cfg(unix)]
+#[test]
+fn a_directory_swapped_for_a_symlink_after_it_was_read_leads_nowhere_outside() {
+    use agentlock::snapshot::{ReadError, RepoPath, Snapshot, Worktree};
+    let out_dir = outside();
+    std::fs::write(out_dir.path().join("a.txt"), OUTSIDE).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("p")).unwrap();
+    std::fs::write(dir.path().join("p/a.txt"), "inside").unwrap();
+    let wt = Worktree::new(dir.path()).unwrap();
+    let path = RepoPath::parse("p/a.txt").unwrap();
+    assert_eq!(wt.read(&path, 1 << 20).unwrap(), b"inside");
+    // p is moved away and replaced by a link out of the repository
+    std::fs::rename(dir.path().join("p"), dir.path().join("q")).unwrap();
+    std::os::unix::fs::symlink(out_dir.path(), dir.path().join("p")).unwrap();
+    match wt.read(&path, 1 << 20) {
+        Ok(bytes) => assert_eq!(bytes, b"inside", "the directory that was checked"),
+        Err(e) => panic!("{e}"),
+    }
+    // a write forgets the open directories: the link is seen, and refused
+    wt.write_atomic(&RepoPath::parse("x.txt").unwrap(), b"x", false)
+        .unwrap();
+    assert!(matches!(
+        wt.read(&path, 1 << 20),
+        Err(ReadError::SymlinkOutside)
+    ));
+    // a fresh working tree refuses it too
+    let fresh = Worktree::new(dir.path()).unwrap();
+    assert!(matches!(
+        fresh.read(&path, 1 << 20),
+        Err(ReadError::SymlinkOutside)
+    ));
+}

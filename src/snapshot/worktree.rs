@@ -21,13 +21,22 @@ use std::path::{Path, PathBuf};
 /// How many symlinks one path may pass through.
 const MAX_HOPS: usize = 40;
 
+/// How many directories a working tree keeps open for reads (each is one file descriptor).
+const MAX_OPEN_DIRS: usize = 256;
+
 /// The working tree of a repository on disk.
 pub struct Worktree {
     root: PathBuf,
     canonical_root: PathBuf,
-    dir: sys::Dir,
+    dir: std::sync::Arc<sys::Dir>,
     /// Most entries a listing may visit before it gives up (`None`: no limit).
     walk_limit: Option<usize>,
+    /// Directories already reached from the root through real directories only (no symlink
+    /// on the way), by their repository path: a read of `prompts/a.prompt` then opens the file
+    /// in `prompts` without walking from the root again. The descriptor is the directory that
+    /// was checked, so a component swapped for a symlink later changes nothing. Emptied by
+    /// every write.
+    dirs: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<sys::Dir>>>,
 }
 
 /// What a path is, seen without following a symlink.
@@ -48,8 +57,9 @@ impl Worktree {
         Ok(Worktree {
             root,
             canonical_root,
-            dir,
+            dir: std::sync::Arc::new(dir),
             walk_limit: None,
+            dirs: Default::default(),
         })
     }
 
@@ -72,10 +82,24 @@ impl Worktree {
     /// Opens what `path` names, following symlinks only inside the repository. `want_dir` says
     /// which the caller needs; the other is an error.
     fn open(&self, path: &RepoPath, want_dir: bool) -> Result<Opened, ReadError> {
+        use std::sync::Arc;
         let roots = [self.root.as_path(), self.canonical_root.as_path()];
         let mut pending: Vec<String> = path.components().rev().map(str::to_string).collect();
         let mut resolved: Vec<String> = Vec::new();
-        let mut dir = self.dir.try_clone().map_err(io_error)?;
+        let mut dir = Arc::clone(&self.dir);
+        // Start from the deepest directory of the path already reached (the parent, usually).
+        if pending.len() > 1 {
+            let parent = pending[1..]
+                .iter()
+                .rev()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join("/");
+            if let Some(d) = self.cached(&parent) {
+                dir = d;
+                resolved = pending.drain(1..).rev().collect();
+            }
+        }
         let mut hops = 0;
         while let Some(name) = pending.pop() {
             let last = pending.is_empty();
@@ -93,14 +117,17 @@ impl Worktree {
                     };
                     pending.extend(next.into_iter().rev());
                     resolved.clear();
-                    dir = self.dir.try_clone().map_err(io_error)?;
+                    dir = Arc::clone(&self.dir);
                 }
                 Ok(Kind::Dir) if last && !want_dir => {
                     return Err(ReadError::NotAFile("a directory"));
                 }
                 Ok(Kind::Dir) => {
-                    dir = sys::open_dir(&dir, &name).map_err(io_error)?;
+                    dir = Arc::new(sys::open_dir(&dir, &name).map_err(io_error)?);
                     resolved.push(name);
+                    if hops == 0 {
+                        self.remember(resolved.join("/"), &dir);
+                    }
                 }
                 Ok(Kind::File) if last && !want_dir => {
                     let file = sys::open_file(&dir, &name).map_err(io_error)?;
@@ -119,10 +146,30 @@ impl Worktree {
         }
     }
 
+    /// A directory reached before from the root through real directories only.
+    fn cached(&self, path: &str) -> Option<std::sync::Arc<sys::Dir>> {
+        let dirs = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
+        dirs.get(path).cloned()
+    }
+
+    fn remember(&self, path: String, dir: &std::sync::Arc<sys::Dir>) {
+        let mut dirs = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
+        if dirs.len() < MAX_OPEN_DIRS {
+            dirs.entry(path)
+                .or_insert_with(|| std::sync::Arc::clone(dir));
+        }
+    }
+
+    /// Forgets the directories kept open: a write may have removed or replaced one.
+    fn forget_dirs(&self) {
+        self.dirs.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     /// The directory `path` names, for writing into: every component must be a real
     /// directory (a symlink is refused, not followed), and missing ones are created when
     /// `create` is set.
     fn write_dir(&self, path: &RepoPath, create: bool) -> io::Result<sys::Dir> {
+        self.forget_dirs();
         let mut dir = self.dir.try_clone()?;
         let mut at = RepoPath::root();
         for name in path.components() {
@@ -305,7 +352,7 @@ impl Worktree {
 
 enum Opened {
     File(std::fs::File),
-    Dir(sys::Dir),
+    Dir(std::sync::Arc<sys::Dir>),
 }
 
 fn invalid(path: &RepoPath) -> io::Error {
