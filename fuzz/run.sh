@@ -36,7 +36,7 @@ seed() { # target -> files of the fixtures shaped like its input (the first byte
               { cat "$d/agents.yaml"; printf '\x00'; cat "$d/tasks.yaml" 2>/dev/null; } > "$dir/s$((i++))"; done ;;
     codeowners) for f in $(find $fixtures -name CODEOWNERS); do cp "$f" "$dir/s$((i++))"; done ;;
     evidence) for f in $fixtures/evidence/*; do cp "$f" "$dir/s$((i++))"; done ;;
-    traces) for f in $fixtures/traces/read/*; do cp "$f" "$dir/s$((i++))"; done ;;
+    traces) for f in $fixtures/traces/read/* $fixtures/traces/rules/*; do cp "$f" "$dir/s$((i++))"; done ;;
     launch) for c in 'npx\0-y\0@modelcontextprotocol/server-github' 'uvx\0--from\0git+https://github.com/o/r@main\0r' \
                      'docker\0run\0-i\0--rm\0-e\0T\0ghcr.io/o/i:latest' 'cmd\0/c\0npx -y pkg@1.2.3' 'sh\0-c\0cd x && uv run server.py'; do
               printf "$c" > "$dir/s$((i++))"; done ;;

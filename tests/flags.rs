@@ -16,18 +16,24 @@ fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// A copy of example-repo with one edit of one file.
+fn example_with(file: &str, from: &str, to: &str) -> tempfile::TempDir {
+    let dir = copy_to_temp(&root().join("example-repo"));
+    edit(dir.path(), file, from, to);
+    dir
+}
+
+fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} holds {from:?}");
+    std::fs::write(&path, text.replace(from, to)).unwrap();
+}
+
 /// example-repo with the critic → planner loop bound over the policy's limit: TOPO001,
 /// TOPO007 and two stale-lockfile findings, all errors.
 fn failing() -> tempfile::TempDir {
-    let dir = copy_to_temp(&root().join("example-repo"));
-    let agents = dir.path().join("agents.yaml");
-    let text = std::fs::read_to_string(&agents).unwrap();
-    std::fs::write(
-        &agents,
-        text.replace("max_iterations: 3", "max_iterations: 30"),
-    )
-    .unwrap();
-    dir
+    example_with("agents.yaml", "max_iterations: 3", "max_iterations: 30")
 }
 
 /// The same, in a git repository whose first commit (tagged v1.0.0) was example-repo as it
@@ -38,13 +44,12 @@ fn released() -> tempfile::TempDir {
     git_in(dir.path(), &["add", "-A"]);
     git_in(dir.path(), &["commit", "-qm", "v1"]);
     git_in(dir.path(), &["tag", "v1.0.0"]);
-    let agents = dir.path().join("agents.yaml");
-    let text = std::fs::read_to_string(&agents).unwrap();
-    std::fs::write(
-        &agents,
-        text.replace("max_iterations: 3", "max_iterations: 30"),
-    )
-    .unwrap();
+    edit(
+        dir.path(),
+        "agents.yaml",
+        "max_iterations: 3",
+        "max_iterations: 30",
+    );
     dir
 }
 
@@ -142,17 +147,11 @@ fn select_and_ignore_filter_one_run_and_say_so() {
 
 #[test]
 fn a_file_that_did_not_load_is_reported_whatever_is_selected_and_comes_first() {
-    let dir = copy_to_temp(&root().join("example-repo"));
-    let agents = dir.path().join("agents.yaml");
-    let text = std::fs::read_to_string(&agents).unwrap();
-    std::fs::write(
-        &agents,
-        text.replace(
-            "defaults: { timeout: 30s, retries: 2 }",
-            "defaults: { timeout: 30s, retries: 2",
-        ),
-    )
-    .unwrap();
+    let dir = example_with(
+        "agents.yaml",
+        "defaults: { timeout: 30s, retries: 2 }",
+        "defaults: { timeout: 30s, retries: 2",
+    );
     let o = run_in(dir.path(), &["--format", "json", "verify"]);
     let codes = codes(&o);
     assert_eq!(
@@ -296,9 +295,7 @@ fn fatal_errors_start_with_error_as_cargo_and_ruff_do() {
     let o = run_in(dir.path(), &["scan", "no-such-file.txt"]);
     assert_eq!(o.status.code(), Some(2));
     snap!("flags_scan_missing", err(&o));
-    let toml = dir.path().join("agentlock.toml");
-    let text = std::fs::read_to_string(&toml).unwrap();
-    std::fs::write(&toml, text.replacen("[project]", "[project", 1)).unwrap();
+    edit(dir.path(), "agentlock.toml", "[project]", "[project");
     let o = run_in(dir.path(), &["verify"]);
     assert_eq!(o.status.code(), Some(2));
     snap!("flags_fatal_with_excerpt", err(&o));
@@ -338,8 +335,12 @@ fn the_rollback_plan_says_when_apply_would_refuse() {
     git_in(dir.path(), &["tag", "v1.1.0"]);
     // an uncommitted edit to a file the rollback restores
     let agents = dir.path().join("agents.yaml");
-    let text = std::fs::read_to_string(&agents).unwrap();
-    std::fs::write(&agents, text + "\n# local edit\n").unwrap();
+    edit(
+        dir.path(),
+        "agents.yaml",
+        "entry: router",
+        "# local edit\nentry: router",
+    );
     let o = run_in(dir.path(), &["rollback"]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert!(
@@ -359,7 +360,7 @@ fn the_rollback_plan_says_when_apply_would_refuse() {
     assert!(
         std::fs::read_to_string(&agents)
             .unwrap()
-            .ends_with("# local edit\n")
+            .contains("# local edit\n")
     );
 }
 

@@ -34,25 +34,16 @@ pub(super) fn run(
     let mut t = t;
     select(cli, &mut t.findings, err)?;
     emit(cli, color, out, &|format, color, out| {
+        // The summary joins the findings in human, JSON and Markdown; the other formats, and
+        // `--statistics` and `--quiet`, are the findings alone.
         let text = match format {
-            _ if cli.statistics => render_findings(
-                format,
-                &t.findings,
-                t.suppressed,
-                &t.model.sources,
-                &t.rules,
-                color,
-                &ctx,
-                Extras::of(cli),
-                out,
-            ),
-            Format::Human if !cli.quiet => {
+            Format::Human if !cli.quiet && !cli.statistics => {
                 let mut text = human::render(&t.findings, t.suppressed, &t.model.sources, color);
                 text.push('\n');
                 text.push_str(&report::traces::human(&t));
                 text
             }
-            Format::Json => report::traces::json(&t),
+            Format::Json if !cli.statistics => report::traces::json(&t),
             Format::Markdown => report::traces::markdown(&t, &ctx.prefix),
             format => render_findings(
                 format,
