@@ -300,6 +300,21 @@ fn no_command_or_format_prints_a_secret() {
         scan.extend(files.iter().cloned());
         runs.push((format!("{format} scan FILE…"), scan));
     }
+    // The report flags: one line a finding, counts per rule, a filtered run
+    for extra in [
+        &["--format", "concise", "verify"][..],
+        &["--statistics", "verify"],
+        &["--select", "SECRET", "--format", "concise", "verify"],
+        &["--verbose", "verify", "--no-lock-check"],
+    ] {
+        runs.push((
+            extra.join(" "),
+            extra.iter().map(|s| s.to_string()).collect(),
+        ));
+    }
+    let mut scan = vec!["--format".to_string(), "concise".into(), "scan".into()];
+    scan.extend(files.iter().cloned());
+    runs.push(("concise scan FILE…".into(), scan));
     // Every command that reads the repository is run (the others print only the catalog or
     // what clap generates, or write templates).
     for spec in agentlock::commands::SPECS {
@@ -323,6 +338,21 @@ fn no_command_or_format_prints_a_secret() {
         found_any |= stdout.contains("SECRET00");
     }
     assert!(found_any, "the planted secrets are reported");
+    // A report written to a file is redacted like standard output.
+    let file = dir.path().join("leak-report.sarif");
+    let f = file.to_str().unwrap();
+    for args in [
+        &[
+            "--format", "concise", "--format", "sarif", "--output", f, "verify",
+        ][..],
+        &["--format", "json", "--output", f, "verify"],
+    ] {
+        let out = run_in(dir.path(), args);
+        assert_clean("--output", &String::from_utf8_lossy(&out.stdout), &samples);
+        let written = std::fs::read_to_string(&file).unwrap();
+        assert!(written.contains("SECRET00"), "{written}");
+        assert_clean("--output FILE", &written, &samples);
+    }
     // `lock` refuses while files fail to load (the malformed timeouts): lock the prompts alone.
     let locked = copy_to_temp(&fixture("clean"));
     for (i, (_, _, context)) in samples.iter().enumerate() {
@@ -378,7 +408,9 @@ fn no_command_or_format_prints_a_secret() {
     // `traces` of spans naming every secret, in a repository that loads
     let traces = plant_traces(locked.path(), &samples);
     let mut reported = false;
-    for format in ["human", "json", "markdown", "sarif", "github", "junit"] {
+    for format in [
+        "human", "concise", "json", "markdown", "sarif", "github", "junit",
+    ] {
         let out = run_in(locked.path(), &["--format", format, "traces", &traces]);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_clean("traces", &stdout, &samples);
