@@ -379,3 +379,74 @@ fn graph_takes_its_language_as_a_format() {
     let o = run_in(&repo, &["--format", "dot", "verify"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Runs `agentlock ARGS` on a pseudo-terminal (util-linux `script`), its standard output to
+/// /dev/null, with `env` set; returns what the terminal showed, or `None` when `script` is not
+/// installed. Fails when the run does not end within a minute (a progress line that blocks).
+fn on_a_terminal(dir: &Path, env: &str, args: &str) -> Option<String> {
+    let script = std::process::Command::new("script")
+        .arg("--version")
+        .output();
+    if !script.is_ok_and(|o| o.status.success()) {
+        eprintln!("SKIPPED: util-linux `script` is not installed; the progress line is not tested");
+        return None;
+    }
+    let log = dir.join("terminal.log");
+    let command = format!(
+        "env {env} {} --repo {} {args} > /dev/null",
+        env!("CARGO_BIN_EXE_agentlock"),
+        dir.display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qfec", &command])
+        .arg(&log)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("the run on a terminal did not end: {command}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Some(std::fs::read_to_string(&log).unwrap_or_default())
+}
+
+#[test]
+fn a_long_run_on_a_terminal_shows_progress_and_clears_it() {
+    // 30,000 agents no handoff reaches: a run of a few seconds in a debug build
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "agentlock.toml", "[project]\nname = \"long\"\n");
+    let mut agents = String::from(
+        "entry: router\ndefaults: { timeout: 30s, retries: 1 }\nagents:\n  router: { role: router }\n",
+    );
+    for i in 0..30_000 {
+        agents.push_str(&format!("  worker_{i}: {{ role: executor }}\n"));
+    }
+    write(dir.path(), "agents.yaml", &agents);
+    let args = "--format json verify --no-lock-check";
+    let Some(shown) = on_a_terminal(dir.path(), "-u CI", args) else {
+        return;
+    };
+    if !shown.contains("agentlock: ") {
+        // a fast machine: under a second, so no progress line is due
+        eprintln!("SKIPPED: the run took under a second; no progress line was due");
+        return;
+    }
+    assert!(shown.contains("\r\x1b[2Kagentlock: "), "{shown:?}");
+    assert!(
+        shown.trim_end().contains("\r\x1b[2K"),
+        "the line is cleared at the end: {shown:?}"
+    );
+    // never in CI, never with --quiet
+    for (env, args) in [
+        ("CI=true", args),
+        ("-u CI", "-q --format json verify --no-lock-check"),
+    ] {
+        let shown = on_a_terminal(dir.path(), env, args).unwrap();
+        assert!(!shown.contains("agentlock: "), "{env} {args}: {shown:?}");
+    }
+}

@@ -139,8 +139,9 @@ fn report(cli: &Cli, color: bool, out: &mut dyn Write, err: &mut dyn Write) -> R
     let progress = !cli.quiet && !cli.silent && progress_wanted();
     crate::timing::start(cli.verbose, progress);
     let result = dispatch(cli, color, &mut out, &mut err);
-    out.finish();
+    // The progress line is cleared before the report reaches the terminal.
     let phases = crate::timing::stop();
+    out.finish();
     if cli.verbose {
         let _ = writeln!(err, "agentlock: {}", crate::timing::describe(&phases));
     }
