@@ -285,29 +285,29 @@ fn the_checklist_reads_traces_and_ticks_what_they_show() {
             .unwrap_or_else(|| panic!("{text}: {v:#}"))
             .clone()
     };
+    // an item whose first rule did not run, and says why
+    let not_run = |item: &serde_json::Value, why: &str| {
+        assert_eq!(item["rules"][0]["status"], "not_run", "{item:#}");
+        let reason = item["rules"][0]["reason"].as_str().unwrap();
+        assert!(reason.contains(why), "{item:#}");
+    };
+    let checklist = |traces: &[&Path]| -> serde_json::Value {
+        let mut args = vec!["--format", "json", "checklist"];
+        for t in traces {
+            args.extend(["--traces", t.to_str().unwrap()]);
+        }
+        serde_json::from_slice(&repo.run(&args).stdout).unwrap()
+    };
     // without traces: not checked, and it says how
-    let out = repo.run(&["--format", "json", "checklist"]);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let agents = item(&v, "Agent-level spans verified");
-    assert_eq!(agents["rules"][0]["status"], "not_run", "{agents:#}");
-    assert!(
-        agents["rules"][0]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("checklist --traces FILE"),
-        "{agents:#}"
+    let v = checklist(&[]);
+    not_run(
+        &item(&v, "Agent-level spans verified"),
+        "checklist --traces FILE",
     );
     // with clean traces: ticked as far as rules go (a person still checks the rest), with
     // what was seen
     let clean = repo.traces("clean.jsonl");
-    let out = repo.run(&[
-        "--format",
-        "json",
-        "checklist",
-        "--traces",
-        clean.to_str().unwrap(),
-    ]);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = checklist(&[&clean]);
     let agents = item(&v, "Agent-level spans verified");
     assert_eq!(agents["status"], "person", "{agents:#}");
     let rule = &agents["rules"][0];
@@ -317,27 +317,13 @@ fn the_checklist_reads_traces_and_ticks_what_they_show() {
         "{rule:#}"
     );
     // no golden case was seen twice: the deterministic-run item is not ticked, and says why
-    let det = item(&v, "Deterministic runs verified (where applicable)");
-    assert_eq!(det["rules"][0]["status"], "not_run", "{det:#}");
-    assert!(
-        det["rules"][0]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("no golden case (`agentlock.case`) was seen in two traces"),
-        "{det:#}"
+    not_run(
+        &item(&v, "Deterministic runs verified (where applicable)"),
+        "no golden case (`agentlock.case`) was seen in two traces",
     );
     // a failing trace fails its item, and the finding is in the checklist's evidence
     let bad = repo.traces("trace008_prompt_version_mismatch.jsonl");
-    let out = repo.run(&[
-        "--format",
-        "json",
-        "checklist",
-        "--traces",
-        clean.to_str().unwrap(),
-        "--traces",
-        bad.to_str().unwrap(),
-    ]);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = checklist(&[&clean, &bad]);
     let prompts = item(&v, "Prompt version tracking verified");
     assert_eq!(prompts["status"], "failing", "{prompts:#}");
     assert_eq!(prompts["rules"][0]["findings"][0]["code"], "TRACE008");
