@@ -35,7 +35,8 @@ pub struct Cli {
     #[arg(short, long, global = true, conflicts_with = "silent")]
     pub quiet: bool,
 
-    /// Print nothing but a fatal error; the exit code says the result
+    /// Print nothing but a fatal error; the exit code says the result (a file `--output`
+    /// names is still written)
     #[arg(short, long, global = true)]
     pub silent: bool,
 

@@ -82,6 +82,23 @@ fn silent_prints_nothing_and_the_exit_code_says_it() {
     let o = run_in(dir.path(), &["--silent", "verify"]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!((out(&o), err(&o)), (String::new(), String::new()));
+    // a report file asked for is still written
+    let file = dir.path().join("silent.json");
+    let o = run_in(
+        dir.path(),
+        &[
+            "-s",
+            "--format",
+            "json",
+            "-o",
+            file.to_str().unwrap(),
+            "verify",
+        ],
+    );
+    assert_eq!((o.status.code(), out(&o)), (Some(1), String::new()));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(v["summary"]["error"], 4);
     // a fatal error still says what went wrong
     let o = run_bin(&["-s", "--repo", "/no/such/dir", "verify"]);
     assert_eq!(o.status.code(), Some(2));

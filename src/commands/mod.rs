@@ -123,9 +123,10 @@ fn report(cli: &Cli, color: bool, out: &mut dyn Write, err: &mut dyn Write) -> R
     };
     let color = color && file.is_none();
     let mut nothing = std::io::sink();
+    // (`--silent` prints nothing; a file the user asked for is still written)
     let out: &mut dyn Write = match &mut file {
-        _ if cli.silent => &mut nothing,
         Some(f) => f,
+        None if cli.silent => &mut nothing,
         None => out,
     };
     let mut out = Sink::new(out, mode(cli.format), color);
