@@ -718,10 +718,6 @@ fn span(
         Some(o) => op_of(o).unwrap_or(Op::Other),
         None => name_op.unwrap_or(Op::Other),
     };
-    // The name's rest says the agent, tool or model when its first word is the op.
-    let from_name = |want: Op| {
-        (name_op == Some(want) && !tail.is_empty()).then(|| Cow::Owned(tail.to_string()))
-    };
     let mcp = a.mcp_method.is_some();
     let mut tool = a.tool.take();
     if a.mcp_method.as_deref() == Some("tools/call") {
@@ -733,27 +729,15 @@ fn span(
                 .map(|t| Cow::Owned(t.to_string()))
         });
     }
-    let agent = a.agent.take().or_else(|| {
-        if op == Op::Agent {
-            from_name(Op::Agent)
-        } else {
-            None
-        }
-    });
-    let tool = tool.or_else(|| {
-        if op == Op::Tool {
-            from_name(Op::Tool)
-        } else {
-            None
-        }
-    });
-    let request_model = a.request_model.take().or_else(|| {
-        if op == Op::Chat {
-            from_name(Op::Chat)
-        } else {
-            None
-        }
-    });
+    // The name's rest says the agent, tool or model of a span of that op whose name starts
+    // with the op (`invoke_agent writer`).
+    let from_name = |want: Op| {
+        (op == want && name_op == Some(want) && !tail.is_empty())
+            .then(|| Cow::Owned(tail.to_string()))
+    };
+    let agent = a.agent.take().or_else(|| from_name(Op::Agent));
+    let tool = tool.or_else(|| from_name(Op::Tool));
+    let request_model = a.request_model.take().or_else(|| from_name(Op::Chat));
     let server = a
         .mcp_server
         .take()
