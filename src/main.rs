@@ -1,3 +1,7 @@
+// mimalloc: see Cargo.toml; measured in bench/run.sh (the note of issue 19).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = agentlock::commands::parse();
     let mut stdout = std::io::stdout().lock();

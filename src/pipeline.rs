@@ -192,12 +192,16 @@ pub fn check(
             (r, not)
         })
         .collect();
+    // Rules are pure functions of the context: they run in parallel, and their findings are
+    // joined in catalog order, so the report does not depend on scheduling.
     let found: Vec<Finding> = crate::timing::phase("rules", || {
-        rules
-            .iter()
+        use rayon::prelude::*;
+        let each: Vec<Vec<Finding>> = rules
+            .par_iter()
             .filter(|(_, not)| not.is_none())
-            .flat_map(|(r, _)| (r.check)(&ctx))
-            .collect()
+            .map(|(r, _)| (r.check)(&ctx))
+            .collect();
+        each.into_iter().flatten().collect()
     });
     let mut outcome = policy.apply(found, &model.sources);
     let ran = |m: &finding::Meta| {
