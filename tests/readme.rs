@@ -155,3 +155,30 @@ fn readme_flags_lock_excerpt_and_counts_match_the_code() {
         ),
     );
 }
+
+/// The action's inputs, from action.yml.
+fn action_inputs() -> String {
+    let text = std::fs::read_to_string(common::root().join("action.yml")).unwrap();
+    let a: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let mut out = String::from("| input | default | what |\n|---|---|---|\n");
+    for (name, spec) in a["inputs"].as_object().unwrap() {
+        let default = spec["default"].as_str().unwrap_or("");
+        let default = if default.is_empty() {
+            "(empty)".to_string()
+        } else {
+            format!("`{default}`")
+        };
+        let what = spec["description"]
+            .as_str()
+            .unwrap_or("")
+            .trim()
+            .replace('\n', " ");
+        out.push_str(&format!("| `{name}` | {default} | {what} |\n"));
+    }
+    out
+}
+
+#[test]
+fn readme_action_inputs_match_action_yml() {
+    generated("action-inputs", &action_inputs());
+}

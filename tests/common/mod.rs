@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod packaging;
+
 use agentlock::report::{human, json};
 use std::path::{Path, PathBuf};
 
