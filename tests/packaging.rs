@@ -452,34 +452,13 @@ fn run_action(
     ran
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let o = Command::new("git")
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Dev")
-        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
-        .env("GIT_COMMITTER_NAME", "Dev")
-        .env("GIT_COMMITTER_EMAIL", "dev@example.com")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "git {args:?}: {}", text(&o));
-}
-
 /// example-repo as a git repository whose `origin/main` is its first commit.
 fn workspace() -> tempfile::TempDir {
     let dir = copy_to_temp(&root().join("example-repo"));
-    git(dir.path(), &["init", "-q"]);
-    git(dir.path(), &["add", "-A"]);
-    git(dir.path(), &["commit", "-qm", "start"]);
-    git(
+    git_in(dir.path(), &["init", "-q"]);
+    git_in(dir.path(), &["add", "-A"]);
+    git_in(dir.path(), &["commit", "-qm", "start"]);
+    git_in(
         dir.path(),
         &["update-ref", "refs/remotes/origin/main", "HEAD"],
     );
@@ -602,7 +581,7 @@ fn the_action_passes_a_clean_push_and_writes_the_summary() {
     assert!(ran.outputs["run"].contains_key("sarif-file"));
     assert!(!ran.summary.trim().is_empty());
 
-    // A report command: the gate's decision in the summary, no SARIF.
+    // A report command: the checklist in the summary, no SARIF.
     let ran = run_action(
         ws.path(),
         &[("command", "checklist"), ("python-version", "")],
