@@ -613,55 +613,65 @@ fn span(
         let where_ = raw_at.map_or(at, |r| place.span(r.get()));
         out.report(Issue::Id, || place.problem(where_, message, SPAN_HELP));
     };
-    let trace = match s.trace_id.filter(|r| !blank(r)) {
-        None => {
-            id_problem(None, "a span has no `traceId`".into(), out);
-            return None;
+    // An id: absent (a problem when it is `required`), or what `parse` makes of it; a value
+    // that does not parse is a problem at the value.
+    fn id_field<T>(
+        r: Option<&RawValue>,
+        key: &str,
+        required: bool,
+        parse: fn(&str) -> Option<T>,
+        wrong: &str,
+        problem: &dyn Fn(Option<&RawValue>, String, &mut Out),
+        out: &mut Out,
+    ) -> Result<Option<T>, ()> {
+        match r.filter(|r| !blank(r)) {
+            None if required => {
+                problem(None, format!("a span has no `{key}`"), out);
+                Err(())
+            }
+            None => Ok(None),
+            Some(r) => match text(r).and_then(|t| parse(&t)) {
+                Some(v) => Ok(Some(v)),
+                None => {
+                    problem(Some(r), format!("a span's `{key}` is not {wrong}"), out);
+                    Err(())
+                }
+            },
         }
-        Some(r) => match text(r).and_then(|t| trace_id(&t)) {
-            Some(t) => t,
-            None => {
-                id_problem(
-                    Some(r),
-                    "a span's `traceId` is not 32 hex digits (16 bytes, not all zero)".into(),
-                    out,
-                );
-                return None;
-            }
-        },
-    };
-    let id = match s.span_id.filter(|r| !blank(r)) {
-        None => {
-            id_problem(None, "a span has no `spanId`".into(), out);
-            return None;
-        }
-        Some(r) => match text(r).and_then(|t| span_id(&t)).filter(|&v| v != 0) {
-            Some(v) => v,
-            None => {
-                id_problem(
-                    Some(r),
-                    "a span's `spanId` is not 16 hex digits (8 bytes, not all zero)".into(),
-                    out,
-                );
-                return None;
-            }
-        },
-    };
-    let parent = match s.parent.filter(|r| !blank(r)) {
-        None => None,
-        Some(r) => match text(r).and_then(|t| span_id(&t)) {
-            Some(0) => None,
-            Some(v) => Some(v),
-            None => {
-                id_problem(
-                    Some(r),
-                    "a span's `parentSpanId` is not 16 hex digits (or empty, for a root)".into(),
-                    out,
-                );
-                return None;
-            }
-        },
-    };
+    }
+    let nonzero_span = |t: &str| span_id(t).filter(|&v| v != 0);
+    let trace = id_field(
+        s.trace_id,
+        "traceId",
+        true,
+        trace_id,
+        "32 hex digits (16 bytes, not all zero)",
+        &id_problem,
+        out,
+    )
+    .ok()??;
+    let id = id_field(
+        s.span_id,
+        "spanId",
+        true,
+        nonzero_span,
+        "16 hex digits (8 bytes, not all zero)",
+        &id_problem,
+        out,
+    )
+    .ok()??;
+    // An all-zero parent is a root, as an empty one is.
+    let parent = id_field(
+        s.parent,
+        "parentSpanId",
+        false,
+        span_id,
+        "16 hex digits (or empty, for a root)",
+        &id_problem,
+        out,
+    )
+    .ok()?
+    .filter(|&v| v != 0);
     let time = |r: Option<&RawValue>, key: &str, out: &mut Out| -> Option<u64> {
         let found = r.filter(|r| !blank(r));
         let value = found.and_then(whole);
