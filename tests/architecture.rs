@@ -204,6 +204,7 @@ const LAYERS: &[&str] = &[
     "problem",
     "finding",
     // load: read files into the model (problems, never findings)
+    "load::fields",
     "load::read",
     "secrets",
     "model_ids",

@@ -13,20 +13,58 @@
 //!     cases: [hp-004]         # optional: the golden cases it was seen on
 //! ```
 //!
-//! An open critical issue blocks the release (EVAL008).
+//! An open critical issue blocks the release.
 
 // A review fails with one problem, once per file: its size does not matter.
 #![allow(clippy::result_large_err)]
 
+use crate::load::fields::{Table, Ty, f, req};
 use crate::node::{self, Node, Value};
 use crate::problem::Problem;
 use crate::source::{FileId, Span};
 
 pub const SCHEMA: &str = "agentlock.qa/v1";
-const KEYS: &[&str] = &["schema", "reviewer", "reviewed", "issues"];
-const ISSUE_KEYS: &[&str] = &["id", "severity", "status", "summary", "cases"];
 const SEVERITIES: &[&str] = &["critical", "major", "minor"];
 const STATUSES: &[&str] = &["open", "resolved", "accepted"];
+
+/// A QA review file.
+pub const FILE: Table = Table::new(
+    "qa",
+    "A human QA review (agentlock.qa/v1), stored as evidence with `agentlock evidence add`.",
+    &[
+        f(
+            "schema",
+            Ty::Enum(&[SCHEMA]),
+            "The format: `agentlock.qa/v1`.",
+        ),
+        f("reviewer", Ty::Text, "Who reviewed."),
+        f("reviewed", Ty::Date, "When: YYYY-MM-DD."),
+        f("issues", Ty::List(&Ty::Object(&ISSUE)), "The issues found."),
+    ],
+);
+const ISSUE: Table = Table::new(
+    "issue",
+    "One issue a reviewer found; an open critical one blocks the release.",
+    &[
+        req(
+            "id",
+            Ty::OneOf(&[Ty::Text, Ty::Int]),
+            "The issue's id (`QA-17`).",
+        ),
+        req(
+            "severity",
+            Ty::Enum(SEVERITIES),
+            "critical, major or minor.",
+        ),
+        req("status", Ty::Enum(STATUSES), "open, resolved or accepted."),
+        f("summary", Ty::OneOf(&[Ty::Text, Ty::Int]), "What is wrong."),
+        f(
+            "cases",
+            Ty::List(&Ty::OneOf(&[Ty::Text, Ty::Int])),
+            "The golden cases it was seen on.",
+        ),
+    ],
+);
 
 /// One QA review file.
 #[derive(Clone, Debug)]
@@ -85,17 +123,37 @@ pub fn read(text: &str, file: FileId) -> Result<Review, Problem> {
         .as_map()
         .ok_or_else(|| bad(root.span, "a QA review is a mapping".into()))?;
     for (k, _) in map {
-        if !KEYS.contains(&k.name.as_str()) {
+        if FILE.get(&k.name).is_none() {
             return Err(bad(
                 k.span,
                 format!("`{}` is not a key of a QA review", k.name),
             ));
         }
     }
-    let reviewer = root
-        .get("reviewer")
-        .and_then(|n| n.as_str())
-        .map(str::to_string);
+    if let Some(n) = root.get("schema")
+        && n.as_str() != Some(SCHEMA)
+    {
+        return Err(bad(n.span, format!("`schema` must be `{SCHEMA}`")));
+    }
+    let reviewer = match root.get("reviewer") {
+        None => None,
+        Some(n) => match &n.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Null => None,
+            _ => return Err(bad(n.span, "`reviewer` must be text".into())),
+        },
+    };
+    if let Some(n) = root.get("reviewed")
+        && !matches!(n.value, Value::Null)
+        && n.scalar_text()
+            .and_then(|t| crate::date::parse_date(&t))
+            .is_none()
+    {
+        return Err(bad(
+            n.span,
+            "`reviewed` must be a date written YYYY-MM-DD".into(),
+        ));
+    }
     let mut issues = Vec::new();
     let list: &[Node] = match root.get("issues").map(|n| &n.value) {
         Some(Value::Seq(s)) => s,
@@ -110,7 +168,7 @@ pub fn read(text: &str, file: FileId) -> Result<Review, Problem> {
             return Err(bad(item.span, "each issue is a mapping".into()));
         };
         for (k, _) in fields {
-            if !ISSUE_KEYS.contains(&k.name.as_str()) {
+            if ISSUE.get(&k.name).is_none() {
                 return Err(bad(
                     k.span,
                     format!("`{}` is not a key of an issue", k.name),
@@ -137,11 +195,32 @@ pub fn read(text: &str, file: FileId) -> Result<Review, Problem> {
                 ))
             }
         };
+        if let Some(c) = item.get("cases") {
+            let ok = match &c.value {
+                Value::Seq(items) => items
+                    .iter()
+                    .all(|i| matches!(i.value, Value::Str(_) | Value::Int(_))),
+                Value::Null => true,
+                _ => false,
+            };
+            if !ok {
+                return Err(bad(
+                    c.span,
+                    "an issue's `cases` must be a list of case ids".into(),
+                ));
+            }
+        }
         issues.push(Issue {
             id: text_of("id")?,
             severity: one_of("severity", SEVERITIES)?,
             status: one_of("status", STATUSES)?,
-            summary: text_of("summary").unwrap_or_default(),
+            summary: match item.get("summary") {
+                None
+                | Some(Node {
+                    value: Value::Null, ..
+                }) => String::new(),
+                Some(_) => text_of("summary")?,
+            },
             span: item.span,
         });
     }

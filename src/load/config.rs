@@ -1,7 +1,8 @@
 //! `agentlock.toml`: the project manifest. Its presence marks the repository root.
 
 use crate::finding::Severity;
-use crate::load::read::Reader;
+use crate::load::fields::{Table, Ty, f, passive, req};
+use crate::load::read::{Reader, parse_size};
 use crate::node::{self, Node, Value};
 use crate::problem::Problem;
 use crate::snapshot::{DEFAULT_MAX_FILE_SIZE, ReadError, ReadExt, Snapshot};
@@ -198,29 +199,29 @@ pub struct SecretAllow {
 /// pack or the project sets it, the later layer winning.
 #[derive(Clone, Debug, Default)]
 pub struct Limits {
-    /// Longest timeout an agent or a tool may have (TOPO002, TOOL003).
+    /// Longest timeout an agent or a tool may have.
     pub max_timeout: Option<Sp<Duration>>,
-    /// Most retries an agent may have (TOPO003).
+    /// Most retries an agent may have.
     pub max_retries: Option<Sp<u64>>,
-    /// Largest loop bound a handoff may have (TOPO001).
+    /// Largest loop bound a handoff may have.
     pub max_iterations: Option<Sp<u64>>,
-    /// Roles an agent may have (TOPO006).
+    /// Roles an agent may have.
     pub allowed_roles: Option<Vec<Sp<String>>>,
-    /// Permissions a tool server may hold (TOOL002).
+    /// Permissions a tool server may hold.
     pub allowed_permissions: Option<Vec<Sp<String>>>,
-    /// Longest tool description, in characters (TOOL008).
+    /// Longest tool description, in characters.
     pub max_description_length: Option<Sp<u64>>,
-    /// Largest canary share of traffic, in percent (REL004).
+    /// Largest canary share of traffic, in percent.
     pub max_canary_percent: Option<Sp<u64>>,
-    /// How many days ago the kill switch may last have been tested (RUN003).
+    /// How many days ago the kill switch may last have been tested.
     pub kill_switch_max_age_days: Option<Sp<u64>>,
-    /// Every exception must have an expiry date (POL001).
+    /// Every exception must have an expiry date.
     pub require_exception_expiry: Option<Sp<bool>>,
-    /// The share of a golden dataset's cases that must pass, 0 to 1 (EVAL001; default 1).
+    /// The share of a golden dataset's cases that must pass, 0 to 1 (default 1).
     pub min_pass_rate: Option<Sp<f64>>,
-    /// The significance level of the regression tests (EVAL002; default 0.05).
+    /// The significance level of the regression tests (default 0.05).
     pub alpha: Option<Sp<f64>>,
-    /// The drop in a mean score tolerated before a significant one blocks (EVAL002; default 0).
+    /// The drop in a mean score tolerated before a significant one blocks (default 0).
     pub max_score_drop: Option<Sp<f64>>,
 }
 
@@ -335,47 +336,276 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
-const TOP_KEYS: &[&str] = &["project", "paths", "sources", "release", "policy"];
-const SOURCE_KEYS: &[&str] = &[
-    "mcp_clients",
-    "mcp_registry",
-    "crewai",
-    "prompty",
-    "dotprompt",
-    "markdown_agents",
-    "smithery",
-];
-const PROJECT_KEYS: &[&str] = &["name", "description"];
-const PATH_KEYS: &[&str] = &[
-    "prompts",
-    "agents",
-    "tools",
-    "models",
-    "deploy",
-    "datasets",
-    "evidence",
-    "max_file_size",
-];
-const RELEASE_KEYS: &[&str] = &["tag_pattern", "prereleases"];
-const POLICY_KEYS: &[&str] = &["extends", "severity", "limits", "exceptions", "secrets"];
-const SECRETS_KEYS: &[&str] = &["allow"];
-const SECRET_ALLOW_KEYS: &[&str] = &["fingerprint", "reason"];
-const PACK_KEYS: &[&str] = &["extends", "description", "severity", "limits", "exceptions"];
-const LIMIT_KEYS: &[&str] = &[
-    "max_timeout",
-    "max_retries",
-    "max_iterations",
-    "allowed_roles",
-    "allowed_permissions",
-    "max_description_length",
-    "max_canary_percent",
-    "kill_switch_max_age_days",
-    "require_exception_expiry",
-    "min_pass_rate",
-    "alpha",
-    "max_score_drop",
-];
-const EXCEPTION_KEYS: &[&str] = &["rule", "subject", "reason", "expires"];
+/// agentlock.toml.
+pub const FILE: Table = Table::new(
+    "agentlock",
+    "The project manifest of an agentlock repository; its presence marks the root.",
+    &[
+        req("project", Ty::Object(&PROJECT), "The project."),
+        f(
+            "paths",
+            Ty::Object(&PATHS),
+            "Where the project's files are, from the repository root.",
+        ),
+        f(
+            "sources",
+            Ty::Object(&SOURCES),
+            "The files of other tools to discover, by format: lists of globs from the root; `[]` turns a format off.",
+        ),
+        f("release", Ty::Object(&RELEASE), "Which tags are releases."),
+        f(
+            "policy",
+            Ty::Object(&POLICY),
+            "The policy: a built-in pack or policy file it extends, severities, limits, exceptions.",
+        ),
+    ],
+);
+const PROJECT: Table = Table::new(
+    "project",
+    "The project.",
+    &[
+        req("name", Ty::Text, "The project's name."),
+        passive("description", Ty::Str, "What the project is, for people."),
+    ],
+);
+const PATHS: Table = Table::new(
+    "paths",
+    "Where the project's files are, from the repository root (paths stay inside the repository).",
+    &[
+        f(
+            "prompts",
+            Ty::StrList,
+            "Globs of the prompt files (default `prompts/**/*.prompt`).",
+        ),
+        f(
+            "agents",
+            Ty::Str,
+            "The agent topology (default `agents.yaml`).",
+        ),
+        f(
+            "tools",
+            Ty::StrList,
+            "Globs of the MCP server manifests (default `tools/*.yaml`, `tools/*.json`).",
+        ),
+        f(
+            "models",
+            Ty::Str,
+            "The model aliases (default `models.yaml`).",
+        ),
+        f(
+            "deploy",
+            Ty::Str,
+            "The runtime safeguards (default `deploy.yaml`).",
+        ),
+        f(
+            "datasets",
+            Ty::StrList,
+            "Globs of the golden datasets (default `datasets/*.jsonl`).",
+        ),
+        f(
+            "evidence",
+            Ty::Str,
+            "Where `evidence add` stores results and their index (default `evidence`).",
+        ),
+        f(
+            "max_file_size",
+            Ty::Size,
+            "The largest file read: a number of bytes or a size such as `10MiB`.",
+        ),
+    ],
+);
+const SOURCES: Table = Table::new(
+    "sources",
+    "The files of other tools to discover, by format: lists of globs from the root; `[]` turns a format off, a key not set takes its default.",
+    &[
+        f(
+            "mcp_clients",
+            Ty::StrList,
+            "MCP client configs: `.mcp.json`, `.cursor/mcp.json`, `.vscode/mcp.json`, `claude_desktop_config.json`, Codex `config.toml`, …",
+        ),
+        f(
+            "mcp_registry",
+            Ty::StrList,
+            "MCP registry `server.json` files.",
+        ),
+        f(
+            "crewai",
+            Ty::StrList,
+            "CrewAI `config/agents.yaml` (the `tasks.yaml` beside each is read with it).",
+        ),
+        f("prompty", Ty::StrList, "Prompty files."),
+        f("dotprompt", Ty::StrList, "dotprompt files."),
+        f(
+            "markdown_agents",
+            Ty::StrList,
+            "Agents written as Markdown with front matter: Claude Code subagents, GitHub Copilot custom agents and chat modes.",
+        ),
+        f("smithery", Ty::StrList, "Smithery's `smithery.yaml`."),
+    ],
+);
+const RELEASE: Table = Table::new(
+    "release",
+    "Which tags are releases.",
+    &[
+        f(
+            "tag_pattern",
+            Ty::Str,
+            "A glob over tag names (default `v*`); the newest by semver reachable from HEAD is the last release.",
+        ),
+        f(
+            "prereleases",
+            Ty::Bool,
+            "Whether pre-release versions (`v1.3.0-rc.1`) count as releases.",
+        ),
+    ],
+);
+const EXTENDS: &str = "The built-in pack (default, strict, regulated) or the policy file (a path from the root, ending in .toml) this policy builds on.";
+const SEVERITY: &str = "Severities by rule code: \"error\", \"warning\", \"info\" or \"off\".";
+const LIMITS_DOC: &str = "The numbers and lists the rules measure against.";
+const EXCEPTIONS: &str =
+    "Findings accepted on record: each names the rule, the subject and the reason, and may expire.";
+/// The severities a policy may give a rule.
+pub const SEVERITIES: &[&str] = &["error", "warning", "warn", "info", "off"];
+const POLICY: Table = Table::new(
+    "policy",
+    "The policy.",
+    &[
+        f("extends", Ty::Str, EXTENDS),
+        f("severity", Ty::Map(&Ty::Enum(SEVERITIES)), SEVERITY),
+        f("limits", Ty::Object(&LIMITS), LIMITS_DOC),
+        f("exceptions", Ty::List(&Ty::Object(&EXCEPTION)), EXCEPTIONS),
+        f(
+            "secrets",
+            Ty::Object(&SECRETS),
+            "Known credentials accepted by fingerprint.",
+        ),
+    ],
+);
+const SECRETS: Table = Table::new(
+    "secrets",
+    "Known credentials accepted by fingerprint.",
+    &[f(
+        "allow",
+        Ty::List(&Ty::Object(&SECRET_ALLOW)),
+        "The credentials accepted, each by the fingerprint a SECRET finding prints.",
+    )],
+);
+const SECRET_ALLOW: Table = Table::new(
+    "secret_allow",
+    "A credential accepted on record.",
+    &[
+        req(
+            "fingerprint",
+            Ty::Pattern("^[0-9a-fA-F]{16}$"),
+            "The 16 hex digits a SECRET finding prints.",
+        ),
+        req("reason", Ty::Str, "Why it is accepted."),
+    ],
+);
+/// A policy pack or a policy file that `extends` names.
+pub const PACK: Table = Table::new(
+    "policy_file",
+    "A policy file: a policy that agentlock.toml's `[policy] extends` names (or that another policy file extends).",
+    &[
+        f("extends", Ty::Str, EXTENDS),
+        passive(
+            "description",
+            Ty::Str,
+            "What the policy is for, for people.",
+        ),
+        f("severity", Ty::Map(&Ty::Enum(SEVERITIES)), SEVERITY),
+        f("limits", Ty::Object(&LIMITS), LIMITS_DOC),
+        f("exceptions", Ty::List(&Ty::Object(&EXCEPTION)), EXCEPTIONS),
+    ],
+);
+const LIMITS: Table = Table::new(
+    "limits",
+    LIMITS_DOC,
+    &[
+        f(
+            "max_timeout",
+            Ty::Duration,
+            "The longest timeout an agent or a tool may have.",
+        ),
+        f(
+            "max_retries",
+            Ty::Uint,
+            "The most retries an agent may have.",
+        ),
+        f(
+            "max_iterations",
+            Ty::Uint,
+            "The largest loop bound a handoff may have.",
+        ),
+        f("allowed_roles", Ty::StrList, "The roles an agent may have."),
+        f(
+            "allowed_permissions",
+            Ty::StrList,
+            "The permissions a tool server may hold.",
+        ),
+        f(
+            "max_description_length",
+            Ty::Uint,
+            "The longest tool description, in characters.",
+        ),
+        f(
+            "max_canary_percent",
+            Ty::Uint,
+            "The largest canary share of traffic, in percent.",
+        ),
+        f(
+            "kill_switch_max_age_days",
+            Ty::Uint,
+            "How many days ago the kill switch may last have been tested.",
+        ),
+        f(
+            "require_exception_expiry",
+            Ty::Bool,
+            "Every exception must have an expiry date.",
+        ),
+        f(
+            "min_pass_rate",
+            Ty::Range(0.0, 1.0),
+            "The share of a golden dataset's cases that must pass, 0 to 1 (default 1).",
+        ),
+        f(
+            "alpha",
+            Ty::Range(0.0, 0.5),
+            "The significance level of the regression tests (default 0.05).",
+        ),
+        f(
+            "max_score_drop",
+            Ty::Range(0.0, f64::MAX),
+            "The drop in a mean score tolerated before a significant one blocks (default 0).",
+        ),
+    ],
+);
+const EXCEPTION: Table = Table::new(
+    "exception",
+    "A finding accepted on record.",
+    &[
+        req(
+            "rule",
+            Ty::Str,
+            "The rule's code, as `agentlock rules` lists them.",
+        ),
+        req(
+            "subject",
+            Ty::Str,
+            "The agent, prompt, tool, model or path the finding names.",
+        ),
+        req(
+            "reason",
+            Ty::Str,
+            "Why it is accepted: a ticket, a decision.",
+        ),
+        f(
+            "expires",
+            Ty::Date,
+            "After this date (YYYY-MM-DD) the exception no longer applies, and says so.",
+        ),
+    ],
+);
 /// The built-in policy packs, embedded from `policy/`.
 pub const PACKS: &[(&str, &str)] = &[
     ("default", include_str!("../../policy/default.toml")),
@@ -468,7 +698,7 @@ pub fn load(
     })?;
 
     let mut r = Reader::new(file, MANIFEST, &text, problems);
-    r.check_keys(&root, TOP_KEYS, MANIFEST);
+    r.check_keys(&root, &FILE, MANIFEST);
 
     let project = root.get("project");
     let name_node = project.and_then(|p| p.get("name"));
@@ -499,14 +729,14 @@ pub fn load(
         });
     };
     if let Some(p) = project {
-        r.check_keys(p, PROJECT_KEYS, "[project]");
+        r.check_keys(p, &PROJECT, "[project]");
     }
 
     let mut paths = Paths::default();
     if let Some(p) = root.get("paths")
         && r.map(p, "[paths]").is_some()
     {
-        r.check_keys(p, PATH_KEYS, "[paths]");
+        r.check_keys(p, &PATHS, "[paths]");
         for (key, target) in [
             ("prompts", &mut paths.prompts),
             ("tools", &mut paths.tools),
@@ -553,7 +783,7 @@ pub fn load(
     if let Some(p) = root.get("sources")
         && r.map(p, "[sources]").is_some()
     {
-        r.check_keys(p, SOURCE_KEYS, "[sources]");
+        r.check_keys(p, &SOURCES, "[sources]");
         let mut found = Sources::default();
         for (key, target) in found.by_key() {
             if let Some(n) = p.get(key) {
@@ -564,8 +794,10 @@ pub fn load(
     }
 
     let mut release = ReleaseConfig::default();
-    if let Some(rel) = root.get("release") {
-        r.check_keys(rel, RELEASE_KEYS, "[release]");
+    if let Some(rel) = root.get("release")
+        && r.map(rel, "[release]").is_some()
+    {
+        r.check_keys(rel, &RELEASE, "[release]");
         if let Some(t) = r.opt_string(rel, "tag_pattern", "release.tag_pattern") {
             match globset::Glob::new(&t.value) {
                 Ok(_) if !t.value.is_empty() => {
@@ -588,7 +820,7 @@ pub fn load(
 
     let own = match root.get("policy") {
         Some(p) if r.map(p, "[policy]").is_some() => {
-            r.check_keys(p, POLICY_KEYS, "[policy]");
+            r.check_keys(p, &POLICY, "[policy]");
             read_policy(&mut r, p, MANIFEST, "policy.")
         }
         _ => PolicyLayer {
@@ -716,7 +948,7 @@ fn pack_layer(name: &str, sources: &mut SourceMap, problems: &mut Vec<Problem>) 
     let file = sources.add(path.clone(), Some(text.into()));
     let root = node::parse_toml(text, file).expect("built-in policy packs are valid TOML");
     let mut r = Reader::new(file, &path, text, problems);
-    r.check_keys(&root, PACK_KEYS, "a policy pack");
+    r.check_keys(&root, &PACK, "a policy pack");
     let mut layer = read_policy(&mut r, &root, name, "");
     layer.origin = name.to_string();
     layer
@@ -765,7 +997,7 @@ fn policy_file(
     if r.map(&root, path).is_none() {
         return Ok(PolicyLayer::default());
     }
-    r.check_keys(&root, PACK_KEYS, "a policy file");
+    r.check_keys(&root, &PACK, "a policy file");
     Ok(read_policy(&mut r, &root, path, ""))
 }
 
@@ -797,7 +1029,7 @@ fn read_policy(r: &mut Reader, p: &Node, origin: &str, prefix: &str) -> PolicyLa
     if let Some(l) = p.get("limits")
         && r.map(l, &format!("[{prefix}limits]")).is_some()
     {
-        r.check_keys(l, LIMIT_KEYS, &format!("[{prefix}limits]"));
+        r.check_keys(l, &LIMITS, &format!("[{prefix}limits]"));
         let name = |key: &str| format!("{prefix}limits.{key}");
         out.limits.max_timeout = r.opt_duration(l, "max_timeout", &name("max_timeout"));
         for (key, slot) in [
@@ -849,7 +1081,7 @@ fn read_policy(r: &mut Reader, p: &Node, origin: &str, prefix: &str) -> PolicyLa
 fn read_secret_allow(r: &mut Reader, sec: &Node, prefix: &str) -> Vec<SecretAllow> {
     let mut out = Vec::new();
     if r.map(sec, &format!("[{prefix}secrets]")).is_some() {
-        r.check_keys(sec, SECRETS_KEYS, &format!("[{prefix}secrets]"));
+        r.check_keys(sec, &SECRETS, &format!("[{prefix}secrets]"));
         let items: &[Node] = match sec.get("allow").map(|a| &a.value) {
             Some(Value::Seq(items)) => items,
             Some(_) => {
@@ -866,11 +1098,7 @@ fn read_secret_allow(r: &mut Reader, sec: &Node, prefix: &str) -> Vec<SecretAllo
             if r.map(item, "a secret allowlist entry").is_none() {
                 continue;
             }
-            r.check_keys(
-                item,
-                SECRET_ALLOW_KEYS,
-                &format!("[[{prefix}secrets.allow]]"),
-            );
+            r.check_keys(item, &SECRET_ALLOW, &format!("[[{prefix}secrets.allow]]"));
             let fingerprint = r.opt_string(item, "fingerprint", "fingerprint");
             let reason = r
                 .opt_string(item, "reason", "reason")
@@ -919,7 +1147,7 @@ fn read_exceptions(r: &mut Reader, ex: &Node, prefix: &str) -> Vec<Exception> {
         if r.map(item, "an exception").is_none() {
             continue;
         }
-        r.check_keys(item, EXCEPTION_KEYS, &format!("[[{prefix}exceptions]]"));
+        r.check_keys(item, &EXCEPTION, &format!("[[{prefix}exceptions]]"));
         let rule = r.opt_string(item, "rule", "exception rule");
         let subject = r.opt_string(item, "subject", "exception subject");
         let reason = r
@@ -968,27 +1196,4 @@ fn read_exceptions(r: &mut Reader, ex: &Node, prefix: &str) -> Vec<Exception> {
         }
     }
     out
-}
-
-fn parse_size(n: &Node) -> Option<u64> {
-    match &n.value {
-        Value::Int(i) if *i > 0 => Some(*i as u64),
-        Value::Str(s) => {
-            let s = s.trim();
-            let idx = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-            let num: u64 = s[..idx].parse().ok()?;
-            let mult = match s[idx..].trim() {
-                "" | "B" => 1,
-                "KB" | "kB" => 1000,
-                "KiB" => 1024,
-                "MB" => 1_000_000,
-                "MiB" => 1024 * 1024,
-                "GB" => 1_000_000_000,
-                "GiB" => 1024 * 1024 * 1024,
-                _ => return None,
-            };
-            num.checked_mul(mult).filter(|v| *v > 0)
-        }
-        _ => None,
-    }
 }

@@ -9,6 +9,7 @@
 
 pub(crate) mod codeowners;
 pub mod config;
+pub mod fields;
 pub(crate) mod model;
 pub(crate) mod read;
 pub(crate) mod suppress;

@@ -4,6 +4,7 @@
 //! unknown key, bad duration) becomes a CONF001 finding at the offending key or value, and the
 //! loader carries on with what it could read.
 
+use super::fields::{Table, Ty};
 use crate::node::{Key, Node, Value};
 use crate::problem::Problem;
 use crate::source::Sp;
@@ -64,23 +65,202 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Reports every key of `node` that is not in `allowed`, with a did-you-mean suggestion.
-    pub fn check_keys(&mut self, node: &Node, allowed: &[&str], what: &str) {
+    /// Reports every key of `node` that is not in `table` (unless the table is open), with a
+    /// did-you-mean suggestion, and checks the type of each [passive](Field::passive) field
+    /// (the loader reads the others itself).
+    pub fn check_keys(&mut self, node: &Node, table: &Table, what: &str) {
+        self.check_keys_at(node, table, what, "");
+    }
+
+    /// [`Reader::check_keys`], naming a passive field `{prefix}{key}` in its problems.
+    fn check_keys_at(&mut self, node: &Node, table: &Table, what: &str, prefix: &str) {
         let Some(entries) = node.as_map() else { return };
-        for (key, _) in entries {
-            if !allowed.contains(&key.name.as_str()) {
-                let hint = crate::suggest::did_you_mean(&key.name, allowed.iter().copied());
-                let help = match hint {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("the keys of {what} are: {}", allowed.join(", ")),
-                };
-                self.problem(
-                    key.span,
-                    format!("unknown key `{}` in {what}", key.name),
-                    Some(help),
-                );
+        for (key, value) in entries {
+            match table.get(&key.name) {
+                Some(field) => {
+                    if field.passive {
+                        self.check_ty(value, &field.ty, &format!("{prefix}{}", key.name));
+                    }
+                }
+                None if table.open => {}
+                None => {
+                    let allowed = table.names();
+                    let hint = crate::suggest::did_you_mean(&key.name, allowed.iter().copied());
+                    let help = match hint {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("the keys of {what} are: {}", allowed.join(", ")),
+                    };
+                    self.problem(
+                        key.span,
+                        format!("unknown key `{}` in {what}", key.name),
+                        Some(help),
+                    );
+                }
             }
         }
+    }
+
+    /// Checks a value against a type of the field tables: a problem for each mismatch (null is
+    /// a value that is not there, and fits any type). Whether it fitted.
+    pub fn check_ty(&mut self, node: &Node, ty: &Ty, what: &str) -> bool {
+        if matches!(node.value, Value::Null) {
+            return true;
+        }
+        let before = self.problems.len();
+        match ty {
+            Ty::Str => {
+                self.string(node, what);
+            }
+            Ty::Text | Ty::Pattern(_) => {
+                if node.as_str().is_none() {
+                    self.problem(
+                        node.span,
+                        format!("{what} must be a string, found {}", node.kind()),
+                        None,
+                    );
+                }
+            }
+            Ty::Uint => {
+                self.uint(node, what);
+            }
+            Ty::Int => {
+                if !matches!(node.value, Value::Int(_)) {
+                    self.problem(
+                        node.span,
+                        format!("{what} must be a whole number, found {}", node.kind()),
+                        None,
+                    );
+                }
+            }
+            Ty::Positive => {
+                if let Some(n) = self.uint(node, what)
+                    && n.value == 0
+                {
+                    self.problem(n.span, format!("{what} must be at least 1"), None);
+                }
+            }
+            Ty::Number | Ty::Range(..) => {
+                let (lo, hi) = match ty {
+                    Ty::Range(lo, hi) => (*lo, *hi),
+                    _ => (f64::MIN, f64::MAX),
+                };
+                let v = match &node.value {
+                    Value::Int(i) => Some(*i as f64),
+                    Value::Float(f) => Some(*f),
+                    _ => None,
+                };
+                match v {
+                    Some(_) if matches!(ty, Ty::Number) => {}
+                    Some(v) if (lo..=hi).contains(&v) => {}
+                    Some(_) => self.problem(
+                        node.span,
+                        format!("{what} must be a number from {lo} to {hi}"),
+                        None,
+                    ),
+                    None => self.problem(
+                        node.span,
+                        format!("{what} must be a number, found {}", node.kind()),
+                        None,
+                    ),
+                }
+            }
+            Ty::Bool => {
+                self.bool(node, what);
+            }
+            Ty::Duration => {
+                self.duration(node, what);
+            }
+            Ty::Rate => {
+                self.rate(node, what);
+            }
+            Ty::Date => {
+                let ok = node
+                    .scalar_text()
+                    .is_some_and(|t| crate::date::parse_date(&t).is_some());
+                if !ok {
+                    self.problem(
+                        node.span,
+                        format!("{what} must be a date written YYYY-MM-DD"),
+                        None,
+                    );
+                }
+            }
+            Ty::Size => {
+                if parse_size(node).is_none() {
+                    self.problem(
+                        node.span,
+                        format!("{what} must be a size such as `10MiB` or a number of bytes"),
+                        None,
+                    );
+                }
+            }
+            Ty::Enum(values) => {
+                if let Some(v) = self.string(node, what)
+                    && !values.contains(&v.value.as_str())
+                {
+                    let hint = crate::suggest::hint(&v.value, values.iter().copied());
+                    self.problem(
+                        v.span,
+                        format!(
+                            "{what} must be one of {}, found `{}`.{hint}",
+                            values.join(", "),
+                            v.value
+                        ),
+                        None,
+                    );
+                }
+            }
+            Ty::ConstInt(want) => {
+                if !matches!(node.value, Value::Int(i) if i == *want) {
+                    self.problem(node.span, format!("{what} must be {want}"), None);
+                }
+            }
+            Ty::List(item) => match &node.value {
+                Value::Seq(items) => {
+                    for i in items {
+                        self.check_ty(i, item, what);
+                    }
+                }
+                _ => self.problem(
+                    node.span,
+                    format!("{what} must be a list, found {}", node.kind()),
+                    None,
+                ),
+            },
+            Ty::StrList => {
+                self.string_list(node, what);
+            }
+            Ty::Object(table) => {
+                if self.map(node, what).is_some() {
+                    self.check_keys_at(node, table, &format!("`{what}`"), &format!("{what}."));
+                    for (key, value) in node.as_map().unwrap_or_default() {
+                        if let Some(field) = table.get(&key.name).filter(|f| !f.passive) {
+                            self.check_ty(value, &field.ty, &format!("{what}.{}", key.name));
+                        }
+                    }
+                }
+            }
+            Ty::Map(item) => {
+                for (key, value) in self.map(node, what).unwrap_or_default() {
+                    self.check_ty(value, item, &format!("{what}.{}", key.name));
+                }
+            }
+            Ty::OneOf(tys) => {
+                // The first type that fits; if none does, the first one's problems.
+                let mut first = None;
+                for t in *tys {
+                    let mut scratch = Vec::new();
+                    let mut r = Reader::new(self.file, self.path, self.text, &mut scratch);
+                    if r.check_ty(node, t, what) {
+                        return true;
+                    }
+                    first.get_or_insert(scratch);
+                }
+                self.problems.extend(first.unwrap_or_default());
+            }
+            Ty::Any => {}
+        }
+        self.problems.len() == before
     }
 
     pub fn string(&mut self, node: &Node, what: &str) -> Option<Sp<String>> {
@@ -298,4 +478,28 @@ pub fn key_span(map: &Node, key: &str) -> Option<Span> {
         .iter()
         .find(|(k, _)| k.name == key)
         .map(|(k, _)| k.span)
+}
+
+/// A size: a positive number of bytes, or a number with a unit (`10MiB`, `500KB`).
+pub fn parse_size(n: &Node) -> Option<u64> {
+    match &n.value {
+        Value::Int(i) if *i > 0 => Some(*i as u64),
+        Value::Str(s) => {
+            let s = s.trim();
+            let idx = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+            let num: u64 = s[..idx].parse().ok()?;
+            let mult = match s[idx..].trim() {
+                "" | "B" => 1,
+                "KB" | "kB" => 1000,
+                "KiB" => 1024,
+                "MB" => 1_000_000,
+                "MiB" => 1024 * 1024,
+                "GB" => 1_000_000_000,
+                "GiB" => 1024 * 1024 * 1024,
+                _ => return None,
+            };
+            num.checked_mul(mult).filter(|v| *v > 0)
+        }
+        _ => None,
+    }
 }

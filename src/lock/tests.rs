@@ -119,3 +119,31 @@ fn bad_locks_are_errors() {
     );
     assert!(Lock::parse("version = [", FileId(0)).is_err());
 }
+
+#[test]
+fn the_schema_table_has_every_kind_in_its_shape() {
+    use crate::load::fields::Ty;
+    let sections: Vec<&str> = FILE
+        .fields
+        .iter()
+        .map(|f| f.name)
+        .filter(|n| !["version", "root"].contains(n))
+        .collect();
+    let kinds: Vec<&str> = KINDS.iter().map(|k| k.as_str()).collect();
+    assert_eq!(sections, kinds);
+    for k in KINDS {
+        let ty = &FILE.get(k.as_str()).unwrap().ty;
+        let shape = match ty {
+            Ty::Object(_) => "table",
+            Ty::List(_) => "array",
+            Ty::OneOf(_) => "either",
+            _ => "other",
+        };
+        let want = match (k.single(), k.may_repeat()) {
+            (true, false) => "table",
+            (true, true) => "either",
+            (false, _) => "array",
+        };
+        assert_eq!(shape, want, "{}", k.as_str());
+    }
+}

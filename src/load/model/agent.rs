@@ -1,6 +1,7 @@
 //! The agent topology: `agents.yaml`.
 
 use super::Sp;
+use crate::load::fields::{Table, Ty, f, passive, req};
 use crate::load::read::Reader;
 use crate::node::{Node, Value};
 use crate::source::{FileId, Span};
@@ -120,29 +121,84 @@ pub struct Handoff {
     pub max_iterations: Option<Sp<u64>>,
 }
 
-const TOP_KEYS: &[&str] = &["entry", "defaults", "agents"];
-const AGENT_KEYS: &[&str] = &[
-    "role",
-    "prompt",
-    "model",
-    "timeout",
-    "retries",
-    "rate_limit",
-    "max_tokens",
-    "tools",
-    "handoffs",
-    "description",
-];
-const DEFAULT_KEYS: &[&str] = &[
-    "role",
-    "model",
-    "timeout",
-    "retries",
-    "rate_limit",
-    "max_tokens",
-    "tools",
-];
-const HANDOFF_KEYS: &[&str] = &["to", "max_iterations"];
+/// agents.yaml.
+pub const FILE: Table = Table::new(
+    "agents",
+    "The agent topology: the agents, the entry agent and the handoffs between them.",
+    &[
+        req("entry", Ty::Str, "The agent that receives each request."),
+        f(
+            "defaults",
+            Ty::Object(&DEFAULTS),
+            "Settings every agent inherits unless it sets its own.",
+        ),
+        req(
+            "agents",
+            Ty::Map(&Ty::Object(&AGENT)),
+            "The agents, by name: the names handoffs and traces use.",
+        ),
+    ],
+);
+
+const ROLE: &str = "The agent's role (the policy's `allowed_roles` limits it: planner, executor, critic, router, …).";
+const MODEL: &str = "The model alias from models.yaml the agent calls.";
+const TIMEOUT: &str = "How long one call of the agent may take: `250ms`, `30s`, `2m`.";
+const RETRIES: &str = "How many times a failed call is retried.";
+const RATE_LIMIT: &str = "How often the agent may be called: `N/s`, `N/m` or `N/h`.";
+const MAX_TOKENS: &str = "The most tokens one request may use.";
+const TOOLS: &str = "The MCP tools the agent may call, as `server.tool`.";
+
+const AGENT: Table = Table::new(
+    "agent",
+    "One agent.",
+    &[
+        f("role", Ty::Str, ROLE),
+        f(
+            "prompt",
+            Ty::Str,
+            "The prompt the agent runs, as `name@version` with an exact version.",
+        ),
+        f("model", Ty::Str, MODEL),
+        f("timeout", Ty::Duration, TIMEOUT),
+        f("retries", Ty::Uint, RETRIES),
+        f("rate_limit", Ty::Rate, RATE_LIMIT),
+        f("max_tokens", Ty::Uint, MAX_TOKENS),
+        f("tools", Ty::StrList, TOOLS),
+        f(
+            "handoffs",
+            Ty::List(&Ty::OneOf(&[Ty::Text, Ty::Object(&HANDOFF)])),
+            "The agents this one hands off to: a name, or `{ to: agent, max_iterations: N }` to bound a loop.",
+        ),
+        passive("description", Ty::Str, "What the agent does, for people."),
+    ],
+);
+
+const DEFAULTS: Table = Table::new(
+    "defaults",
+    "Settings every agent inherits unless it sets its own.",
+    &[
+        f("role", Ty::Str, ROLE),
+        f("model", Ty::Str, MODEL),
+        f("timeout", Ty::Duration, TIMEOUT),
+        f("retries", Ty::Uint, RETRIES),
+        f("rate_limit", Ty::Rate, RATE_LIMIT),
+        f("max_tokens", Ty::Uint, MAX_TOKENS),
+        f("tools", Ty::StrList, TOOLS),
+    ],
+);
+
+const HANDOFF: Table = Table::new(
+    "handoff",
+    "A handoff with a bound on how often it may be taken in one request.",
+    &[
+        req("to", Ty::Str, "The agent handed off to."),
+        f(
+            "max_iterations",
+            Ty::Positive,
+            "How many times this handoff may be taken in one request (at least 1): a cycle needs a bound on one of its edges.",
+        ),
+    ],
+);
 
 #[derive(Default)]
 struct Settings {
@@ -169,7 +225,7 @@ fn read_settings(r: &mut Reader, n: &Node) -> Settings {
 
 pub fn load(r: &mut Reader, root: &Node) -> Option<Topology> {
     r.map(root, r.path.to_string().as_str())?;
-    r.check_keys(root, TOP_KEYS, r.path.to_string().as_str());
+    r.check_keys(root, &FILE, r.path.to_string().as_str());
     let entry = r.opt_string(root, "entry", "entry");
     if entry.is_none() && root.get("agents").is_some() {
         r.problem(
@@ -181,7 +237,7 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<Topology> {
     let defaults_node = root.get("defaults");
     let defaults = match defaults_node {
         Some(d) if r.map(d, "defaults").is_some() => {
-            r.check_keys(d, DEFAULT_KEYS, "defaults");
+            r.check_keys(d, &DEFAULTS, "defaults");
             read_settings(r, d)
         }
         _ => Settings::default(),
@@ -192,7 +248,7 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<Topology> {
             if r.map(node, &format!("agent `{}`", key.name)).is_none() {
                 continue;
             }
-            r.check_keys(node, AGENT_KEYS, &format!("agent `{}`", key.name));
+            r.check_keys(node, &AGENT, &format!("agent `{}`", key.name));
             let own = read_settings(r, node);
             let handoffs = node
                 .get("handoffs")
@@ -253,7 +309,7 @@ fn read_handoffs(r: &mut Reader, node: &Node) -> Vec<Handoff> {
                 max_iterations: None,
             }),
             Value::Map(_) => {
-                r.check_keys(item, HANDOFF_KEYS, "a handoff");
+                r.check_keys(item, &HANDOFF, "a handoff");
                 let Some(to) = r.opt_string(item, "to", "handoff target") else {
                     r.problem(item.span, "a handoff needs `to: <agent>`", None);
                     continue;

@@ -1,6 +1,7 @@
 //! Model aliases: `models.yaml`.
 
 use super::Sp;
+use crate::load::fields::{Table, Ty, f, passive, req};
 use crate::load::read::Reader;
 use crate::node::Node;
 use crate::source::FileId;
@@ -60,21 +61,58 @@ impl DirectModel {
     }
 }
 
-const TOP_KEYS: &[&str] = &["models"];
-const MODEL_KEYS: &[&str] = &[
-    "provider",
-    "id",
-    "fallback",
-    "region",
-    "deployment",
-    "params",
-    "model_version",
-    "version_upgrade",
-];
+/// models.yaml.
+pub const FILE: Table = Table::new(
+    "models",
+    "Model aliases, each pinned to a provider's model id.",
+    &[req(
+        "models",
+        Ty::Map(&Ty::Object(&MODEL)),
+        "The aliases agents and prompts name, each with the model it stands for.",
+    )],
+);
+const MODEL: Table = Table::new(
+    "model",
+    "One model alias.",
+    &[
+        f(
+            "provider",
+            Ty::Str,
+            "The provider: anthropic, openai, azure, bedrock, vertex, …",
+        ),
+        req(
+            "id",
+            Ty::Str,
+            "The provider's model id, pinned to a snapshot (`gpt-4o-mini-2024-07-18`), not an alias that moves.",
+        ),
+        f(
+            "fallback",
+            Ty::Str,
+            "The alias used when this model fails; a chain of fallbacks must not loop.",
+        ),
+        passive("region", Ty::Str, "The provider region the model runs in."),
+        passive("deployment", Ty::Str, "The deployment name (Azure OpenAI)."),
+        passive(
+            "params",
+            Ty::Any,
+            "Model parameters (temperature, …), kept in the lock with the model.",
+        ),
+        f(
+            "model_version",
+            Ty::Str,
+            "Azure OpenAI: the model version the deployment serves (`2024-08-06`).",
+        ),
+        f(
+            "version_upgrade",
+            Ty::Str,
+            "Azure OpenAI: the deployment's version upgrade option: NoAutoUpgrade, OnceNewDefaultVersionAvailable or OnceCurrentVersionExpired (case, `-` and `_` ignored).",
+        ),
+    ],
+);
 
 pub fn load(r: &mut Reader, root: &Node) -> Option<Models> {
     r.map(root, "models.yaml")?;
-    r.check_keys(root, TOP_KEYS, "models.yaml");
+    r.check_keys(root, &FILE, "models.yaml");
     let mut aliases = Vec::new();
     let Some(list) = root.get("models") else {
         r.problem(root.span, "models.yaml has no `models:` mapping", None);
@@ -88,7 +126,7 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<Models> {
         if r.map(node, &what).is_none() {
             continue;
         }
-        r.check_keys(node, MODEL_KEYS, &what);
+        r.check_keys(node, &MODEL, &what);
         let provider = r.opt_string(node, "provider", "provider");
         let id = r.opt_string(node, "id", "model id");
         if id.is_none() {

@@ -5,6 +5,7 @@
 //! as a [`DirectModel`].
 
 use super::{DirectModel, Sp};
+use crate::load::fields::{Table, Ty, f};
 use crate::load::read::Reader;
 use crate::node::{self, Node};
 use crate::source::{FileId, Span};
@@ -37,22 +38,39 @@ impl Prompt {
     }
 }
 
-/// Keys of the front matter: agentlock's, plus those dotprompt defines.
-const FRONT_KEYS: &[&str] = &[
-    "name",
-    "version",
-    "model",
-    "config",
-    "description",
-    "variant",
-    "input",
-    "output",
-    "tools",
-    "metadata",
-    "raw",
-    "template",
-    "ext",
-];
+/// Keys of the front matter: agentlock's, plus those dotprompt defines. (The front matter
+/// has no schema of its own: editors do not apply one to a part of a file.)
+const FRONT: Table = Table::new(
+    "prompt",
+    "A prompt's front matter.",
+    &[
+        f(
+            "name",
+            Ty::Str,
+            "The prompt's name (default: the file's stem).",
+        ),
+        f("version", Ty::Str, "The prompt's exact semver version."),
+        f(
+            "model",
+            Ty::Any,
+            "The model alias from models.yaml (or a model id).",
+        ),
+        f(
+            "config",
+            Ty::Any,
+            "Model settings: temperature, max_output_tokens, …",
+        ),
+        f("description", Ty::Any, "What the prompt is for."),
+        f("variant", Ty::Any, "dotprompt: the variant."),
+        f("input", Ty::Any, "dotprompt: the input schema."),
+        f("output", Ty::Any, "dotprompt: the output schema."),
+        f("tools", Ty::Any, "dotprompt: the tools."),
+        f("metadata", Ty::Any, "dotprompt: metadata."),
+        f("raw", Ty::Any, "dotprompt: the raw front matter."),
+        f("template", Ty::Any, "dotprompt: the template."),
+        f("ext", Ty::Any, "dotprompt: extension fields."),
+    ],
+);
 
 /// Parses one of agentlock's prompt files. Returns `None` when there is nothing to index (no
 /// front matter at all).
@@ -285,7 +303,7 @@ fn read(r: &mut Reader, sha256: String, suffix: &str, strict: bool) -> Option<(P
     };
     r.map(&parsed, "the front matter")?;
     if strict {
-        r.check_keys(&parsed, FRONT_KEYS, "a prompt's front matter");
+        r.check_keys(&parsed, &FRONT, "a prompt's front matter");
     }
     let name = r
         .opt_string(&parsed, "name", "prompt name")

@@ -1,6 +1,7 @@
 //! MCP server manifests: `tools/*.yaml|*.json`, one server per file.
 
 use super::Sp;
+use crate::load::fields::{Table, Ty, f, passive, req};
 use crate::load::read::Reader;
 use crate::node::{Node, Value};
 use crate::source::FileId;
@@ -61,38 +62,128 @@ pub struct ToolDef {
     pub canonical: String,
 }
 
-const SERVER_KEYS: &[&str] = &[
-    "server",
-    "version",
-    "source",
-    "permissions",
-    "env",
-    "timeout",
-    "rate_limit",
-    "on_failure",
-    "fallback",
-    "tools",
-    "description",
-    "transport",
-];
+/// A tool manifest: `tools/*.yaml|*.json`.
+pub const FILE: Table = Table::new(
+    "tool",
+    "An MCP server manifest: one server, the tools it offers and how it is run.",
+    &[
+        req(
+            "server",
+            Ty::Str,
+            "The server's name: agents name its tools `server.tool`.",
+        ),
+        f(
+            "version",
+            Ty::Str,
+            "The server's exact version (`1.4.2`): not `latest` nor a range.",
+        ),
+        f(
+            "source",
+            Ty::OneOf(&[Ty::Pattern("^(npm|pypi|oci|url):"), Ty::Object(&SOURCE)]),
+            "Where the server's code comes from: `{ npm: \"pkg@1.2.3\" }`, `{ pypi: \"pkg==1.2.3\" }`, `{ oci: \"image@sha256:…\" }` or `{ url: …, sha256: … }`; or the shorthand `npm:pkg@1.2.3`.",
+        ),
+        f(
+            "permissions",
+            Ty::StrList,
+            "The permissions the server holds (`repo:read`); the policy's `allowed_permissions` limits them.",
+        ),
+        f(
+            "env",
+            Ty::Map(&Ty::Any),
+            "Environment variables the server gets: references such as `${GITHUB_TOKEN}`, never a credential inline.",
+        ),
+        f(
+            "timeout",
+            Ty::Duration,
+            "How long one tool call may take: `250ms`, `30s`, `2m`.",
+        ),
+        f(
+            "rate_limit",
+            Ty::Rate,
+            "How often the tools may be called: `N/s`, `N/m` or `N/h`.",
+        ),
+        f(
+            "on_failure",
+            Ty::Enum(FAILURE_MODES),
+            "What the agent does when a call fails: retry, fallback or abort.",
+        ),
+        f(
+            "fallback",
+            Ty::Str,
+            "The `server.tool` called instead when `on_failure` is fallback.",
+        ),
+        f(
+            "tools",
+            Ty::List(&Ty::Object(&TOOL)),
+            "The tool definitions, as the server's `tools/list` returns them.",
+        ),
+        passive("description", Ty::Str, "What the server does, for people."),
+        passive(
+            "transport",
+            Ty::Any,
+            "How the server is reached (stdio, streamable HTTP, …); not checked.",
+        ),
+    ],
+);
 pub const SOURCE_KINDS: &[&str] = &["npm", "pypi", "oci", "url"];
-const SOURCE_KEYS: &[&str] = &["npm", "pypi", "oci", "url", "sha256"];
-const TOOL_KEYS: &[&str] = &[
-    "name",
-    "title",
-    "description",
-    "inputSchema",
-    "outputSchema",
-    "annotations",
-    "icons",
-    "_meta",
-];
+const SOURCE: Table = Table {
+    exactly_one: SOURCE_KINDS,
+    ..Table::new(
+        "source",
+        "Where the server's code comes from: exactly one package.",
+        &[
+            f(
+                "npm",
+                Ty::Str,
+                "An npm package with its exact version: `pkg@1.2.3`.",
+            ),
+            f(
+                "pypi",
+                Ty::Str,
+                "A PyPI package with its exact version: `pkg==1.2.3`.",
+            ),
+            f(
+                "oci",
+                Ty::Str,
+                "A container image pinned by digest: `image@sha256:…`.",
+            ),
+            f("url", Ty::Str, "A download URL (with `sha256`)."),
+            f("sha256", Ty::Str, "The SHA-256 of what `url` downloads."),
+        ],
+    )
+};
+const TOOL: Table = Table::new(
+    "tool_definition",
+    "One MCP tool definition, as `tools/list` returns it; its whole surface is hashed into the lock.",
+    &[
+        req("name", Ty::Str, "The tool's name, unique in the server."),
+        passive("title", Ty::Str, "A display name."),
+        passive(
+            "description",
+            Ty::Str,
+            "What the tool does, as the model reads it; checked for hidden instructions.",
+        ),
+        passive(
+            "inputSchema",
+            Ty::Any,
+            "The JSON Schema of the arguments: an object schema.",
+        ),
+        passive("outputSchema", Ty::Any, "The JSON Schema of the result."),
+        passive(
+            "annotations",
+            Ty::Any,
+            "MCP tool annotations: readOnlyHint, destructiveHint, idempotentHint, openWorldHint.",
+        ),
+        passive("icons", Ty::Any, "Icons for a client to show."),
+        passive("_meta", Ty::Any, "MCP metadata."),
+    ],
+);
 pub const FAILURE_MODES: &[&str] = &["retry", "fallback", "abort"];
 
 pub fn load(r: &mut Reader, root: &Node) -> Option<ToolServer> {
     let path = r.path.to_string();
     r.map(root, "a tool manifest")?;
-    r.check_keys(root, SERVER_KEYS, "a tool manifest");
+    r.check_keys(root, &FILE, "a tool manifest");
     let Some(server) = r.opt_string(root, "server", "server") else {
         r.problem(
             root.span,
@@ -142,7 +233,7 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<ToolServer> {
                     if r.map(item, "a tool definition").is_none() {
                         continue;
                     }
-                    r.check_keys(item, TOOL_KEYS, "a tool definition");
+                    r.check_keys(item, &TOOL, "a tool definition");
                     let Some(name) = r.opt_string(item, "name", "tool name") else {
                         r.problem(item.span, "tool definition has no `name`", None);
                         continue;
@@ -215,7 +306,7 @@ fn read_source(r: &mut Reader, node: &Node) -> Option<Source> {
         return None;
     }
     r.map(node, "source")?;
-    r.check_keys(node, SOURCE_KEYS, "source");
+    r.check_keys(node, &SOURCE, "source");
     let entries = node.as_map().unwrap_or_default();
     let kinds: Vec<_> = entries
         .iter()
