@@ -229,6 +229,23 @@ pub enum Command {
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Print the JSON Schemas of agentlock's files, for editors
+    ///
+    /// With no NAME, lists the schemas; with NAME, prints that schema (JSON Schema draft
+    /// 2020-12). `--write DIR` writes every schema (or NAME's) as DIR/NAME.schema.json,
+    /// creating DIR, which must be inside the repository. Point an editor at them: a first
+    /// line `# yaml-language-server: $schema=.agentlock/schemas/agents.schema.json` in a YAML
+    /// file, `#:schema .agentlock/schemas/agentlock.schema.json` in a TOML file (taplo);
+    /// `agentlock init` writes both.
+    Schema {
+        /// The schema to print (agentlock, policy, agents, tool, models, deploy, lock,
+        /// evidence, qa)
+        #[arg(value_name = "NAME")]
+        name: Option<String>,
+        /// Write the schemas into this directory (inside the repository) instead of printing
+        #[arg(long, value_name = "DIR")]
+        write: Option<PathBuf>,
+    },
     /// Print a shell completion script
     ///
     /// For example: `agentlock completions bash > ~/.local/share/bash-completion/completions/agentlock`

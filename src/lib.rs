@@ -28,6 +28,7 @@ pub mod policy;
 pub(crate) mod problem;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod secrets;
 pub mod select;
 pub mod snapshot;

@@ -221,6 +221,8 @@ const LAYERS: &[&str] = &[
     "history",
     // the release's evidence, against the last release's
     "evidence",
+    // the JSON Schemas of the files, from the loaders' tables
+    "schema",
     // production traces, read and shaped
     "traces",
     // the rules, and the pipeline that runs them

@@ -315,11 +315,19 @@ fn no_command_or_format_prints_a_secret() {
     let mut scan = vec!["--format".to_string(), "concise".into(), "scan".into()];
     scan.extend(files.iter().cloned());
     runs.push(("concise scan FILE…".into(), scan));
-    // Every command that reads the repository is run (the others print only the catalog or
-    // what clap generates, or write templates).
+    // Every command that reads the repository is run (the others print only the catalog, the
+    // schemas or what clap generates, or write templates).
     for spec in agentlock::commands::SPECS {
         // (`traces` is run below, on a repository that loads)
-        let reads_nothing = ["rules", "explain", "init", "completions", "man", "traces"];
+        let reads_nothing = [
+            "rules",
+            "explain",
+            "init",
+            "schema",
+            "completions",
+            "man",
+            "traces",
+        ];
         assert!(
             reads_nothing.contains(&spec.name)
                 || runs.iter().any(|(_, a)| a.iter().any(|x| x == spec.name)),

@@ -27,6 +27,7 @@ mod man;
 mod rollback;
 mod rules;
 mod scan;
+mod schema;
 mod traces;
 mod verify;
 
@@ -214,6 +215,9 @@ fn dispatch(cli: &Cli, color: bool, out: &mut Sink<'_>, err: &mut Sink<'_>) -> R
         Some(Command::Traces { files }) => traces::run(cli, files, color, out, err),
         Some(Command::Graph) => graph::run(cli, out, err),
         Some(Command::Init { dir }) => init::run(cli, dir.as_deref(), out),
+        Some(Command::Schema { name, write }) => {
+            schema::run(cli, name.as_deref(), write.as_deref(), out)
+        }
         Some(Command::Completions { .. } | Command::Man { .. }) => unreachable!("run"),
     }
 }
@@ -265,6 +269,7 @@ pub const SPECS: &[Spec] = &[
     explain::SPEC,
     graph::SPEC,
     init::SPEC,
+    schema::SPEC,
     completions::SPEC,
     man::SPEC,
 ];
@@ -304,6 +309,7 @@ fn spec(command: &Option<Command>) -> &'static Spec {
         Some(Command::Explain { .. }) => &explain::SPEC,
         Some(Command::Graph) => &graph::SPEC,
         Some(Command::Init { .. }) => &init::SPEC,
+        Some(Command::Schema { .. }) => &schema::SPEC,
         Some(Command::Completions { .. }) => &completions::SPEC,
         Some(Command::Man { .. }) => &man::SPEC,
     }
