@@ -69,8 +69,37 @@ pub enum InitError {
     Load(crate::load::config::ConfigError),
 }
 
-/// The files `init` writes (the lockfile aside), with the placeholders filled in.
-pub fn files(project: &str, today: i64) -> Vec<(&'static str, String)> {
+/// Where `init` writes the JSON Schemas its files' modelines point at.
+pub const SCHEMA_DIR: &str = ".agentlock/schemas";
+
+/// The schema of a file `init` writes, by its path: the modeline written first in it.
+fn schema_of(path: &str) -> Option<&'static str> {
+    match path {
+        "agentlock.toml" => Some("agentlock"),
+        "agents.yaml" => Some("agents"),
+        "models.yaml" => Some("models"),
+        "deploy.yaml" => Some("deploy"),
+        p if p.starts_with("tools/") && p.ends_with(".yaml") => Some("tool"),
+        _ => None,
+    }
+}
+
+/// The first line that points an editor at the file's schema: taplo's `#:schema` in TOML,
+/// the YAML language server's `$schema` in YAML; the path relative to the file.
+fn modeline(path: &str) -> Option<String> {
+    let schema = crate::schema::get(schema_of(path)?)?;
+    let up = "../".repeat(path.matches('/').count());
+    let target = format!("{up}{SCHEMA_DIR}/{}", schema.file_name());
+    Some(if path.ends_with(".toml") {
+        format!("#:schema {target}\n")
+    } else {
+        format!("# yaml-language-server: $schema={target}\n")
+    })
+}
+
+/// The files `init` writes (the lockfile aside), with the placeholders filled in, a modeline
+/// first in each file that has a schema, and the schemas.
+pub fn files(project: &str, today: i64) -> Vec<(String, String)> {
     let (y, m, d) = crate::date::civil_from_days(today);
     let date = format!("{y:04}-{m:02}-{d:02}");
     let version = format!("{y:04}.{m:02}");
@@ -83,8 +112,17 @@ pub fn files(project: &str, today: i64) -> Vec<(&'static str, String)> {
                 p if p.starts_with("datasets/") => text.replace("{{dataset_version}}", &version),
                 _ => text.to_string(),
             };
-            (path, text)
+            let text = match modeline(path) {
+                Some(line) => line + &text,
+                None => text,
+            };
+            (path.to_string(), text)
         })
+        .chain(
+            crate::schema::SCHEMAS
+                .iter()
+                .map(|s| (format!("{SCHEMA_DIR}/{}", s.file_name()), s.text())),
+        )
         .collect()
 }
 
@@ -117,13 +155,13 @@ pub fn init(dir: &Path, today: i64) -> Result<Scaffolded, InitError> {
         .iter()
         .find(|p| exists(p))
         .map(|p| p.to_string());
-    let plan: Vec<(&str, String)> = files(&project_name(dir), today)
+    let plan: Vec<(String, String)> = files(&project_name(dir), today)
         .into_iter()
-        .filter(|(p, _)| !(*p == "CODEOWNERS" && kept_codeowners.is_some()))
+        .filter(|(p, _)| !(p == "CODEOWNERS" && kept_codeowners.is_some()))
         .collect();
     let conflicts: Vec<String> = plan
         .iter()
-        .map(|(p, _)| *p)
+        .map(|(p, _)| p.as_str())
         .chain([LOCKFILE])
         .filter(|p| exists(p))
         .map(str::to_string)
@@ -221,7 +259,7 @@ mod tests {
     fn placeholders_are_filled_and_only_those() {
         let today = crate::date::parse_date("2026-03-07").unwrap();
         let files = files("my \"agents\"", today);
-        let get = |p: &str| &files.iter().find(|(q, _)| *q == p).unwrap().1;
+        let get = |p: &str| &files.iter().find(|(q, _)| q == p).unwrap().1;
         assert!(get("agentlock.toml").contains("name = \"my \\\"agents\\\"\"\n"));
         assert!(get("deploy.yaml").contains("tested_on: 2026-03-07 }"));
         assert!(get("datasets/golden_failures.jsonl").contains("\"version\": \"2026.03\""));
@@ -230,6 +268,35 @@ mod tests {
         for (path, text) in &files {
             for p in ["{{project}}", "{{today}}", "{{dataset_version}}"] {
                 assert!(!text.contains(p), "{path} still has {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn modelines_point_at_the_schemas_written() {
+        let files = files("p", 0);
+        let get = |p: &str| &files.iter().find(|(q, _)| q == p).unwrap().1;
+        assert!(
+            get("agentlock.toml")
+                .starts_with("#:schema .agentlock/schemas/agentlock.schema.json\n")
+        );
+        assert!(get("agents.yaml").starts_with(
+            "# yaml-language-server: $schema=.agentlock/schemas/agents.schema.json\n"
+        ));
+        assert!(get("tools/kb.yaml").starts_with(
+            "# yaml-language-server: $schema=../.agentlock/schemas/tool.schema.json\n"
+        ));
+        for (path, text) in &files {
+            for line in text.lines().take(1) {
+                if let Some(target) = line
+                    .strip_prefix("#:schema ")
+                    .or_else(|| line.strip_prefix("# yaml-language-server: $schema="))
+                {
+                    let up = path.matches('/').count();
+                    let resolved = target.trim_start_matches("../");
+                    assert_eq!(target.len() - resolved.len(), 3 * up, "{path}");
+                    assert!(files.iter().any(|(q, _)| q == resolved), "{path}: {target}");
+                }
             }
         }
     }

@@ -138,6 +138,15 @@ fn init_scaffolds_a_repository_that_verify_passes() {
     assert_eq!(
         files,
         [
+            ".agentlock/schemas/agentlock.schema.json",
+            ".agentlock/schemas/agents.schema.json",
+            ".agentlock/schemas/deploy.schema.json",
+            ".agentlock/schemas/evidence.schema.json",
+            ".agentlock/schemas/lock.schema.json",
+            ".agentlock/schemas/models.schema.json",
+            ".agentlock/schemas/policy.schema.json",
+            ".agentlock/schemas/qa.schema.json",
+            ".agentlock/schemas/tool.schema.json",
             "CODEOWNERS",
             "agentlock.lock",
             "agentlock.toml",

@@ -48,8 +48,24 @@ pub(super) fn run(
         dir.display(),
         done.written.len()
     );
+    // The schemas in one line: what they are for, not each name.
+    let dir_prefix = format!("{}/", crate::init::SCHEMA_DIR);
+    let schemas = done
+        .written
+        .iter()
+        .filter(|f| f.starts_with(&dir_prefix))
+        .count();
+    let mut said_schemas = false;
     for f in &done.written {
-        let _ = writeln!(out, "  {f}");
+        if !f.starts_with(&dir_prefix) {
+            let _ = writeln!(out, "  {f}");
+        } else if !said_schemas {
+            said_schemas = true;
+            let _ = writeln!(
+                out,
+                "  {dir_prefix}*.schema.json ({schemas} JSON Schemas: the first line of each file points editors at its own)"
+            );
+        }
     }
     if let Some(c) = &done.kept_codeowners {
         let _ = writeln!(
