@@ -170,7 +170,7 @@ impl Gen {
 
     fn field(&self, field: &Field, defs: &mut Vec<&'static Table>) -> Value {
         let mut v = self.ty(&field.ty, defs);
-        if self.nulls && !field.required {
+        if self.nulls && field.null {
             v = nullable(v);
         }
         let mut m = match v {

@@ -131,6 +131,7 @@ pub fn read(text: &str, file: FileId) -> Result<Review, Problem> {
         }
     }
     if let Some(n) = root.get("schema")
+        && !matches!(n.value, Value::Null)
         && n.as_str() != Some(SCHEMA)
     {
         return Err(bad(n.span, format!("`schema` must be `{SCHEMA}`")));

@@ -18,6 +18,24 @@ pub struct Field {
     pub required: bool,
     /// The loader does not read it: the key check checks its type.
     pub passive: bool,
+    /// In YAML and JSON, null (a key with no value) is taken for a key that is not there;
+    /// `false` where the loader rejects it.
+    pub null: bool,
+}
+
+impl Field {
+    /// A required key whose value may be null (`agents:` with nothing under it yet).
+    pub const fn or_null(self) -> Field {
+        Field { null: true, ..self }
+    }
+
+    /// The loader rejects null here (a tool's `source: ~`).
+    pub const fn no_null(self) -> Field {
+        Field {
+            null: false,
+            ..self
+        }
+    }
 }
 
 /// A field read by the loader's own code.
@@ -28,13 +46,15 @@ pub const fn f(name: &'static str, ty: Ty, doc: &'static str) -> Field {
         doc,
         required: false,
         passive: false,
+        null: true,
     }
 }
 
-/// A field the loader must find.
+/// A field the loader must find (with a value: null is missing, unless [`Field::or_null`]).
 pub const fn req(name: &'static str, ty: Ty, doc: &'static str) -> Field {
     Field {
         required: true,
+        null: false,
         ..f(name, ty, doc)
     }
 }

@@ -136,7 +136,8 @@ pub const FILE: Table = Table::new(
             "agents",
             Ty::Map(&Ty::Object(&AGENT)),
             "The agents, by name: the names handoffs and traces use.",
-        ),
+        )
+        .or_null(),
     ],
 );
 

@@ -69,7 +69,8 @@ pub const FILE: Table = Table::new(
         "models",
         Ty::Map(&Ty::Object(&MODEL)),
         "The aliases agents and prompts name, each with the model it stands for.",
-    )],
+    )
+    .or_null()],
 );
 const MODEL: Table = Table::new(
     "model",

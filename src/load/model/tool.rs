@@ -81,7 +81,8 @@ pub const FILE: Table = Table::new(
             "source",
             Ty::OneOf(&[Ty::Pattern("^(npm|pypi|oci|url):"), Ty::Object(&SOURCE)]),
             "Where the server's code comes from: `{ npm: \"pkg@1.2.3\" }`, `{ pypi: \"pkg==1.2.3\" }`, `{ oci: \"image@sha256:…\" }` or `{ url: …, sha256: … }`; or the shorthand `npm:pkg@1.2.3`.",
-        ),
+        )
+        .no_null(),
         f(
             "permissions",
             Ty::StrList,
@@ -136,18 +137,21 @@ const SOURCE: Table = Table {
                 "npm",
                 Ty::Str,
                 "An npm package with its exact version: `pkg@1.2.3`.",
-            ),
+            )
+            .no_null(),
             f(
                 "pypi",
                 Ty::Str,
                 "A PyPI package with its exact version: `pkg==1.2.3`.",
-            ),
+            )
+            .no_null(),
             f(
                 "oci",
                 Ty::Str,
                 "A container image pinned by digest: `image@sha256:…`.",
-            ),
-            f("url", Ty::Str, "A download URL (with `sha256`)."),
+            )
+            .no_null(),
+            f("url", Ty::Str, "A download URL (with `sha256`).").no_null(),
             f("sha256", Ty::Str, "The SHA-256 of what `url` downloads."),
         ],
     )
