@@ -117,32 +117,15 @@ pub fn clean(text: &str, mode: Mode, colors: bool, neutralize: Neutralize) -> St
 /// Every known credential (and each escaped form of it) and every credential the scanner finds,
 /// replaced by its redacted form.
 pub fn redact(text: &str, mode: Mode) -> Cow<'_, str> {
-    let known = crate::secrets::known::values();
-    let mut out = Cow::Borrowed(text);
-    if !known.is_empty() {
-        let mut patterns: Vec<String> = Vec::new();
-        let mut replacements: Vec<String> = Vec::new();
-        for (value, redacted) in known.iter() {
-            for form in escaped_forms(value, mode) {
-                if form.len() >= 2 && !patterns.contains(&form) {
-                    patterns.push(form);
-                    replacements.push(redacted.clone());
-                }
-            }
-        }
-        // Longest first, so a value that contains another is replaced whole.
-        let mut order: Vec<usize> = (0..patterns.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(patterns[i].len()));
-        let patterns: Vec<&String> = order.iter().map(|&i| &patterns[i]).collect();
-        let replacements: Vec<&String> = order.iter().map(|&i| &replacements[i]).collect();
-        if let Ok(ac) = aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(&patterns)
-            && ac.is_match(text)
-        {
-            out = Cow::Owned(ac.replace_all(text, &replacements));
-        }
-    }
+    let scrubber = crate::secrets::known::scrubber(mode as u8, |known| {
+        crate::secrets::known::Scrubber::new(known.iter().flat_map(|(value, redacted)| {
+            escaped_forms(value, mode)
+                .into_iter()
+                .filter(|form| form.len() >= 2)
+                .map(move |form| (form, redacted.clone()))
+        }))
+    });
+    let out = scrubber.scrub(text);
     match crate::secrets::redact_found(&out) {
         Cow::Borrowed(_) => out,
         Cow::Owned(s) => Cow::Owned(s),

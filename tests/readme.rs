@@ -182,3 +182,12 @@ fn action_inputs() -> String {
 fn readme_action_inputs_match_action_yml() {
     generated("action-inputs", &action_inputs());
 }
+
+#[test]
+fn readme_schema_table_matches_the_schemas() {
+    let mut out = String::from("| name | for |\n|---|---|\n");
+    for s in agentlock::schema::SCHEMAS {
+        out.push_str(&format!("| `{}` | {} |\n", s.name, s.title));
+    }
+    generated("schemas", &out);
+}

@@ -378,11 +378,6 @@ fn topology_json(topo: &crate::load::model::Topology) -> String {
 /// A lockfile value with every credential of the model, and every one the scanner finds in
 /// the value itself, replaced by its redacted form.
 fn redact(model: &Model, value: &str) -> String {
-    let mut v = value.to_string();
-    for secret in &model.secrets {
-        if secret.occurs_in(&v) {
-            v = secret.scrub(&v);
-        }
-    }
+    let v = model.scrub_text(value);
     crate::secrets::redact_found(&v).into_owned()
 }

@@ -24,8 +24,8 @@ pub use llm::{DirectModel, ModelAlias, Models};
 pub use prompt::Prompt;
 pub use tool::{ToolDef, ToolServer};
 
-/// A credential found in a file. Its value is kept only to scrub it from messages; `Debug`
-/// does not show it, and nothing prints it.
+/// A credential found in a file. Its value is not kept: [`crate::secrets::known`] holds it, to
+/// scrub it from every output.
 #[derive(Clone)]
 pub struct Secret {
     pub span: Span,
@@ -37,7 +37,6 @@ pub struct Secret {
     /// Whether it is in the file's name (its path), not in its text: the span is then the
     /// start of the file.
     pub in_name: bool,
-    value: String,
 }
 
 impl Secret {
@@ -52,7 +51,6 @@ impl Secret {
             fingerprint: crate::secrets::fingerprint(value),
             redacted,
             in_name: false,
-            value: value.to_string(),
         }
     }
 
@@ -66,15 +64,6 @@ impl Secret {
             in_name: true,
             ..Secret::new(Span::file_start(file), detector, value)
         }
-    }
-
-    /// `text` with this secret's value replaced by its redacted form.
-    pub fn scrub(&self, text: &str) -> String {
-        text.replace(&self.value, &self.redacted)
-    }
-
-    pub fn occurs_in(&self, text: &str) -> bool {
-        text.contains(&self.value)
     }
 }
 
@@ -148,15 +137,13 @@ impl Model {
         }
     }
 
-    /// `text` with every credential of the model replaced by its redacted form.
+    /// `text` with every credential found replaced by its redacted form (those of this model
+    /// and any other this process loaded: a superset is never less safe).
     pub fn scrub_text(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for s in &self.secrets {
-            if s.occurs_in(&out) {
-                out = s.scrub(&out);
-            }
+        if self.secrets.is_empty() {
+            return text.to_string();
         }
-        out
+        crate::secrets::known::scrub(text).into_owned()
     }
 
     /// The node at a dotted path of deploy.yaml, such as `runtime.kill_switch.flag`.
