@@ -25,6 +25,7 @@ pub mod node;
 pub(crate) mod output;
 pub mod pipeline;
 pub mod policy;
+pub mod rego;
 pub(crate) mod problem;
 pub mod report;
 pub mod rules;

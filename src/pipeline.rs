@@ -172,6 +172,20 @@ pub fn check(
     let gate = crate::timing::phase("evidence", || {
         candidate.map(|c| evidence::compare(&model, &policy, &current, c, baseline))
     });
+    // The organisation's Rego policies, over the model, its lock and the last release.
+    let org = (!model.rego.is_empty()).then(|| {
+        crate::timing::phase("rego", || {
+            let release = history.and_then(|h| h.last()).and_then(|(r, l)| {
+                l.map(|l| crate::rego::input::Release {
+                    tag: &r.tag,
+                    root: &l.root,
+                    lock: &l.lock,
+                })
+            });
+            let doc = crate::rego::input::build(&model, &current, release);
+            crate::rego::evaluate(&model, crate::rego::compile(&model), &doc, &[])
+        })
+    });
     let ctx = rules::Context {
         model: &model,
         policy: &policy,
@@ -180,6 +194,7 @@ pub fn check(
         evidence: gate.as_ref(),
         trace: None,
         traces: None,
+        org: org.as_ref(),
     };
     let with_history = history.is_some();
     let with_evidence = gate.is_some();
@@ -201,13 +216,17 @@ pub fn check(
             .filter(|(_, not)| not.is_none())
             .map(|(r, _)| (r.check)(&ctx))
             .collect();
-        each.into_iter().flatten().collect()
+        let mut all: Vec<Finding> = each.into_iter().flatten().collect();
+        // The organisation rules' findings, as if from rules of the catalog.
+        all.extend(org.iter().flat_map(|o| o.findings.iter().cloned()));
+        all
     });
     let mut outcome = policy.apply(found, &model.sources);
     let ran = |m: &finding::Meta| {
         rules
             .iter()
             .any(|(r, not)| r.code == m.code && not.is_none())
+            || (org.is_some() && load::rego::is_org_rule(m))
     };
     let unused = rules::policy::unused(&policy, &outcome.used, &model.sources, ran);
     outcome.findings.extend(unused);
@@ -238,7 +257,7 @@ fn new_policy(model: &Model, today: i64) -> policy::Policy {
         &model.config,
         &model.suppressions,
         &model.sources,
-        rules::catalog(),
+        &model.catalog(rules::catalog()),
         today,
     )
 }
@@ -255,6 +274,7 @@ fn secrets_only(model: Model, today: i64) -> (Verified, Vec<problem::Problem>) {
         evidence: None,
         trace: None,
         traces: None,
+        org: None,
     };
     let secret_rules = [&rules::secrets::SECRET001, &rules::secrets::SECRET002];
     let found: Vec<Finding> = secret_rules
@@ -754,6 +774,7 @@ pub fn traces(
                 evidence: None,
                 trace: Some(&view),
                 traces: None,
+                org: None,
             };
             for r in &running {
                 for f in (r.check)(&ctx) {
@@ -775,6 +796,7 @@ pub fn traces(
         evidence: None,
         trace: None,
         traces: Some(&summary),
+        org: None,
     };
     for r in &running {
         for f in (r.check)(&ctx) {

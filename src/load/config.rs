@@ -163,6 +163,17 @@ pub struct PolicyConfig {
 }
 
 impl PolicyConfig {
+    /// The Rego policy globs of every layer, in layer order, each once.
+    pub fn rego(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for g in self.layers.iter().flat_map(|l| &l.rego) {
+            if !out.contains(g) {
+                out.push(g.clone());
+            }
+        }
+        out
+    }
+
     /// The chain of packs and files, base first: `["default", "strict", "policy/acme.toml"]`.
     pub fn chain(&self) -> Vec<&str> {
         self.layers
@@ -185,6 +196,8 @@ pub struct PolicyLayer {
     pub exceptions: Vec<Exception>,
     /// `[[policy.secrets.allow]]`: credentials accepted by fingerprint.
     pub secret_allow: Vec<SecretAllow>,
+    /// `rego`: the organisation's Rego policies, as globs from the repository root.
+    pub rego: Vec<String>,
 }
 
 /// A known credential accepted on record (a provider's published test key, say), by the
@@ -474,6 +487,7 @@ const POLICY: Table = Table::new(
         f("severity", Ty::Map(&Ty::Enum(SEVERITIES)), SEVERITY),
         f("limits", Ty::Object(&LIMITS), LIMITS_DOC),
         f("exceptions", Ty::List(&Ty::Object(&EXCEPTION)), EXCEPTIONS),
+        f("rego", Ty::StrList, REGO),
         f(
             "secrets",
             Ty::Object(&SECRETS),
@@ -502,6 +516,8 @@ const SECRET_ALLOW: Table = Table::new(
         req("reason", Ty::Str, "Why it is accepted."),
     ],
 );
+const REGO: &str = "The organisation's own rules: Rego policy files (conftest's `deny`, `warn`, `violation`), as globs from the repository root, such as `[\"policy/*.rego\"]`.";
+
 /// A policy pack or a policy file that `extends` names.
 pub const PACK: Table = Table::new(
     "policy_file",
@@ -516,6 +532,7 @@ pub const PACK: Table = Table::new(
         f("severity", Ty::Map(&Ty::Enum(SEVERITIES)), SEVERITY),
         f("limits", Ty::Object(&LIMITS), LIMITS_DOC),
         f("exceptions", Ty::List(&Ty::Object(&EXCEPTION)), EXCEPTIONS),
+        f("rego", Ty::StrList, REGO),
     ],
 );
 const LIMITS: Table = Table::new(
@@ -1073,6 +1090,9 @@ fn read_policy(r: &mut Reader, p: &Node, origin: &str, prefix: &str) -> PolicyLa
     }
     if let Some(ex) = p.get("exceptions") {
         out.exceptions = read_exceptions(r, ex, prefix);
+    }
+    if let Some(n) = p.get("rego") {
+        out.rego = globs(r, n, &format!("{prefix}rego"));
     }
     out
 }

@@ -10,6 +10,7 @@
 pub(crate) mod codeowners;
 pub mod config;
 pub mod fields;
+pub mod rego;
 pub(crate) mod model;
 pub(crate) mod read;
 pub(crate) mod suppress;
@@ -42,6 +43,8 @@ enum Kind {
     Dotprompt,
     MarkdownAgent,
     Smithery,
+    /// An organisation policy in Rego (`[policy] rego`).
+    Rego,
 }
 
 /// A file as read from the snapshot, before parsing.
@@ -235,6 +238,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
             Parsed::Deploy(d) => model.deploy = Some(d),
             Parsed::Dataset(d) => model.datasets.push(d),
             Parsed::Crew(id, root) => crews.push((id, root)),
+            Parsed::Rego(id, d) => model.rego.push((id, d)),
             Parsed::Nothing | Parsed::Ignored => {}
         }
     }
@@ -329,6 +333,7 @@ fn select(
         globs.push((found.markdown_agents.clone(), Kind::MarkdownAgent));
         globs.push((found.smithery.clone(), Kind::Smithery));
     }
+    globs.push((config.policy.rego(), Kind::Rego));
     // Every glob was checked to stay inside the repository when agentlock.toml was read; the
     // directories the walk starts from are repository paths all the same.
     let mut dirs: Vec<RepoPath> = globs
@@ -812,7 +817,7 @@ fn mark_incomplete(inc: &mut model::Incomplete, kind: Kind) {
         Kind::Tool | Kind::McpClient | Kind::McpRegistry | Kind::Smithery => inc.tools = true,
         Kind::Models => inc.models = true,
         Kind::Deploy => inc.deploy = true,
-        Kind::Dataset => {}
+        Kind::Dataset | Kind::Rego => {}
     }
 }
 
@@ -828,6 +833,8 @@ enum Parsed {
     Dataset(model::Dataset),
     /// A CrewAI agents.yaml or tasks.yaml, put together once all are parsed.
     Crew(FileId, Node),
+    /// A Rego policy and what it declares: compiled when it is evaluated, with the repository.
+    Rego(FileId, rego::Declared),
     /// Nothing usable; CONF001 says why.
     Nothing,
     /// A discovered file that is not of the format after all.
@@ -866,6 +873,7 @@ fn parse(id: FileId, raw: &Raw) -> Outcome {
             sha.clone(),
         ))),
         Kind::Dataset => Some(Parsed::Dataset(model::dataset::load(&mut r, sha.clone()))),
+        Kind::Rego => Some(Parsed::Rego(id, rego::read(text))),
         kind => match parse_tree(&raw.path, kind, text, id) {
             Ok(root) => match kind {
                 Kind::Agents => model::agent::load(&mut r, &root).map(Parsed::Agents),
@@ -891,6 +899,7 @@ fn parse(id: FileId, raw: &Raw) -> Outcome {
                 Kind::CrewAgents | Kind::CrewTasks => Some(Parsed::Crew(id, root)),
                 Kind::Prompt
                 | Kind::Dataset
+                | Kind::Rego
                 | Kind::Prompty
                 | Kind::Dotprompt
                 | Kind::MarkdownAgent => unreachable!("handled above"),

@@ -293,6 +293,11 @@ pub(super) const FIELDS: &[FieldDef] = &[
         VALUE,
         "The MCP registry entry the server comes from.",
     ),
+    f(
+        "rego",
+        VALUE,
+        "Each organisation Rego policy's digest, by path: `{ \"policy/acme.rego\" = \"sha256:…\" }`.",
+    ),
 ];
 
 /// One entry of the lock.

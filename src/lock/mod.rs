@@ -270,7 +270,7 @@ impl Lock {
             &model.config,
             &model.suppressions,
             &model.sources,
-            catalog,
+            &model.catalog(catalog),
             0,
         );
         entries.push(entry(
@@ -285,6 +285,25 @@ impl Lock {
                 ("registry", s(crate::model_ids::registry_sha256())),
             ],
         ));
+        // The organisation's Rego policies, each by its content: a changed rule is a changed
+        // release.
+        if !model.rego.is_empty() {
+            let files: BTreeMap<String, String> = model
+                .rego
+                .iter()
+                .map(|&(id, _)| {
+                    let file = model.sources.get(id);
+                    let text = file.text.as_deref().unwrap_or_default();
+                    (
+                        file.path.clone(),
+                        format!("sha256:{}", crate::digest::sha256_lf(text.as_bytes())),
+                    )
+                })
+                .collect();
+            if let Some(e) = entries.last_mut() {
+                e.fields.push(("rego", Field::Table(files)));
+            }
+        }
         // A credential never reaches the lockfile (a URL source with a password, a token as a
         // file, agent or tool name): the redacted form stands in for it, keys included, and a
         // SECRET rule reports it. Only this model's own secrets and what the scanner finds on

@@ -55,10 +55,11 @@ pub fn of_model(model: &Model) -> Vec<Finding> {
         &model.config,
         &model.suppressions,
         &model.sources,
-        super::catalog(),
+        &model.catalog(super::catalog()),
         0,
     );
     check(&Context {
+        org: None,
         evidence: None,
         trace: None,
         traces: None,

@@ -10,6 +10,7 @@ pub mod models;
 pub mod observability;
 pub mod policy;
 pub mod prompts;
+pub mod rego;
 pub mod release;
 pub mod runtime;
 pub mod secrets;
@@ -38,6 +39,8 @@ pub struct Context<'a> {
     pub trace: Option<&'a crate::traces::View<'a>>,
     /// Every trace read, summed up, once they all are (the TRACE rules across traces).
     pub traces: Option<&'a crate::traces::summary::Summary>,
+    /// What the organisation's Rego policies said, when the repository has some.
+    pub org: Option<&'a crate::rego::Evaluated>,
 }
 
 /// A rule: its declaration and its check.
@@ -118,6 +121,7 @@ pub static RULES: &[&Rule] = &[
     &traces::TRACE011,
     &traces::TRACE012,
     &policy::POL001,
+    &rego::POL002,
 ];
 
 /// Every rule's declaration, in catalog order: what the policy validates codes against.

@@ -99,6 +99,8 @@ pub struct Model {
     pub suppressions: Vec<crate::load::suppress::Suppression>,
     /// The CODEOWNERS file GitHub would use, if any (the first of `.github/`, root, `docs/`).
     pub codeowners: Option<Codeowners>,
+    /// The Rego policy files `[policy] rego` names, in path order, with what each declares.
+    pub rego: Vec<(crate::source::FileId, crate::load::rego::Declared)>,
     /// CONF001 findings from loading.
     pub problems: Vec<Problem>,
     /// Which kinds of file failed to load: rules that would report a missing reference into
@@ -133,8 +135,28 @@ impl Model {
             suppressions: Vec::new(),
             secrets: Vec::new(),
             problems: Vec::new(),
+            rego: Vec::new(),
             incomplete: Default::default(),
         }
+    }
+
+    /// The organisation rules of the Rego policies (`deny`, `warn`, `violation`).
+    pub fn org_rules(&self) -> Vec<crate::load::rego::OrgRule<'_>> {
+        crate::load::rego::rules(&self.rego, |f| self.sources.get(f).path.as_str(), false)
+    }
+
+    /// `builtin` (agentlock's rules) and every code the organisation rules declare: the rules a
+    /// policy of this model may name.
+    pub fn catalog(&self, builtin: &[&'static crate::finding::Meta]) -> Vec<&'static crate::finding::Meta> {
+        let mut out = builtin.to_vec();
+        for r in self.org_rules() {
+            for code in r.codes() {
+                if !out.iter().any(|m| m.code.eq_ignore_ascii_case(&code)) {
+                    out.push(r.meta(&code));
+                }
+            }
+        }
+        out
     }
 
     /// `text` with every credential found replaced by its redacted form (those of this model

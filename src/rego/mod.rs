@@ -1,0 +1,418 @@
+//! Organisation rules in Rego (`[policy] rego`), evaluated with regorus over the model
+//! ([`input`]), with conftest's conventions: `deny`, `warn` and `violation` rules (and their
+//! `deny_<name>` forms) give a string or an object with `msg`; `exception` rules exempt rules
+//! by name; packages are namespaces.
+//!
+//! An object result may say `code` (the team's own rule code), `subject`, `at` (a path into
+//! the input, mapped to the span of that value) and `help`. Each code becomes a rule of the run's
+//! catalog, so severities, exceptions and suppressions in agentlock.toml apply to it as to a
+//! built-in rule. A policy that does not compile, a rule that fails or runs past the time limit,
+//! and a result of the wrong shape are POL002 findings at the policy file and line; the rest of
+//! the run completes.
+//!
+//! regorus is built without its network, time, UUID and JSON Schema built-ins (see
+//! Cargo.toml): a rule can only read the input.
+
+pub mod input;
+
+use crate::finding::{Finding, Meta};
+use crate::load::model::Model;
+use crate::load::rego::{Kind, OrgRule};
+use crate::source::{FileId, Span};
+use serde_json::Value;
+
+/// How long one rule may run.
+pub const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// One problem with a policy, at the place in the policy file it is about.
+#[derive(Clone, Debug)]
+pub struct PolicyError {
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// What the policies said about a repository.
+#[derive(Default)]
+pub struct Evaluated {
+    /// Every organisation rule declared or reported, for the run's catalog.
+    pub rules: Vec<&'static Meta>,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<PolicyError>,
+}
+
+/// A compiled set of policy files.
+pub struct Policies {
+    engine: regorus::Engine,
+    /// Each file that compiled, with what it declares.
+    files: Vec<(FileId, crate::load::rego::Declared)>,
+    pub errors: Vec<PolicyError>,
+}
+
+/// The span a regorus error names (`--> path:line:col`), or the start of the file.
+fn error_span(model: &Model, file: FileId, err: &str) -> Span {
+    let f = model.sources.get(file);
+    let at = err.lines().find_map(|l| {
+        let rest = l.trim_start().strip_prefix("--> ")?;
+        let mut parts = rest.rsplitn(3, ':');
+        let col: usize = parts.next()?.trim().parse().ok()?;
+        let line: usize = parts.next()?.trim().parse().ok()?;
+        Some((line, col))
+    });
+    match at {
+        Some((line, col)) => {
+            let start = f.offset_of(line, col);
+            let end = f
+                .text
+                .as_deref()
+                .and_then(|t| t.get(start..))
+                .map_or(start, |rest| {
+                    start + rest.find(['\n', ' ', ')', '}']).unwrap_or(rest.len()).max(1)
+                });
+            Span::new(file, start, end.min(f.text.as_deref().map_or(0, str::len)))
+        }
+        None => Span::file_start(file),
+    }
+}
+
+/// The message of a regorus error without its source excerpt (the report shows the line).
+fn error_message(err: &str) -> String {
+    let msg = err
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .unwrap_or_else(|| err.lines().find(|l| !l.trim().is_empty()).unwrap_or(err));
+    msg.trim().to_string()
+}
+
+/// Compiles the model's policy files: Rego v1 (`import rego.v1` syntax), else v0.
+pub fn compile(model: &Model) -> Policies {
+    let mut engine = regorus::Engine::new();
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: TIME_LIMIT,
+        check_interval: std::num::NonZeroU32::new(64).unwrap_or(std::num::NonZeroU32::MIN),
+    });
+    engine.set_strict_builtin_errors(true);
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for (id, declared) in &model.rego {
+        let id = *id;
+        let f = model.sources.get(id);
+        let Some(text) = f.text.as_deref() else {
+            continue; // CONF001 said why it could not be read
+        };
+        engine.set_rego_v0(false);
+        let v1 = engine.add_policy(f.path.clone(), text.to_string());
+        let added = match v1 {
+            Ok(_) => Ok(()),
+            Err(e1) => {
+                engine.set_rego_v0(true);
+                let v0 = engine.add_policy(f.path.clone(), text.to_string());
+                engine.set_rego_v0(false);
+                v0.map(|_| ()).map_err(|_| e1)
+            }
+        };
+        match added {
+            Ok(()) => files.push((id, declared.clone())),
+            Err(e) => {
+                let e = e.to_string();
+                errors.push(PolicyError {
+                    span: error_span(model, id, &e),
+                    message: format!("{} does not compile: {}", f.path, error_message(&e)),
+                    help: Some("fix the policy; `agentlock policy test` runs its tests".into()),
+                });
+            }
+        }
+    }
+    Policies {
+        engine,
+        files,
+        errors,
+    }
+}
+
+/// Evaluates every `deny`, `warn` and `violation` rule of the packages in `namespaces` (all
+/// when empty) against `doc`.
+pub fn evaluate(
+    model: &Model,
+    mut policies: Policies,
+    doc: &input::Doc,
+    namespaces: &[String],
+) -> Evaluated {
+    let mut out = Evaluated {
+        errors: std::mem::take(&mut policies.errors),
+        ..Evaluated::default()
+    };
+    let input = match regorus::Value::from_json_str(&doc.value.to_string()) {
+        Ok(v) => v,
+        Err(e) => {
+            out.errors.push(PolicyError {
+                span: Span::file_start(policies.files.first().map_or(model.config.file, |f| f.0)),
+                message: format!("the input document could not be built: {e}"),
+                help: None,
+            });
+            return out;
+        }
+    };
+    policies.engine.set_input(input);
+    let all = crate::load::rego::rules(
+        &policies.files,
+        |f| model.sources.get(f).path.as_str(),
+        true,
+    );
+    let rules: Vec<&OrgRule> = all
+        .iter()
+        .filter(|r| namespaces.is_empty() || namespaces.iter().any(|n| n == r.package))
+        .collect();
+    // Declared codes are rules of the catalog even when they find nothing.
+    for r in rules.iter().filter(|r| is_finding_rule(r.kind)) {
+        for code in r.codes() {
+            let m = r.meta(&code);
+            if !out.rules.iter().any(|x| std::ptr::eq(*x, m)) {
+                out.rules.push(m);
+            }
+        }
+    }
+    // The exceptions of each package: the rule names they exempt.
+    let mut exempt: Vec<(&str, String)> = Vec::new();
+    for r in rules.iter().filter(|r| r.kind == Kind::Exception) {
+        match eval(&mut policies.engine, r) {
+            Ok(Value::Array(sets)) => {
+                for names in sets {
+                    for n in names.as_array().into_iter().flatten() {
+                        if let Some(n) = n.as_str() {
+                            exempt.push((r.package, n.to_string()));
+                        }
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(e) => out.errors.push(e),
+        }
+    }
+    for r in rules.iter().filter(|r| is_finding_rule(r.kind)) {
+        let short = Kind::short(&r.head.name);
+        if exempt
+            .iter()
+            .any(|(p, n)| *p == r.package && (n == short || *n == r.head.name))
+        {
+            continue;
+        }
+        let results = match eval(&mut policies.engine, r) {
+            Ok(Value::Array(v)) => v,
+            Ok(Value::Null | Value::Bool(false)) => continue,
+            Ok(other) => vec![other],
+            Err(e) => {
+                out.errors.push(e);
+                continue;
+            }
+        };
+        for result in results {
+            match finding(model, doc, r, &result) {
+                Ok(f) => {
+                    if !out.rules.iter().any(|x| std::ptr::eq(*x, f.rule)) {
+                        out.rules.push(f.rule);
+                    }
+                    out.findings.push(f);
+                }
+                Err(message) => out.errors.push(PolicyError {
+                    span: r.span(),
+                    message,
+                    help: Some("a result is a string, or an object with `msg` (and optionally `code`, `subject`, `at`, `help`)".into()),
+                }),
+            }
+        }
+    }
+    out
+}
+
+fn is_finding_rule(k: Kind) -> bool {
+    matches!(k, Kind::Deny | Kind::Warn | Kind::Violation)
+}
+
+/// The value of one rule (a set becomes an array; undefined is null).
+fn eval(engine: &mut regorus::Engine, r: &OrgRule) -> Result<Value, PolicyError> {
+    let query = format!("data.{}.{}", r.package, r.head.name);
+    match engine.eval_rule(query) {
+        Ok(v) => {
+            if v == regorus::Value::Undefined {
+                return Ok(Value::Null);
+            }
+            let text = v.to_json_str().unwrap_or_else(|_| "null".into());
+            Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+        }
+        Err(e) => {
+            let e = e.to_string();
+            let timed_out = e.contains("time limit");
+            Err(PolicyError {
+                span: r.span(),
+                message: if timed_out {
+                    format!(
+                        "rule `{}` of {} ran longer than {} s and was stopped",
+                        r.head.name,
+                        r.path,
+                        TIME_LIMIT.as_secs()
+                    )
+                } else {
+                    format!(
+                        "rule `{}` of {} failed: {}",
+                        r.head.name,
+                        r.path,
+                        error_message(&e)
+                    )
+                },
+                help: Some(if timed_out {
+                    "a rule is evaluated once per run over the whole repository: iterate over the input, not over generated ranges".into()
+                } else {
+                    "fix the rule; `agentlock policy test` runs the policy's tests".into()
+                }),
+            })
+        }
+    }
+}
+
+/// One result of a rule as a finding.
+fn finding(model: &Model, doc: &input::Doc, r: &OrgRule, result: &Value) -> Result<Finding, String> {
+    let name = r.head.name.as_str();
+    let (msg, obj) = match result {
+        Value::String(s) => (s.clone(), None),
+        Value::Object(o) => match o.get("msg").and_then(Value::as_str) {
+            Some(m) => (m.to_string(), Some(o)),
+            None => {
+                return Err(format!(
+                    "rule `{name}` returned an object without a string `msg`"
+                ));
+            }
+        },
+        other => {
+            return Err(format!(
+                "rule `{name}` returned {}: a result is a string or an object with `msg`",
+                kind_of(other)
+            ));
+        }
+    };
+    let field = |k: &str| obj.and_then(|o| o.get(k));
+    let code = field("code")
+        .and_then(Value::as_str)
+        .filter(|c| !c.trim().is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(|| r.default_code());
+    let meta = r.meta(&code);
+    let at: Option<Vec<String>> = match field("at") {
+        Some(Value::String(s)) => Some(doc.resolve(s)),
+        Some(Value::Array(parts)) => Some(
+            parts
+                .iter()
+                .map(|p| match p {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect(),
+        ),
+        _ => None,
+    };
+    let subject = field("subject").and_then(Value::as_str).map(str::to_string);
+    let span = at
+        .as_ref()
+        .and_then(|p| doc.span_of(p))
+        .or_else(|| subject.as_deref().and_then(|s| subject_span(doc, s)))
+        .unwrap_or_else(|| r.span());
+    let subject = subject
+        .or_else(|| at.as_ref().and_then(|p| p.get(1).cloned()))
+        .unwrap_or_else(|| name.to_string());
+    let mut f = Finding::new(meta, span, subject, msg);
+    if span != r.span() {
+        f.labels.push(crate::finding::Label {
+            span: r.span(),
+            text: format!("organisation rule `{name}` ({})", model.sources.get(r.file).path),
+        });
+    }
+    if let Some(h) = field("help").and_then(Value::as_str) {
+        f = f.help(h);
+    }
+    Ok(f)
+}
+
+/// Where a subject is declared: an agent, prompt, tool server, model alias or dataset of that
+/// name, or a path into the input.
+fn subject_span(doc: &input::Doc, subject: &str) -> Option<Span> {
+    ["agents", "prompts", "tools", "models", "datasets"]
+        .iter()
+        .find_map(|k| doc.span_of(&[k.to_string(), subject.to_string()]).filter(|_| {
+            doc.value[*k].get(subject).is_some()
+        }))
+        .or_else(|| {
+            let p = doc.resolve(subject);
+            doc.span_of(&p)
+        })
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The result of one `test_` rule.
+pub struct TestResult {
+    pub file: FileId,
+    pub package: String,
+    pub name: String,
+    pub span: Span,
+    /// `None`: passed; else why it failed.
+    pub failure: Option<String>,
+    pub millis: u128,
+}
+
+/// Runs every `test_` rule of the compiled files, as `opa test` does: a test passes when it is
+/// defined and true.
+pub fn test(model: &Model, policies: &mut Policies, doc: &input::Doc) -> Vec<TestResult> {
+    if let Ok(v) = regorus::Value::from_json_str(&doc.value.to_string()) {
+        policies.engine.set_input(v);
+    }
+    let mut out = Vec::new();
+    for (file, declared) in &policies.files {
+        let Some(package) = declared.package.as_deref() else {
+            continue;
+        };
+        for h in declared
+            .heads
+            .iter()
+            .filter(|h| Kind::of(&h.name) == Some(Kind::Test))
+        {
+            if out
+                .iter()
+                .any(|t: &TestResult| t.package == package && t.name == h.name)
+            {
+                continue;
+            }
+            let start = std::time::Instant::now();
+            let failure = match policies
+                .engine
+                .eval_rule(format!("data.{package}.{}", h.name))
+            {
+                Ok(v) if v == regorus::Value::Bool(true) => None,
+                Ok(v) if v == regorus::Value::Undefined => Some("undefined: a condition did not hold".to_string()),
+                Ok(v) => Some(format!(
+                    "returned {}",
+                    v.to_json_str().unwrap_or_default().trim()
+                )),
+                Err(e) => Some(error_message(&e.to_string())),
+            };
+            out.push(TestResult {
+                file: *file,
+                package: package.to_string(),
+                name: h.name.clone(),
+                span: Span::new(*file, h.start, h.end),
+                failure,
+                millis: start.elapsed().as_millis(),
+            });
+        }
+    }
+    let _ = model;
+    out
+}
