@@ -229,6 +229,18 @@ pub enum Command {
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Print the repository as the input Rego policies see (`agentlock.model/v1`)
+    ///
+    /// The document organisation policies (`[policy] rego`) are evaluated against: project,
+    /// agents, prompts, tools, models, deploy, datasets, the lock and, in git, the last
+    /// release. Every key is present (null or empty where nothing is declared). Use it with
+    /// `opa eval` or conftest too: `agentlock model > input.json`.
+    Model,
+    /// Work with the organisation's Rego policies
+    Policy {
+        #[command(subcommand)]
+        action: PolicyAction,
+    },
     /// Print the JSON Schemas of agentlock's files, for editors
     ///
     /// With no NAME, lists the schemas; with NAME, prints that schema (JSON Schema draft
@@ -287,4 +299,14 @@ pub enum EvidenceAction {
         #[arg(long, value_name = "HARNESS")]
         harness: Option<String>,
     },
+}
+
+/// `agentlock policy …`.
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum PolicyAction {
+    /// Run the `test_` rules of the Rego policies, as `opa test` does
+    ///
+    /// Each test passes when it is defined and true; the repository is its `input` unless it
+    /// says `with input as …`. Exit 1 when a test fails or a policy does not compile.
+    Test,
 }

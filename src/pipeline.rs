@@ -175,14 +175,7 @@ pub fn check(
     // The organisation's Rego policies, over the model, its lock and the last release.
     let org = (!model.rego.is_empty()).then(|| {
         crate::timing::phase("rego", || {
-            let release = history.and_then(|h| h.last()).and_then(|(r, l)| {
-                l.map(|l| crate::rego::input::Release {
-                    tag: &r.tag,
-                    root: &l.root,
-                    lock: &l.lock,
-                })
-            });
-            let doc = crate::rego::input::build(&model, &current, release);
+            let doc = crate::rego::document(&model, &current, history);
             crate::rego::evaluate(&model, crate::rego::compile(&model), &doc, &[])
         })
     });

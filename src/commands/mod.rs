@@ -24,6 +24,8 @@ mod graph;
 mod init;
 mod lock;
 mod man;
+mod model;
+mod policy;
 mod rollback;
 mod rules;
 mod scan;
@@ -215,6 +217,10 @@ fn dispatch(cli: &Cli, color: bool, out: &mut Sink<'_>, err: &mut Sink<'_>) -> R
         Some(Command::Traces { files }) => traces::run(cli, files, color, out, err),
         Some(Command::Graph) => graph::run(cli, out, err),
         Some(Command::Init { dir }) => init::run(cli, dir.as_deref(), out),
+        Some(Command::Model) => model::run(cli, out, err),
+        Some(Command::Policy {
+            action: crate::cli::PolicyAction::Test,
+        }) => policy::test(cli, out, err),
         Some(Command::Schema { name, write }) => {
             schema::run(cli, name.as_deref(), write.as_deref(), out)
         }
@@ -270,6 +276,8 @@ pub const SPECS: &[Spec] = &[
     graph::SPEC,
     init::SPEC,
     schema::SPEC,
+    model::SPEC,
+    policy::SPEC,
     completions::SPEC,
     man::SPEC,
 ];
@@ -310,6 +318,8 @@ fn spec(command: &Option<Command>) -> &'static Spec {
         Some(Command::Graph) => &graph::SPEC,
         Some(Command::Init { .. }) => &init::SPEC,
         Some(Command::Schema { .. }) => &schema::SPEC,
+        Some(Command::Model) => &model::SPEC,
+        Some(Command::Policy { .. }) => &policy::SPEC,
         Some(Command::Completions { .. }) => &completions::SPEC,
         Some(Command::Man { .. }) => &man::SPEC,
     }

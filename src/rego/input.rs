@@ -177,12 +177,7 @@ pub fn build(model: &Model, lock: &Lock, release: Option<Release<'_>>) -> Doc {
                 continue;
             }
             b.at(&["agents", name], a.name.span);
-            let inherited = match (&a.timeout, t.defaults) {
-                (Some(to), Some(d)) => {
-                    to.span.file == d.file && to.span.start >= d.start && to.span.end <= d.end
-                }
-                _ => false,
-            };
+            let inherited = a.timeout_inherited;
             let timeout_ms = match &a.timeout {
                 Some(to) => {
                     b.at(&["agents", name, "timeout_ms"], to.span);

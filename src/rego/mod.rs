@@ -49,6 +49,22 @@ pub struct Policies {
     pub errors: Vec<PolicyError>,
 }
 
+/// The input document of a model: with its lock and, in git, its last release.
+pub fn document(
+    model: &Model,
+    lock: &crate::lock::Lock,
+    history: Option<&crate::history::History>,
+) -> input::Doc {
+    let release = history.and_then(|h| h.last()).and_then(|(r, l)| {
+        l.map(|l| input::Release {
+            tag: &r.tag,
+            root: &l.root,
+            lock: &l.lock,
+        })
+    });
+    input::build(model, lock, release)
+}
+
 /// The span a regorus error names (`--> path:line:col`), or the start of the file.
 fn error_span(model: &Model, file: FileId, err: &str) -> Span {
     let f = model.sources.get(file);
@@ -395,8 +411,10 @@ pub fn test(model: &Model, policies: &mut Policies, doc: &input::Doc) -> Vec<Tes
                 .engine
                 .eval_rule(format!("data.{package}.{}", h.name))
             {
-                Ok(v) if v == regorus::Value::Bool(true) => None,
-                Ok(v) if v == regorus::Value::Undefined => Some("undefined: a condition did not hold".to_string()),
+                Ok(regorus::Value::Bool(true)) => None,
+                Ok(regorus::Value::Undefined) => {
+                    Some("undefined: a condition did not hold".to_string())
+                }
                 Ok(v) => Some(format!(
                     "returned {}",
                     v.to_json_str().unwrap_or_default().trim()

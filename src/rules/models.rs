@@ -390,6 +390,7 @@ mod tests {
             today,
         );
         let ctx = Context {
+            org: None,
             evidence: None,
             trace: None,
             traces: None,

@@ -854,6 +854,7 @@ mod tests {
             0,
         );
         let ctx = Context {
+            org: None,
             evidence: None,
             trace: None,
             traces: None,

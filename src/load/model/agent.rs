@@ -106,6 +106,8 @@ pub struct Agent {
     pub prompt: Option<Sp<String>>,
     pub model: Option<Sp<String>>,
     pub timeout: Option<Sp<Duration>>,
+    /// The timeout is the one `defaults` sets, not the agent's own.
+    pub timeout_inherited: bool,
     pub retries: Option<Sp<u64>>,
     pub rate_limit: Option<Sp<Rate>>,
     pub max_tokens: Option<Sp<u64>>,
@@ -260,6 +262,7 @@ pub fn load(r: &mut Reader, root: &Node) -> Option<Topology> {
                 role: own.role.or_else(|| defaults.role.clone()),
                 prompt: r.opt_string(node, "prompt", "prompt"),
                 model: own.model.or_else(|| defaults.model.clone()),
+                timeout_inherited: own.timeout.is_none() && defaults.timeout.is_some(),
                 timeout: own.timeout.or(defaults.timeout.clone()),
                 retries: own.retries.or(defaults.retries.clone()),
                 rate_limit: own.rate_limit.or(defaults.rate_limit.clone()),

@@ -236,6 +236,7 @@ fn read_agents<'a>(f: &CrewFile<'a>, problems: &mut Vec<Problem>) -> Option<Vec<
                 prompt: None,
                 model,
                 timeout,
+                timeout_inherited: false,
                 retries,
                 rate_limit,
                 max_tokens: None,

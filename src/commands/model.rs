@@ -1,0 +1,23 @@
+use super::*;
+
+/// `agentlock model`: the input document of the Rego policies.
+pub(super) const SPEC: Spec = Spec {
+    name: "model",
+    accepts: Accepts::Formats(&[Format::Human, Format::Json]),
+    findings: false,
+};
+
+/// Prints the repository as `agentlock.model/v1` (JSON whatever the format: it is a document,
+/// not a report).
+pub(super) fn run(cli: &Cli, out: &mut Sink<'_>, err: &mut Sink<'_>) -> Result<i32, Fatal> {
+    let wt = worktree(cli)?;
+    let model = load(&wt)?;
+    let git = Git::discover(&cli.repo).ok();
+    let head = git.as_ref().and_then(|g| g.head().ok().flatten());
+    let history = load_history(git.as_ref(), &model, head, err);
+    let lock = crate::lock::Lock::from_model(&model, crate::rules::catalog());
+    let doc = crate::rego::document(&model, &lock, history.as_ref());
+    let text = serde_json::to_string_pretty(&doc.value).unwrap_or_default();
+    let _ = writeln!(out, "{text}");
+    Ok(EXIT_OK)
+}

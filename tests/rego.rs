@@ -1,0 +1,387 @@
+//! Organisation rules in Rego: every result shape, the span of each kind of `at`, the policy's
+//! severities, exceptions and suppressions on them, `policy test`, `model`, bad policies, the
+//! lock, and the shipped examples.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+/// The clean fixture with `[policy] rego` naming `policy/*.rego` and these files.
+fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = copy_to_temp(&fixture("clean"));
+    let manifest = std::fs::read_to_string(dir.path().join("agentlock.toml")).unwrap();
+    let manifest = manifest.replacen(
+        "[policy.limits]",
+        "[policy]\nrego = [\"policy/*.rego\"]\n\n[policy.limits]",
+        1,
+    );
+    std::fs::write(dir.path().join("agentlock.toml"), manifest).unwrap();
+    for (path, text) in files {
+        write(dir.path(), path, text);
+    }
+    dir
+}
+
+/// (code, severity, path, line, message) of every finding, in report order.
+fn found(dir: &Path) -> Vec<(String, String, String, usize, String)> {
+    let run = verify(dir, false);
+    run.verified
+        .findings
+        .iter()
+        .map(|f| {
+            let (p, l, _) = run.verified.model.sources.locate(f.span);
+            (
+                f.code().to_string(),
+                f.severity.as_str().to_string(),
+                p.to_string(),
+                l,
+                f.message.clone(),
+            )
+        })
+        .collect()
+}
+
+fn line_of(dir: &Path, path: &str, needle: &str) -> usize {
+    let text = std::fs::read_to_string(dir.join(path)).unwrap();
+    1 + text
+        .lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} in {path}"))
+}
+
+const SHAPES: &str = r#"package acme.shapes
+
+import rego.v1
+
+# A string result: at the rule head.
+deny contains "a string result" if { true }
+
+# An object with msg and code, at a dotted path.
+deny_timeout contains {"msg": "writer's timeout", "code": "ACME001", "at": "agents.writer.rate_limit"} if { true }
+
+# An array path, into a tool definition.
+warn_tool contains {"msg": "a tool", "code": "ACME002", "at": ["tools", "github", "tools", "create_issue", "description"]} if { true }
+
+# A subject and no path: at the subject's declaration.
+violation contains {"msg": "the reviewer", "subject": "reviewer"} if { true }
+
+# A key that holds a dot (a model alias named `v1.5`) is one segment.
+deny_dotted contains {"msg": "dotted", "code": "ACME003", "at": "models.v1.5.id"} if { true }
+
+# A path to nothing declared: at its nearest declared ancestor.
+deny_missing contains {"msg": "missing", "code": "ACME004", "at": "agents.router.no_such_key"} if { true }
+"#;
+
+#[test]
+fn each_result_shape_points_at_its_place() {
+    let dir = repo(&[("policy/shapes.rego", SHAPES)]);
+    // A model alias whose name holds a dot.
+    let models = std::fs::read_to_string(dir.path().join("models.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("models.yaml"),
+        format!("{models}  v1.5:\n    provider: anthropic\n    id: claude-opus-4-7\n"),
+    )
+    .unwrap();
+    let d = dir.path();
+    let got = found(d);
+    let head = |rule: &str| line_of(d, "policy/shapes.rego", &format!("{rule} contains"));
+    let want = [
+        ("acme.shapes.deny", "error", "policy/shapes.rego".to_string(), head("deny"), "a string result"),
+        ("ACME001", "error", "agents.yaml".into(), line_of(d, "agents.yaml", "writer:") + 4, "writer's timeout"),
+        ("ACME002", "warning", "tools/github.yaml".into(), line_of(d, "tools/github.yaml", "description:"), "a tool"),
+        ("acme.shapes.violation", "error", "agents.yaml".into(), line_of(d, "agents.yaml", "reviewer:"), "the reviewer"),
+        ("ACME003", "error", "models.yaml".into(), line_of(d, "models.yaml", "v1.5:") + 2, "dotted"),
+        ("ACME004", "error", "agents.yaml".into(), line_of(d, "agents.yaml", "router:"), "missing"),
+    ];
+    for (code, sev, path, line, msg) in want {
+        assert!(
+            got.iter().any(|g| g.0 == code && g.1 == sev && g.2 == path && g.3 == line && g.4 == msg),
+            "{code} {sev} {path}:{line} {msg} not in {got:#?}"
+        );
+    }
+    assert_eq!(got.len(), 6, "{got:#?}");
+}
+
+const EXEMPT: &str = r#"package acme.ex
+
+import rego.v1
+
+# METADATA
+# title: Agents have a max_tokens under 3000
+# custom:
+#   code: ACME010
+deny_tokens contains {"msg": sprintf("agent %s may use %d tokens", [name, a.max_tokens]), "at": sprintf("agents.%s.max_tokens", [name])} if {
+  some name, a in input.agents
+  a.max_tokens > 3000
+}
+
+deny_always contains "always" if { true }
+
+exception contains rules if { rules := ["always"] }
+"#;
+
+#[test]
+fn exception_rules_severities_exceptions_and_suppressions_apply() {
+    let dir = repo(&[("policy/ex.rego", EXEMPT)]);
+    let d = dir.path();
+    // The Rego `exception` exempts deny_always; deny_tokens finds the writer.
+    let got = found(d);
+    assert_eq!(
+        got.iter().map(|g| g.0.as_str()).collect::<Vec<_>>(),
+        ["ACME010"],
+        "{got:#?}"
+    );
+    assert_eq!(got[0].3, line_of(d, "agents.yaml", "max_tokens: 4000"));
+    // A severity in agentlock.toml.
+    let manifest = std::fs::read_to_string(d.join("agentlock.toml")).unwrap();
+    std::fs::write(
+        d.join("agentlock.toml"),
+        format!("{manifest}\n[policy.severity]\nACME010 = \"info\"\n"),
+    )
+    .unwrap();
+    assert_eq!(found(d)[0].1, "info");
+    // An exception in agentlock.toml.
+    std::fs::write(
+        d.join("agentlock.toml"),
+        format!("{manifest}\n[[policy.exceptions]]\nrule = \"ACME010\"\nsubject = \"writer\"\nreason = \"TICKET-7\"\n"),
+    )
+    .unwrap();
+    let run = verify(d, false);
+    assert!(run.codes().is_empty(), "{:?}", run.places());
+    assert_eq!(run.verified.suppressed, 1);
+    // An inline suppression at the finding's line.
+    std::fs::write(d.join("agentlock.toml"), &manifest).unwrap();
+    let agents = std::fs::read_to_string(d.join("agents.yaml")).unwrap();
+    std::fs::write(
+        d.join("agents.yaml"),
+        agents.replace(
+            "max_tokens: 4000",
+            "max_tokens: 4000 # agentlock: allow ACME010 -- the writer drafts long issues",
+        ),
+    )
+    .unwrap();
+    let run = verify(d, false);
+    assert!(run.codes().is_empty(), "{:?}", run.places());
+    assert_eq!(run.verified.suppressed, 1);
+    // A suppression naming a code no rule declares is still reported.
+    std::fs::write(d.join("agentlock.toml"), format!("{manifest}\n[policy.severity]\nACME999 = \"info\"\n")).unwrap();
+    let model = agentlock::load::load_dir(d).unwrap();
+    let policy = agentlock::policy::Policy::new(
+        &model.config,
+        &model.suppressions,
+        &model.sources,
+        &model.catalog(agentlock::rules::catalog()),
+        today(),
+    );
+    assert!(
+        policy.problems.iter().any(|p| p.message.contains("ACME999")),
+        "{:?}",
+        policy.problems.iter().map(|p| &p.message).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn bad_policies_are_pol002_at_their_line_and_the_run_completes() {
+    let dir = repo(&[
+        ("policy/a_syntax.rego", "package bad.syntax\n\nimport rego.v1\n\ndeny contains msg if {\n  msg := \n}\n"),
+        ("policy/b_eval.rego", "package bad.eval\n\nimport rego.v1\n\ndeny contains x if { x := 1 / 0 }\n"),
+        ("policy/c_builtin.rego", "package bad.builtin\n\nimport rego.v1\n\ndeny contains x if { x := http.send({\"url\": \"http://example.com\"}) }\n"),
+        ("policy/d_shape.rego", "package bad.shape\n\nimport rego.v1\n\ndeny contains 42 if { true }\n\nwarn contains {\"no\": \"msg\"} if { true }\n"),
+        ("policy/e_good.rego", "package good\n\nimport rego.v1\n\ndeny contains \"still evaluated\" if { true }\n"),
+    ]);
+    let got = found(dir.path());
+    let pol: Vec<(&str, usize)> = got
+        .iter()
+        .filter(|g| g.0 == "POL002")
+        .map(|g| (g.2.as_str(), g.3))
+        .collect();
+    assert_eq!(
+        pol,
+        [
+            ("policy/a_syntax.rego", 6),
+            ("policy/b_eval.rego", 5),
+            ("policy/c_builtin.rego", 5),
+            ("policy/d_shape.rego", 5),
+            ("policy/d_shape.rego", 7),
+        ],
+        "{got:#?}"
+    );
+    assert!(got.iter().any(|g| g.4.contains("could not find function http.send")), "{got:#?}");
+    assert!(got.iter().any(|g| g.0 == "good.deny" && g.4 == "still evaluated"), "{got:#?}");
+}
+
+#[test]
+fn a_rule_that_runs_too_long_is_stopped() {
+    let dir = repo(&[(
+        "policy/slow.rego",
+        "package slow\n\nimport rego.v1\n\nn := numbers.range(1, 4000)\n\ndeny contains \"never\" if {\n  some i in n\n  some j in n\n  some k in n\n  i + j + k < 0\n}\n",
+    )]);
+    let start = std::time::Instant::now();
+    let got = found(dir.path());
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!(got[0].0, "POL002");
+    assert!(got[0].4.contains("ran longer than"), "{got:#?}");
+    assert_eq!(got[0].3, 7);
+    // (The limit is 5 s; the run ends soon after it, not after the 64e9 iterations.)
+    assert!(start.elapsed().as_secs() < 120);
+}
+
+#[test]
+fn the_lock_pins_each_policy_file_and_its_codes_are_rules_of_the_catalog() {
+    let dir = repo(&[("policy/ex.rego", EXEMPT)]);
+    let text = lock(dir.path());
+    assert!(text.contains("rego = { \"policy/ex.rego\" = \"sha256:"), "{text}");
+    write(dir.path(), "policy/ex.rego", &EXEMPT.replace("3000", "3500"));
+    let model = agentlock::load::load_dir(dir.path()).unwrap();
+    let again = agentlock::lock::Lock::from_model(&model, agentlock::rules::catalog()).to_toml();
+    assert_ne!(text, again, "a changed policy changes the lock");
+    let codes: Vec<&str> = model
+        .catalog(agentlock::rules::catalog())
+        .iter()
+        .map(|m| m.code)
+        .collect();
+    assert!(codes.contains(&"ACME010") && codes.contains(&"acme.ex.deny_always"));
+}
+
+#[test]
+fn no_rego_means_no_org_rules_and_no_evaluation() {
+    let dir = copy_to_temp(&fixture("clean"));
+    let out = run_in(dir.path(), &["--verbose", "verify", "--no-lock-check"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("rego"), "{stderr}");
+    let model = agentlock::load::load_dir(dir.path()).unwrap();
+    assert_eq!(
+        model.catalog(agentlock::rules::catalog()).len(),
+        agentlock::rules::RULES.len()
+    );
+}
+
+#[test]
+fn model_prints_every_key_of_the_schema() {
+    let out = run_in(&root().join("example-repo"), &["--format", "json", "model"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "agentlock.model/v1");
+    for key in ["project", "agents", "prompts", "tools", "models", "deploy", "datasets", "lock", "release"] {
+        assert!(v.get(key).is_some(), "{key}");
+    }
+    let agent_keys = [
+        "file", "role", "prompt", "model", "model_id", "timeout_ms", "timeout_inherited",
+        "retries", "rate_limit", "max_tokens", "tools", "handoffs",
+    ];
+    for (name, a) in v["agents"].as_object().unwrap() {
+        for k in agent_keys {
+            assert!(a.get(k).is_some(), "agents.{name}.{k}");
+        }
+        for h in a["handoffs"].as_array().unwrap() {
+            assert!(h.get("to").is_some() && h.get("max_iterations").is_some());
+        }
+    }
+    for (name, t) in v["tools"].as_object().unwrap() {
+        for k in ["file", "version", "sources", "permissions", "timeout_ms", "rate_limit", "on_failure", "fallback", "tools"] {
+            assert!(t.get(k).is_some(), "tools.{name}.{k}");
+        }
+        for (tool, d) in t["tools"].as_object().unwrap() {
+            for k in ["description", "inputSchema", "outputSchema", "annotations"] {
+                assert!(d.get(k).is_some(), "tools.{name}.tools.{tool}.{k}");
+            }
+        }
+    }
+    for (name, m) in v["models"].as_object().unwrap() {
+        for k in ["provider", "id", "fallback", "pinning", "retired"] {
+            assert!(m.get(k).is_some(), "models.{name}.{k}");
+        }
+    }
+    for (name, p) in v["prompts"].as_object().unwrap() {
+        for k in ["version", "model", "path", "sha256", "owners"] {
+            assert!(p.get(k).is_some(), "prompts.{name}.{k}");
+        }
+    }
+    assert!(v["lock"]["root"].as_str().unwrap().starts_with("sha256:"));
+    assert!(v["release"].is_null(), "example-repo is not in git here");
+    // The agent whose timeout comes from `defaults` says so.
+    assert!(v["agents"].as_object().unwrap().values().any(|a| a["timeout_inherited"] == true));
+}
+
+#[test]
+fn in_git_the_release_says_what_changed_since_the_last_tag() {
+    let dir = repo(&[]);
+    let d = dir.path();
+    lock(d);
+    git_in(d, &["init", "-q"]);
+    git_in(d, &["add", "-A"]);
+    git_in(d, &["commit", "-qm", "v1"]);
+    git_in(d, &["tag", "v1.0.0"]);
+    let prompt = std::fs::read_to_string(d.join("prompts/writer.prompt")).unwrap();
+    std::fs::write(d.join("prompts/writer.prompt"), format!("{prompt}\nOne more line.\n")).unwrap();
+    let out = run_in(d, &["model"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["release"]["tag"], "v1.0.0", "{v:#}");
+    let changed = v["release"]["changed"].as_array().unwrap();
+    assert!(
+        changed.iter().any(|c| c["kind"] == "prompt" && c["change"] == "modified"),
+        "{changed:?}"
+    );
+}
+
+#[test]
+fn policy_test_reports_each_test_and_exits_1_on_a_failure() {
+    let passing = "package t\n\nimport rego.v1\n\ndeny contains \"x\" if { input.agents.a.timeout_ms > 10 }\n\ntest_found if { count(deny) == 1 with input as {\"agents\": {\"a\": {\"timeout_ms\": 20}}} }\n\ntest_not_found if { count(deny) == 0 with input as {\"agents\": {\"a\": {\"timeout_ms\": 5}}} }\n";
+    let dir = repo(&[("policy/t.rego", passing)]);
+    let out = run_in(dir.path(), &["policy", "test"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("PASS  data.t.test_found"), "{stdout}");
+    assert!(stdout.contains("PASS: 2 passed, 0 failed"), "{stdout}");
+    write(dir.path(), "policy/t.rego", &format!("{passing}\ntest_wrong if {{ count(deny) == 3 }}\n"));
+    let out = run_in(dir.path(), &["--format", "json", "policy", "test"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "agentlock.policy-test/v1");
+    assert_eq!((v["passed"].as_u64(), v["failed"].as_u64()), (Some(2), Some(1)));
+    let failed = v["tests"].as_array().unwrap().iter().find(|t| t["passed"] == false).unwrap();
+    assert_eq!((failed["name"].as_str(), failed["line"].as_u64()), (Some("test_wrong"), Some(11)));
+    // A policy that does not compile fails the run, at its line.
+    write(dir.path(), "policy/u.rego", "package u\n\ndeny contains if {\n");
+    let out = run_in(dir.path(), &["policy", "test"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ERROR policy/u.rego:"), "{}", String::from_utf8_lossy(&out.stdout));
+    // No policies at all: exit 2, with how to name them.
+    let none = copy_to_temp(&fixture("clean"));
+    let out = run_in(none.path(), &["policy", "test"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[policy] rego"));
+}
+
+/// The shipped examples: their own tests pass, and on example-repo each finds what it is for.
+#[test]
+fn the_shipped_examples_pass_their_tests_and_find_what_they_are_for() {
+    let dir = copy_to_temp(&root().join("example-repo"));
+    let d = dir.path();
+    for e in std::fs::read_dir(root().join("policy/examples")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::create_dir_all(d.join("policy")).unwrap();
+        std::fs::copy(&p, d.join("policy").join(p.file_name().unwrap())).unwrap();
+    }
+    let manifest = std::fs::read_to_string(d.join("agentlock.toml")).unwrap();
+    std::fs::write(
+        d.join("agentlock.toml"),
+        manifest.replacen("[policy]\n", "[policy]\nrego = [\"policy/*.rego\"]\n", 1),
+    )
+    .unwrap();
+    let out = run_in(d, &["policy", "test"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("9 passed, 0 failed"), "{stdout}");
+    let got = found(d);
+    let codes: std::collections::BTreeSet<&str> = got.iter().map(|g| g.0.as_str()).collect();
+    // example-repo's summarizer holds a tool that comments on tickets; its servers come from
+    // public registries.
+    assert!(codes.contains("ORG001") && codes.contains("ORG005"), "{got:#?}");
+    // Each example's code is a rule of the catalog (for explain, severities, exceptions).
+    let model = agentlock::load::load_dir(d).unwrap();
+    let catalog = model.catalog(agentlock::rules::catalog());
+    for code in ["ORG001", "ORG002", "ORG003", "ORG004", "ORG005", "ORG006"] {
+        assert!(catalog.iter().any(|m| m.code == code), "{code}");
+    }
+}
