@@ -19,6 +19,7 @@ use crate::rules::models::{MODEL001, MODEL002, MODEL003};
 use crate::rules::observability::{OBS001, OBS002, OBS003};
 use crate::rules::policy::POL001;
 use crate::rules::prompts::{PRM001, PRM002, PRM003, PRM004, PRM005, PRM006};
+use crate::rules::rego::POL002;
 use crate::rules::release::{REL001, REL002, REL003, REL004};
 use crate::rules::runtime::{RUN001, RUN002, RUN003, RUN004};
 use crate::rules::secrets::{SECRET001, SECRET002};
@@ -449,6 +450,10 @@ pub static NOT_MAPPED: &[(&Rule, &str)] = &[
         &POL001,
         "the policy's own hygiene (stale exceptions and suppressions), not a deployment item",
     ),
+    (
+        &POL002,
+        "the organisation's Rego policies themselves: their rules are listed as organisation rules",
+    ),
 ];
 
 /// Where an item stands.
@@ -475,6 +480,16 @@ pub enum RuleStatus {
     Off,
     /// It did not run here (the history rules outside git).
     NotRun,
+}
+
+/// One organisation rule and what it found: it passes with no finding at warning or above.
+#[derive(Clone, Debug, Serialize)]
+pub struct OrgRuleResult {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub passed: bool,
+    pub findings: Vec<Evidence>,
 }
 
 /// One finding as evidence: where, what, how bad. Texts are as `verify` reports them
@@ -589,6 +604,9 @@ pub struct Checklist {
     pub project: String,
     pub summary: Summary,
     pub sections: Vec<SectionResult>,
+    /// The organisation's own rules (`[policy] rego`), each with what it found.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub organisation_rules: Vec<OrgRuleResult>,
     /// Findings of rules no item lists (and any a filter let through): they still count.
     pub other_findings: Vec<Evidence>,
     pub sign_off: SignOff,
@@ -952,6 +970,39 @@ impl Checklist {
             .iter()
             .filter(|f| f.code() == CONF001.code)
             .count();
+        // The organisation's rules: those its policies declare, and any a result named.
+        let mut org: Vec<&'static Meta> = model
+            .catalog(&[])
+            .into_iter()
+            .chain(v.findings.iter().map(|f| f.rule))
+            .filter(|m| crate::load::rego::is_org_rule(m))
+            .collect();
+        org.dedup_by(|a, b| a.code == b.code);
+        let mut organisation_rules = Vec::new();
+        for m in org {
+            if organisation_rules
+                .iter()
+                .any(|r: &OrgRuleResult| r.code == m.code)
+            {
+                continue;
+            }
+            let mut findings = Vec::new();
+            let mut passed = true;
+            for (i, f) in v.findings.iter().enumerate() {
+                if f.rule.code == m.code && !used[i] {
+                    used[i] = true;
+                    passed &= f.severity < Severity::Warning;
+                    findings.push(evidence(f, &model.sources));
+                }
+            }
+            organisation_rules.push(OrgRuleResult {
+                code: m.code,
+                name: m.name,
+                summary: m.summary,
+                passed,
+                findings,
+            });
+        }
         let other_findings = v
             .findings
             .iter()
@@ -964,6 +1015,7 @@ impl Checklist {
             project: model.config.display_name(),
             summary,
             sections,
+            organisation_rules,
             other_findings,
             sign_off: sign_off(model, git, today),
         }

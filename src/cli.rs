@@ -48,6 +48,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub exit_zero: bool,
 
+    /// Evaluate only these packages of the Rego policies (`[policy] rego`), for this run
+    /// (comma-separated or repeated; default: every package)
+    #[arg(long, global = true, value_name = "PACKAGE", value_delimiter = ',')]
+    pub namespace: Vec<String>,
+
     /// Report only these rules, for this run (codes, code prefixes such as `TOPO`, or names;
     /// comma-separated or repeated). The policy and the lock are not changed
     #[arg(long, global = true, value_name = "RULE", value_delimiter = ',')]

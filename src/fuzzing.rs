@@ -65,7 +65,7 @@ fn pipeline(snap: &MemorySnapshot) -> String {
         crate::report::graph::render(&model, crate::graph::Output::Mermaid),
         crate::report::graph::render(&model, crate::graph::Output::Dot),
     ];
-    let v = crate::pipeline::check(model, &with_lock, true, None, None, today);
+    let v = crate::pipeline::check(model, &with_lock, true, None, None, &[], today);
     let list = crate::checklist::Checklist::build(&v, &crate::checklist::GitState::None, today);
     let f = &v.findings;
     let s = &v.model.sources;

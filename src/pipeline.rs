@@ -135,7 +135,7 @@ pub fn verify(
     today: i64,
 ) -> Result<Verified, ConfigError> {
     let model = load::load(snapshot)?;
-    Ok(check(model, snapshot, lock_check, None, None, today))
+    Ok(check(model, snapshot, lock_check, None, None, &[], today))
 }
 
 /// The rules over a loaded model: the lockfile (read from the same snapshot) unless
@@ -147,6 +147,7 @@ pub fn check(
     lock_check: bool,
     history: Option<&history::History>,
     baseline: Option<evidence::Baseline>,
+    namespaces: &[String],
     today: i64,
 ) -> Verified {
     let current = crate::timing::phase("lockfile", || {
@@ -168,16 +169,29 @@ pub fn check(
             true,
         )
     });
-    let policy = new_policy(&model, today);
-    let gate = crate::timing::phase("evidence", || {
-        candidate.map(|c| evidence::compare(&model, &policy, &current, c, baseline))
-    });
     // The organisation's Rego policies, over the model, its lock and the last release.
     let org = (!model.rego.is_empty()).then(|| {
         crate::timing::phase("rego", || {
             let doc = crate::rego::document(&model, &current, history);
-            crate::rego::evaluate(&model, crate::rego::compile(&model), &doc, &[])
+            crate::rego::evaluate(&model, crate::rego::compile(&model), &doc, namespaces)
         })
+    });
+    // The policy knows every organisation rule, those only a result named included.
+    let mut catalog = model.catalog(rules::catalog());
+    for &m in org.iter().flat_map(|o| &o.rules) {
+        if !catalog.iter().any(|c| c.code == m.code) {
+            catalog.push(m);
+        }
+    }
+    let policy = policy::Policy::new(
+        &model.config,
+        &model.suppressions,
+        &model.sources,
+        &catalog,
+        today,
+    );
+    let gate = crate::timing::phase("evidence", || {
+        candidate.map(|c| evidence::compare(&model, &policy, &current, c, baseline))
     });
     let ctx = rules::Context {
         model: &model,

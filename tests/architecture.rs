@@ -211,6 +211,7 @@ const LAYERS: &[&str] = &[
     "load::codeowners",
     "load::suppress",
     "load::config",
+    "load::rego",
     "load::model",
     "load",
     "agent_graph",
@@ -225,6 +226,8 @@ const LAYERS: &[&str] = &[
     "schema",
     // production traces, read and shaped
     "traces",
+    // the organisation's Rego policies, evaluated over the model
+    "rego",
     // the rules, and the pipeline that runs them
     "rules",
     "pipeline",

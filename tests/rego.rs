@@ -86,16 +86,56 @@ fn each_result_shape_points_at_its_place() {
     let got = found(d);
     let head = |rule: &str| line_of(d, "policy/shapes.rego", &format!("{rule} contains"));
     let want = [
-        ("acme.shapes.deny", "error", "policy/shapes.rego".to_string(), head("deny"), "a string result"),
-        ("ACME001", "error", "agents.yaml".into(), line_of(d, "agents.yaml", "writer:") + 4, "writer's timeout"),
-        ("ACME002", "warning", "tools/github.yaml".into(), line_of(d, "tools/github.yaml", "description:"), "a tool"),
-        ("acme.shapes.violation", "error", "agents.yaml".into(), line_of(d, "agents.yaml", "reviewer:"), "the reviewer"),
-        ("ACME003", "error", "models.yaml".into(), line_of(d, "models.yaml", "v1.5:") + 2, "dotted"),
-        ("ACME004", "error", "agents.yaml".into(), line_of(d, "agents.yaml", "router:"), "missing"),
+        (
+            "acme.shapes.deny",
+            "error",
+            "policy/shapes.rego".to_string(),
+            head("deny"),
+            "a string result",
+        ),
+        (
+            "ACME001",
+            "error",
+            "agents.yaml".into(),
+            line_of(d, "agents.yaml", "writer:") + 4,
+            "writer's timeout",
+        ),
+        (
+            "ACME002",
+            "warning",
+            "tools/github.yaml".into(),
+            line_of(d, "tools/github.yaml", "description:"),
+            "a tool",
+        ),
+        (
+            "acme.shapes.violation",
+            "error",
+            "agents.yaml".into(),
+            line_of(d, "agents.yaml", "reviewer:"),
+            "the reviewer",
+        ),
+        (
+            "ACME003",
+            "error",
+            "models.yaml".into(),
+            line_of(d, "models.yaml", "v1.5:") + 2,
+            "dotted",
+        ),
+        (
+            "ACME004",
+            "error",
+            "agents.yaml".into(),
+            line_of(d, "agents.yaml", "router:"),
+            "missing",
+        ),
     ];
     for (code, sev, path, line, msg) in want {
         assert!(
-            got.iter().any(|g| g.0 == code && g.1 == sev && g.2 == path && g.3 == line && g.4 == msg),
+            got.iter().any(|g| g.0 == code
+                && g.1 == sev
+                && g.2 == path
+                && g.3 == line
+                && g.4 == msg),
             "{code} {sev} {path}:{line} {msg} not in {got:#?}"
         );
     }
@@ -164,7 +204,11 @@ fn exception_rules_severities_exceptions_and_suppressions_apply() {
     assert!(run.codes().is_empty(), "{:?}", run.places());
     assert_eq!(run.verified.suppressed, 1);
     // A suppression naming a code no rule declares is still reported.
-    std::fs::write(d.join("agentlock.toml"), format!("{manifest}\n[policy.severity]\nACME999 = \"info\"\n")).unwrap();
+    std::fs::write(
+        d.join("agentlock.toml"),
+        format!("{manifest}\n[policy.severity]\nACME999 = \"info\"\n"),
+    )
+    .unwrap();
     let model = agentlock::load::load_dir(d).unwrap();
     let policy = agentlock::policy::Policy::new(
         &model.config,
@@ -174,20 +218,42 @@ fn exception_rules_severities_exceptions_and_suppressions_apply() {
         today(),
     );
     assert!(
-        policy.problems.iter().any(|p| p.message.contains("ACME999")),
+        policy
+            .problems
+            .iter()
+            .any(|p| p.message.contains("ACME999")),
         "{:?}",
-        policy.problems.iter().map(|p| &p.message).collect::<Vec<_>>()
+        policy
+            .problems
+            .iter()
+            .map(|p| &p.message)
+            .collect::<Vec<_>>()
     );
 }
 
 #[test]
 fn bad_policies_are_pol002_at_their_line_and_the_run_completes() {
     let dir = repo(&[
-        ("policy/a_syntax.rego", "package bad.syntax\n\nimport rego.v1\n\ndeny contains msg if {\n  msg := \n}\n"),
-        ("policy/b_eval.rego", "package bad.eval\n\nimport rego.v1\n\ndeny contains x if { x := 1 / 0 }\n"),
-        ("policy/c_builtin.rego", "package bad.builtin\n\nimport rego.v1\n\ndeny contains x if { x := http.send({\"url\": \"http://example.com\"}) }\n"),
-        ("policy/d_shape.rego", "package bad.shape\n\nimport rego.v1\n\ndeny contains 42 if { true }\n\nwarn contains {\"no\": \"msg\"} if { true }\n"),
-        ("policy/e_good.rego", "package good\n\nimport rego.v1\n\ndeny contains \"still evaluated\" if { true }\n"),
+        (
+            "policy/a_syntax.rego",
+            "package bad.syntax\n\nimport rego.v1\n\ndeny contains msg if {\n  msg := \n}\n",
+        ),
+        (
+            "policy/b_eval.rego",
+            "package bad.eval\n\nimport rego.v1\n\ndeny contains x if { x := 1 / 0 }\n",
+        ),
+        (
+            "policy/c_builtin.rego",
+            "package bad.builtin\n\nimport rego.v1\n\ndeny contains x if { x := http.send({\"url\": \"http://example.com\"}) }\n",
+        ),
+        (
+            "policy/d_shape.rego",
+            "package bad.shape\n\nimport rego.v1\n\ndeny contains 42 if { true }\n\nwarn contains {\"no\": \"msg\"} if { true }\n",
+        ),
+        (
+            "policy/e_good.rego",
+            "package good\n\nimport rego.v1\n\ndeny contains \"still evaluated\" if { true }\n",
+        ),
     ]);
     let got = found(dir.path());
     let pol: Vec<(&str, usize)> = got
@@ -206,8 +272,16 @@ fn bad_policies_are_pol002_at_their_line_and_the_run_completes() {
         ],
         "{got:#?}"
     );
-    assert!(got.iter().any(|g| g.4.contains("could not find function http.send")), "{got:#?}");
-    assert!(got.iter().any(|g| g.0 == "good.deny" && g.4 == "still evaluated"), "{got:#?}");
+    assert!(
+        got.iter()
+            .any(|g| g.4.contains("could not find function http.send")),
+        "{got:#?}"
+    );
+    assert!(
+        got.iter()
+            .any(|g| g.0 == "good.deny" && g.4 == "still evaluated"),
+        "{got:#?}"
+    );
 }
 
 #[test]
@@ -230,8 +304,15 @@ fn a_rule_that_runs_too_long_is_stopped() {
 fn the_lock_pins_each_policy_file_and_its_codes_are_rules_of_the_catalog() {
     let dir = repo(&[("policy/ex.rego", EXEMPT)]);
     let text = lock(dir.path());
-    assert!(text.contains("rego = { \"policy/ex.rego\" = \"sha256:"), "{text}");
-    write(dir.path(), "policy/ex.rego", &EXEMPT.replace("3000", "3500"));
+    assert!(
+        text.contains("rego = { \"policy/ex.rego\" = \"sha256:"),
+        "{text}"
+    );
+    write(
+        dir.path(),
+        "policy/ex.rego",
+        &EXEMPT.replace("3000", "3500"),
+    );
     let model = agentlock::load::load_dir(dir.path()).unwrap();
     let again = agentlock::lock::Lock::from_model(&model, agentlock::rules::catalog()).to_toml();
     assert_ne!(text, again, "a changed policy changes the lock");
@@ -259,15 +340,32 @@ fn no_rego_means_no_org_rules_and_no_evaluation() {
 #[test]
 fn model_prints_every_key_of_the_schema() {
     let out = run_in(&root().join("example-repo"), &["--format", "json", "model"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["schema"], "agentlock.model/v1");
-    for key in ["project", "agents", "prompts", "tools", "models", "deploy", "datasets", "lock", "release"] {
+    for key in [
+        "project", "agents", "prompts", "tools", "models", "deploy", "datasets", "lock", "release",
+    ] {
         assert!(v.get(key).is_some(), "{key}");
     }
     let agent_keys = [
-        "file", "role", "prompt", "model", "model_id", "timeout_ms", "timeout_inherited",
-        "retries", "rate_limit", "max_tokens", "tools", "handoffs",
+        "file",
+        "role",
+        "prompt",
+        "model",
+        "model_id",
+        "timeout_ms",
+        "timeout_inherited",
+        "retries",
+        "rate_limit",
+        "max_tokens",
+        "tools",
+        "handoffs",
     ];
     for (name, a) in v["agents"].as_object().unwrap() {
         for k in agent_keys {
@@ -278,7 +376,17 @@ fn model_prints_every_key_of_the_schema() {
         }
     }
     for (name, t) in v["tools"].as_object().unwrap() {
-        for k in ["file", "version", "sources", "permissions", "timeout_ms", "rate_limit", "on_failure", "fallback", "tools"] {
+        for k in [
+            "file",
+            "version",
+            "sources",
+            "permissions",
+            "timeout_ms",
+            "rate_limit",
+            "on_failure",
+            "fallback",
+            "tools",
+        ] {
             assert!(t.get(k).is_some(), "tools.{name}.{k}");
         }
         for (tool, d) in t["tools"].as_object().unwrap() {
@@ -300,7 +408,13 @@ fn model_prints_every_key_of_the_schema() {
     assert!(v["lock"]["root"].as_str().unwrap().starts_with("sha256:"));
     assert!(v["release"].is_null(), "example-repo is not in git here");
     // The agent whose timeout comes from `defaults` says so.
-    assert!(v["agents"].as_object().unwrap().values().any(|a| a["timeout_inherited"] == true));
+    assert!(
+        v["agents"]
+            .as_object()
+            .unwrap()
+            .values()
+            .any(|a| a["timeout_inherited"] == true)
+    );
 }
 
 #[test]
@@ -313,13 +427,19 @@ fn in_git_the_release_says_what_changed_since_the_last_tag() {
     git_in(d, &["commit", "-qm", "v1"]);
     git_in(d, &["tag", "v1.0.0"]);
     let prompt = std::fs::read_to_string(d.join("prompts/writer.prompt")).unwrap();
-    std::fs::write(d.join("prompts/writer.prompt"), format!("{prompt}\nOne more line.\n")).unwrap();
+    std::fs::write(
+        d.join("prompts/writer.prompt"),
+        format!("{prompt}\nOne more line.\n"),
+    )
+    .unwrap();
     let out = run_in(d, &["model"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["release"]["tag"], "v1.0.0", "{v:#}");
     let changed = v["release"]["changed"].as_array().unwrap();
     assert!(
-        changed.iter().any(|c| c["kind"] == "prompt" && c["change"] == "modified"),
+        changed
+            .iter()
+            .any(|c| c["kind"] == "prompt" && c["change"] == "modified"),
         "{changed:?}"
     );
 }
@@ -333,19 +453,42 @@ fn policy_test_reports_each_test_and_exits_1_on_a_failure() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("PASS  data.t.test_found"), "{stdout}");
     assert!(stdout.contains("PASS: 2 passed, 0 failed"), "{stdout}");
-    write(dir.path(), "policy/t.rego", &format!("{passing}\ntest_wrong if {{ count(deny) == 3 }}\n"));
+    write(
+        dir.path(),
+        "policy/t.rego",
+        &format!("{passing}\ntest_wrong if {{ count(deny) == 3 }}\n"),
+    );
     let out = run_in(dir.path(), &["--format", "json", "policy", "test"]);
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["schema"], "agentlock.policy-test/v1");
-    assert_eq!((v["passed"].as_u64(), v["failed"].as_u64()), (Some(2), Some(1)));
-    let failed = v["tests"].as_array().unwrap().iter().find(|t| t["passed"] == false).unwrap();
-    assert_eq!((failed["name"].as_str(), failed["line"].as_u64()), (Some("test_wrong"), Some(11)));
+    assert_eq!(
+        (v["passed"].as_u64(), v["failed"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let failed = v["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["passed"] == false)
+        .unwrap();
+    assert_eq!(
+        (failed["name"].as_str(), failed["line"].as_u64()),
+        (Some("test_wrong"), Some(11))
+    );
     // A policy that does not compile fails the run, at its line.
-    write(dir.path(), "policy/u.rego", "package u\n\ndeny contains if {\n");
+    write(
+        dir.path(),
+        "policy/u.rego",
+        "package u\n\ndeny contains if {\n",
+    );
     let out = run_in(dir.path(), &["policy", "test"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("ERROR policy/u.rego:"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("ERROR policy/u.rego:"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // No policies at all: exit 2, with how to name them.
     let none = copy_to_temp(&fixture("clean"));
     let out = run_in(none.path(), &["policy", "test"]);
@@ -377,11 +520,49 @@ fn the_shipped_examples_pass_their_tests_and_find_what_they_are_for() {
     let codes: std::collections::BTreeSet<&str> = got.iter().map(|g| g.0.as_str()).collect();
     // example-repo's summarizer holds a tool that comments on tickets; its servers come from
     // public registries.
-    assert!(codes.contains("ORG001") && codes.contains("ORG005"), "{got:#?}");
+    assert!(
+        codes.contains("ORG001") && codes.contains("ORG005"),
+        "{got:#?}"
+    );
     // Each example's code is a rule of the catalog (for explain, severities, exceptions).
     let model = agentlock::load::load_dir(d).unwrap();
     let catalog = model.catalog(agentlock::rules::catalog());
     for code in ["ORG001", "ORG002", "ORG003", "ORG004", "ORG005", "ORG006"] {
         assert!(catalog.iter().any(|m| m.code == code), "{code}");
     }
+}
+
+#[test]
+fn namespace_evaluates_only_the_packages_named() {
+    let dir = repo(&[
+        (
+            "policy/a.rego",
+            "package team.a\n\nimport rego.v1\n\ndeny contains \"from a\" if { true }\n",
+        ),
+        (
+            "policy/b.rego",
+            "package team.b\n\nimport rego.v1\n\ndeny contains \"from b\" if { true }\n",
+        ),
+    ]);
+    let all = run_in(
+        dir.path(),
+        &["--format", "json", "verify", "--no-lock-check"],
+    );
+    assert_eq!(codes(&all), ["team.a.deny", "team.b.deny"]);
+    let one = run_in(
+        dir.path(),
+        &[
+            "--namespace",
+            "team.b",
+            "--format",
+            "json",
+            "verify",
+            "--no-lock-check",
+        ],
+    );
+    assert_eq!(codes(&one), ["team.b.deny"]);
+    // explain knows the repository's own rules.
+    let out = run_in(dir.path(), &["explain", "team.a.deny"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("package `team.a` of policy/a.rego"));
 }

@@ -279,6 +279,15 @@ const CASES: &[(&str, &[Place])] = &[
         ],
     ),
     (
+        "pol002_broken_org_policy",
+        &[
+            ("POL002", "policy/rules.rego", 9),
+            ("POL002", "policy/rules.rego", 12),
+            ("POL002", "policy/syntax.rego", 6),
+            ("ACME001", "agents.yaml", 16),
+        ],
+    ),
+    (
         "pol001_expired_exception",
         &[
             ("POL001", "agentlock.toml", 13),

@@ -26,7 +26,15 @@ pub(super) fn run(
     let mut model = model;
     let baseline = load_baseline(git.as_ref(), history.as_ref(), &mut model);
     let today = crate::date::today();
-    let mut v = crate::pipeline::check(model, &wt, true, history.as_ref(), baseline, today);
+    let mut v = crate::pipeline::check(
+        model,
+        &wt,
+        true,
+        history.as_ref(),
+        baseline,
+        &cli.namespace,
+        today,
+    );
     if !inputs.is_empty() {
         v = v.with_traces(history.as_ref(), inputs, today);
     }

@@ -7,11 +7,14 @@ pub(super) const SPEC: Spec = Spec {
 };
 
 pub(super) fn run(cli: &Cli, code: &str, out: &mut Sink<'_>) -> Result<i32, Fatal> {
-    match crate::rules::find(code) {
+    let found = crate::rules::find(code)
+        .map(|r| &r.meta)
+        .or_else(|| org_rule(cli, code));
+    match found {
         Some(rule) => {
             let text = crate::rules::explain(rule);
             let text = match cli.format {
-                Format::Json => crate::report::catalog::explain_json(&rule.meta, &text),
+                Format::Json => crate::report::catalog::explain_json(rule, &text),
                 _ => text,
             };
             let _ = out.write_all(text.as_bytes());
@@ -25,6 +28,13 @@ pub(super) fn run(cli: &Cli, code: &str, out: &mut Sink<'_>) -> Result<i32, Fata
             ))
         }
     }
+}
+
+/// An organisation rule of the repository (`[policy] rego`), when there is one to read.
+fn org_rule(cli: &Cli, code: &str) -> Option<&'static crate::finding::Meta> {
+    let wt = worktree(cli).ok()?;
+    let model = crate::load::load(&wt).ok()?;
+    crate::finding::find(&model.catalog(&[]), code)
 }
 
 /// ` Did you mean …?` for a word that is not a rule: the closest code or name, else the rules

@@ -20,7 +20,15 @@ pub(super) fn run(
     let history = load_history(git.as_ref(), &model, head, err);
     let baseline = load_baseline(git.as_ref(), history.as_ref(), &mut model);
     let today = crate::date::today();
-    let v = crate::pipeline::check(model, &wt, true, history.as_ref(), baseline, today);
+    let v = crate::pipeline::check(
+        model,
+        &wt,
+        true,
+        history.as_ref(),
+        baseline,
+        &cli.namespace,
+        today,
+    );
     let rollback = history
         .as_ref()
         .and_then(|h| h.releases.rollback_target())

@@ -61,7 +61,11 @@ pub(super) fn test(cli: &Cli, out: &mut Sink<'_>, err: &mut Sink<'_>) -> Result<
             "tests": tests,
             "errors": errors,
         });
-        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        );
     } else {
         for e in &policies.errors {
             let _ = writeln!(out, "ERROR {}: {}", place(e.span), e.message);

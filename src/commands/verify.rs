@@ -48,6 +48,7 @@ pub(super) fn run(
         snapshot.as_ref(),
         head,
         args.no_lock_check,
+        &cli.namespace,
         err,
     )?;
     if let Some(since) = args.new_since {
@@ -79,6 +80,7 @@ pub(super) fn run(
                     &tree,
                     Some(commit),
                     args.no_lock_check,
+                    &cli.namespace,
                     &mut notes,
                 )?
                 .0,
@@ -121,6 +123,7 @@ fn checked(
     snapshot: &dyn Snapshot,
     head: Option<Commit>,
     no_lock_check: bool,
+    namespaces: &[String],
     err: &mut Sink<'_>,
 ) -> Result<(crate::pipeline::Verified, Option<History>), Fatal> {
     let mut model = load(snapshot)?;
@@ -132,6 +135,7 @@ fn checked(
         !no_lock_check,
         history.as_ref(),
         baseline,
+        namespaces,
         crate::date::today(),
     );
     Ok((v, history))

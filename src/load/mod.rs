@@ -10,9 +10,9 @@
 pub(crate) mod codeowners;
 pub mod config;
 pub mod fields;
-pub mod rego;
 pub(crate) mod model;
 pub(crate) mod read;
+pub mod rego;
 pub(crate) mod suppress;
 
 use crate::digest::sha256_lf;

@@ -150,7 +150,9 @@ fn literal_codes(body: &str) -> Vec<String> {
         let code = &t[..end];
         if !code.is_empty()
             && code.len() <= 64
-            && code.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+            && code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
             && !out.iter().any(|c| c == code)
         {
             out.push(code.to_string());
@@ -327,10 +329,7 @@ mod tests {
         let d = read(text);
         assert_eq!(d.package.as_deref(), Some("acme.tools"));
         let names: Vec<&str> = d.heads.iter().map(|h| h.name.as_str()).collect();
-        assert_eq!(
-            names,
-            ["deny_destructive", "warn", "exception", "test_ok"]
-        );
+        assert_eq!(names, ["deny_destructive", "warn", "exception", "test_ok"]);
         let m = d.heads[0].metadata.as_ref().unwrap();
         assert_eq!(m["custom"]["code"], "ACME001");
         assert_eq!(&text[d.heads[0].start..d.heads[0].end], "deny_destructive");
@@ -338,7 +337,9 @@ mod tests {
         assert_eq!(Kind::short("deny_destructive"), "destructive");
         assert_eq!(Kind::of("denylist"), None);
         assert_eq!(
-            literal_codes("{\"msg\": m, \"code\": \"ACME002\"} encode := \"x\" code := \"ACME003\""),
+            literal_codes(
+                "{\"msg\": m, \"code\": \"ACME002\"} encode := \"x\" code := \"ACME003\""
+            ),
             ["ACME002", "ACME003"]
         );
     }

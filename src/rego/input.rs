@@ -285,7 +285,12 @@ pub fn build(model: &Model, lock: &Lock, release: Option<Release<'_>>) -> Doc {
         };
         let mut defs = Map::new();
         for d in &t.tools {
-            let mut path = vec!["tools".into(), name.into(), "tools".into(), d.name.value.clone()];
+            let mut path = vec![
+                "tools".into(),
+                name.into(),
+                "tools".into(),
+                d.name.value.clone(),
+            ];
             b.spans.insert(path.clone(), d.name.span);
             let mut v = b.node(&mut path, &d.node);
             if let Value::Object(m) = &mut v {
@@ -326,7 +331,10 @@ pub fn build(model: &Model, lock: &Lock, release: Option<Release<'_>>) -> Doc {
                     crate::model_ids::Pinning::Floating(_) => "floating",
                     crate::model_ids::Pinning::Unverifiable(_) => "unverifiable",
                 };
-                (json!(pinning), json!(c.entry.and_then(|e| e.retired_text.clone())))
+                (
+                    json!(pinning),
+                    json!(c.entry.and_then(|e| e.retired_text.clone())),
+                )
             }
             None => (Value::Null, Value::Null),
         };

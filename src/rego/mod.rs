@@ -83,7 +83,11 @@ fn error_span(model: &Model, file: FileId, err: &str) -> Span {
                 .as_deref()
                 .and_then(|t| t.get(start..))
                 .map_or(start, |rest| {
-                    start + rest.find(['\n', ' ', ')', '}']).unwrap_or(rest.len()).max(1)
+                    start
+                        + rest
+                            .find(['\n', ' ', ')', '}'])
+                            .unwrap_or(rest.len())
+                            .max(1)
                 });
             Span::new(file, start, end.min(f.text.as_deref().map_or(0, str::len)))
         }
@@ -287,7 +291,12 @@ fn eval(engine: &mut regorus::Engine, r: &OrgRule) -> Result<Value, PolicyError>
 }
 
 /// One result of a rule as a finding.
-fn finding(model: &Model, doc: &input::Doc, r: &OrgRule, result: &Value) -> Result<Finding, String> {
+fn finding(
+    model: &Model,
+    doc: &input::Doc,
+    r: &OrgRule,
+    result: &Value,
+) -> Result<Finding, String> {
     let name = r.head.name.as_str();
     let (msg, obj) = match result {
         Value::String(s) => (s.clone(), None),
@@ -339,7 +348,10 @@ fn finding(model: &Model, doc: &input::Doc, r: &OrgRule, result: &Value) -> Resu
     if span != r.span() {
         f.labels.push(crate::finding::Label {
             span: r.span(),
-            text: format!("organisation rule `{name}` ({})", model.sources.get(r.file).path),
+            text: format!(
+                "organisation rule `{name}` ({})",
+                model.sources.get(r.file).path
+            ),
         });
     }
     if let Some(h) = field("help").and_then(Value::as_str) {
@@ -353,9 +365,10 @@ fn finding(model: &Model, doc: &input::Doc, r: &OrgRule, result: &Value) -> Resu
 fn subject_span(doc: &input::Doc, subject: &str) -> Option<Span> {
     ["agents", "prompts", "tools", "models", "datasets"]
         .iter()
-        .find_map(|k| doc.span_of(&[k.to_string(), subject.to_string()]).filter(|_| {
-            doc.value[*k].get(subject).is_some()
-        }))
+        .find_map(|k| {
+            doc.span_of(&[k.to_string(), subject.to_string()])
+                .filter(|_| doc.value[*k].get(subject).is_some())
+        })
         .or_else(|| {
             let p = doc.resolve(subject);
             doc.span_of(&p)

@@ -74,6 +74,31 @@ pub fn markdown(list: &Checklist) -> String {
             item_markdown(it, &mut out);
         }
     }
+    if !list.organisation_rules.is_empty() {
+        out.push_str("\n---\n\n## Organisation rules\n\n");
+        out.push_str(
+            "The organisation's own rules, from the Rego policies `[policy] rego` names.\n\n",
+        );
+        for r in &list.organisation_rules {
+            let mark = if r.passed { "x" } else { " " };
+            out.push_str(&format!("- [{mark}] {} — {}", code(r.code), r.summary));
+            if r.findings.is_empty() {
+                out.push_str(": passed\n");
+            } else {
+                out.push_str(&format!(
+                    ": {}\n",
+                    crate::checklist::plural(r.findings.len(), "finding", "findings")
+                ));
+                for e in r.findings.iter().take(MAX_LOCATIONS) {
+                    out.push_str(&format!("  - {}\n", evidence_line(e)));
+                }
+                let more = r.findings.len().saturating_sub(MAX_LOCATIONS);
+                if more > 0 {
+                    out.push_str(&format!("  - … and {more} more\n"));
+                }
+            }
+        }
+    }
     if !list.other_findings.is_empty() {
         out.push_str("\n---\n\n## Findings not on the checklist\n\n");
         out.push_str("These come from rules no checklist item lists; they count towards the exit code like every finding.\n\n");

@@ -139,7 +139,7 @@ pub fn find(code: &str) -> Option<&'static Rule> {
 }
 
 /// The text `agentlock explain CODE` prints.
-pub fn explain(rule: &Rule) -> String {
+pub fn explain(rule: &Meta) -> String {
     let mut out = format!(
         "{} {} ({} by default)\n\n{}\n",
         rule.code,

@@ -147,7 +147,10 @@ impl Model {
 
     /// `builtin` (agentlock's rules) and every code the organisation rules declare: the rules a
     /// policy of this model may name.
-    pub fn catalog(&self, builtin: &[&'static crate::finding::Meta]) -> Vec<&'static crate::finding::Meta> {
+    pub fn catalog(
+        &self,
+        builtin: &[&'static crate::finding::Meta],
+    ) -> Vec<&'static crate::finding::Meta> {
         let mut out = builtin.to_vec();
         for r in self.org_rules() {
             for code in r.codes() {
