@@ -272,6 +272,29 @@ pub fn evidence(data: &[u8]) {
     pipeline(&snap);
 }
 
+/// A Rego policy: what it declares, read from its text, then evaluated over a repository that
+/// names it in `[policy] rego` (a policy that does not compile or fails is POL002, never a
+/// crash).
+pub fn rego(data: &[u8]) {
+    let t = text(data);
+    let d = crate::load::rego::read(&t);
+    for h in &d.heads {
+        assert!(h.start <= h.end && h.end <= t.len());
+        let _ = crate::load::rego::Kind::of(&h.name);
+    }
+    let mut snap = base();
+    if let Some(m) = snap.files.get_mut("agentlock.toml") {
+        let text = String::from_utf8_lossy(m).replacen(
+            "[policy]\n",
+            "[policy]\nrego = [\"policy/*.rego\"]\n",
+            1,
+        );
+        *m = text.into_bytes();
+    }
+    snap.files.insert("policy/fuzz.rego".into(), data.to_vec());
+    pipeline(&snap);
+}
+
 /// CODEOWNERS, parsed and matched against paths, then in a repository.
 pub fn codeowners(data: &[u8]) {
     let t = text(data);

@@ -19,6 +19,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("launch", fuzzing::launch),
     ("secret_never_printed", fuzzing::secret_never_printed),
     ("traces", fuzzing::traces),
+    ("rego", fuzzing::rego),
 ];
 
 #[test]
@@ -59,6 +60,7 @@ fn every_target_runs_on_inputs_of_its_shape() {
         b"{\"evalId\": \"e\", \"results\": {\"version\": 3, \"results\": [{\"success\": true}]}}",
         b"<testsuites><testsuite name=\"t\"><testcase name=\"a\"><failure/></testcase></testsuite></testsuites>",
         b"schema: agentlock.qa/v1\nissues:\n  - {id: Q, severity: critical, status: open}\n",
+        b"package p\n\n# METADATA\n# custom: [\ndeny contains {\"msg\": input.agents, \"code\": \"\", \"at\": [1, {}]} if { true }\nwarn[x] { x := 1/0 }\n",
     ];
     for (name, target) in TARGETS {
         for input in inputs {

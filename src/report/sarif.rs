@@ -4,7 +4,7 @@
 
 use super::Place;
 use crate::finding::{Finding, Severity};
-use crate::rules::{RULES, Rule};
+use crate::rules::RULES;
 use crate::source::SourceMap;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -17,7 +17,7 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-fn rule_json(r: &Rule) -> Value {
+fn rule_json(r: &crate::finding::Meta) -> Value {
     let full = match r.checklist {
         Some(c) => format!("{} (deployment checklist {c})", r.summary),
         None => r.summary.to_string(),
@@ -60,7 +60,14 @@ fn location(p: &Place, message: Option<&str>) -> Value {
 /// `prefix` is the agentlock root's directory in the git work tree (`""` at the top), so the
 /// URIs are relative to the repository that code scanning knows.
 pub fn render(findings: &[Finding], sources: &SourceMap, prefix: &str) -> String {
-    let index: HashMap<&str, usize> = RULES.iter().enumerate().map(|(i, r)| (r.code, i)).collect();
+    // agentlock's rules, then any organisation rule a finding comes from.
+    let mut rules: Vec<&crate::finding::Meta> = RULES.iter().map(|r| &r.meta).collect();
+    for f in findings {
+        if !rules.iter().any(|m| m.code == f.code()) {
+            rules.push(f.rule);
+        }
+    }
+    let index: HashMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.code, i)).collect();
     let prints = crate::finding::fingerprints(findings, sources);
     let results: Vec<Value> = findings
         .iter()
@@ -106,7 +113,7 @@ pub fn render(findings: &[Finding], sources: &SourceMap, prefix: &str) -> String
                 "name": "agentlock",
                 "version": env!("CARGO_PKG_VERSION"),
                 "informationUri": "https://example.invalid/agentlock",
-                "rules": RULES.iter().map(|r| rule_json(r)).collect::<Vec<_>>(),
+                "rules": rules.iter().map(|r| rule_json(r)).collect::<Vec<_>>(),
             }},
             "columnKind": "unicodeCodePoints",
             "results": results,
