@@ -172,8 +172,11 @@ pub fn check(
     // The organisation's Rego policies, over the model, its lock and the last release.
     let org = (!model.rego.is_empty()).then(|| {
         crate::timing::phase("rego", || {
-            let doc = crate::rego::document(&model, &current, history);
-            crate::rego::evaluate(&model, crate::rego::compile(&model), &doc, namespaces)
+            let doc = crate::timing::phase("rego: input", || {
+                crate::rego::document(&model, &current, history)
+            });
+            let compiled = crate::timing::phase("rego: compile", || crate::rego::compile(&model));
+            crate::rego::evaluate(&model, compiled, &doc, namespaces)
         })
     });
     // The policy knows every organisation rule, those only a result named included.

@@ -18,7 +18,22 @@ pub const SCHEMA: &str = "agentlock.model/v1";
 /// The document and where each of its values was declared, by path.
 pub struct Doc {
     pub value: Value,
-    spans: HashMap<Vec<String>, Span>,
+    /// By path, its segments joined with [`SEP`].
+    spans: HashMap<String, Span>,
+}
+
+/// What joins the segments of a path in [`Doc`]'s index: no key of the input holds it.
+const SEP: char = '\u{1f}';
+
+fn key(path: &[impl AsRef<str>]) -> String {
+    let mut k = String::new();
+    for (i, p) in path.iter().enumerate() {
+        if i > 0 {
+            k.push(SEP);
+        }
+        k.push_str(p.as_ref());
+    }
+    k
 }
 
 impl Doc {
@@ -26,7 +41,7 @@ impl Doc {
     pub fn span_of(&self, path: &[String]) -> Option<Span> {
         (1..=path.len())
             .rev()
-            .find_map(|n| self.spans.get(&path[..n]).copied())
+            .find_map(|n| self.spans.get(&key(&path[..n])).copied())
     }
 
     /// The segments a dotted path names in the document: a key may itself hold dots (a model
@@ -62,14 +77,12 @@ impl Doc {
 }
 
 struct Builder {
-    spans: HashMap<Vec<String>, Span>,
+    spans: HashMap<String, Span>,
 }
 
 impl Builder {
     fn at(&mut self, path: &[&str], span: Span) {
-        self.spans
-            .entry(path.iter().map(|s| s.to_string()).collect())
-            .or_insert(span);
+        self.spans.entry(key(path)).or_insert(span);
     }
 
     fn str(&mut self, path: &[&str], v: &Option<Sp<String>>) -> Value {
@@ -104,9 +117,18 @@ impl Builder {
         Value::Array(out)
     }
 
-    /// A parsed tree as JSON, with the span of every value below `path`.
-    fn node(&mut self, path: &mut Vec<String>, n: &Node) -> Value {
+    /// A parsed tree as JSON, with the span of every value below `path` (its key, segments
+    /// joined with [`SEP`]).
+    fn node(&mut self, path: &mut String, n: &Node) -> Value {
         self.spans.entry(path.clone()).or_insert(n.span);
+        let child = |b: &mut Builder, path: &mut String, seg: &str, c: &Node| {
+            let len = path.len();
+            path.push(SEP);
+            path.push_str(seg);
+            let v = b.node(path, c);
+            path.truncate(len);
+            v
+        };
         match &n.value {
             NodeValue::Null => Value::Null,
             NodeValue::Bool(b) => json!(b),
@@ -117,21 +139,13 @@ impl Builder {
                 items
                     .iter()
                     .enumerate()
-                    .map(|(i, c)| {
-                        path.push(i.to_string());
-                        let v = self.node(path, c);
-                        path.pop();
-                        v
-                    })
+                    .map(|(i, c)| child(self, path, &i.to_string(), c))
                     .collect(),
             ),
             NodeValue::Map(entries) => {
                 let mut m = Map::new();
                 for (k, c) in entries {
-                    path.push(k.name.clone());
-                    self.spans.entry(path.clone()).or_insert(c.span);
-                    let v = self.node(path, c);
-                    path.pop();
+                    let v = child(self, path, &k.name, c);
                     m.insert(k.name.clone(), v);
                 }
                 Value::Object(m)
@@ -210,20 +224,20 @@ pub fn build(model: &Model, lock: &Lock, release: Option<Release<'_>>) -> Doc {
                 );
                 handoffs.push(json!({"to": h.to.value, "max_iterations": max}));
             }
-            let v = json!({
-                "file": model.sources.get(t.file).path,
-                "role": b.str(&["agents", name, "role"], &a.role),
-                "prompt": b.str(&["agents", name, "prompt"], &a.prompt),
-                "model": b.str(&["agents", name, "model"], &a.model),
-                "model_id": model_id,
-                "timeout_ms": timeout_ms,
-                "timeout_inherited": inherited,
-                "retries": b.uint(&["agents", name, "retries"], &a.retries),
-                "rate_limit": rate,
-                "max_tokens": b.uint(&["agents", name, "max_tokens"], &a.max_tokens),
-                "tools": b.list(&["agents", name, "tools"], &a.tools),
-                "handoffs": handoffs,
-            });
+            let v = obj(vec![
+                ("file", json!(model.sources.get(t.file).path)),
+                ("role", b.str(&["agents", name, "role"], &a.role)),
+                ("prompt", b.str(&["agents", name, "prompt"], &a.prompt)),
+                ("model", b.str(&["agents", name, "model"], &a.model)),
+                ("model_id", json!(model_id)),
+                ("timeout_ms", timeout_ms),
+                ("timeout_inherited", json!(inherited)),
+                ("retries", b.uint(&["agents", name, "retries"], &a.retries)),
+                ("rate_limit", rate),
+                ("max_tokens", b.uint(&["agents", name, "max_tokens"], &a.max_tokens)),
+                ("tools", b.list(&["agents", name, "tools"], &a.tools)),
+                ("handoffs", Value::Array(handoffs)),
+            ]);
             agents.insert(name.to_string(), v);
         }
     }
@@ -285,32 +299,27 @@ pub fn build(model: &Model, lock: &Lock, release: Option<Release<'_>>) -> Doc {
         };
         let mut defs = Map::new();
         for d in &t.tools {
-            let mut path = vec![
-                "tools".into(),
-                name.into(),
-                "tools".into(),
-                d.name.value.clone(),
-            ];
+            let mut path = key(&["tools", name, "tools", &d.name.value]);
             b.spans.insert(path.clone(), d.name.span);
             let mut v = b.node(&mut path, &d.node);
             if let Value::Object(m) = &mut v {
-                for key in ["description", "inputSchema", "outputSchema", "annotations"] {
-                    m.entry(key).or_insert(Value::Null);
+                for k in ["description", "inputSchema", "outputSchema", "annotations"] {
+                    m.entry(k).or_insert(Value::Null);
                 }
             }
             defs.insert(d.name.value.clone(), v);
         }
-        let v = json!({
-            "file": t.path,
-            "version": b.str(&["tools", name, "version"], &t.version),
-            "sources": sources,
-            "permissions": b.list(&["tools", name, "permissions"], &t.permissions),
-            "timeout_ms": timeout_ms,
-            "rate_limit": rate,
-            "on_failure": b.str(&["tools", name, "on_failure"], &t.on_failure),
-            "fallback": b.str(&["tools", name, "fallback"], &t.fallback),
-            "tools": defs,
-        });
+        let v = obj(vec![
+            ("file", json!(t.path)),
+            ("version", b.str(&["tools", name, "version"], &t.version)),
+            ("sources", Value::Array(sources)),
+            ("permissions", b.list(&["tools", name, "permissions"], &t.permissions)),
+            ("timeout_ms", timeout_ms),
+            ("rate_limit", rate),
+            ("on_failure", b.str(&["tools", name, "on_failure"], &t.on_failure)),
+            ("fallback", b.str(&["tools", name, "fallback"], &t.fallback)),
+            ("tools", Value::Object(defs)),
+        ]);
         tools.insert(name.to_string(), v);
     }
 
@@ -349,7 +358,7 @@ pub fn build(model: &Model, lock: &Lock, release: Option<Release<'_>>) -> Doc {
     }
 
     let deploy = match &model.deploy {
-        Some(d) => b.node(&mut vec!["deploy".to_string()], &d.root),
+        Some(d) => b.node(&mut "deploy".to_string(), &d.root),
         None => Value::Null,
     };
 
@@ -388,22 +397,33 @@ pub fn build(model: &Model, lock: &Lock, release: Option<Release<'_>>) -> Doc {
         None => Value::Null,
     };
 
-    let value = json!({
-        "schema": SCHEMA,
-        "project": project,
-        "agents": agents,
-        "prompts": prompts,
-        "tools": tools,
-        "models": models,
-        "deploy": deploy,
-        "datasets": datasets,
-        "lock": {"root": lock.root(), "entries": entries},
-        "release": release,
-    });
+    let value = obj(vec![
+        ("schema", json!(SCHEMA)),
+        ("project", project),
+        ("agents", Value::Object(agents)),
+        ("prompts", Value::Object(prompts)),
+        ("tools", Value::Object(tools)),
+        ("models", Value::Object(models)),
+        ("deploy", deploy),
+        ("datasets", Value::Object(datasets)),
+        (
+            "lock",
+            obj(vec![
+                ("root", json!(lock.root())),
+                ("entries", Value::Array(entries)),
+            ]),
+        ),
+        ("release", release),
+    ]);
     Doc {
         value,
         spans: b.spans,
     }
+}
+
+/// An object of values moved in (`json!` would copy each one).
+fn obj(fields: Vec<(&str, Value)>) -> Value {
+    Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
 fn entry_json(e: &crate::lock::Entry) -> Value {

@@ -162,7 +162,9 @@ pub fn evaluate(
         errors: std::mem::take(&mut policies.errors),
         ..Evaluated::default()
     };
-    let input = match regorus::Value::from_json_str(&doc.value.to_string()) {
+    let input = match crate::timing::phase("rego: set input", || {
+        regorus::Value::from_json_str(&doc.value.to_string())
+    }) {
         Ok(v) => v,
         Err(e) => {
             out.errors.push(PolicyError {
@@ -209,15 +211,44 @@ pub fn evaluate(
             Err(e) => out.errors.push(e),
         }
     }
-    for r in rules.iter().filter(|r| is_finding_rule(r.kind)) {
-        let short = Kind::short(&r.head.name);
-        if exempt
-            .iter()
-            .any(|(p, n)| *p == r.package && (n == short || *n == r.head.name))
-        {
-            continue;
-        }
-        let results = match eval(&mut policies.engine, r) {
+    let todo: Vec<&OrgRule> = rules
+        .iter()
+        .copied()
+        .filter(|r| is_finding_rule(r.kind))
+        .filter(|r| {
+            let short = Kind::short(&r.head.name);
+            !exempt
+                .iter()
+                .any(|(p, n)| *p == r.package && (n == short || *n == r.head.name))
+        })
+        .collect();
+    // Each package on its own copy of the engine (the input is shared, not copied), packages in
+    // parallel; the results are taken in file order.
+    let mut packages: Vec<&str> = todo.iter().map(|r| r.package).collect();
+    packages.dedup();
+    let values: Vec<Vec<Result<Value, PolicyError>>> = crate::timing::phase("rego: eval", || {
+        use rayon::prelude::*;
+        let engine = &policies.engine;
+        packages
+            .par_iter()
+            .map(|p| {
+                let mut engine = engine.clone();
+                todo.iter()
+                    .filter(|r| r.package == *p)
+                    .map(|r| eval(&mut engine, r))
+                    .collect()
+            })
+            .collect()
+    });
+    let mut by_rule: Vec<Option<Result<Value, PolicyError>>> = Vec::new();
+    let mut iters: Vec<_> = values.into_iter().map(|v| v.into_iter()).collect();
+    for r in &todo {
+        let i = packages.iter().position(|p| *p == r.package).unwrap_or(0);
+        by_rule.push(iters.get_mut(i).and_then(|it| it.next()));
+    }
+    for (r, value) in todo.iter().zip(by_rule) {
+        let Some(value) = value else { continue };
+        let results = match value {
             Ok(Value::Array(v)) => v,
             Ok(Value::Null | Value::Bool(false)) => continue,
             Ok(other) => vec![other],
@@ -227,7 +258,7 @@ pub fn evaluate(
             }
         };
         for result in results {
-            match finding(model, doc, r, &result) {
+            match crate::timing::phase("rego: findings", || finding(model, doc, r, &result)) {
                 Ok(f) => {
                     if !out.rules.iter().any(|x| std::ptr::eq(*x, f.rule)) {
                         out.rules.push(f.rule);
