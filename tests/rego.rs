@@ -570,11 +570,17 @@ fn namespace_evaluates_only_the_packages_named() {
 #[test]
 fn sarif_describes_the_organisation_rules_its_results_name() {
     let dir = repo(&[("policy/ex.rego", EXEMPT)]);
-    let out = run_in(dir.path(), &["--format", "sarif", "verify", "--no-lock-check"]);
+    let out = run_in(
+        dir.path(),
+        &["--format", "sarif", "verify", "--no-lock-check"],
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let run = &v["runs"][0];
     let results = run["results"].as_array().unwrap();
-    assert!(results.iter().any(|r| r["ruleId"] == "ACME010"), "{results:?}");
+    assert!(
+        results.iter().any(|r| r["ruleId"] == "ACME010"),
+        "{results:?}"
+    );
     for r in results {
         let i = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(run["tool"]["driver"]["rules"][i]["id"], r["ruleId"]);

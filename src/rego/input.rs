@@ -234,7 +234,10 @@ pub fn build(model: &Model, lock: &Lock, release: Option<Release<'_>>) -> Doc {
                 ("timeout_inherited", json!(inherited)),
                 ("retries", b.uint(&["agents", name, "retries"], &a.retries)),
                 ("rate_limit", rate),
-                ("max_tokens", b.uint(&["agents", name, "max_tokens"], &a.max_tokens)),
+                (
+                    "max_tokens",
+                    b.uint(&["agents", name, "max_tokens"], &a.max_tokens),
+                ),
                 ("tools", b.list(&["agents", name, "tools"], &a.tools)),
                 ("handoffs", Value::Array(handoffs)),
             ]);
@@ -313,10 +316,16 @@ pub fn build(model: &Model, lock: &Lock, release: Option<Release<'_>>) -> Doc {
             ("file", json!(t.path)),
             ("version", b.str(&["tools", name, "version"], &t.version)),
             ("sources", Value::Array(sources)),
-            ("permissions", b.list(&["tools", name, "permissions"], &t.permissions)),
+            (
+                "permissions",
+                b.list(&["tools", name, "permissions"], &t.permissions),
+            ),
             ("timeout_ms", timeout_ms),
             ("rate_limit", rate),
-            ("on_failure", b.str(&["tools", name, "on_failure"], &t.on_failure)),
+            (
+                "on_failure",
+                b.str(&["tools", name, "on_failure"], &t.on_failure),
+            ),
             ("fallback", b.str(&["tools", name, "fallback"], &t.fallback)),
             ("tools", Value::Object(defs)),
         ]);
@@ -423,7 +432,12 @@ pub fn build(model: &Model, lock: &Lock, release: Option<Release<'_>>) -> Doc {
 
 /// An object of values moved in (`json!` would copy each one).
 fn obj(fields: Vec<(&str, Value)>) -> Value {
-    Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    Value::Object(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
 }
 
 fn entry_json(e: &crate::lock::Entry) -> Value {
