@@ -165,18 +165,7 @@ fn init_scaffolds_a_repository_that_verify_passes() {
     let manifest = std::fs::read_to_string(dir.join("agentlock.toml")).unwrap();
     assert!(manifest.contains("name = \"support-bot\""), "{manifest}");
 
-    let out = run_in(&dir, &["verify", "--color", "never"]);
-    assert_eq!(
-        (out.status.code(), text(&out.stdout)),
-        (
-            Some(0),
-            "agentlock: passed: 0 errors, 0 warnings\n".to_string()
-        ),
-        "{}",
-        text(&out.stderr)
-    );
-    let out = run_in(&dir, &["lock", "--check"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_passes_and_lock_is_current(&dir);
     // And it draws.
     let m = graph(&dir, "mermaid");
     assert!(

@@ -722,18 +722,7 @@ fn init_writes_the_schemas_and_modelines_and_still_verifies() {
         );
     }
     // It verifies clean, its lock is current, and nothing under .agentlock/ is read.
-    let out = run_in(&dir, &["verify", "--color", "never"]);
-    assert_eq!(
-        (out.status.code(), text(&out.stdout)),
-        (
-            Some(0),
-            "agentlock: passed: 0 errors, 0 warnings\n".to_string()
-        ),
-        "{}",
-        text(&out.stderr)
-    );
-    let out = run_in(&dir, &["lock", "--check"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_passes_and_lock_is_current(&dir);
     let model = agentlock::load::load(&agentlock::snapshot::Worktree::new(&dir).unwrap()).unwrap();
     for (_, file) in model.sources.iter() {
         assert!(

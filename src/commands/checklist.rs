@@ -19,22 +19,13 @@ pub(super) fn run(
     let wt = worktree(cli)?;
     // Named files that cannot be opened stop the run before anything is checked.
     let inputs = super::traces::open(traces)?;
-    let model = load(&wt)?;
-    let git = Git::discover(&cli.repo).ok();
-    let head = git.as_ref().and_then(|g| g.head().ok().flatten());
-    let history = load_history(git.as_ref(), &model, head, err);
-    let mut model = model;
-    let baseline = load_baseline(git.as_ref(), history.as_ref(), &mut model);
+    let Checked {
+        mut v,
+        history,
+        git,
+        head,
+    } = check_worktree(cli, &wt, err)?;
     let today = crate::date::today();
-    let mut v = crate::pipeline::check(
-        model,
-        &wt,
-        true,
-        history.as_ref(),
-        baseline,
-        &cli.namespace,
-        today,
-    );
     if !inputs.is_empty() {
         v = v.with_traces(history.as_ref(), inputs, today);
     }

@@ -14,21 +14,7 @@ pub(super) fn run(
     err: &mut Sink<'_>,
 ) -> Result<i32, Fatal> {
     let wt = worktree(cli)?;
-    let mut model = load(&wt)?;
-    let git = Git::discover(&cli.repo).ok();
-    let head = git.as_ref().and_then(|g| g.head().ok().flatten());
-    let history = load_history(git.as_ref(), &model, head, err);
-    let baseline = load_baseline(git.as_ref(), history.as_ref(), &mut model);
-    let today = crate::date::today();
-    let v = crate::pipeline::check(
-        model,
-        &wt,
-        true,
-        history.as_ref(),
-        baseline,
-        &cli.namespace,
-        today,
-    );
+    let Checked { v, history, .. } = check_worktree(cli, &wt, err)?;
     let rollback = history
         .as_ref()
         .and_then(|h| h.releases.rollback_target())

@@ -729,6 +729,52 @@ fn load_history(
     }
 }
 
+/// Every rule over the working tree, with the release history and the evidence to compare
+/// with when in git: what `checklist` and `gate` decide on.
+struct Checked {
+    v: crate::pipeline::Verified,
+    history: Option<History>,
+    git: Option<Git>,
+    head: Option<Commit>,
+}
+
+fn check_worktree(cli: &Cli, wt: &Worktree, err: &mut Sink<'_>) -> Result<Checked, Fatal> {
+    let mut model = load(wt)?;
+    let git = Git::discover(&cli.repo).ok();
+    let head = git.as_ref().and_then(|g| g.head().ok().flatten());
+    let history = load_history(git.as_ref(), &model, head, err);
+    let baseline = load_baseline(git.as_ref(), history.as_ref(), &mut model);
+    let v = crate::pipeline::check(
+        model,
+        wt,
+        true,
+        history.as_ref(),
+        baseline,
+        &cli.namespace,
+        crate::date::today(),
+    );
+    Ok(Checked {
+        v,
+        history,
+        git,
+        head,
+    })
+}
+
+/// The repository as the Rego policies see it (`model`, `policy test`): with its lock and, in
+/// git, the last release.
+fn rego_document(
+    cli: &Cli,
+    model: &crate::load::model::Model,
+    err: &mut Sink<'_>,
+) -> crate::rego::input::Doc {
+    let git = Git::discover(&cli.repo).ok();
+    let head = git.as_ref().and_then(|g| g.head().ok().flatten());
+    let history = load_history(git.as_ref(), model, head, err);
+    let lock = crate::lock::Lock::from_model(model, crate::rules::catalog());
+    crate::rego::document(model, &lock, history.as_ref())
+}
+
 /// The evidence of the release to compare with (the rollback target), when the repository is
 /// in git and has one.
 fn load_baseline(

@@ -12,11 +12,7 @@ pub(super) const SPEC: Spec = Spec {
 pub(super) fn run(cli: &Cli, out: &mut Sink<'_>, err: &mut Sink<'_>) -> Result<i32, Fatal> {
     let wt = worktree(cli)?;
     let model = load(&wt)?;
-    let git = Git::discover(&cli.repo).ok();
-    let head = git.as_ref().and_then(|g| g.head().ok().flatten());
-    let history = load_history(git.as_ref(), &model, head, err);
-    let lock = crate::lock::Lock::from_model(&model, crate::rules::catalog());
-    let doc = crate::rego::document(&model, &lock, history.as_ref());
+    let doc = rego_document(cli, &model, err);
     let text = serde_json::to_string_pretty(&doc.value).unwrap_or_default();
     let _ = writeln!(out, "{text}");
     Ok(EXIT_OK)

@@ -18,11 +18,7 @@ pub(super) fn test(cli: &Cli, out: &mut Sink<'_>, err: &mut Sink<'_>) -> Result<
             Some("name them in agentlock.toml: `[policy] rego = [\"policy/*.rego\"]`"),
         ));
     }
-    let git = Git::discover(&cli.repo).ok();
-    let head = git.as_ref().and_then(|g| g.head().ok().flatten());
-    let history = load_history(git.as_ref(), &model, head, err);
-    let lock = crate::lock::Lock::from_model(&model, crate::rules::catalog());
-    let doc = crate::rego::document(&model, &lock, history.as_ref());
+    let doc = rego_document(cli, &model, err);
     let mut policies = crate::rego::compile(&model);
     let results = crate::rego::test(&model, &mut policies, &doc);
     let failed = results.iter().filter(|t| t.failure.is_some()).count() + policies.errors.len();

@@ -334,3 +334,20 @@ pub fn assert_listed(cases: &[(&str, &[Place])], wanted: impl Fn(&Path) -> bool)
     listed.sort();
     assert_eq!(dirs, listed);
 }
+
+/// `verify` passes with no finding at all and `lock --check` finds the lockfile current.
+pub fn assert_passes_and_lock_is_current(dir: &Path) {
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let out = run_in(dir, &["verify", "--color", "never"]);
+    assert_eq!(
+        (out.status.code(), text(&out.stdout)),
+        (
+            Some(0),
+            "agentlock: passed: 0 errors, 0 warnings\n".to_string()
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run_in(dir, &["lock", "--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
