@@ -586,3 +586,30 @@ fn sarif_describes_the_organisation_rules_its_results_name() {
         assert_eq!(run["tool"]["driver"]["rules"][i]["id"], r["ruleId"]);
     }
 }
+
+#[test]
+fn a_policy_glob_outside_the_repository_is_conf001_and_nothing_is_read() {
+    let outer = tempfile::tempdir().unwrap();
+    write(
+        outer.path(),
+        "evil.rego",
+        "package evil\n\ndeny contains \"read from outside\" if { true }\n",
+    );
+    let dir = outer.path().join("repo");
+    copy_tree(&fixture("clean"), &dir);
+    let manifest = std::fs::read_to_string(dir.join("agentlock.toml")).unwrap();
+    std::fs::write(
+        dir.join("agentlock.toml"),
+        manifest.replacen(
+            "[policy.limits]",
+            "[policy]\nrego = [\"../*.rego\", \"/tmp/*.rego\"]\n\n[policy.limits]",
+            1,
+        ),
+    )
+    .unwrap();
+    let got = found(&dir);
+    assert!(got.iter().all(|g| g.4 != "read from outside"), "{got:#?}");
+    let conf: Vec<_> = got.iter().filter(|g| g.0 == "CONF001").collect();
+    assert_eq!(conf.len(), 2, "{got:#?}");
+    assert!(conf.iter().all(|g| g.2 == "agentlock.toml"));
+}
