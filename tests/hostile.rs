@@ -213,10 +213,7 @@ fn rollback_never_writes_through_a_committed_directory_symlink() {
     let dir = copy_to_temp(&fixture("clean"));
     let d = dir.path();
     lock(d);
-    git_in(d, &["init", "-q"]);
-    git_in(d, &["add", "-A"]);
-    git_in(d, &["commit", "-qm", "v1"]);
-    git_in(d, &["tag", "v1.0.0"]);
+    release_v1(d);
     // the attacker's commit: prompts/ becomes a link to a directory outside
     for f in ["router", "writer", "reviewer"] {
         std::fs::copy(
@@ -314,10 +311,7 @@ fn credentials_used_as_names_never_leak_and_the_lock_stays_fresh() {
         "---\nname: extra\nversion: 1.0.0\nmodel: smart\n---\nHello.\n",
     )
     .unwrap();
-    git_in(d, &["init", "-q"]);
-    git_in(d, &["add", "-A"]);
-    git_in(d, &["commit", "-qm", "v1"]);
-    git_in(d, &["tag", "v1.0.0"]);
+    release_v1(d);
     std::fs::write(
         d.join("prompts/new.prompt"),
         "---\nname: new\nversion: 1.0.0\n---\nx\n",

@@ -422,10 +422,7 @@ fn in_git_the_release_says_what_changed_since_the_last_tag() {
     let dir = repo(&[]);
     let d = dir.path();
     lock(d);
-    git_in(d, &["init", "-q"]);
-    git_in(d, &["add", "-A"]);
-    git_in(d, &["commit", "-qm", "v1"]);
-    git_in(d, &["tag", "v1.0.0"]);
+    release_v1(d);
     let prompt = std::fs::read_to_string(d.join("prompts/writer.prompt")).unwrap();
     std::fs::write(
         d.join("prompts/writer.prompt"),

@@ -351,3 +351,11 @@ pub fn assert_passes_and_lock_is_current(dir: &Path) {
     let out = run_in(dir, &["lock", "--check"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 }
+
+/// Makes `dir` a git repository whose one commit, holding everything, is tagged `v1.0.0`.
+pub fn release_v1(dir: &Path) {
+    git_in(dir, &["init", "-q"]);
+    git_in(dir, &["add", "-A"]);
+    git_in(dir, &["commit", "-qm", "v1"]);
+    git_in(dir, &["tag", "v1.0.0"]);
+}
