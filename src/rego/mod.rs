@@ -162,19 +162,11 @@ pub fn evaluate(
         errors: std::mem::take(&mut policies.errors),
         ..Evaluated::default()
     };
-    let input = match crate::timing::phase("rego: set input", || {
-        regorus::Value::from_json_str(&doc.value.to_string())
-    }) {
-        Ok(v) => v,
-        Err(e) => {
-            out.errors.push(PolicyError {
-                span: Span::file_start(policies.files.first().map_or(model.config.file, |f| f.0)),
-                message: format!("the input document could not be built: {e}"),
-                help: None,
-            });
-            return out;
-        }
-    };
+    // Converted value by value (no JSON text between); regorus gives Undefined for a value it
+    // cannot hold, which a document of strings, numbers, lists and objects never is.
+    let input = crate::timing::phase("rego: set input", || {
+        regorus::Value::from(doc.value.clone())
+    });
     policies.engine.set_input(input);
     let all = crate::load::rego::rules(
         &policies.files,
@@ -431,9 +423,9 @@ pub struct TestResult {
 /// Runs every `test_` rule of the compiled files, as `opa test` does: a test passes when it is
 /// defined and true.
 pub fn test(model: &Model, policies: &mut Policies, doc: &input::Doc) -> Vec<TestResult> {
-    if let Ok(v) = regorus::Value::from_json_str(&doc.value.to_string()) {
-        policies.engine.set_input(v);
-    }
+    policies
+        .engine
+        .set_input(regorus::Value::from(doc.value.clone()));
     let mut out = Vec::new();
     for (file, declared) in &policies.files {
         let Some(package) = declared.package.as_deref() else {
