@@ -170,7 +170,7 @@ pub fn check(
         )
     });
     // The organisation's Rego policies, over the model, its lock and the last release.
-    let org = (!model.rego.is_empty()).then(|| {
+    let mut org = (!model.rego.is_empty()).then(|| {
         crate::timing::phase("rego", || {
             let doc = crate::timing::phase("rego: input", || {
                 crate::rego::document(&model, &current, history)
@@ -193,6 +193,11 @@ pub fn check(
         &catalog,
         today,
     );
+    // The organisation rules' findings join the others'; POL002 reads the rest of `org`.
+    let org_findings = org
+        .as_mut()
+        .map(|o| std::mem::take(&mut o.findings))
+        .unwrap_or_default();
     let gate = crate::timing::phase("evidence", || {
         candidate.map(|c| evidence::compare(&model, &policy, &current, c, baseline))
     });
@@ -228,7 +233,7 @@ pub fn check(
             .collect();
         let mut all: Vec<Finding> = each.into_iter().flatten().collect();
         // The organisation rules' findings, as if from rules of the catalog.
-        all.extend(org.iter().flat_map(|o| o.findings.iter().cloned()));
+        all.extend(org_findings);
         all
     });
     let mut outcome = policy.apply(found, &model.sources);

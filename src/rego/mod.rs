@@ -216,30 +216,31 @@ pub fn evaluate(
         .collect();
     // Each package on its own copy of the engine (the input is shared, not copied), packages in
     // parallel; the results are taken in file order.
-    let mut packages: Vec<&str> = todo.iter().map(|r| r.package).collect();
-    packages.dedup();
-    let values: Vec<Vec<Result<Value, PolicyError>>> = crate::timing::phase("rego: eval", || {
-        use rayon::prelude::*;
-        let engine = &policies.engine;
-        packages
-            .par_iter()
-            .map(|p| {
-                let mut engine = engine.clone();
-                todo.iter()
-                    .filter(|r| r.package == *p)
-                    .map(|r| eval(&mut engine, r))
-                    .collect()
-            })
-            .collect()
-    });
-    let mut by_rule: Vec<Option<Result<Value, PolicyError>>> = Vec::new();
-    let mut iters: Vec<_> = values.into_iter().map(|v| v.into_iter()).collect();
+    let mut packages: Vec<&str> = Vec::new();
     for r in &todo {
-        let i = packages.iter().position(|p| *p == r.package).unwrap_or(0);
-        by_rule.push(iters.get_mut(i).and_then(|it| it.next()));
+        if !packages.contains(&r.package) {
+            packages.push(r.package);
+        }
     }
-    for (r, value) in todo.iter().zip(by_rule) {
-        let Some(value) = value else { continue };
+    let mut values: Vec<(usize, Result<Value, PolicyError>)> =
+        crate::timing::phase("rego: eval", || {
+            use rayon::prelude::*;
+            let engine = &policies.engine;
+            packages
+                .par_iter()
+                .flat_map_iter(|p| {
+                    let mut engine = engine.clone();
+                    todo.iter()
+                        .enumerate()
+                        .filter(|(_, r)| r.package == *p)
+                        .map(|(i, r)| (i, eval(&mut engine, r)))
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        });
+    values.sort_by_key(|(i, _)| *i);
+    for (i, value) in values {
+        let r = todo[i];
         let results = match value {
             Ok(Value::Array(v)) => v,
             Ok(Value::Null | Value::Bool(false)) => continue,
@@ -250,7 +251,7 @@ pub fn evaluate(
             }
         };
         for result in results {
-            match crate::timing::phase("rego: findings", || finding(model, doc, r, &result)) {
+            match finding(model, doc, r, &result) {
                 Ok(f) => {
                     if !out.rules.iter().any(|x| std::ptr::eq(*x, f.rule)) {
                         out.rules.push(f.rule);
@@ -422,7 +423,7 @@ pub struct TestResult {
 
 /// Runs every `test_` rule of the compiled files, as `opa test` does: a test passes when it is
 /// defined and true.
-pub fn test(model: &Model, policies: &mut Policies, doc: &input::Doc) -> Vec<TestResult> {
+pub fn test(policies: &mut Policies, doc: &input::Doc) -> Vec<TestResult> {
     policies
         .engine
         .set_input(regorus::Value::from(doc.value.clone()));
@@ -467,6 +468,5 @@ pub fn test(model: &Model, policies: &mut Policies, doc: &input::Doc) -> Vec<Tes
             });
         }
     }
-    let _ = model;
     out
 }
