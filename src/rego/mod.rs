@@ -162,11 +162,7 @@ pub fn evaluate(
         errors: std::mem::take(&mut policies.errors),
         ..Evaluated::default()
     };
-    // Converted value by value (no JSON text between); regorus gives Undefined for a value it
-    // cannot hold, which a document of strings, numbers, lists and objects never is.
-    let input = crate::timing::phase("rego: set input", || {
-        regorus::Value::from(doc.value.clone())
-    });
+    let input = crate::timing::phase("rego: set input", || to_regorus(&doc.value));
     policies.engine.set_input(input);
     let all = crate::load::rego::rules(
         &policies.files,
@@ -267,6 +263,14 @@ pub fn evaluate(
         }
     }
     out
+}
+
+/// The document as regorus holds it, read from a reference (no copy of the document first).
+/// regorus takes what it cannot hold for undefined; a document of strings, numbers, lists and
+/// objects is never that.
+fn to_regorus(doc: &Value) -> regorus::Value {
+    use serde::Deserialize;
+    regorus::Value::deserialize(doc).unwrap_or(regorus::Value::Undefined)
 }
 
 fn is_finding_rule(k: Kind) -> bool {
@@ -424,9 +428,7 @@ pub struct TestResult {
 /// Runs every `test_` rule of the compiled files, as `opa test` does: a test passes when it is
 /// defined and true.
 pub fn test(policies: &mut Policies, doc: &input::Doc) -> Vec<TestResult> {
-    policies
-        .engine
-        .set_input(regorus::Value::from(doc.value.clone()));
+    policies.engine.set_input(to_regorus(&doc.value));
     let mut out = Vec::new();
     for (file, declared) in &policies.files {
         let Some(package) = declared.package.as_deref() else {
