@@ -176,7 +176,10 @@ pub fn check(
                 crate::rego::document(&model, &current, history)
             });
             let compiled = crate::timing::phase("rego: compile", || crate::rego::compile(&model));
-            crate::rego::evaluate(&model, compiled, &doc, namespaces)
+            let evaluated = crate::rego::evaluate(&model, compiled, &doc, namespaces);
+            // A large document takes a while to free: off the critical path.
+            rayon::spawn(move || drop(doc));
+            evaluated
         })
     });
     // The policy knows every organisation rule, those only a result named included.

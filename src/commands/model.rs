@@ -13,7 +13,7 @@ pub(super) fn run(cli: &Cli, out: &mut Sink<'_>, err: &mut Sink<'_>) -> Result<i
     let wt = worktree(cli)?;
     let model = load(&wt)?;
     let doc = rego_document(cli, &model, err);
-    let text = serde_json::to_string_pretty(&doc.value).unwrap_or_default();
+    let text = doc.to_json_pretty();
     let _ = writeln!(out, "{text}");
     Ok(EXIT_OK)
 }

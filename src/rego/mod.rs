@@ -19,7 +19,7 @@ use crate::finding::{Finding, Meta};
 use crate::load::model::Model;
 use crate::load::rego::{Kind, OrgRule};
 use crate::source::{FileId, Span};
-use serde_json::Value;
+use regorus::Value;
 
 /// How long one rule may run.
 pub const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -162,8 +162,8 @@ pub fn evaluate(
         errors: std::mem::take(&mut policies.errors),
         ..Evaluated::default()
     };
-    let input = crate::timing::phase("rego: set input", || to_regorus(&doc.value));
-    policies.engine.set_input(input);
+    // The document is already a regorus value: the engine shares it, it does not copy it.
+    policies.engine.set_input(doc.value.clone());
     let all = crate::load::rego::rules(
         &policies.files,
         |f| model.sources.get(f).path.as_str(),
@@ -186,16 +186,15 @@ pub fn evaluate(
     let mut exempt: Vec<(&str, String)> = Vec::new();
     for r in rules.iter().filter(|r| r.kind == Kind::Exception) {
         match eval(&mut policies.engine, r) {
-            Ok(Value::Array(sets)) => {
-                for names in sets {
-                    for n in names.as_array().into_iter().flatten() {
-                        if let Some(n) = n.as_str() {
+            Ok(sets) => {
+                for names in members(&sets) {
+                    for n in members(names) {
+                        if let Value::String(n) = n {
                             exempt.push((r.package, n.to_string()));
                         }
                     }
                 }
             }
-            Ok(_) => {}
             Err(e) => out.errors.push(e),
         }
     }
@@ -235,59 +234,81 @@ pub fn evaluate(
                 .collect()
         });
     values.sort_by_key(|(i, _)| *i);
-    for (i, value) in values {
-        let r = todo[i];
-        let results = match value {
-            Ok(Value::Array(v)) => v,
-            Ok(Value::Null | Value::Bool(false)) => continue,
-            Ok(other) => vec![other],
-            Err(e) => {
-                out.errors.push(e);
-                continue;
-            }
-        };
-        for result in results {
-            match finding(model, doc, r, &result) {
-                Ok(f) => {
-                    if !out.rules.iter().any(|x| std::ptr::eq(*x, f.rule)) {
-                        out.rules.push(f.rule);
-                    }
-                    out.findings.push(f);
-                }
-                Err(message) => out.errors.push(PolicyError {
-                    span: r.span(),
-                    message,
-                    help: Some("a result is a string, or an object with `msg` (and optionally `code`, `subject`, `at`, `help`)".into()),
-                }),
+    // Each rule's results as findings, rules in parallel, joined in rule order.
+    let each: Vec<(Vec<Finding>, Vec<PolicyError>)> =
+        crate::timing::phase("rego: findings", || {
+            use rayon::prelude::*;
+            values
+                .into_par_iter()
+                .map(|(i, value)| findings_of(model, doc, todo[i], value))
+                .collect()
+        });
+    for (findings, errors) in each {
+        for f in &findings {
+            if !out.rules.iter().any(|x| std::ptr::eq(*x, f.rule)) {
+                out.rules.push(f.rule);
             }
         }
+        out.findings.extend(findings);
+        out.errors.extend(errors);
     }
     out
 }
 
-/// The document as regorus holds it, read from a reference (no copy of the document first).
-/// regorus takes what it cannot hold for undefined; a document of strings, numbers, lists and
-/// objects is never that.
-fn to_regorus(doc: &Value) -> regorus::Value {
-    use serde::Deserialize;
-    regorus::Value::deserialize(doc).unwrap_or(regorus::Value::Undefined)
+/// The findings of one rule's value (a set of results, or one), and the results that are
+/// not of a shape a finding can be made of.
+fn findings_of(
+    model: &Model,
+    doc: &input::Doc,
+    r: &OrgRule,
+    value: Result<Value, PolicyError>,
+) -> (Vec<Finding>, Vec<PolicyError>) {
+    let mut findings = Vec::new();
+    let mut errors = Vec::new();
+    let value = match value {
+        Ok(Value::Undefined | Value::Null | Value::Bool(false)) => return (findings, errors),
+        Ok(v) => v,
+        Err(e) => {
+            errors.push(e);
+            return (findings, errors);
+        }
+    };
+    let results: Vec<&Value> = match &value {
+        Value::Set(_) | Value::Array(_) => members(&value).collect(),
+        other => vec![other],
+    };
+    let mut metas = Metas::new(r);
+    for result in results {
+        match finding(model, doc, &mut metas, result) {
+            Ok(f) => findings.push(f),
+            Err(message) => errors.push(PolicyError {
+                span: r.span(),
+                message,
+                help: Some("a result is a string, or an object with `msg` (and optionally `code`, `subject`, `at`, `help`)".into()),
+            }),
+        }
+    }
+    (findings, errors)
+}
+
+/// The members of a set or a list (nothing for another value).
+fn members(v: &Value) -> Box<dyn Iterator<Item = &Value> + '_> {
+    match v {
+        Value::Set(s) => Box::new(s.iter()),
+        Value::Array(a) => Box::new(a.iter()),
+        _ => Box::new(std::iter::empty()),
+    }
 }
 
 fn is_finding_rule(k: Kind) -> bool {
     matches!(k, Kind::Deny | Kind::Warn | Kind::Violation)
 }
 
-/// The value of one rule (a set becomes an array; undefined is null).
+/// The value of one rule, as regorus holds it.
 fn eval(engine: &mut regorus::Engine, r: &OrgRule) -> Result<Value, PolicyError> {
     let query = format!("data.{}.{}", r.package, r.head.name);
     match engine.eval_rule(query) {
-        Ok(v) => {
-            if v == regorus::Value::Undefined {
-                return Ok(Value::Null);
-            }
-            let text = v.to_json_str().unwrap_or_else(|_| "null".into());
-            Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
-        }
+        Ok(v) => Ok(v),
         Err(e) => {
             let e = e.to_string();
             let timed_out = e.contains("time limit");
@@ -318,18 +339,47 @@ fn eval(engine: &mut regorus::Engine, r: &OrgRule) -> Result<Value, PolicyError>
     }
 }
 
+/// The declarations of a rule's codes, each made once however many results name it.
+struct Metas<'r> {
+    rule: &'r OrgRule<'r>,
+    default: String,
+    by_code: Vec<(String, &'static Meta)>,
+}
+
+impl<'r> Metas<'r> {
+    fn new(rule: &'r OrgRule<'r>) -> Self {
+        Metas {
+            rule,
+            default: rule.default_code(),
+            by_code: Vec::new(),
+        }
+    }
+
+    /// The declaration of `code` (the rule's default code when `None`).
+    fn get(&mut self, code: Option<&str>) -> &'static Meta {
+        let code = code.unwrap_or(&self.default);
+        if let Some((_, m)) = self.by_code.iter().find(|(c, _)| c == code) {
+            return m;
+        }
+        let m = self.rule.meta(code);
+        self.by_code.push((code.to_string(), m));
+        m
+    }
+}
+
 /// One result of a rule as a finding.
 fn finding(
     model: &Model,
     doc: &input::Doc,
-    r: &OrgRule,
+    metas: &mut Metas<'_>,
     result: &Value,
 ) -> Result<Finding, String> {
+    let r = metas.rule;
     let name = r.head.name.as_str();
     let (msg, obj) = match result {
-        Value::String(s) => (s.clone(), None),
-        Value::Object(o) => match o.get("msg").and_then(Value::as_str) {
-            Some(m) => (m.to_string(), Some(o)),
+        Value::String(s) => (s.to_string(), None),
+        Value::Object(_) => match input::get(result, "msg").and_then(as_str) {
+            Some(m) => (m.to_string(), Some(result)),
             None => {
                 return Err(format!(
                     "rule `{name}` returned an object without a string `msg`"
@@ -343,27 +393,25 @@ fn finding(
             ));
         }
     };
-    let field = |k: &str| obj.and_then(|o| o.get(k));
+    let field = |k: &str| obj.and_then(|o| input::get(o, k));
     let code = field("code")
-        .and_then(Value::as_str)
-        .filter(|c| !c.trim().is_empty())
-        .map(str::to_string)
-        .unwrap_or_else(|| r.default_code());
-    let meta = r.meta(&code);
+        .and_then(as_str)
+        .filter(|c| !c.trim().is_empty());
+    let meta = metas.get(code);
     let at: Option<Vec<String>> = match field("at") {
         Some(Value::String(s)) => Some(doc.resolve(s)),
         Some(Value::Array(parts)) => Some(
             parts
                 .iter()
                 .map(|p| match p {
-                    Value::String(s) => s.clone(),
+                    Value::String(s) => s.to_string(),
                     other => other.to_string(),
                 })
                 .collect(),
         ),
         _ => None,
     };
-    let subject = field("subject").and_then(Value::as_str).map(str::to_string);
+    let subject = field("subject").and_then(as_str).map(str::to_string);
     let span = at
         .as_ref()
         .and_then(|p| doc.span_of(p))
@@ -382,7 +430,7 @@ fn finding(
             ),
         });
     }
-    if let Some(h) = field("help").and_then(Value::as_str) {
+    if let Some(h) = field("help").and_then(as_str) {
         f = f.help(h);
     }
     Ok(f)
@@ -391,16 +439,26 @@ fn finding(
 /// Where a subject is declared: an agent, prompt, tool server, model alias or dataset of that
 /// name, or a path into the input.
 fn subject_span(doc: &input::Doc, subject: &str) -> Option<Span> {
+    let key = Value::from(subject);
     ["agents", "prompts", "tools", "models", "datasets"]
         .iter()
-        .find_map(|k| {
-            doc.span_of(&[k.to_string(), subject.to_string()])
-                .filter(|_| doc.value[*k].get(subject).is_some())
+        .find(|k| match input::get(&doc.value, k) {
+            Some(Value::Object(o)) => o.contains_key(&key),
+            _ => false,
         })
+        .and_then(|k| doc.span_of(&[k, subject]))
         .or_else(|| {
             let p = doc.resolve(subject);
             doc.span_of(&p)
         })
+}
+
+/// A string value's text.
+fn as_str(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
 }
 
 fn kind_of(v: &Value) -> &'static str {
@@ -410,7 +468,9 @@ fn kind_of(v: &Value) -> &'static str {
         Value::Number(_) => "a number",
         Value::String(_) => "a string",
         Value::Array(_) => "a list",
+        Value::Set(_) => "a set",
         Value::Object(_) => "an object",
+        Value::Undefined => "undefined",
     }
 }
 
@@ -428,7 +488,7 @@ pub struct TestResult {
 /// Runs every `test_` rule of the compiled files, as `opa test` does: a test passes when it is
 /// defined and true.
 pub fn test(policies: &mut Policies, doc: &input::Doc) -> Vec<TestResult> {
-    policies.engine.set_input(to_regorus(&doc.value));
+    policies.engine.set_input(doc.value.clone());
     let mut out = Vec::new();
     for (file, declared) in &policies.files {
         let Some(package) = declared.package.as_deref() else {
