@@ -12,8 +12,9 @@ use crate::source::Span;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
-/// The schema name of the document.
-pub const SCHEMA: &str = "agentlock.model/v1";
+/// The schema name of the document (its JSON Schema, `agentlock schema model`, is generated
+/// from the tables of [`crate::schema::model`]).
+pub use crate::schema::model::SCHEMA;
 
 /// The document and where each of its values was declared, by path.
 pub struct Doc {
@@ -344,13 +345,8 @@ pub fn build(model: &Model, lock: &Lock, release: Option<Release<'_>>) -> Doc {
                     &id.value,
                     registry,
                 );
-                let pinning = match c.pinning {
-                    crate::model_ids::Pinning::Pinned => "pinned",
-                    crate::model_ids::Pinning::Floating(_) => "floating",
-                    crate::model_ids::Pinning::Unverifiable(_) => "unverifiable",
-                };
                 (
-                    json!(pinning),
+                    json!(c.pinning.name()),
                     json!(c.entry.and_then(|e| e.retired_text.clone())),
                 )
             }
@@ -392,14 +388,7 @@ pub fn build(model: &Model, lock: &Lock, release: Option<Release<'_>>) -> Doc {
         Some(r) => {
             let changes: Vec<Value> = crate::lock::compare(r.lock, lock)
                 .into_iter()
-                .map(|c| {
-                    let what = match c.what {
-                        crate::lock::ChangeKind::Added => "added",
-                        crate::lock::ChangeKind::Removed => "removed",
-                        crate::lock::ChangeKind::Modified(_) => "modified",
-                    };
-                    json!({"kind": c.kind.as_str(), "key": c.key, "change": what})
-                })
+                .map(|c| json!({"kind": c.kind.as_str(), "key": c.key, "change": c.what.as_str()}))
                 .collect();
             json!({"tag": r.tag, "root": r.root, "changed": changes})
         }
