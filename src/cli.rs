@@ -246,17 +246,18 @@ pub enum Command {
         #[command(subcommand)]
         action: PolicyAction,
     },
-    /// Print the JSON Schemas of agentlock's files, for editors
+    /// Print the JSON Schemas of agentlock's files, for editors, and of `agentlock model`
     ///
     /// With no NAME, lists the schemas; with NAME, prints that schema (JSON Schema draft
     /// 2020-12). `--write DIR` writes every schema (or NAME's) as DIR/NAME.schema.json,
     /// creating DIR, which must be inside the repository. Point an editor at them: a first
     /// line `# yaml-language-server: $schema=.agentlock/schemas/agents.schema.json` in a YAML
     /// file, `#:schema .agentlock/schemas/agentlock.schema.json` in a TOML file (taplo);
-    /// `agentlock init` writes both.
+    /// `agentlock init` writes both. `model` describes the document `agentlock model` prints
+    /// (the input of Rego policies), not a file: no modeline points at it.
     Schema {
         /// The schema to print (agentlock, policy, agents, tool, models, deploy, lock,
-        /// evidence, qa)
+        /// evidence, qa, model)
         #[arg(value_name = "NAME")]
         name: Option<String>,
         /// Write the schemas into this directory (inside the repository) instead of printing

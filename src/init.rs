@@ -87,7 +87,7 @@ fn schema_of(path: &str) -> Option<&'static str> {
 /// The first line that points an editor at the file's schema: taplo's `#:schema` in TOML,
 /// the YAML language server's `$schema` in YAML; the path relative to the file.
 fn modeline(path: &str) -> Option<String> {
-    let schema = crate::schema::get(schema_of(path)?)?;
+    let schema = crate::schema::get(schema_of(path)?).filter(|s| !s.output)?;
     let up = "../".repeat(path.matches('/').count());
     let target = format!("{up}{SCHEMA_DIR}/{}", schema.file_name());
     Some(if path.ends_with(".toml") {
@@ -98,7 +98,8 @@ fn modeline(path: &str) -> Option<String> {
 }
 
 /// The files `init` writes (the lockfile aside), with the placeholders filled in, a modeline
-/// first in each file that has a schema, and the schemas.
+/// first in each file that has a schema, and the schemas of the input files (not the model
+/// document's, which no file of the repository is).
 pub fn files(project: &str, today: i64) -> Vec<(String, String)> {
     let (y, m, d) = crate::date::civil_from_days(today);
     let date = format!("{y:04}-{m:02}-{d:02}");
@@ -121,6 +122,7 @@ pub fn files(project: &str, today: i64) -> Vec<(String, String)> {
         .chain(
             crate::schema::SCHEMAS
                 .iter()
+                .filter(|s| !s.output)
                 .map(|s| (format!("{SCHEMA_DIR}/{}", s.file_name()), s.text())),
         )
         .collect()

@@ -249,6 +249,20 @@ pub enum Pinning {
     Unverifiable(String),
 }
 
+/// What [`Pinning::name`] names each pinning, in order.
+pub const PINNINGS: &[&str] = &["pinned", "floating", "unverifiable"];
+
+impl Pinning {
+    /// The pinning's name in the model document: `pinned`, `floating` or `unverifiable`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Pinning::Pinned => PINNINGS[0],
+            Pinning::Floating(_) => PINNINGS[1],
+            Pinning::Unverifiable(_) => PINNINGS[2],
+        }
+    }
+}
+
 /// Which naming rules an id follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Family {

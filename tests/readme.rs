@@ -1,6 +1,7 @@
 //! The README's generated parts (the rule table and count from the registry, the formats each
 //! command writes from the commands' declarations, the global flags from clap, the lockfile
-//! excerpt from example-repo's lock); this test fails when one is out of date.
+//! excerpt from example-repo's lock, the schemas and the keys of the model document from the
+//! tables its schema is generated from); this test fails when one is out of date.
 //! Regenerate them with `UPDATE_README=1 cargo test --test readme`.
 
 mod common;
@@ -98,9 +99,15 @@ fn lock_excerpt() -> String {
     out
 }
 
+/// Held while a test reads and rewrites README.md: the tests run in parallel, and two
+/// updating it at once would each write back the README the other had not changed yet.
+static README: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Replaces the text between `<!-- NAME:start -->` and `<!-- NAME:end -->` with `want`, or
 /// fails when it differs (unless `UPDATE_README` is set).
 fn generated(name: &str, want: &str) {
+    // A test that failed while holding it changed nothing: the README is still whole.
+    let _held = README.lock().unwrap_or_else(|e| e.into_inner());
     let path = common::root().join("README.md");
     let readme = std::fs::read_to_string(&path).unwrap();
     let (start, end) = (
@@ -190,4 +197,67 @@ fn readme_schema_table_matches_the_schemas() {
         out.push_str(&format!("| `{}` | {} |\n", s.name, s.title));
     }
     generated("schemas", &out);
+}
+
+/// The keys of the document `agentlock model` prints, from the tables `agentlock schema model`
+/// is generated from: one row per key, with its type. A mapping keyed by names of the user's
+/// choice is written with its value's table name in capitals (`agents.AGENT.file`), a list's
+/// items with `[]` (`agents.AGENT.handoffs[].to`).
+fn model_keys() -> String {
+    use agentlock::load::fields::{Table, Ty};
+    fn placeholder(t: &Table) -> String {
+        t.name.to_uppercase()
+    }
+    fn object(t: &Table) -> &'static str {
+        if t.open { "object (open)" } else { "object" }
+    }
+    fn ty_text(ty: &Ty) -> String {
+        match ty {
+            Ty::Str | Ty::Text | Ty::Pattern(_) => "string".into(),
+            Ty::Uint => "integer ≥ 0".into(),
+            Ty::Bool => "boolean".into(),
+            Ty::Enum(values) => values
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Ty::List(Ty::Text) => "list of strings".into(),
+            Ty::List(Ty::Object(t)) if t.open => "list of objects (open)".into(),
+            Ty::List(Ty::Object(_)) => "list of objects".into(),
+            Ty::Object(t) => object(t).into(),
+            Ty::Map(Ty::Any) => "object (open)".into(),
+            Ty::Map(Ty::Object(t)) => format!("{} → {}", placeholder(t), object(t)),
+            Ty::Any => "as written".into(),
+            other => panic!("no README text for {other:?}: add one"),
+        }
+    }
+    fn walk(t: &Table, prefix: &str, out: &mut String) {
+        for f in t.fields {
+            let path = format!("{prefix}{}", f.name);
+            let mut ty = ty_text(&f.ty);
+            if f.null {
+                ty.push_str(" or null");
+            }
+            out.push_str(&format!(
+                "| `{path}` | {ty} | {} |\n",
+                f.doc.replace('|', "\\|")
+            ));
+            match &f.ty {
+                Ty::Object(inner) => walk(inner, &format!("{path}."), out),
+                Ty::Map(Ty::Object(inner)) => {
+                    walk(inner, &format!("{path}.{}.", placeholder(inner)), out)
+                }
+                Ty::List(Ty::Object(inner)) => walk(inner, &format!("{path}[]."), out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = String::from("| key | type | what |\n|---|---|---|\n");
+    walk(&agentlock::schema::model::FILE, "", &mut out);
+    out
+}
+
+#[test]
+fn readme_model_keys_match_the_model_schema() {
+    generated("model-keys", &model_keys());
 }

@@ -4,7 +4,9 @@
 //! rejects for an unknown key or a wrong type is rejected; and, field by field over the
 //! tables, a value of the wrong type or an unknown key is rejected by both. Then the command:
 //! its listing and one schema (snapshots), `--write` (inside the repository only) and `init`'s
-//! modelines.
+//! modelines. Last, the schema of the document `agentlock model` prints: held to the output of
+//! every repository the tests have, in git with a release too, and strict enough to reject an
+//! unknown key, a missing one and a value of the wrong type.
 
 mod common;
 
@@ -671,8 +673,13 @@ fn init_writes_the_schemas_and_modelines_and_still_verifies() {
     let out = run_in(&dir, &["init"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     for s in SCHEMAS {
-        let written =
-            std::fs::read_to_string(dir.join(".agentlock/schemas").join(s.file_name())).unwrap();
+        let at = dir.join(".agentlock/schemas").join(s.file_name());
+        if s.output {
+            // The model document is no file of the repository: no modeline points at it.
+            assert!(!at.exists(), "init wrote {}", s.file_name());
+            continue;
+        }
+        let written = std::fs::read_to_string(at).unwrap();
         assert_eq!(written, s.text(), "{}", s.name);
     }
     let first = |p: &str| -> String {
@@ -745,4 +752,382 @@ fn init_writes_the_schemas_and_modelines_and_still_verifies() {
             file.path
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The model document (`agentlock model`, agentlock.model/v1).
+
+/// `agentlock model` of a repository, or `None` when it cannot run there.
+fn model_doc(dir: &Path) -> Option<Value> {
+    let out = run_in(dir, &["model"]);
+    if out.status.code() != Some(0) {
+        return None;
+    }
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+/// The schema's errors for a document, each with where it is.
+fn errors(v: &jsonschema::Validator, doc: &Value) -> Vec<String> {
+    v.iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn the_model_schema_is_an_output_schema_closed_but_where_the_user_writes() {
+    let s = schema("model");
+    assert!(s.output);
+    assert!(SCHEMAS.iter().filter(|s| s.output).count() == 1);
+    let json = s.json();
+    jsonschema::meta::validate(&json).unwrap();
+    assert_eq!(
+        json["$id"],
+        "https://agentlock.dev/schemas/model.schema.json"
+    );
+    assert_eq!(
+        json["properties"]["schema"]["enum"],
+        json!([agentlock::schema::model::SCHEMA])
+    );
+    assert_eq!(
+        agentlock::schema::model::SCHEMA,
+        agentlock::rego::input::SCHEMA
+    );
+    // Every object: each of its keys required, closed unless it holds what the user wrote.
+    const OPEN: &[&str] = &["tool", "entry"];
+    let mut objects = vec![("(root)".to_string(), &json)];
+    for (name, d) in json["$defs"].as_object().unwrap() {
+        objects.push((name.clone(), d));
+    }
+    for (name, o) in &objects {
+        let props: Vec<&String> = o["properties"].as_object().unwrap().keys().collect();
+        let mut required: Vec<&str> = o["required"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} requires nothing"))
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        required.sort();
+        assert_eq!(props, required, "{name}: every key is required");
+        if OPEN.contains(&name.as_str()) {
+            assert!(o.get("additionalProperties").is_none(), "{name}");
+        } else {
+            assert_eq!(o["additionalProperties"], false, "{name} is not closed");
+        }
+    }
+    // A string is a string (the input schemas' "a number or a boolean read as text" is an
+    // input's leniency), and the mappings of names hold objects, never null.
+    let text = s.text();
+    assert!(!text.contains("\"number\""), "{text}");
+    for key in ["agents", "prompts", "tools", "models", "datasets"] {
+        let p = &json["properties"][key];
+        assert_eq!(p["type"], "object", "{key}");
+        assert!(p["additionalProperties"]["$ref"].is_string(), "{key}");
+    }
+    assert_eq!(
+        json["properties"]["deploy"]["type"],
+        json!(["object", "null"])
+    );
+    // The lock entry kinds are the lock's own.
+    let kinds: Vec<&str> = agentlock::lock::KINDS.iter().map(|k| k.as_str()).collect();
+    assert_eq!(
+        json["$defs"]["entry"]["properties"]["kind"]["enum"],
+        json!(kinds)
+    );
+    assert_eq!(
+        json["$defs"]["change"]["properties"]["kind"]["enum"],
+        json!(kinds)
+    );
+}
+
+/// The repositories `agentlock model` runs on: example-repo, every fixture repository and the
+/// fixtures read by discovery (no agentlock.toml).
+fn model_repositories() -> Vec<(String, std::path::PathBuf)> {
+    let mut out = repositories();
+    let mut discovered: Vec<String> = std::fs::read_dir(root().join("tests/fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| !is_repo_fixture(&e.path()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("discover_"))
+        .collect();
+    discovered.sort();
+    assert!(discovered.len() >= 4, "{discovered:?}");
+    for n in discovered {
+        out.push((n.clone(), fixture(&n)));
+    }
+    out.push((
+        "discover_crewai/src/research_crew".into(),
+        fixture("discover_crewai/src/research_crew"),
+    ));
+    out
+}
+
+#[test]
+fn the_model_of_every_repository_validates_against_the_model_schema() {
+    let v = validator(schema("model"));
+    let mut validated = Vec::new();
+    let mut skipped = Vec::new();
+    let mut failures = Vec::new();
+    for (name, dir) in model_repositories() {
+        let Some(doc) = model_doc(&dir) else {
+            skipped.push(name);
+            continue;
+        };
+        assert_eq!(doc["schema"], agentlock::schema::model::SCHEMA, "{name}");
+        let errors = errors(&v, &doc);
+        if !errors.is_empty() {
+            failures.push(format!("{name}: {errors:#?}"));
+        }
+        validated.push(name);
+    }
+    eprintln!(
+        "{} models validate; skipped (agentlock model cannot run): {skipped:?}",
+        validated.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(validated.len() > 60, "only {} validated", validated.len());
+    for want in [
+        "example-repo",
+        "discover_real",
+        "discover_crewai",
+        "discover_mcp",
+    ] {
+        assert!(
+            validated.iter().any(|n| n == want),
+            "{want} was not checked"
+        );
+    }
+}
+
+#[test]
+fn the_model_is_valid_json_whatever_the_format() {
+    // Its tool descriptions hide instructions behind invisible characters (U+200B): escaped
+    // as text (`\u{200b}`) they would break the JSON; escaped as JSON they do not.
+    let dir = fixture("tool008_suspicious_tool_description");
+    let human = run_in(&dir, &["model"]);
+    let json = run_in(&dir, &["--format", "json", "model"]);
+    assert_eq!(human.status.code(), Some(0), "{}", text(&human.stderr));
+    assert_eq!(text(&human.stdout), text(&json.stdout));
+    let doc: Value = serde_json::from_slice(&human.stdout).unwrap();
+    assert!(
+        doc.to_string().contains('\u{200b}'),
+        "the fixture lost its U+200B"
+    );
+}
+
+#[test]
+fn the_model_in_git_with_a_release_validates_against_the_model_schema() {
+    let tmp = copy_to_temp(&root().join("example-repo"));
+    let d = tmp.path();
+    release_v1(d);
+    // One entry of each change since the release: modified, removed, added.
+    let critic = std::fs::read_to_string(d.join("prompts/critic.prompt")).unwrap();
+    write(
+        d,
+        "prompts/critic.prompt",
+        &format!("{critic}\nOne more line.\n"),
+    );
+    std::fs::remove_file(d.join("datasets/golden_failures.jsonl")).unwrap();
+    write(
+        d,
+        "prompts/note.prompt",
+        "---\nname: note\nversion: 1.0.0\nmodel: fast\n---\nWrite a note.\n",
+    );
+    let doc = model_doc(d).expect("agentlock model runs");
+    let release = &doc["release"];
+    assert_eq!(release["tag"], "v1.0.0", "{doc:#}");
+    let changes: Vec<&str> = release["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["change"].as_str().unwrap())
+        .collect();
+    for want in agentlock::lock::CHANGES {
+        assert!(changes.contains(want), "no {want} change: {changes:?}");
+    }
+    let v = validator(schema("model"));
+    let errors = errors(&v, &doc);
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
+fn the_model_schema_rejects_an_unknown_key_a_missing_one_and_a_wrong_type() {
+    let v = validator(schema("model"));
+    let doc = model_doc(&root().join("example-repo")).unwrap();
+    assert!(errors(&v, &doc).is_empty());
+    let agent = doc["agents"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let server = doc["tools"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let tool = doc["tools"][&server]["tools"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let pointer = |p: &str| -> String {
+        p.replace("AGENT", &agent)
+            .replace("SERVER", &server)
+            .replace("TOOL", &tool)
+    };
+    let set = |at: &str, value: Value| -> Value {
+        let mut d = doc.clone();
+        *d.pointer_mut(&pointer(at))
+            .unwrap_or_else(|| panic!("{at}: not in the document")) = value;
+        d
+    };
+    let add = |at: &str, key: &str, value: Value| -> Value {
+        let mut d = doc.clone();
+        d.pointer_mut(&pointer(at))
+            .and_then(Value::as_object_mut)
+            .unwrap_or_else(|| panic!("{at}: not an object"))
+            .insert(key.into(), value);
+        d
+    };
+    let remove = |at: &str, key: &str| -> Value {
+        let mut d = doc.clone();
+        let removed = d
+            .pointer_mut(&pointer(at))
+            .and_then(Value::as_object_mut)
+            .unwrap()
+            .remove(key);
+        assert!(removed.is_some(), "{at}/{key}");
+        d
+    };
+    let rejected: Vec<(&str, Value)> = vec![
+        // an unknown key
+        ("unknown key at the root", add("", "zz_not_a_key", json!(1))),
+        ("unknown key in project", add("/project", "zz", json!(1))),
+        (
+            "unknown key in an agent",
+            add("/agents/AGENT", "timeout", json!("20s")),
+        ),
+        (
+            "unknown key in a handoff",
+            add("/agents/critic/handoffs/0", "zz", json!(1)),
+        ),
+        (
+            "unknown key in a server",
+            add("/tools/SERVER", "zz", json!(1)),
+        ),
+        ("unknown key in the lock", add("/lock", "version", json!(1))),
+        // a required key missing
+        ("no release", remove("", "release")),
+        ("no deploy", remove("", "deploy")),
+        ("no agent timeout_ms", remove("/agents/AGENT", "timeout_ms")),
+        (
+            "no tool description",
+            remove("/tools/SERVER/tools/TOOL", "description"),
+        ),
+        ("no lock root", remove("/lock", "root")),
+        ("no entry kind", remove("/lock/entries/0", "kind")),
+        // a value of the wrong type
+        (
+            "another schema",
+            set("/schema", json!("agentlock.model/v2")),
+        ),
+        (
+            "timeout_ms as text",
+            set("/agents/AGENT/timeout_ms", json!("20s")),
+        ),
+        ("negative retries", set("/agents/AGENT/retries", json!(-1))),
+        (
+            "owners as a string",
+            set("/prompts/critic/owners", json!("@acme")),
+        ),
+        ("agents as a list", set("/agents", json!([]))),
+        ("an agent as null", set("/agents/AGENT", Value::Null)),
+        ("project as null", set("/project", Value::Null)),
+        ("deploy as a list", set("/deploy", json!([]))),
+        ("release as a tag", set("/release", json!("v1.0.0"))),
+        (
+            "an unknown entry kind",
+            set("/lock/entries/0/kind", json!("widget")),
+        ),
+        (
+            "an unknown pinning",
+            set("/models/fast/pinning", json!("loose")),
+        ),
+        (
+            "a rate with no period",
+            set("/agents/AGENT/rate_limit", json!("10")),
+        ),
+        (
+            "a short digest",
+            set("/prompts/critic/sha256", json!("abc")),
+        ),
+        (
+            "a lock root with no algorithm",
+            set("/lock/root", json!("abc")),
+        ),
+        (
+            "timeout_inherited as null",
+            set("/agents/AGENT/timeout_inherited", Value::Null),
+        ),
+    ];
+    for (what, bad) in &rejected {
+        assert!(!v.is_valid(bad), "the schema accepts {what}");
+    }
+    // What the user wrote is open, and a null where the document may hold one is valid.
+    let accepted: Vec<(&str, Value)> = vec![
+        (
+            "a key of deploy.yaml",
+            add("/deploy", "zz_custom", json!({"a": 1})),
+        ),
+        (
+            "a key of a tool definition",
+            add("/tools/SERVER/tools/TOOL", "title", json!("T")),
+        ),
+        (
+            "a field of a lock entry",
+            add("/lock/entries/0", "zz", json!("x")),
+        ),
+        (
+            "another agent",
+            add("/agents", "zz_agent", doc["agents"][&agent].clone()),
+        ),
+        ("no deploy.yaml", set("/deploy", Value::Null)),
+        ("no release", set("/release", Value::Null)),
+        ("no timeout", set("/agents/AGENT/timeout_ms", Value::Null)),
+        ("no pinning", set("/models/fast/pinning", Value::Null)),
+        (
+            "a schema with no type",
+            set("/tools/SERVER/tools/TOOL/inputSchema", json!(true)),
+        ),
+    ];
+    for (what, good) in &accepted {
+        let e = errors(&v, good);
+        assert!(e.is_empty(), "the schema rejects {what}: {e:?}");
+    }
+}
+
+#[test]
+fn schema_model_prints_the_model_schema() {
+    let out = run_bin(&["schema", "model"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    assert_eq!(printed, schema("model").text());
+    snap!("schema_model.json", printed);
+    // `--write` writes it with the others; the JSON list says it is an output.
+    let out = run_bin(&["schema", "--format", "json"]);
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let outputs: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["output"] == true)
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(outputs, ["model"]);
 }

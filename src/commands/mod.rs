@@ -132,7 +132,7 @@ fn report(cli: &Cli, color: bool, out: &mut dyn Write, err: &mut dyn Write) -> R
         None if cli.silent => &mut nothing,
         None => out,
     };
-    let mut out = Sink::new(out, mode(cli.format), color);
+    let mut out = Sink::new(out, out_mode(cli), color);
     let mut quiet = std::io::sink();
     let err: &mut dyn Write = if cli.quiet || cli.silent {
         &mut quiet
@@ -151,6 +151,20 @@ fn report(cli: &Cli, color: bool, out: &mut dyn Write, err: &mut dyn Write) -> R
     }
     err.finish();
     result
+}
+
+/// How a command's output is escaped: as JSON where it prints JSON whatever the format (the
+/// `model` document, one schema), else as its format says. (Escaped as text, an invisible
+/// character a repository holds, `\u{200b}`, would make the JSON invalid.)
+fn out_mode(cli: &Cli) -> Mode {
+    match &cli.command {
+        Some(Command::Model)
+        | Some(Command::Schema {
+            name: Some(_),
+            write: None,
+        }) => Mode::Json,
+        _ => mode(cli.format),
+    }
 }
 
 /// How a report in `format` is escaped.

@@ -40,6 +40,7 @@ pub(super) fn run(
                         "name": s.name,
                         "title": s.title,
                         "id": format!("{}{}", crate::schema::BASE, s.file_name()),
+                        "output": s.output,
                     })
                 })
                 .collect();

@@ -20,6 +20,20 @@ pub enum ChangeKind {
     Modified(Vec<(String, String, String)>),
 }
 
+/// What [`ChangeKind::as_str`] names each change, in order.
+pub const CHANGES: &[&str] = &["added", "removed", "modified"];
+
+impl ChangeKind {
+    /// The change's name: `added`, `removed` or `modified`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ChangeKind::Added => CHANGES[0],
+            ChangeKind::Removed => CHANGES[1],
+            ChangeKind::Modified(_) => CHANGES[2],
+        }
+    }
+}
+
 /// Entry-by-entry differences from `old` (the lock) to `new` (the repository).
 pub fn compare(old: &Lock, new: &Lock) -> Vec<Change> {
     let index = |l: &Lock| -> BTreeMap<(Kind, String), Entry> {

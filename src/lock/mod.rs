@@ -58,7 +58,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Kind::Prompt => "prompt",
             Kind::Model => "model",
@@ -100,7 +100,8 @@ impl Kind {
     }
 }
 
-const KINDS: &[Kind] = &[
+/// Every kind, in the lockfile's order.
+pub const KINDS: &[Kind] = &[
     Kind::Prompt,
     Kind::Model,
     Kind::Tool,
@@ -110,6 +111,18 @@ const KINDS: &[Kind] = &[
     Kind::Deploy,
     Kind::Policy,
 ];
+
+/// The name of every kind, in the lockfile's order: an entry's `kind` in the model document
+/// and its JSON Schema.
+pub const KIND_NAMES: &[&str] = &{
+    let mut names = [""; KINDS.len()];
+    let mut i = 0;
+    while i < KINDS.len() {
+        names[i] = KINDS[i].as_str();
+        i += 1;
+    }
+    names
+};
 
 impl Entry {
     pub fn get(&self, field: &str) -> Option<&str> {

@@ -18,8 +18,9 @@ use regorus::value::Object;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// The schema name of the document.
-pub const SCHEMA: &str = "agentlock.model/v1";
+/// The schema name of the document (its JSON Schema, `agentlock schema model`, is generated
+/// from the tables of [`crate::schema::model`]).
+pub use crate::schema::model::SCHEMA;
 
 /// The document and where each of its values was declared, by path.
 pub struct Doc {
@@ -329,13 +330,8 @@ fn project_and_models(model: &Model) -> ((Value, Value), Builder) {
                     &id.value,
                     registry,
                 );
-                let pinning = match c.pinning {
-                    crate::model_ids::Pinning::Pinned => "pinned",
-                    crate::model_ids::Pinning::Floating(_) => "floating",
-                    crate::model_ids::Pinning::Unverifiable(_) => "unverifiable",
-                };
                 (
-                    s(pinning),
+                    s(c.pinning.name()),
                     opt_s(c.entry.and_then(|e| e.retired_text.as_deref())),
                 )
             }
@@ -559,15 +555,10 @@ fn lock_and_release(lock: &Lock, release: Option<Release<'_>>) -> (Value, Value)
             let changes: Vec<Value> = crate::lock::compare(r.lock, lock)
                 .into_iter()
                 .map(|c| {
-                    let what = match c.what {
-                        crate::lock::ChangeKind::Added => "added",
-                        crate::lock::ChangeKind::Removed => "removed",
-                        crate::lock::ChangeKind::Modified(_) => "modified",
-                    };
                     obj([
                         ("kind", s(c.kind.as_str())),
                         ("key", s(&c.key)),
-                        ("change", s(what)),
+                        ("change", s(c.what.as_str())),
                     ])
                 })
                 .collect();

@@ -1,11 +1,15 @@
 //! JSON Schemas (draft 2020-12) of agentlock's own file formats, for editors
-//! (`agentlock schema`).
+//! (`agentlock schema`), and of the document `agentlock model` prints.
 //!
-//! Each schema is generated from the field table its loader checks keys against
-//! ([`crate::load::fields`]): the same names, types and docs, never written twice. A table the
-//! loader closes (it reports an unknown key) has `additionalProperties: false`; a string field
-//! the loader also reads from a number or a boolean takes those too, so that what the loader
-//! accepts validates.
+//! Each schema of an input file is generated from the field table its loader checks keys
+//! against ([`crate::load::fields`]): the same names, types and docs, never written twice. A
+//! table the loader closes (it reports an unknown key) has `additionalProperties: false`; a
+//! string field the loader also reads from a number or a boolean takes those too, so that what
+//! the loader accepts validates. The model document's schema is generated from the tables of
+//! [`model`] the same way, as an output: a string is a string, and null only where a field
+//! says so.
+
+pub mod model;
 
 use crate::load::fields::{self, Field, Table, Ty};
 use serde_json::{Map, Value, json};
@@ -17,8 +21,12 @@ pub struct Schema {
     pub title: &'static str,
     pub table: &'static Table,
     /// The files are YAML or JSON, where a key written with no value is null (the loader
-    /// takes it for a key that is not there); TOML has no null.
+    /// takes it for a key that is not there); TOML has no null. False for an output, where
+    /// null is a value of the fields that say so and nothing else.
     pub nulls: bool,
+    /// A document agentlock writes (`agentlock model`), not a file it reads: `schema --write`
+    /// writes it, but no input file gets a modeline pointing at it, and `init` leaves it out.
+    pub output: bool,
 }
 
 /// Every schema, in the order `agentlock schema` lists them.
@@ -28,54 +36,70 @@ pub const SCHEMAS: &[Schema] = &[
         title: "agentlock.toml",
         table: &crate::load::config::FILE,
         nulls: false,
+        output: false,
     },
     Schema {
         name: "policy",
         title: "a policy file (`[policy] extends = \"policy/acme.toml\"`)",
         table: &crate::load::config::PACK,
         nulls: false,
+        output: false,
     },
     Schema {
         name: "agents",
         title: "agents.yaml",
         table: &crate::load::model::agent::FILE,
         nulls: true,
+        output: false,
     },
     Schema {
         name: "tool",
         title: "tools/*.yaml, tools/*.json",
         table: &crate::load::model::tool::FILE,
         nulls: true,
+        output: false,
     },
     Schema {
         name: "models",
         title: "models.yaml",
         table: &crate::load::model::llm::FILE,
         nulls: true,
+        output: false,
     },
     Schema {
         name: "deploy",
         title: "deploy.yaml",
         table: &crate::load::model::deploy::FILE,
         nulls: true,
+        output: false,
     },
     Schema {
         name: "lock",
         title: "agentlock.lock",
         table: &crate::lock::FILE,
         nulls: false,
+        output: false,
     },
     Schema {
         name: "evidence",
         title: "evidence/index.toml",
         table: &crate::evidence::store::FILE,
         nulls: false,
+        output: false,
     },
     Schema {
         name: "qa",
         title: "a QA review (agentlock.qa/v1)",
         table: &crate::evidence::qa::FILE,
         nulls: true,
+        output: false,
+    },
+    Schema {
+        name: "model",
+        title: "the output of `agentlock model` (agentlock.model/v1), the input of Rego policies",
+        table: &model::FILE,
+        nulls: false,
+        output: true,
     },
 ];
 
@@ -95,7 +119,10 @@ impl Schema {
     /// The schema as JSON.
     pub fn json(&self) -> Value {
         let mut defs: Vec<&'static Table> = Vec::new();
-        let g = Gen { nulls: self.nulls };
+        let g = Gen {
+            nulls: self.nulls,
+            output: self.output,
+        };
         let mut root = g.table(self.table, &mut defs);
         let mut out = Map::new();
         out.insert(
@@ -135,6 +162,9 @@ impl Schema {
 
 struct Gen {
     nulls: bool,
+    /// An output document: strings are strings, a field is null only where it says so, and a
+    /// mapping's values are never null.
+    output: bool,
 }
 
 impl Gen {
@@ -170,7 +200,7 @@ impl Gen {
 
     fn field(&self, field: &Field, defs: &mut Vec<&'static Table>) -> Value {
         let mut v = self.ty(&field.ty, defs);
-        if self.nulls && field.null {
+        if (self.nulls || self.output) && field.null {
             v = nullable(v);
         }
         let mut m = match v {
@@ -187,6 +217,7 @@ impl Gen {
 
     fn ty(&self, ty: &Ty, defs: &mut Vec<&'static Table>) -> Value {
         match ty {
+            Ty::Str if self.output => json!({ "type": "string" }),
             Ty::Str => json!({ "type": ["string", "number", "boolean"] }),
             Ty::Text => json!({ "type": "string" }),
             Ty::Pattern(p) => json!({ "type": "string", "pattern": p }),
@@ -220,9 +251,11 @@ impl Gen {
                 defs.push(t);
                 json!({ "$ref": format!("#/$defs/{}", t.name) })
             }
+            // A mapping of anything (deploy.yaml as written): an object.
+            Ty::Map(Ty::Any) if self.output => json!({ "type": "object" }),
             Ty::Map(item) => {
                 let mut v = self.ty(item, defs);
-                if self.nulls {
+                if self.nulls && !self.output {
                     v = nullable(v);
                 }
                 json!({ "type": "object", "additionalProperties": v })
