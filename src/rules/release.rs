@@ -6,6 +6,7 @@ use crate::finding::{Finding, Severity};
 use crate::load::model::Model;
 use crate::lock::{ChangeKind, Kind, LOCKFILE, LockStatus};
 use crate::source::Span;
+use std::collections::HashMap;
 
 pub static REL001: Rule = Rule {
     meta: Meta {
@@ -336,6 +337,7 @@ fn check_stale(ctx: &Context) -> Vec<Finding> {
                 _ => false,
             };
             let echoes = changes.iter().filter(echo).count();
+            let places = Places::new(model);
             let mut out: Vec<Finding> = changes
                 .iter()
                 .filter(|c| !echo(c))
@@ -346,8 +348,8 @@ fn check_stale(ctx: &Context) -> Vec<Finding> {
                         c.key.clone()
                     };
                     let span = match c.what {
-                        ChangeKind::Removed => lock_span(model, c.kind, &c.key),
-                        _ => item_span(model, c.kind, &c.key),
+                        ChangeKind::Removed => places.entry(c.kind, &c.key),
+                        _ => places.item(c.kind, &c.key),
                     };
                     let label = match c.what {
                         ChangeKind::Added => "not locked",
@@ -405,94 +407,192 @@ fn relock_help(c: &crate::lock::Change) -> &'static str {
     }
 }
 
-/// Where an item of the repository is defined.
-fn item_span(model: &Model, kind: Kind, key: &str) -> Span {
-    let found = match kind {
-        Kind::Prompt => model
-            .prompts
-            .iter()
-            .find(|p| p.id() == key)
-            .map(|p| p.name.span),
-        Kind::Model => model
-            .models
-            .as_ref()
-            .and_then(|m| m.aliases.iter().find(|a| a.alias.value == key))
-            .map(|a| a.alias.span),
-        Kind::Tool => model.tool_server(key).map(|t| t.server.span),
-        // a crew's agent is `PATH#NAME`
-        Kind::Agent => model
-            .topologies
-            .iter()
-            .flat_map(|t| t.agents.iter().map(move |a| (t, a)))
-            .find(|(t, a)| {
-                a.name.value == key
-                    || format!("{}#{}", model.sources.get(t.file).path, a.name.value) == key
-            })
-            .map(|(_, a)| a.name.span),
-        Kind::Topology => model
-            .topologies
-            .iter()
-            .find(|t| key.is_empty() || model.sources.get(t.file).path == key)
-            .map(|t| {
-                t.entry
-                    .as_ref()
-                    .map_or(Span::file_start(t.file), |e| e.span)
-            }),
-        Kind::Dataset => model
-            .datasets
-            .iter()
-            .find(|d| {
-                format!(
-                    "{}@{}",
-                    d.name.value,
-                    d.version.as_ref().map_or("", |v| v.value.as_str())
-                )
-                .trim_end_matches('@')
-                    == key
-            })
-            .map(|d| d.name.span),
-        Kind::Deploy => model.deploy.as_ref().map(|d| Span::file_start(d.file)),
-        Kind::Policy => Some(
-            model
-                .config
-                .policy
-                .layers
-                .last()
-                .and_then(|l| l.extends.as_ref())
-                .map_or(model.config.name.span, |e| e.span),
-        ),
-    };
-    found.unwrap_or_else(|| lock_span(model, kind, key))
+/// Where the items of the repository and the entries of the lockfile are, each index built the
+/// first time it is asked and once per run: a lock with thousands of changed entries places
+/// each with one lookup, not a walk of the model or of the lockfile per entry.
+struct Places<'m> {
+    model: &'m Model,
+    lock: std::cell::OnceCell<LockLines>,
+    prompts: std::cell::OnceCell<HashMap<String, Span>>,
+    agents: std::cell::OnceCell<HashMap<String, Span>>,
+    tools: std::cell::OnceCell<HashMap<&'m str, Span>>,
+    datasets: std::cell::OnceCell<HashMap<String, Span>>,
 }
 
-/// Where an entry sits in the lockfile: its section header followed by its key.
-fn lock_span(model: &Model, kind: Kind, key: &str) -> Span {
-    let Some(id) = model.sources.find(LOCKFILE) else {
-        return Span::file_start(model.config.file);
-    };
-    let Some(text) = model.sources.get(id).text.clone() else {
-        return Span::file_start(id);
-    };
-    let first = key.split('@').next().unwrap_or(key);
-    let headers = [
-        format!("[[{}]]", kind.as_str()),
-        format!("[{}]", kind.as_str()),
-    ];
-    let mut offset = 0;
-    let mut in_section = false;
-    for line in text.split('\n') {
-        let t = line.trim();
-        if t.starts_with('[') {
-            in_section = headers.iter().any(|h| h == t);
-            if in_section && key.is_empty() {
-                return Span::new(id, offset, offset + line.len());
-            }
-        } else if in_section && t.ends_with(&format!("= \"{first}\"")) {
-            return Span::new(id, offset, offset + line.len());
+impl<'m> Places<'m> {
+    fn new(model: &'m Model) -> Self {
+        Places {
+            model,
+            lock: Default::default(),
+            prompts: Default::default(),
+            agents: Default::default(),
+            tools: Default::default(),
+            datasets: Default::default(),
         }
-        offset += line.len() + 1;
     }
-    Span::file_start(id)
+
+    /// Where an item of the repository is defined, else its entry in the lockfile.
+    fn item(&self, kind: Kind, key: &str) -> Span {
+        let model = self.model;
+        let first = |m: &mut HashMap<String, Span>, k: String, s: Span| {
+            m.entry(k).or_insert(s);
+        };
+        let found = match kind {
+            Kind::Prompt => self
+                .prompts
+                .get_or_init(|| {
+                    let mut m = HashMap::new();
+                    for p in &model.prompts {
+                        first(&mut m, p.id(), p.name.span);
+                    }
+                    m
+                })
+                .get(key)
+                .copied(),
+            Kind::Model => model
+                .models
+                .as_ref()
+                .and_then(|m| m.aliases.iter().find(|a| a.alias.value == key))
+                .map(|a| a.alias.span),
+            Kind::Tool => self
+                .tools
+                .get_or_init(|| {
+                    let mut m = HashMap::new();
+                    for t in &model.tools {
+                        m.entry(t.server.value.as_str()).or_insert(t.server.span);
+                    }
+                    m
+                })
+                .get(key)
+                .copied(),
+            // a crew's agent is `PATH#NAME`
+            Kind::Agent => self
+                .agents
+                .get_or_init(|| {
+                    let mut m = HashMap::new();
+                    for t in &model.topologies {
+                        let path = &model.sources.get(t.file).path;
+                        for a in &t.agents {
+                            first(&mut m, a.name.value.clone(), a.name.span);
+                            first(&mut m, format!("{path}#{}", a.name.value), a.name.span);
+                        }
+                    }
+                    m
+                })
+                .get(key)
+                .copied(),
+            Kind::Topology => model
+                .topologies
+                .iter()
+                .find(|t| key.is_empty() || model.sources.get(t.file).path == key)
+                .map(|t| {
+                    t.entry
+                        .as_ref()
+                        .map_or(Span::file_start(t.file), |e| e.span)
+                }),
+            Kind::Dataset => self
+                .datasets
+                .get_or_init(|| {
+                    let mut m = HashMap::new();
+                    for d in &model.datasets {
+                        let v = d.version.as_ref().map_or("", |v| v.value.as_str());
+                        let k = format!("{}@{v}", d.name.value)
+                            .trim_end_matches('@')
+                            .to_string();
+                        first(&mut m, k, d.name.span);
+                    }
+                    m
+                })
+                .get(key)
+                .copied(),
+            Kind::Deploy => model.deploy.as_ref().map(|d| Span::file_start(d.file)),
+            Kind::Policy => Some(
+                model
+                    .config
+                    .policy
+                    .layers
+                    .last()
+                    .and_then(|l| l.extends.as_ref())
+                    .map_or(model.config.name.span, |e| e.span),
+            ),
+        };
+        found.unwrap_or_else(|| self.entry(kind, key))
+    }
+
+    /// Where an entry sits in the lockfile: the first line of its kind's section that gives
+    /// its key's name as a value (`name = "summarize"` for `summarize@1.2.0`); the section's
+    /// header for an entry with no key.
+    fn entry(&self, kind: Kind, key: &str) -> Span {
+        let lines = self.lock.get_or_init(|| LockLines::new(self.model));
+        let Some(id) = lines.file else {
+            return Span::file_start(self.model.config.file);
+        };
+        let found = if key.is_empty() {
+            lines.headers.get(kind.as_str())
+        } else {
+            let first = key.split('@').next().unwrap_or(key);
+            lines
+                .values
+                .get(&(kind.as_str().to_string(), first.to_string()))
+        };
+        found.copied().unwrap_or_else(|| Span::file_start(id))
+    }
+}
+
+/// The lines of the lockfile, by section: each section's first header line, and the first
+/// line of each section that ends in `= "VALUE"`, by (section, VALUE).
+#[derive(Default)]
+struct LockLines {
+    file: Option<crate::source::FileId>,
+    headers: HashMap<String, Span>,
+    values: HashMap<(String, String), Span>,
+}
+
+impl LockLines {
+    fn new(model: &Model) -> Self {
+        let Some(id) = model.sources.find(LOCKFILE) else {
+            return LockLines::default();
+        };
+        let mut out = LockLines {
+            file: Some(id),
+            ..LockLines::default()
+        };
+        let Some(text) = model.sources.get(id).text.clone() else {
+            return out;
+        };
+        let mut offset = 0;
+        let mut section: Option<String> = None;
+        for line in text.split('\n') {
+            let t = line.trim();
+            let span = Span::new(id, offset, offset + line.len());
+            offset += line.len() + 1;
+            if t.starts_with('[') {
+                // `[[prompt]]` and `[prompt]` are both the prompt section.
+                let name = t
+                    .strip_prefix("[[")
+                    .and_then(|r| r.strip_suffix("]]"))
+                    .or_else(|| t.strip_prefix('[').and_then(|r| r.strip_suffix(']')))
+                    .filter(|n| !n.contains(['[', ']']));
+                section = name.map(str::to_string);
+                if let Some(n) = &section {
+                    out.headers.entry(n.clone()).or_insert(span);
+                }
+                continue;
+            }
+            let Some(section) = &section else { continue };
+            let Some(body) = t.strip_suffix('"') else {
+                continue;
+            };
+            // Every `= "` the line ends after: `a = "b = "c"` gives both `b = "c` and `c`.
+            for (i, _) in body.match_indices("= \"") {
+                let value = &body[i + 3..];
+                out.values
+                    .entry((section.clone(), value.to_string()))
+                    .or_insert(span);
+            }
+        }
+        out
+    }
 }
 
 fn lock_line(model: &Model, prefix: &str) -> Span {
@@ -510,4 +610,44 @@ fn lock_line(model: &Model, prefix: &str) -> Span {
         offset += line.len() + 1;
     }
     Span::file_start(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::MemorySnapshot;
+
+    const LOCK: &str = "version = 1\nroot = \"sha256:00\"\n\n[[prompt]]\nname = \"summarize\"\nversion = \"1.2.0\"\n\n[[prompt]]\nname = \"triage\"\n\n[[agent]]\nname = \"summarize\"\n\n[deploy]\nsha256 = \"ab\"\n";
+
+    fn model() -> Model {
+        let snapshot = MemorySnapshot::default()
+            .with("agentlock.toml", "[project]\nname = \"p\"\n")
+            .with(LOCKFILE, LOCK);
+        let mut model = crate::load::load(&snapshot).expect("loads");
+        // As `lock::check` adds it when it reads the lockfile.
+        model
+            .sources
+            .add(LOCKFILE.into(), Some(LOCK.to_string().into()));
+        model
+    }
+
+    fn line_of(span: Span) -> usize {
+        LOCK[..span.start as usize].matches('\n').count() + 1
+    }
+
+    #[test]
+    fn an_entry_is_the_first_line_of_its_section_naming_it() {
+        let model = model();
+        let places = Places::new(&model);
+        assert_eq!(line_of(places.entry(Kind::Prompt, "summarize@1.2.0")), 5);
+        assert_eq!(line_of(places.entry(Kind::Prompt, "triage")), 9);
+        // The same name in another section is that section's line.
+        assert_eq!(line_of(places.entry(Kind::Agent, "summarize")), 12);
+        // An entry with no key is its section's header.
+        assert_eq!(line_of(places.entry(Kind::Deploy, "")), 14);
+        // Nothing in the section: the start of the lockfile.
+        assert_eq!(places.entry(Kind::Tool, "gh").start, 0);
+        // An item gone from the repository falls back to its lock entry.
+        assert_eq!(line_of(places.item(Kind::Prompt, "triage")), 9);
+    }
 }
