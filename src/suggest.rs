@@ -1,8 +1,10 @@
 //! "Did you mean …?" suggestions.
 
 /// Edit distance (optimal string alignment: insertions, deletions, substitutions and
-/// transpositions of neighbours each cost one).
-pub fn distance(a: &str, b: &str) -> usize {
+/// transpositions of neighbours each cost one): the reference [`did_you_mean`]'s bounded
+/// search is tested against.
+#[cfg(test)]
+fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let w = b.len() + 1;
@@ -28,19 +30,192 @@ pub fn distance(a: &str, b: &str) -> usize {
     d[a.len() * w + b.len()]
 }
 
-/// The closest candidate, if it is close enough to be a likely typo.
+/// The closest candidate, if it is close enough to be a likely typo (ties: the first in
+/// byte order). A candidate whose length alone puts it past the limit is not compared, and a
+/// comparison stops once no alignment can stay within it: thousands of unknown names against
+/// thousands of candidates cost a few character comparisons each, not a matrix.
 pub fn did_you_mean<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let lower = word.to_ascii_lowercase();
-    let limit = (word.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .map(|c| (distance(&lower, &c.to_ascii_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
-        .map(|(_, c)| c)
+    let a: Vec<char> = word.chars().map(|c| c.to_ascii_lowercase()).collect();
+    if a.len() > MAX_WORD {
+        return None;
+    }
+    let limit = (a.len() / 3).max(1);
+    let mut b: Vec<char> = Vec::new();
+    let mut rows = Vec::new();
+    let mut best: Option<(usize, &'a str)> = None;
+    for c in candidates {
+        b.clear();
+        b.extend(c.chars().map(|c| c.to_ascii_lowercase()));
+        if b.len().abs_diff(a.len()) > limit {
+            continue;
+        }
+        let Some(d) = bounded_distance(&a, &b, limit, &mut rows) else {
+            continue;
+        };
+        if best.is_none_or(|(bd, bc)| (d, c) < (bd, bc)) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// The edit distance of `a` and `b` (as `distance`) when it is at most `limit`, else `None` (`rows` is scratch).
+fn bounded_distance(a: &[char], b: &[char], limit: usize, rows: &mut Vec<usize>) -> Option<usize> {
+    let w = b.len() + 1;
+    rows.clear();
+    rows.resize((a.len() + 1) * w, 0);
+    let d = rows;
+    for (j, cell) in d.iter_mut().enumerate().take(w) {
+        *cell = j;
+    }
+    let mut previous_min = 0;
+    for i in 1..=a.len() {
+        d[i * w] = i;
+        let mut row_min = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+            row_min = row_min.min(v);
+        }
+        // A transposition reaches back two rows: only when both are past the limit is every
+        // alignment.
+        if row_min > limit && previous_min > limit {
+            return None;
+        }
+        previous_min = row_min;
+    }
+    Some(d[a.len() * w + b.len()]).filter(|&v| v <= limit)
+}
+
+/// The candidates of many lookups, as a trie of their lowercase forms: [`Index::did_you_mean`]
+/// gives what [`did_you_mean`] gives, but walks only the branches that can stay within the
+/// limit, so that thousands of unknown names against thousands of candidates (a topology
+/// whose every reference is wrong) cost far less than each name against each candidate.
+pub struct Index<'a> {
+    nodes: Vec<Node<'a>>,
+}
+
+#[derive(Default)]
+struct Node<'a> {
+    /// By character, sorted.
+    children: Vec<(char, usize)>,
+    /// The byte-smallest candidate that ends here.
+    end: Option<&'a str>,
+}
+
+/// The state of one search: the word, its limit, the rows of the alignment (one per depth,
+/// end to end), and the candidate characters on the path.
+struct Search<'s, 'a> {
+    a: &'s [char],
+    limit: usize,
+    rows: Vec<usize>,
+    path: Vec<char>,
+    best: Option<(usize, &'a str)>,
+}
+
+/// Words longer than this get no suggestion: a typo is of a name, and the alignment of two
+/// long strings costs the product of their lengths.
+pub const MAX_WORD: usize = 64;
+
+impl<'a> Index<'a> {
+    pub fn new<I: IntoIterator<Item = &'a str>>(candidates: I) -> Self {
+        let mut nodes: Vec<Node<'a>> = vec![Node::default()];
+        // No word past MAX_WORD is looked up, so no candidate past its limit can be suggested.
+        let longest = MAX_WORD + MAX_WORD / 3;
+        for c in candidates {
+            if c.chars().count() > longest {
+                continue;
+            }
+            let mut at = 0;
+            for ch in c.chars().map(|c| c.to_ascii_lowercase()) {
+                at = match nodes[at].children.binary_search_by_key(&ch, |&(k, _)| k) {
+                    Ok(i) => nodes[at].children[i].1,
+                    Err(i) => {
+                        let n = nodes.len();
+                        nodes.push(Node::default());
+                        nodes[at].children.insert(i, (ch, n));
+                        n
+                    }
+                };
+            }
+            let end = &mut nodes[at].end;
+            if end.is_none_or(|e| c < e) {
+                *end = Some(c);
+            }
+        }
+        Index { nodes }
+    }
+
+    /// As [`did_you_mean`] over the candidates of the index.
+    pub fn did_you_mean(&self, word: &str) -> Option<&'a str> {
+        let a: Vec<char> = word.chars().map(|c| c.to_ascii_lowercase()).collect();
+        if a.len() > MAX_WORD {
+            return None;
+        }
+        let mut search = Search {
+            limit: (a.len() / 3).max(1),
+            rows: (0..=a.len()).collect(),
+            path: Vec::new(),
+            best: None,
+            a: &a,
+        };
+        self.walk(0, &mut search);
+        search.best.map(|(_, c)| c)
+    }
+
+    /// Visits `node`, whose row is the last of `s.rows`, and the children that can still end
+    /// within the limit.
+    fn walk(&self, node: usize, s: &mut Search<'_, 'a>) {
+        let w = s.a.len() + 1;
+        let depth = s.rows.len() / w - 1;
+        let here = depth * w;
+        if let Some(c) = self.nodes[node].end {
+            let d = s.rows[here + s.a.len()];
+            if d <= s.limit && s.best.is_none_or(|(bd, bc)| (d, c) < (bd, bc)) {
+                s.best = Some((d, c));
+            }
+        }
+        let above_min = s.rows[here..].iter().copied().min().unwrap_or(0);
+        for &(ch, child) in &self.nodes[node].children {
+            let next = here + w;
+            s.rows.push(depth + 1);
+            let mut row_min = depth + 1;
+            for i in 1..=s.a.len() {
+                let cost = usize::from(s.a[i - 1] != ch);
+                let mut v = (s.rows[here + i] + 1)
+                    .min(s.rows[next + i - 1] + 1)
+                    .min(s.rows[here + i - 1] + cost);
+                if i > 1 && depth > 0 && s.a[i - 1] == s.path[depth - 1] && s.a[i - 2] == ch {
+                    v = v.min(s.rows[here - w + i - 2] + 1);
+                }
+                s.rows.push(v);
+                row_min = row_min.min(v);
+            }
+            // A transposition reaches back two rows: only when both are past the limit can no
+            // candidate below end within it.
+            if row_min <= s.limit || above_min <= s.limit {
+                s.path.push(ch);
+                self.walk(child, s);
+                s.path.pop();
+            }
+            s.rows.truncate(next);
+        }
+    }
+
+    /// ` Did you mean `x`?` or nothing.
+    pub fn hint(&self, word: &str) -> String {
+        self.did_you_mean(word)
+            .map_or(String::new(), |c| format!(" Did you mean `{c}`?"))
+    }
 }
 
 /// ` Did you mean `x`?` or nothing.
@@ -50,6 +225,24 @@ where
 {
     did_you_mean(word, candidates).map_or(String::new(), |c| format!(" Did you mean `{c}`?"))
 }
+
+/// At most [`LISTED`] of `names`, comma-separated, then how many more: a help that lists every
+/// agent of a topology of thousands, once per finding, would make the report quadratic.
+pub fn listing<S: AsRef<str>>(names: &[S]) -> String {
+    let mut out = names
+        .iter()
+        .take(LISTED)
+        .map(AsRef::as_ref)
+        .collect::<Vec<&str>>()
+        .join(", ");
+    if names.len() > LISTED {
+        out.push_str(&format!(" and {} more", names.len() - LISTED));
+    }
+    out
+}
+
+/// How many names a help lists.
+pub const LISTED: usize = 12;
 
 #[cfg(test)]
 mod tests {
@@ -70,5 +263,104 @@ mod tests {
         );
         assert_eq!(did_you_mean("colour", ["timeout", "retries"]), None);
         assert_eq!(did_you_mean("Retries", ["retries"]), Some("retries"));
+    }
+
+    /// The reference: every candidate's full distance, the smallest within the limit.
+    fn reference<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+        if word.chars().count() > MAX_WORD {
+            return None;
+        }
+        let lower = word.to_ascii_lowercase();
+        let limit = (word.chars().count() / 3).max(1);
+        candidates
+            .iter()
+            .map(|c| (distance(&lower, &c.to_ascii_lowercase()), *c))
+            .filter(|(d, _)| *d <= limit)
+            .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
+            .map(|(_, c)| c)
+    }
+
+    #[test]
+    fn a_listing_names_the_first_and_counts_the_rest() {
+        assert_eq!(listing(&["a", "b"]), "a, b");
+        let many: Vec<String> = (0..20).map(|i| format!("a{i}")).collect();
+        assert_eq!(
+            listing(&many),
+            "a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11 and 8 more"
+        );
+        assert_eq!(listing::<&str>(&[]), "");
+    }
+
+    #[test]
+    fn the_index_agrees_with_the_full_distances() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let alphabet = ['a', 'b', 'c', 'A', 'é', '-'];
+        let word = |next: &mut dyn FnMut(u64) -> u64| -> String {
+            let len = next(11) as usize;
+            (0..len).map(|_| alphabet[next(6) as usize]).collect()
+        };
+        for _ in 0..400 {
+            let cands: Vec<String> = (0..40).map(|_| word(&mut next)).collect();
+            let refs: Vec<&str> = cands.iter().map(String::as_str).collect();
+            let index = Index::new(refs.iter().copied());
+            for _ in 0..10 {
+                let w = word(&mut next);
+                assert_eq!(
+                    index.did_you_mean(&w),
+                    reference(&w, &refs),
+                    "{w:?} {refs:?}"
+                );
+            }
+        }
+        assert_eq!(
+            Index::new(["fast", "smart"]).did_you_mean("fsat"),
+            Some("fast")
+        );
+        assert_eq!(
+            Index::new(["Fast", "fast"]).did_you_mean("fsat"),
+            Some("Fast")
+        );
+        assert_eq!(Index::new([]).did_you_mean("x"), None);
+        // A name of a megabyte is neither a suggestion nor looked up (nor a stack overflow).
+        let long = "a".repeat(1 << 20);
+        assert_eq!(
+            Index::new([long.as_str(), "ab"]).did_you_mean("abc"),
+            Some("ab")
+        );
+        assert_eq!(Index::new(["ab"]).did_you_mean(&long), None);
+        assert_eq!(did_you_mean(&long, [long.as_str()]), None);
+    }
+
+    #[test]
+    fn the_bounded_search_agrees_with_the_full_distances() {
+        // A small deterministic generator over a small alphabet, so that near misses abound.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let alphabet = ['a', 'b', 'c', 'A', 'é', '-'];
+        let word = |next: &mut dyn FnMut(u64) -> u64| -> String {
+            let len = next(11) as usize;
+            (0..len).map(|_| alphabet[next(6) as usize]).collect()
+        };
+        for _ in 0..3000 {
+            let w = word(&mut next);
+            let cands: Vec<String> = (0..8).map(|_| word(&mut next)).collect();
+            let refs: Vec<&str> = cands.iter().map(String::as_str).collect();
+            assert_eq!(
+                did_you_mean(&w, refs.iter().copied()),
+                reference(&w, &refs),
+                "{w:?} {refs:?}"
+            );
+        }
     }
 }

@@ -85,7 +85,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
                     m.value, model.config.paths.models
                 )
             } else {
-                format!("the aliases are: {}", aliases.join(", "))
+                format!("the aliases are: {}", crate::suggest::listing(&aliases))
             };
             Finding::new(
                 &MODEL002,

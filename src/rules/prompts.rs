@@ -5,7 +5,7 @@ use crate::finding::{Control, Meta, Scope};
 use crate::finding::{Finding, Severity};
 use crate::load::model::Prompt;
 use crate::lock::{ChangeKind, Kind, LockStatus};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 pub static PRM001: Rule = Rule {
     meta: Meta {
@@ -57,6 +57,11 @@ fn check_reused(ctx: &Context) -> Vec<Finding> {
         return out;
     };
     let reported: HashSet<String> = out.iter().map(|f| f.subject.clone()).collect();
+    // The prompts by `name@version`, once: thousands of changes look each up, not walk them.
+    let mut by_id: HashMap<String, Vec<&Prompt>> = HashMap::new();
+    for p in &ctx.model.prompts {
+        by_id.entry(p.id()).or_default().push(p);
+    }
     for c in changes {
         if reported.contains(&c.key) {
             continue; // the release half said it, naming the tag
@@ -67,7 +72,7 @@ fn check_reused(ctx: &Context) -> Vec<Finding> {
         let Some((_, old, new)) = fields.iter().find(|(f, _, _)| f == "sha256") else {
             continue; // moved or renamed, same content
         };
-        for p in ctx.model.prompts.iter().filter(|p| p.id() == c.key) {
+        for p in by_id.get(&c.key).into_iter().flatten() {
             let Some(version) = &p.version else { continue };
             out.push(
                 Finding::new(
@@ -313,12 +318,17 @@ fn check_versions(ctx: &Context) -> Vec<Finding> {
     out
 }
 
-fn versions_of<'a>(prompts: &'a [Prompt], name: &str) -> Vec<&'a str> {
-    prompts
-        .iter()
-        .filter(|p| p.name.value == name)
-        .filter_map(|p| p.version.as_ref().map(|v| v.value.as_str()))
-        .collect()
+/// Each prompt name with its versions, in file order (an unversioned prompt adds none): built
+/// once per rule, so that thousands of references each cost one lookup.
+fn versions_by_name(prompts: &[Prompt]) -> HashMap<&str, Vec<&str>> {
+    let mut out: HashMap<&str, Vec<&str>> = HashMap::new();
+    for p in prompts {
+        let versions = out.entry(p.name.value.as_str()).or_default();
+        if let Some(v) = &p.version {
+            versions.push(v.value.as_str());
+        }
+    }
+    out
 }
 
 fn check_refs(ctx: &Context) -> Vec<Finding> {
@@ -327,6 +337,8 @@ fn check_refs(ctx: &Context) -> Vec<Finding> {
         return Vec::new(); // a prompt file failed to load: CONF001 says so
     }
     let ids: HashSet<String> = prompts.iter().map(|p| p.id()).collect();
+    let by_name = versions_by_name(prompts);
+    let names = crate::suggest::Index::new(prompts.iter().map(|p| p.name.value.as_str()));
     let mut out = Vec::new();
     for a in ctx.model.agents() {
         let Some(r) = &a.prompt else { continue };
@@ -337,8 +349,8 @@ fn check_refs(ctx: &Context) -> Vec<Finding> {
         if ids.contains(&format!("{name}@{version}")) {
             continue;
         }
-        let available = versions_of(prompts, name);
-        let exists = prompts.iter().any(|p| p.name.value == name);
+        let exists = by_name.contains_key(name);
+        let available = by_name.get(name).cloned().unwrap_or_default();
         let (message, help) = if exists && available.is_empty() {
             (
                 format!(
@@ -348,8 +360,7 @@ fn check_refs(ctx: &Context) -> Vec<Finding> {
                 format!("give prompt `{name}` the version `{version}` in its front matter"),
             )
         } else if available.is_empty() {
-            let names: Vec<&str> = prompts.iter().map(|p| p.name.value.as_str()).collect();
-            let hint = crate::suggest::hint(name, names.iter().copied());
+            let hint = names.hint(name);
             (
                 format!(
                     "agent `{}` uses prompt `{name}@{version}`, but there is no prompt `{name}`.{hint}",
@@ -363,7 +374,10 @@ fn check_refs(ctx: &Context) -> Vec<Finding> {
                     "agent `{}` uses prompt `{name}@{version}`, which does not exist",
                     a.name.value
                 ),
-                format!("prompt `{name}` exists at: {}", available.join(", ")),
+                format!(
+                    "prompt `{name}` exists at: {}",
+                    crate::suggest::listing(&available)
+                ),
             )
         };
         out.push(
@@ -376,6 +390,7 @@ fn check_refs(ctx: &Context) -> Vec<Finding> {
 }
 
 fn check_refs_floating(ctx: &Context) -> Vec<Finding> {
+    let by_name = versions_by_name(&ctx.model.prompts);
     let mut out = Vec::new();
     for a in ctx.model.agents() {
         let Some(r) = &a.prompt else { continue };
@@ -383,11 +398,14 @@ fn check_refs_floating(ctx: &Context) -> Vec<Finding> {
         if version.is_some_and(is_exact_semver) {
             continue;
         }
-        let available = versions_of(&ctx.model.prompts, name);
+        let available = by_name.get(name).cloned().unwrap_or_default();
         let help = match available.as_slice() {
             [] => format!("write `{name}@<version>`"),
             [v] => format!("write `{name}@{v}`"),
-            vs => format!("write `{name}@<version>`, one of: {}", vs.join(", ")),
+            vs => format!(
+                "write `{name}@<version>`, one of: {}",
+                crate::suggest::listing(vs)
+            ),
         };
         let message = match version {
             None => format!(

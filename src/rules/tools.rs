@@ -253,6 +253,7 @@ agents:
 
 fn check(ctx: &Context) -> Vec<Finding> {
     let model = ctx.model;
+    let servers = crate::suggest::Index::new(model.tools.iter().map(|s| s.server.value.as_str()));
     let mut out = Vec::new();
     for a in model.agents() {
         for t in &a.tools {
@@ -267,10 +268,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
             match model.tool_server(server) {
                 None if model.incomplete.tools => {} // a manifest failed to load: CONF001 says so
                 None => {
-                    let hint = crate::suggest::hint(
-                        server,
-                        model.tools.iter().map(|s| s.server.value.as_str()),
-                    );
+                    let hint = servers.hint(server);
                     out.push(
                         Finding::new(&TOOL009, t.span, a.name.value.clone(), format!("agent `{}` uses `{}`, but no manifest declares server `{server}`.{hint}", a.name.value, t.value))
                             .label("unknown server")
@@ -284,7 +282,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
                         Finding::new(&TOOL009, t.span, a.name.value.clone(), format!("agent `{}` uses `{}`, but server `{server}` declares no tool `{tool}`.{hint}", a.name.value, t.value))
                             .label("unknown tool")
                             .with_label(s.server.span, "the server's manifest")
-                            .help(if names.is_empty() { format!("add the tool's definition to {}", s.path) } else { format!("`{server}` declares: {}", names.join(", ")) }),
+                            .help(if names.is_empty() { format!("add the tool's definition to {}", s.path) } else { format!("`{server}` declares: {}", crate::suggest::listing(&names)) }),
                     );
                 }
                 Some(_) => {}

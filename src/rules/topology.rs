@@ -621,8 +621,9 @@ fn unknown_agents(_ctx: &Context, topo: &Topology) -> Vec<Finding> {
     let names: Vec<&str> = topo.agents.iter().map(|a| a.name.value.as_str()).collect();
     // (a set: every handoff is looked up, and a topology may have thousands of agents)
     let defined: std::collections::HashSet<&str> = names.iter().copied().collect();
+    let index = crate::suggest::Index::new(names.iter().copied());
     let unknown = |name: &str, span: Span, subject: &str, what: String| {
-        let hint = crate::suggest::hint(name, names.iter().copied());
+        let hint = index.hint(name);
         Finding::new(
             &TOPO004,
             span,
@@ -630,7 +631,10 @@ fn unknown_agents(_ctx: &Context, topo: &Topology) -> Vec<Finding> {
             format!("{what} `{name}`, which is not defined.{hint}"),
         )
         .label("no such agent")
-        .help(format!("the agents are: {}", names.join(", ")))
+        .help(format!(
+            "the agents are: {}",
+            crate::suggest::listing(&names)
+        ))
     };
     let mut out = Vec::new();
     if let Some(e) = &topo.entry
