@@ -50,6 +50,23 @@ def tool_refs_broken(repo):
     sed(os.path.join(repo, "agents.yaml"), ".tool_0]", ".tool_missing]")
 
 
+def prompt_names_unknown(repo):
+    sed(os.path.join(repo, "agents.yaml"), "prompt: p", "prompt: q")
+
+
+def handoffs_broken(repo):
+    path = os.path.join(repo, "agents.yaml")
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(re.sub(r"handoffs: \[([^\]]*)\]",
+                       lambda m: "handoffs: [" + m.group(1).replace("a", "b") + "]", text))
+
+
+def servers_unknown(repo):
+    sed(os.path.join(repo, "agents.yaml"), "tools: [s", "tools: [t")
+
+
 def no_defaults(repo):
     sed(os.path.join(repo, "agents.yaml"), "defaults: { timeout: 30s, retries: 2 }\n", "")
 
@@ -61,6 +78,9 @@ SCENARIOS = [
     ("every tool removed", tools_removed),
     ("every prompt ref broken", prompt_refs_broken),
     ("every tool ref broken", tool_refs_broken),
+    ("every prompt name unknown", prompt_names_unknown),
+    ("every handoff unknown", handoffs_broken),
+    ("every server unknown", servers_unknown),
     ("no timeouts or retries", no_defaults),
 ]
 

@@ -610,3 +610,42 @@ fn a_policy_glob_outside_the_repository_is_conf001_and_nothing_is_read() {
     assert_eq!(conf.len(), 2, "{got:#?}");
     assert!(conf.iter().all(|g| g.2 == "agentlock.toml"));
 }
+
+#[test]
+fn a_package_that_reads_another_sees_it_and_v0_and_v1_packages_mix() {
+    // Packages that read only themselves are evaluated each on an engine of its own files;
+    // one that reads another package (`data.lib…`, an import) on the engine of every file.
+    let dir = repo(&[
+        (
+            "policy/lib.rego",
+            "package lib\n\nimport rego.v1\n\nroles := {\"writer\", \"reviewer\"}\n",
+        ),
+        (
+            "policy/team.rego",
+            "package team\n\nimport rego.v1\n\ndeny contains sprintf(\"role %s is in the library\", [r]) if {\n  some r in data.lib.roles\n  r == \"writer\"\n}\n",
+        ),
+        (
+            "policy/imported.rego",
+            "package imported\n\nimport rego.v1\nimport data.lib\n\ndeny contains \"imported the library\" if { lib.roles[\"reviewer\"] }\n",
+        ),
+        (
+            "policy/old.rego",
+            "package old\n\ndeny[msg] { msg := \"v0 still evaluated\" }\n",
+        ),
+        (
+            "policy/own.rego",
+            "package own\n\nimport rego.v1\n\nok := true\n\ndeny contains \"reads only itself\" if { data.own.ok }\n",
+        ),
+    ]);
+    let got = found(dir.path());
+    let messages: Vec<&str> = got.iter().map(|g| g.4.as_str()).collect();
+    for m in [
+        "role writer is in the library",
+        "imported the library",
+        "v0 still evaluated",
+        "reads only itself",
+    ] {
+        assert!(messages.contains(&m), "{m}: {got:#?}");
+    }
+    assert!(!got.iter().any(|g| g.0 == "POL002"), "{got:#?}");
+}

@@ -44,8 +44,9 @@ pub struct Evaluated {
 /// A compiled set of policy files.
 pub struct Policies {
     engine: regorus::Engine,
-    /// Each file that compiled, with what it declares.
+    /// Each file that compiled, with what it declares and whether it is Rego v0.
     files: Vec<(FileId, crate::load::rego::Declared)>,
+    v0: Vec<FileId>,
     pub errors: Vec<PolicyError>,
 }
 
@@ -106,13 +107,9 @@ fn error_message(err: &str) -> String {
 
 /// Compiles the model's policy files: Rego v1 (`import rego.v1` syntax), else v0.
 pub fn compile(model: &Model) -> Policies {
-    let mut engine = regorus::Engine::new();
-    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-        limit: TIME_LIMIT,
-        check_interval: std::num::NonZeroU32::new(64).unwrap_or(std::num::NonZeroU32::MIN),
-    });
-    engine.set_strict_builtin_errors(true);
+    let mut engine = new_engine();
     let mut files = Vec::new();
+    let mut v0 = Vec::new();
     let mut errors = Vec::new();
     for (id, declared) in &model.rego {
         let id = *id;
@@ -126,9 +123,12 @@ pub fn compile(model: &Model) -> Policies {
             Ok(_) => Ok(()),
             Err(e1) => {
                 engine.set_rego_v0(true);
-                let v0 = engine.add_policy(f.path.clone(), text.to_string());
+                let old = engine.add_policy(f.path.clone(), text.to_string());
                 engine.set_rego_v0(false);
-                v0.map(|_| ()).map_err(|_| e1)
+                if old.is_ok() {
+                    v0.push(id);
+                }
+                old.map(|_| ()).map_err(|_| e1)
             }
         };
         match added {
@@ -146,7 +146,67 @@ pub fn compile(model: &Model) -> Policies {
     Policies {
         engine,
         files,
+        v0,
         errors,
+    }
+}
+
+/// An engine with agentlock's limits: the time limit, and built-in errors as errors.
+fn new_engine() -> regorus::Engine {
+    let mut engine = regorus::Engine::new();
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: TIME_LIMIT,
+        check_interval: std::num::NonZeroU32::new(64).unwrap_or(std::num::NonZeroU32::MIN),
+    });
+    engine.set_strict_builtin_errors(true);
+    engine
+}
+
+/// Whether `text` reads no `data` but its own package's (`data.acme.tools…`): then its
+/// package can be evaluated on an engine of its files alone. A mention of `data` anywhere
+/// else, in a comment or a string too, keeps the whole set of policies.
+fn self_contained(text: &str, package: &str) -> bool {
+    let own = format!("data.{package}");
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices("data").all(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + 4..].chars().next();
+        if before.is_some_and(ident) || after.is_some_and(ident) {
+            return true; // part of another word (`metadata`, `data_x`)
+        }
+        text[i..].starts_with(&own) && !text[i + own.len()..].chars().next().is_some_and(ident)
+    })
+}
+
+impl Policies {
+    /// The engine to evaluate `package` on: one of its own files when they read no other
+    /// package (regorus prepares every module it holds on each query, so that twenty packages
+    /// on one engine cost twenty times one), else a copy of the engine of every file.
+    fn engine_for(&self, model: &Model, package: &str, input: &regorus::Value) -> regorus::Engine {
+        let mine: Vec<(FileId, &str, &str)> = self
+            .files
+            .iter()
+            .filter(|(_, d)| d.package.as_deref() == Some(package))
+            .filter_map(|(id, _)| {
+                let f = model.sources.get(*id);
+                Some((*id, f.path.as_str(), f.text.as_deref()?))
+            })
+            .collect();
+        if !mine.is_empty() && mine.iter().all(|(_, _, t)| self_contained(t, package)) {
+            let mut engine = new_engine();
+            let ok = mine.iter().all(|(id, path, text)| {
+                engine.set_rego_v0(self.v0.contains(id));
+                engine
+                    .add_policy(path.to_string(), text.to_string())
+                    .is_ok()
+            });
+            engine.set_rego_v0(false);
+            if ok {
+                engine.set_input(input.clone());
+                return engine;
+            }
+        }
+        self.engine.clone()
     }
 }
 
@@ -220,11 +280,11 @@ pub fn evaluate(
     let mut values: Vec<(usize, Result<Value, PolicyError>)> =
         crate::timing::phase("rego: eval", || {
             use rayon::prelude::*;
-            let engine = &policies.engine;
+            let policies = &policies;
             packages
                 .par_iter()
                 .flat_map_iter(|p| {
-                    let mut engine = engine.clone();
+                    let mut engine = policies.engine_for(model, p, &doc.value);
                     todo.iter()
                         .enumerate()
                         .filter(|(_, r)| r.package == *p)
@@ -531,4 +591,26 @@ pub fn test(policies: &mut Policies, doc: &input::Doc) -> Vec<TestResult> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::self_contained;
+
+    #[test]
+    fn a_package_is_self_contained_when_it_reads_only_its_own_data() {
+        assert!(self_contained(
+            "package a.b\ndeny contains x if { x := input.y }",
+            "a.b"
+        ));
+        assert!(self_contained(
+            "package a.b\np if data.a.b.q\n# METADATA\n",
+            "a.b"
+        ));
+        assert!(self_contained("x := input.metadata.data_x", "a.b"));
+        assert!(!self_contained("package a.b\nimport data.lib\n", "a.b"));
+        assert!(!self_contained("p if data.a.bc.q", "a.b"));
+        assert!(!self_contained("p if data[\"a\"]", "a.b"));
+        assert!(!self_contained("# reads data from elsewhere", "a.b"));
+    }
 }
