@@ -294,6 +294,8 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
     crate::timing::phase("load: secrets", || find_secrets(&mut model, &jobs));
     load_codeowners(snapshot, &mut model, limit, &mut problems);
     model.problems = problems;
+    // A lookup while loading indexed a part of the model; the rules see all of it.
+    model.reindex();
     Ok(model)
 }
 

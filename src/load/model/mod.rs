@@ -106,6 +106,19 @@ pub struct Model {
     /// Which kinds of file failed to load: rules that would report a missing reference into
     /// them stay quiet, since CONF001 already says what is wrong.
     pub incomplete: Incomplete,
+    /// Agents and tool servers by name, built on the first lookup ([`Model::agent`],
+    /// [`Model::tool_server`]): rules look thousands of references up.
+    names: std::sync::OnceLock<Names>,
+}
+
+/// Where each agent and tool server is, by name (the first of a name).
+#[derive(Debug, Default)]
+struct Names {
+    /// (topology, agent) by agent name.
+    agents: std::collections::HashMap<String, (usize, usize)>,
+    agent_count: usize,
+    tools: std::collections::HashMap<String, usize>,
+    tool_count: usize,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -137,6 +150,7 @@ impl Model {
             problems: Vec::new(),
             rego: Vec::new(),
             incomplete: Default::default(),
+            names: Default::default(),
         }
     }
 
@@ -206,7 +220,43 @@ impl Model {
     }
 
     pub fn agent(&self, name: &str) -> Option<&Agent> {
-        self.agents().find(|a| a.name.value == name)
+        let n = self.names();
+        if n.agent_count
+            != self
+                .topologies
+                .iter()
+                .map(|t| t.agents.len())
+                .sum::<usize>()
+        {
+            // changed since the index was built (only a test does that): look it up by walking
+            return self.agents().find(|a| a.name.value == name);
+        }
+        let &(t, a) = n.agents.get(name)?;
+        Some(&self.topologies[t].agents[a])
+    }
+
+    /// Forgets the index of names (after agents or servers were added): the next lookup
+    /// builds it again.
+    pub fn reindex(&mut self) {
+        self.names = std::sync::OnceLock::new();
+    }
+
+    /// The index of names, built once.
+    fn names(&self) -> &Names {
+        self.names.get_or_init(|| {
+            let mut n = Names::default();
+            for (t, topo) in self.topologies.iter().enumerate() {
+                for (a, agent) in topo.agents.iter().enumerate() {
+                    n.agents.entry(agent.name.value.clone()).or_insert((t, a));
+                    n.agent_count += 1;
+                }
+            }
+            for (i, s) in self.tools.iter().enumerate() {
+                n.tools.entry(s.server.value.clone()).or_insert(i);
+            }
+            n.tool_count = self.tools.len();
+            n
+        })
     }
 
     pub fn model_alias(&self, alias: &str) -> Option<&ModelAlias> {
@@ -218,6 +268,43 @@ impl Model {
     }
 
     pub fn tool_server(&self, server: &str) -> Option<&ToolServer> {
-        self.tools.iter().find(|t| t.server.value == server)
+        let n = self.names();
+        if n.tool_count != self.tools.len() {
+            return self.tools.iter().find(|t| t.server.value == server);
+        }
+        n.tools.get(server).map(|&i| &self.tools[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn agents_and_servers_are_found_by_name_after_the_model_changes_too() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clean");
+        let mut model = crate::load::load_dir(&dir).expect("the clean fixture loads");
+        assert_eq!(
+            model.agent("writer").map(|a| a.name.value.as_str()),
+            Some("writer")
+        );
+        assert!(model.agent("nobody").is_none());
+        assert!(model.tool_server("github").is_some());
+        assert!(model.tool_server("gitlab").is_none());
+        // A server added after the index was built is found (by walking) ...
+        let mut gitlab = model.tools[0].clone();
+        gitlab.server.value = "gitlab".into();
+        model.tools.push(gitlab);
+        assert!(model.tool_server("gitlab").is_some());
+        // ... and through the index once it is rebuilt; the first of a name wins.
+        model.reindex();
+        assert_eq!(
+            model.tool_server("gitlab").map(|s| s.server.value.as_str()),
+            Some("gitlab")
+        );
+        let first = model.tool_server("github").map(|s| s.path.clone());
+        let mut again = model.tools[0].clone();
+        again.path = "tools/other.yaml".into();
+        model.tools.push(again);
+        model.reindex();
+        assert_eq!(model.tool_server("github").map(|s| s.path.clone()), first);
     }
 }
