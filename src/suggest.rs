@@ -265,6 +265,25 @@ mod tests {
         assert_eq!(did_you_mean("Retries", ["retries"]), Some("retries"));
     }
 
+    /// Deterministic words of up to ten characters over a small alphabet (case and a non-ASCII
+    /// letter included), so that near misses abound.
+    struct Words(u64);
+
+    impl Words {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+
+        fn next(&mut self) -> String {
+            const ALPHABET: [char; 6] = ['a', 'b', 'c', 'A', 'é', '-'];
+            let len = self.below(11);
+            (0..len).map(|_| ALPHABET[self.below(6) as usize]).collect()
+        }
+    }
+
     /// The reference: every candidate's full distance, the smallest within the limit.
     fn reference<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         if word.chars().count() > MAX_WORD {
@@ -293,24 +312,13 @@ mod tests {
 
     #[test]
     fn the_index_agrees_with_the_full_distances() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
-        let alphabet = ['a', 'b', 'c', 'A', 'é', '-'];
-        let word = |next: &mut dyn FnMut(u64) -> u64| -> String {
-            let len = next(11) as usize;
-            (0..len).map(|_| alphabet[next(6) as usize]).collect()
-        };
+        let mut words = Words(0x9e37_79b9_7f4a_7c15);
         for _ in 0..400 {
-            let cands: Vec<String> = (0..40).map(|_| word(&mut next)).collect();
+            let cands: Vec<String> = (0..40).map(|_| words.next()).collect();
             let refs: Vec<&str> = cands.iter().map(String::as_str).collect();
             let index = Index::new(refs.iter().copied());
             for _ in 0..10 {
-                let w = word(&mut next);
+                let w = words.next();
                 assert_eq!(
                     index.did_you_mean(&w),
                     reference(&w, &refs),
@@ -339,22 +347,10 @@ mod tests {
 
     #[test]
     fn the_bounded_search_agrees_with_the_full_distances() {
-        // A small deterministic generator over a small alphabet, so that near misses abound.
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
-        let alphabet = ['a', 'b', 'c', 'A', 'é', '-'];
-        let word = |next: &mut dyn FnMut(u64) -> u64| -> String {
-            let len = next(11) as usize;
-            (0..len).map(|_| alphabet[next(6) as usize]).collect()
-        };
+        let mut words = Words(0x2545_f491_4f6c_dd1d);
         for _ in 0..3000 {
-            let w = word(&mut next);
-            let cands: Vec<String> = (0..8).map(|_| word(&mut next)).collect();
+            let w = words.next();
+            let cands: Vec<String> = (0..8).map(|_| words.next()).collect();
             let refs: Vec<&str> = cands.iter().map(String::as_str).collect();
             assert_eq!(
                 did_you_mean(&w, refs.iter().copied()),
