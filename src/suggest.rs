@@ -1,8 +1,8 @@
 //! "Did you mean …?" suggestions.
 
 /// Edit distance (optimal string alignment: insertions, deletions, substitutions and
-/// transpositions of neighbours each cost one): the reference [`did_you_mean`]'s bounded
-/// search is tested against.
+/// transpositions of neighbours each cost one): the reference the trie's bounded search is
+/// tested against.
 #[cfg(test)]
 fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
@@ -30,76 +30,20 @@ fn distance(a: &str, b: &str) -> usize {
     d[a.len() * w + b.len()]
 }
 
-/// The closest candidate, if it is close enough to be a likely typo (ties: the first in
-/// byte order). A candidate whose length alone puts it past the limit is not compared, and a
-/// comparison stops once no alignment can stay within it: thousands of unknown names against
-/// thousands of candidates cost a few character comparisons each, not a matrix.
+/// The closest candidate, if it is close enough to be a likely typo: within a third of the
+/// word's length in edits (at least one); ties go to the first in byte order. For many lookups
+/// over the same candidates, build an [`Index`] once.
 pub fn did_you_mean<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let a: Vec<char> = word.chars().map(|c| c.to_ascii_lowercase()).collect();
-    if a.len() > MAX_WORD {
-        return None;
-    }
-    let limit = (a.len() / 3).max(1);
-    let mut b: Vec<char> = Vec::new();
-    let mut rows = Vec::new();
-    let mut best: Option<(usize, &'a str)> = None;
-    for c in candidates {
-        b.clear();
-        b.extend(c.chars().map(|c| c.to_ascii_lowercase()));
-        if b.len().abs_diff(a.len()) > limit {
-            continue;
-        }
-        let Some(d) = bounded_distance(&a, &b, limit, &mut rows) else {
-            continue;
-        };
-        if best.is_none_or(|(bd, bc)| (d, c) < (bd, bc)) {
-            best = Some((d, c));
-        }
-    }
-    best.map(|(_, c)| c)
+    Index::new(candidates).did_you_mean(word)
 }
 
-/// The edit distance of `a` and `b` (as `distance`) when it is at most `limit`, else `None` (`rows` is scratch).
-fn bounded_distance(a: &[char], b: &[char], limit: usize, rows: &mut Vec<usize>) -> Option<usize> {
-    let w = b.len() + 1;
-    rows.clear();
-    rows.resize((a.len() + 1) * w, 0);
-    let d = rows;
-    for (j, cell) in d.iter_mut().enumerate().take(w) {
-        *cell = j;
-    }
-    let mut previous_min = 0;
-    for i in 1..=a.len() {
-        d[i * w] = i;
-        let mut row_min = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1)
-                .min(d[i * w + j - 1] + 1)
-                .min(d[(i - 1) * w + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * w + j - 2] + 1);
-            }
-            d[i * w + j] = v;
-            row_min = row_min.min(v);
-        }
-        // A transposition reaches back two rows: only when both are past the limit is every
-        // alignment.
-        if row_min > limit && previous_min > limit {
-            return None;
-        }
-        previous_min = row_min;
-    }
-    Some(d[a.len() * w + b.len()]).filter(|&v| v <= limit)
-}
-
-/// The candidates of many lookups, as a trie of their lowercase forms: [`Index::did_you_mean`]
-/// gives what [`did_you_mean`] gives, but walks only the branches that can stay within the
-/// limit, so that thousands of unknown names against thousands of candidates (a topology
-/// whose every reference is wrong) cost far less than each name against each candidate.
+/// The candidates of lookups, as a trie of their lowercase forms: a lookup walks only the
+/// branches that can still end within the limit, so that thousands of unknown names against
+/// thousands of candidates (a topology whose every reference is wrong) cost far less than each
+/// name against each candidate.
 pub struct Index<'a> {
     nodes: Vec<Node<'a>>,
 }
@@ -155,7 +99,7 @@ impl<'a> Index<'a> {
         Index { nodes }
     }
 
-    /// As [`did_you_mean`] over the candidates of the index.
+    /// The closest candidate of the index, as [`did_you_mean`] says.
     pub fn did_you_mean(&self, word: &str) -> Option<&'a str> {
         let a: Vec<char> = word.chars().map(|c| c.to_ascii_lowercase()).collect();
         if a.len() > MAX_WORD {
@@ -346,7 +290,7 @@ mod tests {
     }
 
     #[test]
-    fn the_bounded_search_agrees_with_the_full_distances() {
+    fn one_lookup_agrees_with_the_full_distances() {
         let mut words = Words(0x2545_f491_4f6c_dd1d);
         for _ in 0..3000 {
             let w = words.next();

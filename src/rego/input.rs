@@ -158,11 +158,6 @@ impl Doc {
     pub fn to_json_pretty(&self) -> String {
         serde_json::to_string_pretty(&self.value).unwrap_or_default()
     }
-
-    /// The document as a JSON value (for tests and tools that want one).
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(&self.value).unwrap_or_default()
-    }
 }
 
 /// A string value.
