@@ -121,8 +121,16 @@ impl Doc {
 
     /// The segments a dotted path names in the document: a key may itself hold dots (a model
     /// alias `gpt-4.1`), so at each level the longest run of segments that is a key wins.
+    ///
+    /// A path is a policy's, but may be built from the repository's names: at most
+    /// [`MAX_SEGMENTS`] segments are read, and a key is tried as at most [`MAX_KEY_DOTS`] + 1
+    /// of them, so that a name of thousands of dots costs a bounded search, not a cubic one.
     pub fn resolve(&self, dotted: &str) -> Vec<String> {
-        let parts: Vec<&str> = dotted.split('.').filter(|p| !p.is_empty()).collect();
+        let parts: Vec<&str> = dotted
+            .split('.')
+            .filter(|p| !p.is_empty())
+            .take(MAX_SEGMENTS)
+            .collect();
         let mut out = Vec::new();
         let mut at = Some(&self.value);
         let mut i = 0;
@@ -130,7 +138,7 @@ impl Doc {
             let mut step = 1;
             match at {
                 Some(Value::Object(m)) => {
-                    if let Some(n) = (1..=parts.len() - i)
+                    if let Some(n) = (1..=(parts.len() - i).min(MAX_KEY_DOTS + 1))
                         .rev()
                         .find(|&n| m.contains_key(&Value::from(parts[i..i + n].join("."))))
                     {
@@ -159,6 +167,12 @@ impl Doc {
         serde_json::to_string_pretty(&self.value).unwrap_or_default()
     }
 }
+
+/// The most segments of a path [`Doc::resolve`] reads.
+pub const MAX_SEGMENTS: usize = 256;
+
+/// The most dots a key of the document is looked for with (`gpt-4.1` has one).
+pub const MAX_KEY_DOTS: usize = 15;
 
 /// A string value.
 fn s(v: &str) -> Value {
@@ -625,6 +639,17 @@ mod tests {
             d.resolve("models.gpt-4.1.nope.x"),
             ["models", "gpt-4.1", "nope", "x"]
         );
+    }
+
+    #[test]
+    fn a_path_of_thousands_of_dots_is_read_to_a_bound() {
+        let d = doc();
+        let dotted = format!("models.gpt-4.1.{}", "a.".repeat(200_000));
+        let p = d.resolve(&dotted);
+        // 256 segments read, two of them the key `gpt-4.1`.
+        assert_eq!(p.len(), MAX_SEGMENTS - 1, "{:?}", &p[..4]);
+        assert_eq!(&p[..3], ["models", "gpt-4.1", "a"]);
+        assert_eq!(d.span_of(&p).map(|s| s.start), Some(1));
     }
 
     #[test]
