@@ -636,6 +636,15 @@ fn a_package_that_reads_another_sees_it_and_v0_and_v1_packages_mix() {
             "policy/own.rego",
             "package own\n\nimport rego.v1\n\nok := true\n\ndeny contains \"reads only itself\" if { data.own.ok }\n",
         ),
+        // `data.own.sub.flag` reads as its own data, but is the package below it.
+        (
+            "policy/own_sub.rego",
+            "package own.sub\n\nimport rego.v1\n\nflag := true\n",
+        ),
+        (
+            "policy/own_reads_sub.rego",
+            "package own\n\nimport rego.v1\n\ndeny contains \"read the package below\" if { data.own.sub.flag }\n",
+        ),
     ]);
     let got = found(dir.path());
     let messages: Vec<&str> = got.iter().map(|g| g.4.as_str()).collect();
@@ -644,6 +653,7 @@ fn a_package_that_reads_another_sees_it_and_v0_and_v1_packages_mix() {
         "imported the library",
         "v0 still evaluated",
         "reads only itself",
+        "read the package below",
     ] {
         assert!(messages.contains(&m), "{m}: {got:#?}");
     }

@@ -192,7 +192,16 @@ impl Policies {
                 Some((*id, f.path.as_str(), f.text.as_deref()?))
             })
             .collect();
-        if !mine.is_empty() && mine.iter().all(|(_, _, t)| self_contained(t, package)) {
+        // `data.acme.tools.x` may be a rule of `acme.tools` or of a package `acme.tools.x`.
+        let sub = format!("{package}.");
+        let parent_of_another = self
+            .files
+            .iter()
+            .any(|(_, d)| d.package.as_deref().is_some_and(|p| p.starts_with(&sub)));
+        if !mine.is_empty()
+            && !parent_of_another
+            && mine.iter().all(|(_, _, t)| self_contained(t, package))
+        {
             let mut engine = new_engine();
             let ok = mine.iter().all(|(id, path, text)| {
                 engine.set_rego_v0(self.v0.contains(id));
