@@ -1111,36 +1111,6 @@ pub fn load_dir(dir: &std::path::Path) -> Result<Model, ConfigError> {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn agents_and_servers_are_found_by_name_after_the_model_changes_too() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clean");
-        let mut model = load_dir(&dir).expect("the clean fixture loads");
-        assert_eq!(
-            model.agent("writer").map(|a| a.name.value.as_str()),
-            Some("writer")
-        );
-        assert!(model.agent("nobody").is_none());
-        assert!(model.tool_server("github").is_some());
-        assert!(model.tool_server("gitlab").is_none());
-        // A server added after the index was built is found (by walking) ...
-        let mut gitlab = model.tools[0].clone();
-        gitlab.server.value = "gitlab".into();
-        model.tools.push(gitlab);
-        assert!(model.tool_server("gitlab").is_some());
-        // ... and through the index once it is rebuilt; the first of a name wins.
-        model.reindex();
-        assert_eq!(
-            model.tool_server("gitlab").map(|s| s.server.value.as_str()),
-            Some("gitlab")
-        );
-        let first = model.tool_server("github").map(|s| s.path.clone());
-        let mut again = model.tools[0].clone();
-        again.path = "tools/other.yaml".into();
-        model.tools.push(again);
-        model.reindex();
-        assert_eq!(model.tool_server("github").map(|s| s.path.clone()), first);
-    }
-
     use super::*;
 
     /// The loader's decoding and `scan FILE…`'s are one policy where a file is text: they
@@ -1173,5 +1143,35 @@ mod tests {
         assert_eq!(literal_prefix("tools/*.yaml"), "tools");
         assert_eq!(literal_prefix("*.prompt"), "");
         assert_eq!(literal_prefix("a/b/c.txt"), "a/b");
+    }
+
+    #[test]
+    fn agents_and_servers_are_found_by_name_after_the_model_changes_too() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clean");
+        let mut model = load_dir(&dir).expect("the clean fixture loads");
+        assert_eq!(
+            model.agent("writer").map(|a| a.name.value.as_str()),
+            Some("writer")
+        );
+        assert!(model.agent("nobody").is_none());
+        assert!(model.tool_server("github").is_some());
+        assert!(model.tool_server("gitlab").is_none());
+        // A server added after the index was built is found (by walking) ...
+        let mut gitlab = model.tools[0].clone();
+        gitlab.server.value = "gitlab".into();
+        model.tools.push(gitlab);
+        assert!(model.tool_server("gitlab").is_some());
+        // ... and through the index once it is rebuilt; the first of a name wins.
+        model.reindex();
+        assert_eq!(
+            model.tool_server("gitlab").map(|s| s.server.value.as_str()),
+            Some("gitlab")
+        );
+        let first = model.tool_server("github").map(|s| s.path.clone());
+        let mut again = model.tools[0].clone();
+        again.path = "tools/other.yaml".into();
+        model.tools.push(again);
+        model.reindex();
+        assert_eq!(model.tool_server("github").map(|s| s.path.clone()), first);
     }
 }
