@@ -955,27 +955,10 @@ fn the_model_schema_rejects_an_unknown_key_a_missing_one_and_a_wrong_type() {
     let v = validator(schema("model"));
     let doc = model_doc(&root().join("example-repo")).unwrap();
     assert!(errors(&v, &doc).is_empty());
-    let agent = doc["agents"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .next()
-        .unwrap()
-        .clone();
-    let server = doc["tools"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .next()
-        .unwrap()
-        .clone();
-    let tool = doc["tools"][&server]["tools"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .next()
-        .unwrap()
-        .clone();
+    let first_key = |v: &Value| v.as_object().unwrap().keys().next().unwrap().clone();
+    let agent = first_key(&doc["agents"]);
+    let server = first_key(&doc["tools"]);
+    let tool = first_key(&doc["tools"][&server]["tools"]);
     let pointer = |p: &str| -> String {
         p.replace("AGENT", &agent)
             .replace("SERVER", &server)

@@ -57,11 +57,6 @@ fn check_reused(ctx: &Context) -> Vec<Finding> {
         return out;
     };
     let reported: HashSet<String> = out.iter().map(|f| f.subject.clone()).collect();
-    // The prompts by `name@version`, once: thousands of changes look each up, not walk them.
-    let mut by_id: HashMap<String, Vec<&Prompt>> = HashMap::new();
-    for p in &ctx.model.prompts {
-        by_id.entry(p.id()).or_default().push(p);
-    }
     for c in changes {
         if reported.contains(&c.key) {
             continue; // the release half said it, naming the tag
@@ -72,7 +67,7 @@ fn check_reused(ctx: &Context) -> Vec<Finding> {
         let Some((_, old, new)) = fields.iter().find(|(f, _, _)| f == "sha256") else {
             continue; // moved or renamed, same content
         };
-        for p in by_id.get(&c.key).into_iter().flatten() {
+        for p in ctx.model.prompts_with_id(&c.key) {
             let Some(version) = &p.version else { continue };
             out.push(
                 Finding::new(

@@ -413,9 +413,7 @@ fn relock_help(c: &crate::lock::Change) -> &'static str {
 struct Places<'m> {
     model: &'m Model,
     lock: std::cell::OnceCell<LockLines>,
-    prompts: std::cell::OnceCell<HashMap<String, Span>>,
     agents: std::cell::OnceCell<HashMap<String, Span>>,
-    tools: std::cell::OnceCell<HashMap<&'m str, Span>>,
     datasets: std::cell::OnceCell<HashMap<String, Span>>,
 }
 
@@ -424,9 +422,7 @@ impl<'m> Places<'m> {
         Places {
             model,
             lock: Default::default(),
-            prompts: Default::default(),
             agents: Default::default(),
-            tools: Default::default(),
             datasets: Default::default(),
         }
     }
@@ -438,33 +434,13 @@ impl<'m> Places<'m> {
             m.entry(k).or_insert(s);
         };
         let found = match kind {
-            Kind::Prompt => self
-                .prompts
-                .get_or_init(|| {
-                    let mut m = HashMap::new();
-                    for p in &model.prompts {
-                        first(&mut m, p.id(), p.name.span);
-                    }
-                    m
-                })
-                .get(key)
-                .copied(),
+            Kind::Prompt => model.prompts_with_id(key).next().map(|p| p.name.span),
             Kind::Model => model
                 .models
                 .as_ref()
                 .and_then(|m| m.aliases.iter().find(|a| a.alias.value == key))
                 .map(|a| a.alias.span),
-            Kind::Tool => self
-                .tools
-                .get_or_init(|| {
-                    let mut m = HashMap::new();
-                    for t in &model.tools {
-                        m.entry(t.server.value.as_str()).or_insert(t.server.span);
-                    }
-                    m
-                })
-                .get(key)
-                .copied(),
+            Kind::Tool => model.tool_server(key).map(|t| t.server.span),
             // a crew's agent is `PATH#NAME`
             Kind::Agent => self
                 .agents

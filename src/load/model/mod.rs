@@ -119,6 +119,9 @@ struct Names {
     agent_count: usize,
     tools: std::collections::HashMap<String, usize>,
     tool_count: usize,
+    /// Prompts by `name@version` (or name), each id's in file order.
+    prompts: std::collections::HashMap<String, Vec<usize>>,
+    prompt_count: usize,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -235,7 +238,18 @@ impl Model {
         Some(&self.topologies[t].agents[a])
     }
 
-    /// Forgets the index of names (after agents or servers were added): the next lookup
+    /// The prompts of an id (`name@version`, or the name of an unversioned prompt), in file
+    /// order.
+    pub fn prompts_with_id<'m>(&'m self, id: &'m str) -> Box<dyn Iterator<Item = &'m Prompt> + 'm> {
+        let n = self.names();
+        if n.prompt_count != self.prompts.len() {
+            return Box::new(self.prompts.iter().filter(move |p| p.id() == id));
+        }
+        let found = n.prompts.get(id).map_or(&[][..], Vec::as_slice);
+        Box::new(found.iter().map(|&i| &self.prompts[i]))
+    }
+
+    /// Forgets the index of names (after agents, servers or prompts were added): the next lookup
     /// builds it again.
     pub fn reindex(&mut self) {
         self.names = std::sync::OnceLock::new();
@@ -255,6 +269,10 @@ impl Model {
                 n.tools.entry(s.server.value.clone()).or_insert(i);
             }
             n.tool_count = self.tools.len();
+            for (i, p) in self.prompts.iter().enumerate() {
+                n.prompts.entry(p.id()).or_default().push(i);
+            }
+            n.prompt_count = self.prompts.len();
             n
         })
     }
