@@ -14,7 +14,7 @@ set -u
 cd "$(dirname "$0")"
 secs=${SECONDS_PER_TARGET:-1800}
 par=${PARALLEL:-2}
-all=(manifest prompt config lockfile client_config registry crewai codeowners launch secret_never_printed evidence traces)
+all=(yaml_plain manifest prompt config lockfile client_config registry crewai codeowners launch secret_never_printed evidence traces)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 fixtures=../tests/fixtures
@@ -25,6 +25,7 @@ seed() { # target -> files of the fixtures shaped like its input (the first byte
   case $t in
     manifest) for f in $fixtures/*/agents.yaml $fixtures/*/models.yaml $fixtures/*/deploy.yaml $fixtures/*/tools/*; do
                 { printf '\x00'; cat "$f"; } > "$dir/s$((i++))"; done ;;
+    yaml_plain) for f in $fixtures/*/*.yaml $fixtures/*/tools/*.yaml ../example-repo/*.yaml; do cp "$f" "$dir/s$((i++))"; done ;;
     prompt) for f in $fixtures/*/prompts/*.prompt $fixtures/discover_prompts/**/*.prompty; do
               [ -f "$f" ] && { printf '\x00'; cat "$f"; } > "$dir/s$((i++))"; done ;;
     config) for f in $fixtures/*/agentlock.toml ../policy/*.toml; do cp "$f" "$dir/s$((i++))"; done ;;

@@ -20,6 +20,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("secret_never_printed", fuzzing::secret_never_printed),
     ("traces", fuzzing::traces),
     ("rego", fuzzing::rego),
+    ("yaml_plain", fuzzing::yaml_plain),
 ];
 
 #[test]

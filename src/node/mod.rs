@@ -7,6 +7,8 @@ use crate::source::{FileId, Span};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt::Write as _;
 
+pub mod plain;
+
 #[derive(Clone, Debug)]
 pub struct Node {
     pub value: Value,
@@ -335,6 +337,20 @@ fn blank_jsonc(text: &str) -> String {
 
 /// Parses YAML (and therefore JSON) text into a spanned tree.
 pub fn parse_yaml(text: &str, file: FileId) -> Result<Node, ParseError> {
+    if text.trim().is_empty() {
+        return Ok(Node {
+            value: Value::Null,
+            span: Span::file_start(file),
+        });
+    }
+    if let Some(node) = plain::parse(text, file) {
+        return Ok(node);
+    }
+    parse_yaml_general(text, file)
+}
+
+/// Parses any YAML through serde-saphyr (what [`parse_yaml`] does when the fast path declines).
+pub fn parse_yaml_general(text: &str, file: FileId) -> Result<Node, ParseError> {
     if text.trim().is_empty() {
         return Ok(Node {
             value: Value::Null,
