@@ -95,32 +95,38 @@ pub struct SourceFile {
     /// The path as reports show it: on one line, with control and invisible characters
     /// escaped ([`shown_path`]).
     pub shown: String,
-    line_starts: Vec<u32>,
+    /// Where each line starts, found the first time a line is asked for: most files are read,
+    /// hashed and checked without any finding, and never need them.
+    line_starts: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
     pub fn new(path: String, text: Option<Text>) -> Self {
-        let line_starts = match &text {
-            Some(t) => std::iter::once(0)
-                .chain(t.match_indices('\n').map(|(i, _)| (i + 1) as u32))
-                .collect(),
-            None => vec![0],
-        };
         SourceFile {
             shown: shown_path(&path).into_owned(),
             path,
             text,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| match &self.text {
+            Some(t) => std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', t.as_bytes()).map(|i| (i + 1) as u32))
+                .collect(),
+            None => vec![0],
+        })
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
-        let line = match self.line_starts.binary_search(&offset) {
+        let starts = self.line_starts();
+        let line = match starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line] as usize;
+        let start = starts[line] as usize;
         let col = match &self.text {
             Some(t) => {
                 let end = (offset as usize).min(t.len());
@@ -133,14 +139,11 @@ impl SourceFile {
 
     /// How many characters a 1-based line has (0 past the end).
     pub fn line_chars(&self, line: usize) -> usize {
-        let (Some(text), Some(&start)) = (&self.text, self.line_starts.get(line.wrapping_sub(1)))
-        else {
+        let starts = self.line_starts();
+        let (Some(text), Some(&start)) = (&self.text, starts.get(line.wrapping_sub(1))) else {
             return 0;
         };
-        let end = self
-            .line_starts
-            .get(line)
-            .map_or(text.len(), |&e| e as usize);
+        let end = starts.get(line).map_or(text.len(), |&e| e as usize);
         text.get(start as usize..end)
             .map_or(0, |l| l.chars().count())
     }
@@ -148,7 +151,7 @@ impl SourceFile {
     /// Byte offset of a 1-based line and column (in characters).
     pub fn offset_of(&self, line: usize, col: usize) -> usize {
         let Some(text) = &self.text else { return 0 };
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+        let Some(&start) = self.line_starts().get(line.saturating_sub(1)) else {
             return text.len();
         };
         let rest = &text[start as usize..];
@@ -178,7 +181,7 @@ impl SourceMap {
     pub fn set_lines(&mut self, id: FileId, line_starts: Vec<u32>) {
         let file = &mut self.files[id.0 as usize];
         if file.text.is_none() && line_starts.first() == Some(&0) {
-            file.line_starts = line_starts;
+            file.line_starts = std::sync::OnceLock::from(line_starts);
         }
     }
 

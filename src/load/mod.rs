@@ -537,15 +537,15 @@ pub fn scan_sources(model: &mut Model, mut files: Vec<FileId>) {
         .collect();
     found.extend(server_credentials(model, &found));
     // A credential can be a name too: a file called after a token is as public as its text.
-    let in_names: Vec<(FileId, &'static crate::secrets::Detector, String)> = model
+    let named: Vec<(FileId, &str)> = model
         .sources
         .iter()
         .filter(|(_, f)| !f.path.starts_with("(built-in)") && !f.path.starts_with("(no "))
-        .flat_map(|(id, f)| {
-            name_secrets(&f.path)
-                .into_iter()
-                .map(move |(d, v)| (id, d, v))
-        })
+        .map(|(id, f)| (id, f.path.as_str()))
+        .collect();
+    let in_names: Vec<(FileId, &'static crate::secrets::Detector, String)> = named
+        .par_iter()
+        .flat_map_iter(|&(id, path)| name_secrets(path).into_iter().map(move |(d, v)| (id, d, v)))
         .collect();
     let mut values: Vec<String> = Vec::new();
     for (id, hits) in &found {
