@@ -15,6 +15,10 @@ use crate::source::{FileId, Span};
 /// Deeper documents go to the general parser (which refuses more than 32 levels).
 const MAX_DEPTH: usize = 24;
 
+/// YAML limits a key written without `?` to 1024 characters; longer ones (in bytes, which
+/// count no fewer) go to the general parser.
+const MAX_KEY: usize = 1000;
+
 /// The tree of `text`, when it is plain YAML.
 pub fn parse(text: &str, file: FileId) -> Option<Node> {
     let b = text.as_bytes();
@@ -280,7 +284,7 @@ impl Parser<'_> {
         };
         let colon_ok =
             key_end < end && b[key_end] == b':' && (key_end + 1 == end || b[key_end + 1] == b' ');
-        if !colon_ok {
+        if !colon_ok || key_end - at > MAX_KEY {
             return None;
         }
         Some((
@@ -360,7 +364,11 @@ impl Parser<'_> {
                     if entries.iter().any(|(k, _)| k.name == name) || name == "<<" {
                         return None;
                     }
-                    if after >= end || b[after] != b':' || b.get(after + 1) != Some(&b' ') {
+                    if after >= end
+                        || b[after] != b':'
+                        || b.get(after + 1) != Some(&b' ')
+                        || after - j > MAX_KEY
+                    {
                         return None;
                     }
                     let v = skip_spaces(b, after + 1, end);
