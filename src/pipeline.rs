@@ -150,14 +150,17 @@ pub fn check(
     namespaces: &[String],
     today: i64,
 ) -> Verified {
-    let current = crate::timing::phase("lockfile", || {
-        lock::Lock::from_model(&model, rules::catalog())
+    // The lock of the repository, and the lockfile read and parsed beside it.
+    let limit = model.config.paths.max_file_size;
+    let next_id = model.sources.next_id();
+    let (current, read) = crate::timing::phase("lockfile", || {
+        rayon::join(
+            || lock::Lock::from_model(&model, rules::catalog()),
+            || lock_check.then(|| lock::read(snapshot, next_id, limit)),
+        )
     });
-    let status = lock_check.then(|| {
-        let limit = model.config.paths.max_file_size;
-        crate::timing::phase("lockfile", || {
-            lock::check(snapshot, &current, &mut model.sources, limit)
-        })
+    let status = read.map(|read| {
+        crate::timing::phase("lockfile", || read.against(&current, &mut model.sources))
     });
     // The evidence of this snapshot, against the last release's.
     let candidate = crate::timing::phase("evidence", || {

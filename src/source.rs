@@ -170,6 +170,11 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// The id the next file added will have.
+    pub fn next_id(&self) -> FileId {
+        FileId(self.files.len() as u32)
+    }
+
     pub fn add(&mut self, path: String, text: Option<Text>) -> FileId {
         let id = FileId(self.files.len() as u32);
         self.files.push(SourceFile::new(path, text));

@@ -36,24 +36,24 @@ impl ChangeKind {
 
 /// Entry-by-entry differences from `old` (the lock) to `new` (the repository).
 pub fn compare(old: &Lock, new: &Lock) -> Vec<Change> {
-    let index = |l: &Lock| -> BTreeMap<(Kind, String), Entry> {
+    fn index(l: &Lock) -> BTreeMap<(Kind, &str), &Entry> {
         l.entries
             .iter()
-            .map(|e| ((e.kind, e.key.clone()), e.clone()))
+            .map(|e| ((e.kind, e.key.as_str()), e))
             .collect()
-    };
+    }
     let (a, b) = (index(old), index(new));
     let mut out = Vec::new();
     for (k, e) in &b {
         match a.get(k) {
             None => out.push(Change {
                 kind: k.0,
-                key: k.1.clone(),
+                key: k.1.to_string(),
                 what: ChangeKind::Added,
             }),
             Some(o) if o != e => out.push(Change {
                 kind: k.0,
-                key: k.1.clone(),
+                key: k.1.to_string(),
                 what: ChangeKind::Modified(field_changes(o, e)),
             }),
             Some(_) => {}
@@ -63,7 +63,7 @@ pub fn compare(old: &Lock, new: &Lock) -> Vec<Change> {
         if !b.contains_key(k) {
             out.push(Change {
                 kind: k.0,
-                key: k.1.clone(),
+                key: k.1.to_string(),
                 what: ChangeKind::Removed,
             });
         }

@@ -38,37 +38,84 @@ pub fn check(
     sources: &mut crate::source::SourceMap,
     max_file_size: u64,
 ) -> LockStatus {
+    read(snapshot, sources.next_id(), max_file_size).against(current, sources)
+}
+
+/// The lockfile of a snapshot as read, before it is compared with anything: reading and
+/// parsing it (and hashing its entries) need no lock of the repository, so they can run while
+/// that is made.
+pub struct Read {
+    /// The text, to join the sources under the id it was parsed with.
+    text: Option<String>,
+    id: FileId,
+    state: Result<(Lock, bool), LockStatus>,
+}
+
+/// Reads the lockfile, as the file `id` (the id [`Read::against`] registers it under: the
+/// next of the sources).
+pub fn read(snapshot: &dyn crate::snapshot::Snapshot, id: FileId, max_file_size: u64) -> Read {
     use crate::snapshot::{ReadError, ReadExt};
+    let failed = |status| Read {
+        text: None,
+        id,
+        state: Err(status),
+    };
     let bytes = match snapshot.read_str(LOCKFILE, max_file_size) {
         Ok(b) => b,
-        Err(ReadError::NotFound) => return LockStatus::Missing,
-        Err(e) => {
-            let id = sources.add(LOCKFILE.into(), None);
-            return LockStatus::Unreadable(e.to_string(), Span::file_start(id));
+        Err(ReadError::NotFound) => {
+            return Read {
+                text: None,
+                id,
+                state: Err(LockStatus::Missing),
+            };
         }
+        Err(e) => return failed(LockStatus::Unreadable(e.to_string(), Span::file_start(id))),
     };
     let Ok(text) = String::from_utf8(bytes) else {
-        let id = sources.add(LOCKFILE.into(), None);
-        return LockStatus::Unreadable(
+        return failed(LockStatus::Unreadable(
             "the lockfile is not UTF-8 text".into(),
             Span::file_start(id),
-        );
+        ));
     };
-    let id = sources.add(LOCKFILE.into(), Some(text.clone().into()));
     let parsed = Lock::parse_written(&text).map_or_else(|| Lock::parse(&text, id), Ok);
-    let (locked, recorded_root) = match parsed {
-        Ok(l) => l,
-        Err((msg, span)) if newer(&text) => return LockStatus::Newer(msg, span),
-        Err((msg, span)) => return LockStatus::Unreadable(msg, span),
+    let state = match parsed {
+        Ok((locked, recorded_root)) => {
+            let root_mismatch = recorded_root.as_deref() != Some(locked.root().as_str());
+            Ok((locked, root_mismatch))
+        }
+        Err((msg, span)) if newer(&text) => Err(LockStatus::Newer(msg, span)),
+        Err((msg, span)) => Err(LockStatus::Unreadable(msg, span)),
     };
-    let changes = compare(&locked, current);
-    let root_mismatch = recorded_root.as_deref() != Some(locked.root().as_str());
-    if changes.is_empty() && !root_mismatch {
-        LockStatus::Fresh
-    } else {
-        LockStatus::Stale {
-            changes,
-            root_mismatch,
+    Read {
+        text: Some(text),
+        id,
+        state,
+    }
+}
+
+impl Read {
+    /// The lockfile against `current`; its text (or, unread, its name) joins `sources`.
+    pub fn against(self, current: &Lock, sources: &mut crate::source::SourceMap) -> LockStatus {
+        if matches!(self.state, Err(LockStatus::Missing)) {
+            return LockStatus::Missing;
+        }
+        let id = sources.add(LOCKFILE.into(), self.text.map(Into::into));
+        assert_eq!(
+            id, self.id,
+            "the lockfile was read as another file than it joins the sources as"
+        );
+        let (locked, root_mismatch) = match self.state {
+            Ok(l) => l,
+            Err(status) => return status,
+        };
+        let changes = compare(&locked, current);
+        if changes.is_empty() && !root_mismatch {
+            LockStatus::Fresh
+        } else {
+            LockStatus::Stale {
+                changes,
+                root_mismatch,
+            }
         }
     }
 }
