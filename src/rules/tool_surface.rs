@@ -114,8 +114,15 @@ struct Problem {
 }
 
 pub(super) fn check_contract(ctx: &Context) -> Vec<Finding> {
+    // Servers in parallel (each schema is checked against its meta-schema), joined in order.
+    use rayon::prelude::*;
+    let each: Vec<Vec<Finding>> = ctx.model.tools.par_iter().map(contract_of).collect();
+    each.into_iter().flatten().collect()
+}
+
+fn contract_of(server: &crate::load::model::ToolServer) -> Vec<Finding> {
     let mut out = Vec::new();
-    for server in &ctx.model.tools {
+    {
         for def in &server.tools {
             let subject = format!("{}.{}", server.server.value, def.name.value);
             for problem in contract_problems(def) {
