@@ -100,6 +100,18 @@ impl Worktree {
                 resolved = pending.drain(1..).rev().collect();
             }
         }
+        // The last component in a directory already reached, opened at once: with O_NOFOLLOW a
+        // symlink does not open, and anything but a regular file (a link, a directory, a FIFO)
+        // takes the walk below, which says what it is. One system call fewer per file.
+        #[cfg(unix)]
+        if !want_dir
+            && let [name] = pending.as_slice()
+            && let Ok(file) = sys::open_file(&dir, name)
+            && let Ok(meta) = file.metadata()
+            && meta.is_file()
+        {
+            return Ok(Opened::File(file, Some(meta)));
+        }
         let mut hops = 0;
         while let Some(name) = pending.pop() {
             let last = pending.is_empty();
@@ -131,7 +143,7 @@ impl Worktree {
                 }
                 Ok(Kind::File) if last && !want_dir => {
                     let file = sys::open_file(&dir, &name).map_err(io_error)?;
-                    return Ok(Opened::File(file));
+                    return Ok(Opened::File(file, None));
                 }
                 // a file where a directory is needed: nothing is there
                 Ok(Kind::File) if !last => return Err(ReadError::NotFound),
@@ -277,7 +289,7 @@ impl Worktree {
         };
         let dir = match self.open(&parent, true) {
             Ok(Opened::Dir(d)) => d,
-            Ok(Opened::File(_)) => return Ok(None),
+            Ok(Opened::File(..)) => return Ok(None),
             Err(ReadError::NotFound | ReadError::NotAFile(_)) => return Ok(None),
             Err(e) => return Err(e),
         };
@@ -351,7 +363,8 @@ impl Worktree {
 }
 
 enum Opened {
-    File(std::fs::File),
+    /// A file, and what `fstat` said of it when it is already known to be regular.
+    File(std::fs::File, Option<std::fs::Metadata>),
     Dir(std::sync::Arc<sys::Dir>),
 }
 
@@ -410,7 +423,7 @@ impl Snapshot for Worktree {
         for start in dirs {
             match self.open(start, true) {
                 Ok(Opened::Dir(dir)) => self.walk(&dir, start, &mut out, &mut seen)?,
-                Ok(Opened::File(_)) => {}
+                Ok(Opened::File(..)) => {}
                 Err(ReadError::SymlinkOutside) => out.push(Entry {
                     path: start.clone(),
                     kind: EntryKind::SymlinkOutside,
@@ -424,11 +437,14 @@ impl Snapshot for Worktree {
     }
 
     fn read(&self, path: &RepoPath, max_size: u64) -> Result<Vec<u8>, ReadError> {
-        let file = match self.open(path, false)? {
-            Opened::File(f) => f,
+        let (file, meta) = match self.open(path, false)? {
+            Opened::File(f, Some(meta)) => (f, meta),
+            Opened::File(f, None) => {
+                let meta = f.metadata().map_err(io_error)?;
+                (f, meta)
+            }
             Opened::Dir(_) => return Err(ReadError::NotAFile("a directory")),
         };
-        let meta = file.metadata().map_err(io_error)?;
         if !meta.is_file() {
             return Err(ReadError::NotAFile("not a regular file"));
         }
