@@ -42,6 +42,23 @@ fn worktree_lists_and_refuses_outside_symlinks() {
             Err(ReadError::SymlinkOutside)
         );
         assert_eq!(wt.read(&p("prompts/alias.prompt"), 100).unwrap(), b"a");
+        // In a directory already reached a file is opened at once; what is not a regular file
+        // still says what it is, and a FIFO does not hang the read.
+        assert_eq!(
+            wt.read(&p("prompts/sub"), 100),
+            Err(ReadError::NotAFile("a directory"))
+        );
+        let fifo = dir.path().join("prompts/pipe.prompt");
+        if std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            assert!(matches!(
+                wt.read(&p("prompts/pipe.prompt"), 100),
+                Err(ReadError::NotAFile(_))
+            ));
+        }
     }
     assert!(matches!(
         wt.read(&p("prompts/a.prompt"), 0),
