@@ -43,8 +43,11 @@ time_one() {
 # The same policies on the same repository once its prompts have two code owners each: the
 # state a team reaches after adopting the two-person rule (only the registry rule still fires).
 cp -r "$WORK/rego" "$WORK/passing"
-codeowners="$(for f in CODEOWNERS .github/CODEOWNERS docs/CODEOWNERS; do [[ -f "$WORK/passing/$f" ]] && echo "$f"; done | head -1)"
-printf '* @bench/owners @bench/reviewers\n' > "$WORK/passing/${codeowners:-CODEOWNERS}"
+codeowners=CODEOWNERS
+for f in .github/CODEOWNERS CODEOWNERS docs/CODEOWNERS; do
+  if [[ -f "$WORK/passing/$f" ]]; then codeowners="$f"; break; fi
+done
+printf '* @bench/owners @bench/reviewers\n' > "$WORK/passing/$codeowners"
 count() { # DIR -> findings and POL002 findings of its report
   "$BIN" --repo "$1" --format json verify > "$WORK/report.json" 2>/dev/null || true
   echo "$(grep -c '"code"' "$WORK/report.json" || true) findings, $(grep -c '"POL002"' "$WORK/report.json" || true) POL002"
