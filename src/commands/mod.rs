@@ -593,7 +593,12 @@ fn report_verified(
         );
         let _ = out.write_all(text.as_bytes());
     })?;
-    Ok(report::exit_code(&v.findings))
+    let code = report::exit_code(&v.findings);
+    // Freeing a large repository's model piece by piece takes milliseconds (8 ms for 10,000
+    // prompts) that the exit right after does at once: off the critical path, as the Rego
+    // document is.
+    rayon::spawn(move || drop(v));
+    Ok(code)
 }
 
 /// Leaves out what `--select` and `--ignore` do not report, and says on `err` how many.
