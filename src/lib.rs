@@ -18,6 +18,7 @@ pub(crate) mod git;
 pub(crate) mod graph;
 pub(crate) mod history;
 pub(crate) mod init;
+pub mod keywords;
 pub mod load;
 pub mod lock;
 pub(crate) mod model_ids;

@@ -199,6 +199,7 @@ const LAYERS: &[&str] = &[
     "units",
     "suggest",
     "digest",
+    "keywords",
     "snapshot",
     "node",
     "problem",

@@ -62,13 +62,7 @@ pub fn read(snapshot: &dyn crate::snapshot::Snapshot, id: FileId, max_file_size:
     };
     let bytes = match snapshot.read_str(LOCKFILE, max_file_size) {
         Ok(b) => b,
-        Err(ReadError::NotFound) => {
-            return Read {
-                text: None,
-                id,
-                state: Err(LockStatus::Missing),
-            };
-        }
+        Err(ReadError::NotFound) => return failed(LockStatus::Missing),
         Err(e) => return failed(LockStatus::Unreadable(e.to_string(), Span::file_start(id))),
     };
     let Ok(text) = String::from_utf8(bytes) else {

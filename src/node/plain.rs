@@ -248,10 +248,7 @@ impl Parser<'_> {
     fn key_at(&self, at: usize, end: usize) -> Option<(Key, usize)> {
         let b = self.b;
         let (name, key_end) = match b[at] {
-            b'"' | b'\'' => {
-                let (s, after) = self.quoted(at, end)?;
-                (s, after)
-            }
+            b'"' | b'\'' => self.quoted(at, end)?,
             _ => {
                 if !plain_start(b, at, end) {
                     return None;

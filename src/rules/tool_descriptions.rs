@@ -257,25 +257,10 @@ struct Instructions {
 }
 
 static FINDER: LazyLock<Instructions> = LazyLock::new(|| {
-    let mut words: Vec<&str> = Vec::new();
-    let mut owners: Vec<Vec<usize>> = Vec::new();
-    for (i, (ws, _, _)) in INSTRUCTIONS.iter().enumerate() {
-        for w in *ws {
-            match words.iter().position(|x| x == w) {
-                Some(p) => owners[p].push(i),
-                None => {
-                    words.push(w);
-                    owners.push(vec![i]);
-                }
-            }
-        }
-    }
+    let k = crate::keywords::Keywords::new(INSTRUCTIONS.iter().map(|(words, _, _)| *words), None);
     Instructions {
-        words: AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(&words)
-            .expect("instruction words"),
-        owners,
+        words: k.automaton,
+        owners: k.owners,
         compiled: INSTRUCTIONS.iter().map(|_| OnceLock::new()).collect(),
     }
 });

@@ -54,27 +54,13 @@ fn ascii_regex(pattern: &str) -> Regex {
 }
 
 static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
-    let mut words: Vec<&'static str> = Vec::new();
-    let mut owners: Vec<Vec<usize>> = Vec::new();
-    for (i, det) in DETECTORS.iter().enumerate() {
-        for &k in det.keywords {
-            match words.iter().position(|w| *w == k) {
-                Some(p) => owners[p].push(i),
-                None => {
-                    words.push(k);
-                    owners.push(vec![i]);
-                }
-            }
-        }
-    }
-    let keywords = AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .kind(Some(AhoCorasickKind::DFA))
-        .build(&words)
-        .expect("keyword automaton");
+    let k = crate::keywords::Keywords::new(
+        DETECTORS.iter().map(|d| d.keywords),
+        Some(AhoCorasickKind::DFA),
+    );
     Engine {
-        keywords,
-        owners,
+        keywords: k.automaton,
+        owners: k.owners,
         compiled: DETECTORS
             .iter()
             .map(|_| std::sync::OnceLock::new())
