@@ -176,7 +176,7 @@ impl SourceMap {
     }
 
     pub fn add(&mut self, path: String, text: Option<Text>) -> FileId {
-        let id = FileId(self.files.len() as u32);
+        let id = self.next_id();
         self.files.push(SourceFile::new(path, text));
         id
     }

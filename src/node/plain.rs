@@ -632,8 +632,29 @@ fn resolve(s: &str) -> Option<Value> {
     Some(Value::Str(s.to_string()))
 }
 
+/// Whether the fast path takes `text`; panics when it takes it and serde-saphyr gives another
+/// tree or refuses it. The differential check of the tests and of the `yaml_plain` fuzz target.
+pub fn agrees(text: &str) -> bool {
+    let file = FileId(0);
+    let Some(fast) = parse(text, file) else {
+        return false;
+    };
+    match super::parse_yaml_general(text, file) {
+        Ok(general) => assert_eq!(
+            dump(&fast),
+            dump(&general),
+            "the YAML fast path disagrees on {text:?}"
+        ),
+        Err(e) => panic!(
+            "the YAML fast path took {text:?}, which serde-saphyr refuses: {}",
+            e.message
+        ),
+    }
+    true
+}
+
 /// A tree with its spans, as text: what the differential checks compare.
-pub fn dump(n: &Node) -> String {
+fn dump(n: &Node) -> String {
     let mut out = String::new();
     fn walk(n: &Node, out: &mut String) {
         use std::fmt::Write as _;

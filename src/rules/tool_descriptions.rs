@@ -555,40 +555,38 @@ fn descriptions_of(
     limit: u64,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    {
-        let own: Vec<&str> = server.tools.iter().map(|d| d.name.value.as_str()).collect();
-        for def in &server.tools {
-            let subject = format!("{}.{}", server.server.value, def.name.value);
-            let mut done: Vec<Kind> = Vec::new();
-            for text in texts(&def.node) {
-                for kind in [
-                    Kind::Instruction,
-                    Kind::Shadowing,
-                    Kind::Invisible,
-                    Kind::Length,
-                ] {
-                    if done.contains(&kind) {
-                        continue;
-                    }
-                    let hit = match kind {
-                        Kind::Instruction => find_instruction(text.value),
-                        Kind::Shadowing => {
-                            find_shadowing(text.value, &server.server.value, &own, index)
-                        }
-                        Kind::Invisible => find_invisible(text.value),
-                        Kind::Length => {
-                            let n = text.value.chars().count() as u64;
-                            (n > limit).then(|| Hit {
-                                range: 0..text.value.len(),
-                                what: format!("{n} characters long, over the limit of {limit}"),
-                                target: None,
-                            })
-                        }
-                    };
-                    let Some(hit) = hit else { continue };
-                    done.push(kind);
-                    out.push(finding(ctx, &subject, &text, kind, &hit));
+    let own: Vec<&str> = server.tools.iter().map(|d| d.name.value.as_str()).collect();
+    for def in &server.tools {
+        let subject = format!("{}.{}", server.server.value, def.name.value);
+        let mut done: Vec<Kind> = Vec::new();
+        for text in texts(&def.node) {
+            for kind in [
+                Kind::Instruction,
+                Kind::Shadowing,
+                Kind::Invisible,
+                Kind::Length,
+            ] {
+                if done.contains(&kind) {
+                    continue;
                 }
+                let hit = match kind {
+                    Kind::Instruction => find_instruction(text.value),
+                    Kind::Shadowing => {
+                        find_shadowing(text.value, &server.server.value, &own, index)
+                    }
+                    Kind::Invisible => find_invisible(text.value),
+                    Kind::Length => {
+                        let n = text.value.chars().count() as u64;
+                        (n > limit).then(|| Hit {
+                            range: 0..text.value.len(),
+                            what: format!("{n} characters long, over the limit of {limit}"),
+                            target: None,
+                        })
+                    }
+                };
+                let Some(hit) = hit else { continue };
+                done.push(kind);
+                out.push(finding(ctx, &subject, &text, kind, &hit));
             }
         }
     }

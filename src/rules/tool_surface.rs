@@ -122,21 +122,19 @@ pub(super) fn check_contract(ctx: &Context) -> Vec<Finding> {
 
 fn contract_of(server: &crate::load::model::ToolServer) -> Vec<Finding> {
     let mut out = Vec::new();
-    {
-        for def in &server.tools {
-            let subject = format!("{}.{}", server.server.value, def.name.value);
-            for problem in contract_problems(def) {
-                out.push(
-                    Finding::new(
-                        &TOOL006,
-                        problem.span,
-                        subject.clone(),
-                        format!("tool `{subject}`: {}", problem.message),
-                    )
-                    .label(problem.label)
-                    .help(problem.help),
-                );
-            }
+    for def in &server.tools {
+        let subject = format!("{}.{}", server.server.value, def.name.value);
+        for problem in contract_problems(def) {
+            out.push(
+                Finding::new(
+                    &TOOL006,
+                    problem.span,
+                    subject.clone(),
+                    format!("tool `{subject}`: {}", problem.message),
+                )
+                .label(problem.label)
+                .help(problem.help),
+            );
         }
     }
     out

@@ -1,30 +1,10 @@
 //! The fast path against serde-saphyr: wherever it gives a tree, the general parser gives the
 //! same tree with the same spans.
 
-use super::{dump, parse};
-use crate::node::parse_yaml_general;
+use super::{agrees, parse};
 use crate::source::FileId;
 
 const F: FileId = FileId(0);
-
-/// Whether the fast path took `text`; panics when it took it and disagrees with serde-saphyr.
-fn agrees(text: &str) -> bool {
-    let Some(fast) = parse(text, F) else {
-        return false;
-    };
-    match parse_yaml_general(text, F) {
-        Ok(general) => assert_eq!(
-            dump(&fast),
-            dump(&general),
-            "the fast path disagrees on {text:?}"
-        ),
-        Err(e) => panic!(
-            "the fast path took {text:?}, which serde-saphyr refuses: {}",
-            e.message
-        ),
-    }
-    true
-}
 
 #[test]
 fn the_files_agentlock_users_write_take_the_fast_path() {
