@@ -6,14 +6,10 @@ use sha2::{Digest, Sha256};
 pub fn sha256_lf(bytes: &[u8]) -> String {
     let mut h = Sha256::new();
     let mut start = 0;
-    let mut i = 0;
-    while i + 1 < bytes.len() {
-        if bytes[i] == b'\r' && bytes[i + 1] == b'\n' {
-            h.update(&bytes[start..i]);
-            start = i + 1;
-            i += 2;
-        } else {
-            i += 1;
+    for cr in memchr::memchr_iter(b'\r', bytes) {
+        if bytes.get(cr + 1) == Some(&b'\n') {
+            h.update(&bytes[start..cr]);
+            start = cr + 1;
         }
     }
     h.update(&bytes[start..]);
@@ -44,9 +40,28 @@ mod tests {
         assert_eq!(sha256_lf(b"a\rb"), sha256_hex(b"a\rb"));
         assert_eq!(sha256_lf(b""), sha256_hex(b""));
         assert_eq!(sha256_lf(b"\r\n\r"), sha256_hex(b"\n\r"));
+        assert_eq!(sha256_lf(b"\r\r\n\n"), sha256_hex(b"\r\n\n"));
         assert_eq!(
             sha256_hex(b""),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
+    }
+
+    #[test]
+    fn the_digest_is_that_of_the_text_with_crlf_replaced() {
+        // Every string of up to 7 bytes over `a`, CR and LF, against the plain replacement.
+        for len in 0..=7u32 {
+            for n in 0..3usize.pow(len) {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|i| [b'a', b'\r', b'\n'][n / 3usize.pow(i) % 3])
+                    .collect();
+                let text = String::from_utf8(bytes.clone()).unwrap();
+                assert_eq!(
+                    sha256_lf(&bytes),
+                    sha256_hex(text.replace("\r\n", "\n").as_bytes()),
+                    "{text:?}"
+                );
+            }
+        }
     }
 }

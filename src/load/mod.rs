@@ -809,7 +809,7 @@ pub fn decode_for_scan(bytes: &[u8]) -> Option<crate::source::Text> {
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == 0)
+    memchr::memchr(0, bytes)
 }
 
 fn mark_incomplete(inc: &mut model::Incomplete, kind: Kind) {

@@ -145,21 +145,31 @@ pub fn write_float(f: f64, out: &mut String) {
     }
 }
 
+/// `s` as a JSON string: `"`, `\` and control characters escaped, everything else as it is
+/// (copied a run at a time: the escaped characters are ASCII, so a run ends on a boundary).
 pub fn write_json_str(s: &str, out: &mut String) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+    let mut start = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        let escaped = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            b if b < 0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escaped.is_empty() {
+            let _ = write!(out, "\\u{:04x}", b);
+        } else {
+            out.push_str(escaped);
         }
+        start = i + 1;
     }
+    out.push_str(&s[start..]);
     out.push('"');
 }
 
@@ -514,6 +524,50 @@ fn convert_toml_value(v: toml::Spanned<toml::de::DeValue<'_>>, file: FileId) -> 
 
 #[cfg(test)]
 mod tests {
+    /// What `write_json_str` must write: its first form, a character at a time.
+    fn json_str_by_char(s: &str) -> String {
+        use std::fmt::Write;
+        let mut out = String::from('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if (c as u32) < 0x20 => {
+                    let _ = write!(out, "\\u{:04x}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    #[test]
+    fn json_strings_are_escaped_as_a_character_at_a_time() {
+        // Every string of up to 4 characters from a set with each kind of character.
+        let chars = [
+            'a', '"', '\\', '\n', '\r', '\t', '\u{1}', '\u{1f}', ' ', '\u{7f}', 'é', '€', '🦀',
+        ];
+        let mut strings = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = strings
+                .iter()
+                .filter(|s| s.chars().count() == strings.last().map_or(0, |l| l.chars().count()))
+                .flat_map(|s| chars.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            strings.extend(longer);
+        }
+        assert!(strings.len() > 30_000);
+        for s in &strings {
+            let mut out = String::new();
+            write_json_str(s, &mut out);
+            assert_eq!(out, json_str_by_char(s), "{s:?}");
+        }
+    }
+
     use super::*;
 
     const F: FileId = FileId(0);

@@ -19,6 +19,36 @@ const MAX_DEPTH: usize = 24;
 /// count no fewer) go to the general parser.
 const MAX_KEY: usize = 1000;
 
+/// The keys a mapping has so far, to refuse a duplicate: compared one by one while the mapping
+/// is small, hashed once it is not (a file of 2,000 agents would otherwise compare 2 million
+/// pairs). Two keys with the same hash count as a duplicate, which only sends the document to
+/// the general parser.
+#[derive(Default)]
+struct Seen(Option<std::collections::HashSet<u64>>);
+
+impl Seen {
+    const LINEAR: usize = 16;
+
+    fn duplicate(&mut self, entries: &[(Key, Node)], name: &str) -> bool {
+        if name == "<<" {
+            return true;
+        }
+        if entries.len() < Self::LINEAR {
+            return entries.iter().any(|(k, _)| k.name == name);
+        }
+        let hash = |n: &str| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::hash::DefaultHasher::new();
+            n.hash(&mut h);
+            h.finish()
+        };
+        let set = self
+            .0
+            .get_or_insert_with(|| entries.iter().map(|(k, _)| hash(&k.name)).collect());
+        !set.insert(hash(name))
+    }
+}
+
 /// The tree of `text`, when it is plain YAML.
 pub fn parse(text: &str, file: FileId) -> Option<Node> {
     let b = text.as_bytes();
@@ -173,11 +203,12 @@ impl Parser<'_> {
             return None;
         }
         let mut entries: Vec<(Key, Node)> = Vec::new();
+        let mut seen = Seen::default();
         let mut key_at = at;
         loop {
             let end = self.line_end();
             let (key, colon) = self.key_at(key_at, end)?;
-            if entries.iter().any(|(k, _)| k.name == key.name) || key.name == "<<" {
+            if seen.duplicate(&entries, &key.name) {
                 return None;
             }
             let mut v = colon + 1;
@@ -346,6 +377,7 @@ impl Parser<'_> {
         let mut j = skip_spaces(b, at + 1, end);
         let mut items = Vec::new();
         let mut entries: Vec<(Key, Node)> = Vec::new();
+        let mut seen = Seen::default();
         if j < end && b[j] == close {
             j += 1;
         } else {
@@ -358,7 +390,7 @@ impl Parser<'_> {
                     let Value::Str(name) = key.value else {
                         return None;
                     };
-                    if entries.iter().any(|(k, _)| k.name == name) || name == "<<" {
+                    if seen.duplicate(&entries, &name) {
                         return None;
                     }
                     if after >= end
@@ -589,10 +621,8 @@ fn resolve(s: &str) -> Option<Value> {
         return s.parse().ok().map(Value::Float);
     }
     let word = s.trim_start_matches(['+', '-']).trim_start_matches('.');
-    if matches!(
-        word.to_ascii_lowercase().as_str(),
-        "inf" | "nan" | "infinity"
-    ) {
+    let any_case = |w: &str, of: &[&str]| of.iter().any(|o| w.eq_ignore_ascii_case(o));
+    if any_case(word, &["inf", "nan", "infinity"]) {
         return None;
     }
     let numberish = |c: &u8| {
@@ -611,21 +641,11 @@ fn resolve(s: &str) -> Option<Value> {
         }
         return Some(Value::Str(s.to_string()));
     }
-    let lower = s.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "null"
-            | "true"
-            | "false"
-            | "yes"
-            | "no"
-            | "on"
-            | "off"
-            | "y"
-            | "n"
-            | "nan"
-            | "inf"
-            | "infinity"
+    if any_case(
+        s,
+        &[
+            "null", "true", "false", "yes", "no", "on", "off", "y", "n", "nan", "inf", "infinity",
+        ],
     ) {
         return None;
     }

@@ -114,8 +114,44 @@ fn what_the_fast_path_does_not_know_goes_to_the_general_parser() {
         // YAML's limit on a key without `?`: 1024 characters.
         &format!("'{}': 1\n", "k".repeat(1100)),
         &format!("a: {{{}: 1}}\n", "k".repeat(1100)),
+        // A duplicate in a mapping long enough for its keys to be hashed.
+        &many_keys(40, Some(3), false),
+        &many_keys(40, Some(3), true),
     ] {
         assert!(parse(d, F).is_none(), "the fast path took {d:?}");
+    }
+}
+
+/// A block (or flow) mapping of `n` keys, the last one repeating key `dup` when given.
+fn many_keys(n: usize, dup: Option<usize>, flow: bool) -> String {
+    let keys: Vec<String> = (0..n)
+        .map(|i| match (dup, i + 1 == n) {
+            (Some(d), true) => format!("k{d}"),
+            _ => format!("k{i}"),
+        })
+        .collect();
+    if flow {
+        let entries: Vec<String> = keys.iter().map(|k| format!("{k}: 1")).collect();
+        format!("m: {{{}}}\n", entries.join(", "))
+    } else {
+        keys.iter().map(|k| format!("{k}: 1\n")).collect()
+    }
+}
+
+#[test]
+fn long_mappings_without_duplicates_take_the_fast_path() {
+    for flow in [false, true] {
+        for n in [15, 16, 17, 40, 2000] {
+            let d = many_keys(n, None, flow);
+            assert!(agrees(&d), "the fast path declined {n} keys (flow: {flow})");
+        }
+        for dup in [0, 14, 15, 16, 30] {
+            let d = many_keys(40, Some(dup), flow);
+            assert!(
+                parse(&d, F).is_none(),
+                "the fast path took a duplicate of k{dup}"
+            );
+        }
     }
 }
 
