@@ -603,7 +603,8 @@ fn resolve(s: &str) -> Option<Value> {
     }
     let b = s.as_bytes();
     let digits = |d: &[u8]| !d.is_empty() && d.iter().all(u8::is_ascii_digit);
-    let unsigned = s.strip_prefix('-').unwrap_or(s).as_bytes();
+    let unsigned_str = s.strip_prefix('-').unwrap_or(s);
+    let unsigned = unsigned_str.as_bytes();
     // A decimal integer without a leading zero, small enough to be exact.
     if digits(unsigned) && unsigned.len() <= 18 && (unsigned[0] != b'0' || unsigned.len() == 1) {
         if s == "-0" {
@@ -612,7 +613,8 @@ fn resolve(s: &str) -> Option<Value> {
         return s.parse().ok().map(Value::Int);
     }
     // A decimal fraction: `0.2`, `-1.5`.
-    if let Some((int, frac)) = std::str::from_utf8(unsigned).ok()?.split_once('.')
+    if unsigned.first().is_some_and(u8::is_ascii_digit)
+        && let Some((int, frac)) = unsigned_str.split_once('.')
         && digits(int.as_bytes())
         && digits(frac.as_bytes())
         && (int == "0" || !int.starts_with('0'))
