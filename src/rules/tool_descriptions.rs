@@ -13,8 +13,6 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{LazyLock, OnceLock};
 
-use aho_corasick::AhoCorasick;
-
 pub static TOOL008: Rule = Rule {
     meta: Meta {
         code: "TOOL008",
@@ -250,30 +248,25 @@ fn char_name(c: char) -> &'static str {
 
 /// The words of [`INSTRUCTIONS`] in one automaton, and each pattern compiled on first use.
 struct Instructions {
-    words: AhoCorasick,
-    /// For each word of the automaton, the patterns (indices into INSTRUCTIONS) that need it.
-    owners: Vec<Vec<usize>>,
+    /// The words; a word's owners are indices into INSTRUCTIONS.
+    words: crate::keywords::Keywords,
     compiled: Vec<OnceLock<Regex>>,
 }
 
-static FINDER: LazyLock<Instructions> = LazyLock::new(|| {
-    let k = crate::keywords::Keywords::new(INSTRUCTIONS.iter().map(|(words, _, _)| *words), None);
-    Instructions {
-        words: k.automaton,
-        owners: k.owners,
-        compiled: INSTRUCTIONS.iter().map(|_| OnceLock::new()).collect(),
-    }
+static FINDER: LazyLock<Instructions> = LazyLock::new(|| Instructions {
+    words: crate::keywords::Keywords::new(INSTRUCTIONS.iter().map(|(words, _, _)| *words)),
+    compiled: INSTRUCTIONS.iter().map(|_| OnceLock::new()).collect(),
 });
 
 /// The earliest instruction to the model in `text`.
 fn find_instruction(text: &str) -> Option<Hit> {
     let finder = &*FINDER;
     let mut wanted = [false; INSTRUCTIONS.len()];
-    for m in finder.words.find_overlapping_iter(text.as_bytes()) {
-        for &i in &finder.owners[m.pattern().as_usize()] {
+    finder.words.each(text.as_bytes(), |_, owners| {
+        for &i in owners {
             wanted[i] = true;
         }
-    }
+    });
     INSTRUCTIONS
         .iter()
         .enumerate()

@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::entropy::shannon_entropy;
@@ -16,10 +15,9 @@ use super::{DETECTORS, Detector, Hit};
 const LINE_EXTENSION: usize = 1024;
 
 struct Engine {
-    /// One automaton over every detector's keywords, ASCII case-insensitive.
-    keywords: AhoCorasick,
-    /// For each keyword of the automaton, the detectors (indices into DETECTORS) it triggers.
-    owners: Vec<Vec<usize>>,
+    /// One automaton over every detector's keywords, ASCII case-insensitive; a keyword's
+    /// owners are the detectors (indices into DETECTORS) it triggers.
+    keywords: crate::keywords::Keywords,
     /// Each detector's regexes, compiled the first time one of its keywords hits: a clean
     /// repository compiles none, a typical one a few.
     compiled: Vec<std::sync::OnceLock<Compiled>>,
@@ -53,19 +51,12 @@ fn ascii_regex(pattern: &str) -> Regex {
         .unwrap_or_else(|e| panic!("invalid secret pattern {pattern:?}: {e}"))
 }
 
-static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
-    let k = crate::keywords::Keywords::new(
-        DETECTORS.iter().map(|d| d.keywords),
-        Some(AhoCorasickKind::DFA),
-    );
-    Engine {
-        keywords: k.automaton,
-        owners: k.owners,
-        compiled: DETECTORS
-            .iter()
-            .map(|_| std::sync::OnceLock::new())
-            .collect(),
-    }
+static ENGINE: LazyLock<Engine> = LazyLock::new(|| Engine {
+    keywords: crate::keywords::Keywords::new(DETECTORS.iter().map(|d| d.keywords)),
+    compiled: DETECTORS
+        .iter()
+        .map(|_| std::sync::OnceLock::new())
+        .collect(),
 });
 
 /// Compiles the automaton and every regex now rather than on the first scan.
@@ -85,14 +76,14 @@ pub(super) fn scan(text: &str) -> Vec<Hit> {
     let engine = &*ENGINE;
     let bytes = text.as_bytes();
     let mut windows: Vec<(usize, usize, usize)> = Vec::new();
-    for m in engine.keywords.find_overlapping_iter(bytes) {
-        for &d in &engine.owners[m.pattern().as_usize()] {
+    engine.keywords.each(bytes, |m, owners| {
+        for &d in owners {
             let det = &DETECTORS[d];
-            let start = line_start(bytes, m.start().saturating_sub(det.before));
-            let end = line_end(bytes, m.end().saturating_add(det.after).min(bytes.len()));
+            let start = line_start(bytes, m.start.saturating_sub(det.before));
+            let end = line_end(bytes, m.end.saturating_add(det.after).min(bytes.len()));
             windows.push((d, start, end));
         }
-    }
+    });
     if windows.is_empty() {
         return Vec::new();
     }
