@@ -153,14 +153,20 @@ pub fn check(
     // The lock of the repository, and the lockfile read and parsed beside it.
     let limit = model.config.paths.max_file_size;
     let next_id = model.sources.next_id();
-    let (current, read) = crate::timing::phase("lockfile", || {
+    let ((current, written), read) = crate::timing::phase("lockfile", || {
         rayon::join(
-            || lock::Lock::from_model(&model, rules::catalog()),
+            || {
+                let current = lock::Lock::from_model(&model, rules::catalog());
+                let written = lock_check.then(|| current.to_toml());
+                (current, written)
+            },
             || lock_check.then(|| lock::read(snapshot, next_id, limit)),
         )
     });
-    let status = read.map(|read| {
-        crate::timing::phase("lockfile", || read.against(&current, &mut model.sources))
+    let status = read.zip(written).map(|(read, written)| {
+        crate::timing::phase("lockfile", || {
+            read.against(&current, &written, &mut model.sources)
+        })
     });
     // The evidence of this snapshot, against the last release's.
     let candidate = crate::timing::phase("evidence", || {

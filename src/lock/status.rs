@@ -38,7 +38,7 @@ pub fn check(
     sources: &mut crate::source::SourceMap,
     max_file_size: u64,
 ) -> LockStatus {
-    read(snapshot, sources.next_id(), max_file_size).against(current, sources)
+    read(snapshot, sources.next_id(), max_file_size).against(current, &current.to_toml(), sources)
 }
 
 /// The lockfile of a snapshot as read, before it is compared with anything: reading and
@@ -88,17 +88,28 @@ pub fn read(snapshot: &dyn crate::snapshot::Snapshot, id: FileId, max_file_size:
 }
 
 impl Read {
-    /// The lockfile against `current`; its text (or, unread, its name) joins `sources`.
-    pub fn against(self, current: &Lock, sources: &mut crate::source::SourceMap) -> LockStatus {
+    /// The lockfile against `current`, whose text is `written` (its [`Lock::to_toml`]); the
+    /// lockfile's text (or, unread, its name) joins `sources`.
+    pub fn against(
+        self,
+        current: &Lock,
+        written: &str,
+        sources: &mut crate::source::SourceMap,
+    ) -> LockStatus {
         if matches!(self.state, Err(LockStatus::Missing)) {
             return LockStatus::Missing;
         }
+        // The very file `agentlock lock` would write now (the usual case: the lock committed
+        // with the change): nothing differs, as its entries read back as they were written
+        // and its root is theirs (the round trip is tested), so there is nothing to compare.
+        let same = self.text.as_deref() == Some(written);
         let id = sources.add(LOCKFILE.into(), self.text.map(Into::into));
         assert_eq!(
             id, self.id,
             "the lockfile was read as another file than it joins the sources as"
         );
         let (locked, root_mismatch) = match self.state {
+            _ if same => return LockStatus::Fresh,
             Ok(l) => l,
             Err(status) => return status,
         };

@@ -147,3 +147,31 @@ fn the_schema_table_has_every_kind_in_its_shape() {
         assert_eq!(shape, want, "{}", k.as_str());
     }
 }
+
+#[test]
+fn a_lockfile_as_it_would_be_written_is_fresh_and_one_edited_is_not() {
+    let l = sample();
+    let written = l.to_toml();
+    let status_of = |text: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(LOCKFILE), text).unwrap();
+        let wt = crate::snapshot::worktree::Worktree::new(dir.path()).unwrap();
+        let mut sources = crate::source::SourceMap::default();
+        let read = status::read(&wt, sources.next_id(), 1 << 20);
+        read.against(&l, &written, &mut sources)
+    };
+    assert!(matches!(status_of(&written), LockStatus::Fresh));
+    // A changed digest: its text is not the written one, and the comparison names the entry.
+    let edited = written.replace("\"aa\"", "\"ab\"");
+    assert_ne!(edited, written);
+    match status_of(&edited) {
+        LockStatus::Stale {
+            changes,
+            root_mismatch,
+        } => {
+            assert_eq!(changes.len(), 1, "{changes:?}");
+            assert!(root_mismatch);
+        }
+        other => panic!("{other:?}"),
+    }
+}
