@@ -518,6 +518,6 @@ pub fn index_text(old: Vec<NewEntry>, added: Vec<NewEntry>) -> String {
 
 fn toml_str(s: &str) -> String {
     let mut o = String::new();
-    node::write_json_str(s, &mut o);
+    node::write_toml_str(s, &mut o);
     o
 }

@@ -26,7 +26,7 @@ impl Lock {
                 out.push_str(k);
                 out.push_str(" = ");
                 match v {
-                    Field::Str(s) => node::write_json_str(s, &mut out),
+                    Field::Str(s) => node::write_toml_str(s, &mut out),
                     Field::Table(t) if t.is_empty() => out.push_str("{}"),
                     Field::Table(t) => {
                         out.push_str("{ ");
@@ -36,7 +36,7 @@ impl Lock {
                             }
                             push_toml_key(n, &mut out);
                             out.push_str(" = ");
-                            node::write_json_str(d, &mut out);
+                            node::write_toml_str(d, &mut out);
                         }
                         out.push_str(" }");
                     }
@@ -401,6 +401,6 @@ fn push_toml_key(k: &str, out: &mut String) {
     {
         out.push_str(k);
     } else {
-        node::write_json_str(k, out);
+        node::write_toml_str(k, out);
     }
 }

@@ -175,3 +175,27 @@ fn a_lockfile_as_it_would_be_written_is_fresh_and_one_edited_is_not() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_lockfile_with_control_characters_in_its_values_is_valid_toml() {
+    // A file name may hold DEL or a control character; TOML forbids them raw.
+    let mut l = sample();
+    l.entries.push(entry(
+        Kind::Prompt,
+        vec![
+            ("name", s("odd\u{7f}name")),
+            ("version", s("1.0.0")),
+            ("path", s("prompts/a\u{7f}b\u{1}c.prompt")),
+            ("sha256", s("cc")),
+        ],
+    ));
+    l.sort();
+    let text = l.to_toml();
+    assert!(!text.contains('\u{7f}'), "{text}");
+    toml::from_str::<toml::Table>(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let (back, root) = Lock::parse_written(&text).expect("read back as written");
+    assert_eq!(back, l);
+    assert_eq!(root.unwrap(), l.root());
+    let (lenient, _) = Lock::parse(&text, FileId(0)).unwrap();
+    assert_eq!(lenient, l);
+}

@@ -145,9 +145,21 @@ pub fn write_float(f: f64, out: &mut String) {
     }
 }
 
-/// `s` as a JSON string: `"`, `\` and control characters escaped, everything else as it is
-/// (copied a run at a time: the escaped characters are ASCII, so a run ends on a boundary).
+/// `s` as a JSON string: `"`, `\` and control characters escaped, everything else as it is.
+/// The canonical form digests are made of: it never changes.
 pub fn write_json_str(s: &str, out: &mut String) {
+    write_quoted(s, out, false);
+}
+
+/// `s` as a TOML basic string: as [`write_json_str`], and DEL escaped too, which TOML forbids
+/// raw (a file name may hold one). For every TOML file agentlock writes.
+pub fn write_toml_str(s: &str, out: &mut String) {
+    write_quoted(s, out, true);
+}
+
+/// A quoted string, copied a run at a time: the escaped characters are ASCII, so a run ends on
+/// a character boundary.
+fn write_quoted(s: &str, out: &mut String, escape_del: bool) {
     out.reserve(s.len() + 2);
     out.push('"');
     let mut start = 0;
@@ -158,7 +170,7 @@ pub fn write_json_str(s: &str, out: &mut String) {
             b'\n' => "\\n",
             b'\r' => "\\r",
             b'\t' => "\\t",
-            b if b < 0x20 => "",
+            b if b < 0x20 || (escape_del && b == 0x7f) => "",
             _ => continue,
         };
         out.push_str(&s[start..i]);
@@ -543,6 +555,21 @@ mod tests {
         }
         out.push('"');
         out
+    }
+
+    #[test]
+    fn toml_strings_read_back_as_written() {
+        // Every ASCII character, and some beyond, alone and between letters, through the
+        // `toml` crate's reader.
+        let mut cases: Vec<String> = (0u8..=0x7f).map(|b| format!("a{}b", b as char)).collect();
+        cases.extend(["", "é\u{80}\u{9f}€🦀", "\u{7f}\u{7f}", "\"\\\u{0}"].map(String::from));
+        for s in &cases {
+            let mut quoted = String::new();
+            write_toml_str(s, &mut quoted);
+            let parsed: toml::Table = toml::from_str(&format!("k = {quoted}"))
+                .unwrap_or_else(|e| panic!("{s:?} written as {quoted}: {e}"));
+            assert_eq!(parsed["k"].as_str(), Some(s.as_str()), "{quoted}");
+        }
     }
 
     #[test]
