@@ -108,7 +108,7 @@ pub fn files(project: &str, today: i64) -> Vec<(String, String)> {
         .iter()
         .map(|&(path, text)| {
             let text = match path {
-                "agentlock.toml" => text.replace("{{project}}", &toml_string(project)),
+                "agentlock.toml" => text.replace("{{project}}", &crate::node::toml_string(project)),
                 "deploy.yaml" => text.replace("{{today}}", &date),
                 p if p.starts_with("datasets/") => text.replace("{{dataset_version}}", &version),
                 _ => text.to_string(),
@@ -220,13 +220,6 @@ pub fn init(dir: &Path, today: i64) -> Result<Scaffolded, InitError> {
     })
 }
 
-/// A TOML basic string.
-fn toml_string(s: &str) -> String {
-    let mut out = String::new();
-    crate::node::write_toml_str(s, &mut out);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,7 +234,7 @@ mod tests {
             ("bell\u{7}", "\"bell\\u0007\""),
         ];
         for (input, want) in cases {
-            assert_eq!(toml_string(input), want);
+            assert_eq!(crate::node::toml_string(input), want);
             let parsed: toml::Table = toml::from_str(&format!("k = {want}")).unwrap();
             assert_eq!(parsed["k"].as_str(), Some(input));
         }

@@ -90,6 +90,9 @@ impl Keywords {
             .map(|l| owned[l].end - from[l])
             .min()
             .unwrap_or(0);
+        // The step is written out in each loop on purpose: one closure taking a part's state by
+        // reference, shared by the loops, made the keyword pass twice as slow (16 → 30 ms on
+        // the large benchmark).
         let mut sid = [start; LANES];
         for step in 0..together {
             for l in 0..LANES {

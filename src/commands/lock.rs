@@ -40,7 +40,9 @@ pub(super) fn run(cli: &Cli, check: bool, color: bool, out: &mut Sink<'_>) -> Re
     }
     let new = Lock::from_model(&model, crate::rules::catalog());
     let limit = model.config.paths.max_file_size;
-    let status = crate::lock::check(&wt, &new, &mut model.sources, limit);
+    // The text it would write, also what the lockfile is compared with first.
+    let text = new.to_toml();
+    let status = crate::lock::check(&wt, &new, &text, &mut model.sources, limit);
     if let crate::lock::LockStatus::Newer(reason, _) = &status {
         return Err(fatal(
             format!("{LOCKFILE} was not rewritten: {reason}"),
@@ -71,7 +73,7 @@ pub(super) fn run(cli: &Cli, check: bool, color: bool, out: &mut Sink<'_>) -> Re
     if written {
         wt.write_atomic(
             &crate::snapshot::RepoPath::fixed(LOCKFILE),
-            new.to_toml().as_bytes(),
+            text.as_bytes(),
             false,
         )
         .map_err(|e| fatal(format!("cannot write {LOCKFILE}: {e}"), None))?;

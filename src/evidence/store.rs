@@ -500,24 +500,21 @@ pub fn index_text(old: Vec<NewEntry>, added: Vec<NewEntry>) -> String {
     let mut out = format!("{HEADER}version = {INDEX_VERSION}\n");
     for a in &all {
         out.push_str("\n[[evidence]]\n");
-        out.push_str(&format!("path = {}\n", toml_str(&a.path)));
-        out.push_str(&format!("sha256 = {}\n", toml_str(&a.sha256)));
-        out.push_str(&format!("harness = {}\n", toml_str(&a.harness)));
-        out.push_str(&format!("behaviour = {}\n", toml_str(&a.behaviour)));
+        out.push_str(&format!("path = {}\n", node::toml_string(&a.path)));
+        out.push_str(&format!("sha256 = {}\n", node::toml_string(&a.sha256)));
+        out.push_str(&format!("harness = {}\n", node::toml_string(&a.harness)));
+        out.push_str(&format!(
+            "behaviour = {}\n",
+            node::toml_string(&a.behaviour)
+        ));
         if let Some(d) = &a.dataset {
-            out.push_str(&format!("dataset = {}\n", toml_str(d)));
+            out.push_str(&format!("dataset = {}\n", node::toml_string(d)));
         }
-        let ds: Vec<String> = a.datasets.iter().map(|d| toml_str(d)).collect();
+        let ds: Vec<String> = a.datasets.iter().map(|d| node::toml_string(d)).collect();
         out.push_str(&format!("datasets = [{}]\n", ds.join(", ")));
         out.push_str(&format!("cases = {}\n", a.cases));
         out.push_str(&format!("observations = {}\n", a.observations));
         out.push_str(&format!("tests = {}\n", a.tests));
     }
     out
-}
-
-fn toml_str(s: &str) -> String {
-    let mut o = String::new();
-    node::write_toml_str(s, &mut o);
-    o
 }

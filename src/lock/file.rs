@@ -49,15 +49,15 @@ impl Lock {
 
     /// `sha256:…` over the body: one string that names the whole release.
     pub fn root(&self) -> String {
-        format!("sha256:{}", sha256_hex(self.body().as_bytes()))
+        root_of(&self.body())
     }
 
     /// The lockfile's text.
     pub fn to_toml(&self) -> String {
         let body = self.body();
         format!(
-            "{HEADER}version = {LOCK_VERSION}\nroot = \"sha256:{}\"\n{body}",
-            sha256_hex(body.as_bytes())
+            "{HEADER}version = {LOCK_VERSION}\nroot = \"{}\"\n{body}",
+            root_of(&body)
         )
     }
 
@@ -391,6 +391,11 @@ pub fn read_str_borrowed(s: &str) -> Option<std::borrow::Cow<'_, str>> {
     serde_json::from_str::<String>(s)
         .ok()
         .map(std::borrow::Cow::Owned)
+}
+
+/// The root digest of a body.
+fn root_of(body: &str) -> String {
+    format!("sha256:{}", sha256_hex(body.as_bytes()))
 }
 
 /// A key bare when TOML allows it, else quoted.

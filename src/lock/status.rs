@@ -30,15 +30,16 @@ pub enum LockStatus {
 }
 
 /// Reads the lockfile from the snapshot and compares it with `current`, the lock of the
-/// repository as it is. The lockfile's text joins `sources` (findings point into it); nothing
-/// else of the model is touched.
+/// repository as it is, whose text is `written`. The lockfile's text joins `sources` (findings
+/// point into it); nothing else of the model is touched.
 pub fn check(
     snapshot: &dyn crate::snapshot::Snapshot,
     current: &Lock,
+    written: &str,
     sources: &mut crate::source::SourceMap,
     max_file_size: u64,
 ) -> LockStatus {
-    read(snapshot, sources.next_id(), max_file_size).against(current, &current.to_toml(), sources)
+    read(snapshot, sources.next_id(), max_file_size).against(current, written, sources)
 }
 
 /// The lockfile of a snapshot as read, before it is compared with anything: reading and

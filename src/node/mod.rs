@@ -157,6 +157,13 @@ pub fn write_toml_str(s: &str, out: &mut String) {
     write_quoted(s, out, true);
 }
 
+/// [`write_toml_str`] into a string of its own.
+pub fn toml_string(s: &str) -> String {
+    let mut out = String::new();
+    write_toml_str(s, &mut out);
+    out
+}
+
 /// A quoted string, copied a run at a time: the escaped characters are ASCII, so a run ends on
 /// a character boundary.
 fn write_quoted(s: &str, out: &mut String, escape_del: bool) {
