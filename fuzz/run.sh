@@ -14,7 +14,7 @@ set -u
 cd "$(dirname "$0")"
 secs=${SECONDS_PER_TARGET:-1800}
 par=${PARALLEL:-2}
-all=(yaml_plain manifest prompt config lockfile client_config registry crewai codeowners launch secret_never_printed evidence traces)
+all=(yaml_plain manifest prompt config lockfile client_config registry crewai codeowners launch secret_never_printed evidence traces rego)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 fixtures=../tests/fixtures
@@ -41,6 +41,7 @@ seed() { # target -> files of the fixtures shaped like its input (the first byte
     launch) for c in 'npx\0-y\0@modelcontextprotocol/server-github' 'uvx\0--from\0git+https://github.com/o/r@main\0r' \
                      'docker\0run\0-i\0--rm\0-e\0T\0ghcr.io/o/i:latest' 'cmd\0/c\0npx -y pkg@1.2.3' 'sh\0-c\0cd x && uv run server.py'; do
               printf "$c" > "$dir/s$((i++))"; done ;;
+    rego) for f in ../policy/examples/*.rego $(find $fixtures -name '*.rego'); do cp "$f" "$dir/s$((i++))"; done ;;
     secret_never_printed) for f in $(ls $fixtures/secrets/positives/* | head -40); do cp "$f" "$dir/s$((i++))"; done ;;
   esac
   [ -d regressions/$t ] && cp regressions/$t/* "$dir/" 2>/dev/null

@@ -48,6 +48,41 @@ fn no_manifest_exits_2_with_a_clear_message() {
 }
 
 #[test]
+fn files_of_other_tools_that_declare_nothing_are_named_when_nothing_is_left() {
+    // opencode's config without `mcp` or `model`, Gemini CLI's settings without
+    // `mcpServers`, a `server.json` that is not an MCP registry file: read, left alone, and
+    // named, so a user sees agentlock found them and why they gave it nothing to check.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("opencode.json"), "{\"theme\": \"dark\"}\n").unwrap();
+    std::fs::create_dir_all(root.join(".gemini")).unwrap();
+    std::fs::write(
+        root.join(".gemini/settings.json"),
+        "{\"theme\": \"GitHub\"}\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("api")).unwrap();
+    std::fs::write(root.join("api/server.json"), "{\"port\": 8080}\n").unwrap();
+    std::fs::write(root.join("server.json"), "{\"host\": \"x\"}\n").unwrap();
+    let out = run_in(root, &["verify", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(2));
+    snap!("cli_no_manifest_files_left_alone.stderr", text(&out.stderr));
+    // One such file: named alone, in the singular.
+    std::fs::remove_dir_all(root.join(".gemini")).unwrap();
+    std::fs::remove_dir_all(root.join("api")).unwrap();
+    std::fs::remove_file(root.join("server.json")).unwrap();
+    let out = run_in(root, &["verify", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "declare nothing it checks (no MCP server, model, agent or prompt): opencode.json; without"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn broken_manifest_exits_2_pointing_at_the_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("agentlock.toml"), "[project]\nname = \"x\n").unwrap();

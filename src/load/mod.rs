@@ -159,10 +159,17 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
     });
     // A discovered file of another tool (a `server.json` that is not an MCP registry file) is
     // left alone: no findings, no secret scan, no lock entry.
+    let mut left_alone: Vec<String> = Vec::new();
     let (jobs, parsed): (Vec<Job>, Vec<Outcome>) = jobs
         .into_iter()
         .zip(parsed)
-        .filter(|(_, (item, _))| !matches!(item, Parsed::Ignored))
+        .filter(|((_, raw), (item, _))| {
+            let ignored = matches!(item, Parsed::Ignored);
+            if ignored {
+                left_alone.push(raw.path.clone());
+            }
+            !ignored
+        })
         .unzip();
     let suppressions: Vec<(Vec<Suppression>, Vec<Problem>)> = jobs
         .par_iter()
@@ -198,7 +205,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
             .chain(unread.iter().map(|(p, id)| (p, *id)))
             .min();
         let Some((_, anchor)) = first else {
-            return Err(nothing_to_read(snapshot));
+            return Err(nothing_to_read(snapshot, &left_alone));
         };
         config.file = anchor;
         config.name.span = Span::file_start(anchor);
@@ -1083,14 +1090,40 @@ fn adopt(model: &mut Model, user: &User, d: model::DirectModel) -> Option<(Strin
     Some((alias, span))
 }
 
-/// Why there is nothing to check: no agentlock.toml, and no file of a discovered format.
-fn nothing_to_read(snapshot: &dyn Snapshot) -> ConfigError {
-    ConfigError {
-        message: format!(
-            "no {} in the {}, and none of the files of other tools agentlock reads without one: MCP client configs (.mcp.json, .cursor/mcp.json, .vscode/mcp.json and others), MCP registry server.json, smithery.yaml, CrewAI crews, Prompty and dotprompt files, Claude Code subagents, Copilot agents",
+/// Why there is nothing to check: no agentlock.toml, and no file of a discovered format, or
+/// only files by those names that hold nothing agentlock checks (`left_alone`: an
+/// `opencode.json` without `mcp` or `model`, a `server.json` of another tool).
+fn nothing_to_read(snapshot: &dyn Snapshot, left_alone: &[String]) -> ConfigError {
+    const NAMED: usize = 3;
+    const READS: &str = "MCP client configs (.mcp.json, .cursor/mcp.json, .vscode/mcp.json and others), MCP registry server.json, smithery.yaml, CrewAI crews, Prompty and dotprompt files, Claude Code subagents, Copilot agents";
+    let message = if left_alone.is_empty() {
+        format!(
+            "no {} in the {}, and none of the files of other tools agentlock reads without one: {READS}",
             config::MANIFEST,
             snapshot.describe()
-        ),
+        )
+    } else {
+        // (Everything printed goes through `output::Sink`, which redacts and escapes.)
+        let mut sorted: Vec<&String> = left_alone.iter().collect();
+        sorted.sort();
+        let mut names: Vec<String> = sorted.into_iter().take(NAMED).cloned().collect();
+        if left_alone.len() > NAMED {
+            names.push(format!("{} more", left_alone.len() - NAMED));
+        }
+        let names = match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, init)) => format!("{} and {last}", init.join(", ")),
+            None => String::new(),
+        };
+        format!(
+            "no {} in the {}, and the files of other tools agentlock found declare nothing it checks (no MCP server, model, agent or prompt): {names}; without {} agentlock reads {READS}",
+            config::MANIFEST,
+            snapshot.describe(),
+            config::MANIFEST,
+        )
+    };
+    ConfigError {
+        message,
         help: Some(format!(
             "run agentlock at the root of the repository (or pass --repo DIR), or start an agentlock project here with `agentlock init`, which writes {}",
             config::MANIFEST
