@@ -482,6 +482,21 @@ fn all_io_goes_through_the_working_tree_and_the_sink() {
             "std::fs::create_dir_all(dir)",
             "the man page directory the user names",
         ),
+        (
+            "rego/worker.rs",
+            "std::io::stdin()",
+            "the Rego worker's pipe from agentlock: policy texts and the input document",
+        ),
+        (
+            "rego/worker.rs",
+            "std::io::stdout()",
+            "the Rego worker's pipe to agentlock: each rule's value",
+        ),
+        (
+            "rego/worker.rs",
+            "Command::new(&exe)",
+            "agentlock's own executable, started as the Rego worker",
+        ),
     ];
     let mut found = Vec::new();
     for (path, text) in src_files() {

@@ -131,6 +131,7 @@ fn every_finding_of_a_mapped_rule_lands_on_an_item() {
         }
         let dir = fixture(&dir.file_name().unwrap().to_string_lossy());
         let wt = agentlock::snapshot::Worktree::new(&dir).unwrap();
+        agentlock::rego::worker::use_executable(env!("CARGO_BIN_EXE_agentlock"));
         let Ok(v) = agentlock::verify(&wt, true, today()) else {
             continue; // a broken manifest: checklist exits 2 like verify
         };

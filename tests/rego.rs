@@ -301,6 +301,72 @@ fn a_rule_that_runs_too_long_is_stopped() {
 }
 
 #[test]
+fn a_rule_that_exhausts_memory_is_stopped_and_every_other_rule_is_evaluated() {
+    // numbers.range allocates what its argument says at once (96 GB here): in agentlock's own
+    // process the failed allocation aborted the run, or the system granted it and the range
+    // filled memory for minutes. Rules run in a worker with a memory cap; the worker's death
+    // names its rule. `grow` runs beside it (packages are evaluated in parallel), so the rule
+    // to blame is found by running the rest again one at a time.
+    let dir = repo(&[
+        (
+            "policy/bomb.rego",
+            "package bomb\n\nimport rego.v1\n\ndeny contains \"never\" if {\n  xs := numbers.range(1, 4000000000)\n  count(xs) < 0\n}\n",
+        ),
+        (
+            "policy/good.rego",
+            "package good\n\nimport rego.v1\n\ndeny contains \"still evaluated\" if { true }\n\nwarn contains \"and this\" if { count(numbers.range(1, 20000)) > 0 }\n",
+        ),
+        (
+            "policy/wide.rego",
+            "package wide\n\nimport rego.v1\n\n# sprintf pads to the width it is given: 1e12 bytes.\nwarn contains x if { x := sprintf(\"%01000000000000d\", [1]) }\n",
+        ),
+    ]);
+    let start = std::time::Instant::now();
+    let got = found(dir.path());
+    let pol: Vec<(&str, usize, &str)> = got
+        .iter()
+        .filter(|g| g.0 == "POL002")
+        .map(|g| (g.2.as_str(), g.3, g.4.as_str()))
+        .collect();
+    assert_eq!(pol.len(), 2, "{got:#?}");
+    assert_eq!((pol[0].0, pol[0].1), ("policy/bomb.rego", 5), "{got:#?}");
+    assert!(
+        pol[0]
+            .2
+            .contains("needed more than the 4 GiB of memory a policy may use"),
+        "{got:#?}"
+    );
+    assert_eq!((pol[1].0, pol[1].1), ("policy/wide.rego", 6), "{got:#?}");
+    // (A release build asks for the memory; a debug build's overflow check catches the width
+    // first, and regorus's panic is caught in the worker and is the rule's error.)
+    assert!(
+        pol[1].2.contains("memory a policy may use")
+            || pol[1].2.contains("the Rego interpreter failed on it (a bug in regorus): attempt to multiply with overflow"),
+        "{got:#?}"
+    );
+    for (code, msg) in [("good.deny", "still evaluated"), ("good.warn", "and this")] {
+        assert!(
+            got.iter().any(|g| g.0 == code && g.4 == msg),
+            "{code}: {got:#?}"
+        );
+    }
+    // Stopped when the allocation failed, not after filling memory.
+    assert!(start.elapsed().as_secs() < 60);
+    // `policy test` runs its tests in a worker too: the bomb fails its test and is named.
+    write(
+        dir.path(),
+        "policy/bomb_test.rego",
+        "package bomb\n\nimport rego.v1\n\ntest_bomb if { count(deny) == 0 }\n",
+    );
+    std::fs::remove_file(dir.path().join("policy/wide.rego")).unwrap();
+    let out = run_in(dir.path(), &["policy", "test"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL  data.bomb.test_bomb"), "{stdout}");
+    assert!(stdout.contains("memory a policy may use"), "{stdout}");
+}
+
+#[test]
 fn the_lock_pins_each_policy_file_and_its_codes_are_rules_of_the_catalog() {
     let dir = repo(&[("policy/ex.rego", EXEMPT)]);
     let text = lock(dir.path());

@@ -19,8 +19,8 @@ pub(super) fn test(cli: &Cli, out: &mut Sink<'_>, err: &mut Sink<'_>) -> Result<
         ));
     }
     let doc = rego_document(cli, &model, err);
-    let mut policies = crate::rego::compile(&model);
-    let results = crate::rego::test(&mut policies, &doc);
+    let policies = crate::rego::compile(&model);
+    let results = crate::rego::test(&model, &policies, &doc);
     let failed = results.iter().filter(|t| t.failure.is_some()).count() + policies.errors.len();
     let place = |span: crate::source::Span| {
         let (path, line, col) = model.sources.locate(span);

@@ -6,7 +6,8 @@
 //! An object result may say `code` (the team's own rule code), `subject`, `at` (a path into
 //! the input, mapped to the span of that value) and `help`. Each code becomes a rule of the run's
 //! catalog, so severities, exceptions and suppressions in agentlock.toml apply to it as to a
-//! built-in rule. A policy that does not compile, a rule that fails or runs past the time limit,
+//! built-in rule. Rules run in a worker process ([`worker`]). A policy that does not compile, a
+//! rule that fails, runs past the time limit or exhausts the worker's memory,
 //! and a result of the wrong shape are POL002 findings at the policy file and line; the rest of
 //! the run completes.
 //!
@@ -14,6 +15,7 @@
 //! Cargo.toml): a rule can only read the input.
 
 pub mod input;
+pub mod worker;
 
 use crate::finding::{Finding, Meta};
 use crate::load::model::Model;
@@ -43,7 +45,6 @@ pub struct Evaluated {
 
 /// A compiled set of policy files.
 pub struct Policies {
-    engine: regorus::Engine,
     /// Each file that compiled, with what it declares and whether it is Rego v0.
     files: Vec<(FileId, crate::load::rego::Declared)>,
     v0: Vec<FileId>,
@@ -143,12 +144,7 @@ pub fn compile(model: &Model) -> Policies {
             }
         }
     }
-    Policies {
-        engine,
-        files,
-        v0,
-        errors,
-    }
+    Policies { files, v0, errors }
 }
 
 /// An engine with agentlock's limits: the time limit, and built-in errors as errors.
@@ -179,43 +175,20 @@ fn self_contained(text: &str, package: &str) -> bool {
 }
 
 impl Policies {
-    /// The engine to evaluate `package` on: one of its own files when they read no other
-    /// package (regorus prepares every module it holds on each query, so that twenty packages
-    /// on one engine cost twenty times one), else a copy of the engine of every file.
-    fn engine_for(&self, model: &Model, package: &str, input: &regorus::Value) -> regorus::Engine {
-        let mine: Vec<(FileId, &str, &str)> = self
-            .files
+    /// The files that compiled, as the worker compiles them again.
+    fn worker_files(&self, model: &Model) -> Vec<worker::File> {
+        self.files
             .iter()
-            .filter(|(_, d)| d.package.as_deref() == Some(package))
-            .filter_map(|(id, _)| {
+            .filter_map(|(id, d)| {
                 let f = model.sources.get(*id);
-                Some((*id, f.path.as_str(), f.text.as_deref()?))
+                Some(worker::File {
+                    path: f.path.clone(),
+                    text: f.text.as_deref()?.to_string(),
+                    v0: self.v0.contains(id),
+                    package: d.package.clone(),
+                })
             })
-            .collect();
-        // `data.acme.tools.x` may be a rule of `acme.tools` or of a package `acme.tools.x`.
-        let sub = format!("{package}.");
-        let parent_of_another = self
-            .files
-            .iter()
-            .any(|(_, d)| d.package.as_deref().is_some_and(|p| p.starts_with(&sub)));
-        if !mine.is_empty()
-            && !parent_of_another
-            && mine.iter().all(|(_, _, t)| self_contained(t, package))
-        {
-            let mut engine = new_engine();
-            let ok = mine.iter().all(|(id, path, text)| {
-                engine.set_rego_v0(self.v0.contains(id));
-                engine
-                    .add_policy(path.to_string(), text.to_string())
-                    .is_ok()
-            });
-            engine.set_rego_v0(false);
-            if ok {
-                engine.set_input(input.clone());
-                return engine;
-            }
-        }
-        self.engine.clone()
+            .collect()
     }
 }
 
@@ -231,8 +204,7 @@ pub fn evaluate(
         errors: std::mem::take(&mut policies.errors),
         ..Evaluated::default()
     };
-    // The document is already a regorus value: the engine shares it, it does not copy it.
-    policies.engine.set_input(doc.value.clone());
+    let mut evaluator = worker::Evaluator::new(&policies.worker_files(model), &doc.value);
     let all = crate::load::rego::rules(
         &policies.files,
         |f| model.sources.get(f).path.as_str(),
@@ -253,8 +225,13 @@ pub fn evaluate(
     }
     // The exceptions of each package: the rule names they exempt.
     let mut exempt: Vec<(&str, String)> = Vec::new();
-    for r in rules.iter().filter(|r| r.kind == Kind::Exception) {
-        match eval(&mut policies.engine, r) {
+    let exceptions: Vec<&OrgRule> = rules
+        .iter()
+        .copied()
+        .filter(|r| r.kind == Kind::Exception)
+        .collect();
+    for (r, value) in exceptions.iter().zip(eval(&mut evaluator, &exceptions)) {
+        match value {
             Ok(sets) => {
                 for names in members(&sets) {
                     for n in members(names) {
@@ -278,38 +255,16 @@ pub fn evaluate(
                 .any(|(p, n)| *p == r.package && (n == short || *n == r.head.name))
         })
         .collect();
-    // Each package on its own copy of the engine (the input is shared, not copied), packages in
-    // parallel; the results are taken in file order.
-    let mut packages: Vec<&str> = Vec::new();
-    for r in &todo {
-        if !packages.contains(&r.package) {
-            packages.push(r.package);
-        }
-    }
-    let mut values: Vec<(usize, Result<Value, PolicyError>)> =
-        crate::timing::phase("rego: eval", || {
-            use rayon::prelude::*;
-            let policies = &policies;
-            packages
-                .par_iter()
-                .flat_map_iter(|p| {
-                    let mut engine = policies.engine_for(model, p, &doc.value);
-                    todo.iter()
-                        .enumerate()
-                        .filter(|(_, r)| r.package == *p)
-                        .map(|(i, r)| (i, eval(&mut engine, r)))
-                        .collect::<Vec<_>>()
-                })
-                .collect()
-        });
-    values.sort_by_key(|(i, _)| *i);
+    // Packages in parallel in the worker, each on its own engine.
+    let values = crate::timing::phase("rego: eval", || eval(&mut evaluator, &todo));
     // Each rule's results as findings, rules in parallel, joined in rule order.
     let each: Vec<(Vec<Finding>, Vec<PolicyError>)> =
         crate::timing::phase("rego: findings", || {
             use rayon::prelude::*;
             values
                 .into_par_iter()
-                .map(|(i, value)| findings_of(model, doc, todo[i], value))
+                .zip(todo.par_iter())
+                .map(|(value, r)| findings_of(model, doc, r, value))
                 .collect()
         });
     for (findings, errors) in each {
@@ -373,38 +328,66 @@ fn is_finding_rule(k: Kind) -> bool {
     matches!(k, Kind::Deny | Kind::Warn | Kind::Violation)
 }
 
-/// The value of one rule, as regorus holds it.
-fn eval(engine: &mut regorus::Engine, r: &OrgRule) -> Result<Value, PolicyError> {
-    let query = format!("data.{}.{}", r.package, r.head.name);
-    match engine.eval_rule(query) {
-        Ok(v) => Ok(v),
-        Err(e) => {
-            let e = e.to_string();
-            let timed_out = e.contains("time limit");
-            Err(PolicyError {
-                span: r.span(),
-                message: if timed_out {
-                    format!(
-                        "rule `{}` of {} ran longer than {} s and was stopped",
-                        r.head.name,
-                        r.path,
-                        TIME_LIMIT.as_secs()
-                    )
-                } else {
-                    format!(
-                        "rule `{}` of {} failed: {}",
-                        r.head.name,
-                        r.path,
-                        error_message(&e)
-                    )
-                },
-                help: Some(if timed_out {
-                    "a rule is evaluated once per run over the whole repository: iterate over the input, not over generated ranges".into()
-                } else {
-                    "fix the rule; `agentlock policy test` runs the policy's tests".into()
-                }),
-            })
-        }
+/// The value of each rule, evaluated by the worker.
+fn eval(evaluator: &mut worker::Evaluator, rules: &[&OrgRule]) -> Vec<Result<Value, PolicyError>> {
+    let jobs: Vec<worker::Job> = rules
+        .iter()
+        .map(|r| worker::Job {
+            package: r.package.to_string(),
+            rule: r.head.name.clone(),
+        })
+        .collect();
+    let outcomes = if jobs.is_empty() {
+        Vec::new()
+    } else {
+        evaluator.run(&jobs)
+    };
+    rules
+        .iter()
+        .zip(outcomes)
+        .map(|(r, (value, _))| value.map_err(|f| failed(r, f)))
+        .collect()
+}
+
+/// A rule that gave no value, as a POL002 at its head.
+fn failed(r: &OrgRule, failure: worker::Failure) -> PolicyError {
+    use worker::Failure;
+    let name = &r.head.name;
+    let path = r.path;
+    let iterate = "a rule is evaluated once per run over the whole repository: iterate over the input, not over generated ranges";
+    let too_long = || {
+        (
+            format!(
+                "rule `{name}` of {path} ran longer than {} s and was stopped",
+                TIME_LIMIT.as_secs()
+            ),
+            iterate.to_string(),
+        )
+    };
+    let (message, help) = match failure {
+        Failure::TooLong => too_long(),
+        Failure::Error(e) if e.contains("time limit") => too_long(),
+        Failure::OutOfMemory(limit) => (
+            format!(
+                "rule `{name}` of {path} needed more than the {} GiB of memory a policy may use, and was stopped",
+                limit >> 30
+            ),
+            iterate.to_string(),
+        ),
+        Failure::Crashed(why) => (
+            format!("rule `{name}` of {path} could not be evaluated: {why}"),
+            "every other rule was evaluated; `agentlock policy test` runs the policy's tests"
+                .to_string(),
+        ),
+        Failure::Error(e) => (
+            format!("rule `{name}` of {path} failed: {}", error_message(&e)),
+            "fix the rule; `agentlock policy test` runs the policy's tests".to_string(),
+        ),
+    };
+    PolicyError {
+        span: r.span(),
+        message,
+        help: Some(help),
     }
 }
 
@@ -556,9 +539,8 @@ pub struct TestResult {
 
 /// Runs every `test_` rule of the compiled files, as `opa test` does: a test passes when it is
 /// defined and true.
-pub fn test(policies: &mut Policies, doc: &input::Doc) -> Vec<TestResult> {
-    policies.engine.set_input(doc.value.clone());
-    let mut out = Vec::new();
+pub fn test(model: &Model, policies: &Policies, doc: &input::Doc) -> Vec<TestResult> {
+    let mut tests: Vec<(FileId, &str, &crate::load::rego::Head)> = Vec::new();
     for (file, declared) in &policies.files {
         let Some(package) = declared.package.as_deref() else {
             continue;
@@ -568,17 +550,28 @@ pub fn test(policies: &mut Policies, doc: &input::Doc) -> Vec<TestResult> {
             .iter()
             .filter(|h| Kind::of(&h.name) == Some(Kind::Test))
         {
-            if out
-                .iter()
-                .any(|t: &TestResult| t.package == package && t.name == h.name)
-            {
-                continue;
+            if !tests.iter().any(|t| t.1 == package && t.2.name == h.name) {
+                tests.push((*file, package, h));
             }
-            let start = std::time::Instant::now();
-            let failure = match policies
-                .engine
-                .eval_rule(format!("data.{package}.{}", h.name))
-            {
+        }
+    }
+    let jobs: Vec<worker::Job> = tests
+        .iter()
+        .map(|(_, package, h)| worker::Job {
+            package: package.to_string(),
+            rule: h.name.clone(),
+        })
+        .collect();
+    let outcomes = if jobs.is_empty() {
+        Vec::new()
+    } else {
+        worker::Evaluator::new(&policies.worker_files(model), &doc.value).run(&jobs)
+    };
+    tests
+        .into_iter()
+        .zip(outcomes)
+        .map(|((file, package, h), (value, took))| {
+            let failure = match value {
                 Ok(regorus::Value::Bool(true)) => None,
                 Ok(regorus::Value::Undefined) => {
                     Some("undefined: a condition did not hold".to_string())
@@ -587,19 +580,28 @@ pub fn test(policies: &mut Policies, doc: &input::Doc) -> Vec<TestResult> {
                     "returned {}",
                     v.to_json_str().unwrap_or_default().trim()
                 )),
-                Err(e) => Some(error_message(&e.to_string())),
+                Err(worker::Failure::Error(e)) => Some(error_message(&e)),
+                Err(f) => {
+                    let rule = crate::load::rego::OrgRule {
+                        file,
+                        path: model.sources.get(file).path.as_str(),
+                        package,
+                        head: h,
+                        kind: Kind::Test,
+                    };
+                    Some(failed(&rule, f).message)
+                }
             };
-            out.push(TestResult {
-                file: *file,
+            TestResult {
+                file,
                 package: package.to_string(),
                 name: h.name.clone(),
-                span: Span::new(*file, h.start, h.end),
+                span: Span::new(file, h.start, h.end),
                 failure,
-                millis: start.elapsed().as_millis(),
-            });
-        }
-    }
-    out
+                millis: took.as_millis(),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ pub static POL002: Rule = Rule {
         code: "POL002",
         name: "broken-org-policy",
         severity: Severity::Error,
-        summary: "An organisation Rego policy (`[policy] rego`) that does not compile, a rule of it that fails or runs past the time limit, or a result that is not a string or an object with `msg`.",
+        summary: "An organisation Rego policy (`[policy] rego`) that does not compile, a rule of it that fails, runs past the time limit or needs more memory than a policy may use, or a result that is not a string or an object with `msg`.",
         checklist: None,
         needs: &[],
         scope: Scope::Policy,
@@ -23,7 +23,8 @@ say what it was written to say:
 - a file that does not parse or compile (a syntax error, an unknown function: the network, time
   and UUID built-ins are not available);
 - a rule that fails when evaluated (a division by zero, a conversion that fails, a conflict of
-  values) or runs longer than the time limit (5 s a rule);
+  values), runs longer than the time limit (5 s a rule), or needs more memory than a policy
+  may use (4 GiB; rules run in a separate process, so such a rule stops only itself);
 - a result that is neither a string nor an object with a string `msg`.
 
 Each points at the policy file and line. The other rules, and the policy's other files, still run.

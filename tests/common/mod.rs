@@ -223,6 +223,8 @@ impl Run {
 }
 
 pub fn verify(dir: &Path, lock_check: bool) -> Run {
+    // Rego rules run in a worker, `agentlock` started again: this test binary is not it.
+    agentlock::rego::worker::use_executable(env!("CARGO_BIN_EXE_agentlock"));
     let wt = agentlock::snapshot::Worktree::new(dir).unwrap();
     let verified = agentlock::verify(&wt, lock_check, today())
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));

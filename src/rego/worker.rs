@@ -1,0 +1,812 @@
+//! Rego rules run in a child process: a policy is code a pull request can change, and no rule it
+//! holds can take agentlock down.
+//!
+//! In the process a rule could: a built-in that allocates what its argument says
+//! (`numbers.range(1, 4000000000)` asks for 96 GB at once, and the failed allocation aborts the
+//! process, or, where the system grants it, fills memory for minutes without once checking the
+//! time limit), a comprehension that grows until the machine swaps, a bug in the interpreter.
+//! Every rule of a run is therefore evaluated by one worker, `agentlock` started again with
+//! [`ARG`], which
+//!
+//! - caps its own memory ([`memory_limit`], `RLIMIT_AS` where there is one), so an allocation
+//!   past the cap fails in the worker and the machine is never exhausted;
+//! - is killed when a rule runs [`GRACE`] past regorus's own time limit, which a built-in
+//!   looping inside itself never reaches;
+//! - tells the parent each rule it begins and each it finishes, so a worker that dies names
+//!   its rule: the one rule still running, or, when several were, the one that dies again when
+//!   the rest are run again one at a time in a new worker.
+//!
+//! A rule that cannot finish is a [`Failure`] of that rule, a POL002 finding at its head; every
+//! other rule is evaluated and reported. The worker reads nothing but what the parent sends it:
+//! the texts of the policy files and the input document.
+
+use regorus::Value;
+use serde::{Deserialize, Serialize};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The first argument that makes `agentlock` a worker (hidden: not a command).
+pub const ARG: &str = "__agentlock-rego-worker";
+
+/// How long past regorus's time limit a rule may run before its worker is killed.
+pub const GRACE: Duration = Duration::from_secs(5);
+
+/// The memory a worker may map: 4 GiB, or 64 bytes per byte of the input document when that is
+/// more (a regorus value is a tree of reference-counted nodes: the large benchmark's 5.6 MB
+/// document, with its 20 policies evaluated, peaks at 92 MB resident).
+pub fn memory_limit(input_bytes: usize) -> u64 {
+    (4u64 << 30).max(64 * input_bytes as u64)
+}
+
+static EXE: OnceLock<PathBuf> = OnceLock::new();
+
+/// The executable to start as the worker: this process's own, unless a library user (a test
+/// harness) names the `agentlock` binary first.
+pub fn use_executable(path: impl Into<PathBuf>) {
+    let _ = EXE.set(path.into());
+}
+
+fn executable() -> std::io::Result<PathBuf> {
+    match EXE.get() {
+        Some(p) => Ok(p.clone()),
+        None => std::env::current_exe(),
+    }
+}
+
+/// A policy file as the worker compiles it.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct File {
+    pub path: String,
+    pub text: String,
+    pub v0: bool,
+    pub package: Option<String>,
+}
+
+/// One rule to evaluate: `data.<package>.<rule>`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct Job {
+    pub package: String,
+    pub rule: String,
+}
+
+/// Why a rule gave no value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Failure {
+    /// regorus's error (a failed built-in, its own time limit).
+    Error(String),
+    /// Ran [`GRACE`] past the time limit and was stopped.
+    TooLong,
+    /// Asked for more memory than the worker may have.
+    OutOfMemory(u64),
+    /// The worker ended while it ran, or never started: why.
+    Crashed(String),
+}
+
+/// A rule's value (`Undefined` when it produced none) and how long it took.
+pub type Outcome = (Result<Value, Failure>, Duration);
+
+/// The first line the worker reads; then one line per section of the input document
+/// (`[key, value]`), written and read in parallel.
+#[derive(Serialize, Deserialize)]
+struct Setup {
+    files: Vec<File>,
+    sections: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Batch {
+    serial: bool,
+    jobs: Vec<Job>,
+}
+
+#[derive(Serialize, Deserialize, Debug)]
+#[serde(rename_all = "snake_case")]
+enum Event {
+    Ready,
+    /// Instead of `Ready` or a batch's events: what the worker could not read.
+    Refused(String),
+    Begin(usize),
+    Value {
+        job: usize,
+        value: Value,
+        micros: u64,
+    },
+    Undefined {
+        job: usize,
+        micros: u64,
+    },
+    Error {
+        job: usize,
+        message: String,
+        micros: u64,
+    },
+    End,
+}
+
+/// Evaluates rules of one set of policy files over one input, in workers.
+pub struct Evaluator {
+    setup: String,
+    limit: u64,
+    running: Option<Running>,
+    /// One rule at a time: after a worker died while several ran.
+    serial: bool,
+}
+
+struct Running {
+    child: Child,
+    stdin: ChildStdin,
+    events: Receiver<Option<Event>>,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+impl Evaluator {
+    pub fn new(files: &[File], input: &Value) -> Evaluator {
+        let setup = setup_text(files, input);
+        let limit = memory_limit(setup.len());
+        Evaluator {
+            setup,
+            limit,
+            running: None,
+            serial: false,
+        }
+    }
+
+    /// The outcome of each job, in order.
+    pub fn run(&mut self, jobs: &[Job]) -> Vec<Outcome> {
+        let mut out: Vec<Option<Outcome>> = vec![None; jobs.len()];
+        let mut pending: Vec<usize> = (0..jobs.len()).collect();
+        while !pending.is_empty() {
+            let running = match self.running.take() {
+                Some(r) => Ok(r),
+                None => self.start(),
+            };
+            let mut running = match running {
+                Ok(r) => r,
+                Err(why) => {
+                    for &i in &pending {
+                        out[i] = Some((Err(Failure::Crashed(why.clone())), Duration::ZERO));
+                    }
+                    break;
+                }
+            };
+            let batch = Batch {
+                serial: self.serial,
+                jobs: pending.iter().map(|&i| jobs[i].clone()).collect(),
+            };
+            let sent = serde_json::to_writer(&mut running.stdin, &batch).is_ok()
+                && running.stdin.write_all(b"\n").is_ok()
+                && running.stdin.flush().is_ok();
+            let watched = if sent {
+                watch(
+                    &running.events,
+                    &pending,
+                    &mut out,
+                    super::TIME_LIMIT + GRACE,
+                )
+            } else {
+                Watched::Died(Vec::new(), None)
+            };
+            if watched == Watched::Ended {
+                self.running = Some(running);
+                break;
+            }
+            // The worker died, or was killed: what ran when it did is the cause.
+            let ended = running.stop();
+            let (failure, suspects) = match watched {
+                Watched::Late(late) => (Failure::TooLong, late),
+                Watched::Died(begun, Some(why)) => (Failure::Crashed(why), begun),
+                Watched::Died(begun, None) if ended.contains("memory allocation of") => {
+                    (Failure::OutOfMemory(self.limit), begun)
+                }
+                Watched::Died(begun, None) => (Failure::Crashed(ended), begun),
+                Watched::Ended => (Failure::Crashed(ended), Vec::new()),
+            };
+            let blamed: Vec<usize> = match suspects.len() {
+                // Before any rule began (the worker could not read its input): all of them.
+                0 => (0..pending.len()).collect(),
+                1 => suspects,
+                // Several: the rest again, one at a time, names the one.
+                _ if failure != Failure::TooLong => {
+                    self.serial = true;
+                    Vec::new()
+                }
+                _ => suspects,
+            };
+            for &j in &blamed {
+                out[pending[j]] = Some((Err(failure.clone()), Duration::ZERO));
+            }
+            pending.retain(|&i| out[i].is_none());
+        }
+        out.into_iter()
+            .map(|o| o.unwrap_or((Ok(Value::Undefined), Duration::ZERO)))
+            .collect()
+    }
+}
+
+/// The largest event (a rule's value) read back from a worker: a rule may build a value as
+/// large as the worker's memory, which agentlock's own process must not take in whole.
+pub const VALUE_LIMIT: u64 = 256 << 20;
+
+/// Sends each event a worker writes, one a line; a line longer than `limit` is the worker's
+/// end, said as `Refused`, and so is anything that is not an event.
+fn read_events(from: impl Read, tx: &mpsc::Sender<Option<Event>>, limit: u64) {
+    let mut from = BufReader::new(from);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let read = (&mut from).take(limit + 1).read_until(b'\n', &mut line);
+        let event = match read {
+            Ok(0) | Err(_) => None,
+            Ok(_) if line.len() as u64 > limit => Some(Event::Refused(format!(
+                "its value is larger than the {} MiB agentlock reads back",
+                limit >> 20
+            ))),
+            Ok(_) => serde_json::from_slice::<Event>(&line).ok(),
+        };
+        let last = !matches!(
+            event,
+            Some(
+                Event::Begin(_)
+                    | Event::Value { .. }
+                    | Event::Undefined { .. }
+                    | Event::Error { .. }
+                    | Event::End
+                    | Event::Ready
+            )
+        );
+        if tx.send(event).is_err() || last {
+            return;
+        }
+    }
+}
+
+/// How a batch ended.
+#[derive(Debug, PartialEq)]
+enum Watched {
+    /// Every rule's event was read.
+    Ended,
+    /// The worker died (or said why it stops) with these rules begun and not finished.
+    Died(Vec<usize>, Option<String>),
+    /// These rules ran past the limit; the worker still runs.
+    Late(Vec<usize>),
+}
+
+/// Reads a worker's events for one batch into `out` until it ends the batch, dies or runs a
+/// rule longer than `limit`.
+fn watch(
+    events: &Receiver<Option<Event>>,
+    pending: &[usize],
+    out: &mut [Option<Outcome>],
+    limit: Duration,
+) -> Watched {
+    let mut begun: Vec<(usize, Instant)> = Vec::new();
+    let started = |begun: &[(usize, Instant)]| begun.iter().map(|(j, _)| *j).collect();
+    loop {
+        let wait = begun
+            .iter()
+            .map(|(_, t)| (*t + limit).saturating_duration_since(Instant::now()))
+            .min()
+            .unwrap_or(limit);
+        let event = match events.recv_timeout(wait) {
+            Ok(Some(e)) => e,
+            Ok(None) | Err(RecvTimeoutError::Disconnected) => {
+                return Watched::Died(started(&begun), None);
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                let now = Instant::now();
+                let late: Vec<usize> = begun
+                    .iter()
+                    .filter(|(_, t)| now >= *t + limit)
+                    .map(|(j, _)| *j)
+                    .collect();
+                if !late.is_empty() {
+                    return Watched::Late(late);
+                }
+                if begun.is_empty() {
+                    return Watched::Died(Vec::new(), None);
+                }
+                continue;
+            }
+        };
+        let (j, result, micros) = match event {
+            Event::Begin(j) => {
+                begun.push((j, Instant::now()));
+                continue;
+            }
+            Event::End => return Watched::Ended,
+            Event::Ready => continue,
+            // (From the worker, only before a batch; from `read_events`, a value too large.)
+            Event::Refused(why) => return Watched::Died(started(&begun), Some(why)),
+            Event::Value { job, value, micros } => (job, Ok(value), micros),
+            Event::Undefined { job, micros } => (job, Ok(Value::Undefined), micros),
+            Event::Error {
+                job,
+                message,
+                micros,
+            } => (job, Err(Failure::Error(message)), micros),
+        };
+        let Some(&i) = pending.get(j) else {
+            return Watched::Died(started(&begun), None);
+        };
+        begun.retain(|(b, _)| *b != j);
+        out[i] = Some((result, Duration::from_micros(micros)));
+    }
+}
+
+impl Evaluator {
+    fn start(&self) -> Result<Running, String> {
+        let exe = executable().map_err(|e| format!("agentlock's executable is not known: {e}"))?;
+        let mut child = Command::new(&exe)
+            .arg(ARG)
+            .arg(self.limit.to_string())
+            .env("RUST_BACKTRACE", "0")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("the policy evaluator could not be started: {e}"))?;
+        let (Some(mut stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            let _ = child.kill();
+            return Err("the policy evaluator could not be started".into());
+        };
+        let (tx, events) = mpsc::channel();
+        std::thread::spawn(move || read_events(stdout, &tx, VALUE_LIMIT));
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.take(16 * 1024).read_to_string(&mut text);
+            text
+        });
+        let setup_sent = stdin.write_all(self.setup.as_bytes()).is_ok()
+            && stdin.write_all(b"\n").is_ok()
+            && stdin.flush().is_ok();
+        let running = Running {
+            child,
+            stdin,
+            events,
+            stderr,
+        };
+        let first = if setup_sent {
+            running.events.recv_timeout(super::TIME_LIMIT + GRACE)
+        } else {
+            Ok(None)
+        };
+        if !matches!(first, Ok(Some(Event::Ready))) {
+            let why = match first {
+                Ok(Some(Event::Refused(why))) => {
+                    drop(running.stop());
+                    why
+                }
+                _ => running.stop(),
+            };
+            return Err(format!(
+                "the policy evaluator ({}) did not start{}",
+                exe.display(),
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {why}")
+                }
+            ));
+        }
+        Ok(running)
+    }
+}
+
+impl Running {
+    /// Kills the worker (if it still runs) and says how it ended.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let status = self.child.wait();
+        drop(self.stdin);
+        let stderr = self.stderr.join().unwrap_or_default();
+        let lines: Vec<&str> = stderr
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        // A panic's message is the line after "thread … panicked at FILE:LINE:COL:".
+        let said = lines
+            .iter()
+            .position(|l| l.contains("panicked at"))
+            .and_then(|i| lines.get(i + 1).map(|m| format!("it panicked: {m}")))
+            .or_else(|| {
+                let oom = lines.iter().find(|l| l.contains("memory allocation of"));
+                oom.or(lines.first()).map(|l| l.to_string())
+            })
+            .unwrap_or_default();
+        match status {
+            Ok(s) if !said.is_empty() => format!("{said} ({s})"),
+            Ok(s) => s.to_string(),
+            Err(e) => e.to_string(),
+        }
+    }
+}
+
+impl Drop for Evaluator {
+    fn drop(&mut self) {
+        if let Some(mut r) = self.running.take() {
+            // End of input: the worker returns.
+            drop(r.stdin);
+            let _ = r.child.wait();
+        }
+    }
+}
+
+/// What the worker reads before its first batch: the files, then each section of `input`.
+fn setup_text(files: &[File], input: &Value) -> String {
+    use rayon::prelude::*;
+    let sections: Vec<(&Value, &Value)> = match input {
+        Value::Object(o) => o.iter().collect(),
+        _ => Vec::new(),
+    };
+    let head = Setup {
+        files: files.to_vec(),
+        sections: sections.len(),
+    };
+    let lines: Vec<String> = sections
+        .par_iter()
+        .map(|pair| serde_json::to_string(pair).unwrap_or_default())
+        .collect();
+    let mut text = serde_json::to_string(&head).unwrap_or_default();
+    for l in lines {
+        text.push('\n');
+        text.push_str(&l);
+    }
+    text
+}
+
+/// The input document from the lines [`setup_text`] wrote after the first.
+fn read_sections(lines: &[String]) -> Result<Value, serde_json::Error> {
+    use rayon::prelude::*;
+    let pairs: Vec<(Value, Value)> = lines
+        .par_iter()
+        .map(|l| serde_json::from_str(l))
+        .collect::<Result<_, _>>()?;
+    Ok(Value::from(
+        pairs
+            .into_iter()
+            .collect::<std::collections::BTreeMap<_, _>>(),
+    ))
+}
+
+/// When this process was started as a worker, serves and returns its exit code.
+pub fn serve_if_asked() -> Option<i32> {
+    let mut args = std::env::args_os().skip(1);
+    if args.next()? != ARG {
+        return None;
+    }
+    let limit = args.next().and_then(|a| a.to_str()?.parse::<u64>().ok());
+    Some(serve(limit))
+}
+
+fn serve(limit: Option<u64>) -> i32 {
+    #[cfg(unix)]
+    if let Some(limit) = limit {
+        let cap = rustix::process::Rlimit {
+            current: Some(limit),
+            maximum: Some(limit),
+        };
+        let _ = rustix::process::setrlimit(rustix::process::Resource::As, cap);
+    }
+    #[cfg(not(unix))]
+    let _ = limit;
+    // A worker whose agentlock was stopped (Ctrl-C) stops too, mid-rule.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
+    // A panic of the interpreter is caught and reported as the rule's error, not printed.
+    std::panic::set_hook(Box::new(|_| {}));
+    let stdout = Mutex::new(std::io::stdout());
+    let say = |e: &Event| {
+        let Ok(mut line) = serde_json::to_vec(e) else {
+            return;
+        };
+        line.push(b'\n');
+        let mut out = stdout.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = out.write_all(&line);
+        let _ = out.flush();
+    };
+    let mut lines = std::io::stdin().lock().lines();
+    let Some(Ok(first)) = lines.next() else {
+        return 2;
+    };
+    let invalid = |e: &dyn std::fmt::Display| {
+        say(&Event::Refused(format!("its input is not valid: {e}")));
+        2
+    };
+    let setup: Setup = match serde_json::from_str(&first) {
+        Ok(s) => s,
+        Err(e) => return invalid(&e),
+    };
+    drop(first);
+    let sections: Vec<String> = lines
+        .by_ref()
+        .take(setup.sections)
+        .map_while(Result::ok)
+        .collect();
+    let input = match read_sections(&sections) {
+        Ok(v) => v,
+        Err(e) => return invalid(&e),
+    };
+    drop(sections);
+    let engines = Engines::new(setup.files, input);
+    say(&Event::Ready);
+    for line in lines {
+        let Ok(line) = line else { break };
+        let batch = match serde_json::from_str::<Batch>(&line) {
+            Ok(b) => b,
+            Err(e) => return invalid(&e),
+        };
+        engines.run(&batch, &say);
+        say(&Event::End);
+    }
+    0
+}
+
+/// What a panic said.
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic")
+}
+
+/// The worker's engines: one of every file, and one per package that reads only itself.
+struct Engines {
+    files: Vec<File>,
+    whole: regorus::Engine,
+    input: Value,
+}
+
+impl Engines {
+    fn new(files: Vec<File>, input: Value) -> Engines {
+        let mut whole = super::new_engine();
+        for f in &files {
+            whole.set_rego_v0(f.v0);
+            // (The parent compiled each file; one that fails here is left out, as there.)
+            let _ = whole.add_policy(f.path.clone(), f.text.clone());
+        }
+        whole.set_rego_v0(false);
+        whole.set_input(input.clone());
+        Engines {
+            files,
+            whole,
+            input,
+        }
+    }
+
+    /// The engine to evaluate `package` on: one of its own files when they read no other
+    /// package (regorus prepares every module it holds on each query, so that twenty packages
+    /// on one engine cost twenty times one), else a copy of the engine of every file.
+    fn engine_for(&self, package: &str) -> regorus::Engine {
+        let mine: Vec<&File> = self
+            .files
+            .iter()
+            .filter(|f| f.package.as_deref() == Some(package))
+            .collect();
+        // `data.acme.tools.x` may be a rule of `acme.tools` or of a package `acme.tools.x`.
+        let sub = format!("{package}.");
+        let parent_of_another = self
+            .files
+            .iter()
+            .any(|f| f.package.as_deref().is_some_and(|p| p.starts_with(&sub)));
+        if !mine.is_empty()
+            && !parent_of_another
+            && mine.iter().all(|f| super::self_contained(&f.text, package))
+        {
+            let mut engine = super::new_engine();
+            let ok = mine.iter().all(|f| {
+                engine.set_rego_v0(f.v0);
+                engine.add_policy(f.path.clone(), f.text.clone()).is_ok()
+            });
+            engine.set_rego_v0(false);
+            if ok {
+                engine.set_input(self.input.clone());
+                return engine;
+            }
+        }
+        self.whole.clone()
+    }
+
+    /// Each package on its own engine, packages in parallel unless `serial`.
+    fn run(&self, batch: &Batch, say: &(dyn Fn(&Event) + Sync)) {
+        let mut packages: Vec<&str> = Vec::new();
+        for j in &batch.jobs {
+            if !packages.contains(&j.package.as_str()) {
+                packages.push(&j.package);
+            }
+        }
+        let package = |p: &str| {
+            let mut engine = self.engine_for(p);
+            for (i, j) in batch
+                .jobs
+                .iter()
+                .enumerate()
+                .filter(|(_, j)| j.package == p)
+            {
+                say(&Event::Begin(i));
+                let start = Instant::now();
+                let query = format!("data.{}.{}", j.package, j.rule);
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    engine.eval_rule(query)
+                }));
+                let micros = start.elapsed().as_micros() as u64;
+                say(&match result {
+                    Ok(Ok(Value::Undefined)) => Event::Undefined { job: i, micros },
+                    Ok(Ok(value)) => Event::Value {
+                        job: i,
+                        value,
+                        micros,
+                    },
+                    Ok(Err(e)) => Event::Error {
+                        job: i,
+                        message: e.to_string(),
+                        micros,
+                    },
+                    Err(panic) => {
+                        // An engine that panicked may hold half a rule: the next gets a new one.
+                        engine = self.engine_for(p);
+                        Event::Error {
+                            job: i,
+                            message: format!(
+                                "the Rego interpreter failed on it (a bug in regorus): {}",
+                                panic_text(&panic)
+                            ),
+                            micros,
+                        }
+                    }
+                });
+            }
+        };
+        if batch.serial {
+            packages.iter().for_each(|p| package(p));
+        } else {
+            use rayon::prelude::*;
+            packages.par_iter().for_each(|p| package(p));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_memory_limit_grows_with_a_large_input_only() {
+        assert_eq!(memory_limit(0), 4 << 30);
+        assert_eq!(memory_limit(1 << 20), 4 << 30);
+        assert_eq!(memory_limit(1 << 30), 64 << 30);
+    }
+
+    #[test]
+    fn a_worker_that_does_not_start_fails_each_rule_and_says_why() {
+        // This test binary is not agentlock: started with ARG it prints libtest's lines, not
+        // the worker's.
+        let jobs = [
+            Job {
+                package: "a".into(),
+                rule: "deny".into(),
+            },
+            Job {
+                package: "b".into(),
+                rule: "warn".into(),
+            },
+        ];
+        let out = Evaluator::new(&[], &Value::Null).run(&jobs);
+        assert_eq!(out.len(), 2);
+        for (value, _) in out {
+            match value {
+                Err(Failure::Crashed(why)) => assert!(why.contains("did not start"), "{why}"),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_worker_that_dies_or_hangs_names_the_rules_it_was_running() {
+        // Jobs 4 and 7 of the run are the batch's 0 and 1.
+        let pending = [4, 7];
+        let limit = Duration::from_millis(300);
+        // Job 0 finished, job 1 began, then the worker died: job 1 is the suspect.
+        let (tx, rx) = mpsc::channel();
+        for e in [
+            Event::Begin(0),
+            Event::Begin(1),
+            Event::Undefined { job: 0, micros: 9 },
+        ] {
+            tx.send(Some(e)).unwrap();
+        }
+        tx.send(None).unwrap();
+        let mut out = vec![None; 8];
+        assert_eq!(
+            watch(&rx, &pending, &mut out, limit),
+            Watched::Died(vec![1], None)
+        );
+        assert!(matches!(out[4], Some((Ok(Value::Undefined), _))));
+        assert!(out[7].is_none());
+        // Job 1 began and never finished, the worker still alive: past the limit, it is late.
+        let (tx, rx) = mpsc::channel();
+        tx.send(Some(Event::Begin(1))).unwrap();
+        let start = Instant::now();
+        let mut out = vec![None; 8];
+        assert_eq!(
+            watch(&rx, &pending, &mut out, limit),
+            Watched::Late(vec![1])
+        );
+        assert!(start.elapsed() >= limit);
+        drop(tx);
+        // A batch that ends: every result read.
+        let (tx, rx) = mpsc::channel();
+        for e in [
+            Event::Begin(0),
+            Event::Error {
+                job: 0,
+                message: "boom".into(),
+                micros: 1,
+            },
+            Event::End,
+        ] {
+            tx.send(Some(e)).unwrap();
+        }
+        let mut out = vec![None; 8];
+        assert_eq!(watch(&rx, &pending[..1], &mut out, limit), Watched::Ended);
+        assert!(matches!(&out[4], Some((Err(Failure::Error(m)), _)) if m == "boom"));
+    }
+
+    #[test]
+    fn a_value_larger_than_the_limit_is_not_read_back() {
+        let small = serde_json::to_string(&Event::Value {
+            job: 0,
+            value: Value::from("x".repeat(10)),
+            micros: 1,
+        })
+        .unwrap();
+        let big = serde_json::to_string(&Event::Value {
+            job: 1,
+            value: Value::from("x".repeat(1000)),
+            micros: 1,
+        })
+        .unwrap();
+        let text = format!("\"ready\"\n{{\"begin\":0}}\n{small}\n{big}\n\"end\"\n");
+        let (tx, rx) = mpsc::channel();
+        read_events(text.as_bytes(), &tx, 100);
+        let got: Vec<Option<Event>> = rx.try_iter().collect();
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert!(matches!(got[2], Some(Event::Value { job: 0, .. })));
+        assert!(
+            matches!(&got[3], Some(Event::Refused(why)) if why.contains("larger than")),
+            "{got:?}"
+        );
+        // A line that is not an event ends the reading too.
+        let (tx, rx) = mpsc::channel();
+        read_events("\"ready\"\nrunning 0 tests\n\"end\"\n".as_bytes(), &tx, 100);
+        let got: Vec<Option<Event>> = rx.try_iter().collect();
+        assert!(matches!(got[..], [Some(Event::Ready), None]), "{got:?}");
+    }
+
+    #[test]
+    fn events_read_back_as_written() {
+        for e in [
+            Event::Ready,
+            Event::Begin(3),
+            Event::Undefined { job: 1, micros: 2 },
+            Event::Error {
+                job: 0,
+                message: "x\ny".into(),
+                micros: 5,
+            },
+            Event::End,
+        ] {
+            let line = serde_json::to_string(&e).unwrap();
+            assert!(!line.contains('\n'), "{line}");
+            let back: Event = serde_json::from_str(&line).unwrap();
+            assert_eq!(format!("{back:?}"), format!("{e:?}"));
+        }
+    }
+}
