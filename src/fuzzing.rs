@@ -300,6 +300,9 @@ pub fn rego(data: &[u8]) {
         *m = text.into_bytes();
     }
     snap.files.insert("policy/fuzz.rego".into(), data.to_vec());
+    // (In agentlock the rules run in a worker process; here, in this one, so that the fuzzer
+    // reaches regorus and the reading of each value back into findings.)
+    crate::rego::worker::evaluate_here_for_fuzzing();
     pipeline(&snap);
 }
 

@@ -44,6 +44,16 @@ pub fn memory_limit(input_bytes: usize) -> u64 {
 
 static EXE: OnceLock<PathBuf> = OnceLock::new();
 
+/// Rules evaluated in this process, through the same engines, events and reading back: for the
+/// fuzz targets only, where a crash of the interpreter is the fuzzer's to find (and a worker
+/// would be the fuzz binary itself).
+static HERE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// See [`HERE`].
+pub fn evaluate_here_for_fuzzing() {
+    HERE.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// The executable to start as the worker: this process's own, unless a library user (a test
 /// harness) names the `agentlock` binary first.
 pub fn use_executable(path: impl Into<PathBuf>) {
@@ -157,6 +167,9 @@ impl Evaluator {
 
     /// The outcome of each job, in order.
     pub fn run(&mut self, jobs: &[Job]) -> Vec<Outcome> {
+        if HERE.load(std::sync::atomic::Ordering::Relaxed) {
+            return self.run_here(jobs);
+        }
         let mut out: Vec<Option<Outcome>> = vec![None; jobs.len()];
         let mut pending: Vec<usize> = (0..jobs.len()).collect();
         while !pending.is_empty() {
@@ -231,8 +244,9 @@ impl Evaluator {
 /// large as the worker's memory, which agentlock's own process must not take in whole.
 pub const VALUE_LIMIT: u64 = 256 << 20;
 
-/// Sends each event a worker writes, one a line; a line longer than `limit` is the worker's
-/// end, said as `Refused`, and so is anything that is not an event.
+/// Sends each event a worker writes, one a line; a line longer than `limit`, or one that is
+/// not an event (a value nested deeper than serde_json reads), is the worker's end, said as
+/// `Refused`.
 fn read_events(from: impl Read, tx: &mpsc::Sender<Option<Event>>, limit: u64) {
     let mut from = BufReader::new(from);
     let mut line = Vec::new();
@@ -245,7 +259,9 @@ fn read_events(from: impl Read, tx: &mpsc::Sender<Option<Event>>, limit: u64) {
                 "its value is larger than the {} MiB agentlock reads back",
                 limit >> 20
             ))),
-            Ok(_) => serde_json::from_slice::<Event>(&line).ok(),
+            Ok(_) => Some(serde_json::from_slice::<Event>(&line).unwrap_or_else(|e| {
+                Event::Refused(format!("what it wrote could not be read back ({e})"))
+            })),
         };
         let last = !matches!(
             event,
@@ -338,6 +354,52 @@ fn watch(
 }
 
 impl Evaluator {
+    /// [`Evaluator::run`] in this process (see [`HERE`]): what the worker would read, its
+    /// engines, and its events read back as from a pipe.
+    fn run_here(&self, jobs: &[Job]) -> Vec<Outcome> {
+        let mut lines = self.setup.lines();
+        let setup: Option<Setup> = lines.next().and_then(|l| serde_json::from_str(l).ok());
+        let sections: Vec<String> = lines.map(str::to_string).collect();
+        let (Some(setup), Ok(input)) = (setup, read_sections(&sections)) else {
+            let failed = Failure::Crashed("its input is not valid".into());
+            return vec![(Err(failed), Duration::ZERO); jobs.len()];
+        };
+        let engines = Engines::new(setup.files, input);
+        let mut written = Vec::new();
+        {
+            let written = Mutex::new(&mut written);
+            let say = |e: &Event| {
+                if let Ok(mut line) = serde_json::to_vec(e) {
+                    line.push(b'\n');
+                    written
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .extend(line);
+                }
+            };
+            let batch = Batch {
+                serial: true,
+                jobs: jobs.to_vec(),
+            };
+            engines.run(&batch, &say);
+            say(&Event::End);
+        }
+        let (tx, rx) = mpsc::channel();
+        read_events(&written[..], &tx, VALUE_LIMIT);
+        drop(tx);
+        let mut out: Vec<Option<Outcome>> = vec![None; jobs.len()];
+        let pending: Vec<usize> = (0..jobs.len()).collect();
+        let watched = watch(&rx, &pending, &mut out, Duration::from_secs(3600));
+        out.into_iter()
+            .map(|o| {
+                o.unwrap_or_else(|| {
+                    let why = format!("{watched:?}");
+                    (Err(Failure::Crashed(why)), Duration::ZERO)
+                })
+            })
+            .collect()
+    }
+
     fn start(&self) -> Result<Running, String> {
         let exe = executable().map_err(|e| format!("agentlock's executable is not known: {e}"))?;
         let mut child = Command::new(&exe)
@@ -357,10 +419,14 @@ impl Evaluator {
         };
         let (tx, events) = mpsc::channel();
         std::thread::spawn(move || read_events(stdout, &tx, VALUE_LIMIT));
+        // Kept: the first 16 KiB (where an allocation failure says so); the rest is read and
+        // dropped, so a rule that prints cannot block the worker on a full pipe.
         let stderr = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.take(16 * 1024).read_to_string(&mut text);
-            text
+            let mut stderr = stderr;
+            let mut text = Vec::new();
+            let _ = (&mut stderr).take(16 * 1024).read_to_end(&mut text);
+            let _ = std::io::copy(&mut stderr, &mut std::io::sink());
+            String::from_utf8_lossy(&text).into_owned()
         });
         let setup_sent = stdin.write_all(self.setup.as_bytes()).is_ok()
             && stdin.write_all(b"\n").is_ok()
@@ -783,11 +849,50 @@ mod tests {
             matches!(&got[3], Some(Event::Refused(why)) if why.contains("larger than")),
             "{got:?}"
         );
-        // A line that is not an event ends the reading too.
+        // A line that is not an event ends the reading too, and says so.
         let (tx, rx) = mpsc::channel();
         read_events("\"ready\"\nrunning 0 tests\n\"end\"\n".as_bytes(), &tx, 100);
         let got: Vec<Option<Event>> = rx.try_iter().collect();
+        assert!(
+            matches!(&got[..], [Some(Event::Ready), Some(Event::Refused(why))] if why.contains("could not be read back")),
+            "{got:?}"
+        );
+        // The end of the stream is the worker's end.
+        let (tx, rx) = mpsc::channel();
+        read_events("\"ready\"\n".as_bytes(), &tx, 100);
+        let got: Vec<Option<Event>> = rx.try_iter().collect();
         assert!(matches!(got[..], [Some(Event::Ready), None]), "{got:?}");
+    }
+
+    #[test]
+    fn rules_evaluated_here_give_what_a_worker_gives() {
+        // (`run_here` directly: setting HERE would move this process's other tests in.)
+        let file = File {
+            path: "policy/a.rego".into(),
+            text: "package a\n\nimport rego.v1\n\ndeny contains \"big\" if { input.n > 1 }\n\nwarn contains x if { x := 1 / 0 }\n\np := 1 if { input.n > 5 }\n".into(),
+            v0: false,
+            package: Some("a".into()),
+        };
+        let input = Value::from_json_str(r#"{"n": 2, "s": {"k": [1, 2]}}"#).unwrap();
+        let job = |rule: &str| Job {
+            package: "a".into(),
+            rule: rule.into(),
+        };
+        let out = Evaluator::new(&[file], &input).run_here(&[job("deny"), job("warn"), job("p")]);
+        assert_eq!(out.len(), 3);
+        match &out[0].0 {
+            Ok(v) => assert_eq!(
+                v.to_json_str().unwrap().replace(char::is_whitespace, ""),
+                "[\"big\"]"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            matches!(&out[1].0, Err(Failure::Error(e)) if e.contains("divide by zero")),
+            "{:?}",
+            out[1]
+        );
+        assert!(matches!(out[2].0, Ok(Value::Undefined)), "{:?}", out[2]);
     }
 
     #[test]
