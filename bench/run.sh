@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark agentlock on a generated large repository, next to the bare cost of
-# reading and hashing the same files with sha256sum.
+# Benchmark agentlock on a generated large repository, next to the bare cost of reading and
+# hashing the same files with sha256sum, and on example-repo next to gitleaks (when installed).
 #
 # Usage: bench/run.sh [AGENTLOCK_BIN]          (default: target/release/agentlock)
 #
@@ -75,12 +75,23 @@ BASES=()     # index of the baseline row this one is compared with, or -1
 add() { NAMES+=("$1"); CMDS+=("$2"); BASES+=("$3"); }
 
 add "sha256sum (large repo files)" "$(hash_cmd "$REPO")" -1
+add "agentlock verify --format json" "$(q "$BIN") --repo $(q "$REPO") --format json verify" 0
 add "agentlock verify --no-lock-check" "$(q "$BIN") --repo $(q "$REPO") verify --no-lock-check" 0
 add "agentlock lock" "$(q "$BIN") --repo $(q "$REPO") lock" 0
+# gitleaks, the scanner a pre-commit hook would otherwise run, when there is one: $GITLEAKS, or
+# on PATH (`gitleaks dir`: the same files, without git).
+GITLEAKS="${GITLEAKS:-$(command -v gitleaks || true)}"
 if [[ -d "$EXAMPLE" && -f "$EXAMPLE/agentlock.toml" ]]; then
   small_base=${#NAMES[@]}
   add "sha256sum (example-repo files)" "$(hash_cmd "$EXAMPLE")" -1
   add "agentlock verify (example-repo)" "$(q "$BIN") --repo $(q "$EXAMPLE") verify" "$small_base"
+  if [[ -n "$GITLEAKS" && -x "$GITLEAKS" ]]; then
+    leaks_base=${#NAMES[@]}
+    add "gitleaks dir (example-repo)" "$(q "$GITLEAKS") dir --no-banner --log-level error $(q "$EXAMPLE")" -1
+    add "agentlock verify (example-repo) " "$(q "$BIN") --repo $(q "$EXAMPLE") verify" "$leaks_base"
+  else
+    echo "    (no gitleaks on PATH and no \$GITLEAKS: the pre-commit comparison is skipped)"
+  fi
 else
   echo "    (no example-repo/ at $EXAMPLE: skipping the small-repo run)"
 fi
@@ -132,16 +143,19 @@ for r in json.load(open(sys.argv[1]))["results"]:
     for k in "${!idx[@]}"; do MEDIAN[${idx[$k]}]="${meds[$k]}"; done
   fi
 else
-  echo "==> hyperfine not found (apt-get install hyperfine); timing with a bash loop, median of $RUNS runs"
-  for i in "${!CMDS[@]}"; do
-    if [[ "${STATUS[$i]}" != ok ]]; then MEDIAN+=(""); continue; fi
-    : >"$TMP_ROOT/times.$i"
-    for ((r = 0; r < RUNS; r++)); do
+  echo "==> hyperfine not found (apt-get install hyperfine); timing with a bash loop, median of $RUNS rounds (each round runs every command once, so a slow moment of the machine falls on all of them)"
+  for i in "${!CMDS[@]}"; do : >"$TMP_ROOT/times.$i"; done
+  for ((r = 0; r < RUNS; r++)); do
+    for i in "${!CMDS[@]}"; do
+      [[ "${STATUS[$i]}" == ok ]] || continue
       t0=$(date +%s.%N)
       bash -c "${CMDS[$i]}" >/dev/null 2>&1 || true
       t1=$(date +%s.%N)
       awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", (b - a) * 1000}' >>"$TMP_ROOT/times.$i"
     done
+  done
+  for i in "${!CMDS[@]}"; do
+    if [[ "${STATUS[$i]}" != ok ]]; then MEDIAN+=(""); continue; fi
     MEDIAN+=("$(median_of <"$TMP_ROOT/times.$i")")
     printf '    %-34s %s ms\n' "${NAMES[$i]}" "$(tr '\n' ' ' <"$TMP_ROOT/times.$i")"
   done
@@ -152,7 +166,7 @@ echo
 printf 'large repo: %s\n' "$REPO"
 printf '            %d files (%d prompts), %.1f MB\n' "$n_files" "$n_prompts" "$(awk -v b="$bytes" 'BEGIN {print b / 1e6}')"
 printf 'binary:     %s\n\n' "$BIN"
-printf '%-34s %12s %16s\n' "command" "median ms" "x sha256sum"
+printf '%-34s %12s %16s\n' "command" "median ms" "x baseline"
 printf '%-34s %12s %16s\n' "----------------------------------" "------------" "----------------"
 for i in "${!CMDS[@]}"; do
   m="${MEDIAN[$i]}"
