@@ -364,7 +364,7 @@ impl Spec {
                 format!("{flag} does not apply to `{}`", self.name),
                 Some(&format!(
                     "it applies to the commands that report findings: {}",
-                    and_list(&reporting)
+                    crate::suggest::and_list(&reporting)
                 )),
             ));
         }
@@ -425,22 +425,13 @@ pub fn which_writes_what() -> String {
             let what = if *f == ALL {
                 "every format".to_string()
             } else {
-                and_list(&f.iter().map(|f| f.as_str()).collect::<Vec<_>>())
+                crate::suggest::and_list(&f.iter().map(|f| f.as_str()).collect::<Vec<_>>())
             };
             let verb = if cmds.len() == 1 { "writes" } else { "write" };
-            format!("{} {verb} {what}", and_list(cmds))
+            format!("{} {verb} {what}", crate::suggest::and_list(cmds))
         })
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn and_list(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }
 
 fn report_fatal(result: Result<i32, Fatal>, color: bool, err: &mut Sink<'_>) -> i32 {

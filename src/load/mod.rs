@@ -1110,11 +1110,7 @@ fn nothing_to_read(snapshot: &dyn Snapshot, left_alone: &[String]) -> ConfigErro
         if left_alone.len() > NAMED {
             names.push(format!("{} more", left_alone.len() - NAMED));
         }
-        let names = match names.split_last() {
-            Some((last, [])) => last.clone(),
-            Some((last, init)) => format!("{} and {last}", init.join(", ")),
-            None => String::new(),
-        };
+        let names = crate::suggest::and_list(&names);
         format!(
             "no {} in the {}, and the files of other tools agentlock found declare nothing it checks (no MCP server, model, agent or prompt): {names}; without {} agentlock reads {READS}",
             config::MANIFEST,

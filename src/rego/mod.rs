@@ -328,8 +328,8 @@ fn is_finding_rule(k: Kind) -> bool {
     matches!(k, Kind::Deny | Kind::Warn | Kind::Violation)
 }
 
-/// The value of each rule, evaluated by the worker.
-fn eval(evaluator: &mut worker::Evaluator, rules: &[&OrgRule]) -> Vec<Result<Value, PolicyError>> {
+/// The outcome of each rule, evaluated by the worker.
+fn run(evaluator: &mut worker::Evaluator, rules: &[&OrgRule]) -> Vec<worker::Outcome> {
     let jobs: Vec<worker::Job> = rules
         .iter()
         .map(|r| worker::Job {
@@ -337,14 +337,14 @@ fn eval(evaluator: &mut worker::Evaluator, rules: &[&OrgRule]) -> Vec<Result<Val
             rule: r.head.name.clone(),
         })
         .collect();
-    let outcomes = if jobs.is_empty() {
-        Vec::new()
-    } else {
-        evaluator.run(&jobs)
-    };
+    evaluator.run(&jobs)
+}
+
+/// The value of each rule, or its POL002.
+fn eval(evaluator: &mut worker::Evaluator, rules: &[&OrgRule]) -> Vec<Result<Value, PolicyError>> {
     rules
         .iter()
-        .zip(outcomes)
+        .zip(run(evaluator, rules))
         .map(|(r, (value, _))| value.map_err(|f| failed(r, f)))
         .collect()
 }
@@ -540,7 +540,7 @@ pub struct TestResult {
 /// Runs every `test_` rule of the compiled files, as `opa test` does: a test passes when it is
 /// defined and true.
 pub fn test(model: &Model, policies: &Policies, doc: &input::Doc) -> Vec<TestResult> {
-    let mut tests: Vec<(FileId, &str, &crate::load::rego::Head)> = Vec::new();
+    let mut tests: Vec<OrgRule> = Vec::new();
     for (file, declared) in &policies.files {
         let Some(package) = declared.package.as_deref() else {
             continue;
@@ -550,27 +550,26 @@ pub fn test(model: &Model, policies: &Policies, doc: &input::Doc) -> Vec<TestRes
             .iter()
             .filter(|h| Kind::of(&h.name) == Some(Kind::Test))
         {
-            if !tests.iter().any(|t| t.1 == package && t.2.name == h.name) {
-                tests.push((*file, package, h));
+            if !tests
+                .iter()
+                .any(|t| t.package == package && t.head.name == h.name)
+            {
+                tests.push(OrgRule {
+                    file: *file,
+                    path: model.sources.get(*file).path.as_str(),
+                    package,
+                    head: h,
+                    kind: Kind::Test,
+                });
             }
         }
     }
-    let jobs: Vec<worker::Job> = tests
-        .iter()
-        .map(|(_, package, h)| worker::Job {
-            package: package.to_string(),
-            rule: h.name.clone(),
-        })
-        .collect();
-    let outcomes = if jobs.is_empty() {
-        Vec::new()
-    } else {
-        worker::Evaluator::new(&policies.worker_files(model), &doc.value).run(&jobs)
-    };
+    let mut evaluator = worker::Evaluator::new(&policies.worker_files(model), &doc.value);
+    let outcomes = run(&mut evaluator, &tests.iter().collect::<Vec<_>>());
     tests
-        .into_iter()
+        .iter()
         .zip(outcomes)
-        .map(|((file, package, h), (value, took))| {
+        .map(|(t, (value, took))| {
             let failure = match value {
                 Ok(regorus::Value::Bool(true)) => None,
                 Ok(regorus::Value::Undefined) => {
@@ -581,22 +580,13 @@ pub fn test(model: &Model, policies: &Policies, doc: &input::Doc) -> Vec<TestRes
                     v.to_json_str().unwrap_or_default().trim()
                 )),
                 Err(worker::Failure::Error(e)) => Some(error_message(&e)),
-                Err(f) => {
-                    let rule = crate::load::rego::OrgRule {
-                        file,
-                        path: model.sources.get(file).path.as_str(),
-                        package,
-                        head: h,
-                        kind: Kind::Test,
-                    };
-                    Some(failed(&rule, f).message)
-                }
+                Err(f) => Some(failed(t, f).message),
             };
             TestResult {
-                file,
-                package: package.to_string(),
-                name: h.name.clone(),
-                span: Span::new(file, h.start, h.end),
+                file: t.file,
+                package: t.package.to_string(),
+                name: t.head.name.clone(),
+                span: t.span(),
                 failure,
                 millis: took.as_millis(),
             }

@@ -167,6 +167,9 @@ impl Evaluator {
 
     /// The outcome of each job, in order.
     pub fn run(&mut self, jobs: &[Job]) -> Vec<Outcome> {
+        if jobs.is_empty() {
+            return Vec::new();
+        }
         if HERE.load(std::sync::atomic::Ordering::Relaxed) {
             return self.run_here(jobs);
         }
@@ -203,20 +206,28 @@ impl Evaluator {
             } else {
                 Watched::Died(Vec::new(), None)
             };
-            if watched == Watched::Ended {
-                self.running = Some(running);
-                break;
-            }
-            // The worker died, or was killed: what ran when it did is the cause.
-            let ended = running.stop();
+            // Unless the batch ended, the worker died or is killed: what ran then is the cause.
             let (failure, suspects) = match watched {
-                Watched::Late(late) => (Failure::TooLong, late),
-                Watched::Died(begun, Some(why)) => (Failure::Crashed(why), begun),
-                Watched::Died(begun, None) if ended.contains("memory allocation of") => {
-                    (Failure::OutOfMemory(self.limit), begun)
+                Watched::Ended => {
+                    self.running = Some(running);
+                    break;
                 }
-                Watched::Died(begun, None) => (Failure::Crashed(ended), begun),
-                Watched::Ended => (Failure::Crashed(ended), Vec::new()),
+                Watched::Late(late) => {
+                    running.stop();
+                    (Failure::TooLong, late)
+                }
+                Watched::Died(begun, Some(why)) => {
+                    running.stop();
+                    (Failure::Crashed(why), begun)
+                }
+                Watched::Died(begun, None) => {
+                    let ended = running.stop();
+                    if ended.contains("memory allocation of") {
+                        (Failure::OutOfMemory(self.limit), begun)
+                    } else {
+                        (Failure::Crashed(ended), begun)
+                    }
+                }
             };
             let blamed: Vec<usize> = match suspects.len() {
                 // Before any rule began (the worker could not read its input): all of them.
@@ -263,17 +274,7 @@ fn read_events(from: impl Read, tx: &mpsc::Sender<Option<Event>>, limit: u64) {
                 Event::Refused(format!("what it wrote could not be read back ({e})"))
             })),
         };
-        let last = !matches!(
-            event,
-            Some(
-                Event::Begin(_)
-                    | Event::Value { .. }
-                    | Event::Undefined { .. }
-                    | Event::Error { .. }
-                    | Event::End
-                    | Event::Ready
-            )
-        );
+        let last = matches!(event, None | Some(Event::Refused(_)));
         if tx.send(event).is_err() || last {
             return;
         }
