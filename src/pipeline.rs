@@ -574,6 +574,23 @@ pub fn add_evidence(
             }
         } else {
             match store::read_results(&text, harness, dataset, id, &rel) {
+                Ok(r) if r.observations.is_empty() && r.tests.is_empty() => {
+                    // An empty run (DeepEval writes one when no test case ran): no evidence.
+                    problems.push(
+                        problem::Problem::new(
+                            source::Span::file_start(id),
+                            &rel,
+                            format!(
+                                "the {} file holds no results: not one case or test",
+                                r.harness.as_str()
+                            ),
+                        )
+                        .help(
+                            "run the harness on the golden datasets, then add the file it writes",
+                        ),
+                    );
+                    continue;
+                }
                 Ok(r) => {
                     let ext = match r.harness {
                         evidence::results::Harness::Junit => "xml",

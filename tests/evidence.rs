@@ -227,6 +227,99 @@ fn bad_results_get_a_finding_at_their_line_and_nothing_is_stored() {
 }
 
 #[test]
+fn a_result_that_is_no_item_is_said_once_and_past_five_the_rest_are_counted() {
+    let repo = Repo::new();
+    // DeepEval: one test case gives three observations (overall and two metrics), at one span.
+    let case = |id: &str| {
+        format!(
+            "{{\"name\": \"test_case_0\", \"input\": \"q\", \"success\": true, \"metricsData\": [{{\"name\": \"a\", \"success\": true, \"score\": 1.0}}, {{\"name\": \"b\", \"success\": true, \"score\": 0.9}}], \"additionalMetadata\": {{\"id\": \"{id}\", \"dataset\": \"golden_happy_path\"}}}}"
+        )
+    };
+    let run = |ids: &[String]| {
+        let cases: Vec<String> = ids.iter().map(|i| case(i)).collect();
+        format!("{{\"testCases\": [\n{}\n]}}\n", cases.join(",\n"))
+    };
+    repo.write("one.json", &run(&["hp-001".into(), "zz-1".into()]));
+    let out = repo.run(&[
+        "--format",
+        "json",
+        "evidence",
+        "add",
+        "--harness",
+        "deepeval",
+        "one.json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let f = findings(&out, "CONF001");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["line"], 3);
+    // Twelve cases that are no items: five said, then one finding counts the other seven,
+    // at the sixth.
+    let ids: Vec<String> = (1..=12).map(|i| format!("zz-{i}")).collect();
+    repo.write("many.json", &run(&ids));
+    let out = repo.run(&[
+        "--format",
+        "json",
+        "evidence",
+        "add",
+        "--harness",
+        "deepeval",
+        "many.json",
+    ]);
+    let f = findings(&out, "CONF001");
+    let lines: Vec<u64> = f.iter().map(|f| f["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [2, 3, 4, 5, 6, 7], "{f:?}");
+    assert_eq!(
+        f[5]["message"],
+        "7 more results of this file are not items of golden_happy_path"
+    );
+    assert!(!repo.root().join("evidence").exists());
+}
+
+#[test]
+fn an_empty_run_or_a_link_to_an_uploaded_one_is_no_evidence() {
+    // As DeepEval leaves them: a run in which no test case ran, and one uploaded to Confident AI.
+    let repo = Repo::new();
+    for (name, body, says) in [
+        (
+            "empty.json",
+            r#"{"testCases": [], "conversationalTestCases": [], "metricsScores": [], "runDuration": 0.0}"#,
+            "the deepeval file holds no results",
+        ),
+        (
+            "link.json",
+            r#"{"testRunLink": "https://app.confident-ai.com/project/p/test-runs/r"}"#,
+            "only a link to the run on Confident AI",
+        ),
+        (
+            "empty.xml",
+            "<testsuites/>",
+            "the junit file holds no results",
+        ),
+    ] {
+        repo.write(name, body);
+        let out = repo.run(&[
+            "--format",
+            "json",
+            "evidence",
+            "add",
+            "--dataset",
+            "golden_happy_path",
+            name,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        let f = findings(&out, "CONF001");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0]["message"].as_str().unwrap().contains(says), "{f:?}");
+        assert_eq!(
+            (f[0]["path"].as_str(), f[0]["line"].as_u64()),
+            (Some(name), Some(1))
+        );
+    }
+    assert!(!repo.root().join("evidence").exists());
+}
+
+#[test]
 fn a_prompt_edit_stales_the_evidence_and_a_deploy_edit_does_not() {
     let repo = Repo::new();
     repo.add("results.jsonl", &good());

@@ -357,6 +357,9 @@ const REGENERATE: &str =
 pub fn validate(model: &Model, results: &Results, file: FileId, path: &str) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut unknown_reported = std::collections::BTreeSet::new();
+    // A result that is no item is said once (it may hold several observations), and past
+    // the first few of a dataset, the rest are counted.
+    let mut not_items: std::collections::BTreeMap<&str, NotItems> = Default::default();
     let index = super::compare::CaseIndex::of(model);
     for o in &results.observations {
         let span = Span::new(file, o.start, o.end);
@@ -410,6 +413,15 @@ pub fn validate(model: &Model, results: &Results, file: FileId, path: &str) -> V
             continue;
         }
         if index.find(ds, o).is_none() {
+            let n = not_items.entry(ds.name.value.as_str()).or_default();
+            if !n.seen.insert((o.start, o.end)) {
+                continue;
+            }
+            if n.seen.len() > NOT_ITEMS_SAID {
+                n.first_unsaid
+                    .get_or_insert((problems.len(), (o.start, o.end)));
+                continue;
+            }
             // The case id is the file's text (it may be anything): the message names none.
             let what = match &o.case {
                 Some(_) => "this result's case id",
@@ -424,7 +436,47 @@ pub fn validate(model: &Model, results: &Results, file: FileId, path: &str) -> V
             );
         }
     }
+    // The count of the rest, at the first of them, in the order they came.
+    let mut counts: Vec<(usize, Problem)> = Vec::new();
+    for (name, n) in &not_items {
+        let Some((at, (start, end))) = n.first_unsaid else {
+            continue;
+        };
+        let Some(ds) = model.datasets.iter().find(|d| d.name.value == *name) else {
+            continue;
+        };
+        let more = n.seen.len() - NOT_ITEMS_SAID;
+        counts.push((
+            at,
+            Problem::new(
+                Span::new(file, start, end),
+                path,
+                format!(
+                    "{more} more result{} of this file {} not items of {name}",
+                    if more == 1 { "" } else { "s" },
+                    if more == 1 { "is" } else { "are" }
+                ),
+            )
+            .with_label(Span::file_start(ds.file), "the golden dataset")
+            .help("pair results with dataset lines by their `id` (or an identical `input`)"),
+        ));
+    }
+    counts.sort_by_key(|(at, _)| *at);
+    for (at, p) in counts.into_iter().rev() {
+        problems.insert(at, p);
+    }
     problems
+}
+
+/// Results that are no item of their dataset reported one by one; the rest are counted.
+const NOT_ITEMS_SAID: usize = 5;
+
+/// The results of one dataset that are no item of it: their spans, and the first of those
+/// not said one by one (where its count goes among the problems, and its span).
+#[derive(Default)]
+struct NotItems {
+    seen: std::collections::HashSet<(usize, usize)>,
+    first_unsaid: Option<(usize, (usize, usize))>,
 }
 
 /// A name from a results file, when it is a plain identifier short enough to quote (a results

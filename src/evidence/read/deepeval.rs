@@ -12,6 +12,10 @@
 //! entries (named by `metric`) are read the same way. Conversational test cases are read like
 //! the others, by their `additionalMetadata.id` or `name`.
 //!
+//! Newer runs name `additionalMetadata` `metadata`, and older runs name `completionTime`
+//! `latency` and `tokenCost` `cost` (the names of the `LLMTestCase` fields): each is read when
+//! the other is absent.
+//!
 //! - case: `additionalMetadata.id` (a number as its JSON text); else the `input` (as a JSON
 //!   string, paired by its digest with a dataset line whose `input` is that string); else the
 //!   `name` (often DeepEval's own `test_case_0`, which pairs with nothing);
@@ -59,6 +63,14 @@ struct Case<'a> {
     token_cost: Option<&'a RawValue>,
     #[serde(borrow, rename = "additionalMetadata")]
     metadata: Option<&'a RawValue>,
+    /// Newer runs' name for `additionalMetadata`.
+    #[serde(borrow, rename = "metadata")]
+    metadata_new: Option<&'a RawValue>,
+    /// Older runs' names for `completionTime` (seconds) and `tokenCost`.
+    #[serde(borrow)]
+    latency: Option<&'a RawValue>,
+    #[serde(borrow)]
+    cost: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -155,8 +167,13 @@ fn one<'a>(
 ) -> Result<(), ReadError> {
     let span = doc.span(raw);
     let c: Case = doc.object(raw, path)?;
-    let meta_path = format!("{path}.additionalMetadata");
-    let meta = doc.case_meta(c.metadata, &meta_path)?;
+    let not_null = |v: Option<&'a RawValue>| v.filter(|v| Kind::of(v) != Kind::Null);
+    let (meta_raw, meta_key) = match (not_null(c.metadata), not_null(c.metadata_new)) {
+        (None, Some(m)) => (Some(m), "metadata"),
+        (m, _) => (m, "additionalMetadata"),
+    };
+    let meta_path = format!("{path}.{meta_key}");
+    let meta = doc.case_meta(meta_raw, &meta_path)?;
     let dataset = doc.opt_string(
         meta.as_ref().and_then(|m| m.dataset),
         &format!("{meta_path}.dataset"),
@@ -183,10 +200,18 @@ fn one<'a>(
     let repeat = *n;
     *n = n.saturating_add(1);
     let pass = doc.opt_bool(c.success, &format!("{path}.success"))?;
-    let at = format!("{path}.completionTime");
-    let seconds = doc.opt_number(c.completion_time, &at, true)?;
-    let latency_ms = super::millis(doc, seconds, c.completion_time, &at)?;
-    let cost_usd = doc.opt_number(c.token_cost, &format!("{path}.tokenCost"), true)?;
+    let (time, time_key) = match (not_null(c.completion_time), not_null(c.latency)) {
+        (None, Some(l)) => (Some(l), "latency"),
+        (t, _) => (t, "completionTime"),
+    };
+    let at = format!("{path}.{time_key}");
+    let seconds = doc.opt_number(time, &at, true)?;
+    let latency_ms = super::millis(doc, seconds, time, &at)?;
+    let (cost, cost_key) = match (not_null(c.token_cost), not_null(c.cost)) {
+        (None, Some(c)) => (Some(c), "cost"),
+        (t, _) => (t, "tokenCost"),
+    };
+    let cost_usd = doc.opt_number(cost, &format!("{path}.{cost_key}"), true)?;
     let base = Observation {
         dataset,
         case,
@@ -344,6 +369,36 @@ mod tests {
         );
         assert_eq!((o.latency_ms, o.cost_usd), (Some(1500.0), Some(0.002)));
         assert_eq!(r.observations[2].repeat, 1);
+    }
+
+    #[test]
+    fn newer_metadata_and_older_latency_and_cost_are_read() {
+        // DeepEval 3 writes the case's metadata as `metadata` (here with an integer id).
+        let newer = CASE.replace(
+            r#""additionalMetadata": {"id": "hp-001", "dataset": "golden_happy_path"}"#,
+            r#""metadata": {"id": 1, "dataset": "golden_happy_path", "embedding_model": "m"}"#,
+        );
+        let r = read(&run(&newer)).unwrap();
+        assert_eq!(r.observations[0].case.as_deref(), Some("1"));
+        assert_eq!(
+            r.observations[0].dataset.as_deref(),
+            Some("golden_happy_path")
+        );
+        // Older runs: `latency` (seconds) and `cost` on the case.
+        let older = CASE.replace(
+            r#""order": 0"#,
+            r#""order": 0, "latency": 8.3, "cost": 0.02"#,
+        );
+        let r = read(&run(&older)).unwrap();
+        assert_eq!(r.observations[0].latency_ms, Some(8300.0));
+        assert_eq!(r.observations[0].cost_usd, Some(0.02));
+        // Both present: the current names win.
+        let both = newer.replace(
+            r#""metadata": {"#,
+            r#""additionalMetadata": {"id": "hp-002"}, "metadata": {"#,
+        );
+        let r = read(&run(&both)).unwrap();
+        assert_eq!(r.observations[0].case.as_deref(), Some("hp-002"));
     }
 
     #[test]

@@ -848,7 +848,9 @@ fn scan_keys(t: &str) -> Option<Harness> {
             "eval" => seen.eval = true,
             "samples" => seen.samples = true,
             "version" => seen.version = true,
-            "testCases" | "testRunData" | "conversationalTestCases" => seen.test_cases = true,
+            "testCases" | "testRunData" | "conversationalTestCases" | "testRunLink" => {
+                seen.test_cases = true
+            }
             "metric" | "case" => seen.line_keys = true,
             "schema" => {
                 let value = t.get(i..skip_value(b, i)?)?;
@@ -1035,6 +1037,11 @@ mod tests {
         assert_eq!(detect(PROMPTFOO), Some(Harness::Promptfoo));
         assert_eq!(detect(INSPECT), Some(Harness::Inspect));
         assert_eq!(detect(DEEPEVAL), Some(Harness::Deepeval));
+        // A run uploaded to Confident AI leaves only its link: DeepEval's, which says so.
+        let link = r#"{"testRunLink": "https://app.confident-ai.com/project/p/test-runs/r"}"#;
+        assert_eq!(detect(link), Some(Harness::Deepeval));
+        let e = read(link, None).unwrap_err();
+        assert!(e.message.contains("only a link"), "{}", e.message);
         assert_eq!(
             detect(r#"{"testRunData": {"testCases": []}}"#),
             Some(Harness::Deepeval)
