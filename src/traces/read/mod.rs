@@ -755,6 +755,59 @@ fn size(bytes: usize) -> String {
     }
 }
 
+/// Trace files of formats agentlock does not read, told by their leading bytes, so that the
+/// message says what the file is instead of how it fails to be Langfuse (whose weakest mark,
+/// `startTime`, they share): each is (what it is, how to get OTLP/JSON instead). None when a
+/// mark of Langfuse's own is there too.
+fn foreign(head: &[u8]) -> Option<(&'static str, &'static str)> {
+    let has = |m: &str| memchr::memmem::find(head, m.as_bytes()).is_some();
+    let no_ws: Vec<u8> = head
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    let tight = |m: &str| memchr::memmem::find(&no_ws, m.as_bytes()).is_some();
+    if [
+        "\"observations\"",
+        "\"parentObservationId\"",
+        "\"htmlPath\"",
+    ]
+    .iter()
+    .any(|m| has(m))
+    {
+        return None;
+    }
+    const OTLP: &str = "export OTLP/JSON: the OpenTelemetry Collector's file exporter writes it (one request a line), fed by an OTLP exporter in the application";
+    if has("\"traceID\"") && has("\"spanID\"") {
+        return Some((
+            "a Jaeger trace export (`traceID`, `spanID`, `processes`), not OTLP/JSON",
+            OTLP,
+        ));
+    }
+    if tight("\"context\":{\"trace_id\"") && has("\"parent_id\"") {
+        return Some((
+            "the OpenTelemetry SDK's console exporter output (`context.trace_id`, `parent_id`), not OTLP/JSON",
+            "replace the ConsoleSpanExporter with an OTLP exporter and write the spans with the OpenTelemetry Collector's file exporter (JSON, one request a line)",
+        ));
+    }
+    if has("\"traceId\"") && has("\"spanId\"") && tight("\"startTime\":[") {
+        return Some((
+            "spans as the OpenTelemetry JS SDK holds them (`startTime` as `[seconds, nanoseconds]`), not OTLP/JSON",
+            OTLP,
+        ));
+    }
+    if has("\"localEndpoint\"") || has("\"remoteEndpoint\"") {
+        return Some(("Zipkin JSON (`localEndpoint`), not OTLP/JSON", OTLP));
+    }
+    if has("\"resourceLogs\"") || has("\"resourceMetrics\"") || tight("\"hrTimeObserved\":") {
+        return Some((
+            "OpenTelemetry logs or metrics, not traces",
+            "export the traces (spans) of the application: the OpenTelemetry Collector's file exporter writes them as OTLP/JSON",
+        ));
+    }
+    None
+}
+
 /// Which format the leading bytes show: the first marker key met.
 fn detect(head: &[u8]) -> Option<Format> {
     const MARKS: &[(&[u8], bool)] = &[
@@ -847,7 +900,20 @@ fn read_file(input: Input, limits: &Limits, jobs: SyncSender<Job>, order: SyncSe
         );
         return;
     }
-    let Some(mut format) = detect(&buf[..buf.len().min(DETECT)]) else {
+    let head = &buf[..buf.len().min(DETECT)];
+    let detected = detect(head);
+    if detected != Some(Format::OtlpJsonLines)
+        && let Some((what, help)) = foreign(head)
+    {
+        refuse(
+            (lead as u64, lead as u64 + 1),
+            format!("this file is {what}"),
+            help,
+            buf.len() as u64,
+        );
+        return;
+    }
+    let Some(mut format) = detected else {
         let end = lead + 1;
         refuse(
             (lead as u64, end as u64),
@@ -1721,6 +1787,49 @@ mod tests {
         says(4, "empty");
         assert!(o.format.is_empty());
         assert_eq!(o.lines.len(), 5);
+    }
+
+    #[test]
+    fn trace_files_of_other_formats_say_what_they_are() {
+        // Shaped as public files: a Jaeger query API export, the Python console exporter's
+        // pretty-printed spans, JS SDK spans a line each, JS SDK log records, and Zipkin.
+        let files: [(&[u8], &str); 6] = [
+            (br#"{"data":[{"traceID":"31","spans":[{"traceID":"31","spanID":"62","operationName":"embed","references":[],"startTime":1782706637344294,"duration":5175}],"processes":{}}],"total":0}"#, "a Jaeger trace export"),
+            (b"{\n    \"name\": \"workflow.build\",\n    \"context\": {\n        \"trace_id\": \"0xe0c0\",\n        \"span_id\": \"0xdf84\"\n    },\n    \"kind\": \"SpanKind.INTERNAL\",\n    \"parent_id\": null,\n    \"start_time\": \"2026-03-01T20:47:18.711501Z\"\n}\n", "console exporter"),
+            (br#"{"name":"agent.modelInvocation","traceId":"9043","spanId":"2b56","startTime":[1765312067,869000000],"endTime":[1765312068,778491514],"attributes":{}}"#, "OpenTelemetry JS SDK"),
+            (br#"{"hrTime":[1773851536,522000000],"hrTimeObserved":[1773851536,522000000],"resource":{"_rawAttributes":[]},"attributes":{"gen_ai.operation.name":"chat"}}"#, "logs or metrics"),
+            (br#"[{"traceId":"5af7","id":"352b","kind":"CLIENT","name":"get","timestamp":1556604172355737,"duration":1431,"localEndpoint":{"serviceName":"backend"}}]"#, "Zipkin"),
+            (br#"{"resourceLogs":[{"resource":{},"scopeLogs":[]}]}"#, "logs or metrics"),
+        ];
+        let bytes: Vec<&[u8]> = files.iter().map(|(b, _)| *b).collect();
+        let (_, o) = read_bytes(&bytes, &Limits::default());
+        for (i, (_, says)) in files.iter().enumerate() {
+            let p: Vec<_> = o
+                .problems
+                .iter()
+                .filter(|p| p.span.file == FileId(i as u32))
+                .collect();
+            assert_eq!(
+                p.len(),
+                1,
+                "{i}: {:?}",
+                p.iter().map(|p| &p.message).collect::<Vec<_>>()
+            );
+            assert!(p[0].message.contains(says), "{i}: {}", p[0].message);
+            assert!(p[0].help.is_some());
+        }
+        // A Langfuse export keeps its own marks (here `observations`) and stays Langfuse, and
+        // OTLP/JSON with a `traceId` stays OTLP.
+        assert_eq!(
+            foreign(br#"{"id":"t","observations":[{"id":"o","traceId":"t","spanId":"x","startTime":[1,2]}]}"#),
+            None
+        );
+        assert_eq!(
+            detect(
+                br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"a","spanId":"b"}]}]}]}"#
+            ),
+            Some(Format::OtlpJsonLines)
+        );
     }
 
     #[test]
