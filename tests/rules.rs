@@ -33,6 +33,10 @@ const CASES: &[(&str, &[Place])] = &[
     ),
     ("conf001_deep_nesting", &[("CONF001", "tools/deep.json", 1)]),
     (
+        "conf001_lfs_pointer",
+        &[("CONF001", "datasets/golden_failures.jsonl", 1)],
+    ),
+    (
         "conf001_duplicate_prompt",
         &[("CONF001", "prompts/writer.prompt", 2)],
     ),

@@ -767,6 +767,12 @@ fn decode(bytes: Vec<u8>) -> Result<(crate::source::Text, String), Unread> {
             help: None,
         });
     }
+    if is_lfs_pointer(&bytes) {
+        return Err(Unread {
+            message: LFS_POINTER.into(),
+            help: Some(LFS_HELP.into()),
+        });
+    }
     let sha = sha256_lf(&bytes);
     match String::from_utf8(bytes) {
         Ok(s) => Ok((s.into(), sha)),
@@ -815,6 +821,17 @@ pub fn decode_for_scan(bytes: &[u8]) -> Option<crate::source::Text> {
     Some(String::from_utf8_lossy(bytes).into())
 }
 
+/// What a Git LFS pointer is, said of a file that is one.
+pub const LFS_POINTER: &str =
+    "a Git LFS pointer, not the file itself: its content is in Git LFS and was not fetched";
+pub const LFS_HELP: &str =
+    "fetch it with `git lfs pull` (in GitHub Actions, `lfs: true` on actions/checkout)";
+
+/// Whether the bytes are a Git LFS pointer file (its spec: the first line names the version).
+pub fn is_lfs_pointer(bytes: &[u8]) -> bool {
+    bytes.len() < 1024 && bytes.starts_with(b"version https://git-lfs.github.com/spec/")
+}
+
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
     memchr::memchr(0, bytes)
 }
@@ -826,7 +843,8 @@ fn mark_incomplete(inc: &mut model::Incomplete, kind: Kind) {
         Kind::Tool | Kind::McpClient | Kind::McpRegistry | Kind::Smithery => inc.tools = true,
         Kind::Models => inc.models = true,
         Kind::Deploy => inc.deploy = true,
-        Kind::Dataset | Kind::Rego => {}
+        Kind::Dataset => inc.datasets = true,
+        Kind::Rego => {}
     }
 }
 
@@ -1145,6 +1163,16 @@ mod tests {
     /// The loader's decoding and `scan FILE…`'s are one policy where a file is text: they
     /// differ only where the loader refuses and a credential scanner must still look (invalid
     /// UTF-8, UTF-16), and both refuse a binary file.
+    #[test]
+    fn a_git_lfs_pointer_is_said_to_be_one() {
+        let pointer = b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n";
+        let e = decode(pointer.to_vec()).err().unwrap();
+        assert!(e.message.contains("Git LFS pointer"), "{}", e.message);
+        assert!(e.help.unwrap().contains("git lfs pull"));
+        // A text that only mentions the spec is text.
+        assert!(decode(b"see version https://git-lfs.github.com/spec/v1\n".to_vec()).is_ok());
+    }
+
     #[test]
     fn the_two_decoders_agree_on_text_and_binary() {
         for text in ["", "a: 1\n", "prompt ünïcödé ✓\r\nline 2", "k: \u{200b}v\n"] {

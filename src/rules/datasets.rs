@@ -146,6 +146,9 @@ pub fn kind_of(d: &Dataset) -> Option<&'static str> {
 fn check(ctx: &Context) -> Vec<Finding> {
     let model = ctx.model;
     let mut out = Vec::new();
+    if model.incomplete.datasets {
+        return out; // a dataset file failed to load (CONF001 says why): it may be the missing kind
+    }
     for (id, what, _) in KINDS {
         let covered = model
             .datasets

@@ -49,6 +49,9 @@ const JSONL_HELP: &str = "write the results as agentlock.eval/v1 JSONL, one obse
 /// content shows ([`detect`]). A ZIP archive (an Inspect `.eval` log) is refused with how to
 /// convert it, whatever the harness.
 pub fn read(text: &str, harness: Option<Harness>) -> Result<Results, ReadError> {
+    if crate::load::is_lfs_pointer(text.as_bytes()) {
+        return Err(error(crate::load::LFS_POINTER, (0, 0)).help(crate::load::LFS_HELP));
+    }
     if is_zip(text.as_bytes()) {
         return Err(zip_error());
     }
@@ -159,6 +162,13 @@ fn unknown_format(text: &str) -> ReadError {
     let at = bom + lead;
     let (message, span) = if body.trim().is_empty() {
         ("the results file is empty".to_string(), (0, 0))
+    } else if is_inspect_listing(body) {
+        let end = next_boundary(text, at);
+        return error(
+            "this is the listing of an Inspect log directory (`logs.json`: the headers of its `.eval` logs, no samples), not a log",
+            (at, end),
+        )
+        .help("add the logs themselves, as JSON: `inspect log convert --to json LOG`, or run the eval with `--log-format=json`");
     } else {
         let end = next_boundary(text, at);
         (
@@ -169,6 +179,20 @@ fn unknown_format(text: &str) -> ReadError {
     error(message, span).help(format!(
         "name the harness if the file is one of those (`agentlock evidence add --harness NAME`), or {JSONL_HELP}"
     ))
+}
+
+/// Whether `body` is the `logs.json` Inspect writes beside its logs: an object whose first key
+/// is a log's file name.
+fn is_inspect_listing(body: &str) -> bool {
+    let Some(rest) = body.trim_start().strip_prefix('{') else {
+        return false;
+    };
+    let Some(rest) = rest.trim_start().strip_prefix('"') else {
+        return false;
+    };
+    rest.split_once('"').is_some_and(|(key, _)| {
+        key.ends_with(".eval") || (key.ends_with(".json") && key.contains('_'))
+    })
 }
 
 // ----- errors ---------------------------------------------------------------------------------
@@ -1037,6 +1061,23 @@ mod tests {
         assert_eq!(detect(PROMPTFOO), Some(Harness::Promptfoo));
         assert_eq!(detect(INSPECT), Some(Harness::Inspect));
         assert_eq!(detect(DEEPEVAL), Some(Harness::Deepeval));
+        // A results file kept in Git LFS and not fetched.
+        let pointer =
+            "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 126012495\n";
+        assert!(
+            read(pointer, None)
+                .unwrap_err()
+                .message
+                .contains("Git LFS pointer")
+        );
+        // The listing Inspect writes beside its logs is said to be one.
+        let listing = r#"{"2025-01-01T00-00-00+00-00_scicode_abc.eval": {"version": 2, "status": "success", "eval": {"task": "scicode"}}}"#;
+        let e = read(listing, None).unwrap_err();
+        assert!(
+            e.message.contains("listing of an Inspect log directory"),
+            "{}",
+            e.message
+        );
         // A run uploaded to Confident AI leaves only its link: DeepEval's, which says so.
         let link = r#"{"testRunLink": "https://app.confident-ai.com/project/p/test-runs/r"}"#;
         assert_eq!(detect(link), Some(Harness::Deepeval));

@@ -133,6 +133,8 @@ pub struct Incomplete {
     pub deploy: bool,
     /// The CODEOWNERS file exists but could not be read.
     pub codeowners: bool,
+    /// A golden dataset file could not be read (which kind it held is not known).
+    pub datasets: bool,
 }
 
 impl Model {

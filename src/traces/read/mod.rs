@@ -874,6 +874,11 @@ fn read_file(input: Input, limits: &Limits, jobs: SyncSender<Job>, order: SyncSe
             .iter()
             .take_while(|b| b.is_ascii_whitespace())
             .count();
+    if crate::load::is_lfs_pointer(&buf) {
+        let message = format!("this trace file is {}", crate::load::LFS_POINTER);
+        refuse((0, 0), message, crate::load::LFS_HELP, buf.len() as u64);
+        return;
+    }
     if buf.starts_with(b"\x1f\x8b") || buf.starts_with(b"\x28\xb5\x2f\xfd") {
         let (what, tool) = if buf[0] == 0x1f {
             ("gzip", "gzip -dc")
@@ -1792,14 +1797,16 @@ mod tests {
     #[test]
     fn trace_files_of_other_formats_say_what_they_are() {
         // Shaped as public files: a Jaeger query API export, the Python console exporter's
-        // pretty-printed spans, JS SDK spans a line each, JS SDK log records, and Zipkin.
-        let files: [(&[u8], &str); 6] = [
+        // pretty-printed spans, JS SDK spans a line each, JS SDK log records, Zipkin, and a
+        // Git LFS pointer where the file was not fetched.
+        let files: [(&[u8], &str); 7] = [
             (br#"{"data":[{"traceID":"31","spans":[{"traceID":"31","spanID":"62","operationName":"embed","references":[],"startTime":1782706637344294,"duration":5175}],"processes":{}}],"total":0}"#, "a Jaeger trace export"),
             (b"{\n    \"name\": \"workflow.build\",\n    \"context\": {\n        \"trace_id\": \"0xe0c0\",\n        \"span_id\": \"0xdf84\"\n    },\n    \"kind\": \"SpanKind.INTERNAL\",\n    \"parent_id\": null,\n    \"start_time\": \"2026-03-01T20:47:18.711501Z\"\n}\n", "console exporter"),
             (br#"{"name":"agent.modelInvocation","traceId":"9043","spanId":"2b56","startTime":[1765312067,869000000],"endTime":[1765312068,778491514],"attributes":{}}"#, "OpenTelemetry JS SDK"),
             (br#"{"hrTime":[1773851536,522000000],"hrTimeObserved":[1773851536,522000000],"resource":{"_rawAttributes":[]},"attributes":{"gen_ai.operation.name":"chat"}}"#, "logs or metrics"),
             (br#"[{"traceId":"5af7","id":"352b","kind":"CLIENT","name":"get","timestamp":1556604172355737,"duration":1431,"localEndpoint":{"serviceName":"backend"}}]"#, "Zipkin"),
             (br#"{"resourceLogs":[{"resource":{},"scopeLogs":[]}]}"#, "logs or metrics"),
+            (b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 126012495\n", "Git LFS pointer"),
         ];
         let bytes: Vec<&[u8]> = files.iter().map(|(b, _)| *b).collect();
         let (_, o) = read_bytes(&bytes, &Limits::default());
