@@ -239,34 +239,27 @@ fn a_result_that_is_no_item_is_said_once_and_past_five_the_rest_are_counted() {
         let cases: Vec<String> = ids.iter().map(|i| case(i)).collect();
         format!("{{\"testCases\": [\n{}\n]}}\n", cases.join(",\n"))
     };
-    repo.write("one.json", &run(&["hp-001".into(), "zz-1".into()]));
-    let out = repo.run(&[
-        "--format",
-        "json",
-        "evidence",
-        "add",
-        "--harness",
-        "deepeval",
-        "one.json",
-    ]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let f = findings(&out, "CONF001");
+    let add = |name: &str, ids: &[String]| {
+        repo.write(name, &run(ids));
+        let out = repo.run(&[
+            "--format",
+            "json",
+            "evidence",
+            "add",
+            "--harness",
+            "deepeval",
+            name,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        findings(&out, "CONF001")
+    };
+    let f = add("one.json", &["hp-001".into(), "zz-1".into()]);
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!(f[0]["line"], 3);
     // Twelve cases that are no items: five said, then one finding counts the other seven,
     // at the sixth.
     let ids: Vec<String> = (1..=12).map(|i| format!("zz-{i}")).collect();
-    repo.write("many.json", &run(&ids));
-    let out = repo.run(&[
-        "--format",
-        "json",
-        "evidence",
-        "add",
-        "--harness",
-        "deepeval",
-        "many.json",
-    ]);
-    let f = findings(&out, "CONF001");
+    let f = add("many.json", &ids);
     let lines: Vec<u64> = f.iter().map(|f| f["line"].as_u64().unwrap()).collect();
     assert_eq!(lines, [2, 3, 4, 5, 6, 7], "{f:?}");
     assert_eq!(

@@ -823,9 +823,8 @@ pub fn decode_for_scan(bytes: &[u8]) -> Option<crate::source::Text> {
 
 /// What a Git LFS pointer is, said of a file that is one.
 pub const LFS_POINTER: &str =
-    "a Git LFS pointer, not the file itself: its content is in Git LFS and was not fetched";
-pub const LFS_HELP: &str =
-    "fetch it with `git lfs pull` (in GitHub Actions, `lfs: true` on actions/checkout)";
+    "a Git LFS pointer, not the file itself: its content is kept in Git LFS, outside git";
+pub const LFS_HELP: &str = "in a working tree, fetch it with `git lfs pull` (in GitHub Actions, `lfs: true` on actions/checkout); the index (`--staged`) and every revision hold only the pointer, so keep the files agentlock checks out of LFS";
 
 /// Whether the bytes are a Git LFS pointer file (its spec: the first line names the version).
 pub fn is_lfs_pointer(bytes: &[u8]) -> bool {
@@ -1160,9 +1159,6 @@ pub fn load_dir(dir: &std::path::Path) -> Result<Model, ConfigError> {
 mod tests {
     use super::*;
 
-    /// The loader's decoding and `scan FILE…`'s are one policy where a file is text: they
-    /// differ only where the loader refuses and a credential scanner must still look (invalid
-    /// UTF-8, UTF-16), and both refuse a binary file.
     #[test]
     fn a_git_lfs_pointer_is_said_to_be_one() {
         let pointer = b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n";
@@ -1173,6 +1169,9 @@ mod tests {
         assert!(decode(b"see version https://git-lfs.github.com/spec/v1\n".to_vec()).is_ok());
     }
 
+    /// The loader's decoding and `scan FILE…`'s are one policy where a file is text: they
+    /// differ only where the loader refuses and a credential scanner must still look (invalid
+    /// UTF-8, UTF-16), and both refuse a binary file.
     #[test]
     fn the_two_decoders_agree_on_text_and_binary() {
         for text in ["", "a: 1\n", "prompt ünïcödé ✓\r\nline 2", "k: \u{200b}v\n"] {

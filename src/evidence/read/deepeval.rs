@@ -158,6 +158,19 @@ pub fn read(text: &str) -> Result<Results, ReadError> {
     })
 }
 
+/// A field under its current name, else under its other name (another DeepEval version's),
+/// with the name it was found under; `null` is absent.
+fn either<'a>(
+    current: (Option<&'a RawValue>, &'static str),
+    other: (Option<&'a RawValue>, &'static str),
+) -> (Option<&'a RawValue>, &'static str) {
+    let given = |v: Option<&'a RawValue>| v.filter(|v| Kind::of(v) != Kind::Null);
+    match (given(current.0), given(other.0)) {
+        (None, Some(v)) => (Some(v), other.1),
+        (v, _) => (v, current.1),
+    }
+}
+
 fn one<'a>(
     doc: &Doc<'a>,
     path: &str,
@@ -167,11 +180,10 @@ fn one<'a>(
 ) -> Result<(), ReadError> {
     let span = doc.span(raw);
     let c: Case = doc.object(raw, path)?;
-    let not_null = |v: Option<&'a RawValue>| v.filter(|v| Kind::of(v) != Kind::Null);
-    let (meta_raw, meta_key) = match (not_null(c.metadata), not_null(c.metadata_new)) {
-        (None, Some(m)) => (Some(m), "metadata"),
-        (m, _) => (m, "additionalMetadata"),
-    };
+    let (meta_raw, meta_key) = either(
+        (c.metadata, "additionalMetadata"),
+        (c.metadata_new, "metadata"),
+    );
     let meta_path = format!("{path}.{meta_key}");
     let meta = doc.case_meta(meta_raw, &meta_path)?;
     let dataset = doc.opt_string(
@@ -200,17 +212,14 @@ fn one<'a>(
     let repeat = *n;
     *n = n.saturating_add(1);
     let pass = doc.opt_bool(c.success, &format!("{path}.success"))?;
-    let (time, time_key) = match (not_null(c.completion_time), not_null(c.latency)) {
-        (None, Some(l)) => (Some(l), "latency"),
-        (t, _) => (t, "completionTime"),
-    };
+    let (time, time_key) = either(
+        (c.completion_time, "completionTime"),
+        (c.latency, "latency"),
+    );
     let at = format!("{path}.{time_key}");
     let seconds = doc.opt_number(time, &at, true)?;
     let latency_ms = super::millis(doc, seconds, time, &at)?;
-    let (cost, cost_key) = match (not_null(c.token_cost), not_null(c.cost)) {
-        (None, Some(c)) => (Some(c), "cost"),
-        (t, _) => (t, "tokenCost"),
-    };
+    let (cost, cost_key) = either((c.token_cost, "tokenCost"), (c.cost, "cost"));
     let cost_usd = doc.opt_number(cost, &format!("{path}.{cost_key}"), true)?;
     let base = Observation {
         dataset,
