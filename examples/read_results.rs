@@ -5,7 +5,8 @@
 //!
 //!     cargo run --release --example read_results -- FILE…
 //!
-//! Output: tab-separated `file  harness|error  facts`.
+//! Output: tab-separated `file  harness|error  facts`. Facts are counts only: no name or value
+//! from the file is printed (this bypasses agentlock's output sink, which redacts and escapes).
 
 use agentlock::evidence::read;
 use agentlock::evidence::results::Outcome;
@@ -27,7 +28,7 @@ fn main() {
         match read::read(text, None) {
             Err(e) => {
                 let line = text[..e.start.min(text.len())].matches('\n').count() + 1;
-                println!("{path}\terror\tline {line}: {}", e.message);
+                println!("{path}\terror\tline {line}: {}", e.message.escape_debug());
             }
             Ok(r) => {
                 let o = &r.observations;
@@ -45,19 +46,17 @@ fn main() {
                 let count = |f: &dyn Fn(&agentlock::evidence::results::Observation) -> bool| {
                     o.iter().filter(|x| f(x)).count()
                 };
-                let datasets: BTreeSet<String> = o
-                    .iter()
-                    .map(|o| o.dataset.clone().unwrap_or_else(|| "-".into()))
-                    .collect();
+                let datasets: BTreeSet<Option<&str>> =
+                    o.iter().map(|o| o.dataset.as_deref()).collect();
                 let tests = |k: Outcome| r.tests.iter().filter(|t| t.outcome == k).count();
                 println!(
-                    "{path}\t{:?}\tobservations={} cases={} ids={} inputs={} metrics=[{}] pass={} fail={} nopass={} scores={} latency={} cost={} critical={} datasets=[{}] tests={} passed={} failed={} errored={} skipped={}",
+                    "{path}\t{:?}\tobservations={} cases={} ids={} inputs={} metrics={} pass={} fail={} nopass={} scores={} latency={} cost={} critical={} datasets={} tests={} passed={} failed={} errored={} skipped={}",
                     r.harness,
                     o.len(),
                     cases.len(),
                     count(&|x| x.case.is_some()),
                     count(&|x| x.case.is_none() && x.input.is_some()),
-                    metrics.into_iter().collect::<Vec<_>>().join(","),
+                    metrics.len(),
                     count(&|x| x.pass == Some(true)),
                     count(&|x| x.pass == Some(false)),
                     count(&|x| x.pass.is_none()),
@@ -65,7 +64,7 @@ fn main() {
                     count(&|x| x.latency_ms.is_some()),
                     count(&|x| x.cost_usd.is_some()),
                     count(&|x| x.critical),
-                    datasets.into_iter().collect::<Vec<_>>().join(","),
+                    datasets.len(),
                     r.tests.len(),
                     tests(Outcome::Passed),
                     tests(Outcome::Failed),
