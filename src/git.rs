@@ -471,7 +471,8 @@ impl GitSnapshot {
                         return Err(ReadError::Io("too many levels of symbolic links".into()));
                     }
                     let (id, _) = self.files[&here];
-                    let target = self.blob(id, 4096)?;
+                    // The link's own text, never an LFS object it might spell.
+                    let target = read_git_blob(&self.repo.to_thread_local(), id, 4096)?;
                     let target = String::from_utf8_lossy(&target).into_owned();
                     resolved.pop();
                     // A git symlink is never absolute inside the repository.
@@ -523,8 +524,24 @@ impl GitSnapshot {
     }
 }
 
-/// The content of a blob, refusing one over `max_size` before it is decompressed.
+/// The content of a blob, refusing one over `max_size` before it is decompressed. A Git LFS
+/// pointer gives the content it names when the repository's LFS store holds it (checked against
+/// the pointer's size and SHA-256: [`lfs`](crate::snapshot::lfs)), else the pointer itself.
 fn read_blob(repo: &gix::Repository, id: ObjectId, max_size: u64) -> Result<Vec<u8>, ReadError> {
+    let data = read_git_blob(repo, id, max_size)?;
+    match crate::snapshot::lfs::parse(&data) {
+        Some(pointer) => Ok(
+            crate::snapshot::lfs::stored(repo.common_dir(), &pointer, max_size)?.unwrap_or(data),
+        ),
+        None => Ok(data),
+    }
+}
+
+fn read_git_blob(
+    repo: &gix::Repository,
+    id: ObjectId,
+    max_size: u64,
+) -> Result<Vec<u8>, ReadError> {
     let header = repo
         .find_header(id)
         .map_err(|e| ReadError::Io(e.to_string()))?;

@@ -758,3 +758,87 @@ fn symlinks_in_git_do_not_lead_outside() {
         worktree.replace("/etc/passwd", "X")
     );
 }
+
+/// A dataset kept in Git LFS: the index and the commit hold only its pointer. `git add` put the
+/// content in the repository's LFS store, so `--staged` and `--rev` check that content, with
+/// the lock the working tree has; without it (or with something else under its name) the
+/// pointer is one CONF001 saying what it is.
+#[test]
+fn an_lfs_tracked_file_is_read_from_the_lfs_store_in_the_index_and_revisions() {
+    use sha2::Digest;
+    let r = Repo::new();
+    let path = "datasets/golden_failures.jsonl";
+    let content = std::fs::read(r.root().join(path)).unwrap();
+    let oid = format!("{:x}", sha2::Sha256::digest(&content));
+    let pointer = format!(
+        "version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {}\n",
+        content.len()
+    );
+    // What git-lfs's clean filter stages: the pointer, as the blob of the path.
+    let pointer_file = r.dir.path().join("pointer.txt");
+    std::fs::write(&pointer_file, &pointer).unwrap();
+    let blob = r.git(&["hash-object", "-w", pointer_file.to_str().unwrap()]);
+    std::fs::remove_file(&pointer_file).unwrap();
+    r.git(&[
+        "update-index",
+        "--cacheinfo",
+        &format!("100644,{},{path}", blob.trim()),
+    ]);
+    let staged = |r: &Repo| r.run(&["--format", "json", "verify", "--staged"]);
+
+    // Not in the store: the pointer, said once, at the file.
+    let out = staged(&r);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let v = json(&out);
+    let conf: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "CONF001")
+        .collect();
+    assert_eq!(conf.len(), 1, "{v:#}");
+    assert_eq!(conf[0]["path"], path, "{v:#}");
+    assert!(
+        conf[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Git LFS pointer"),
+        "{v:#}"
+    );
+    // Its lock entry is not called removed: the file did not load.
+    assert!(
+        !v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "REL002" && f["severity"] == "error"),
+        "{v:#}"
+    );
+    let human = stdout(&r.run(&["verify", "--staged"]));
+    assert!(human.contains("repository's LFS store"), "{human}");
+
+    // In the store, as `git add` leaves it: the content, checked against the same lock.
+    let store = r
+        .dir
+        .path()
+        .join(".git/lfs/objects")
+        .join(&oid[..2])
+        .join(&oid[2..4]);
+    std::fs::create_dir_all(&store).unwrap();
+    std::fs::write(store.join(&oid), &content).unwrap();
+    let out = staged(&r);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    r.git(&["commit", "-q", "-m", "the dataset in LFS"]);
+    assert_eq!(
+        r.git(&["show", &format!("HEAD:{path}")]),
+        pointer.trim_end()
+    );
+    let out = r.run(&["--format", "json", "verify", "--rev", "HEAD"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+
+    // Something else under its name is not taken for it.
+    let mut other = content.clone();
+    other[0] ^= 1;
+    std::fs::write(store.join(&oid), &other).unwrap();
+    assert!(codes(&staged(&r)).contains(&"CONF001".to_string()));
+}

@@ -767,10 +767,10 @@ fn decode(bytes: Vec<u8>) -> Result<(crate::source::Text, String), Unread> {
             help: None,
         });
     }
-    if is_lfs_pointer(&bytes) {
+    if crate::snapshot::lfs::is_pointer(&bytes) {
         return Err(Unread {
-            message: LFS_POINTER.into(),
-            help: Some(LFS_HELP.into()),
+            message: crate::snapshot::lfs::POINTER.into(),
+            help: Some(crate::snapshot::lfs::HELP.into()),
         });
     }
     let sha = sha256_lf(&bytes);
@@ -822,15 +822,6 @@ pub fn decode_for_scan(bytes: &[u8]) -> Option<crate::source::Text> {
 }
 
 /// What a Git LFS pointer is, said of a file that is one.
-pub const LFS_POINTER: &str =
-    "a Git LFS pointer, not the file itself: its content is kept in Git LFS, outside git";
-pub const LFS_HELP: &str = "in a working tree, fetch it with `git lfs pull` (in GitHub Actions, `lfs: true` on actions/checkout); the index (`--staged`) and every revision hold only the pointer, so keep the files agentlock checks out of LFS";
-
-/// Whether the bytes are a Git LFS pointer file (its spec: the first line names the version).
-pub fn is_lfs_pointer(bytes: &[u8]) -> bool {
-    bytes.len() < 1024 && bytes.starts_with(b"version https://git-lfs.github.com/spec/")
-}
-
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
     memchr::memchr(0, bytes)
 }

@@ -334,6 +334,7 @@ fn check_stale(ctx: &Context) -> Vec<Finding> {
                 Kind::Deploy => inc.deploy,
                 Kind::Prompt => inc.prompts && c.what == ChangeKind::Removed,
                 Kind::Tool => inc.tools && c.what == ChangeKind::Removed,
+                Kind::Dataset => inc.datasets && c.what == ChangeKind::Removed,
                 _ => false,
             };
             let echoes = changes.iter().filter(echo).count();
@@ -367,9 +368,9 @@ fn check_stale(ctx: &Context) -> Vec<Finding> {
                     Span::file_start(model.sources.find(LOCKFILE).unwrap_or(model.config.file)),
                     LOCKFILE,
                     format!(
-                        "{echoes} {} not compared with the repository: the files {} come from did not load (CONF001)",
+                        "{echoes} {} not compared with the repository: {} did not load (CONF001)",
                         if echoes == 1 { "lockfile entry was" } else { "lockfile entries were" },
-                        if echoes == 1 { "it" } else { "they" },
+                        if echoes == 1 { "the file it comes from" } else { "the files they come from" },
                     ),
                 )
                 .help("fix the files CONF001 reports, then check the lockfile again");

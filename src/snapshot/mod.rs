@@ -7,6 +7,7 @@
 //! agentlock reads is confined to the repository by construction. The working tree
 //! ([`worktree`]) is also the only place that writes.
 
+pub mod lfs;
 pub mod path;
 pub mod stream;
 pub mod worktree;

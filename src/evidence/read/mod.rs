@@ -49,8 +49,8 @@ const JSONL_HELP: &str = "write the results as agentlock.eval/v1 JSONL, one obse
 /// content shows ([`detect`]). A ZIP archive (an Inspect `.eval` log) is refused with how to
 /// convert it, whatever the harness.
 pub fn read(text: &str, harness: Option<Harness>) -> Result<Results, ReadError> {
-    if crate::load::is_lfs_pointer(text.as_bytes()) {
-        return Err(error(crate::load::LFS_POINTER, (0, 0)).help(crate::load::LFS_HELP));
+    if crate::snapshot::lfs::is_pointer(text.as_bytes()) {
+        return Err(error(crate::snapshot::lfs::POINTER, (0, 0)).help(crate::snapshot::lfs::HELP));
     }
     if is_zip(text.as_bytes()) {
         return Err(zip_error());

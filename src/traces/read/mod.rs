@@ -874,9 +874,14 @@ fn read_file(input: Input, limits: &Limits, jobs: SyncSender<Job>, order: SyncSe
             .iter()
             .take_while(|b| b.is_ascii_whitespace())
             .count();
-    if crate::load::is_lfs_pointer(&buf) {
-        let message = format!("this trace file is {}", crate::load::LFS_POINTER);
-        refuse((0, 0), message, crate::load::LFS_HELP, buf.len() as u64);
+    if crate::snapshot::lfs::is_pointer(&buf) {
+        let message = format!("this trace file is {}", crate::snapshot::lfs::POINTER);
+        refuse(
+            (0, 0),
+            message,
+            crate::snapshot::lfs::HELP,
+            buf.len() as u64,
+        );
         return;
     }
     if buf.starts_with(b"\x1f\x8b") || buf.starts_with(b"\x28\xb5\x2f\xfd") {
