@@ -145,6 +145,10 @@ impl Git {
     }
 
     /// The files of the agentlock root at a commit, read from git objects with no checkout.
+    /// Nothing is listed here: a listing walks only the directories it is asked for, within
+    /// the limits of [`crate::snapshot::GIT_WALK_LIMIT`], [`crate::snapshot::MAX_DEPTH`] and
+    /// [`crate::snapshot::MAX_PATH_BYTES`] (a tree can name one subtree twice at every level:
+    /// a few objects that describe millions of paths).
     pub fn tree(&self, commit: Commit, name: &str) -> Result<GitSnapshot, GitError> {
         let repo = self.local();
         let err = |e: gix::Error| GitError::new(format!("cannot read the tree of {name}: {e}"));
@@ -153,7 +157,6 @@ impl Git {
             .map_err(err)?
             .peel_to_tree()
             .map_err(err)?;
-        let mut files = BTreeMap::new();
         let sub = if self.prefix.is_empty() {
             Some(tree)
         } else {
@@ -164,25 +167,14 @@ impl Git {
                 _ => None, // the root did not exist at this commit: an empty snapshot
             }
         };
-        if let Some(sub) = sub {
-            let mut recorder = gix::traverse::tree::Recorder::default();
-            sub.traverse().breadthfirst(&mut recorder).map_err(err)?;
-            for r in recorder.records {
-                let kind = if r.mode.is_link() {
-                    Stored::Link
-                } else if r.mode.is_blob() {
-                    Stored::File
-                } else {
-                    continue; // trees and submodules
-                };
-                if let Ok(path) = String::from_utf8(r.filepath.into()) {
-                    files.insert(path, (r.oid, kind));
-                }
-            }
-        }
         Ok(GitSnapshot {
             repo: self.repo.clone(),
-            files,
+            files: Files::Tree {
+                root: sub.map(|t| t.id),
+                trees: Default::default(),
+                dirs: Default::default(),
+                all: Default::default(),
+            },
             what: name.to_string(),
         })
     }
@@ -242,6 +234,7 @@ impl Git {
             format!("{}/", self.prefix)
         };
         let mut files = BTreeMap::new();
+        let mut not_utf8 = std::collections::BTreeSet::new();
         for entry in index.entries() {
             use gix::index::entry::{Flags, Mode, Stage};
             if entry.stage() != Stage::Unconflicted || entry.flags.contains(Flags::INTENT_TO_ADD) {
@@ -254,17 +247,27 @@ impl Git {
             } else {
                 continue;
             };
-            let path = entry.path(&index);
-            let Ok(path) = std::str::from_utf8(path) else {
+            let path: &[u8] = entry.path(&index);
+            let Some(rel) = path.strip_prefix(prefix.as_bytes()) else {
                 continue;
             };
-            if let Some(rel) = path.strip_prefix(&prefix) {
-                files.insert(rel.to_string(), (entry.id, kind));
+            match std::str::from_utf8(rel) {
+                Ok(rel) => {
+                    files.insert(rel.to_string(), (entry.id, kind));
+                }
+                // No repository path can name it: kept as the first name that is not UTF-8,
+                // in the directory above it, so a listing says it is there.
+                Err(_) => {
+                    not_utf8.insert(first_not_utf8(rel));
+                }
             }
         }
         Ok(GitSnapshot {
             repo: self.repo.clone(),
-            files,
+            files: Files::Index {
+                files,
+                not_utf8: not_utf8.into_iter().collect(),
+            },
             what: "the git index".into(),
         })
     }
@@ -441,20 +444,318 @@ enum Stored {
     Link,
 }
 
+/// The first component of `path` that is not UTF-8, as (the directory above it, its escaped
+/// name, whether more components follow: it is a directory).
+fn first_not_utf8(path: &[u8]) -> (String, String, bool) {
+    let parts: Vec<&[u8]> = path.split(|b| *b == b'/').collect();
+    let bad = parts
+        .iter()
+        .position(|p| std::str::from_utf8(p).is_err())
+        .unwrap_or(0);
+    let dir = parts[..bad]
+        .iter()
+        .map(|p| String::from_utf8_lossy(p))
+        .collect::<Vec<_>>()
+        .join("/");
+    let name = crate::snapshot::escape_name(parts[bad]);
+    (dir, name, bad + 1 < parts.len())
+}
+
+/// What a tree entry is, for agentlock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Node {
+    Tree,
+    File,
+    Link,
+    /// A submodule's commit: nothing agentlock reads.
+    Other,
+}
+
+/// One entry of a tree object.
+struct Item {
+    name: Vec<u8>,
+    node: Node,
+    id: ObjectId,
+}
+
+/// How many tree entries a revision snapshot keeps decoded (it forgets them all beyond).
+const MAX_CACHED_ITEMS: usize = 100_000;
+
+/// Trees decoded, by id, each sorted by name: a tree repeated at every level is decoded once.
+#[derive(Default)]
+struct TreeCache {
+    trees: std::collections::HashMap<ObjectId, std::sync::Arc<Vec<Item>>>,
+    items: usize,
+}
+
+/// Where a snapshot's files come from.
+enum Files {
+    /// The index: every staged file, listed by git already. A name that is not UTF-8 is kept
+    /// apart, as [`first_not_utf8`] gives it.
+    Index {
+        files: BTreeMap<String, (ObjectId, Stored)>,
+        not_utf8: Vec<(String, String, bool)>,
+    },
+    /// A revision: the tree of the agentlock root (`None`: it did not exist at that commit),
+    /// read as needed.
+    Tree {
+        root: Option<ObjectId>,
+        trees: std::sync::Mutex<TreeCache>,
+        /// Directories reached from the root through real trees only, by path (at most
+        /// [`MAX_CACHED_DIRS`]): a read starts from the directory of the file.
+        dirs: std::sync::Mutex<std::collections::HashMap<String, ObjectId>>,
+        /// Every file, for [`GitSnapshot::paths`], listed the first time it is asked for.
+        all: std::sync::OnceLock<Vec<String>>,
+    },
+}
+
+const MAX_CACHED_DIRS: usize = 4096;
+
+/// What a path resolves to.
+enum Found {
+    File(ObjectId),
+    /// A directory, with its tree when the snapshot is a revision's.
+    Dir(Option<ObjectId>),
+}
+
 /// The files of the agentlock root in the index or at a commit, read lazily from the object
 /// database. Symlinks are resolved inside the snapshot and never lead out of the root.
 pub struct GitSnapshot {
     repo: gix::ThreadSafeRepository,
-    files: BTreeMap<String, (ObjectId, Stored)>,
+    files: Files,
     what: String,
 }
 
 impl GitSnapshot {
+    /// Follows symlinks at any component of the path, as [`GitSnapshot::resolve_flat`] and
+    /// [`GitSnapshot::resolve_tree`] do for each kind of snapshot.
+    fn resolve(&self, path: &RepoPath, want_dir: bool) -> Result<(RepoPath, Found), ReadError> {
+        match &self.files {
+            Files::Index { files, .. } => {
+                let (p, id) = self.resolve_flat(files, path, want_dir)?;
+                Ok((p, id.map_or(Found::Dir(None), Found::File)))
+            }
+            Files::Tree { root: None, .. } => Err(ReadError::NotFound),
+            Files::Tree {
+                root: Some(root), ..
+            } => self.resolve_tree(*root, path, want_dir),
+        }
+    }
+
+    /// The entries of a tree, sorted by name (decoded once while the cache holds it).
+    fn items(
+        &self,
+        repo: &gix::Repository,
+        id: ObjectId,
+    ) -> Result<std::sync::Arc<Vec<Item>>, String> {
+        let Files::Tree { trees, .. } = &self.files else {
+            return Err("not a revision".into());
+        };
+        if let Some(t) = trees
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .trees
+            .get(&id)
+        {
+            return Ok(std::sync::Arc::clone(t));
+        }
+        let tree = repo.find_tree(id).map_err(|e| e.to_string())?;
+        let decoded = tree.decode().map_err(|e| e.to_string())?;
+        let mut items: Vec<Item> = decoded
+            .entries
+            .iter()
+            .map(|e| Item {
+                name: e.filename.to_vec(),
+                node: if e.mode.is_tree() {
+                    Node::Tree
+                } else if e.mode.is_link() {
+                    Node::Link
+                } else if e.mode.is_blob() {
+                    Node::File
+                } else {
+                    Node::Other
+                },
+                id: e.oid.to_owned(),
+            })
+            .collect();
+        items.sort_by(|a, b| a.name.cmp(&b.name));
+        let items = std::sync::Arc::new(items);
+        let mut cache = trees.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.items + items.len() > MAX_CACHED_ITEMS {
+            *cache = TreeCache::default();
+        }
+        cache.items += items.len();
+        cache.trees.insert(id, std::sync::Arc::clone(&items));
+        Ok(items)
+    }
+
+    /// [`GitSnapshot::resolve_flat`] for a revision: one tree at a time from the root (or from
+    /// the directory of the path, when it was reached before), following symlinks (at most 40)
+    /// inside the root.
+    fn resolve_tree(
+        &self,
+        root: ObjectId,
+        path: &RepoPath,
+        want_dir: bool,
+    ) -> Result<(RepoPath, Found), ReadError> {
+        let Files::Tree { dirs, .. } = &self.files else {
+            return Err(ReadError::NotFound);
+        };
+        let repo = self.repo.to_thread_local();
+        let mut pending: Vec<String> = path.components().rev().map(str::to_string).collect();
+        let mut resolved: Vec<String> = Vec::new();
+        let mut tree = root;
+        let mut hops = 0;
+        // Start from the directory holding the last name, when it was reached before.
+        let jump = |pending: &mut Vec<String>, resolved: &mut Vec<String>, tree: &mut ObjectId| {
+            if pending.len() > 1 {
+                let parent = pending[1..].iter().rev().cloned().collect::<Vec<_>>();
+                let key = parent.join("/");
+                if let Some(id) = dirs.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+                    *tree = *id;
+                    *resolved = parent;
+                    pending.truncate(1);
+                }
+            }
+        };
+        jump(&mut pending, &mut resolved, &mut tree);
+        while let Some(name) = pending.pop() {
+            let items = self.items(&repo, tree).map_err(ReadError::Io)?;
+            let Ok(i) = items.binary_search_by(|it| it.name.as_slice().cmp(name.as_bytes())) else {
+                return Err(ReadError::NotFound);
+            };
+            let item = &items[i];
+            let last = pending.is_empty();
+            match item.node {
+                Node::Link => {
+                    hops += 1;
+                    if hops > 40 {
+                        return Err(ReadError::Io("too many levels of symbolic links".into()));
+                    }
+                    // The link's own text, never an LFS object it might spell.
+                    let target = read_git_blob(&repo, item.id, 4096)?;
+                    let target = String::from_utf8_lossy(&target).into_owned();
+                    // A git symlink is never absolute inside the repository.
+                    let next =
+                        follow_link(&resolved, &target, &[]).ok_or(ReadError::SymlinkOutside)?;
+                    pending.extend(next.into_iter().rev());
+                    resolved.clear();
+                    tree = root;
+                    jump(&mut pending, &mut resolved, &mut tree);
+                }
+                Node::Tree if last && !want_dir => return Err(ReadError::NotAFile("a directory")),
+                Node::Tree => {
+                    tree = item.id;
+                    resolved.push(name);
+                    if pending.len() <= 1 {
+                        let mut dirs = dirs.lock().unwrap_or_else(|e| e.into_inner());
+                        if dirs.len() < MAX_CACHED_DIRS {
+                            dirs.insert(resolved.join("/"), tree);
+                        }
+                    }
+                }
+                Node::File if last && !want_dir => {
+                    resolved.push(name);
+                    let path =
+                        RepoPath::from_listing(&resolved.join("/")).ok_or(ReadError::NotFound)?;
+                    return Ok((path, Found::File(item.id)));
+                }
+                Node::File if last => return Err(ReadError::NotAFile("a file")),
+                Node::File | Node::Other => return Err(ReadError::NotFound),
+            }
+        }
+        let path = RepoPath::from_listing(&resolved.join("/")).unwrap_or_default();
+        if want_dir {
+            Ok((path, Found::Dir(Some(tree))))
+        } else {
+            Err(ReadError::NotAFile("a directory"))
+        }
+    }
+
+    /// Lists the tree `tree` (the directory `at`, at `depth` below the root) into `out`,
+    /// depth first with a stack of its own, within the limits `budget` keeps.
+    fn walk_tree(
+        &self,
+        tree: ObjectId,
+        at: &RepoPath,
+        out: &mut Vec<Entry>,
+        budget: &mut Budget,
+    ) -> std::io::Result<()> {
+        use crate::snapshot::{MAX_DEPTH, PRUNED_DIRS};
+        let repo = self.repo.to_thread_local();
+        let mut stack = vec![(tree, at.clone(), at.components().count())];
+        while let Some((id, at, depth)) = stack.pop() {
+            let items = match self.items(&repo, id) {
+                Ok(items) => items,
+                Err(e) => {
+                    out.push(Entry {
+                        path: at,
+                        kind: EntryKind::Unlisted(format!("cannot be read from git ({e})")),
+                    });
+                    continue;
+                }
+            };
+            for item in items.iter() {
+                budget.count(at.as_str().len() + item.name.len() + 1)?;
+                let Ok(name) = std::str::from_utf8(&item.name) else {
+                    out.push(Entry {
+                        path: at.clone(),
+                        kind: EntryKind::NotUtf8 {
+                            name: crate::snapshot::escape_name(&item.name),
+                            dir: item.node == Node::Tree,
+                        },
+                    });
+                    continue;
+                };
+                let Some(path) = at.join(name) else {
+                    continue; // a name no checkout could hold
+                };
+                match item.node {
+                    Node::Tree if PRUNED_DIRS.contains(&name) => {}
+                    Node::Tree if depth + 1 > MAX_DEPTH => out.push(Entry {
+                        path,
+                        kind: EntryKind::Unlisted(format!(
+                            "is nested {} directories deep, deeper than the {MAX_DEPTH} that \
+                             agentlock (and git) lists",
+                            depth + 1
+                        )),
+                    }),
+                    Node::Tree => stack.push((item.id, path, depth + 1)),
+                    Node::File => out.push(Entry {
+                        path,
+                        kind: EntryKind::File,
+                    }),
+                    Node::Link => match self.resolve(&path, false) {
+                        Ok(_) => out.push(Entry {
+                            path,
+                            kind: EntryKind::File,
+                        }),
+                        Err(ReadError::SymlinkOutside) => out.push(Entry {
+                            path,
+                            kind: EntryKind::SymlinkOutside,
+                        }),
+                        Err(_) => {}
+                    },
+                    Node::Other => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the snapshot holds a file (or a symlink to one) at `path`.
+    pub fn contains(&self, path: &str) -> bool {
+        RepoPath::parse(path)
+            .ok()
+            .is_some_and(|p| matches!(self.resolve(&p, false), Ok((_, Found::File(_)))))
+    }
+
     /// Follows symlinks (at most 40), at any component of the path, to a file of the snapshot
     /// or (with `want_dir`) a directory; returns the resolved path and, for a file, its blob.
     /// A link whose target leaves the root is [`ReadError::SymlinkOutside`].
-    fn resolve(
+    fn resolve_flat(
         &self,
+        files: &BTreeMap<String, (ObjectId, Stored)>,
         path: &RepoPath,
         want_dir: bool,
     ) -> Result<(RepoPath, Option<ObjectId>), ReadError> {
@@ -464,13 +765,13 @@ impl GitSnapshot {
         while let Some(name) = pending.pop() {
             resolved.push(name);
             let here = resolved.join("/");
-            match self.files.get(&here) {
+            match files.get(&here) {
                 Some((_, Stored::Link)) => {
                     hops += 1;
                     if hops > 40 {
                         return Err(ReadError::Io("too many levels of symbolic links".into()));
                     }
-                    let (id, _) = self.files[&here];
+                    let (id, _) = files[&here];
                     // The link's own text, never an LFS object it might spell.
                     let target = read_git_blob(&self.repo.to_thread_local(), id, 4096)?;
                     let target = String::from_utf8_lossy(&target).into_owned();
@@ -492,8 +793,7 @@ impl GitSnapshot {
                 None => {
                     // a directory exists when some file lies below it
                     let prefix = format!("{here}/");
-                    let is_dir = self
-                        .files
+                    let is_dir = files
                         .range(prefix.clone()..)
                         .next()
                         .is_some_and(|(p, _)| p.starts_with(&prefix));
@@ -518,9 +818,28 @@ impl GitSnapshot {
         read_blob(&self.repo.to_thread_local(), id, max_size)
     }
 
-    /// The paths of every file, for tests and for `rollback`.
+    /// The paths of every file, for tests and for `rollback`. A revision is listed whole for
+    /// it, within the limits of every listing: what a tree over them holds is not all there
+    /// ([`GitSnapshot::contains`] asks about one path without listing anything).
     pub fn paths(&self) -> impl Iterator<Item = &str> {
-        self.files.keys().map(String::as_str)
+        let all: &[String] = match &self.files {
+            Files::Index { files, .. } => {
+                return Box::new(files.keys().map(String::as_str))
+                    as Box<dyn Iterator<Item = &str>>;
+            }
+            Files::Tree { all, .. } => all.get_or_init(|| {
+                let mut out = Vec::new();
+                let mut budget = Budget::default();
+                if let Ok((_, Found::Dir(Some(tree)))) = self.resolve(&RepoPath::root(), true) {
+                    let _ = self.walk_tree(tree, &RepoPath::root(), &mut out, &mut budget);
+                }
+                out.into_iter()
+                    .filter(|e| e.kind == EntryKind::File)
+                    .map(|e| e.path.as_str().to_string())
+                    .collect()
+            }),
+        };
+        Box::new(all.iter().map(String::as_str))
     }
 }
 
@@ -564,11 +883,13 @@ impl Snapshot for GitSnapshot {
 
     fn list(&self, dirs: &[RepoPath]) -> std::io::Result<Vec<Entry>> {
         let mut out = Vec::new();
+        let mut budget = Budget::default();
         for start in dirs {
             // The directory as git stores it: a symlinked directory is listed under its own
             // name, with the files of its target.
-            let resolved = match self.resolve(start, true) {
-                Ok((r, _)) => r,
+            let (resolved, tree) = match self.resolve(start, true) {
+                Ok((r, Found::Dir(tree))) => (r, tree),
+                Ok((_, Found::File(_))) => continue,
                 Err(ReadError::SymlinkOutside) => {
                     out.push(Entry {
                         path: start.clone(),
@@ -576,22 +897,42 @@ impl Snapshot for GitSnapshot {
                     });
                     continue;
                 }
-                Err(_) => continue,
-            };
-            for (path, (_, kind)) in &self.files {
-                let Some(path) = RepoPath::from_listing(path) else {
-                    continue; // a name no checkout could hold
-                };
-                if path == resolved || !path.starts_with(&resolved) {
+                Err(ReadError::Io(e)) => {
+                    out.push(Entry {
+                        path: start.clone(),
+                        kind: EntryKind::Unlisted(format!("cannot be read from git ({e})")),
+                    });
                     continue;
                 }
+                Err(_) => continue,
+            };
+            if let Some(tree) = tree {
+                // Listed under `start` itself: below a symlinked directory, each path is
+                // read through the link.
+                self.walk_tree(tree, start, &mut out, &mut budget)?;
+                continue;
+            }
+            let Files::Index { files, not_utf8 } = &self.files else {
+                continue;
+            };
+            let shown_at = |path: &RepoPath| -> Option<RepoPath> {
+                if path == &resolved || !path.starts_with(&resolved) {
+                    return None;
+                }
                 let rest = &path.as_str()[resolved.as_str().len()..].trim_start_matches('/');
-                let shown = if start.is_root() {
+                if start.is_root() {
                     RepoPath::from_listing(rest)
                 } else {
                     RepoPath::from_listing(&format!("{start}/{rest}"))
+                }
+            };
+            for (path, (_, kind)) in files {
+                let Some(path) = RepoPath::from_listing(path) else {
+                    continue; // a name no checkout could hold
                 };
-                let Some(shown) = shown else { continue };
+                let Some(shown) = shown_at(&path) else {
+                    continue;
+                };
                 if crate::snapshot::in_pruned_dir(shown.as_str()) {
                     continue;
                 }
@@ -605,17 +946,61 @@ impl Snapshot for GitSnapshot {
                 };
                 out.push(Entry { path: shown, kind });
             }
+            for (dir, name, is_dir) in not_utf8 {
+                let here = if dir.is_empty() {
+                    Some(RepoPath::root())
+                } else {
+                    RepoPath::from_listing(dir)
+                };
+                let Some(here) = here else { continue };
+                // The directory itself may be the start: it is shown as the start then.
+                let shown = if here == resolved {
+                    Some(start.clone())
+                } else {
+                    shown_at(&here)
+                };
+                let Some(shown) = shown else { continue };
+                if crate::snapshot::in_pruned_dir(&format!("{shown}/x")) {
+                    continue;
+                }
+                out.push(Entry {
+                    path: shown,
+                    kind: EntryKind::NotUtf8 {
+                        name: name.clone(),
+                        dir: *is_dir,
+                    },
+                });
+            }
         }
-        out.sort_by(|a, b| a.path.cmp(&b.path));
-        out.dedup_by(|a, b| a.path == b.path);
+        out.sort();
+        out.dedup();
         Ok(out)
     }
 
     fn read(&self, path: &RepoPath, max_size: u64) -> Result<Vec<u8>, ReadError> {
         match self.resolve(path, false)? {
-            (_, Some(id)) => self.blob(id, max_size),
-            (_, None) => Err(ReadError::NotAFile("a directory")),
+            (_, Found::File(id)) => self.blob(id, max_size),
+            (_, Found::Dir(_)) => Err(ReadError::NotAFile("a directory")),
         }
+    }
+}
+
+/// What one listing of a snapshot has used of its limits: entries visited and bytes of paths.
+#[derive(Default)]
+struct Budget {
+    seen: usize,
+    bytes: usize,
+}
+
+impl Budget {
+    fn count(&mut self, path_bytes: usize) -> std::io::Result<()> {
+        use crate::snapshot::{GIT_WALK_LIMIT, MAX_PATH_BYTES};
+        self.seen += 1;
+        self.bytes = self.bytes.saturating_add(path_bytes);
+        if self.seen > GIT_WALK_LIMIT || self.bytes > MAX_PATH_BYTES {
+            return Err(crate::snapshot::too_big("it", GIT_WALK_LIMIT, self.bytes));
+        }
+        Ok(())
     }
 }
 

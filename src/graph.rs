@@ -244,18 +244,24 @@ fn agent_lines(model: &Model, topo: &Topology, a: &Agent, entry: bool) -> Vec<St
 #[derive(Default)]
 struct Ids(HashSet<String>);
 
+/// A name as a node identifier writes it: everything but ASCII letters, digits and `_` as `_`.
+/// The output's redaction knows this form of each credential ([`crate::output`]), so a
+/// credential used as a name is redacted in its identifier as in its label.
+pub fn id_form(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 impl Ids {
     fn make(&mut self, prefix: &str, name: &str) -> String {
-        let base: String = prefix
-            .chars()
-            .chain(name.chars().map(|c| {
-                if c.is_ascii_alphanumeric() || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            }))
-            .collect();
+        let base = format!("{prefix}{}", id_form(name));
         let mut id = base.clone();
         let mut n = 2;
         while self.0.contains(&id) {

@@ -119,10 +119,17 @@ pub fn clean(text: &str, mode: Mode, colors: bool, neutralize: Neutralize) -> St
 pub fn redact(text: &str, mode: Mode) -> Cow<'_, str> {
     let scrubber = crate::secrets::known::scrubber(mode as u8, |known| {
         crate::secrets::known::Scrubber::new(known.iter().flat_map(|(value, redacted)| {
+            // As a graph's node identifier writes it (`xoxb_1372…`), replaced by the
+            // identifier of the redacted form, so the graph stays valid.
+            let id = (
+                crate::graph::id_form(value),
+                crate::graph::id_form(redacted),
+            );
             escaped_forms(value, mode)
                 .into_iter()
                 .filter(|form| form.len() >= 2)
                 .map(move |form| (form, redacted.clone()))
+                .chain((id.0.len() >= 8).then_some(id))
         }))
     });
     let out = scrubber.scrub(text);

@@ -291,7 +291,7 @@ fn new_policy(model: &Model, today: i64) -> policy::Policy {
 
 /// The secret rules alone, and the policy, over a loaded model; and what in the policy named
 /// no rule it can control.
-fn secrets_only(model: Model, today: i64) -> (Verified, Vec<problem::Problem>) {
+fn secrets_only(model: Model, today: i64, unread: bool) -> (Verified, Vec<problem::Problem>) {
     let policy = new_policy(&model, today);
     let ctx = rules::Context {
         model: &model,
@@ -304,11 +304,21 @@ fn secrets_only(model: Model, today: i64) -> (Verified, Vec<problem::Problem>) {
         org: None,
     };
     let secret_rules = [&rules::secrets::SECRET001, &rules::secrets::SECRET002];
-    let found: Vec<Finding> = secret_rules
+    let mut found: Vec<Finding> = secret_rules
         .iter()
         .filter(|r| policy.enabled(r.code))
         .flat_map(|r| (r.check)(&ctx))
         .collect();
+    // A file whose text was never read (a symlink out of the repository, a name that is not
+    // UTF-8, a directory that could not be listed, a file too large) was not scanned either:
+    // said, never passed silently. A file that was read but does not parse was scanned.
+    let not_read: Vec<problem::Problem> = model
+        .problems
+        .iter()
+        .filter(|p| unread && model.sources.get(p.span.file).text.is_none())
+        .cloned()
+        .collect();
+    found.extend(rules::conf::findings(&not_read));
     let mut outcome = policy.apply(found, &model.sources);
     let unused = rules::policy::unused(&policy, &outcome.used, &model.sources, |r| {
         secret_rules.iter().any(|s| s.code == r.code)
@@ -318,6 +328,7 @@ fn secrets_only(model: Model, today: i64) -> (Verified, Vec<problem::Problem>) {
     redact(&model, &mut outcome.findings);
     let rules = secret_rules
         .into_iter()
+        .chain(unread.then_some(&rules::conf::CONF001))
         .map(|r| (r, not_run(&policy, r, true, true, true, true)))
         .collect();
     let verified = Verified {
@@ -334,7 +345,7 @@ fn secrets_only(model: Model, today: i64) -> (Verified, Vec<problem::Problem>) {
 /// `agentlock scan` with no files: every file of the model, the secret rules only.
 pub fn scan_model(snapshot: &dyn Snapshot, today: i64) -> Result<Verified, ConfigError> {
     let model = load::load(snapshot)?;
-    Ok(secrets_only(model, today).0)
+    Ok(secrets_only(model, today, true).0)
 }
 
 /// What `scan FILE…` found, and the files it could not scan (with why).
@@ -454,7 +465,7 @@ pub fn scan_files(
         return Ok(Err(Missing(missing)));
     }
     load::scan_sources(&mut model, ids);
-    let (mut verified, policy_problems) = secrets_only(model, today);
+    let (mut verified, policy_problems) = secrets_only(model, today, false);
     // A malformed suppression in a scanned file is reported with the secrets.
     problems.extend(policy_problems);
     verified.findings.extend(rules::conf::findings(&problems));

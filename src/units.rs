@@ -55,7 +55,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err(format!("`{t}` must be a positive duration"));
     }
     let ms = value * factor;
-    if ms.fract() != 0.0 || ms > 1e15 {
+    if ms > 1e15 {
+        return Err(format!(
+            "`{t}` is too long: a duration is at most 10^15 milliseconds (about 31,700 years)"
+        ));
+    }
+    if ms.fract() != 0.0 {
         return Err(format!("`{t}` is not a whole number of milliseconds"));
     }
     Ok(Duration(ms as u64))
@@ -139,7 +144,17 @@ mod tests {
         );
         assert!(parse_duration("1h").unwrap_err().contains("minutes"));
         assert!(parse_duration("s").is_err());
-        assert!(parse_duration("0.5ms").is_err());
+        assert!(
+            parse_duration("0.5ms")
+                .unwrap_err()
+                .contains("not a whole number of milliseconds")
+        );
+        // Too long is said as such, not as a fraction it is not.
+        assert!(
+            parse_duration("9999999999999m")
+                .unwrap_err()
+                .contains("too long")
+        );
         assert_eq!(Duration(120_000).to_string(), "120s");
         assert_eq!(Duration(1500).to_string(), "1500ms");
     }

@@ -761,3 +761,73 @@ fn rollback_restores_discovered_files() {
     }
     assert_eq!(run_in(root, &["lock", "--check"]).status.code(), Some(0));
 }
+
+/// A registry `server.json` or a crew's `config/agents.yaml` that does not parse is CONF001
+/// (and scanned for secrets) when its text carries the format's marks (the registry's
+/// `$schema`; a `role:`, `goal:` or `backstory:` key); another tool's broken file of the same
+/// name is still left alone.
+#[test]
+fn a_broken_file_of_a_discovered_format_is_reported_not_left_alone() {
+    let token = ["ghp_", "fkCzJr4i0B3JrTAwR4y9ojfljoQoaF1Llqsa"].concat();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "server.json",
+        &format!(
+            "{{\"$schema\": \"https://static.modelcontextprotocol.io/schemas/2025-07-09/server.schema.json\", \"name\": \"io.x/y\", \"version\": \"1.0.0\", \"remotes\": [{{\"type\": \"sse\", \"url\": \"https://x\", \"headers\": [{{\"name\": \"Authorization\", \"value\": \"token {token}\"}}]}}],}}\n"
+        ),
+    );
+    write(
+        dir.path(),
+        "crew/config/agents.yaml",
+        &format!("researcher:\n  role: Researcher\n  goal: [unclosed\n  backstory: key {token}\n"),
+    );
+    write(dir.path(), "web/server.json", "{\"port\": 80,}\n");
+    write(dir.path(), "other/config/agents.yaml", "pool: [unclosed\n");
+    let out = run_in(
+        dir.path(),
+        &["--format", "json", "verify", "--no-lock-check"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (code, path) in [
+        ("CONF001", "server.json"),
+        ("CONF001", "crew/config/agents.yaml"),
+    ] {
+        assert!(
+            found.contains(&(code.to_string(), path.to_string())),
+            "{code} {path}: {found:?}"
+        );
+    }
+    assert!(
+        found
+            .iter()
+            .any(|(c, p)| c.starts_with("SECRET") && p == "server.json"),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .all(|(_, p)| p != "web/server.json" && p != "other/config/agents.yaml"),
+        "{found:?}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&token));
+    assert_eq!(out.status.code(), Some(1));
+    let scan = run_in(dir.path(), &["scan"]);
+    assert_eq!(
+        scan.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&scan.stdout)
+    );
+}

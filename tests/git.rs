@@ -842,3 +842,160 @@ fn an_lfs_tracked_file_is_read_from_the_lfs_store_in_the_index_and_revisions() {
     std::fs::write(store.join(&oid), &other).unwrap();
     assert!(codes(&staged(&r)).contains(&"CONF001".to_string()));
 }
+
+/// A tree object of `entries` (name, whether a tree, id), written to the repository.
+fn write_tree(repo: &gix::Repository, entries: &[(&str, bool, gix::ObjectId)]) -> gix::ObjectId {
+    use gix::objs::tree::{Entry, EntryKind};
+    let mut tree = gix::objs::Tree::empty();
+    for (name, is_tree, oid) in entries {
+        let kind = if *is_tree {
+            EntryKind::Tree
+        } else {
+            EntryKind::Blob
+        };
+        tree.entries.push(Entry {
+            mode: kind.into(),
+            filename: (*name).into(),
+            oid: *oid,
+        });
+    }
+    tree.entries.sort();
+    repo.write_object(&tree).unwrap().detach()
+}
+
+/// A commit on branch `branch` whose tree is HEAD's with `sub` added to `prompts/` under
+/// `name`, built from objects alone (git could not check such a tree out).
+fn commit_with_prompt_subtree(dir: &std::path::Path, branch: &str, name: &str, sub: gix::ObjectId) {
+    let repo = gix::open(dir).unwrap();
+    let head = repo.head_tree().unwrap();
+    let mut root: gix::objs::Tree = head.decode().unwrap().into();
+    let at = root
+        .entries
+        .iter()
+        .position(|e| e.filename == "prompts")
+        .unwrap();
+    let prompts = repo.find_tree(root.entries[at].oid).unwrap();
+    let mut prompts: gix::objs::Tree = prompts.decode().unwrap().into();
+    prompts.entries.push(gix::objs::tree::Entry {
+        mode: gix::objs::tree::EntryKind::Tree.into(),
+        filename: name.into(),
+        oid: sub,
+    });
+    prompts.entries.sort();
+    root.entries[at].oid = repo.write_object(&prompts).unwrap().detach();
+    let root = repo.write_object(&root).unwrap().detach().to_string();
+    let commit = git_in(dir, &["commit-tree", &root, "-p", "HEAD", "-m", branch]);
+    git_in(
+        dir,
+        &["update-ref", &format!("refs/heads/{branch}"), commit.trim()],
+    );
+}
+
+/// The clean fixture, committed.
+fn clean_repo() -> tempfile::TempDir {
+    let dir = copy_to_temp(&fixture("clean"));
+    git_in(dir.path(), &["init", "-q"]);
+    git_in(dir.path(), &["add", "-A"]);
+    git_in(dir.path(), &["commit", "-qm", "clean"]);
+    dir
+}
+
+#[test]
+fn a_revision_that_names_one_subtree_twice_at_every_level_is_refused_quickly() {
+    let dir = clean_repo();
+    let repo = gix::open(dir.path()).unwrap();
+    let blob = repo.write_blob(b"hi\n").unwrap().detach();
+    let mut tree = write_tree(&repo, &[("x.prompt", false, blob)]);
+    // 2^21 paths (two million) from 23 objects
+    for _ in 0..21 {
+        tree = write_tree(&repo, &[("a", true, tree), ("b", true, tree)]);
+    }
+    commit_with_prompt_subtree(dir.path(), "bomb", "zbomb", tree);
+    // outside every configured directory the bomb is never walked
+    let outside = write_tree(&repo, &[("zbomb", true, tree)]);
+    let head = repo.head_tree().unwrap();
+    let mut root: gix::objs::Tree = head.decode().unwrap().into();
+    root.entries.push(gix::objs::tree::Entry {
+        mode: gix::objs::tree::EntryKind::Tree.into(),
+        filename: "elsewhere".into(),
+        oid: outside,
+    });
+    root.entries.sort();
+    let root = repo.write_object(&root).unwrap().detach().to_string();
+    let c = git_in(dir.path(), &["commit-tree", &root, "-p", "HEAD", "-m", "o"]);
+    git_in(dir.path(), &["update-ref", "refs/heads/aside", c.trim()]);
+    let root = dir.path().to_str().unwrap();
+    let out = run_bin(&[
+        "--repo",
+        root,
+        "verify",
+        "--rev",
+        "aside",
+        "--no-lock-check",
+    ]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    // inside one, the listing stops at the limit with an error that says why
+    let out = run_bin(&["--repo", root, "verify", "--rev", "bomb", "--no-lock-check"]);
+    assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stderr(&out).contains("more than 2000000"),
+        "{}",
+        stderr(&out)
+    );
+    // a release tag at it: the history rules read the files they need one by one, without
+    // listing the tree (no lockfile, and the tag is HEAD itself: REL001 and REL003 only)
+    git_in(dir.path(), &["tag", "v0.9.0", "bomb"]);
+    git_in(dir.path(), &["reset", "-q", "--soft", "bomb"]);
+    let out = run_bin(&["--repo", root, "--format", "json", "verify"]);
+    assert_eq!(
+        codes(&out),
+        ["REL001", "REL003"],
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_revision_nested_deeper_than_git_allows_is_a_finding_at_the_cut() {
+    let dir = clean_repo();
+    let repo = gix::open(dir.path()).unwrap();
+    let blob = repo
+        .write_blob(b"---\nname: deep\nversion: 1.0.0\n---\nhi\n")
+        .unwrap()
+        .detach();
+    let mut tree = write_tree(&repo, &[("x.prompt", false, blob)]);
+    for _ in 0..2100 {
+        tree = write_tree(&repo, &[("d", true, tree)]);
+    }
+    commit_with_prompt_subtree(dir.path(), "chain", "d", tree);
+    let root = dir.path().to_str().unwrap();
+    let out = run_bin(&[
+        "--repo",
+        root,
+        "--format",
+        "json",
+        "verify",
+        "--rev",
+        "chain",
+        "--no-lock-check",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let v = json(&out);
+    let cut = format!("prompts{}", "/d".repeat(2048));
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "CONF001"
+                && f["path"] == cut.as_str()
+                && f["line"] == 1
+                && f["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("2049 directories deep")),
+        "{}",
+        stdout(&out).chars().take(2000).collect::<String>()
+    );
+}

@@ -72,6 +72,28 @@ fn graph_highlights_what_the_topology_rules_report() {
     );
 }
 
+/// A credential used as an agent's name is redacted in its node identifier as in its label:
+/// the identifier writes `-` as `_`, a form of the value the output's redaction also knows.
+#[test]
+fn a_credential_as_an_agent_name_is_redacted_in_node_identifiers() {
+    let token = ["xoxb-", "13721590109-281590139624-9wMxEhh2FDEEtfjgVvVqE1Sk"].concat();
+    let dir = copy_to_temp(&fixture("clean"));
+    for file in ["agents.yaml", "prompts/writer.prompt"] {
+        let path = dir.path().join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("writer", &token)).unwrap();
+    }
+    let id_form = token.replace('-', "_");
+    for format in ["mermaid", "dot"] {
+        let out = run_in(dir.path(), &["--format", format, "graph"]);
+        let g = text(&out.stdout);
+        for part in [&token, &id_form, &id_form[5..30].to_string()] {
+            assert!(!g.contains(part.as_str()), "{format}: {part} in\n{g}");
+        }
+        assert!(g.contains("agent_xoxb__E1Sk"), "{format}:\n{g}");
+    }
+}
+
 #[test]
 fn graph_refuses_a_format_it_does_not_have() {
     let out = run_in(

@@ -118,6 +118,12 @@ fn configured_paths_cannot_leave_the_repository() {
         "agents = \"../outside/agents.yaml\"".to_string(),
         "tools = [\"{/etc/*,tools/*.yaml}\"]".to_string(),
         "datasets = [\"datasets/../../*\"]".to_string(),
+        // git's own directory, in the spellings other file systems take for it
+        "agents = \".git/config\"".to_string(),
+        "agents = \".GIT/config\"".to_string(),
+        "deploy = \"GIT~1/config\"".to_string(),
+        // the root is a directory, not the file
+        "agents = \".\"".to_string(),
     ];
     for case in cases {
         let dir = copy_to_temp(&fixture("clean"));
@@ -138,9 +144,14 @@ fn configured_paths_cannot_leave_the_repository() {
         assert_eq!(f[0].1, "agentlock.toml", "{case}: {f:?}");
         assert_eq!(f[0].2, 2, "at the value: {case}: {f:?}");
         assert!(
-            f[0].3.contains("absolute") || f[0].3.contains("`..`"),
+            f[0].3.contains("absolute")
+                || f[0].3.contains("`..`")
+                || f[0].3.contains("git's own directory")
+                || f[0].3.contains("the repository root, not a file"),
             "{case}: {f:?}"
         );
+        // each said once, at the value: no echo at an empty path
+        assert!(f.iter().all(|x| !x.1.is_empty()), "{case}: {f:?}");
         // the human excerpt shows the configured value, never the target's content
         let human = text(&run_in(dir.path(), &["verify", "--no-lock-check"]));
         assert!(
@@ -731,4 +742,193 @@ fn a_directory_swapped_for_a_symlink_after_it_was_read_leads_nowhere_outside() {
         fresh.read(&path, 1 << 20),
         Err(ReadError::SymlinkOutside)
     ));
+}
+
+/// A chain of `depth` directories named `d` below `dir`, made with `*at` calls (the whole path
+/// is longer than PATH_MAX), with a file `name` holding `body` at the bottom.
+#[cfg(unix)]
+fn deep_chain(dir: &Path, depth: usize, name: &str, body: &str) {
+    use rustix::fs::{Mode, OFlags, mkdirat, openat};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let mut fd = openat(rustix::fs::CWD, dir, flags, Mode::empty()).unwrap();
+    for _ in 0..depth {
+        mkdirat(&fd, "d", Mode::from_raw_mode(0o755)).unwrap();
+        fd = openat(&fd, "d", flags, Mode::empty()).unwrap();
+    }
+    let f = openat(
+        &fd,
+        name,
+        OFlags::WRONLY | OFlags::CREATE | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o644),
+    )
+    .unwrap();
+    std::io::Write::write_all(&mut std::fs::File::from(f), body.as_bytes()).unwrap();
+}
+
+/// Removes a tree [`deep_chain`] made with `rm -rf` (quick; the standard library's removal
+/// takes many seconds on a tree this deep).
+#[cfg(unix)]
+fn remove_deep(dir: &Path) {
+    let status = std::process::Command::new("rm")
+        .arg("-rf")
+        .arg(dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// `agentlock --repo DIR args…` with at most `files` open file descriptors.
+#[cfg(unix)]
+fn run_with_fd_limit(dir: &Path, files: u32, args: &[&str]) -> Output {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -n {files} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_agentlock"))
+        .arg("--repo")
+        .arg(dir)
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap()
+}
+
+// 4. Passes silently when directories go deeper than the limit on open files; overflows the
+// stack deeper still.
+#[cfg(unix)]
+#[test]
+fn a_tree_deeper_than_the_open_file_limit_is_read_or_reported_never_skipped() {
+    let dir = copy_to_temp(&fixture("clean"));
+    let prompt = format!("---\nname: deep\nversion: 1.0.0\n---\ntoken {TOKEN}\n");
+    deep_chain(&dir.path().join("prompts"), 1500, "x.prompt", &prompt);
+    // 1,500 levels with 128 descriptors: the walk holds a few dozen, and finds the token
+    let out = run_with_fd_limit(
+        dir.path(),
+        128,
+        &["--format", "json", "verify", "--no-lock-check"],
+    );
+    let f = findings(&out);
+    assert!(
+        f.iter().any(|(c, p, l, _)| c == "SECRET001"
+            && p.ends_with("/d/x.prompt")
+            && p.matches("/d").count() == 1500
+            && *l == 5),
+        "{f:?}"
+    );
+    assert!(!text(&out).contains(TOKEN));
+    // with almost none, what could not be listed is a CONF001 (or agentlock stops): it never
+    // passes
+    for files in [8, 10, 12, 16, 24] {
+        let out = run_with_fd_limit(dir.path(), files, &["verify", "--no-lock-check"]);
+        let all = text(&out);
+        assert_ne!(out.status.code(), Some(0), "ulimit -n {files}: {all}");
+        assert!(
+            all.contains("SECRET001") || all.to_lowercase().contains("too many open files"),
+            "ulimit -n {files}: {all}"
+        );
+        assert!(!all.contains(TOKEN));
+    }
+    remove_deep(&dir.path().join("prompts"));
+    // 2,100 levels (the stack overflowed at 20,000): the directory past git's depth limit is
+    // a CONF001 at its path, line 1; the run is quick and bounded
+    let dir = copy_to_temp(&fixture("clean"));
+    deep_chain(&dir.path().join("prompts"), 2100, "x.prompt", &prompt);
+    let out = run_in(
+        dir.path(),
+        &["--format", "json", "verify", "--no-lock-check"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let f = findings(&out);
+    assert!(
+        f.iter().any(|(c, p, l, m)| c == "CONF001"
+            && *p == format!("prompts{}", "/d".repeat(2048))
+            && *l == 1
+            && m.contains("2049 directories deep")
+            && m.contains("2048")),
+        "{f:?}"
+    );
+    remove_deep(&dir.path().join("prompts"));
+}
+
+// 9. Files and directories whose names are not UTF-8 are skipped without a word.
+#[cfg(unix)]
+#[test]
+fn a_name_that_is_not_utf8_is_a_finding_at_its_escaped_name_never_skipped() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = copy_to_temp(&fixture("clean"));
+    let bad = std::ffi::OsStr::from_bytes(b"b\xffd.prompt");
+    let prompt = format!("---\nname: bad\nversion: 1.0.0\n---\ntoken {TOKEN}\n");
+    std::fs::write(dir.path().join("prompts").join(bad), &prompt).unwrap();
+    // a file really called like the escaped name is still read as itself
+    std::fs::write(
+        dir.path().join("prompts/b\\xffd.prompt"),
+        "---\nname: lit\nversion: 1.0.0\n---\nhello\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path()
+            .join("tools")
+            .join(std::ffi::OsStr::from_bytes(b"x\xfe.yaml")),
+        "name: x\n",
+    )
+    .unwrap();
+    // a name nobody configured: not reported
+    std::fs::write(
+        dir.path()
+            .join(std::ffi::OsStr::from_bytes(b"notes\xff.txt")),
+        "x",
+    )
+    .unwrap();
+    let check = |out: &Output, what: &str| {
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", text(out));
+        assert!(
+            !out.stdout.contains(&0xff) && !out.stderr.contains(&0xff),
+            "{what}"
+        );
+        assert!(!text(out).contains(TOKEN), "{what}");
+    };
+    let out = run_in(
+        dir.path(),
+        &["--format", "json", "verify", "--no-lock-check"],
+    );
+    check(&out, "verify");
+    let f = findings(&out);
+    for path in ["prompts/b\\xffd.prompt", "tools/x\\xfe.yaml"] {
+        assert!(
+            f.iter().any(|(c, p, l, m)| c == "CONF001"
+                && p == path
+                && *l == 1
+                && m.contains("not UTF-8")),
+            "{path}: {f:?}"
+        );
+    }
+    assert!(!f.iter().any(|(_, p, _, _)| p.contains("notes")), "{f:?}");
+    // `scan` did not read it either, and says so: a secret scan never passes over a file it
+    // could not open (a file that does not parse is scanned, so that is not said)
+    let out = run_in(dir.path(), &["--format", "json", "scan"]);
+    check(&out, "scan");
+    let f = findings(&out);
+    assert!(
+        f.iter()
+            .any(|(c, p, _, _)| c == "CONF001" && p == "prompts/b\\xffd.prompt"),
+        "{f:?}"
+    );
+    // the same names committed: `--staged` and `--rev` report them too
+    git_in(dir.path(), &["init", "-q"]);
+    git_in(dir.path(), &["add", "-A"]);
+    git_in(dir.path(), &["commit", "-qm", "odd names"]);
+    for mode in [
+        &["verify", "--staged", "--no-lock-check"][..],
+        &["verify", "--rev", "HEAD", "--no-lock-check"],
+    ] {
+        let mut args = vec!["--format", "json"];
+        args.extend_from_slice(mode);
+        let out = run_in(dir.path(), &args);
+        check(&out, &format!("{mode:?}"));
+        let f = findings(&out);
+        assert!(
+            f.iter()
+                .any(|(c, p, l, _)| c == "CONF001" && p == "prompts/b\\xffd.prompt" && *l == 1),
+            "{mode:?}: {f:?}"
+        );
+    }
 }

@@ -725,3 +725,145 @@ fn a_package_that_reads_another_sees_it_and_v0_and_v1_packages_mix() {
     }
     assert!(!got.iter().any(|g| g.0 == "POL002"), "{got:#?}");
 }
+
+/// A policy is code a pull request can add: it sees every credential the secret scan found in
+/// its redacted form, as `agentlock model` prints it, never the value, so it cannot print the
+/// value in a form the output's redaction does not know (reversed, upper case, base64).
+#[test]
+fn a_policy_sees_credentials_only_redacted() {
+    let token = ["ghp_", "fkCzJr4i0B3JrTAwR4y9ojfljoQoaF1Llqsa"].concat();
+    let dir = repo(&[(
+        "policy/leak.rego",
+        r#"package leak
+
+import rego.v1
+
+deny contains msg if {
+    some server in input.tools
+    some t in server.tools
+    msg := sprintf("rev=%s up=%s b64=%s", [strings.reverse(t.description), upper(t.description), base64.encode(t.description)])
+}
+
+deny contains {"msg": "keys seen", "at": "tools.github.version"} if {
+    some name, _ in input.tools
+    name == "github"
+}
+"#,
+    )]);
+    let tool = dir.path().join("tools/github.yaml");
+    let text = std::fs::read_to_string(&tool).unwrap().replace(
+        "description: Create a GitHub issue.",
+        &format!("description: Create a GitHub issue with {token} please"),
+    );
+    std::fs::write(&tool, text).unwrap();
+    let found = found(dir.path());
+    let leak: Vec<&String> = found
+        .iter()
+        .filter(|f| f.0 == "leak.deny" && f.4.starts_with("rev="))
+        .map(|f| &f.4)
+        .collect();
+    assert_eq!(leak.len(), 1, "{found:?}");
+    let forms = [
+        token.clone(),
+        token.chars().rev().collect::<String>(),
+        token.to_uppercase(),
+        token[4..20].to_string(),
+        token[4..20].chars().rev().collect::<String>(),
+    ];
+    for f in &found {
+        for form in &forms {
+            assert!(!f.4.contains(form.as_str()), "{form} in {f:?}");
+        }
+    }
+    // The redacted form is what the rule saw (`ghp_…lqsa` reversed).
+    assert!(leak[0].contains("asql…_phg"), "{}", leak[0]);
+    // A path into the document still maps to its line.
+    let line = line_of(dir.path(), "tools/github.yaml", "version:");
+    assert!(
+        found
+            .iter()
+            .any(|f| f.4 == "keys seen" && f.2 == "tools/github.yaml" && f.3 == line),
+        "{found:?}"
+    );
+    // And `model` prints the same document.
+    let out = run_in(dir.path(), &["--format", "json", "model"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains(&token) && text.contains("ghp_…lqsa"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_rules_of_a_run_share_a_time_budget_and_those_left_out_are_pol002() {
+    // Each rule loops to its own 5 s limit, and rules of one package run one after another:
+    // without a budget for the run as a whole these four took 20 s (1,000 of them, 1.4 h).
+    // With a budget of 3 s (the run's is 30 s) the first is stopped when it is spent, the
+    // rest are not run, each a POL002 at its head; the other package is evaluated.
+    let slow = |n: usize| {
+        format!(
+            "deny_r{n} contains msg if {{\n  n := count([1 | some i in numbers.range(1, 20000); some j in numbers.range(1, 20000)])\n  msg := sprintf(\"n=%d\", [n])\n}}\n"
+        )
+    };
+    let text = format!(
+        "package slow\n\nimport rego.v1\n\n{}",
+        (1..=4).map(slow).collect::<Vec<_>>().join("\n")
+    );
+    let dir = repo(&[
+        ("policy/slow.rego", &text),
+        (
+            "policy/good.rego",
+            "package good\n\nimport rego.v1\n\ndeny contains \"still evaluated\" if { true }\n",
+        ),
+    ]);
+    agentlock::rego::worker::use_executable(env!("CARGO_BIN_EXE_agentlock"));
+    let model = agentlock::load::load_dir(dir.path()).unwrap();
+    let lock = agentlock::lock::Lock::from_model(&model, agentlock::rules::catalog());
+    let doc = agentlock::rego::document(&model, &lock, None);
+    let policies = agentlock::rego::compile(&model);
+    let budget = std::time::Duration::from_secs(3);
+    // The run ends at the budget (the rules left are "not evaluated", below), not after 4 × 5 s.
+    let evaluated = agentlock::rego::evaluate_within(&model, policies, &doc, &[], budget);
+    let errors: Vec<(&str, usize, &str)> = evaluated
+        .errors
+        .iter()
+        .map(|e| {
+            let (path, line, _) = model.sources.locate(e.span);
+            (path, line, e.message.as_str())
+        })
+        .collect();
+    let head = |n: usize| {
+        line_of(
+            dir.path(),
+            "policy/slow.rego",
+            &format!("deny_r{n} contains"),
+        )
+    };
+    assert_eq!(
+        errors.iter().map(|e| (e.0, e.1)).collect::<Vec<_>>(),
+        (1..=4)
+            .map(|n| ("policy/slow.rego", head(n)))
+            .collect::<Vec<_>>(),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[0]
+            .2
+            .starts_with("rule `deny_r1` of policy/slow.rego was stopped unfinished after"),
+        "{errors:#?}"
+    );
+    for (n, e) in (2..=4).zip(&errors[1..]) {
+        let want = format!(
+            "rule `deny_r{n}` of policy/slow.rego was not evaluated: the run's policy time budget of 3 s was spent; the slowest rule: `deny_r1` of policy/slow.rego ("
+        );
+        assert!(e.2.starts_with(&want), "{want}\n{errors:#?}");
+    }
+    assert!(
+        evaluated
+            .findings
+            .iter()
+            .any(|f| f.code() == "good.deny" && f.message == "still evaluated"),
+        "{:#?}",
+        evaluated.findings
+    );
+}

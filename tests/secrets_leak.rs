@@ -521,3 +521,119 @@ fn a_broken_manifest_excerpt_masks_a_secret() {
     assert!(stderr.contains("not valid TOML"), "{stderr}");
     assert_clean("the fatal error", &stderr, &samples);
 }
+
+/// A token joined to a name by `-` or `_` (`prod-ghp_…`, `bot_xoxb-…`), after an escaped line
+/// break, glued to a word (`Wsk-ant-…`, reported; `xghp_…`, not reported, as a prefix glued to a
+/// word may be its tail) or in a tag name (`v1.3.0-ghp_…`, quoted by a note on stderr): no
+/// command or format prints it, in a finding, the excerpt of a neighbouring one or a note.
+#[test]
+fn a_token_joined_to_a_name_or_a_tag_is_never_printed() {
+    // FAKE tokens of the providers' shapes.
+    let ghp = "ghp_fkCzJr4i0B3JrTAwR4y9ojfljoQoaF1Llqsa";
+    let xoxb = "xoxb-13721590109-281590139624-9wMxEhh2FDEEtfjgVvVqE1Sk";
+    let ant = "sk-ant-api03-Qm7vX2kR9tLw4Zp8Nc3Bh6Jd1Fs5Gy0Ta7Ue2Io9Lr4We8Xb3Yn6Mk1Pz5Qv0Hs7Dj2Kf9Ag4Ct8Ex3Rw6Bu1Ni5Ol0";
+    let proj = "sk-proj-Tq9vW2xLr7Nc4Bk8Jh3Fd6Gs1Pz5Ym0Qa7Ue2Io9Lw4Rt8Ex3Vb6Nm1";
+    let glued = "ghp_Hq2Wv8Rz5Lk1Tn7Yc4Xb9Md3Jf6Gs0Pa2Eu8K";
+    let tag_ghp = "ghp_Pz4Kq8Wm2Xr6Tn1Vb7Lc3Hd9Jf5Gs0Ya2Eu8Q";
+    let tag_rc = "ghp_Bx7Nc2Vm9Lk4Jh1Gf6Ds3Ap8Qw5Er0Ty2Ui7O";
+    let tag_xoxb = "xoxb-20481590113-981590139620-Zr3Kq8Wn2Lv6Tb1Yc7Hm4Jd";
+    let prompt = format!(
+        "deploy key: prod-{ghp}\n\
+         slack: bot_{xoxb}\n\
+         claude: W{ant}\n\
+         notes: \"rotated\\n{proj}\"\n\
+         glued: deploy{glued} (a word, not a token)\n"
+    );
+    let samples: Vec<(String, String, String)> = [
+        ("github-pat-classic", ghp),
+        ("slack-bot-token", xoxb),
+        ("anthropic-api-key", ant),
+        ("openai-project-key", proj),
+        ("github-pat-classic", glued),
+        ("github-pat-classic", tag_ghp),
+        ("github-pat-classic", tag_rc),
+        ("slack-bot-token", tag_xoxb),
+    ]
+    .iter()
+    .map(|(id, v)| (id.to_string(), v.to_string(), String::new()))
+    .collect();
+    let dir = copy_to_temp(&fixture("clean"));
+    std::fs::write(
+        dir.path().join("prompts/joined.prompt"),
+        format!("---\nname: joined\nversion: 1.0.0\nmodel: fast\n---\n{prompt}"),
+    )
+    .unwrap();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(["-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"])
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "joined"]);
+    git(&["tag", "v1.0.0"]);
+    for tag in [
+        format!("v1.3.0-{tag_ghp}"),
+        format!("v1.4.0-{tag_rc}-rc1"),
+        format!("v2.0.0_{tag_xoxb}"),
+    ] {
+        git(&["tag", &tag]);
+    }
+    git(&["commit", "-q", "--allow-empty", "-m", "after"]);
+    let mut reported = String::new();
+    let mut noted = String::new();
+    for format in [
+        "human", "concise", "json", "markdown", "sarif", "github", "junit",
+    ] {
+        for cmd in [
+            &["verify", "--no-lock-check"][..],
+            &["scan"],
+            &["scan", "prompts/joined.prompt"],
+            &["diff"],
+            &["rollback"],
+            &["gate"],
+            &["checklist"],
+        ] {
+            let mut args = vec!["--format", format];
+            args.extend_from_slice(cmd);
+            let out = run_in(dir.path(), &args);
+            let what = args.join(" ");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_clean(&what, &stdout, &samples);
+            assert_clean(&what, &stderr, &samples);
+            if format == "concise" && cmd == ["scan"] {
+                reported = stdout.into_owned();
+            }
+            if format == "human" && cmd == ["rollback"] {
+                noted = stderr.into_owned();
+            }
+        }
+    }
+    // The joined and glued forms the scanner knows are findings; the glued word is not.
+    for shown in [
+        "ghp_…lqsa",
+        "xoxb-…E1Sk",
+        "sk-ant-api03-…5Ol0",
+        "sk-proj-…6Nm1",
+    ] {
+        assert!(reported.contains(shown), "{shown} is reported:\n{reported}");
+    }
+    assert_eq!(
+        reported.matches("SECRET001").count(),
+        4,
+        "the glued word is no finding:\n{reported}"
+    );
+    // The tags are read, and quoted redacted.
+    for shown in ["v1.3.0-ghp_…", "v1.4.0-ghp_…", "v2.0.0_xoxb-…"] {
+        assert!(noted.contains(shown), "{shown} in:\n{noted}");
+    }
+}

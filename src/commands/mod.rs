@@ -488,11 +488,6 @@ fn use_color(c: Color) -> bool {
     }
 }
 
-/// How many entries a walk of a directory that is not in git may visit (discovery walks the
-/// whole tree): a home directory or a disk is not a repository, and is refused rather than
-/// read for minutes.
-const WALK_LIMIT: usize = 200_000;
-
 fn worktree(cli: &Cli) -> Result<Worktree, Fatal> {
     let wt = Worktree::new(&cli.repo).map_err(|e| {
         fatal(
@@ -512,7 +507,8 @@ fn worktree(cli: &Cli) -> Result<Worktree, Fatal> {
     Ok(if Git::discover(&cli.repo).is_ok() {
         wt
     } else {
-        wt.with_walk_limit(WALK_LIMIT)
+        // a home directory or a disk is not a repository: refused rather than read for minutes
+        wt.with_walk_limit(crate::snapshot::WALK_LIMIT)
     })
 }
 

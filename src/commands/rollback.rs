@@ -47,10 +47,10 @@ pub(super) fn run(
         let mut problems = Vec::new();
         crate::load::config::load_or_discover(&target_snapshot, &mut sources, &mut problems)?
     };
-    let at_target: std::collections::HashSet<&str> = target_snapshot.paths().collect();
     let restore = crate::diff::diff(&current, &target_lock.lock);
+    // Asked one path at a time: a listing of the whole revision stops at its limits.
     let files = crate::diff::file_actions(&restore, &model.config, &target_config, &|p| {
-        at_target.contains(p)
+        target_snapshot.contains(p)
     });
     let mut report = RollbackReport {
         target,

@@ -370,62 +370,67 @@ impl Glob {
     }
 
     fn matches(&self, path: &str) -> bool {
+        self.matches_counting(path, &mut 0)
+    }
+
+    /// [`Glob::matches`], adding its work to `steps`: one for each position of the path for
+    /// each segment of the pattern, and one for each step of [`match_name`]. That is linear in
+    /// the path's length for each pattern: one pass over the path per pattern segment, whatever
+    /// the depth (trying every start and every end of a floating pattern was cubic in it).
+    ///
+    /// A floating pattern is the same pattern after `**/`, anchored at the root. After the
+    /// pass, `reach[j]` says whether the pattern matches the first `j` segments of the path: the
+    /// whole path is the file case, a shorter prefix one of its directories.
+    fn matches_counting(&self, path: &str, steps: &mut u64) -> bool {
         let segs: Vec<&str> = path.split('/').collect();
-        let starts = if self.floating { segs.len() } else { 1 };
-        (0..starts).any(|s| {
-            let rest = &segs[s..];
-            (!self.dir_only && self.matches_file(rest))
-                || (!self.children_only
-                    && (1..rest.len()).any(|end| match_segments(&self.segments, &rest[..end])))
-        })
-    }
-
-    /// The path itself (not one of its directories). A trailing `**` stands for what is inside
-    /// a directory, so it must take at least one segment.
-    fn matches_file(&self, path: &[&str]) -> bool {
-        match self.segments.split_last() {
-            Some((Segment::AnyDirs, init)) => {
-                (0..path.len()).any(|m| match_segments(init, &path[..m]))
+        let n = segs.len();
+        let lead = self.floating.then_some(&Segment::AnyDirs);
+        let pattern: Vec<&Segment> = lead.into_iter().chain(&self.segments).collect();
+        // reach[j]: the segments so far match segs[..j]; `before_last`: the same before the
+        // last segment (a trailing `**` must take at least one segment of a file's path).
+        let mut reach = vec![false; n + 1];
+        reach[0] = true;
+        let mut before_last = Vec::new();
+        for (k, seg) in pattern.iter().enumerate() {
+            if k + 1 == pattern.len() {
+                before_last = reach.clone();
             }
-            _ => match_segments(&self.segments, path),
-        }
-    }
-}
-
-/// Whether the segments match the whole path (`**` taking zero or more segments).
-fn match_segments(pattern: &[Segment], path: &[&str]) -> bool {
-    // reach[j]: the segments so far match path[..j]
-    let mut reach = vec![false; path.len() + 1];
-    reach[0] = true;
-    for seg in pattern {
-        let mut next = vec![false; path.len() + 1];
-        match seg {
-            Segment::AnyDirs => {
-                let mut any = false;
-                for j in 0..=path.len() {
-                    any |= reach[j];
-                    next[j] = any;
-                }
-            }
-            Segment::Name(toks) => {
-                for j in 0..path.len() {
-                    if reach[j] && match_name(toks, path[j]) {
-                        next[j + 1] = true;
+            *steps += n as u64 + 1;
+            match seg {
+                Segment::AnyDirs => {
+                    let mut any = false;
+                    for r in reach.iter_mut() {
+                        any |= *r;
+                        *r = any;
                     }
                 }
+                Segment::Name(toks) => {
+                    // Backwards, so that reach[j] is still the previous segment's when read.
+                    for j in (0..n).rev() {
+                        reach[j + 1] = reach[j] && match_name(toks, segs[j], steps);
+                    }
+                    reach[0] = false;
+                }
             }
         }
-        reach = next;
+        let file = match pattern.last() {
+            Some(Segment::AnyDirs) => before_last[..n].contains(&true),
+            _ => reach[n],
+        };
+        let dir = reach[1..n].contains(&true);
+        (!self.dir_only && file) || (!self.children_only && dir)
     }
-    reach[path.len()]
 }
 
-/// Wildcard match of one segment.
-fn match_name(toks: &[Tok], name: &str) -> bool {
+/// Wildcard match of one segment (the classic greedy match, going back to the last `*` only),
+/// adding each of its steps to `steps`.
+fn match_name(toks: &[Tok], name: &str, steps: &mut u64) -> bool {
     let s: Vec<char> = name.chars().collect();
     let (mut p, mut i) = (0, 0);
     let mut back: Option<(usize, usize)> = None; // (token after the last `*`, where it resumes)
+    *steps += 1;
     while i < s.len() {
+        *steps += 1;
         match toks.get(p) {
             Some(Tok::Star) => {
                 back = Some((p + 1, i));
@@ -722,5 +727,174 @@ mod tests {
         let pattern = "**/".repeat(30) + "*a*a*a*a*a*a*a*a*b";
         let path = ["a"; 30].join("/") + "/" + &"a".repeat(60);
         assert!(!rule(&pattern).matches(&path));
+    }
+
+    /// The matcher before it was made linear: every start (of a floating pattern) × every end ×
+    /// a pass over that slice, cubic in the path's depth. Kept as the reference the new one
+    /// must agree with.
+    mod reference {
+        use super::super::{Glob, Segment, match_name};
+
+        pub fn matches(g: &Glob, path: &str) -> bool {
+            let segs: Vec<&str> = path.split('/').collect();
+            let starts = if g.floating { segs.len() } else { 1 };
+            (0..starts).any(|s| {
+                let rest = &segs[s..];
+                (!g.dir_only && matches_file(g, rest))
+                    || (!g.children_only
+                        && (1..rest.len()).any(|end| match_segments(&g.segments, &rest[..end])))
+            })
+        }
+
+        fn matches_file(g: &Glob, path: &[&str]) -> bool {
+            match g.segments.split_last() {
+                Some((Segment::AnyDirs, init)) => {
+                    (0..path.len()).any(|m| match_segments(init, &path[..m]))
+                }
+                _ => match_segments(&g.segments, path),
+            }
+        }
+
+        fn match_segments(pattern: &[Segment], path: &[&str]) -> bool {
+            let mut reach = vec![false; path.len() + 1];
+            reach[0] = true;
+            for seg in pattern {
+                let mut next = vec![false; path.len() + 1];
+                match seg {
+                    Segment::AnyDirs => {
+                        let mut any = false;
+                        for j in 0..=path.len() {
+                            any |= reach[j];
+                            next[j] = any;
+                        }
+                    }
+                    Segment::Name(toks) => {
+                        for j in 0..path.len() {
+                            if reach[j] && match_name(toks, path[j], &mut 0) {
+                                next[j + 1] = true;
+                            }
+                        }
+                    }
+                }
+                reach = next;
+            }
+            reach[path.len()]
+        }
+    }
+
+    /// A small deterministic generator (xorshift64*): the same cases on every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
+        }
+
+        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+            from[self.below(from.len())]
+        }
+    }
+
+    #[test]
+    fn the_linear_matcher_agrees_with_the_reference_on_random_patterns_and_paths() {
+        const PATTERN_SEGMENTS: &[&str] = &[
+            "a", "b", "ab", "*", "?", "**", "a*", "*a", "a?", "?b", "*a*", "a*b", "\\*", "", "**",
+            "*",
+        ];
+        const PATH_SEGMENTS: &[&str] = &["a", "b", "ab", "ba", "aa", "abb", "*", "", "é"];
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let (mut compared, mut matched) = (0, 0);
+        let mut wrong = Vec::new();
+        for _ in 0..4000 {
+            let parts: Vec<&str> = (0..1 + rng.below(4))
+                .map(|_| rng.pick(PATTERN_SEGMENTS))
+                .collect();
+            let mut pattern = parts.join("/");
+            if rng.below(3) == 0 {
+                pattern.insert(0, '/');
+            }
+            if rng.below(3) == 0 {
+                pattern.push('/');
+            }
+            let Ok(g) = Glob::compile(&pattern) else {
+                continue;
+            };
+            for _ in 0..40 {
+                let path = (0..1 + rng.below(6))
+                    .map(|_| rng.pick(PATH_SEGMENTS))
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let want = reference::matches(&g, &path);
+                compared += 1;
+                matched += usize::from(want);
+                if g.matches(&path) != want {
+                    wrong.push(format!("`{pattern}` vs `{path}`: want {want}"));
+                }
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "{}",
+            wrong[..wrong.len().min(20)].join("\n")
+        );
+        // Both answers are well represented.
+        assert!(compared > 100_000 && matched > compared / 10 && matched < compared * 9 / 10);
+        for &(pattern, path, want) in MATCHES {
+            assert_eq!(
+                reference::matches(&rule(pattern), path),
+                want,
+                "{pattern} {path}"
+            );
+        }
+    }
+
+    #[test]
+    fn matching_a_deep_path_is_linear_in_its_length() {
+        // A path 2,000 directories deep (4 KB, which git checks out), against rules that do not
+        // match it: the old matcher tried every start × every end × a pass, 2,000³ for each.
+        let patterns = [
+            "nomatch1",
+            "*.md",
+            "/docs/",
+            "prompts/",
+            "a/**/b",
+            "**/x/**/nomatch",
+            "x*y?z",
+            "docs/*",
+            "**",
+            "*",
+        ];
+        let globs: Vec<Glob> = patterns.iter().map(|p| rule(p)).collect();
+        let deep = |depth: usize| format!("prompts/{}x1.prompt", "x/".repeat(depth));
+        let work = |path: &str| {
+            let mut steps = 0u64;
+            for g in &globs {
+                g.matches_counting(path, &mut steps);
+            }
+            steps
+        };
+        let path = deep(2000);
+        let steps = work(&path);
+        // At most a few steps per character of the path for each segment of each pattern.
+        let segments: usize = globs.iter().map(|g| g.segments.len() + 1).sum();
+        assert!(
+            steps <= 4 * (segments * (path.len() + 1)) as u64,
+            "{steps} steps for {segments} segments over {} bytes",
+            path.len()
+        );
+        // Twice as deep, about twice the work.
+        let twice = work(&deep(4000));
+        assert!(twice <= steps * 21 / 10, "{steps} then {twice}");
+        // And the same answers as before: `prompts/`, `**` and `*` own it.
+        let owned: Vec<&str> = patterns
+            .iter()
+            .zip(&globs)
+            .filter(|(_, g)| g.matches(&path))
+            .map(|(p, _)| *p)
+            .collect();
+        assert_eq!(owned, ["prompts/", "**", "*"]);
     }
 }

@@ -773,12 +773,22 @@ pub fn load(
                 // A path that would leave the repository is reported here, at the value, and
                 // kept as written: the snapshot refuses to read it (it cannot name a place
                 // outside), so nothing is read in its place.
-                if let Err(e) = crate::snapshot::RepoPath::parse(&s.value) {
-                    r.problem(
+                match crate::snapshot::RepoPath::parse(&s.value) {
+                    Err(e) => r.problem(
                         s.span,
                         format!("paths.{key} `{}` {e}", s.value),
                         Some(OUTSIDE_HELP.into()),
-                    );
+                    ),
+                    // `.` or `./`: the root, a directory; nothing to read as the file.
+                    Ok(path) if path.is_root() && key != "evidence" => r.problem(
+                        s.span,
+                        format!(
+                            "paths.{key} `{}` is the repository root, not a file",
+                            s.value
+                        ),
+                        Some(format!("name the file from the root, e.g. `{key}.yaml`")),
+                    ),
+                    Ok(_) => {}
                 }
                 *target = s.value;
                 paths.configured.push((key, s.span));

@@ -324,8 +324,9 @@ fn select(
             (&config.paths.models, Kind::Models),
             (&config.paths.deploy, Kind::Deploy),
         ] {
-            // One that is not a path inside the repository was reported where it is set.
-            if let Ok(path) = RepoPath::parse(path) {
+            // One that is not a path inside the repository, or is its root, was reported
+            // where it is set.
+            if let Some(path) = RepoPath::parse(path).ok().filter(|p| !p.is_root()) {
                 wanted.push((path, kind));
             }
         }
@@ -399,7 +400,11 @@ fn select(
                 problems.push(outside_symlink(id, path));
                 continue;
             }
-            if set.is_match(path) && taken.insert(path.to_string()) {
+            let listed = !matches!(
+                entry.kind,
+                EntryKind::NotUtf8 { .. } | EntryKind::Unlisted(_)
+            );
+            if listed && set.is_match(path) && taken.insert(path.to_string()) {
                 match &entry.kind {
                     EntryKind::File => {
                         wanted.push((entry.path.clone(), *kind));
@@ -424,11 +429,106 @@ fn select(
                             format!("{path} is {what}, not a file; it was not read"),
                         ));
                     }
+                    // Never matched as paths: handled below.
+                    EntryKind::NotUtf8 { .. } | EntryKind::Unlisted(_) => {}
                 }
+                continue;
+            }
+            // What the listing could not name or enter, where these patterns would have looked:
+            // a file the pattern matches (by its escaped name), or a directory that could hold
+            // one. Keyed apart from real paths (a NUL is in none), so a file that is really
+            // called like the escaped name is still loaded.
+            let unseen = match &entry.kind {
+                EntryKind::NotUtf8 { dir: false, .. } => {
+                    let shown = entry.shown();
+                    set.is_match(&shown).then_some(shown)
+                }
+                EntryKind::NotUtf8 { dir: true, .. } => {
+                    let shown = entry.shown();
+                    could_hold(patterns, &shown).then_some(shown)
+                }
+                EntryKind::Unlisted(_) => could_hold(patterns, path).then(|| path.to_string()),
+                _ => None,
+            };
+            if let Some(shown) = unseen
+                && taken.insert(format!("\0{shown}"))
+            {
+                let id = sources.add(shown.clone(), None);
+                problems.push(unseen_problem(id, &shown, &entry.kind));
             }
         }
     }
     Ok(wanted)
+}
+
+/// Whether one of `patterns` could match a path below the directory `dir`: its components
+/// up to `dir`'s depth (or up to a `**`) match `dir`. A pattern with braces (which may hold a
+/// `/`) is taken to.
+fn could_hold(patterns: &[String], dir: &str) -> bool {
+    if dir.is_empty() {
+        return true;
+    }
+    let depth = dir.split('/').count();
+    patterns.iter().any(|pattern| {
+        if pattern.contains('{') {
+            return true;
+        }
+        let parts: Vec<&str> = pattern
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != ".")
+            .collect();
+        let mut prefix: Vec<&str> = Vec::new();
+        for part in &parts {
+            if *part == "**" {
+                prefix.push("**");
+                return build_globset(&[prefix.join("/")]).is_ok_and(|g| g.is_match(dir));
+            }
+            if prefix.len() == depth {
+                break;
+            }
+            prefix.push(part);
+        }
+        parts.len() > depth
+            && prefix.len() == depth
+            && build_globset(&[prefix.join("/")]).is_ok_and(|g| g.is_match(dir))
+    })
+}
+
+/// The problem for an entry the listing could not name (not UTF-8) or could not enter.
+fn unseen_problem(id: FileId, shown: &str, kind: &EntryKind) -> Problem {
+    match kind {
+        EntryKind::NotUtf8 { dir, .. } => {
+            let what = if *dir { "directory" } else { "file" };
+            Problem::new(
+                Span::file_start(id),
+                shown,
+                format!(
+                    "the name of this {what} is not UTF-8 (shown escaped), so agentlock cannot \
+                     name it and did not read it: whatever it holds is not checked"
+                ),
+            )
+            .help("rename it to a UTF-8 name (`git mv`), or remove it")
+        }
+        EntryKind::Unlisted(why) => {
+            let help = if why.starts_with("is nested") {
+                "move its files to a shallower directory: git itself refuses trees this deep"
+            } else if why.contains("too many open files") {
+                "raise the limit on open files (`ulimit -n`) and run agentlock again"
+            } else {
+                "make the directory readable by agentlock, or remove it"
+            };
+            Problem::new(
+                Span::file_start(id),
+                shown,
+                format!(
+                    "this directory {why}; nothing below it was read, so files the configured \
+                     paths would match there are not checked"
+                ),
+            )
+            .help(help)
+        }
+        _ => Problem::new(Span::file_start(id), shown, "it was not read"),
+    }
 }
 
 /// Prompts other tools keep are often named alike in different folders (each flow's `Chat
@@ -922,8 +1022,12 @@ fn parse(id: FileId, raw: &Raw) -> Outcome {
                 | Kind::MarkdownAgent => unreachable!("handled above"),
             },
             // A discovered file that does not parse may not be of the format at all (any
-            // `server.json`): only the files that can only be of it are reported.
-            Err(_) if matches!(raw.kind, Kind::McpRegistry | Kind::CrewAgents) => {
+            // `server.json`): it is reported when its text says it is of the format, as the
+            // parsed file would ([`marks_of`]), else left alone.
+            Err(_)
+                if matches!(raw.kind, Kind::McpRegistry | Kind::CrewAgents)
+                    && !marks_of(raw.kind, text) =>
+            {
                 Some(Parsed::Ignored)
             }
             Err(e) => {
@@ -1023,6 +1127,27 @@ fn load_crews(
         }
     }
     out
+}
+
+/// Whether the text of a discovered file that does not parse carries the marks its parsed tree
+/// is recognised by: the registry's `$schema` (as [`model::mcp::load_registry`] looks for it),
+/// or a crew agent's `role:`, `goal:` or `backstory:` key ([`is_crew`]). A broken file of the
+/// format is then CONF001 (and scanned for secrets), not left alone.
+fn marks_of(kind: Kind, text: &str) -> bool {
+    match kind {
+        Kind::McpRegistry => {
+            text.contains("modelcontextprotocol.io/schemas") || text.contains("server.schema.json")
+        }
+        Kind::CrewAgents => text.lines().any(|l| {
+            let key = l.trim_start();
+            l.len() > key.len()
+                && ["role", "goal", "backstory"].iter().any(|k| {
+                    key.strip_prefix(k)
+                        .is_some_and(|rest| rest.trim_start().starts_with(':'))
+                })
+        }),
+        _ => false,
+    }
 }
 
 /// Whether a discovered `config/agents.yaml` is a CrewAI crew's: a mapping of agents, each a

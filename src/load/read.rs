@@ -291,6 +291,19 @@ impl<'a> Reader<'a> {
     pub fn uint(&mut self, node: &Node, what: &str) -> Option<Sp<u64>> {
         match &node.value {
             Value::Int(i) if *i >= 0 => Some(Sp::new(*i as u64, node.span)),
+            // A whole number past 64 bits, which the parser keeps as a float.
+            Value::Float(f) if f.fract() == 0.0 && *f >= 9.2e18 => {
+                self.problem(
+                    node.span,
+                    format!(
+                        "{what} is too large: found {}, at most {}",
+                        self.describe(node),
+                        i64::MAX
+                    ),
+                    None,
+                );
+                None
+            }
             _ => {
                 self.problem(
                     node.span,
@@ -501,5 +514,30 @@ pub fn parse_size(n: &Node) -> Option<u64> {
             num.checked_mul(mult).filter(|v| *v > 0)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_number_past_64_bits_is_too_large_not_a_negative_one() {
+        let text = "big: 18446744073709551615\nneg: -1\nok: 3\n";
+        let file = crate::source::FileId(0);
+        let root = crate::node::parse_yaml(text, file).unwrap();
+        let mut problems = Vec::new();
+        let mut r = Reader::new(file, "t.yaml", text, &mut problems);
+        assert!(r.opt_uint(&root, "big", "retries").is_none());
+        assert!(r.opt_uint(&root, "neg", "retries").is_none());
+        assert_eq!(r.opt_uint(&root, "ok", "retries").map(|n| n.value), Some(3));
+        let said: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            said,
+            [
+                "retries is too large: found `18446744073709551615`, at most 9223372036854775807",
+                "retries must be a whole number of zero or more, found `-1`",
+            ]
+        );
     }
 }

@@ -58,6 +58,7 @@ impl P {
     const ROOT: P = P(0x6167_656e_746c_6f63);
 
     fn k(self, seg: &str) -> P {
+        let seg = redacted(seg);
         let mut h = std::collections::hash_map::DefaultHasher::new();
         h.write_u64(self.0);
         h.write(seg.as_bytes());
@@ -176,7 +177,20 @@ pub const MAX_KEY_DOTS: usize = 15;
 
 /// A string value.
 fn s(v: &str) -> Value {
-    Value::from(v)
+    Value::from(redacted(v).as_ref())
+}
+
+/// A string of the repository as the document holds it: each credential the secret scan found
+/// in its redacted form, as `agentlock model` prints it. A policy is code a pull request can
+/// add, and it could print a value in a form the output's redaction does not know (reversed,
+/// encoded), so it never sees the value. Every string and key of the document, and every
+/// segment of a path into it, goes through here.
+fn redacted(v: &str) -> std::borrow::Cow<'_, str> {
+    if crate::secrets::known::any() {
+        crate::secrets::known::scrub(v)
+    } else {
+        std::borrow::Cow::Borrowed(v)
+    }
 }
 
 /// An optional string value, or null.

@@ -7,9 +7,9 @@
 //! the input, mapped to the span of that value) and `help`. Each code becomes a rule of the run's
 //! catalog, so severities, exceptions and suppressions in agentlock.toml apply to it as to a
 //! built-in rule. Rules run in a worker process ([`worker`]). A policy that does not compile, a
-//! rule that fails, runs past the time limit or exhausts the worker's memory,
-//! and a result of the wrong shape are POL002 findings at the policy file and line; the rest of
-//! the run completes.
+//! rule that fails, runs past the time limit or exhausts the worker's memory, a rule left
+//! unfinished when the run's time budget ([`BUDGET`]) is spent, and a result of the wrong shape
+//! are POL002 findings at the policy file and line; the rest of the run completes.
 //!
 //! regorus is built without its network, time, UUID and JSON Schema built-ins (see
 //! Cargo.toml): a rule can only read the input.
@@ -25,6 +25,15 @@ use regorus::Value;
 
 /// How long one rule may run.
 pub const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How long all the rules of a run may take together, in the worker (wall time, from the first
+/// rule on; the exceptions and the rules they leave share it): once it is spent the rules not
+/// finished are not run, each a POL002. [`TIME_LIMIT`] bounds one rule, not how many a pull
+/// request adds: 1,000 rules that each loop to it held the check for 1.4 hours. 30 s is six
+/// rules at the limit, and about 50 times what the 20 example policies take over the large
+/// benchmark's 10,000 prompts (0.3 to 0.6 s): a run that reaches it has rules to fix, and a
+/// hostile policy holds a check for 30 s at most.
+pub const BUDGET: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// One problem with a policy, at the place in the policy file it is about.
 #[derive(Clone, Debug)]
@@ -193,18 +202,31 @@ impl Policies {
 }
 
 /// Evaluates every `deny`, `warn` and `violation` rule of the packages in `namespaces` (all
-/// when empty) against `doc`.
+/// when empty) against `doc`, within [`BUDGET`].
 pub fn evaluate(
+    model: &Model,
+    policies: Policies,
+    doc: &input::Doc,
+    namespaces: &[String],
+) -> Evaluated {
+    evaluate_within(model, policies, doc, namespaces, BUDGET)
+}
+
+/// [`evaluate`] with a time budget for all the rules together other than [`BUDGET`] (a test's
+/// few seconds).
+pub fn evaluate_within(
     model: &Model,
     mut policies: Policies,
     doc: &input::Doc,
     namespaces: &[String],
+    budget: std::time::Duration,
 ) -> Evaluated {
     let mut out = Evaluated {
         errors: std::mem::take(&mut policies.errors),
         ..Evaluated::default()
     };
-    let mut evaluator = worker::Evaluator::new(&policies.worker_files(model), &doc.value);
+    let mut evaluator =
+        worker::Evaluator::new(&policies.worker_files(model), &doc.value).with_budget(budget);
     let all = crate::load::rego::rules(
         &policies.files,
         |f| model.sources.get(f).path.as_str(),
@@ -230,7 +252,10 @@ pub fn evaluate(
         .copied()
         .filter(|r| r.kind == Kind::Exception)
         .collect();
-    for (r, value) in exceptions.iter().zip(eval(&mut evaluator, &exceptions)) {
+    for (r, value) in exceptions
+        .iter()
+        .zip(eval(&mut evaluator, &exceptions, &all))
+    {
         match value {
             Ok(sets) => {
                 for names in members(&sets) {
@@ -256,7 +281,7 @@ pub fn evaluate(
         })
         .collect();
     // Packages in parallel in the worker, each on its own engine.
-    let values = crate::timing::phase("rego: eval", || eval(&mut evaluator, &todo));
+    let values = crate::timing::phase("rego: eval", || eval(&mut evaluator, &todo, &all));
     // Each rule's results as findings, rules in parallel, joined in rule order.
     let each: Vec<(Vec<Finding>, Vec<PolicyError>)> =
         crate::timing::phase("rego: findings", || {
@@ -340,17 +365,42 @@ fn run(evaluator: &mut worker::Evaluator, rules: &[&OrgRule]) -> Vec<worker::Out
     evaluator.run(&jobs)
 }
 
-/// The value of each rule, or its POL002.
-fn eval(evaluator: &mut worker::Evaluator, rules: &[&OrgRule]) -> Vec<Result<Value, PolicyError>> {
+/// The value of each rule, or its POL002 (`all`: every rule of the run, to name them).
+fn eval(
+    evaluator: &mut worker::Evaluator,
+    rules: &[&OrgRule],
+    all: &[OrgRule],
+) -> Vec<Result<Value, PolicyError>> {
     rules
         .iter()
         .zip(run(evaluator, rules))
-        .map(|(r, (value, _))| value.map_err(|f| failed(r, f)))
+        .map(|(r, (value, _))| value.map_err(|f| failed(r, f, all)))
         .collect()
 }
 
-/// A rule that gave no value, as a POL002 at its head.
-fn failed(r: &OrgRule, failure: worker::Failure) -> PolicyError {
+/// A job as the report names it: the rule and its file (from `all`, the run's rules).
+fn job_name(job: &worker::Job, all: &[OrgRule]) -> String {
+    match all
+        .iter()
+        .find(|r| r.package == job.package && r.head.name == job.rule)
+    {
+        Some(r) => format!("`{}` of {}", r.head.name, r.path),
+        None => format!("`data.{}.{}`", job.package, job.rule),
+    }
+}
+
+/// Seconds, with a tenth when there is one: `30 s`, `4.9 s`.
+fn seconds(d: std::time::Duration) -> String {
+    let tenths = (d.as_millis() + 50) / 100;
+    match tenths % 10 {
+        0 => format!("{} s", tenths / 10),
+        t => format!("{}.{t} s", tenths / 10),
+    }
+}
+
+/// A rule that gave no value, as a POL002 at its head (`all`: the run's rules, to name those
+/// that spent its time budget).
+fn failed(r: &OrgRule, failure: worker::Failure, all: &[OrgRule]) -> PolicyError {
     use worker::Failure;
     let name = &r.head.name;
     let path = r.path;
@@ -383,6 +433,35 @@ fn failed(r: &OrgRule, failure: worker::Failure) -> PolicyError {
             format!("rule `{name}` of {path} failed: {}", error_message(&e)),
             "fix the rule; `agentlock policy test` runs the policy's tests".to_string(),
         ),
+        Failure::OverBudget {
+            budget,
+            ran,
+            slowest,
+        } => {
+            let what = match ran {
+                Some(d) => format!("was stopped unfinished after {}", seconds(d)),
+                None => "was not evaluated".to_string(),
+            };
+            let mut by: Vec<String> = slowest
+                .iter()
+                .map(|(job, took)| format!("{} ({})", job_name(job, all), seconds(*took)))
+                .collect();
+            let by = match by.pop() {
+                None => String::new(),
+                Some(last) if by.is_empty() => format!("; the slowest rule: {last}"),
+                Some(last) => format!("; the slowest rules: {} and {last}", by.join(", ")),
+            };
+            (
+                format!(
+                    "rule `{name}` of {path} {what}: the run's policy time budget of {} was spent{by}",
+                    seconds(budget)
+                ),
+                format!(
+                    "the rules of a run share {}: make the slowest faster ({iterate})",
+                    seconds(budget)
+                ),
+            )
+        }
     };
     PolicyError {
         span: r.span(),
@@ -580,7 +659,7 @@ pub fn test(model: &Model, policies: &Policies, doc: &input::Doc) -> Vec<TestRes
                     v.to_json_str().unwrap_or_default().trim()
                 )),
                 Err(worker::Failure::Error(e)) => Some(error_message(&e)),
-                Err(f) => Some(failed(t, f).message),
+                Err(f) => Some(failed(t, f, &tests).message),
             };
             TestResult {
                 file: t.file,

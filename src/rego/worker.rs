@@ -12,6 +12,10 @@
 //!   past the cap fails in the worker and the machine is never exhausted;
 //! - is killed when a rule runs [`GRACE`] past regorus's own time limit, which a built-in
 //!   looping inside itself never reaches;
+//! - is killed when the rules of the run together have taken the run's time budget
+//!   ([`super::BUDGET`], [`Evaluator::with_budget`]): a rule's limit bounds one rule, and a
+//!   thousand rules that each loop to it would hold the run for hours. The rules not finished
+//!   then are not run;
 //! - tells the parent each rule it begins and each it finishes, so a worker that dies names
 //!   its rule: the one rule still running, or, when several were, the one that dies again when
 //!   the rest are run again one at a time in a new worker.
@@ -77,7 +81,7 @@ pub struct File {
 }
 
 /// One rule to evaluate: `data.<package>.<rule>`.
-#[derive(Serialize, Deserialize, Clone, Debug)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct Job {
     pub package: String,
     pub rule: String,
@@ -94,6 +98,14 @@ pub enum Failure {
     OutOfMemory(u64),
     /// The worker ended while it ran, or never started: why.
     Crashed(String),
+    /// Not finished when the run's time budget (`budget`) was spent: never begun, or stopped
+    /// unfinished after running `ran`. `slowest`: the rules that had taken longest by then,
+    /// slowest first (three at most).
+    OverBudget {
+        budget: Duration,
+        ran: Option<Duration>,
+        slowest: Vec<(Job, Duration)>,
+    },
 }
 
 /// A rule's value (`Undefined` when it produced none) and how long it took.
@@ -144,6 +156,12 @@ pub struct Evaluator {
     running: Option<Running>,
     /// One rule at a time: after a worker died while several ran.
     serial: bool,
+    /// How long the rules of every batch may take together, from the first batch on
+    /// (`deadline`).
+    budget: Duration,
+    deadline: Option<Instant>,
+    /// How long each rule that ran took (finished, failed or stopped): who spent the budget.
+    spent: Vec<(Job, Duration)>,
 }
 
 struct Running {
@@ -162,7 +180,27 @@ impl Evaluator {
             limit,
             running: None,
             serial: false,
+            budget: super::BUDGET,
+            deadline: None,
+            spent: Vec::new(),
         }
+    }
+
+    /// The same, with another time budget for all its rules together than [`super::BUDGET`]
+    /// (a test's few seconds).
+    pub fn with_budget(mut self, budget: Duration) -> Evaluator {
+        self.budget = budget;
+        self
+    }
+
+    /// The rules that took longest so far, slowest first (those of less than 50 ms spent
+    /// none of the budget worth naming).
+    fn slowest(&self) -> Vec<(Job, Duration)> {
+        let mut all = self.spent.clone();
+        all.retain(|(_, took)| *took >= Duration::from_millis(50));
+        all.sort_by_key(|(_, took)| std::cmp::Reverse(*took));
+        all.truncate(3);
+        all
     }
 
     /// The outcome of each job, in order.
@@ -173,15 +211,28 @@ impl Evaluator {
         if HERE.load(std::sync::atomic::Ordering::Relaxed) {
             return self.run_here(jobs);
         }
+        let deadline = *self
+            .deadline
+            .get_or_insert_with(|| Instant::now() + self.budget);
         let mut out: Vec<Option<Outcome>> = vec![None; jobs.len()];
         let mut pending: Vec<usize> = (0..jobs.len()).collect();
+        // Once the budget is spent: the rules then running, and how long they had run.
+        let mut over: Option<Vec<(usize, Duration)>> = None;
         while !pending.is_empty() {
+            if Instant::now() >= deadline {
+                over.get_or_insert_with(Vec::new);
+                break;
+            }
             let running = match self.running.take() {
                 Some(r) => Ok(r),
-                None => self.start(),
+                None => self.start(deadline),
             };
             let mut running = match running {
                 Ok(r) => r,
+                Err(_) if Instant::now() >= deadline => {
+                    over = Some(Vec::new());
+                    break;
+                }
                 Err(why) => {
                     for &i in &pending {
                         out[i] = Some((Err(Failure::Crashed(why.clone())), Duration::ZERO));
@@ -202,6 +253,7 @@ impl Evaluator {
                     &pending,
                     &mut out,
                     super::TIME_LIMIT + GRACE,
+                    deadline,
                 )
             } else {
                 Watched::Died(Vec::new(), None)
@@ -210,6 +262,11 @@ impl Evaluator {
             let (failure, suspects) = match watched {
                 Watched::Ended => {
                     self.running = Some(running);
+                    break;
+                }
+                Watched::OverBudget(ran) => {
+                    running.stop();
+                    over = Some(ran.into_iter().map(|(j, d)| (pending[j], d)).collect());
                     break;
                 }
                 Watched::Late(late) => {
@@ -240,10 +297,38 @@ impl Evaluator {
                 }
                 _ => suspects,
             };
+            // (A rule stopped for its time ran that long: the budget counts it.)
+            let took = match failure {
+                Failure::TooLong => super::TIME_LIMIT + GRACE,
+                _ => Duration::ZERO,
+            };
             for &j in &blamed {
-                out[pending[j]] = Some((Err(failure.clone()), Duration::ZERO));
+                out[pending[j]] = Some((Err(failure.clone()), took));
             }
             pending.retain(|&i| out[i].is_none());
+        }
+        for (i, o) in out.iter().enumerate() {
+            if let Some((_, took)) = o
+                && !took.is_zero()
+            {
+                self.spent.push((jobs[i].clone(), *took));
+            }
+        }
+        if let Some(stopped) = over {
+            self.spent
+                .extend(stopped.iter().map(|&(i, d)| (jobs[i].clone(), d)));
+            let slowest = self.slowest();
+            for (i, o) in out.iter_mut().enumerate() {
+                if o.is_none() {
+                    let ran = stopped.iter().find(|(j, _)| *j == i).map(|(_, d)| *d);
+                    let failure = Failure::OverBudget {
+                        budget: self.budget,
+                        ran,
+                        slowest: slowest.clone(),
+                    };
+                    *o = Some((Err(failure), ran.unwrap_or_default()));
+                }
+            }
         }
         out.into_iter()
             .map(|o| o.unwrap_or((Ok(Value::Undefined), Duration::ZERO)))
@@ -290,24 +375,36 @@ enum Watched {
     Died(Vec<usize>, Option<String>),
     /// These rules ran past the limit; the worker still runs.
     Late(Vec<usize>),
+    /// The run's time budget is spent, with these rules running for so long; the worker still
+    /// runs.
+    OverBudget(Vec<(usize, Duration)>),
 }
 
-/// Reads a worker's events for one batch into `out` until it ends the batch, dies or runs a
-/// rule longer than `limit`.
+/// Reads a worker's events for one batch into `out` until it ends the batch, dies, runs a
+/// rule longer than `limit`, or `deadline` (the end of the run's budget) passes.
 fn watch(
     events: &Receiver<Option<Event>>,
     pending: &[usize],
     out: &mut [Option<Outcome>],
     limit: Duration,
+    deadline: Instant,
 ) -> Watched {
     let mut begun: Vec<(usize, Instant)> = Vec::new();
     let started = |begun: &[(usize, Instant)]| begun.iter().map(|(j, _)| *j).collect();
+    let running = |begun: &[(usize, Instant)], now: Instant| {
+        let ran = begun
+            .iter()
+            .map(|(j, t)| (*j, now.saturating_duration_since(*t)));
+        Watched::OverBudget(ran.collect())
+    };
     loop {
+        let now = Instant::now();
         let wait = begun
             .iter()
-            .map(|(_, t)| (*t + limit).saturating_duration_since(Instant::now()))
+            .map(|(_, t)| (*t + limit).saturating_duration_since(now))
             .min()
-            .unwrap_or(limit);
+            .unwrap_or(limit)
+            .min(deadline.saturating_duration_since(now));
         let event = match events.recv_timeout(wait) {
             Ok(Some(e)) => e,
             Ok(None) | Err(RecvTimeoutError::Disconnected) => {
@@ -323,6 +420,9 @@ fn watch(
                 if !late.is_empty() {
                     return Watched::Late(late);
                 }
+                if now >= deadline {
+                    return running(&begun, now);
+                }
                 if begun.is_empty() {
                     return Watched::Died(Vec::new(), None);
                 }
@@ -331,7 +431,12 @@ fn watch(
         };
         let (j, result, micros) = match event {
             Event::Begin(j) => {
-                begun.push((j, Instant::now()));
+                let now = Instant::now();
+                // (Checked here too: events of fast rules may never leave the wait idle.)
+                if now >= deadline {
+                    return running(&begun, now);
+                }
+                begun.push((j, now));
                 continue;
             }
             Event::End => return Watched::Ended,
@@ -390,7 +495,8 @@ impl Evaluator {
         drop(tx);
         let mut out: Vec<Option<Outcome>> = vec![None; jobs.len()];
         let pending: Vec<usize> = (0..jobs.len()).collect();
-        let watched = watch(&rx, &pending, &mut out, Duration::from_secs(3600));
+        let hour = Duration::from_secs(3600);
+        let watched = watch(&rx, &pending, &mut out, hour, Instant::now() + hour);
         out.into_iter()
             .map(|o| {
                 o.unwrap_or_else(|| {
@@ -401,7 +507,8 @@ impl Evaluator {
             .collect()
     }
 
-    fn start(&self) -> Result<Running, String> {
+    /// Starts a worker and waits for it to read its input (until `deadline` at most).
+    fn start(&self, deadline: Instant) -> Result<Running, String> {
         let exe = executable().map_err(|e| format!("agentlock's executable is not known: {e}"))?;
         let mut child = Command::new(&exe)
             .arg(ARG)
@@ -438,8 +545,10 @@ impl Evaluator {
             events,
             stderr,
         };
+        let wait =
+            (super::TIME_LIMIT + GRACE).min(deadline.saturating_duration_since(Instant::now()));
         let first = if setup_sent {
-            running.events.recv_timeout(super::TIME_LIMIT + GRACE)
+            running.events.recv_timeout(wait)
         } else {
             Ok(None)
         };
@@ -780,6 +889,7 @@ mod tests {
         // Jobs 4 and 7 of the run are the batch's 0 and 1.
         let pending = [4, 7];
         let limit = Duration::from_millis(300);
+        let far = Instant::now() + Duration::from_secs(3600);
         // Job 0 finished, job 1 began, then the worker died: job 1 is the suspect.
         let (tx, rx) = mpsc::channel();
         for e in [
@@ -792,7 +902,7 @@ mod tests {
         tx.send(None).unwrap();
         let mut out = vec![None; 8];
         assert_eq!(
-            watch(&rx, &pending, &mut out, limit),
+            watch(&rx, &pending, &mut out, limit, far),
             Watched::Died(vec![1], None)
         );
         assert!(matches!(out[4], Some((Ok(Value::Undefined), _))));
@@ -803,7 +913,7 @@ mod tests {
         let start = Instant::now();
         let mut out = vec![None; 8];
         assert_eq!(
-            watch(&rx, &pending, &mut out, limit),
+            watch(&rx, &pending, &mut out, limit, far),
             Watched::Late(vec![1])
         );
         assert!(start.elapsed() >= limit);
@@ -822,8 +932,48 @@ mod tests {
             tx.send(Some(e)).unwrap();
         }
         let mut out = vec![None; 8];
-        assert_eq!(watch(&rx, &pending[..1], &mut out, limit), Watched::Ended);
+        assert_eq!(
+            watch(&rx, &pending[..1], &mut out, limit, far),
+            Watched::Ended
+        );
         assert!(matches!(&out[4], Some((Err(Failure::Error(m)), _)) if m == "boom"));
+    }
+
+    #[test]
+    fn a_batch_past_the_run_deadline_stops_with_the_rules_then_running() {
+        let pending = [4, 7, 9];
+        let limit = Duration::from_secs(3600);
+        // Job 0 finished, job 1 runs on past the deadline, job 2 never began.
+        let (tx, rx) = mpsc::channel();
+        for e in [
+            Event::Begin(0),
+            Event::Undefined { job: 0, micros: 9 },
+            Event::Begin(1),
+        ] {
+            tx.send(Some(e)).unwrap();
+        }
+        let deadline = Instant::now() + Duration::from_millis(200);
+        let mut out = vec![None; 10];
+        let got = watch(&rx, &pending, &mut out, limit, deadline);
+        assert!(Instant::now() >= deadline);
+        match got {
+            Watched::OverBudget(ran) => {
+                assert_eq!(ran.len(), 1, "{ran:?}");
+                assert_eq!(ran[0].0, 1);
+                assert!(ran[0].1 >= Duration::from_millis(150), "{ran:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(out[4], Some((Ok(Value::Undefined), _))));
+        assert!(out[7].is_none() && out[9].is_none());
+        // A rule that begins once the deadline has passed is not counted as running: it was
+        // not begun within the budget (events of fast rules may keep the wait from timing out).
+        let (tx, rx) = mpsc::channel();
+        tx.send(Some(Event::Begin(2))).unwrap();
+        let mut out = vec![None; 10];
+        let got = watch(&rx, &pending, &mut out, limit, Instant::now());
+        assert_eq!(got, Watched::OverBudget(Vec::new()));
+        drop(tx);
     }
 
     #[test]

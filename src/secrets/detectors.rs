@@ -21,7 +21,9 @@ const BASE: Detector = Detector {
     pattern: "",
     before: WINDOW,
     after: WINDOW,
-    boundary: Boundary::Token,
+    // Every detector that takes its boundary from here starts with a registered prefix; one
+    // whose prefix holds a digit and six bytes says `Boundary::Distinct`.
+    boundary: Boundary::Prefix,
     min_entropy: 3.0,
     reject_runs: true,
     trim_pem: false,
@@ -71,6 +73,7 @@ pub static DETECTORS: &[Detector] = &[
         shown_prefix: "sk-ant-admin01-",
         pattern: r"sk-ant-admin01-[A-Za-z0-9_-]{80,}",
         min_entropy: 3.5,
+        boundary: Boundary::Distinct,
         ..BASE
     },
     Detector {
@@ -80,6 +83,7 @@ pub static DETECTORS: &[Detector] = &[
         shown_prefix: "sk-ant-api03-",
         pattern: r"sk-ant-api0[0-9]-[A-Za-z0-9_-]{80,}",
         min_entropy: 3.5,
+        boundary: Boundary::Distinct,
         ..BASE
     },
     Detector {
@@ -88,6 +92,7 @@ pub static DETECTORS: &[Detector] = &[
         keywords: &["sk-or-v1-"],
         shown_prefix: "sk-or-v1-",
         pattern: r"sk-or-v1-[0-9a-f]{64}",
+        boundary: Boundary::Distinct,
         ..BASE
     },
     Detector {
@@ -241,6 +246,7 @@ pub static DETECTORS: &[Detector] = &[
         keywords: &["pypi-ageichlwas5vcmc", "pypi-agendgvzdc5wexbplm9yzw"],
         shown_prefix: "pypi-",
         pattern: r"pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{50,}",
+        boundary: Boundary::Distinct,
         ..BASE
     },
     // --- Chat -------------------------------------------------------------------------------
@@ -407,6 +413,7 @@ pub static DETECTORS: &[Detector] = &[
         keywords: &["dop_v1_", "doo_v1_", "dor_v1_"],
         shown_prefix: "dop_v1_",
         pattern: r"do[opr]_v1_[0-9a-f]{64}",
+        boundary: Boundary::Distinct,
         ..BASE
     },
     Detector {
@@ -431,6 +438,7 @@ pub static DETECTORS: &[Detector] = &[
         keywords: &["atatt3"],
         shown_prefix: "ATATT3",
         pattern: r"ATATT3[A-Za-z0-9_=-]{180,}",
+        boundary: Boundary::Distinct,
         ..BASE
     },
     Detector {
@@ -471,6 +479,7 @@ pub static DETECTORS: &[Detector] = &[
         keywords: &["ctx7sk"],
         shown_prefix: "ctx7sk-",
         pattern: r"ctx7sk-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        boundary: Boundary::Distinct,
         ..BASE
     },
     // --- Payments, cloud, email, SMS ----------------------------------------------------------

@@ -8,7 +8,7 @@ use regex::bytes::{Regex, RegexBuilder};
 
 use super::entropy::shannon_entropy;
 use super::placeholder::{has_run, is_placeholder};
-use super::{DETECTORS, Detector, Hit};
+use super::{DETECTORS, Detector, Hit, Purpose};
 
 /// A window is widened to whole lines, but by at most this many bytes on each side (a
 /// minified JSON line can be megabytes long).
@@ -72,7 +72,7 @@ struct Candidate {
     range: Range<usize>,
 }
 
-pub(super) fn scan(text: &str) -> Vec<Hit> {
+pub(super) fn scan(text: &str, purpose: Purpose) -> Vec<Hit> {
     let engine = &*ENGINE;
     let bytes = text.as_bytes();
     let mut windows: Vec<(usize, usize, usize)> = Vec::new();
@@ -97,9 +97,12 @@ pub(super) fn scan(text: &str) -> Vec<Hit> {
             end = end.max(windows[i].2);
             i += 1;
         }
-        search(engine, text, d, start..end, &mut candidates);
+        search(engine, text, d, start..end, purpose, &mut candidates);
     }
-    resolve(candidates)
+    match purpose {
+        Purpose::Findings => resolve(candidates),
+        Purpose::Output => merge(candidates),
+    }
 }
 
 /// The start of the line holding `pos`, or `pos - LINE_EXTENSION` if that is nearer.
@@ -115,7 +118,14 @@ fn line_end(bytes: &[u8], pos: usize) -> usize {
 }
 
 /// Runs detector `d` over one window and keeps the candidates that pass its checks.
-fn search(engine: &Engine, text: &str, d: usize, window: Range<usize>, out: &mut Vec<Candidate>) {
+fn search(
+    engine: &Engine,
+    text: &str,
+    d: usize,
+    window: Range<usize>,
+    purpose: Purpose,
+    out: &mut Vec<Candidate>,
+) {
     let hay = &text.as_bytes()[window.clone()];
     let compiled = engine.compiled(d);
     if let Some(ctx) = &compiled.context
@@ -128,7 +138,7 @@ fn search(engine: &Engine, text: &str, d: usize, window: Range<usize>, out: &mut
     let mut consider = |secret: Range<usize>, whole: Range<usize>| {
         let secret = secret.start + base..secret.end + base;
         let whole = whole.start + base..whole.end + base;
-        if let Some(range) = accept(&DETECTORS[d], text, &window, secret, whole) {
+        if let Some(range) = accept(&DETECTORS[d], text, &window, secret, whole, purpose) {
             out.push(Candidate { detector: d, range });
         }
     };
@@ -156,6 +166,7 @@ fn accept(
     window: &Range<usize>,
     mut secret: Range<usize>,
     whole: Range<usize>,
+    purpose: Purpose,
 ) -> Option<Range<usize>> {
     let bytes = text.as_bytes();
     if det.trim_pem {
@@ -167,10 +178,9 @@ fn accept(
     {
         return None;
     }
-    if secret.start > 0 && det.boundary.contains(bytes[secret.start - 1]) {
-        return None;
-    }
-    if secret.end < bytes.len() && det.boundary.contains(bytes[secret.end]) {
+    if !det.boundary.starts(bytes, secret.start, purpose)
+        || !det.boundary.ends(bytes, secret.end, purpose)
+    {
         return None;
     }
     // A secret that touches a window edge in the middle of a line may be cut short.
@@ -194,6 +204,27 @@ fn accept(
         return None;
     }
     Some(secret)
+}
+
+/// For output: every byte any candidate holds, overlapping candidates merged into one hit, shown
+/// as the one that starts first (of those, the detector listed first), whose prefix it starts
+/// with. A token that another detector's prefix cuts short (a slice of it, preferred by
+/// [`resolve`]) is redacted whole.
+fn merge(mut candidates: Vec<Candidate>) -> Vec<Hit> {
+    candidates.sort_unstable_by_key(|c| (c.range.start, c.detector));
+    let mut hits: Vec<Hit> = Vec::new();
+    for c in candidates {
+        match hits.last_mut() {
+            Some(last) if c.range.start < last.secret.end => {
+                last.secret.end = last.secret.end.max(c.range.end);
+            }
+            _ => hits.push(Hit {
+                detector: &DETECTORS[c.detector],
+                secret: c.range,
+            }),
+        }
+    }
+    hits
 }
 
 /// Strips whitespace and escaped line breaks (`\n`, `\r` as two characters) from both ends.
@@ -296,8 +327,41 @@ mod tests {
     fn overlap_in_scanned_text() {
         let key = "sk-proj-Tq9vW2xLr7Nc4Bk8Jh3Fd6Gs1Pz5Ym0Qa7Ue2Io9Lw4Rt8Ex3T3BlbkFJ";
         let text = format!("OPENAI_API_KEY=\"{key}\"\n");
-        let hits = scan(&text);
+        let hits = scan(&text, Purpose::Findings);
         assert_eq!(ids(&hits), vec![("openai-project-key", 16..16 + key.len())]);
+    }
+
+    #[test]
+    fn output_merges_overlapping_candidates_into_the_first() {
+        let hits = merge(vec![
+            cand("generic-secret", 100..160),
+            cand("huggingface-token", 120..160),
+            cand("gitlab-pat", 100..160),
+            cand("jwt", 200..300),
+            cand("generic-secret", 250..320),
+            cand("npm-access-token", 400..440),
+        ]);
+        assert_eq!(
+            ids(&hits),
+            vec![
+                ("gitlab-pat", 100..160),
+                ("jwt", 200..320),
+                ("npm-access-token", 400..440),
+            ]
+        );
+    }
+
+    /// A token whose body holds another detector's prefix after `_`: the findings keep the
+    /// more specific detector's slice (as for any overlap); the output redacts every byte
+    /// either candidate holds.
+    #[test]
+    fn output_redacts_a_token_another_prefix_cuts_short() {
+        let body = "Zq8vT3kLm2Wn4Rt6Yp9Bx1Cd5Fg7Hj0K";
+        let text = format!("glpat-Ab3dE_hf_{body}\n");
+        let findings = scan(&text, Purpose::Findings);
+        assert_eq!(ids(&findings), vec![("huggingface-token", 12..47)]);
+        let output = scan(&text, Purpose::Output);
+        assert_eq!(ids(&output), vec![("gitlab-pat", 0..47)]);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Each value with the form that may be shown in its place.
@@ -25,6 +26,11 @@ struct Registry {
 
 static KNOWN: Mutex<Option<Registry>> = Mutex::new(None);
 
+/// Whether any value was recorded: a check without the lock, for code that copies the
+/// repository's strings in bulk ([`crate::rego::input`]) and scrubs them only when there is
+/// something to scrub.
+static ANY: AtomicBool = AtomicBool::new(false);
+
 /// Records a credential and the form that may be shown in its place.
 pub fn remember(value: &str, redacted: &str) {
     if value.is_empty() {
@@ -35,7 +41,13 @@ pub fn remember(value: &str, redacted: &str) {
     if !r.values.iter().any(|(v, _)| v == value) {
         Arc::make_mut(&mut r.values).push((value.to_string(), redacted.to_string()));
         r.scrubbers.clear();
+        ANY.store(true, Ordering::Release);
     }
+}
+
+/// Whether any credential was recorded.
+pub fn any() -> bool {
+    ANY.load(Ordering::Acquire)
 }
 
 /// Every credential recorded so far.
@@ -103,6 +115,7 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
 #[doc(hidden)]
 pub fn clear() {
     *KNOWN.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    ANY.store(false, Ordering::Release);
 }
 
 #[cfg(test)]

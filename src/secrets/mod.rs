@@ -42,8 +42,8 @@ pub struct Detector {
     /// How many bytes before the start and after the end of a keyword hit the regex looks at.
     pub(crate) before: usize,
     pub(crate) after: usize,
-    /// Bytes that may not touch the secret on either side (the token's own alphabet), so that
-    /// a match is never a slice of a longer run.
+    /// What may not touch the secret (the token's own alphabet, and before a registered prefix
+    /// a letter or digit), so that a match is never a slice of a longer run or word.
     pub(crate) boundary: Boundary,
     /// Minimum Shannon entropy (bits per byte) of the secret after its shown prefix.
     pub(crate) min_entropy: f64,
@@ -58,31 +58,107 @@ pub struct Detector {
     pub(crate) validate: Option<fn(secret: &str, whole: &str) -> bool>,
 }
 
-/// The bytes that belong to a token's alphabet: a secret may not be preceded or followed by one.
+/// What may touch a secret: the bytes of the token's own alphabet may not (so that a match is
+/// never a slice of a longer run), and before a registered prefix, no letter or digit.
+///
+/// Before the secret, a letter or digit that ends an escape (`\n`, `\t`, `\u0022`, `%0A`, `%3A`)
+/// is not counted: it stands for another byte, and JSON strings, URLs and GitHub annotations
+/// (agentlock's own outputs among them) write a line break or a colon that way.
+///
+/// When the output is redacted ([`redact_found`]) the prefixed kinds are looser (see
+/// [`Boundary::starts`]): there a false positive costs a redacted word, a miss prints a token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Boundary {
     /// No check (the regex delimits the secret itself).
     None,
-    /// `[A-Za-z0-9]`
+    /// `[A-Za-z0-9]` on either side.
     Alnum,
-    /// `[A-Za-z0-9_-]`
-    Token,
+    /// A token that starts with a registered prefix a word could end in (`ghp_`, `xoxb-`,
+    /// `sk-proj-`, `npm_`, `sk_`, `fc-`): before it, no letter or digit, which would make the
+    /// prefix the tail of a longer word (`pnpm_…`, `task_…`, `helpdesk-proj-…`); any other byte
+    /// may precede it, `-` and `_` too (`prod-ghp_…`, `bot_xoxb-…`, `v1.3.0-ghp_…`). After it, no
+    /// `[A-Za-z0-9_-]`.
+    Prefix,
+    /// A registered prefix no word ends in: it holds a digit and is at least six bytes long
+    /// (`sk-ant-api03-`, `sk-or-v1-`, `dop_v1_`, `ATATT3`). Anything may precede it (a key
+    /// pasted onto a word is still the key); after it, as [`Boundary::Prefix`].
+    Distinct,
     /// `[A-Za-z0-9+/]` (not `=`: it ends base64 and starts a value after `key=`)
     Base64,
-    /// `[A-Za-z0-9_.-]`
+    /// A prefixed token with dotted parts (`eyJ…`, `SG.…`): before it, as [`Boundary::Prefix`];
+    /// after it, no `[A-Za-z0-9_.-]` (one more part would make it something else).
     Dotted,
 }
 
+/// What a scan is for: findings (a false positive is a wrong report) or redacting what is about
+/// to be printed (a miss prints a credential).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    Findings,
+    Output,
+}
+
+fn token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
 impl Boundary {
-    pub(crate) fn contains(self, b: u8) -> bool {
+    /// Whether a secret may start at `at` of `bytes`. For [`Purpose::Output`], nothing is
+    /// checked before a registered prefix: `xghp_…` or `Wsk-proj-…` is not reported (a prefix
+    /// glued to a word may be the word's tail), but it is not printed either.
+    pub(crate) fn starts(self, bytes: &[u8], at: usize, purpose: Purpose) -> bool {
+        let Some(&b) = at.checked_sub(1).and_then(|i| bytes.get(i)) else {
+            return true;
+        };
+        let prefixed = matches!(self, Boundary::Prefix | Boundary::Dotted);
+        let clear = match self {
+            Boundary::None | Boundary::Distinct => true,
+            _ if prefixed && purpose == Purpose::Output => true,
+            Boundary::Alnum | Boundary::Prefix | Boundary::Dotted => !b.is_ascii_alphanumeric(),
+            Boundary::Base64 => !(b.is_ascii_alphanumeric() || b == b'+' || b == b'/'),
+        };
+        clear || (b.is_ascii_alphanumeric() && ends_escape(&bytes[..at]))
+    }
+
+    /// Whether a secret may end at `at` of `bytes`: the byte after it is not of the token's
+    /// alphabet. For [`Purpose::Output`], after a prefixed token only a letter or a digit
+    /// counts.
+    pub(crate) fn ends(self, bytes: &[u8], at: usize, purpose: Purpose) -> bool {
+        let Some(&b) = bytes.get(at) else {
+            return true;
+        };
         match self {
-            Boundary::None => false,
-            Boundary::Alnum => b.is_ascii_alphanumeric(),
-            Boundary::Token => b.is_ascii_alphanumeric() || b == b'_' || b == b'-',
-            Boundary::Base64 => b.is_ascii_alphanumeric() || b == b'+' || b == b'/',
-            Boundary::Dotted => b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.',
+            Boundary::None => true,
+            Boundary::Prefix | Boundary::Distinct if purpose == Purpose::Output => {
+                !b.is_ascii_alphanumeric()
+            }
+            Boundary::Alnum => !b.is_ascii_alphanumeric(),
+            Boundary::Prefix | Boundary::Distinct => !token_byte(b),
+            Boundary::Base64 => !(b.is_ascii_alphanumeric() || b == b'+' || b == b'/'),
+            Boundary::Dotted => !(token_byte(b) || b == b'.'),
         }
     }
+}
+
+/// Whether `before` ends with an escape whose last byte is a letter or digit: `\n`, `\r`, `\t`,
+/// `\b`, `\f`, `\v`, `\0` (after an odd number of backslashes), `\xHH`, `\uHHHH`, `%HH`.
+fn ends_escape(before: &[u8]) -> bool {
+    let n = before.len();
+    let hex = |s: &[u8]| s.iter().all(u8::is_ascii_hexdigit);
+    // An odd run of backslashes ends at `i`: the byte at `i` is escaped.
+    let escaped = |i: usize| {
+        before[..i]
+            .iter()
+            .rev()
+            .take_while(|&&c| c == b'\\')
+            .count()
+            % 2
+            == 1
+    };
+    (n >= 2 && b"nrtbfv0".contains(&before[n - 1]) && escaped(n - 1))
+        || (n >= 3 && before[n - 3] == b'%' && hex(&before[n - 2..]))
+        || (n >= 4 && before[n - 3] == b'x' && hex(&before[n - 2..]) && escaped(n - 3))
+        || (n >= 6 && before[n - 5] == b'u' && hex(&before[n - 4..]) && escaped(n - 5))
 }
 
 /// The detector with this id.
@@ -116,7 +192,7 @@ impl Eq for Detector {}
 /// overlapping bytes the more specific one, earlier in [`DETECTORS`], is kept), placeholders and
 /// documented examples excluded.
 pub fn scan(text: &str) -> Vec<Hit> {
-    engine::scan(text)
+    engine::scan(text, Purpose::Findings)
 }
 
 /// Makes every credential in `text` known to the output ([`known`]), so that no report quotes
@@ -254,9 +330,12 @@ pub fn redact(detector: &Detector, secret: &str) -> String {
     out
 }
 
-/// `text` with every secret the scanner finds in it replaced by its [`redact`]ed form.
+/// `text` with every secret the scanner finds in it replaced by its [`redact`]ed form: for text
+/// about to be printed, so the scan leans to redacting (a prefixed token glued to a word, a
+/// token followed by `-` or `_`, the bytes of every overlapping candidate: see
+/// [`Boundary::starts`]).
 pub fn redact_found(text: &str) -> Cow<'_, str> {
-    let hits = scan(text);
+    let hits = engine::scan(text, Purpose::Output);
     if hits.is_empty() {
         return Cow::Borrowed(text);
     }
@@ -413,6 +492,433 @@ mod tests {
         assert_eq!(masked.len(), pem.len());
         assert_eq!(masked.lines().count(), pem.lines().count());
         assert!(masked.contains("-----BEGIN RSA PRIVATE KEY-----\n****"));
+    }
+
+    const B62: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const TOK: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-";
+    const HEX: &str = "0123456789abcdef";
+    const UPPER36: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const DIGITS: &str = "0123456789";
+
+    /// `n` characters of `alphabet`, drawn by a fixed generator seeded with `seed`: FAKE, and
+    /// the same on every run.
+    fn fake(alphabet: &str, n: usize, seed: &str) -> String {
+        let mut x = seed.bytes().fold(0x9e37_79b9_7f4a_7c15_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        let a = alphabet.as_bytes();
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                a[(x % a.len() as u64) as usize] as char
+            })
+            .collect()
+    }
+
+    /// One FAKE token of every detector whose pattern starts with a registered prefix (and of
+    /// the Alnum-bounded ids), each found on its own by the scanner; Brave's, which needs the
+    /// word "brave" beside it, is tested on its own.
+    fn prefixed_samples() -> Vec<(&'static str, String)> {
+        let f = |a: &str, n: usize, seed: &str| fake(a, n, seed);
+        let slack_bot = format!(
+            "xoxb-{}-{}-{}",
+            f(DIGITS, 11, "b1"),
+            f(DIGITS, 12, "b2"),
+            f(B62, 24, "b3")
+        );
+        vec![
+            (
+                "anthropic-admin-key",
+                format!("sk-ant-admin01-{}", f(TOK, 90, "aa")),
+            ),
+            (
+                "anthropic-api-key",
+                format!("sk-ant-api03-{}", f(TOK, 93, "an")),
+            ),
+            (
+                "openrouter-api-key",
+                format!("sk-or-v1-{}", f(HEX, 64, "or")),
+            ),
+            ("openai-admin-key", format!("sk-admin-{}", f(TOK, 60, "oa"))),
+            (
+                "openai-service-account-key",
+                format!("sk-svcacct-{}", f(TOK, 60, "os")),
+            ),
+            (
+                "openai-project-key",
+                format!("sk-proj-{}", f(TOK, 60, "op")),
+            ),
+            (
+                "openai-api-key",
+                format!("sk-{}T3BlbkFJ{}", f(B62, 20, "ol1"), f(B62, 20, "ol2")),
+            ),
+            ("langfuse-secret-key", format!("sk-lf-{}", f(B62, 36, "lf"))),
+            ("huggingface-token", format!("hf_{}", f(B62, 34, "hf"))),
+            (
+                "github-pat-fine-grained",
+                format!("github_pat_{}_{}", f(B62, 22, "gf1"), f(B62, 59, "gf2")),
+            ),
+            ("github-pat-classic", format!("ghp_{}", f(B62, 36, "ghp"))),
+            ("github-oauth-token", format!("gho_{}", f(B62, 36, "gho"))),
+            (
+                "github-app-user-token",
+                format!("ghu_{}", f(B62, 36, "ghu")),
+            ),
+            (
+                "github-app-installation-token",
+                format!("ghs_{}", f(B62, 36, "ghs")),
+            ),
+            ("github-refresh-token", format!("ghr_{}", f(B62, 36, "ghr"))),
+            ("gitlab-pat", format!("glpat-{}", f(B62, 20, "glp"))),
+            ("gitlab-runner-token", format!("glrt-{}", f(B62, 24, "glr"))),
+            ("gitlab-deploy-token", format!("gldt-{}", f(B62, 24, "gld"))),
+            ("npm-access-token", format!("npm_{}", f(B62, 36, "npm"))),
+            (
+                "pypi-upload-token",
+                format!("pypi-AgEIcHlwaS5vcmc{}", f(TOK, 60, "py")),
+            ),
+            (
+                "slack-webhook-url",
+                format!(
+                    "https://hooks.slack.com/services/T{}/B{}/{}",
+                    f(UPPER36, 9, "sw1"),
+                    f(UPPER36, 9, "sw2"),
+                    f(B62, 24, "sw3")
+                ),
+            ),
+            ("slack-bot-token", slack_bot),
+            (
+                "slack-user-token",
+                format!(
+                    "xoxp-{}-{}-{}-{}",
+                    f(DIGITS, 11, "u1"),
+                    f(DIGITS, 11, "u2"),
+                    f(DIGITS, 12, "u3"),
+                    f(B62, 32, "u4")
+                ),
+            ),
+            (
+                "slack-app-token",
+                format!(
+                    "xapp-1-{}-{}-{}",
+                    f(UPPER36, 11, "ap1"),
+                    f(DIGITS, 13, "ap2"),
+                    f(B62, 64, "ap3")
+                ),
+            ),
+            ("slack-token", format!("xoxs-{}", f(B62, 40, "xs"))),
+            (
+                "supabase-access-token",
+                format!("sbp_{}", f(HEX, 40, "sbp")),
+            ),
+            (
+                "supabase-secret-key",
+                format!("sb_secret_{}", f(TOK, 40, "sbs")),
+            ),
+            ("notion-token", format!("ntn_{}", f(B62, 46, "ntn"))),
+            ("linear-api-key", format!("lin_api_{}", f(B62, 40, "lin"))),
+            ("figma-token", format!("figd_{}", f(TOK, 40, "fig"))),
+            ("tavily-api-key", format!("tvly-{}", f(B62, 32, "tv"))),
+            ("firecrawl-api-key", format!("fc-{}", f(HEX, 32, "fc"))),
+            ("perplexity-api-key", format!("pplx-{}", f(B62, 48, "px"))),
+            ("groq-api-key", format!("gsk_{}", f(B62, 52, "gq"))),
+            ("xai-api-key", format!("xai-{}", f(B62, 80, "xai"))),
+            ("replicate-api-token", format!("r8_{}", f(B62, 37, "r8"))),
+            ("elevenlabs-api-key", format!("sk_{}", f(HEX, 48, "el"))),
+            ("digitalocean-token", format!("dop_v1_{}", f(HEX, 64, "do"))),
+            ("shopify-token", format!("shpat_{}", f(HEX, 32, "sh"))),
+            (
+                "postman-api-key",
+                format!("PMAK-{}-{}", f(HEX, 24, "pm1"), f(HEX, 34, "pm2")),
+            ),
+            (
+                "atlassian-api-token",
+                format!("ATATT3{}", f(TOK, 190, "at")),
+            ),
+            ("sentry-token", format!("sntrys_{}", f(TOK, 60, "se"))),
+            (
+                "neon-api-key",
+                format!(
+                    "napi_{}",
+                    f("0123456789abcdefghijklmnopqrstuvwxyz", 64, "ne")
+                ),
+            ),
+            (
+                "apify-api-token",
+                format!("apify_api_{}", f(B62, 36, "apf")),
+            ),
+            (
+                "browserbase-api-key",
+                format!("bb_live_{}", f(TOK, 30, "bb")),
+            ),
+            (
+                "context7-api-key",
+                format!(
+                    "ctx7sk-{}-{}-{}-{}-{}",
+                    f(HEX, 8, "c1"),
+                    f(HEX, 4, "c2"),
+                    f(HEX, 4, "c3"),
+                    f(HEX, 4, "c4"),
+                    f(HEX, 12, "c5")
+                ),
+            ),
+            ("stripe-secret-key", format!("sk_live_{}", f(B62, 30, "sl"))),
+            (
+                "stripe-restricted-key",
+                format!("rk_live_{}", f(B62, 30, "rl")),
+            ),
+            (
+                "aws-access-key-id",
+                format!("AKIA{}", f("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16, "ak")),
+            ),
+            (
+                "aws-temporary-access-key-id",
+                format!("ASIA{}", f("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16, "as")),
+            ),
+            ("google-api-key", format!("AIza{}", f(TOK, 35, "ai"))),
+            (
+                "google-oauth-access-token",
+                format!("ya29.{}", f(TOK, 40, "ya")),
+            ),
+            (
+                "google-oauth-client-secret",
+                format!("GOCSPX-{}", f(TOK, 28, "gc")),
+            ),
+            (
+                "sendgrid-api-key",
+                format!("SG.{}.{}", f(TOK, 22, "sg1"), f(TOK, 43, "sg2")),
+            ),
+            ("twilio-api-key", format!("SK{}", f(HEX, 32, "tw"))),
+            (
+                "jwt",
+                "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJlc2lnbmF0dXJl"
+                    .to_string(),
+            ),
+        ]
+    }
+
+    /// The secrets `scan` finds in `text`, as (detector, value).
+    fn found(text: &str) -> Vec<(&'static str, &str)> {
+        scan(text)
+            .into_iter()
+            .map(|h| (h.detector.id, &text[h.secret]))
+            .collect()
+    }
+
+    #[test]
+    fn the_samples_cover_every_prefixed_detector_and_are_found_alone() {
+        let samples = prefixed_samples();
+        for det in DETECTORS {
+            let prefixed = matches!(
+                det.boundary,
+                Boundary::Prefix | Boundary::Distinct | Boundary::Dotted | Boundary::Alnum
+            ) && !det.shown_prefix.is_empty()
+                && det.id != "brave-search-api-key";
+            assert_eq!(
+                prefixed,
+                samples.iter().any(|(id, _)| *id == det.id),
+                "{}: a sample exactly when the detector is prefixed",
+                det.id
+            );
+        }
+        for (id, token) in &samples {
+            assert_eq!(found(token), vec![(*id, token.as_str())], "{id} alone");
+        }
+    }
+
+    /// The red-team's forms: a token after `-` or `_` (a name joined to it: `prod-ghp_…`,
+    /// `bot_xoxb-…`, a tag `v1.3.0-ghp_…`), after other punctuation, and after an escape that
+    /// JSON, YAML, a URL or a GitHub annotation writes for a line break or a colon.
+    #[test]
+    fn a_prefixed_token_is_found_whatever_punctuation_precedes_it() {
+        let before = [
+            "-",
+            "_",
+            "prod-",
+            "bot_",
+            "v1.3.0-",
+            "deploy_key_",
+            "x.",
+            "a/",
+            ":",
+            "=",
+            "\"",
+            "'",
+            "(",
+            "[",
+            "`",
+            "@",
+            "#",
+            "+",
+            ",",
+            "|",
+            "é",
+            "\\n",
+            "\\t",
+            "\\r",
+            "\\\\\\n",
+            "%0A",
+            "%3A",
+            "%2C",
+            "%3D",
+            "\\u0022",
+            "\\x3d",
+        ];
+        for (id, token) in prefixed_samples() {
+            for b in before {
+                for text in [format!("{b}{token}"), format!("key {b}{token} here\n")] {
+                    assert_eq!(found(&text), vec![(id, token.as_str())], "{text:?}");
+                    assert!(!redact_found(&text).contains(&token), "{text:?}");
+                }
+            }
+        }
+        // Brave's prefix counts only beside the word "brave".
+        let bsa = format!("BSA{}", fake(TOK, 27, "bsa7"));
+        for b in ["-", "_", "prod-"] {
+            let text = format!("brave api key: {b}{bsa}\n");
+            assert_eq!(
+                found(&text),
+                vec![("brave-search-api-key", bsa.as_str())],
+                "{text:?}"
+            );
+        }
+        assert_eq!(found(&format!("brave api key: x{bsa}\n")), vec![]);
+        // The repro of the report.
+        let text = "deploy key: prod-ghp_fkCzJr4i0B3JrTAwR4y9ojfljoQoaF1Llqsa\n\
+                    slack: bot_xoxb-13721590109-281590139624-9wMxEhh2FDEEtfjgVvVqE1Sk\n\
+                    aws: id-AKIAJ2XUID5ZZZZG6ZDM\n";
+        let ids: Vec<&str> = found(text).into_iter().map(|(id, _)| id).collect();
+        assert_eq!(
+            ids,
+            ["github-pat-classic", "slack-bot-token", "aws-access-key-id"]
+        );
+    }
+
+    /// A letter or digit before a prefix a word could end in makes the prefix the tail of that
+    /// word (`pnpm_`, `task_`, `helpdesk-proj-`): not reported. A prefix no word ends in
+    /// (`Boundary::Distinct`) is reported anyway. Either way the output does not print it.
+    #[test]
+    fn a_letter_or_digit_before_a_prefix_hides_it_from_findings_not_from_the_output() {
+        for (id, token) in prefixed_samples() {
+            let det = detector(id).unwrap();
+            for b in ["x", "W", "9", "\\\\n", "%0", "\\u002"] {
+                let text = format!("see {b}{token} now");
+                if det.boundary == Boundary::Distinct {
+                    assert_eq!(found(&text), vec![(id, token.as_str())], "{text:?}");
+                } else {
+                    assert_eq!(found(&text), vec![], "{text:?}");
+                }
+                let shown = redact_found(&text);
+                // AWS ids and Twilio keys keep their boundary in the output too (`SK` + hex
+                // is also the end of a longer hex run).
+                if det.boundary != Boundary::Alnum {
+                    assert!(!shown.contains(&token), "{text:?} -> {shown:?}");
+                }
+            }
+        }
+        assert_eq!(
+            found(&format!("Wsk-ant-api03-{}", fake(TOK, 93, "an"))).len(),
+            1
+        );
+    }
+
+    /// After a token whose alphabet has no `-` or `_`, either one still ends a longer run for
+    /// findings (as before); the output redacts the token anyway.
+    #[test]
+    fn a_token_followed_by_dash_or_underscore_is_redacted_in_the_output() {
+        for (id, token) in prefixed_samples() {
+            let det = detector(id).unwrap();
+            if !matches!(det.boundary, Boundary::Prefix | Boundary::Distinct) {
+                continue;
+            }
+            for after in ["-", "_", "-rc1", "_old"] {
+                let text = format!("tag {token}{after} here");
+                assert!(!redact_found(&text).contains(&token), "{text:?}");
+            }
+        }
+    }
+
+    /// What must stay unmatched: words and identifiers that end in a prefix, placeholders after
+    /// a name, a literal backslash before a letter, prefixes alone.
+    #[test]
+    fn word_tails_and_placeholders_after_punctuation_are_not_secrets() {
+        let b62 = |n: usize, seed: &str| fake(B62, n, seed);
+        let tok = |n: usize, seed: &str| fake(TOK, n, seed);
+        let hex = |n: usize, seed: &str| fake(HEX, n, seed);
+        let cases = [
+            format!("pnpm_{}", b62(36, "n1")),
+            format!("task_{}", hex(48, "n2")),
+            format!("mask_{}", hex(48, "n3")),
+            format!("helpdesk-proj-{}", tok(44, "n4")),
+            format!("risk-admin-{}", tok(44, "n5")),
+            format!("abc-{}", hex(32, "n6")),
+            format!("shelf_{}", b62(34, "n7")),
+            format!("highp_{}", b62(36, "n8")),
+            format!("Xghp_{}", b62(36, "n9")),
+            format!("0ghp_{}", b62(36, "n10")),
+            format!("C:\\\\notes\\\\nghp_{}", b62(36, "n11")),
+            "prod-ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx".to_string(),
+            "v1.3.0-ghp_${GITHUB_TOKEN}".to_string(),
+            "bot_xoxb-your-token-here".to_string(),
+            "deploy-sk-proj-...".to_string(),
+            "prefixes: -ghp_, _gho_, -xoxb-, _sk-ant-api03-, -glpat-".to_string(),
+            "prod-ghp_16C7e42F292c6912E7710c838347Ae178B4a".to_string(),
+            format!("Xmsk-proj-{}", tok(44, "n12")),
+        ];
+        for text in &cases {
+            assert_eq!(found(text), vec![], "{text:?}");
+        }
+    }
+
+    #[test]
+    fn escapes_that_end_in_a_letter_or_digit() {
+        for (before, yes) in [
+            ("a\\n", true),
+            ("\\t", true),
+            ("\\\\\\r", true),
+            ("\\\\n", false),
+            ("n", false),
+            ("%0A", true),
+            ("%3a", true),
+            ("%G0", false),
+            ("0A", false),
+            ("\\x3D", true),
+            ("\\\\x3D", false),
+            ("\\u0022", true),
+            ("u0022", false),
+            ("\\u00G2", false),
+            ("", false),
+        ] {
+            assert_eq!(ends_escape(before.as_bytes()), yes, "{before:?}");
+        }
+    }
+
+    /// Every detector with a registered prefix takes `-` and `_` before it; one that takes
+    /// anything starts with a prefix of six bytes or more that holds a digit.
+    #[test]
+    fn every_prefixed_detector_accepts_punctuation_before_it() {
+        for det in DETECTORS.iter().filter(|d| !d.shown_prefix.is_empty()) {
+            for b in [b"a-", b"a_", b"a.", b"a:"] {
+                assert!(
+                    det.boundary.starts(b, 2, Purpose::Findings),
+                    "{}: {:?}",
+                    det.id,
+                    b
+                );
+            }
+            // (its keywords are the prefixes its pattern starts with)
+            if det.boundary == Boundary::Distinct {
+                for k in det.keywords {
+                    assert!(
+                        k.len() >= 6 && k.bytes().any(|b| b.is_ascii_digit()),
+                        "{}: {k}",
+                        det.id
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -45,14 +45,64 @@ pub fn in_pruned_dir(path: &str) -> bool {
     parts.iter().any(|p| PRUNED_DIRS.contains(p))
 }
 
+/// Most entries (files and directories) one listing of a working tree that is not in git
+/// visits: a directory that is not a repository may be a whole disk. Beyond it the listing
+/// fails with an error rather than running for minutes.
+pub const WALK_LIMIT: usize = 200_000;
+
+/// Most entries one listing of a git revision visits: ten times [`WALK_LIMIT`], for the
+/// monorepos a release tag can hold (a working tree in git has no limit), while a tree that
+/// names the same subtree twice at every level, millions of paths in a few objects, stops
+/// within seconds.
+pub const GIT_WALK_LIMIT: usize = 2_000_000;
+
+/// How deep a listing descends, in directories below the repository root: git's own
+/// `core.maxTreeDepth` (2048 since git 2.45). A directory deeper than that is listed as one
+/// [`EntryKind::Unlisted`] entry and not entered; git itself refuses such trees.
+pub const MAX_DEPTH: usize = 2048;
+
+/// Most bytes of paths one listing keeps (every entry's full path, added up): a tree nested
+/// thousands of levels deep, or with names megabytes long, costs memory quadratic in its depth.
+/// A real repository's paths average well under 100 bytes, so this is several million files.
+pub const MAX_PATH_BYTES: usize = 512 << 20;
+
+/// The error a listing fails with beyond [`WALK_LIMIT`] or [`MAX_PATH_BYTES`].
+pub(crate) fn too_big(what: &str, entries: usize, bytes: usize) -> io::Error {
+    if bytes > MAX_PATH_BYTES {
+        io::Error::other(format!(
+            "{what} names more than {} MiB of paths; agentlock stops listing it there (a tree \
+             that repeats itself, or nests directories thousands of levels deep)",
+            MAX_PATH_BYTES >> 20
+        ))
+    } else {
+        io::Error::other(format!(
+            "{what} holds more than {entries} files and directories; agentlock stops listing \
+             it there (a tree that repeats itself, or a directory that is not a repository)"
+        ))
+    }
+}
+
+/// A name from a directory listing or a git tree that is not UTF-8, written with each byte that
+/// is not part of valid UTF-8 as `\xNN`: printable, and never the raw bytes.
+pub fn escape_name(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
 /// One file a snapshot lists.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Entry {
     pub path: RepoPath,
     pub kind: EntryKind,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum EntryKind {
     /// A regular file (or a symlink to one inside the repository).
     File,
@@ -61,6 +111,25 @@ pub enum EntryKind {
     SymlinkOutside,
     /// A FIFO, socket or device: never opened.
     NotAFile(&'static str),
+    /// An entry of the directory `path` whose name is not UTF-8: no [`RepoPath`] can name it,
+    /// so it is neither read nor entered. `name` is the name [`escape_name`]d; `dir` says
+    /// whether it is a directory.
+    NotUtf8 { name: String, dir: bool },
+    /// A directory that was not listed, with why (it could not be opened or read, or it is
+    /// nested deeper than [`MAX_DEPTH`]): what it holds is unknown.
+    Unlisted(String),
+}
+
+impl Entry {
+    /// The path a report shows for this entry: the escaped name inside its directory for a
+    /// [`EntryKind::NotUtf8`] one (it is never a path to read), else the path.
+    pub fn shown(&self) -> String {
+        match &self.kind {
+            EntryKind::NotUtf8 { name, .. } if self.path.is_root() => name.clone(),
+            EntryKind::NotUtf8 { name, .. } => format!("{}/{name}", self.path),
+            _ => self.path.to_string(),
+        }
+    }
 }
 
 /// Why a file could not be read.
@@ -109,7 +178,11 @@ pub trait Snapshot: Sync {
     /// Every file below each of the given directories (the root for the whole repository),
     /// recursively, but for those inside [`PRUNED_DIRS`], sorted by path. Directories that do
     /// not exist yield nothing; a directory that is a symlink leading outside the repository
-    /// is listed as one [`EntryKind::SymlinkOutside`] entry and not entered.
+    /// is listed as one [`EntryKind::SymlinkOutside`] entry and not entered. Nothing is left
+    /// out without an entry saying so: a directory that cannot be listed or is too deep is an
+    /// [`EntryKind::Unlisted`] entry, a name that is not UTF-8 an [`EntryKind::NotUtf8`] one.
+    /// A listing over its entry limit ([`WALK_LIMIT`], [`GIT_WALK_LIMIT`]) or [`MAX_PATH_BYTES`] is
+    /// an error.
     fn list(&self, dirs: &[RepoPath]) -> io::Result<Vec<Entry>>;
 
     /// The bytes of one file, refusing files over `max_size` without reading them.

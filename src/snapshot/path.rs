@@ -29,6 +29,9 @@ pub enum PathError {
     Backslash,
     /// NUL or another control character.
     Control,
+    /// A `.git` component (in any of the spellings a case-insensitive or NTFS file system
+    /// takes for it): git's own directory, which agentlock never reads or writes as a file.
+    GitDir,
 }
 
 impl fmt::Display for PathError {
@@ -39,6 +42,9 @@ impl fmt::Display for PathError {
             PathError::Parent => "contains `..`, which can lead outside the repository",
             PathError::Backslash => "contains a backslash; separate directories with `/`",
             PathError::Control => "contains a control character",
+            PathError::GitDir => {
+                "names git's own directory (`.git`), which is not a file of the repository"
+            }
         })
     }
 }
@@ -70,6 +76,7 @@ impl RepoPath {
             match part {
                 "" | "." => {}
                 ".." => return Err(PathError::Parent),
+                p if is_git_dir(p) => return Err(PathError::GitDir),
                 p => parts.push(p),
             }
         }
@@ -156,6 +163,23 @@ impl AsRef<str> for RepoPath {
 }
 
 /// `C:` or `C:\` at the start: absolute on Windows.
+/// Whether a component names git's directory on some file system: `.git` in any case, with
+/// the trailing dots and spaces NTFS drops, the characters HFS+ ignores, or as NTFS's short
+/// name `git~1` (the spellings git's own `verify_path` refuses).
+fn is_git_dir(part: &str) -> bool {
+    let ignorable = |c: char| matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}');
+    if part.len() > 64 {
+        return false;
+    }
+    let plain: String = part
+        .chars()
+        .filter(|&c| !ignorable(c))
+        .collect::<String>()
+        .trim_end_matches(['.', ' '])
+        .to_ascii_lowercase();
+    plain == ".git" || plain == "git~1"
+}
+
 fn has_drive(text: &str) -> bool {
     let b = text.as_bytes();
     b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':'
@@ -226,6 +250,31 @@ pub fn follow_link(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn git_s_own_directory_is_no_repository_path_in_any_spelling() {
+        for bad in [
+            ".git/config",
+            "prompts/.git/hooks/pre-commit",
+            ".GIT/hooks/post-checkout",
+            ".git./config",
+            ".git ./config",
+            "GIT~1/config",
+            ".g\u{200c}it/config",
+            ".git",
+        ] {
+            assert_eq!(RepoPath::parse(bad), Err(PathError::GitDir), "{bad:?}");
+        }
+        for good in [
+            ".github/workflows/ci.yml",
+            ".gitignore",
+            "git/x",
+            ".git-blame-ignore-revs",
+            "a.git/b",
+        ] {
+            assert!(RepoPath::parse(good).is_ok(), "{good}");
+        }
+    }
 
     #[test]
     fn parses_only_paths_inside() {

@@ -313,3 +313,150 @@ fn memory_snapshot_lists_below_a_directory() {
         ["agents.yaml", "prompts/a.prompt", "promptsx/b"]
     );
 }
+
+/// A chain of `depth` directories named `d` below `dir`, made with `*at` calls (the path is
+/// longer than PATH_MAX), with `file` at each depth listed in `files`. Returns nothing.
+#[cfg(unix)]
+fn deep_chain(dir: &std::path::Path, depth: usize, files: &[usize]) {
+    use rustix::fs::{Mode, OFlags, mkdirat, openat};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let mut fd = openat(rustix::fs::CWD, dir, flags, Mode::empty()).unwrap();
+    for level in 1..=depth {
+        mkdirat(&fd, "d", Mode::from_raw_mode(0o755)).unwrap();
+        fd = openat(&fd, "d", flags, Mode::empty()).unwrap();
+        if files.contains(&level) {
+            let f = openat(
+                &fd,
+                "x.prompt",
+                OFlags::WRONLY | OFlags::CREATE | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o644),
+            )
+            .unwrap();
+            std::io::Write::write_all(&mut std::fs::File::from(f), b"x").unwrap();
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_deep_tree_is_listed_with_a_stack_of_its_own_and_cut_at_the_depth_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("prompts")).unwrap();
+    // 2,100 levels below prompts/ (2,101 below the root): deeper than the program's stack
+    // would take recursively with a few fds each, and past MAX_DEPTH.
+    deep_chain(&dir.path().join("prompts"), 2100, &[1000, 2047, 2100]);
+    let wt = Worktree::new(dir.path()).unwrap();
+    let listed = wt.list(&[p("prompts")]).unwrap();
+    let d = |n: usize| format!("prompts{}", "/d".repeat(n));
+    assert_eq!(listed.len(), 3, "{:?}", paths(&listed));
+    let files: std::collections::BTreeSet<&str> = listed
+        .iter()
+        .filter(|e| e.kind == EntryKind::File)
+        .map(|e| e.path.as_str())
+        .collect();
+    let want = [
+        format!("{}/x.prompt", d(1000)),
+        format!("{}/x.prompt", d(2047)),
+    ];
+    assert_eq!(files, want.iter().map(String::as_str).collect());
+    // prompts/d…/d is 2,049 levels below the root: listed as unlisted, not entered
+    let cut: Vec<&Entry> = listed
+        .iter()
+        .filter(|e| matches!(e.kind, EntryKind::Unlisted(_)))
+        .collect();
+    assert_eq!(cut.len(), 1);
+    assert_eq!(cut[0].path.as_str(), d(2048));
+    match &cut[0].kind {
+        EntryKind::Unlisted(why) => {
+            assert!(why.contains("2049 directories deep"), "{why}");
+            assert!(why.contains("2048"), "{why}");
+        }
+        k => panic!("{k:?}"),
+    }
+    // the file 1,000 levels down reads (one confined walk from the root)
+    let deep = RepoPath::parse(&format!("{}/x.prompt", d(1000))).unwrap();
+    assert_eq!(wt.read(&deep, 10).unwrap(), b"x");
+    // `rm -rf`: the standard library takes seconds to remove a tree this deep
+    let removed = std::process::Command::new("rm")
+        .arg("-rf")
+        .arg(dir.path().join("prompts"))
+        .status();
+    assert!(removed.is_ok_and(|s| s.success()));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_depth_limit_can_be_set_and_a_tree_below_it_is_listed_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("prompts/a/b/c/e")).unwrap();
+    fs::create_dir_all(dir.path().join("prompts/z")).unwrap();
+    fs::write(dir.path().join("prompts/a/b/one.prompt"), "1").unwrap();
+    fs::write(dir.path().join("prompts/a/b/c/e/four.prompt"), "4").unwrap();
+    fs::write(dir.path().join("prompts/z/two.prompt"), "2").unwrap();
+    let wt = Worktree::new(dir.path()).unwrap().with_max_depth(3);
+    let listed = wt.list(&[p("prompts")]).unwrap();
+    assert_eq!(
+        paths(&listed),
+        [
+            "prompts/a/b/c",
+            "prompts/a/b/one.prompt",
+            "prompts/z/two.prompt"
+        ]
+    );
+    assert!(matches!(listed[0].kind, EntryKind::Unlisted(_)));
+    let all = Worktree::new(dir.path())
+        .unwrap()
+        .list(&[p("prompts")])
+        .unwrap();
+    assert_eq!(all.len(), 3);
+    assert!(all.iter().all(|e| e.kind == EntryKind::File));
+}
+
+#[cfg(unix)]
+#[test]
+fn names_that_are_not_utf8_are_listed_escaped_never_dropped() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let prompts = dir.path().join("prompts");
+    fs::create_dir(&prompts).unwrap();
+    fs::write(prompts.join("ok.prompt"), "ok").unwrap();
+    let bad = std::ffi::OsStr::from_bytes(b"b\xffd.prompt");
+    fs::write(prompts.join(bad), "secret").unwrap();
+    let bad_dir = std::ffi::OsStr::from_bytes(b"sub\xfe");
+    fs::create_dir(prompts.join(bad_dir)).unwrap();
+    fs::write(prompts.join(bad_dir).join("x.prompt"), "x").unwrap();
+    let wt = Worktree::new(dir.path()).unwrap();
+    let listed = wt.list(&[p("prompts")]).unwrap();
+    let odd: Vec<(String, bool)> = listed
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::NotUtf8 { dir, .. } => Some((e.shown(), *dir)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        odd,
+        [
+            ("prompts/b\\xffd.prompt".to_string(), false),
+            ("prompts/sub\\xfe".to_string(), true)
+        ]
+    );
+    assert!(
+        listed
+            .iter()
+            .all(|e| e.path.as_str() != "prompts/b\\xffd.prompt")
+    );
+    assert!(
+        listed
+            .iter()
+            .any(|e| e.path.as_str() == "prompts/ok.prompt")
+    );
+}
+
+#[test]
+fn escaped_names_never_hold_raw_bytes() {
+    assert_eq!(escape_name(b"plain.prompt"), "plain.prompt");
+    assert_eq!(escape_name(b"b\xffd.prompt"), "b\\xffd.prompt");
+    assert_eq!(escape_name("é\u{1}".as_bytes()), "é\u{1}");
+    assert_eq!(escape_name(b"\xc3"), "\\xc3");
+}

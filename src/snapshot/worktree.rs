@@ -14,7 +14,7 @@
 //! killed run left behind is removed by the next write of the same file.
 
 use super::path::{RepoPath, follow_link};
-use super::{Entry, EntryKind, PRUNED_DIRS, ReadError, Snapshot};
+use super::{Entry, EntryKind, MAX_DEPTH, MAX_PATH_BYTES, PRUNED_DIRS, ReadError, Snapshot};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -24,6 +24,14 @@ const MAX_HOPS: usize = 40;
 /// How many directories a working tree keeps open for reads (each is one file descriptor).
 const MAX_OPEN_DIRS: usize = 256;
 
+/// A listing keeps open the directories of the deepest this many levels it is inside of, and
+/// every [`CHECKPOINT`]th level above them; one it closed is opened again, from the nearest
+/// open one above it, when its next subdirectory is entered. So a listing holds a few dozen file
+/// descriptors however deep the tree, and never runs out of them (a tree deeper than the limit
+/// on open files was not listed at all).
+const KEEP_OPEN: usize = 16;
+const CHECKPOINT: usize = 64;
+
 /// The working tree of a repository on disk.
 pub struct Worktree {
     root: PathBuf,
@@ -31,6 +39,8 @@ pub struct Worktree {
     dir: std::sync::Arc<sys::Dir>,
     /// Most entries a listing may visit before it gives up (`None`: no limit).
     walk_limit: Option<usize>,
+    /// How deep a listing descends ([`MAX_DEPTH`]).
+    max_depth: usize,
     /// Directories already reached from the root through real directories only (no symlink
     /// on the way), by their repository path: a read of `prompts/a.prompt` then opens the file
     /// in `prompts` without walking from the root again. The descriptor is the directory that
@@ -38,6 +48,9 @@ pub struct Worktree {
     /// every write.
     dirs: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<sys::Dir>>>,
 }
+
+/// A directory's entries with what each is; a name that is not UTF-8 as its bytes.
+type Listed = Vec<(Result<String, Vec<u8>>, Kind)>;
 
 /// What a path is, seen without following a symlink.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -59,6 +72,7 @@ impl Worktree {
             canonical_root,
             dir: std::sync::Arc::new(dir),
             walk_limit: None,
+            max_depth: MAX_DEPTH,
             dirs: Default::default(),
         })
     }
@@ -67,6 +81,13 @@ impl Worktree {
     /// repository, which may be a whole filesystem.
     pub fn with_walk_limit(mut self, limit: usize) -> Self {
         self.walk_limit = Some(limit);
+        self
+    }
+
+    /// Lists directories only down to `depth` levels below the root (else [`MAX_DEPTH`]);
+    /// deeper ones are [`EntryKind::Unlisted`]. For tests.
+    pub fn with_max_depth(mut self, depth: usize) -> Self {
+        self.max_depth = depth;
         self
     }
 
@@ -137,7 +158,10 @@ impl Worktree {
                 Ok(Kind::Dir) => {
                     dir = Arc::new(sys::open_dir(&dir, &name).map_err(io_error)?);
                     resolved.push(name);
-                    if hops == 0 {
+                    // Only the directory the path ends in or the one holding its last name: the
+                    // next read is most likely beside this one, and a deep path does not fill
+                    // the cache (each entry is a file descriptor) with the levels above it.
+                    if hops == 0 && pending.len() <= 1 {
                         self.remember(resolved.join("/"), &dir);
                     }
                 }
@@ -300,52 +324,121 @@ impl Worktree {
         }
     }
 
+    /// Lists the tree below `start` (the directory `at`) into `out`, depth first, with a stack
+    /// of its own rather than the program's, holding only a few directories open ([`KEEP_OPEN`]).
+    /// A directory that cannot be opened or read, or is deeper than the depth limit, is an
+    /// [`EntryKind::Unlisted`] entry, a name that is not UTF-8 an [`EntryKind::NotUtf8`] one:
+    /// nothing is skipped without a word.
     fn walk(
         &self,
-        dir: &sys::Dir,
+        start: sys::Dir,
         at: &RepoPath,
         out: &mut Vec<Entry>,
-        seen: &mut usize,
+        budget: &mut Budget,
     ) -> io::Result<()> {
-        // An unreadable directory holds nothing agentlock can check.
-        let Ok(entries) = sys::read_dir(dir) else {
-            return Ok(());
-        };
-        for (name, kind) in entries {
-            *seen += 1;
-            if let Some(limit) = self.walk_limit
-                && *seen > limit
-            {
-                return Err(io::Error::other(format!(
-                    "it holds more than {limit} files and is not a git repository"
-                )));
+        let mut stack: Vec<Frame> = Vec::new();
+        let depth = at.components().count();
+        if let Some(frame) = self.enter(start, at.clone(), depth, out, budget)? {
+            stack.push(frame);
+        }
+        while let Some(top) = stack.last_mut() {
+            let Some(name) = top.subdirs.pop() else {
+                stack.pop();
+                continue;
+            };
+            let Some(path) = top.path.join(&name) else {
+                continue;
+            };
+            let depth = top.depth + 1;
+            if depth > self.max_depth {
+                out.push(Entry {
+                    path,
+                    kind: EntryKind::Unlisted(format!(
+                        "is nested {depth} directories deep, deeper than the {} that agentlock \
+                         (and git) lists",
+                        self.max_depth
+                    )),
+                });
+                continue;
             }
-            let Some(path) = at.join(&name) else { continue };
+            let top = stack.len() - 1;
+            let opened = reopen(&mut stack, top).and_then(|parent| sys::open_dir(parent, &name));
+            let child = match opened {
+                Ok(c) => c,
+                Err(e) => {
+                    out.push(unlisted(path, "cannot be opened", &e));
+                    continue;
+                }
+            };
+            // A directory tagged as a cache (CACHEDIR.TAG: cargo's target/, …).
+            if matches!(sys::kind(&child, "CACHEDIR.TAG"), Ok(Kind::File)) {
+                continue;
+            }
+            if let Some(frame) = self.enter(child, path, depth, out, budget)? {
+                stack.push(frame);
+                let n = stack.len();
+                if n > KEEP_OPEN && !(n - 1 - KEEP_OPEN).is_multiple_of(CHECKPOINT) {
+                    stack[n - 1 - KEEP_OPEN].dir = None;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Lists one directory: its files into `out`, its subdirectories into the frame returned
+    /// (none when it has no subdirectory to enter; the directory is closed then).
+    fn enter(
+        &self,
+        dir: sys::Dir,
+        path: RepoPath,
+        depth: usize,
+        out: &mut Vec<Entry>,
+        budget: &mut Budget,
+    ) -> io::Result<Option<Frame>> {
+        let entries = match sys::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) => {
+                out.push(unlisted(path, "cannot be listed", &e));
+                return Ok(None);
+            }
+        };
+        let mut subdirs = Vec::new();
+        for (name, kind) in entries {
+            let name = match name {
+                Ok(name) => name,
+                Err(bytes) => {
+                    budget.count(path.as_str().len() + bytes.len())?;
+                    out.push(Entry {
+                        path: path.clone(),
+                        kind: EntryKind::NotUtf8 {
+                            name: super::escape_name(&bytes),
+                            dir: kind == Kind::Dir,
+                        },
+                    });
+                    continue;
+                }
+            };
+            let Some(child) = path.join(&name) else {
+                continue;
+            };
+            budget.count(child.as_str().len())?;
             match kind {
                 Kind::Dir => {
-                    if name == ".git" || PRUNED_DIRS.contains(&name.as_str()) {
-                        continue;
+                    if name != ".git" && !PRUNED_DIRS.contains(&name.as_str()) {
+                        subdirs.push(name);
                     }
-                    let Ok(child) = sys::open_dir(dir, &name) else {
-                        continue;
-                    };
-                    // A directory tagged as a cache (CACHEDIR.TAG: cargo's target/, …).
-                    if matches!(sys::kind(&child, "CACHEDIR.TAG"), Ok(Kind::File)) {
-                        continue;
-                    }
-                    self.walk(&child, &path, out, seen)?;
                 }
                 Kind::File => out.push(Entry {
-                    path,
+                    path: child,
                     kind: EntryKind::File,
                 }),
-                Kind::Link => match self.open(&path, false) {
+                Kind::Link => match self.open(&child, false) {
                     Ok(_) => out.push(Entry {
-                        path,
+                        path: child,
                         kind: EntryKind::File,
                     }),
                     Err(ReadError::SymlinkOutside) => out.push(Entry {
-                        path,
+                        path: child,
                         kind: EntryKind::SymlinkOutside,
                     }),
                     // a link to a directory inside is not descended (no loops); a dangling
@@ -353,10 +446,101 @@ impl Worktree {
                     Err(_) => {}
                 },
                 Kind::Special(what) => out.push(Entry {
-                    path,
+                    path: child,
                     kind: EntryKind::NotAFile(what),
                 }),
             }
+        }
+        if subdirs.is_empty() {
+            return Ok(None);
+        }
+        subdirs.reverse();
+        Ok(Some(Frame {
+            path,
+            depth,
+            dir: Some(dir),
+            subdirs,
+        }))
+    }
+}
+
+/// A directory of a listing whose subdirectories are still being entered.
+struct Frame {
+    path: RepoPath,
+    /// Directories below the repository root.
+    depth: usize,
+    /// The directory, while it is kept open.
+    dir: Option<sys::Dir>,
+    /// Subdirectories not entered yet, the next one last.
+    subdirs: Vec<String>,
+}
+
+/// The directory of `stack[i]`, opened again if it was closed: from the nearest directory above
+/// it still open (the first is never closed), one real directory at a time (`O_NOFOLLOW`, as it
+/// was opened the first time).
+fn reopen(stack: &mut [Frame], i: usize) -> io::Result<&sys::Dir> {
+    if stack[i].dir.is_none() {
+        let from = (0..i).rev().find(|&j| stack[j].dir.is_some());
+        let Some(from) = from else {
+            return Err(io::Error::other("the directory above it was closed"));
+        };
+        let mut dir: Option<sys::Dir> = None;
+        for k in from + 1..=i {
+            let parent = dir.as_ref().or(stack[from].dir.as_ref());
+            let parent = parent.ok_or_else(|| io::Error::other("closed"))?;
+            dir = Some(sys::open_dir(parent, stack[k].path.file_name())?);
+        }
+        stack[i].dir = dir;
+    }
+    stack[i]
+        .dir
+        .as_ref()
+        .ok_or_else(|| io::Error::other("the directory could not be opened again"))
+}
+
+/// An [`EntryKind::Unlisted`] entry for the directory `path`, saying what failed.
+fn unlisted(path: RepoPath, what: &str, e: &io::Error) -> Entry {
+    let why = describe_io(e);
+    Entry {
+        path,
+        kind: EntryKind::Unlisted(format!("{what}: {why}")),
+    }
+}
+
+/// An error as a phrase: `too many open files`, without the `(os error 24)`.
+fn describe_io(e: &io::Error) -> String {
+    let text = e.to_string();
+    let text = match text.rfind(" (os error ") {
+        Some(i) if text.ends_with(')') => text[..i].to_string(),
+        _ => text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+/// What one listing has used of its limits.
+struct Budget {
+    seen: usize,
+    bytes: usize,
+    limit: Option<usize>,
+}
+
+impl Budget {
+    fn count(&mut self, path_bytes: usize) -> io::Result<()> {
+        self.seen += 1;
+        self.bytes = self.bytes.saturating_add(path_bytes);
+        if let Some(limit) = self.limit
+            && self.seen > limit
+        {
+            return Err(io::Error::other(format!(
+                "it holds more than {limit} files and is not a git repository"
+            )));
+        }
+        if self.bytes > MAX_PATH_BYTES {
+            return Err(super::too_big("it", self.seen, self.bytes));
         }
         Ok(())
     }
@@ -391,6 +575,7 @@ fn remove_stale_temporaries(dir: &sys::Dir, name: &str) {
     };
     let prefix = format!(".{name}.");
     for (entry, kind) in entries {
+        let Ok(entry) = entry else { continue };
         let Some(rest) = entry
             .strip_prefix(&prefix)
             .and_then(|r| r.strip_suffix(".tmp"))
@@ -419,20 +604,39 @@ impl Snapshot for Worktree {
 
     fn list(&self, dirs: &[RepoPath]) -> io::Result<Vec<Entry>> {
         let mut out = Vec::new();
-        let mut seen = 0;
+        let mut budget = Budget {
+            seen: 0,
+            bytes: 0,
+            limit: self.walk_limit,
+        };
         for start in dirs {
             match self.open(start, true) {
-                Ok(Opened::Dir(dir)) => self.walk(&dir, start, &mut out, &mut seen)?,
+                // The walk's own handle: the one `open` returned may be kept for reads.
+                Ok(Opened::Dir(dir)) => match dir.try_clone() {
+                    Ok(dir) => self.walk(dir, start, &mut out, &mut budget)?,
+                    Err(e) => out.push(unlisted(start.clone(), "cannot be opened", &e)),
+                },
                 Ok(Opened::File(..)) => {}
                 Err(ReadError::SymlinkOutside) => out.push(Entry {
                     path: start.clone(),
                     kind: EntryKind::SymlinkOutside,
                 }),
-                Err(_) => {} // missing, or not a directory: nothing below it
+                // missing, or not a directory: nothing below it
+                Err(ReadError::NotFound | ReadError::NotAFile(_)) => {}
+                Err(e) => out.push(Entry {
+                    path: start.clone(),
+                    kind: EntryKind::Unlisted(format!(
+                        "cannot be opened: {}",
+                        match e {
+                            ReadError::Io(e) => e,
+                            e => e.to_string(),
+                        }
+                    )),
+                }),
             }
         }
-        out.sort_by(|a, b| a.path.cmp(&b.path));
-        out.dedup_by(|a, b| a.path == b.path);
+        out.sort();
+        out.dedup();
         Ok(out)
     }
 
@@ -541,25 +745,29 @@ mod sys {
             .map_err(|_| io::Error::other("a symlink whose target is not UTF-8"))
     }
 
-    /// The entries of a directory, sorted by name, with what each is.
-    pub fn read_dir(dir: &Dir) -> io::Result<Vec<(String, Kind)>> {
+    /// The entries of a directory, sorted by name, with what each is. A name that is not
+    /// UTF-8 (no repository path can name it) is given as its bytes.
+    pub fn read_dir(dir: &Dir) -> io::Result<super::Listed> {
         let mut out = Vec::new();
         for entry in rustix::fs::Dir::read_from(&dir.0)? {
             let entry = entry?;
-            let Ok(name) = entry.file_name().to_str() else {
-                continue; // not UTF-8: no repository path can name it
-            };
-            if name == "." || name == ".." {
+            let bytes = entry.file_name().to_bytes();
+            if bytes == b"." || bytes == b".." {
                 continue;
             }
             let kind = match entry.file_type() {
-                FileType::Unknown => match kind(dir, name) {
-                    Ok(k) => k,
-                    Err(_) => continue,
-                },
+                FileType::Unknown => {
+                    match rustix::fs::statat(&dir.0, entry.file_name(), AtFlags::SYMLINK_NOFOLLOW) {
+                        Ok(st) => kind_of(FileType::from_raw_mode(st.st_mode)),
+                        Err(_) => continue, // removed since it was listed
+                    }
+                }
                 t => kind_of(t),
             };
-            out.push((name.to_string(), kind));
+            let name = std::str::from_utf8(bytes)
+                .map(str::to_string)
+                .map_err(|_| bytes.to_vec());
+            out.push((name, kind));
         }
         out.sort();
         Ok(out)
@@ -665,13 +873,14 @@ mod sys {
             .ok_or_else(|| io::Error::other("a symlink whose target is not UTF-8"))
     }
 
-    pub fn read_dir(dir: &Dir) -> io::Result<Vec<(String, Kind)>> {
+    pub fn read_dir(dir: &Dir) -> io::Result<super::Listed> {
         let mut out = Vec::new();
         for entry in std::fs::read_dir(&dir.0)? {
             let entry = entry?;
-            let Ok(name) = entry.file_name().into_string() else {
-                continue;
-            };
+            let name = entry
+                .file_name()
+                .into_string()
+                .map_err(|n| n.as_encoded_bytes().to_vec());
             out.push((name, kind_of(entry.file_type()?)));
         }
         out.sort();
