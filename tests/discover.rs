@@ -788,17 +788,9 @@ fn a_broken_file_of_a_discovered_format_is_reported_not_left_alone() {
         dir.path(),
         &["--format", "json", "verify", "--no-lock-check"],
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let found: Vec<(String, String)> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap().to_string(),
-                f["path"].as_str().unwrap().to_string(),
-            )
-        })
+    let found: Vec<(String, String)> = findings(&out)
+        .into_iter()
+        .map(|(code, path, _, _)| (code, path))
         .collect();
     for (code, path) in [
         ("CONF001", "server.json"),

@@ -47,28 +47,27 @@ fn outside() -> tempfile::TempDir {
     dir
 }
 
+/// Commits everything in `dir` to a new repository, then runs `--format json verify` on the
+/// index (`--staged`) and on HEAD (`--rev`), each named for messages.
+fn committed(dir: &Path) -> [(&'static str, Output); 2] {
+    git_in(dir, &["init", "-q"]);
+    git_in(dir, &["add", "-A"]);
+    git_in(dir, &["commit", "-qm", "committed"]);
+    let run = |mode: &[&str]| {
+        let mut args = vec!["--format", "json", "verify"];
+        args.extend_from_slice(mode);
+        args.push("--no-lock-check");
+        run_in(dir, &args)
+    };
+    [
+        ("--staged", run(&["--staged"])),
+        ("--rev HEAD", run(&["--rev", "HEAD"])),
+    ]
+}
+
 fn manifest_with(dir: &Path, table: &str) {
     let base = std::fs::read_to_string(dir.join("agentlock.toml")).unwrap();
     std::fs::write(dir.join("agentlock.toml"), format!("{table}\n{base}")).unwrap();
-}
-
-/// The findings of a `--format json` run as (code, path, line, message).
-fn findings(o: &Output) -> Vec<(String, String, u64, String)> {
-    let v: serde_json::Value =
-        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(o)));
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap().to_string(),
-                f["path"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-                f["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 /// Every command and format a CI job might run, on a repository; nothing they print may
@@ -195,21 +194,12 @@ fn a_directory_symlink_out_of_the_repository_is_refused() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(!dir.path().join("agentlock.lock").exists());
     // the same link committed to git: `--staged` and `--rev` refuse it too
-    git_in(dir.path(), &["init", "-q"]);
-    git_in(dir.path(), &["add", "-A"]);
-    git_in(dir.path(), &["commit", "-qm", "link"]);
-    for mode in [
-        &["verify", "--staged", "--no-lock-check"][..],
-        &["verify", "--rev", "HEAD", "--no-lock-check"],
-    ] {
-        let mut args = vec!["--format", "json"];
-        args.extend_from_slice(mode);
-        let out = run_in(dir.path(), &args);
+    for (mode, out) in committed(dir.path()) {
         let f = findings(&out);
         assert!(
             f.iter()
                 .any(|(c, p, _, _)| c == "CONF001" && p == "prompts"),
-            "{mode:?}: {f:?}"
+            "{mode}: {f:?}"
         );
         assert!(!text(&out).contains(OUTSIDE));
     }
@@ -913,22 +903,13 @@ fn a_name_that_is_not_utf8_is_a_finding_at_its_escaped_name_never_skipped() {
         "{f:?}"
     );
     // the same names committed: `--staged` and `--rev` report them too
-    git_in(dir.path(), &["init", "-q"]);
-    git_in(dir.path(), &["add", "-A"]);
-    git_in(dir.path(), &["commit", "-qm", "odd names"]);
-    for mode in [
-        &["verify", "--staged", "--no-lock-check"][..],
-        &["verify", "--rev", "HEAD", "--no-lock-check"],
-    ] {
-        let mut args = vec!["--format", "json"];
-        args.extend_from_slice(mode);
-        let out = run_in(dir.path(), &args);
-        check(&out, &format!("{mode:?}"));
+    for (mode, out) in committed(dir.path()) {
+        check(&out, mode);
         let f = findings(&out);
         assert!(
             f.iter()
                 .any(|(c, p, l, _)| c == "CONF001" && p == "prompts/b\\xffd.prompt" && *l == 1),
-            "{mode:?}: {f:?}"
+            "{mode}: {f:?}"
         );
     }
 }

@@ -277,25 +277,7 @@ fn no_command_or_format_prints_a_secret() {
         .collect();
     // A git repository with a release and a commit after it, so diff and rollback have a base.
     let git = |args: &[&str]| {
-        let ok = std::process::Command::new("git")
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@example.com",
-                "-c",
-                "commit.gpgsign=false",
-                "-c",
-                "tag.gpgsign=false",
-            ])
-            .args(args)
-            .current_dir(dir.path())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .output()
-            .unwrap()
-            .status
-            .success();
-        assert!(ok, "git {args:?}");
+        git_in(dir.path(), args);
     };
     git(&["init", "-q"]);
     git(&["add", "-A"]);
@@ -564,17 +546,7 @@ fn a_token_joined_to_a_name_or_a_tag_is_never_printed() {
     )
     .unwrap();
     let git = |args: &[&str]| {
-        let ok = std::process::Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(["-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"])
-            .args(args)
-            .current_dir(dir.path())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .output()
-            .unwrap()
-            .status
-            .success();
-        assert!(ok, "git {args:?}");
+        git_in(dir.path(), args);
     };
     git(&["init", "-q"]);
     git(&["add", "-A"]);

@@ -361,3 +361,22 @@ pub fn release_v1(dir: &Path) {
     git_in(dir, &["commit", "-qm", "v1"]);
     git_in(dir, &["tag", "v1.0.0"]);
 }
+
+/// The findings of a `--format json` run as (code, path, line, message).
+pub fn findings(o: &std::process::Output) -> Vec<(String, String, u64, String)> {
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)));
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
