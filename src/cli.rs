@@ -27,7 +27,7 @@ pub struct Cli {
     #[arg(skip)]
     pub format: Format,
 
-    /// Write the report to FILE instead of standard output
+    /// Write the report to FILE instead of standard output (never through a symlink)
     #[arg(short, long, global = true, value_name = "FILE")]
     pub output: Option<PathBuf>,
 

@@ -734,7 +734,11 @@ impl GitSnapshot {
                             path,
                             kind: EntryKind::SymlinkOutside,
                         }),
-                        Err(_) => {}
+                        Err(e) => {
+                            if let Some(kind) = crate::snapshot::broken_link(&e) {
+                                out.push(Entry { path, kind });
+                            }
+                        }
                     },
                     Node::Other => {}
                 }
@@ -941,7 +945,10 @@ impl Snapshot for GitSnapshot {
                     Stored::Link => match self.resolve(&shown, false) {
                         Ok(_) => EntryKind::File,
                         Err(ReadError::SymlinkOutside) => EntryKind::SymlinkOutside,
-                        Err(_) => continue,
+                        Err(e) => match crate::snapshot::broken_link(&e) {
+                            Some(kind) => kind,
+                            None => continue,
+                        },
                     },
                 };
                 out.push(Entry { path: shown, kind });

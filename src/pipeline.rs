@@ -507,6 +507,10 @@ pub struct Added {
     pub behaviour: String,
     /// Stale files they superseded, removed from the index and the tree.
     pub replaced: Vec<String>,
+    /// The files of superseded entries left in the tree (their entries left the index), each
+    /// with why: not in the evidence directory, not the evidence recorded, not committed, or
+    /// the removal failed. The reason holds no path.
+    pub left: Vec<(String, String)>,
 }
 
 /// Why `evidence add` stored nothing: the problems of the files as findings (ordered,
@@ -712,21 +716,109 @@ pub fn add_evidence(
         };
         e.behaviour == behaviour || !superseded || entries.iter().any(|n| n.path == e.path)
     });
+    // The index is anyone's commit: a file is removed only when it is exactly the evidence an
+    // entry recorded, in the evidence directory, and (in a git repository) committed as it is.
+    let git = if replaced.is_empty() {
+        None
+    } else {
+        crate::git::Git::discover(worktree.root()).ok()
+    };
+    let head = git.as_ref().map(|g| (g, g.head().ok().flatten()));
+    let evidence_dir = snapshot::RepoPath::parse(&dir).ok();
+    let (mut removed, mut left) = (Vec::new(), Vec::new());
+    let mut seen = std::collections::HashSet::new();
     for e in &replaced {
-        if let Ok(p) = snapshot::RepoPath::parse(&e.path) {
-            let _ = worktree.remove(&p);
+        if !seen.insert(e.path.as_str()) {
+            continue;
+        }
+        match remove_superseded(worktree, e, evidence_dir.as_ref(), &index_path, head) {
+            Ok(true) => removed.push(e.path.clone()),
+            Ok(false) => {}
+            Err(why) => left.push((e.path.clone(), why)),
         }
     }
     let text = store::index_text(kept, entries.clone());
     worktree
         .write_atomic(&index_path, text.as_bytes(), true)
         .map_err(|e| format!("cannot write {}: {e}", index_path.as_str()))?;
-    let replaced = replaced.into_iter().map(|e| e.path).collect();
     Ok(Ok(Added {
         entries,
         behaviour,
-        replaced,
+        replaced: removed,
+        left,
     }))
+}
+
+/// Removes the file of a superseded index entry of `evidence add` when it is the evidence the
+/// entry recorded: a regular file inside the evidence directory `dir` (not the index, reached
+/// through no symlink), whose SHA-256 is the entry's, and, in a git repository (`git`, with its
+/// HEAD), committed with that content at HEAD, so that git keeps a copy. `Ok(true)` when it was
+/// removed, `Ok(false)` when nothing is there; otherwise why it was left in place (no path in
+/// it: the caller shows the path).
+fn remove_superseded(
+    worktree: &snapshot::Worktree,
+    entry: &evidence::store::NewEntry,
+    dir: Option<&snapshot::RepoPath>,
+    index: &snapshot::RepoPath,
+    git: Option<(&crate::git::Git, Option<crate::git::Commit>)>,
+) -> Result<bool, String> {
+    use snapshot::worktree::Kind;
+    let left = |why: &str| format!("left in place: {why}");
+    let path = snapshot::RepoPath::parse(&entry.path)
+        .map_err(|_| left("its index entry names no path inside the repository"))?;
+    let inside = dir.is_some_and(|d| !d.is_root() && path.starts_with(d) && path != *d);
+    if !inside || path == *index {
+        return Err(left(
+            "it is not an evidence file (outside the evidence directory)",
+        ));
+    }
+    if worktree.writable(&path).is_err() {
+        return Err(left("a directory above it is a symlink or a file"));
+    }
+    match worktree.kind_of(&path) {
+        Ok(None) => return Ok(false),
+        Ok(Some(Kind::File)) => {}
+        Ok(Some(Kind::Link)) => return Err(left("it is a symlink, not the evidence file")),
+        Ok(Some(Kind::Dir)) => return Err(left("it is a directory, not the evidence file")),
+        Ok(Some(Kind::Special(what))) => {
+            return Err(left(&format!("it is {what}, not the evidence file")));
+        }
+        Err(_) => return Err(left("it cannot be examined")),
+    }
+    let bytes = worktree
+        .read(&path, evidence::store::MAX_EVIDENCE_SIZE)
+        .map_err(|_| left("it cannot be read to check its SHA-256"))?;
+    if format!("sha256:{}", crate::digest::sha256_hex(&bytes)) != entry.sha256 {
+        return Err(left(
+            "its SHA-256 is not the one its index entry recorded: it is not that evidence",
+        ));
+    }
+    if let Some((git, head)) = git {
+        let blob = head.map(|c| git.blob_at(c, path.as_str()));
+        match blob {
+            Some(Ok(Some(id))) => {
+                let same = gix::objs::compute_hash(id.kind(), gix::objs::Kind::Blob, &bytes)
+                    .is_ok_and(|h| h == id);
+                if !same {
+                    return Err(left(
+                        "it is not committed as it is, and removing it would lose its content",
+                    ));
+                }
+            }
+            Some(Ok(None)) | None => {
+                return Err(left(
+                    "it is not committed, and removing it would lose its only copy",
+                ));
+            }
+            Some(Err(_)) => return Err(left("git cannot tell whether it is committed")),
+        }
+    }
+    worktree.remove(&path).map(|()| true).map_err(|e| {
+        format!(
+            "removing it failed ({}); its entry left the index",
+            e.kind()
+        )
+    })
 }
 
 /// A trace file to read: its name as shown, and its bytes.

@@ -621,3 +621,168 @@ fn every_evidence_rule_fires_here() {
         }
     }
 }
+
+/// `sha256:…` of a file of the repository, as the index records it.
+fn sha256_of(repo: &Repo, path: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(repo.root().join(path)).unwrap();
+    let hex: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256:{hex}")
+}
+
+/// An index entry for `path`, recorded against another lock, covering the happy path.
+fn stale_entry(path: &str, sha: &str) -> String {
+    format!(
+        "\n[[evidence]]\npath = \"{path}\"\nsha256 = \"{sha}\"\nharness = \"agentlock.eval/v1\"\nbehaviour = \"sha256:{:064}\"\ndatasets = [\"golden_happy_path\"]\ncases = 30\nobservations = 30\ntests = 0\n",
+        1
+    )
+}
+
+#[test]
+fn evidence_add_removes_only_the_committed_evidence_a_stale_entry_recorded() {
+    let repo = Repo::new();
+    // committed: stale evidence as `evidence add` wrote it, and one edited since
+    repo.write("evidence/old.jsonl", &good());
+    repo.write("evidence/edited.jsonl", &good());
+    let old = sha256_of(&repo, "evidence/old.jsonl");
+    let mut index = String::from("version = 1\n");
+    index.push_str(&stale_entry("evidence/old.jsonl", &old));
+    index.push_str(&stale_entry("evidence/edited.jsonl", &old));
+    // a hostile index: files outside the evidence directory, with their true SHA-256
+    index.push_str(&stale_entry(
+        "agentlock.toml",
+        &sha256_of(&repo, "agentlock.toml"),
+    ));
+    repo.write(".env", "SECRET=local-untracked\n");
+    index.push_str(&stale_entry(".env", &sha256_of(&repo, ".env")));
+    std::fs::remove_file(repo.root().join(".env")).unwrap();
+    // an untracked file in the evidence directory, with its true SHA-256
+    repo.write("evidence/mine.jsonl", "precious\n");
+    index.push_str(&stale_entry(
+        "evidence/mine.jsonl",
+        &sha256_of(&repo, "evidence/mine.jsonl"),
+    ));
+    std::fs::remove_file(repo.root().join("evidence/mine.jsonl")).unwrap();
+    repo.write("evidence/index.toml", &index);
+    repo.commit("a pull request's index");
+    repo.write(".env", "SECRET=local-untracked\n");
+    repo.write("evidence/mine.jsonl", "precious\n");
+    repo.edit("evidence/edited.jsonl", |t| t + "\n");
+
+    repo.write("results.jsonl", &good());
+    let out = repo.run(&["evidence", "add", "results.jsonl"]);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    // the stale evidence, committed as recorded, is removed; nothing else is
+    assert!(!repo.root().join("evidence/old.jsonl").exists(), "{t}");
+    assert!(t.contains("removed evidence/old.jsonl"), "{t}");
+    for (path, body) in [
+        ("agentlock.toml", None),
+        (".env", Some("SECRET=local-untracked\n")),
+        ("evidence/mine.jsonl", Some("precious\n")),
+        ("evidence/edited.jsonl", None),
+    ] {
+        let p = repo.root().join(path);
+        assert!(p.is_file(), "{path} was removed: {t}");
+        if let Some(body) = body {
+            assert_eq!(std::fs::read_to_string(&p).unwrap(), body);
+        }
+        assert!(!t.contains(&format!("removed {path}")), "{path}: {t}");
+    }
+    // each file left is said, with why, on a line of its own
+    let line = |path: &str| {
+        t.lines()
+            .find(|l| l.starts_with(&format!("kept {path} (")))
+            .unwrap_or_else(|| panic!("no line for {path}: {t}"))
+            .to_string()
+    };
+    assert!(
+        line("agentlock.toml").contains("outside the evidence directory"),
+        "{t}"
+    );
+    assert!(
+        line(".env").contains("outside the evidence directory"),
+        "{t}"
+    );
+    assert!(line("evidence/mine.jsonl").contains("not committed"), "{t}");
+    assert!(line("evidence/edited.jsonl").contains("SHA-256"), "{t}");
+    assert!(!t.contains("SECRET"), "{t}");
+    // the stale entries left the index all the same
+    let index = std::fs::read_to_string(repo.root().join("evidence/index.toml")).unwrap();
+    for path in [
+        "agentlock.toml",
+        ".env",
+        "mine.jsonl",
+        "old.jsonl",
+        "edited.jsonl",
+    ] {
+        assert!(!index.contains(path), "{path}: {index}");
+    }
+    // untouched in git's view too
+    let status = repo.git(&["status", "--porcelain"]);
+    assert!(!status.contains("agentlock.toml"), "{status}");
+}
+
+#[test]
+fn an_index_listing_a_file_many_times_reads_it_once_with_a_finding_for_the_repeats() {
+    let repo = Repo::new();
+    repo.add("results.jsonl", &good());
+    repo.commit("evidence");
+    let once = codes(&repo.run(&["--format", "json", "verify"]));
+    let path = "evidence/index.toml";
+    let index = std::fs::read_to_string(repo.root().join(path)).unwrap();
+    let at = index.find("[[evidence]]").unwrap();
+    let entry = index[at..].to_string();
+    // the same entry 200 times, and once more under another path with the same SHA-256
+    let stored = entry
+        .lines()
+        .find_map(|l| l.strip_prefix("path = \""))
+        .unwrap()
+        .trim_end_matches('"')
+        .to_string();
+    std::fs::copy(
+        repo.root().join(&stored),
+        repo.root().join("evidence/copy.jsonl"),
+    )
+    .unwrap();
+    let mut repeated = index.clone();
+    for _ in 0..199 {
+        repeated.push('\n');
+        repeated.push_str(&entry);
+    }
+    repeated.push('\n');
+    repeated.push_str(&entry.replace(&stored, "evidence/copy.jsonl"));
+    repo.write(path, &repeated);
+    repo.commit("a repetitive index");
+    let out = repo.run(&["--format", "json", "verify"]);
+    let conf: Vec<_> = findings(&out, "CONF001")
+        .into_iter()
+        .filter(|f| f["message"].as_str().unwrap().contains("lists this file"))
+        .collect();
+    // one finding for all the repeats of the file, at the first repeat, in the index
+    assert_eq!(conf.len(), 1, "{}", text(&out));
+    let message = conf[0]["message"].as_str().unwrap();
+    assert!(message.contains("200 more times"), "{message}");
+    assert!(message.contains("read once"), "{message}");
+    assert!(
+        serde_json::to_string(&conf[0])
+            .unwrap()
+            .contains("index.toml"),
+        "{}",
+        conf[0]
+    );
+    // the results count once: the same findings otherwise
+    let mut twice = codes(&out);
+    let i = twice.iter().position(|c| c == "CONF001").unwrap();
+    twice.remove(i);
+    assert_eq!(twice, once);
+    // the next `evidence add` writes the index without the repeats
+    repo.add("results.jsonl", &good());
+    let index = std::fs::read_to_string(repo.root().join(path)).unwrap();
+    assert_eq!(index.matches("[[evidence]]").count(), 1, "{index}");
+    let out = repo.run(&["--format", "json", "verify"]);
+    assert_eq!(codes(&out), once, "{}", text(&out));
+}

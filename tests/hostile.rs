@@ -913,3 +913,125 @@ fn a_name_that_is_not_utf8_is_a_finding_at_its_escaped_name_never_skipped() {
         );
     }
 }
+
+/// A symlink into git's own directory is not followed, as one out of the root is not: a CI
+/// checkout's `.git/config` can hold the job's token (a remote URL with credentials, or
+/// actions/checkout's `extraheader`), which no secret detector would know. Nothing of it is
+/// printed, from the working tree, the index or a revision.
+#[cfg(unix)]
+#[test]
+fn a_symlink_into_dot_git_is_never_followed() {
+    let dir = copy_to_temp(&fixture("clean"));
+    git_in(dir.path(), &["init", "-q"]);
+    let secret = "oauth2-ci-job-credential-7f3a9c";
+    let config = dir.path().join(".git/config");
+    let mut git_config = std::fs::read_to_string(&config).unwrap();
+    git_config.push_str(&format!(
+        "[remote \"origin\"]\n\turl = https://gitlab-ci-token:{secret}@example.com/x.git\n[http]\n\textraheader = AUTHORIZATION: basic {secret}\n"
+    ));
+    std::fs::write(&config, git_config).unwrap();
+    std::os::unix::fs::symlink("../.git/config", dir.path().join("prompts/x.prompt")).unwrap();
+    std::os::unix::fs::symlink(".git/config", dir.path().join("agentlock.lock")).unwrap();
+    let all = |out: &Output| text(out);
+    let out = run_in(dir.path(), &["--format", "json", "verify"]);
+    assert!(!all(&out).contains(secret), "{}", all(&out));
+    let f = findings(&out);
+    assert!(
+        f.iter()
+            .any(|(c, p, _, m)| c == "CONF001" && p == "prompts/x.prompt" && m.contains("symlink")),
+        "{f:?}"
+    );
+    for args in [
+        &["verify"][..],
+        &["--format", "github", "verify"],
+        &["scan"],
+    ] {
+        let out = run_in(dir.path(), args);
+        assert!(!all(&out).contains(secret), "{args:?}: {}", all(&out));
+    }
+    for (mode, out) in committed(dir.path()) {
+        assert!(!all(&out).contains(secret), "{mode}: {}", all(&out));
+        assert!(
+            findings(&out)
+                .iter()
+                .any(|(c, p, _, _)| c == "CONF001" && p == "prompts/x.prompt"),
+            "{mode}: {}",
+            all(&out)
+        );
+    }
+}
+
+/// `--output FILE` inside the repository never writes through a symlink a pull request
+/// committed there (at the file, or at a directory on the way): the CI workflow writes
+/// `agentlock.sarif` into the checkout.
+#[cfg(unix)]
+#[test]
+fn output_inside_the_repository_never_writes_through_a_symlink() {
+    let dir = copy_to_temp(&fixture("clean"));
+    let out_dir = outside();
+    let victim = out_dir.path().join("a.prompt");
+    let before = std::fs::read(&victim).unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join("agentlock.sarif")).unwrap();
+    std::os::unix::fs::symlink(out_dir.path(), dir.path().join("reports")).unwrap();
+    let sarif = dir.path().join("agentlock.sarif");
+    let via_dir = dir.path().join("reports/a.prompt");
+    for target in [&sarif, &via_dir] {
+        let t = target.to_str().unwrap();
+        let out = run_in(dir.path(), &["--format", "sarif", "--output", t, "verify"]);
+        assert_eq!(out.status.code(), Some(2), "{t}: {}", text(&out));
+        assert!(text(&out).contains("symlink"), "{t}: {}", text(&out));
+        assert_eq!(std::fs::read(&victim).unwrap(), before, "{t}");
+    }
+    // a plain file there is written as asked
+    let plain = dir.path().join("report.json");
+    let out = run_in(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "--output",
+            plain.to_str().unwrap(),
+            "verify",
+        ],
+    );
+    assert_ne!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        std::fs::read_to_string(&plain)
+            .unwrap()
+            .contains("agentlock.report/v1")
+    );
+}
+
+/// A symlink a glob matches that leads to nothing, or loops, is CONF001 at the link in every
+/// mode: never dropped in silence (a link to a directory inside is still not descended).
+#[cfg(unix)]
+#[test]
+fn a_dangling_or_looping_symlink_is_said_not_dropped() {
+    let dir = copy_to_temp(&fixture("clean"));
+    let p = dir.path().join("prompts");
+    std::os::unix::fs::symlink("nowhere.prompt", p.join("dangling.prompt")).unwrap();
+    std::os::unix::fs::symlink("loop2.prompt", p.join("loop1.prompt")).unwrap();
+    std::os::unix::fs::symlink("loop1.prompt", p.join("loop2.prompt")).unwrap();
+    let want = |out: &Output, mode: &str| {
+        let f = findings(out);
+        for (path, what) in [
+            ("prompts/dangling.prompt", "a symlink to nothing"),
+            ("prompts/loop1.prompt", "a symlink loop"),
+            ("prompts/loop2.prompt", "a symlink loop"),
+        ] {
+            assert!(
+                f.iter()
+                    .any(|(c, p, l, m)| c == "CONF001" && p == path && *l == 1 && m.contains(what)),
+                "{mode}: {path}: {f:?}"
+            );
+        }
+    };
+    let out = run_in(
+        dir.path(),
+        &["--format", "json", "verify", "--no-lock-check"],
+    );
+    want(&out, "worktree");
+    for (mode, out) in committed(dir.path()) {
+        want(&out, mode);
+    }
+}

@@ -609,3 +609,114 @@ fn a_token_joined_to_a_name_or_a_tag_is_never_printed() {
         assert!(noted.contains(shown), "{shown} in:\n{noted}");
     }
 }
+
+/// A name or value a message shortens (a dataset case id cut at 40 characters, a JUnit test
+/// name at 80, a QA issue id at 40, a tool manifest value at 60) is redacted before it is cut:
+/// a GitHub token in it leaves no piece of itself in the report, though the cut falls inside
+/// it (the output's redaction sees only whole tokens).
+#[test]
+fn a_token_in_a_shortened_name_leaves_no_piece_of_itself() {
+    // FAKE: `ghp_` and 36 letters and digits drawn from a fixed generator.
+    let alphabet = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    let body: String = (0..36)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            alphabet[(x % alphabet.len() as u64) as usize] as char
+        })
+        .collect();
+    let token = ["ghp", "_", body.as_str()].concat();
+    assert_eq!(
+        agentlock::secrets::scan(&token).len(),
+        1,
+        "a token the scanner knows"
+    );
+
+    let dir = copy_to_temp(&fixture("clean"));
+    let root = dir.path();
+    let git = |args: &[&str]| {
+        git_in(root, args);
+    };
+    // The case id: `case-` and the token, cut at 40 inside the token.
+    let ds = root.join("datasets/golden_happy_path.jsonl");
+    let text = std::fs::read_to_string(&ds).unwrap();
+    std::fs::write(
+        &ds,
+        format!("{text}{{\"id\": \"case-{token}\", \"input\": \"hi\", \"expected\": {{\"route\": \"writer\"}}}}\n"),
+    )
+    .unwrap();
+    // The tool value: a schema type no one knows, cut at 60 inside the token.
+    let tool = root.join("tools/github.yaml");
+    let text = std::fs::read_to_string(&tool).unwrap();
+    std::fs::write(
+        &tool,
+        text.replacen(
+            "title: { type: string }",
+            &format!("title: {{ type: \"strng the token is here ok x_{token}\" }}"),
+            1,
+        ),
+    )
+    .unwrap();
+    git(&["init", "-q"]);
+    let out = run_in(root, &["lock"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "planted"]);
+    let results = format!(
+        "{{\"dataset\": \"golden_happy_path\", \"case\": 1, \"metric\": \"overall\", \"pass\": true}}\n\
+         {{\"dataset\": \"golden_happy_path\", \"case\": \"case-{token}\", \"metric\": \"overall\", \"pass\": false}}\n\
+         {{\"dataset\": \"golden_edge_cases\", \"case\": 1, \"metric\": \"overall\", \"pass\": true}}\n\
+         {{\"dataset\": \"golden_failures\", \"case\": 1, \"metric\": \"overall\", \"pass\": true}}\n"
+    );
+    // The JUnit name: `classname.name`, cut at 80 inside the token.
+    let junit = format!(
+        "<testsuites><testsuite name=\"s\"><testcase classname=\"tests.test_agent.TestTheRefundAgentWithALongName\" name=\"{token}\"><failure message=\"no\"/></testcase></testsuite></testsuites>"
+    );
+    // The QA issue id: `QA-` and the token, cut at 40 inside the token.
+    let qa = format!(
+        "schema: agentlock.qa/v1\nreviewer: qa\nissues:\n  - id: QA-{token}-and-more\n    severity: critical\n    status: open\n    summary: open\n"
+    );
+    for (name, text) in [
+        ("r.jsonl", results.as_str()),
+        ("r.xml", junit.as_str()),
+        ("qa.yaml", qa.as_str()),
+    ] {
+        std::fs::write(root.join(name), text).unwrap();
+        let path = root.join(name).display().to_string();
+        let out = run_in(root, &["evidence", "add", &path]);
+        assert!(
+            out.status.success(),
+            "evidence add {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::remove_file(root.join(name)).unwrap();
+    }
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "evidence"]);
+
+    let pieces: Vec<&str> = (0..=body.len() - 12).map(|i| &body[i..i + 12]).collect();
+    for format in ["json", "human", "concise"] {
+        let out = run_in(root, &["--format", format, "verify"]);
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for code in ["EVAL001", "EVAL007", "EVAL008", "TOOL006"] {
+            assert!(all.contains(code), "{format}: no {code}:\n{all}");
+        }
+        for piece in &pieces {
+            assert!(
+                !all.contains(piece),
+                "{format} prints a piece of the token:\n{}",
+                all.replace(piece, "<PIECE>")
+            );
+        }
+    }
+}

@@ -73,6 +73,8 @@ pub(super) fn run(
                     "schema": "agentlock.evidence/v1",
                     "behaviour": added.behaviour,
                     "added": entries,
+                    "removed": added.replaced,
+                    "kept": added.left.iter().map(|(path, why)| serde_json::json!({"path": path, "why": why})).collect::<Vec<_>>(),
                 });
                 let _ = writeln!(
                     out,
@@ -102,6 +104,9 @@ pub(super) fn run(
                         "removed {} (stale: recorded against another lock; the release's copy stays in git)",
                         crate::source::shown_path(r)
                     );
+                }
+                for (r, why) in &added.left {
+                    let _ = writeln!(out, "kept {} ({why})", crate::source::shown_path(r));
                 }
                 let _ = writeln!(
                     out,

@@ -121,7 +121,7 @@ fn report(cli: &Cli, color: bool, out: &mut dyn Write, err: &mut dyn Write) -> R
     spec(&cli.command).check(cli)?;
     second_report(cli)?;
     let mut file = match (&cli.output, cli.formats.len()) {
-        (Some(path), 0 | 1) => Some(create(path)?),
+        (Some(path), 0 | 1) => Some(create(cli, path)?),
         _ => None,
     };
     let color = color && file.is_none();
@@ -177,8 +177,8 @@ fn mode(format: Format) -> Mode {
 }
 
 /// Creates (or truncates) a report file the user named on the command line.
-fn create(path: &std::path::Path) -> Result<Box<dyn Write>, Fatal> {
-    crate::snapshot::stream::create_named(path).map_err(|e| {
+fn create(cli: &Cli, path: &std::path::Path) -> Result<Box<dyn Write>, Fatal> {
+    crate::snapshot::stream::create_named(path, &cli.repo).map_err(|e| {
         fatal(
             format!(
                 "cannot write {}: {e}",
@@ -622,7 +622,7 @@ fn emit(
 ) -> Result<(), Fatal> {
     crate::timing::phase("report", || render(cli.format, color, out));
     if let Some((format, path)) = second_report(cli)? {
-        let mut file = create(path)?;
+        let mut file = create(cli, path)?;
         let mut sink = Sink::new(&mut file, mode(format), false);
         crate::timing::phase("report", || render(format, false, &mut sink));
         sink.finish();

@@ -84,6 +84,11 @@ const ENTRY: Table = Table {
 /// The largest results file read (spans are 32-bit offsets).
 pub const MAX_EVIDENCE_SIZE: u64 = 1 << 31;
 
+/// The most bytes of evidence files one [`load`] reads in all: one file of the largest size and
+/// as much again. An index listing more is not read past it (a finding at each entry left), so
+/// a committed index cannot make a run read without end.
+pub const MAX_TOTAL_EVIDENCE: u64 = 2 * MAX_EVIDENCE_SIZE;
+
 /// The lock kinds that decide behaviour, and the fields of each that do (a path is where a
 /// file is, not what it says; a tool manifest's timeouts are deployment, its surface is not).
 fn behaviour_fields(kind: Kind) -> Option<&'static [&'static str]> {
@@ -217,12 +222,92 @@ pub fn load(
             return Some(ev);
         }
     };
-    for entry in entries(&root) {
-        if let Err(p) = read_entry(snapshot, entry, &index_path, sources, &mut ev) {
+    read_entries(
+        snapshot,
+        &entries(&root),
+        &index_path,
+        sources,
+        &mut ev,
+        MAX_TOTAL_EVIDENCE,
+    );
+    Some(ev)
+}
+
+/// Reads each entry's file, each distinct file once and `budget` bytes in all: an entry naming
+/// a path or a SHA-256 an earlier entry names is a repeat (`evidence add` writes none), ignored
+/// with one problem per file repeated, at its first repeat; an entry whose file does not fit in
+/// what is left of the budget is not read, with a problem at it.
+fn read_entries(
+    snapshot: &dyn Snapshot,
+    entries: &[&Node],
+    index_path: &str,
+    sources: &mut SourceMap,
+    ev: &mut Evidence,
+    budget: u64,
+) {
+    use std::collections::HashMap;
+    let mut left = budget;
+    // The first entry of each path and of each SHA-256, by its index among `entries`.
+    let mut by_path: HashMap<String, usize> = HashMap::new();
+    let mut by_sha: HashMap<&str, usize> = HashMap::new();
+    // Per entry repeated: the first repeat's span and how many repeats, in order of first repeat.
+    let mut repeats: Vec<(usize, Span, usize)> = Vec::new();
+    let mut repeat_of: HashMap<usize, usize> = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let text = |k: &str| entry.get(k).and_then(|n| n.as_str());
+        let path = text("path").map(|p| match RepoPath::parse(p) {
+            Ok(rp) => rp.as_str().to_string(),
+            Err(_) => p.to_string(),
+        });
+        let sha = text("sha256");
+        let first = path
+            .as_ref()
+            .and_then(|p| by_path.get(p))
+            .or_else(|| sha.and_then(|s| by_sha.get(s)))
+            .copied();
+        if let Some(first) = first {
+            let at = entry.get("path").map_or(entry.span, |n| n.span);
+            match repeat_of.get(&first) {
+                Some(&r) => repeats[r].2 += 1,
+                None => {
+                    repeat_of.insert(first, repeats.len());
+                    repeats.push((first, at, 1));
+                }
+            }
+            continue;
+        }
+        if let Some(p) = path {
+            by_path.insert(p, i);
+        }
+        if let Some(s) = sha {
+            by_sha.insert(s, i);
+        }
+        if let Err(p) = read_entry(snapshot, entry, index_path, sources, ev, &mut left, budget) {
             ev.problems.push(*p);
         }
     }
-    Some(ev)
+    for (first, at, n) in repeats {
+        let first = entries[first];
+        let first_span = first.get("path").map_or(first.span, |n| n.span);
+        let shown = first
+            .get("path")
+            .and_then(|n| n.as_str())
+            .unwrap_or(index_path);
+        ev.problems.push(
+            Problem::new(
+                at,
+                shown.to_string(),
+                format!(
+                    "the evidence index lists this file {} more time{}: it is read once, and the repeat{} ignored",
+                    n,
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { " is" } else { "s are" }
+                ),
+            )
+            .with_label(first_span, "the entry read")
+            .help(REGENERATE),
+        );
+    }
 }
 
 fn entries(root: &Node) -> Vec<&Node> {
@@ -238,6 +323,8 @@ fn read_entry(
     index_path: &str,
     sources: &mut SourceMap,
     ev: &mut Evidence,
+    left: &mut u64,
+    budget: u64,
 ) -> Result<(), Box<Problem>> {
     let field = |key: &str| -> Result<(&str, Span), Box<Problem>> {
         entry
@@ -262,15 +349,26 @@ fn read_entry(
     let bytes = RepoPath::parse(path)
         .map_err(|e| at(path_span, format!("the evidence path `{path}` {e}")))
         .and_then(|p| {
-            snapshot.read(&p, MAX_EVIDENCE_SIZE).map_err(|e| {
-                at(
+            let limit = MAX_EVIDENCE_SIZE.min(*left);
+            snapshot.read(&p, limit).map_err(|e| match e {
+                // Within the per-file limit, over what is left of the run's budget.
+                ReadError::TooLarge { size, .. } if size <= MAX_EVIDENCE_SIZE => at(
+                    path_span,
+                    format!(
+                        "the evidence file {path} was not read: the evidence files read in one run are limited to {budget} bytes in all, and the entries before it used {} of them",
+                        budget - *left
+                    ),
+                )
+                .help("the index holds more evidence than one run reads: add fresh results with `agentlock evidence add`, which removes the stale ones"),
+                e => at(
                     path_span,
                     format!("the evidence file {path} cannot be read: {e}"),
                 )
-                .help("add it again with `agentlock evidence add`, or remove its entry")
+                .help("add it again with `agentlock evidence add`, or remove its entry"),
             })
         })
         .map_err(Box::new)?;
+    *left = left.saturating_sub(bytes.len() as u64);
     if format!("sha256:{}", sha256_hex(&bytes)) != sha {
         return Err(at(
             sha_span,
@@ -540,9 +638,22 @@ pub fn index_entries(text: &str) -> Option<Vec<NewEntry>> {
 }
 
 /// The index text: `old`'s entries, then `added` (an entry whose path is already there is
-/// replaced in its place).
+/// replaced in its place). An old entry repeating an earlier one's path or SHA-256 is dropped:
+/// it is ignored when read.
 pub fn index_text(old: Vec<NewEntry>, added: Vec<NewEntry>) -> String {
-    let mut all = old;
+    let (mut paths, mut shas) = (
+        std::collections::HashSet::new(),
+        std::collections::HashSet::new(),
+    );
+    let mut all: Vec<NewEntry> = old
+        .into_iter()
+        .filter(|e| {
+            let new = !paths.contains(&e.path) && !shas.contains(&e.sha256);
+            paths.insert(e.path.clone());
+            shas.insert(e.sha256.clone());
+            new
+        })
+        .collect();
     for a in added {
         match all.iter_mut().find(|e| e.path == a.path) {
             Some(e) => *e = a,
@@ -569,4 +680,67 @@ pub fn index_text(old: Vec<NewEntry>, added: Vec<NewEntry>) -> String {
         out.push_str(&format!("tests = {}\n", a.tests));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Three distinct results files of 1 KiB or so, and a budget that two of them fill: the
+    /// third is not read, and said so at its entry.
+    #[test]
+    fn the_evidence_read_in_one_run_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("evidence")).unwrap();
+        let mut index = String::from("version = 1\n");
+        let mut size = 0;
+        for n in 0..3 {
+            let mut text = String::new();
+            for i in 0..10 {
+                text.push_str(&format!(
+                    "{{\"dataset\": \"d{n}\", \"case\": \"c{i}\", \"metric\": \"overall\", \"pass\": true}}\n"
+                ));
+            }
+            size = text.len() as u64;
+            std::fs::write(dir.path().join(format!("evidence/r{n}.jsonl")), &text).unwrap();
+            index.push_str(&format!(
+                "[[evidence]]\npath = \"evidence/r{n}.jsonl\"\nsha256 = \"sha256:{}\"\nharness = \"agentlock.eval/v1\"\nbehaviour = \"b\"\n",
+                sha256_hex(text.as_bytes())
+            ));
+        }
+        let wt = crate::snapshot::Worktree::new(dir.path()).unwrap();
+        let mut sources = SourceMap::default();
+        let id = sources.add("evidence/index.toml".into(), Some(index.clone().into()));
+        let root = node::parse_toml(&index, id).unwrap();
+        let mut ev = Evidence {
+            keep_texts: true,
+            ..Evidence::default()
+        };
+        let all = entries(&root);
+        read_entries(
+            &wt,
+            &all,
+            "evidence/index.toml",
+            &mut sources,
+            &mut ev,
+            2 * size + 10,
+        );
+        assert_eq!(ev.stored.len(), 2, "{:?}", ev.problems);
+        assert_eq!(ev.problems.len(), 1, "{:?}", ev.problems);
+        let p = format!("{:?}", ev.problems[0]);
+        assert!(p.contains("was not read"), "{p}");
+        assert!(p.contains("limited to"), "{p}");
+        // with the whole budget, all three
+        let mut ev = Evidence::default();
+        read_entries(
+            &wt,
+            &all,
+            "evidence/index.toml",
+            &mut sources,
+            &mut ev,
+            MAX_TOTAL_EVIDENCE,
+        );
+        assert_eq!(ev.stored.len(), 3, "{:?}", ev.problems);
+        assert!(ev.problems.is_empty(), "{:?}", ev.problems);
+    }
 }

@@ -423,11 +423,17 @@ fn select(
                     }
                     EntryKind::NotAFile(what) => {
                         let id = sources.add(path.to_string(), None);
-                        problems.push(Problem::new(
+                        let mut p = Problem::new(
                             Span::file_start(id),
                             path,
                             format!("{path} is {what}, not a file; it was not read"),
-                        ));
+                        );
+                        if what.starts_with("a symlink") {
+                            p = p.help(
+                                "point the link at a file inside the repository, or remove it",
+                            );
+                        }
+                        problems.push(p);
                     }
                     // Never matched as paths: handled below.
                     EntryKind::NotUtf8 { .. } | EntryKind::Unlisted(_) => {}

@@ -182,8 +182,11 @@ fn too_long(file: &crate::source::SourceFile, spans: &[Span]) -> Option<(usize, 
     })
 }
 
-/// About 60 characters of the text around a byte offset, on one line.
+/// About 60 characters of the text around a byte offset, on one line; a credential in it as
+/// `*` ([`crate::secrets::mask_all`]), so that the cut cannot leave a piece of one.
 fn snippet(text: &str, at: usize) -> String {
+    let masked = crate::secrets::mask_all(text);
+    let text = masked.as_ref();
     let at = (0..=at.min(text.len()))
         .rev()
         .find(|&i| text.is_char_boundary(i))

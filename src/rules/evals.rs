@@ -26,7 +26,7 @@ fn case_names(ctx: &Context, dataset: usize, cases: &[usize]) -> String {
         .iter()
         .take(5)
         .map(|&c| match &ds.cases[c].id {
-            Some(id) => crate::source::printable(id).chars().take(40).collect(),
+            Some(id) => crate::secrets::clip(&crate::source::printable(id), 40, ""),
             None => format!("line {}", c + 2),
         })
         .collect();
@@ -582,7 +582,7 @@ fn eval007(ctx: &Context) -> Vec<Finding> {
                 Outcome::Errored => "errored",
                 _ => continue,
             };
-            let name: String = crate::source::printable(&t.name).chars().take(80).collect();
+            let name = crate::secrets::clip(&crate::source::printable(&t.name), 80, "");
             out.push(
                 Finding::new(
                     &EVAL007,
@@ -644,7 +644,7 @@ fn eval008(ctx: &Context) -> Vec<Finding> {
         .flat_map(|r| r.issues.iter())
         .filter(|i| i.blocks())
         .map(|i| {
-            let id: String = crate::source::printable(&i.id).chars().take(40).collect();
+            let id = crate::secrets::clip(&crate::source::printable(&i.id), 40, "");
             Finding::new(
                 &EVAL008,
                 i.span,

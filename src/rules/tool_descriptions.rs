@@ -442,6 +442,9 @@ fn find_invisible(text: &str) -> Option<Hit> {
 /// characters escaped.
 fn snippet(text: &str, range: &Range<usize>) -> String {
     const WIDTH: usize = 60;
+    // A credential as `*`, same length, so that the cut cannot leave a piece of one.
+    let masked = crate::secrets::mask_all(text);
+    let text = masked.as_ref();
     let matched = text[range.clone()].chars().count();
     let (start, end) = if matched >= WIDTH {
         let end = text[range.start..]

@@ -176,14 +176,10 @@ fn show(node: &Node) -> String {
     clip(&text, 60)
 }
 
+/// `text` in at most `max` characters, the last one `…` when it is cut; credentials are
+/// redacted before the cut ([`crate::secrets::clip`]), so no piece of one is left.
 pub(super) fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
-        s.push('…');
-        s
-    }
+    crate::secrets::clip(text, max, "…")
 }
 
 const SCHEMA_TYPES: &[&str] = &[

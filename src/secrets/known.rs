@@ -85,6 +85,14 @@ impl Scrubber {
         self.ac.as_ref().is_some_and(|ac| ac.is_match(text))
     }
 
+    /// The byte ranges of every pattern in `text`.
+    pub fn ranges(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        self.ac
+            .as_ref()
+            .map(|ac| ac.find_iter(text).map(|m| m.range()).collect())
+            .unwrap_or_default()
+    }
+
     pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
         match &self.ac {
             Some(ac) if ac.is_match(text) => Cow::Owned(ac.replace_all(text, &self.replacements)),
@@ -104,6 +112,14 @@ pub fn scrubber(key: u8, build: impl FnOnce(&[(String, String)]) -> Scrubber) ->
     let s = Arc::new(build(&r.values));
     r.scrubbers.push((key, s.clone()));
     s
+}
+
+/// Where each recorded value is in `text`, as written.
+pub fn ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    if !any() {
+        return Vec::new();
+    }
+    scrubber(u8::MAX, |values| Scrubber::new(values.iter().cloned())).ranges(text)
 }
 
 /// `text` with every recorded value, as written, replaced by its redacted form.

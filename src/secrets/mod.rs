@@ -350,6 +350,45 @@ pub fn redact_found(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` (a name or value from the repository) shortened for a message to at most `max_chars`
+/// characters, `marker` (`"…"`, or `""` for none) included when it is cut. Every credential is
+/// redacted *before* the cut: every recorded value ([`known::scrub`]) and every one the scanner
+/// finds ([`redact_found`]). The output redacts only a whole credential, so a token cut first
+/// would be printed up to the cut; cut afterwards, at most its redacted form is left.
+pub fn clip(text: &str, max_chars: usize, marker: &str) -> String {
+    let scrubbed = known::scrub(text);
+    let redacted = redact_found(&scrubbed);
+    if redacted.chars().count() <= max_chars {
+        return redacted.into_owned();
+    }
+    let keep = max_chars.saturating_sub(marker.chars().count());
+    let mut out: String = redacted.chars().take(keep).collect();
+    out.push_str(marker);
+    out
+}
+
+/// `text` with the bytes of every credential in it, recorded ([`known`]) or found by the
+/// scanner, as `*`: the same byte length, so a window cut around an offset of `text` can be cut
+/// from this instead, and no cut leaves a piece of a credential that redaction, which needs
+/// the whole value, would not know. For excerpts of long lines and of tool descriptions.
+pub fn mask_all(text: &str) -> Cow<'_, str> {
+    let known = known::ranges(text);
+    let masked = mask(text);
+    if known.is_empty() {
+        return masked;
+    }
+    let mut bytes = masked.into_owned().into_bytes();
+    for r in known {
+        for b in &mut bytes[r] {
+            if *b != b'\n' && *b != b'\r' {
+                *b = b'*';
+            }
+        }
+    }
+    // Whole values are replaced (matches start and end on char boundaries), by ASCII.
+    Cow::Owned(String::from_utf8(bytes).expect("masking whole characters keeps UTF-8"))
+}
+
 /// `text` with every secret's bytes replaced by `*` (same byte length, so spans stay valid).
 /// Line breaks inside a secret (a PEM body) are kept, so line numbers stay valid too.
 pub fn mask(text: &str) -> Cow<'_, str> {
@@ -938,6 +977,84 @@ mod tests {
                 found,
                 "the decoded key is known with {pad} characters before it"
             );
+        }
+    }
+
+    /// Cut anywhere (after any lead-in, at any length, with or without a marker), a token
+    /// leaves no more of itself than its redacted form shows: its public prefix and at most
+    /// four characters of its tail, never five of its characters in a row.
+    #[test]
+    fn clip_redacts_before_it_cuts_so_no_piece_of_a_token_is_left() {
+        for (id, token) in prefixed_samples() {
+            let prefix = d(id).shown_prefix;
+            let body = token.strip_prefix(prefix).unwrap_or(&token);
+            let pieces: Vec<String> = body
+                .chars()
+                .collect::<Vec<_>>()
+                .windows(5)
+                .map(|w| w.iter().collect())
+                .collect();
+            for lead in ["", "case-", "x_", "the token is here ok x_", "QA-"] {
+                let text = format!("{lead}{token} and after");
+                for max in 1..text.chars().count() + 2 {
+                    for marker in ["", "…"] {
+                        let shown = clip(&text, max, marker);
+                        assert!(shown.chars().count() <= max.max(1), "{shown:?}");
+                        for p in &pieces {
+                            assert!(
+                                !shown.contains(p.as_str()),
+                                "{id}: {text:?} at {max}: {shown:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // What the red-team saw: `ghp_` and 31 of the 36 characters.
+        let ghp = format!("ghp_{}", fake(B62, 36, "clip"));
+        let shown = clip(&format!("case-{ghp}"), 40, "");
+        assert!(shown.starts_with("case-ghp_…"), "{shown:?}");
+        assert!(!shown.contains(&ghp[4..16]), "{shown:?}");
+    }
+
+    /// A recorded value is redacted before the cut even where the scanner does not see it,
+    /// and text without a credential is cut as before.
+    #[test]
+    fn clip_redacts_recorded_values_and_cuts_plain_text_as_before() {
+        let value = format!("zz{}", fake(B62, 30, "clip-known"));
+        known::remember(&value, "…zzzz");
+        let shown = clip(&format!("name {value} tail"), 20, "…");
+        assert_eq!(shown, "name …zzzz tail");
+        let shown = clip(&format!("the name is {value}"), 20, "…");
+        assert!(!shown.contains(&value[..8]), "{shown:?}");
+        assert_eq!(clip("short", 10, "…"), "short");
+        assert_eq!(clip("abcdefghij", 10, "…"), "abcdefghij");
+        assert_eq!(clip("abcdefghijk", 10, "…"), "abcdefghi…");
+        assert_eq!(clip("abcdefghijk", 10, ""), "abcdefghij");
+        assert_eq!(clip("ééééé", 3, "…"), "éé…");
+    }
+}
+
+#[cfg(test)]
+mod mask_all_tests {
+    use super::*;
+
+    #[test]
+    fn a_window_cut_from_the_masked_text_holds_no_piece_of_a_credential() {
+        let token = ["ghp_", "R8kWq3ZtY6vB1nM4xC7pL2sD9fG5hJ0aQe3T"].concat();
+        let recorded = "zz-recorded-credential-é-9f8e7d";
+        known::remember(recorded, "zz…9f8e");
+        let text = format!("a line with {token} and {recorded} in it");
+        let masked = mask_all(&text);
+        assert_eq!(masked.len(), text.len());
+        assert!(!masked.contains(&token[4..12]), "{masked}");
+        assert!(!masked.contains("recorded-credential"), "{masked}");
+        assert!(masked.starts_with("a line with ") && masked.ends_with(" in it"));
+        // Every window of it is text: the offsets of `text` are char boundaries of it.
+        for at in 0..=text.len() {
+            if text.is_char_boundary(at) {
+                assert!(masked.is_char_boundary(at), "{at}");
+            }
         }
     }
 }

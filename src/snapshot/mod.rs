@@ -95,6 +95,21 @@ pub fn escape_name(bytes: &[u8]) -> String {
     out
 }
 
+/// What a symlink that leads to no file is, for a listing: `None` for a link to a directory
+/// inside the repository (not descended, so that links cannot loop a walk), else the
+/// [`EntryKind::NotAFile`] a listing gives it, so a link a glob matches is never dropped in
+/// silence.
+pub(crate) fn broken_link(e: &ReadError) -> Option<EntryKind> {
+    match e {
+        ReadError::NotFound => Some(EntryKind::NotAFile("a symlink to nothing")),
+        ReadError::Io(why) if why.contains("symbolic links") => {
+            Some(EntryKind::NotAFile("a symlink loop"))
+        }
+        ReadError::NotAFile(_) | ReadError::SymlinkOutside => None,
+        _ => Some(EntryKind::NotAFile("a symlink that cannot be followed")),
+    }
+}
+
 /// One file a snapshot lists.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Entry {

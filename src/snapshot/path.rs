@@ -241,6 +241,10 @@ pub fn follow_link(
             ".." => {
                 parts.pop()?;
             }
+            // git's own directory is no file of the repository (its config can hold the CI
+            // job's token in a remote URL or an extraheader): a link into it is not followed,
+            // as a link out of the root is not.
+            p if is_git_dir(p) => return None,
             p => parts.push(p.to_string()),
         }
     }
@@ -357,5 +361,14 @@ mod tests {
             ["models.yaml"]
         );
         assert_eq!(follow_link(&dir, "/repository/x", &[root]), None);
+        // into git's own directory: not followed, in any spelling
+        for into in [
+            "../.git/config",
+            "../.GIT/config",
+            "/repo/.git/config",
+            "../git~1/HEAD",
+        ] {
+            assert_eq!(follow_link(&dir, into, &[root]), None, "{into}");
+        }
     }
 }

@@ -36,9 +36,82 @@ pub fn exists_named(path: &Path) -> bool {
 }
 
 /// Creates (or truncates) a file the user named on the command line for a report
-/// (`--output FILE`): the user's file, wherever it is, never a path from a repository.
-pub fn create_named(path: &Path) -> io::Result<Box<dyn io::Write>> {
-    Ok(Box::new(std::fs::File::create(path)?))
+/// (`--output FILE`): the user's file, never a path from a repository. But the user's path may
+/// lie inside the repository (`--output agentlock.sarif` in a CI checkout), where a pull
+/// request decides what is there: a symlink committed at that name, or at a directory on the
+/// way, would send the report over any file the runner can write. So the file itself is never
+/// a symlink (opened with `O_NOFOLLOW`, anywhere), and inside `repo` no directory on the way
+/// is one either.
+pub fn create_named(path: &Path, repo: &Path) -> io::Result<Box<dyn io::Write>> {
+    if let Some(link) = link_inside(path, repo) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is a symlink inside the repository; agentlock does not write through one",
+                link.display()
+            ),
+        ));
+    }
+    Ok(Box::new(create_no_follow(path)?))
+}
+
+/// A directory of `path` below the repository root that is a symlink, if there is one.
+fn link_inside(path: &Path, repo: &Path) -> Option<std::path::PathBuf> {
+    let abs = |p: &Path| {
+        std::env::current_dir()
+            .map(|cwd| cwd.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let (file, root) = (abs(path), abs(repo));
+    let roots = [Some(root.clone()), root.canonicalize().ok()];
+    let parent = file.parent()?;
+    // The parent as the user wrote it, and with its own links resolved above the root.
+    let rel = roots.iter().flatten().find_map(|r| {
+        parent
+            .strip_prefix(r)
+            .ok()
+            .map(|rest| (r.clone(), rest.to_path_buf()))
+    });
+    let (mut at, rest) = rel?;
+    for part in rest.components() {
+        at.push(part);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(at);
+        }
+    }
+    None
+}
+
+#[cfg(unix)]
+fn create_no_follow(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "it is a symlink; agentlock does not write through one (remove it, or name its target)",
+                )
+            } else {
+                e
+            }
+        })
+}
+
+#[cfg(not(unix))]
+fn create_no_follow(path: &Path) -> io::Result<std::fs::File> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "it is a symlink; agentlock does not write through one (remove it, or name its target)",
+        ));
+    }
+    std::fs::File::create(path)
 }
 
 #[cfg(unix)]

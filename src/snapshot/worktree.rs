@@ -442,8 +442,12 @@ impl Worktree {
                         kind: EntryKind::SymlinkOutside,
                     }),
                     // a link to a directory inside is not descended (no loops); a dangling
-                    // link holds nothing
-                    Err(_) => {}
+                    // or looping link is said
+                    Err(e) => {
+                        if let Some(kind) = super::broken_link(&e) {
+                            out.push(Entry { path: child, kind });
+                        }
+                    }
                 },
                 Kind::Special(what) => out.push(Entry {
                     path: child,
