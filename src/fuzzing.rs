@@ -138,6 +138,17 @@ fn text(data: &[u8]) -> String {
 
 /// Arbitrary bytes as the file at `path` of an otherwise complete repository.
 pub fn file(path: &str, data: &[u8]) -> String {
+    // Any file may be a Git LFS pointer: one that parses names an object the store can only
+    // hold under a path of hex digits.
+    if let Some(p) = crate::snapshot::lfs::parse(data) {
+        assert!(
+            p.oid.len() == 64
+                && p.oid
+                    .bytes()
+                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+            "an LFS oid that is no path of the store"
+        );
+    }
     let mut snap = base();
     snap.files.insert(path.to_string(), data.to_vec());
     pipeline(&snap)
