@@ -786,3 +786,27 @@ fn an_index_listing_a_file_many_times_reads_it_once_with_a_finding_for_the_repea
     let out = repo.run(&["--format", "json", "verify"]);
     assert_eq!(codes(&out), once, "{}", text(&out));
 }
+
+/// A results file is a file agentlock reads: a credential in it (model output quoting one, a
+/// metric named after one) is SECRET002 at its place, and never printed.
+#[test]
+fn a_credential_in_the_evidence_is_found_and_never_printed() {
+    let repo = Repo::new();
+    let token = ["ghp_", "R8kWq3ZtY6vB1nM4xC7pL2sD9fG5hJ0aQe3T"].concat();
+    let mut body = good();
+    body.push_str(&format!(
+        "{{\"dataset\": \"golden_failures\", \"case\": 1, \"metric\": \"judge {token}\", \"score\": 1}}\n"
+    ));
+    repo.add("results.jsonl", &body);
+    let out = repo.run(&["--format", "json", "verify"]);
+    assert!(!text(&out).contains(&token[4..16]), "{}", text(&out));
+    let secrets = findings(&out, "SECRET002");
+    assert_eq!(secrets.len(), 1, "{}", text(&out));
+    assert!(
+        secrets[0]["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("evidence/"),
+        "{secrets:?}"
+    );
+}
