@@ -311,6 +311,40 @@ pub fn rego(data: &[u8]) {
         *m = text.into_bytes();
     }
     snap.files.insert("policy/fuzz.rego".into(), data.to_vec());
+    // The worker is sent only the sections of the input a policy reads: its rules give the
+    // same outcomes as with the input whole (each section is different, so reading one it
+    // was not sent shows).
+    if let Some(package) = &d.package {
+        let input = regorus::Value::from_json_str(
+            r#"{"schema": "agentlock.model/v1", "agents": {"a": {"role": "x", "tools": ["s.t"]}},
+                "prompts": {"p": {"owners": ["@a"]}}, "tools": {"s": {"sources": []}},
+                "models": {"m": {"id": "i"}}, "lock": {"root": "sha256:0", "entries": []},
+                "release": null, "deploy": {}, "datasets": {}, "project": {"name": "n"}}"#,
+        )
+        .expect("the fuzzer's input is JSON");
+        let files = [crate::rego::worker::File {
+            path: "policy/fuzz.rego".into(),
+            text: t.to_string(),
+            v0: false,
+            package: Some(package.clone()),
+        }];
+        let jobs: Vec<crate::rego::worker::Job> = d
+            .heads
+            .iter()
+            .filter(|h| crate::load::rego::Kind::of(&h.name).is_some())
+            .take(8)
+            .map(|h| crate::rego::worker::Job {
+                package: package.clone(),
+                rule: h.name.clone(),
+            })
+            .collect();
+        assert!(
+            crate::rego::worker::same_outcomes_with_the_whole_input_for_fuzzing(
+                &files, &input, &jobs
+            ),
+            "a rule gave another outcome on the sections of the input it was sent"
+        );
+    }
     // (In agentlock the rules run in a worker process; here, in this one, so that the fuzzer
     // reaches regorus and the reading of each value back into findings.)
     crate::rego::worker::evaluate_here_for_fuzzing();

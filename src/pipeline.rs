@@ -184,7 +184,8 @@ pub fn check(
     let mut org = (!model.rego.is_empty()).then(|| {
         crate::timing::phase("rego", || {
             let doc = crate::timing::phase("rego: input", || {
-                crate::rego::document(&model, &current, history)
+                let lock = crate::rego::reads_lock(&model).then_some(&current);
+                crate::rego::document(&model, lock, history)
             });
             let compiled = crate::timing::phase("rego: compile", || crate::rego::compile(&model));
             let evaluated = crate::rego::evaluate(&model, compiled, &doc, namespaces);

@@ -507,6 +507,44 @@ fn in_git_the_release_says_what_changed_since_the_last_tag() {
     );
 }
 
+/// The worker is sent the sections of the input the policies read, and the lock and release
+/// are built only when one reads them: a policy that does sees them whole, in `verify`.
+#[test]
+fn a_policy_that_reads_the_lock_and_the_release_sees_them_in_verify() {
+    let policy = r#"package acme.release
+
+import rego.v1
+
+deny_changed contains {"msg": sprintf("%s since %s: %s", [c.key, input.release.tag, c.change]), "code": "ACME010"} if {
+	some c in input["release"].changed
+}
+
+deny_root contains {"msg": sprintf("root %s", [substring(input.lock.root, 0, 7)]), "code": "ACME011"} if { true }
+"#;
+    let dir = repo(&[("policy/release.rego", policy)]);
+    let d = dir.path();
+    lock(d);
+    release_v1(d);
+    let prompt = std::fs::read_to_string(d.join("prompts/writer.prompt")).unwrap();
+    std::fs::write(
+        d.join("prompts/writer.prompt"),
+        format!("{prompt}\nMore.\n"),
+    )
+    .unwrap();
+    let out = run_in(d, &["--format", "json", "verify"]);
+    let found = findings(&out);
+    let messages: Vec<&str> = found
+        .iter()
+        .filter(|f| f.0.starts_with("ACME"))
+        .map(|f| f.3.as_str())
+        .collect();
+    assert!(
+        messages.contains(&"writer@1.0.0 since v1.0.0: modified"),
+        "{found:?}"
+    );
+    assert!(messages.contains(&"root sha256:"), "{found:?}");
+}
+
 #[test]
 fn policy_test_reports_each_test_and_exits_1_on_a_failure() {
     let passing = "package t\n\nimport rego.v1\n\ndeny contains \"x\" if { input.agents.a.timeout_ms > 10 }\n\ntest_found if { count(deny) == 1 with input as {\"agents\": {\"a\": {\"timeout_ms\": 20}}} }\n\ntest_not_found if { count(deny) == 0 with input as {\"agents\": {\"a\": {\"timeout_ms\": 5}}} }\n";
@@ -819,7 +857,7 @@ fn the_rules_of_a_run_share_a_time_budget_and_those_left_out_are_pol002() {
     agentlock::rego::worker::use_executable(env!("CARGO_BIN_EXE_agentlock"));
     let model = agentlock::load::load_dir(dir.path()).unwrap();
     let lock = agentlock::lock::Lock::from_model(&model, agentlock::rules::catalog());
-    let doc = agentlock::rego::document(&model, &lock, None);
+    let doc = agentlock::rego::document(&model, Some(&lock), None);
     let policies = agentlock::rego::compile(&model);
     let budget = std::time::Duration::from_secs(3);
     // The run ends at the budget (the rules left are "not evaluated", below), not after 4 × 5 s.

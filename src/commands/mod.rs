@@ -778,7 +778,7 @@ fn rego_document(
     let head = git.as_ref().and_then(|g| g.head().ok().flatten());
     let history = load_history(git.as_ref(), model, head, err);
     let lock = crate::lock::Lock::from_model(model, crate::rules::catalog());
-    crate::rego::document(model, &lock, history.as_ref())
+    crate::rego::document(model, Some(&lock), history.as_ref())
 }
 
 /// The evidence of the release to compare with (the rollback target), when the repository is

@@ -288,7 +288,7 @@ pub struct Release<'a> {
 }
 
 /// The document of a model, its lock and (in git) its last release.
-pub fn build(model: &Model, lock: &Lock, release: Option<Release<'_>>) -> Doc {
+pub fn build(model: &Model, lock: Option<&Lock>, release: Option<Release<'_>>) -> Doc {
     let ((agents, project_models), (prompts, (tools_etc, lock_release))) = rayon::join(
         || rayon::join(|| agents(model), || project_and_models(model)),
         || {
@@ -571,7 +571,10 @@ fn tools_deploy_datasets(model: &Model) -> ((Value, Value, Value), Builder) {
     ((map(out), deploy, map(ds)), b)
 }
 
-fn lock_and_release(lock: &Lock, release: Option<Release<'_>>) -> (Value, Value) {
+fn lock_and_release(lock: Option<&Lock>, release: Option<Release<'_>>) -> (Value, Value) {
+    let Some(lock) = lock else {
+        return (Value::Null, Value::Null);
+    };
     let entries: Vec<Value> = lock.entries.iter().map(entry).collect();
     let release = match release {
         Some(r) => {

@@ -15,6 +15,7 @@
 //! Cargo.toml): a rule can only read the input.
 
 pub mod input;
+mod reads;
 pub mod worker;
 
 use crate::finding::{Finding, Meta};
@@ -60,10 +61,12 @@ pub struct Policies {
     pub errors: Vec<PolicyError>,
 }
 
-/// The input document of a model: with its lock and, in git, its last release.
+/// The input document of a model: with its lock and, in git, its last release. `lock` is
+/// `None` when no policy reads them ([`reads_lock`]): `input.lock` and `input.release` are
+/// then not built, and null.
 pub fn document(
     model: &Model,
-    lock: &crate::lock::Lock,
+    lock: Option<&crate::lock::Lock>,
     history: Option<&crate::history::History>,
 ) -> input::Doc {
     let release = history.and_then(|h| h.last()).and_then(|(r, l)| {
@@ -74,6 +77,16 @@ pub fn document(
         })
     });
     input::build(model, lock, release)
+}
+
+/// Whether the model's policies may read `input.lock` or `input.release` (see [`reads`]).
+pub fn reads_lock(model: &Model) -> bool {
+    let texts: Vec<&str> = model
+        .rego
+        .iter()
+        .filter_map(|(id, _)| model.sources.get(*id).text.as_deref())
+        .collect();
+    reads::sections(&texts).is_none_or(|s| s.contains("lock") || s.contains("release"))
 }
 
 /// The span a regorus error names (`--> path:line:col`), or the start of the file.

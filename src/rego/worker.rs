@@ -58,6 +58,25 @@ pub fn evaluate_here_for_fuzzing() {
     HERE.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// For the fuzzer: whether each of `jobs` has the same outcome when the worker is sent only
+/// the sections of `input` that `files` read ([`super::reads`]) as when it is sent all of it.
+pub fn same_outcomes_with_the_whole_input_for_fuzzing(
+    files: &[File],
+    input: &Value,
+    jobs: &[Job],
+) -> bool {
+    let pruned = Evaluator::new(files, input);
+    let mut whole = Evaluator::new(files, input);
+    whole.setup = setup_text(files, input, None);
+    let outcome = |e: &Evaluator| -> Vec<String> {
+        e.run_here(jobs)
+            .into_iter()
+            .map(|(o, _)| format!("{o:?}"))
+            .collect()
+    };
+    outcome(&pruned) == outcome(&whole)
+}
+
 /// The executable to start as the worker: this process's own, unless a library user (a test
 /// harness) names the `agentlock` binary first.
 pub fn use_executable(path: impl Into<PathBuf>) {
@@ -173,7 +192,9 @@ struct Running {
 
 impl Evaluator {
     pub fn new(files: &[File], input: &Value) -> Evaluator {
-        let setup = setup_text(files, input);
+        let texts: Vec<&str> = files.iter().map(|f| f.text.as_str()).collect();
+        let read = super::reads::sections(&texts);
+        let setup = setup_text(files, input, read.as_ref());
         let limit = memory_limit(setup.len());
         Evaluator {
             setup,
@@ -614,11 +635,20 @@ impl Drop for Evaluator {
     }
 }
 
-/// What the worker reads before its first batch: the files, then each section of `input`.
-fn setup_text(files: &[File], input: &Value) -> String {
+/// What the worker reads before its first batch: the files, then each section of `input`
+/// they can read (`read`; all when `None`).
+fn setup_text(
+    files: &[File],
+    input: &Value,
+    read: Option<&std::collections::BTreeSet<String>>,
+) -> String {
     use rayon::prelude::*;
+    let wanted = |k: &Value| match (read, k) {
+        (Some(read), Value::String(k)) => read.contains(k.as_ref()),
+        _ => true,
+    };
     let sections: Vec<(&Value, &Value)> = match input {
-        Value::Object(o) => o.iter().collect(),
+        Value::Object(o) => o.iter().filter(|(k, _)| wanted(k)).collect(),
         _ => Vec::new(),
     };
     let head = Setup {
@@ -1044,6 +1074,57 @@ mod tests {
             out[1]
         );
         assert!(matches!(out[2].0, Ok(Value::Undefined)), "{:?}", out[2]);
+    }
+
+    #[test]
+    fn the_worker_is_sent_the_sections_its_policies_read_and_rules_see_the_same_values() {
+        let input = Value::from_json_str(
+            r#"{"agents": {"a": {"n": 1}}, "lock": {"root": "r00t"}, "tools": {"t": 2}}"#,
+        )
+        .unwrap();
+        let file = |text: &str| File {
+            path: "policy/a.rego".into(),
+            text: format!("package a\n\nimport rego.v1\n\n{text}\n"),
+            v0: false,
+            package: Some("a".into()),
+        };
+        let job = Job {
+            package: "a".into(),
+            rule: "deny".into(),
+        };
+        let value = |text: &str| {
+            let e = Evaluator::new(&[file(text)], &input);
+            let out = e.run_here(std::slice::from_ref(&job));
+            (
+                e.setup.clone(),
+                out[0].0.clone().map(|v| v.to_json_str().unwrap()),
+            )
+        };
+        // Only `agents` is sent, and the rule's value is what it is with everything.
+        let (setup, agents) = value("deny contains n if { some a in input.agents; n := a.n }");
+        assert!(
+            setup.contains("\"agents\"") && !setup.contains("r00t"),
+            "{setup}"
+        );
+        assert!(!setup.contains("\"tools\""), "{setup}");
+        assert_eq!(agents.unwrap().replace(char::is_whitespace, ""), "[1]");
+        // A policy that reads the input whole is sent all of it.
+        let (setup, whole) = value("deny contains k if { some k, _ in input }");
+        assert!(
+            setup.contains("r00t") && setup.contains("\"tools\""),
+            "{setup}"
+        );
+        assert_eq!(
+            whole.unwrap().replace(char::is_whitespace, ""),
+            "[\"agents\",\"lock\",\"tools\"]"
+        );
+        // And one that reads `input["lock"]` is sent the lock.
+        let (setup, lock) = value("deny contains r if { r := input[\"lock\"].root }");
+        assert!(
+            setup.contains("r00t") && !setup.contains("\"agents\""),
+            "{setup}"
+        );
+        assert_eq!(lock.unwrap().replace(char::is_whitespace, ""), "[\"r00t\"]");
     }
 
     #[test]
