@@ -273,6 +273,35 @@ fn a_tool_call_the_model_asked_for_needs_a_tool_span() {
 }
 
 #[test]
+fn spans_whose_parents_form_a_loop_are_said_once_per_trace() {
+    let repo = Repo::new();
+    // The root span under one of its descendants: 1 -> 9 -> 8 -> 1.
+    let clean = std::fs::read_to_string(repo.traces("clean.jsonl")).unwrap();
+    let looped = clean.replace(
+        r#""spanId":"0000000000000001","parentSpanId":"""#,
+        r#""spanId":"0000000000000001","parentSpanId":"0000000000000009""#,
+    );
+    assert_ne!(looped, clean);
+    let path = repo.path().join("traces/looped.jsonl");
+    std::fs::write(&path, looped).unwrap();
+    let out = repo.run(&["--format", "json", "traces", path.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let loops: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "TRACE010")
+        .map(|f| f["message"].as_str().unwrap())
+        .filter(|m| m.contains("form a loop"))
+        .collect();
+    assert_eq!(loops.len(), 1, "{v:#}");
+    assert!(
+        loops[0].contains("has 3 spans whose parents form a loop"),
+        "{loops:?}"
+    );
+}
+
+#[test]
 fn the_checklist_reads_traces_and_ticks_what_they_show() {
     let repo = Repo::new();
     let item = |v: &serde_json::Value, text: &str| -> serde_json::Value {

@@ -733,12 +733,13 @@ trace_rule!(
     "incomplete-telemetry",
     Severity::Warning,
     "3.2",
-    "Agent spans without agent names, tool calls with no tool span, orphan spans.",
+    "Agent spans without agent names, tool calls with no tool span, orphan spans, parent loops.",
     r#"
 What keeps a trace from being "visible end-to-end" (checklist 3.2): an agent span with no
 `gen_ai.agent.name`, a tool span with no `gen_ai.tool.name`, a tool call the model asked for
-(a `tool_call` part of a model call's `gen_ai.output.messages`) that no tool span records, or a
-span whose parent is in no file read (a dropped span, a broken context propagation).
+(a `tool_call` part of a model call's `gen_ai.output.messages`) that no tool span records, a
+span whose parent is in no file read (a dropped span, a broken context propagation), or spans
+whose parents form a loop (span ids reused).
 
 A requested call is recorded by a tool span with the same `gen_ai.tool.call.id`, or of the same
 tool name starting after the model call; a call answered by an agent span (a handoff made as a
@@ -826,6 +827,23 @@ fn trace010(ctx: &Context) -> Vec<Finding> {
             )
             .label("its parent is missing")
             .help("propagate the trace context across process and MCP boundaries and export every span"),
+        );
+    }
+    if let Some(&i) = v.shape.loops.first() {
+        out.push(
+            Finding::new(
+                &TRACE010,
+                v.shape.span(i).at,
+                file(i),
+                format!(
+                    "trace {} has {} spans whose parents form a loop (span `{}` is its own ancestor): their agent and place in the trace cannot be told",
+                    v.shape.trace.hex(),
+                    v.shape.loops.len(),
+                    printable(&v.shape.span(i).name)
+                ),
+            )
+            .label("its parent chain loops")
+            .help("give each span a new span id and its caller's as the parent; a span id reused across spans (a fixed or counter id) makes such loops"),
         );
     }
     out

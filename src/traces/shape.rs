@@ -33,6 +33,8 @@ pub struct Shape<'t> {
     pub attempts: Vec<Vec<usize>>,
     /// Spans whose parent is not in the trace.
     pub orphans: Vec<usize>,
+    /// Spans on a loop of parents (a span its own parent, or its own ancestor), in order.
+    pub loops: Vec<usize>,
     /// The agent names in the order they ran (the path TRACE012 compares).
     pub path: Vec<&'t str>,
     /// `agentlock.case`, when some span names the golden case the run was for.
@@ -70,6 +72,9 @@ impl<'t> Shape<'t> {
         let orphans = (0..spans.len())
             .filter(|&i| spans[i].parent.is_some_and(|p| !index.contains_key(&p)))
             .collect();
+        let loops = on_loops(spans.len(), |i| {
+            spans[i].parent.and_then(|p| index.get(&p).copied())
+        });
         let by_start =
             |v: &mut Vec<usize>| v.sort_by_key(|&i| (spans[i].start_ns, spans[i].end_ns, i));
         let mut agents: Vec<usize> = (0..spans.len())
@@ -178,6 +183,7 @@ impl<'t> Shape<'t> {
             handoffs,
             attempts,
             orphans,
+            loops,
             path,
             case,
             lock_root,
@@ -193,6 +199,40 @@ impl<'t> Shape<'t> {
     pub fn owner_name(&self, i: usize) -> Option<&'t str> {
         self.owner[i].and_then(|o| self.trace.spans[o].agent.as_deref())
     }
+}
+
+/// The nodes on a cycle of `parent` (each node has at most one parent), in index order: each
+/// node is visited once, so hostile input of any depth costs linear time.
+fn on_loops(n: usize, parent: impl Fn(usize) -> Option<usize>) -> Vec<usize> {
+    // 0: not seen; 1: on the path being walked; 2: done.
+    let mut state = vec![0u8; n];
+    let mut on = vec![false; n];
+    let mut path = Vec::new();
+    for start in 0..n {
+        let mut at = Some(start);
+        while let Some(i) = at {
+            match state[i] {
+                0 => {
+                    state[i] = 1;
+                    path.push(i);
+                    at = parent(i);
+                }
+                1 => {
+                    // Back on the path: from `i` on, it is a loop.
+                    let from = path.iter().position(|&p| p == i).unwrap_or(path.len());
+                    for &p in &path[from..] {
+                        on[p] = true;
+                    }
+                    break;
+                }
+                _ => break,
+            }
+        }
+        for p in path.drain(..) {
+            state[p] = 2;
+        }
+    }
+    (0..n).filter(|&i| on[i]).collect()
 }
 
 #[cfg(test)]
@@ -329,9 +369,36 @@ mod tests {
             spans: vec![
                 span(1, Some(2), Op::Other, "a", 0, 1),
                 span(2, Some(1), Op::Other, "b", 0, 1),
+                // Under the loop, not on it.
+                span(3, Some(1), Op::Agent, "c", 0, 1),
+                // Its own parent.
+                span(4, Some(4), Op::Other, "d", 0, 1),
+                span(5, None, Op::Other, "e", 0, 1),
             ],
         };
         let s = Shape::of(&t);
-        assert_eq!(s.owner, [None, None]);
+        assert_eq!(s.owner, [None; 5]);
+        assert_eq!(s.loops, [0, 1, 3]);
+    }
+
+    #[test]
+    fn a_loop_longer_than_the_depth_limit_is_found_whole() {
+        // 5,000 spans (past MAX_DEPTH), each the parent of the next, the first under the last.
+        let n = 5_000u64;
+        let spans = (1..=n)
+            .map(|i| {
+                span(
+                    i,
+                    Some(if i == 1 { n } else { i - 1 }),
+                    Op::Other,
+                    "s",
+                    0,
+                    1,
+                )
+            })
+            .collect();
+        let t = Trace { id: 1, spans };
+        let s = Shape::of(&t);
+        assert_eq!(s.loops.len(), n as usize);
     }
 }
