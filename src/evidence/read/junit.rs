@@ -303,14 +303,23 @@ fn attr(e: &BytesStart, key: &str, at: (usize, usize)) -> Result<Option<String>,
         if a.key.local_name().into_inner() == key {
             return match a.normalized_value(XmlVersion::Implicit1_0) {
                 Ok(v) => Ok(Some(v.into_owned())),
-                Err(_) => Err(error(
-                    format!(
-                        "the `{key}` of {} refers to an entity that is not one of XML's five: \
-                         agentlock expands no others",
-                        element_shown(e.local_name().into_inner())
-                    ),
-                    at,
-                )),
+                Err(err) => {
+                    use quick_xml::escape::EscapeError;
+                    let element = element_shown(e.local_name().into_inner());
+                    let what = match err {
+                        quick_xml::Error::Escape(EscapeError::InvalidCharRef(_)) => {
+                            "holds an invalid character reference (`&#…;` of no character)"
+                        }
+                        quick_xml::Error::Escape(EscapeError::UnterminatedEntity(_)) => {
+                            "holds an `&` with no `;` after it (write it `&amp;`)"
+                        }
+                        _ => {
+                            "refers to an entity that is not one of XML's five: agentlock \
+                             expands no others"
+                        }
+                    };
+                    Err(error(format!("the `{key}` of {element} {what}"), at))
+                }
             };
         }
     }
@@ -481,6 +490,21 @@ mod tests {
         let e =
             read("<testsuites><testcase name=\"a\">&nbsp;</testcase></testsuites>").unwrap_err();
         assert!(e.message.contains("entity"), "{}", e.message);
+        // A character reference is not an entity, in an attribute as in text.
+        for bad in [
+            "<testsuites><testcase name=\"a&#0;b\"/></testsuites>",
+            "<testsuites><testcase name=\"a&#xZZ;b\"/></testsuites>",
+            "<testsuites><testcase name=\"a\">&#0;</testcase></testsuites>",
+        ] {
+            let e = read(bad).unwrap_err();
+            assert!(
+                e.message.contains("invalid character reference") && !e.message.contains("entity"),
+                "{bad}: {}",
+                e.message
+            );
+        }
+        let e = read("<testsuites><testcase name=\"a & b\"/></testsuites>").unwrap_err();
+        assert!(!e.message.contains("entity"), "{}", e.message);
         let deep = format!(
             "<testsuites>{}{}</testsuites>",
             "<x>".repeat(100_000),
