@@ -483,10 +483,8 @@ fn model_prints_every_key_of_the_schema() {
     );
 }
 
-#[test]
-fn in_git_the_release_says_what_changed_since_the_last_tag() {
-    let dir = repo(&[]);
-    let d = dir.path();
+/// Locks and tags the repository v1.0.0, then changes the writer's prompt.
+fn released_then_changed(d: &Path) {
     lock(d);
     release_v1(d);
     let prompt = std::fs::read_to_string(d.join("prompts/writer.prompt")).unwrap();
@@ -495,6 +493,13 @@ fn in_git_the_release_says_what_changed_since_the_last_tag() {
         format!("{prompt}\nOne more line.\n"),
     )
     .unwrap();
+}
+
+#[test]
+fn in_git_the_release_says_what_changed_since_the_last_tag() {
+    let dir = repo(&[]);
+    let d = dir.path();
+    released_then_changed(d);
     let out = run_in(d, &["model"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["release"]["tag"], "v1.0.0", "{v:#}");
@@ -523,14 +528,7 @@ deny_root contains {"msg": sprintf("root %s", [substring(input.lock.root, 0, 7)]
 "#;
     let dir = repo(&[("policy/release.rego", policy)]);
     let d = dir.path();
-    lock(d);
-    release_v1(d);
-    let prompt = std::fs::read_to_string(d.join("prompts/writer.prompt")).unwrap();
-    std::fs::write(
-        d.join("prompts/writer.prompt"),
-        format!("{prompt}\nMore.\n"),
-    )
-    .unwrap();
+    released_then_changed(d);
     let out = run_in(d, &["--format", "json", "verify"]);
     let found = findings(&out);
     let messages: Vec<&str> = found

@@ -813,37 +813,36 @@ fn trace010(ctx: &Context) -> Vec<Finding> {
             );
         }
     }
-    if let Some(&i) = v.shape.orphans.first() {
-        out.push(
-            Finding::new(
-                &TRACE010,
-                v.shape.span(i).at,
-                file(i),
-                format!(
-                    "trace {} has {} spans whose parent is in no file read",
-                    v.shape.trace.hex(),
-                    v.shape.orphans.len()
-                ),
-            )
-            .label("its parent is missing")
-            .help("propagate the trace context across process and MCP boundaries and export every span"),
-        );
-    }
+    // What holds for a set of spans of the trace: one finding, at the first of them.
+    let mut of_spans = |spans: &[usize], what: String, label: &str, help: &str| {
+        if let Some(&i) = spans.first() {
+            let message = format!(
+                "trace {} has {} spans {what}",
+                v.shape.trace.hex(),
+                spans.len()
+            );
+            out.push(
+                Finding::new(&TRACE010, v.shape.span(i).at, file(i), message)
+                    .label(label)
+                    .help(help),
+            );
+        }
+    };
+    of_spans(
+        &v.shape.orphans,
+        "whose parent is in no file read".into(),
+        "its parent is missing",
+        "propagate the trace context across process and MCP boundaries and export every span",
+    );
     if let Some(&i) = v.shape.loops.first() {
-        out.push(
-            Finding::new(
-                &TRACE010,
-                v.shape.span(i).at,
-                file(i),
-                format!(
-                    "trace {} has {} spans whose parents form a loop (span `{}` is its own ancestor): their agent and place in the trace cannot be told",
-                    v.shape.trace.hex(),
-                    v.shape.loops.len(),
-                    printable(&v.shape.span(i).name)
-                ),
-            )
-            .label("its parent chain loops")
-            .help("give each span a new span id and its caller's as the parent; a span id reused across spans (a fixed or counter id) makes such loops"),
+        of_spans(
+            &v.shape.loops,
+            format!(
+                "whose parents form a loop (span `{}` is its own ancestor): their agent and place in the trace cannot be told",
+                printable(&v.shape.span(i).name)
+            ),
+            "its parent chain loops",
+            "give each span a new span id and its caller's as the parent; a span id reused across spans (a fixed or counter id) makes such loops",
         );
     }
     out
