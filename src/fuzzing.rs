@@ -231,7 +231,9 @@ pub fn client_config(data: &[u8]) {
         ".continue/config.yaml",
         "smithery.yaml",
         "mcp.json",
-    ][pick as usize % 10];
+        ".windsurf/mcp_config.json",
+        ".continue/mcpServers/block.yaml",
+    ][pick as usize % 12];
     discovered(&[(path, rest)]);
 }
 

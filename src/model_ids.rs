@@ -533,12 +533,16 @@ const OTHER_PROVIDERS: &[&str] = &[
 pub fn is_expression(s: &str) -> bool {
     s.contains("${")
         || s.contains("{{")
+        || s.contains("$(")
         || (s.contains("<<") && s.contains(">>"))
         || s.starts_with('=')
         || s.starts_with("os.environ/")
         || s.starts_with("%(")
-        || s.strip_prefix('$')
-            .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+        // `$VERSION`, whole or as a part: `image:$VERSION`, `pkg@$VERSION`, `azure/$DEPLOYMENT`
+        || s.split([':', '@', '/', '=']).any(|part| {
+            part.strip_prefix('$')
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+        })
 }
 
 /// `-exp`, `-exp-0827`, `exp-1206` or `experimental` as a dash-separated segment.
@@ -870,6 +874,34 @@ fn bedrock_rule(s: &str) -> Pinning {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expressions_are_told_whole_or_as_a_part() {
+        for e in [
+            "${VERSION}",
+            "$VERSION",
+            "docker.io/a/b:$VERSION",
+            "pkg@$VERSION",
+            "azure/$DEPLOYMENT",
+            "$(cat VERSION)",
+            "{{ model }}",
+            "<<version>>",
+            "os.environ/MODEL",
+        ] {
+            assert!(is_expression(e), "{e}");
+        }
+        for v in [
+            "1.0.2",
+            "docker.io/a/b:1.2",
+            "gpt-4.1",
+            "pkg@1.0.0",
+            "a$b",
+            "$1.00",
+            "$",
+        ] {
+            assert!(!is_expression(v), "{v}");
+        }
+    }
 
     #[test]
     fn the_embedded_registry_is_valid_and_sourced() {

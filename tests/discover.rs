@@ -14,6 +14,7 @@ const CASES: &[(&str, &[Place])] = &[
             // no agentlock.toml: the first file read stands for the repository
             ("REL001", ".codex/config.toml", 1),
             ("SECRET002", ".codex/config.toml", 12),
+            ("TOOL001", ".continue/mcpServers/browser.yaml", 8),
             ("TOOL001", ".cursor/mcp.json", 5),
             ("SECRET002", ".cursor/mcp.json", 7),
             ("TOOL001", ".cursor/mcp.json", 12),
@@ -23,6 +24,7 @@ const CASES: &[(&str, &[Place])] = &[
             ("TOOL001", ".mcp.json", 28),
             ("SECRET002", ".mcp.json", 38),
             ("TOOL001", ".vscode/mcp.json", 15),
+            ("TOOL001", ".windsurf/mcp_config.json", 5),
             ("TOOL001", "claude_desktop_config.json", 5),
             ("TOOL001", "claude_desktop_config.json", 11),
         ],
@@ -78,6 +80,7 @@ const CASES: &[(&str, &[Place])] = &[
             ("TOPO003", "crews/writing/config/agents.yaml", 1),
             ("MODEL001", "flows/chat.prompty", 7),
             ("MODEL001", "flows/search.prompty", 7),
+            ("TOOL001", "registry/released/server.json", 9),
             ("TOOL001", "registry/template/server.json", 5),
             ("TOOL001", "registry/template/server.json", 7),
         ],
@@ -173,6 +176,14 @@ fn real_world_shapes_give_no_false_error() {
         assert!(src(name).starts_with("local:"), "{name}: {}", src(name));
     }
     assert_eq!(src("figma"), "remote:http://127.0.0.1:3845/mcp");
+    // `mcp run FILE` runs the repository's own server file
+    let docs = m
+        .tools
+        .iter()
+        .find(|t| t.server.value == ".vscode/mcp.json#docs")
+        .map(|t| t.sources[0].display())
+        .unwrap();
+    assert_eq!(docs, "local:app/server.py");
     // two crews, two topologies; a plain template and two flows' prompts of one name
     assert_eq!(m.topologies.len(), 2);
     let names: Vec<&str> = m.prompts.iter().map(|p| p.name.value.as_str()).collect();
@@ -220,6 +231,7 @@ fn subjects_name_what_was_found() {
     assert_eq!(
         subjects,
         [
+            ".continue/mcpServers/browser.yaml#Browser search",
             ".cursor/mcp.json#github",
             ".cursor/mcp.json#postgres",
             ".mcp.json#github",
@@ -227,6 +239,7 @@ fn subjects_name_what_was_found() {
             ".mcp.json#fetch",
             ".mcp.json#serena",
             ".vscode/mcp.json#github",
+            ".windsurf/mcp_config.json#sqlite",
             "claude_desktop_config.json#weather",
             "claude_desktop_config.json#filesystem",
         ]
@@ -239,6 +252,7 @@ fn subjects_name_what_was_found() {
         .map(|f| f.message.as_str())
         .collect();
     for (i, why) in [
+        "asks for `latest`",
         "names no tag and no digest",
         "uses the tag `latest`",
         "names no version: npm installs",
@@ -246,6 +260,7 @@ fn subjects_name_what_was_found() {
         "names no version: pip installs",
         "names no ref",
         "names the tag `v0.13.0` but no digest",
+        "names no version: npm installs",
         "a placeholder to fill in",
         "names no version: npm installs",
     ]
@@ -396,7 +411,7 @@ fn the_checklist_leaves_undeclarable_tool_settings_to_a_person() {
         assert!(text.contains(item), "{item} in\n{text}");
     }
     assert!(
-        text.contains("TOOL002: 18 servers come from MCP client configs"),
+        text.contains("TOOL002: 20 servers come from MCP client configs"),
         "{text}"
     );
 }

@@ -124,6 +124,8 @@ impl Default for Sources {
                 "opencode.json",
                 "opencode.jsonc",
                 ".continue/config.yaml",
+                ".continue/mcpServers/*.yaml",
+                ".windsurf/mcp_config.json",
             ]),
             mcp_registry: v(&["**/server.json"]),
             crewai: v(&["**/config/agents.yaml"]),

@@ -631,6 +631,7 @@ fn classify(cmd: &Word, args: &[Word], depth: usize) -> Source {
         "docker" | "podman" | "nerdctl" => container(cmd, args),
         "docker-compose" | "podman-compose" => compose(cmd, args),
         "cargo" => cargo(cmd, args),
+        "mcp" | "fastmcp" => mcp_runner(cmd, args),
         "go" => go(cmd, args),
         "dnx" => nuget(cmd, args),
         "dotnet" => dotnet(cmd, args),
@@ -1057,6 +1058,26 @@ fn interpreter(it: &Interpreter, cmd: &Word, args: &[Word], subcommand: bool) ->
         return interpreter(it, cmd, &args[k + 1..], false);
     }
     script(&args[k])
+}
+
+/// `mcp run server.py`, `fastmcp run server.py:app`, `mcp dev …`: the MCP SDKs' commands that
+/// run a server file, the repository's own code as `python server.py` is (`:app` names an
+/// object in it). Any other use of them is a program from the PATH.
+fn mcp_runner(cmd: &Word, args: &[Word]) -> Source {
+    let Some((sub, rest)) = args.split_first() else {
+        return program(cmd);
+    };
+    if !matches!(sub.text.as_str(), "run" | "dev") {
+        return program(cmd);
+    }
+    let Some(file) = rest.iter().find(|a| !is_flag(&a.text)) else {
+        return exec(cmd);
+    };
+    let text = match file.text.rsplit_once(':') {
+        Some((f, obj)) if f.ends_with(".py") && !obj.is_empty() && !obj.contains(['/', '\\']) => f,
+        _ => file.text.as_str(),
+    };
+    script(&Word::new(text, file.span))
 }
 
 /// `sh -c '…'` runs a command line; `sh FILE` a script.
@@ -1884,6 +1905,18 @@ mod tests {
             1,
         );
         check("node", &["index.js"], "local", "index.js", 1);
+        // The MCP SDKs' runners of a server file.
+        check("mcp", &["run", "server.py"], "local", "server.py", 2);
+        check(
+            "fastmcp",
+            &["run", "src/app.py:mcp", "--port", "8000"],
+            "local",
+            "src/app.py",
+            2,
+        );
+        check("mcp", &["dev", "-v", "server.py"], "local", "server.py", 3);
+        check("mcp", &["install", "server.py"], "exec", "mcp", 0);
+        check("fastmcp", &["run"], "exec", "fastmcp", 0);
         check(
             "node",
             &["--require", "/abs/hook.js", "dist/main.js"],

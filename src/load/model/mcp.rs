@@ -326,6 +326,7 @@ fn expected_table(path: &str) -> Option<&'static str> {
             ".amazonq/mcp.json",
             ".gemini/settings.json",
             ".claude-plugin/plugin.json",
+            ".windsurf/mcp_config.json",
         ]
         .iter()
         .any(|p| path == *p || path.ends_with(&format!("/{p}")))
@@ -363,6 +364,8 @@ fn wrong_table(r: &mut Reader, root: &Node, used: &str) {
         "Roo Code"
     } else if p.ends_with(".amazonq/mcp.json") {
         "Amazon Q"
+    } else if p.ends_with(".windsurf/mcp_config.json") {
+        "Windsurf"
     } else {
         "Claude Code"
     };
@@ -452,16 +455,6 @@ pub fn load_registry(r: &mut Reader, root: &Node) -> Read<ToolServer> {
         return Read::Failed;
     };
     let version = scalar(r, root, "version");
-    if version.is_none() {
-        r.problem(
-            name.span,
-            format!("server `{}` has no `version`", name.value),
-            Some(
-                "the registry requires the server's exact version, e.g. `\"version\": \"1.0.2\"`"
-                    .into(),
-            ),
-        );
-    }
     let mut sources = Vec::new();
     let mut env = Vec::new();
     for pkg in items(r, root, "packages") {
@@ -488,6 +481,21 @@ pub fn load_registry(r: &mut Reader, root: &Node) -> Read<ToolServer> {
         for header in items(r, remote_node, "headers") {
             env.extend(named_value(r, header));
         }
+    }
+    // A template whose packages' versions are filled in at release (`"version": "$VERSION"`)
+    // gets the server's version then too: TOOL001 says its sources cannot be verified yet.
+    let template = sources
+        .iter()
+        .any(|s| crate::model_ids::is_expression(&s.value.value));
+    if version.is_none() && !template {
+        r.problem(
+            name.span,
+            format!("server `{}` has no `version`", name.value),
+            Some(
+                "the registry requires the server's exact version, e.g. `\"version\": \"1.0.2\"`"
+                    .into(),
+            ),
+        );
     }
     Read::Found(launch_record(r, name, version, sources, env, root))
 }
@@ -953,6 +961,21 @@ mod tests {
             1,
             "the header with a value; the variable has none"
         );
+    }
+
+    #[test]
+    fn a_template_filled_in_at_release_may_leave_the_version_out() {
+        // grafana/mcp-grafana's shape: the release job writes both versions.
+        let (s, problems) = registry(
+            r#"{"name": "io.github.a/b", "packages": [{"registryType": "oci", "identifier": "docker.io/a/b", "version": "$VERSION"}]}"#,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(s.unwrap().sources[0].value.value, "docker.io/a/b:$VERSION");
+        // Without an expression anywhere, a missing version is still said.
+        let (_, problems) = registry(
+            r#"{"name": "io.github.a/b", "packages": [{"registryType": "oci", "identifier": "docker.io/a/b", "version": "1.0.0"}]}"#,
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
     }
 
     #[test]
