@@ -486,7 +486,7 @@ fn the_same_quality_as_the_release_is_allowed() {
     );
     let md = text(&repo.run(&["--format", "markdown", "checklist"]));
     assert!(
-        md.contains("  - EVAL002: golden_happy_path `correctness`: "),
+        md.contains("  - EVAL002: golden_happy_path 'correctness': "),
         "{md}"
     );
 }

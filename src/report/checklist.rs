@@ -153,18 +153,9 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     crate::checklist::plural(n, one, many)
 }
 
-/// A message or name as Markdown text: one line, no HTML.
-fn text(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace(['\n', '\r'], " ")
-}
+use super::markdown::cell as text;
 
-/// A value inside a code span.
-fn code(s: &str) -> String {
-    s.replace('`', "'").replace(['\n', '\r'], " ")
-}
+use super::markdown::code;
 
 fn evidence_line(e: &Evidence) -> String {
     let subject = if e.subject.is_empty() || e.subject == e.path {

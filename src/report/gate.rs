@@ -212,10 +212,6 @@ pub fn json(
     out
 }
 
-fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
-
 /// A pull-request comment: the verdict, the table, the reasons.
 pub fn markdown(decision: &Decision, gate: Option<&Gate>) -> String {
     let mut out = String::new();
@@ -224,7 +220,7 @@ pub fn markdown(decision: &Decision, gate: Option<&Gate>) -> String {
     } else {
         out.push_str("### ⛔ agentlock gate: BLOCKED\n\n");
         for r in &decision.reasons {
-            out.push_str(&format!("- {}\n", md_cell(r)));
+            out.push_str(&format!("- {}\n", super::markdown::cell(r)));
         }
         out.push('\n');
     }
@@ -233,14 +229,14 @@ pub fn markdown(decision: &Decision, gate: Option<&Gate>) -> String {
         out.push_str(&format!("| {} |\n", HEAD.join(" | ")));
         out.push_str(&format!("|{}\n", "---|".repeat(HEAD.len())));
         for r in rows(gate) {
-            let cells: Vec<String> = r.iter().map(|c| md_cell(c)).collect();
+            let cells: Vec<String> = r.iter().map(|c| super::markdown::cell(c)).collect();
             out.push_str(&format!("| {} |\n", cells.join(" | ")));
         }
         if !gate.kpis.is_empty() {
             out.push_str("\n| KPI | value | threshold | |\n|---|---|---|---|\n");
             for k in &gate.kpis {
                 let name = match &k.metric {
-                    Some(m) => format!("{} ({})", k.name, md_cell(m)),
+                    Some(m) => format!("{} ({})", k.name, super::markdown::cell(m)),
                     None => k.name.clone(),
                 };
                 out.push_str(&format!(

@@ -9,13 +9,41 @@ use std::fmt::Write as _;
 /// GitHub's comment limit is 65,536 characters; the table stops well before.
 const MAX_ROWS: usize = 200;
 
-/// Text for a table cell: pipes, backticks, angle brackets and line breaks cannot break it.
+/// Text a repository wrote (a name, a message, a tag), as Markdown for a pull-request comment,
+/// in a table cell or a line: the one escaper of every Markdown report. It renders as the text
+/// it is and does nothing else. Pipes, backticks, HTML and line breaks cannot break the table,
+/// a code span or the line. `[`, `]` and `!` cannot make a link or an image (a tracking
+/// pixel). GitHub links `@name` and `@org/team`, which would notify them, and bare URLs after
+/// rendering, so a zero-width space follows each `@` and each `://`. `&` is written `&amp;`,
+/// so `&#64;` cannot become such an `@` either.
 pub fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
+        match c {
+            '\\' | '|' | '[' | ']' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '`' => out.push('\''),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '@' => out.push_str("@&#8203;"),
+            ':' if rest.starts_with("//") => out.push_str(":&#8203;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text a repository wrote, inside a code span (`` `…` ``): nothing in a code span is a link,
+/// a mention or HTML, so only what would end the span, the cell or the line is replaced.
+pub fn code(s: &str) -> String {
+    s.replace('`', "'")
         .replace('|', "\\|")
-        .replace('`', "'")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
         .replace(['\n', '\r'], " ")
 }
 
@@ -65,7 +93,7 @@ pub fn render(
             icon(f.severity),
             f.code(),
             f.name(),
-            cell(&p.path),
+            code(&p.path),
             p.line,
             cell(&f.message)
         );
@@ -90,7 +118,7 @@ pub fn render(
                 out,
                 "- `{}` at `{}:{}`: {}",
                 f.code(),
-                cell(&p.path),
+                code(&p.path),
                 p.line,
                 cell(f.help.as_deref().unwrap_or_default())
             );
@@ -98,4 +126,26 @@ pub fn render(
         out.push_str("\n</details>\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn a_hostile_name_renders_as_its_text_and_does_nothing_else() {
+        // HTML, an image (a tracking pixel), a link, mentions (one spelt as an entity), a
+        // bare URL, a pipe, a code span and a line break
+        let hostile = "<img src=x>![p](https://t.example/p.png)[a](http://e.example) @acme/admins &#64;ops | `x`\nnext";
+        assert_eq!(
+            cell(hostile),
+            "&lt;img src=x&gt;\\!\\[p\\](https:&#8203;//t.example/p.png)\\[a\\](http:&#8203;//e.example) @&#8203;acme/admins &amp;#64;ops \\| 'x' next"
+        );
+        assert_eq!(super::code("a`b|c@d\ne"), "a'b\\|c@d e");
+        // what names are made of is left as it is
+        assert_eq!(
+            cell("gpt-4.1 writer_agent 1:2 a.b"),
+            "gpt-4.1 writer_agent 1:2 a.b"
+        );
+    }
 }

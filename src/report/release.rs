@@ -4,7 +4,7 @@
 use crate::diff::{Change, ChangeKind, DiffReport, FileAction, RollbackReport, Side};
 use crate::lock::Field;
 use crate::lock::{Entry, short};
-use crate::report::markdown::cell as md;
+use crate::report::markdown::{cell as md, code as md_code};
 use std::fmt::Write as _;
 
 /// A cell for one side of a change: the version (or model id), with the short digest when the
@@ -251,7 +251,7 @@ fn md_side(s: &Side) -> String {
     let what = if s.worktree {
         "the working tree".to_string()
     } else {
-        format!("`{}`", md(&s.label()))
+        format!("`{}`", md_code(&s.label()))
     };
     match s.commit {
         Some(c) => format!("{what} at `{}` (lock root `{}`)", c.short(), root(s)),
@@ -285,7 +285,13 @@ pub fn diff_markdown(r: &DiffReport) -> String {
     } else {
         out.push_str("| Kind | Name | Change | From | To | Detail |\n|---|---|---|---|---|---|\n");
         for c in &r.changes {
-            let code = |s: String| if s == "-" { s } else { format!("`{}`", md(&s)) };
+            let code = |s: String| {
+                if s == "-" {
+                    s
+                } else {
+                    format!("`{}`", md_code(&s))
+                }
+            };
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} |",

@@ -268,7 +268,7 @@ pub fn markdown(t: &TracesChecked, prefix: &str) -> String {
                 " --- |".repeat(HEAD.len())
             );
             for (n, st) in map {
-                let r = row(n, st, max).map(|c| c.replace('|', "\\|").replace(['<', '>'], ""));
+                let r = row(n, st, max).map(|c| super::markdown::cell(&c));
                 o.push_str(&format!("| {} |\n", r.join(" | ")));
             }
             o
@@ -284,7 +284,7 @@ pub fn markdown(t: &TracesChecked, prefix: &str) -> String {
         out.push_str(&format!(
             "- [{}] {id} {item} — {}\n",
             if ticked { "x" } else { " " },
-            figures.replace(['<', '>'], "")
+            super::markdown::cell(&figures)
         ));
     }
     out
