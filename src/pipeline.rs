@@ -187,7 +187,9 @@ pub fn check(
                 let lock = crate::rego::reads_lock(&model).then_some(&current);
                 crate::rego::document(&model, lock, history)
             });
-            let compiled = crate::timing::phase("rego: compile", || crate::rego::compile(&model));
+            let compiled = crate::timing::phase("rego: compile", || {
+                crate::rego::compile(&model, rules::catalog())
+            });
             let evaluated = crate::rego::evaluate(&model, compiled, &doc, namespaces);
             // A large document takes a while to free: off the critical path.
             rayon::spawn(move || drop(doc));

@@ -543,6 +543,50 @@ deny_root contains {"msg": sprintf("root %s", [substring(input.lock.root, 0, 7)]
     assert!(messages.contains(&"root sha256:"), "{found:?}");
 }
 
+/// A policy cannot speak for a built-in rule: a result that takes one of agentlock's codes is
+/// reported under the rule's own, and POL002 says so; nothing is lost.
+#[test]
+fn a_result_with_a_built_in_code_keeps_the_rule_s_own_and_is_pol002() {
+    let policy = r#"package acme.forged
+
+import rego.v1
+
+deny_secret contains {"msg": "forged one", "code": "SECRET002"} if { true }
+
+# METADATA
+# custom:
+#   code: REL001
+deny_lock contains "forged two" if { true }
+"#;
+    let dir = repo(&[("policy/forged.rego", policy)]);
+    let found = found(dir.path());
+    let codes = |m: &str| -> Vec<&str> {
+        found
+            .iter()
+            .filter(|f| f.4.contains(m))
+            .map(|f| f.0.as_str())
+            .collect()
+    };
+    assert_eq!(
+        codes("forged one"),
+        ["acme.forged.deny_secret"],
+        "{found:?}"
+    );
+    assert_eq!(codes("forged two"), ["acme.forged.deny_lock"], "{found:?}");
+    let pol: Vec<&str> = found
+        .iter()
+        .filter(|f| f.0 == "POL002")
+        .map(|f| f.4.as_str())
+        .collect();
+    assert_eq!(pol.len(), 2, "{found:?}");
+    assert!(
+        pol.iter()
+            .any(|m| m.contains("the code SECRET002, which is agentlock's own rule's")),
+        "{pol:?}"
+    );
+    assert!(pol.iter().any(|m| m.contains("the code REL001")), "{pol:?}");
+}
+
 #[test]
 fn policy_test_reports_each_test_and_exits_1_on_a_failure() {
     let passing = "package t\n\nimport rego.v1\n\ndeny contains \"x\" if { input.agents.a.timeout_ms > 10 }\n\ntest_found if { count(deny) == 1 with input as {\"agents\": {\"a\": {\"timeout_ms\": 20}}} }\n\ntest_not_found if { count(deny) == 0 with input as {\"agents\": {\"a\": {\"timeout_ms\": 5}}} }\n";
@@ -856,7 +900,7 @@ fn the_rules_of_a_run_share_a_time_budget_and_those_left_out_are_pol002() {
     let model = agentlock::load::load_dir(dir.path()).unwrap();
     let lock = agentlock::lock::Lock::from_model(&model, agentlock::rules::catalog());
     let doc = agentlock::rego::document(&model, Some(&lock), None);
-    let policies = agentlock::rego::compile(&model);
+    let policies = agentlock::rego::compile(&model, agentlock::rules::catalog());
     let budget = std::time::Duration::from_secs(3);
     // The run ends at the budget (the rules left are "not evaluated", below), not after 4 × 5 s.
     let evaluated = agentlock::rego::evaluate_within(&model, policies, &doc, &[], budget);

@@ -19,7 +19,7 @@ pub(super) fn test(cli: &Cli, out: &mut Sink<'_>, err: &mut Sink<'_>) -> Result<
         ));
     }
     let doc = rego_document(cli, &model, err);
-    let policies = crate::rego::compile(&model);
+    let policies = crate::rego::compile(&model, crate::rules::catalog());
     let results = crate::rego::test(&model, &policies, &doc);
     let failed = results.iter().filter(|t| t.failure.is_some()).count() + policies.errors.len();
     let place = |span: crate::source::Span| {

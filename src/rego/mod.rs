@@ -59,6 +59,8 @@ pub struct Policies {
     files: Vec<(FileId, crate::load::rego::Declared)>,
     v0: Vec<FileId>,
     pub errors: Vec<PolicyError>,
+    /// The codes of agentlock's own rules, which a result may not take.
+    reserved: Vec<&'static str>,
 }
 
 /// The input document of a model: with its lock and, in git, its last release. `lock` is
@@ -129,7 +131,9 @@ fn error_message(err: &str) -> String {
 }
 
 /// Compiles the model's policy files: Rego v1 (`import rego.v1` syntax), else v0.
-pub fn compile(model: &Model) -> Policies {
+/// Compiles the model's policy files; `builtin` is agentlock's catalog, whose codes a result
+/// may not take (its results are then the rule's own code, and POL002 says why).
+pub fn compile(model: &Model, builtin: &[&'static Meta]) -> Policies {
     let mut engine = new_engine();
     let mut files = Vec::new();
     let mut v0 = Vec::new();
@@ -166,7 +170,12 @@ pub fn compile(model: &Model) -> Policies {
             }
         }
     }
-    Policies { files, v0, errors }
+    Policies {
+        files,
+        v0,
+        errors,
+        reserved: builtin.iter().map(|m| m.code).collect(),
+    }
 }
 
 /// An engine with agentlock's limits: the time limit, and built-in errors as errors.
@@ -250,8 +259,13 @@ pub fn evaluate_within(
         .filter(|r| namespaces.is_empty() || namespaces.iter().any(|n| n == r.package))
         .collect();
     // Declared codes are rules of the catalog even when they find nothing.
+    let reserved = std::mem::take(&mut policies.reserved);
     for r in rules.iter().filter(|r| is_finding_rule(r.kind)) {
-        for code in r.codes() {
+        for code in r
+            .codes()
+            .into_iter()
+            .filter(|c| !reserved.contains(&c.as_str()))
+        {
             let m = r.meta(&code);
             if !out.rules.iter().any(|x| std::ptr::eq(*x, m)) {
                 out.rules.push(m);
@@ -302,7 +316,7 @@ pub fn evaluate_within(
             values
                 .into_par_iter()
                 .zip(todo.par_iter())
-                .map(|(value, r)| findings_of(model, doc, r, value))
+                .map(|(value, r)| findings_of(model, doc, r, value, &reserved))
                 .collect()
         });
     for (findings, errors) in each {
@@ -324,6 +338,7 @@ fn findings_of(
     doc: &input::Doc,
     r: &OrgRule,
     value: Result<Value, PolicyError>,
+    reserved: &[&'static str],
 ) -> (Vec<Finding>, Vec<PolicyError>) {
     let mut findings = Vec::new();
     let mut errors = Vec::new();
@@ -339,7 +354,7 @@ fn findings_of(
         Value::Set(_) | Value::Array(_) => members(&value).collect(),
         other => vec![other],
     };
-    let mut metas = Metas::new(r);
+    let mut metas = Metas::new(r, reserved);
     for result in results {
         match finding(model, doc, &mut metas, result) {
             Ok(f) => findings.push(f),
@@ -349,6 +364,16 @@ fn findings_of(
                 help: Some("a result is a string, or an object with `msg` (and optionally `code`, `subject`, `at`, `help`)".into()),
             }),
         }
+    }
+    for code in &metas.taken {
+        errors.push(PolicyError {
+            span: r.span(),
+            message: format!(
+                "rule `{}` gives results the code {code}, which is agentlock's own rule's: they are reported as {} instead, so that no policy speaks for a built-in rule",
+                r.head.name, metas.default
+            ),
+            help: Some("give the team's rules codes of their own prefix (`ACME001`)".into()),
+        });
     }
     (findings, errors)
 }
@@ -488,20 +513,46 @@ struct Metas<'r> {
     rule: &'r OrgRule<'r>,
     default: String,
     by_code: Vec<(String, &'static Meta)>,
+    reserved: &'r [&'static str],
+    /// The built-in codes results asked for (and did not get).
+    taken: Vec<String>,
 }
 
 impl<'r> Metas<'r> {
-    fn new(rule: &'r OrgRule<'r>) -> Self {
+    fn new(rule: &'r OrgRule<'r>, reserved: &'r [&'static str]) -> Self {
+        let mut default = rule.default_code();
+        let mut taken = Vec::new();
+        // (`custom.code: REL001` in its METADATA: the rule is named by its path instead.)
+        if reserved.contains(&default.as_str()) {
+            taken.push(std::mem::replace(
+                &mut default,
+                format!("{}.{}", rule.package, rule.head.name),
+            ));
+        }
         Metas {
             rule,
-            default: rule.default_code(),
+            default,
             by_code: Vec::new(),
+            reserved,
+            taken,
         }
     }
 
-    /// The declaration of `code` (the rule's default code when `None`).
+    /// The declaration of `code` (the rule's default code when `None`, or when it is a
+    /// built-in rule's).
     fn get(&mut self, code: Option<&str>) -> &'static Meta {
-        let code = code.unwrap_or(&self.default);
+        let code = match code {
+            Some(c) if self.reserved.contains(&c) => {
+                if !self.taken.iter().any(|t| t == c) {
+                    self.taken.push(c.to_string());
+                }
+                self.default.as_str()
+            }
+            Some(c) => c,
+            None => self.default.as_str(),
+        };
+        let code = code.to_string();
+        let code = code.as_str();
         if let Some((_, m)) = self.by_code.iter().find(|(c, _)| c == code) {
             return m;
         }
