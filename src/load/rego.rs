@@ -184,7 +184,12 @@ impl OrgRule<'_> {
             .as_ref()
             .and_then(|m| m["custom"]["code"].as_str())
             .map(str::to_string)
-            .unwrap_or_else(|| format!("{}.{}", self.package, self.head.name))
+            .unwrap_or_else(|| self.path_code())
+    }
+
+    /// The code of a rule that declares none: its path, `acme.tools.deny_x`.
+    pub fn path_code(&self) -> String {
+        format!("{}.{}", self.package, self.head.name)
     }
 
     pub fn severity(&self) -> Severity {

@@ -130,9 +130,9 @@ fn error_message(err: &str) -> String {
     msg.trim().to_string()
 }
 
-/// Compiles the model's policy files: Rego v1 (`import rego.v1` syntax), else v0.
-/// Compiles the model's policy files; `builtin` is agentlock's catalog, whose codes a result
-/// may not take (its results are then the rule's own code, and POL002 says why).
+/// Compiles the model's policy files: Rego v1 (`import rego.v1` syntax), else v0. `builtin`
+/// is agentlock's catalog, whose codes a result may not take (its results are then the
+/// rule's own code, and POL002 says why).
 pub fn compile(model: &Model, builtin: &[&'static Meta]) -> Policies {
     let mut engine = new_engine();
     let mut files = Vec::new();
@@ -524,10 +524,7 @@ impl<'r> Metas<'r> {
         let mut taken = Vec::new();
         // (`custom.code: REL001` in its METADATA: the rule is named by its path instead.)
         if reserved.contains(&default.as_str()) {
-            taken.push(std::mem::replace(
-                &mut default,
-                format!("{}.{}", rule.package, rule.head.name),
-            ));
+            taken.push(std::mem::replace(&mut default, rule.path_code()));
         }
         Metas {
             rule,
