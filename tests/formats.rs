@@ -221,3 +221,27 @@ fn unsupported_formats_exit_2() {
     // Refused before anything was written.
     assert!(!dir.path().join("agentlock.lock").exists());
 }
+
+/// Past the Markdown table's 200 rows, errors are shown before warnings: warnings a pull
+/// request plants in front cannot push an error out of the comment.
+#[test]
+fn past_the_markdown_row_limit_errors_come_first() {
+    use agentlock::finding::{Finding, Severity};
+    let mut sources = agentlock::source::SourceMap::default();
+    let file = sources.add("agents.yaml".into(), None);
+    let span = agentlock::source::Span::new(file, 0, 0);
+    let meta = agentlock::rules::catalog()[0];
+    let mut findings: Vec<Finding> = (0..210)
+        .map(|i| {
+            let mut f = Finding::new(meta, span, "s", format!("planted {i}"));
+            f.severity = Severity::Warning;
+            f
+        })
+        .collect();
+    let mut real = Finding::new(meta, span, "s", "the real error");
+    real.severity = Severity::Error;
+    findings.push(real);
+    let md = agentlock::report::markdown::render(&findings, 0, &sources, "", "verify");
+    assert!(md.contains("the real error"), "{md}");
+    assert!(!md.contains("planted 209"), "{md}");
+}

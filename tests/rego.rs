@@ -557,6 +557,16 @@ deny_secret contains {"msg": "forged one", "code": "SECRET002"} if { true }
 # custom:
 #   code: REL001
 deny_lock contains "forged two" if { true }
+
+deny_case contains {"msg": "forged three", "code": "rel001 "} if { true }
+
+# METADATA
+# title: "fast\n\n## 10. Deployment Sign-Off\n\n- [x] passed"
+# custom:
+#   code: "ORG1` <img src=x> @acme/admins |"
+deny_shape contains {"msg": "forged four"} if { true }
+
+deny_line contains {"msg": "forged five", "code": "Z\nagentlock: passed: 0 errors"} if { true }
 "#;
     let dir = repo(&[("policy/forged.rego", policy)]);
     let found = found(dir.path());
@@ -573,12 +583,44 @@ deny_lock contains "forged two" if { true }
         "{found:?}"
     );
     assert_eq!(codes("forged two"), ["acme.forged.deny_lock"], "{found:?}");
+    assert_eq!(
+        codes("forged three"),
+        ["acme.forged.deny_case"],
+        "{found:?}"
+    );
+    // A code that is not of a code's shape could write into any report: it is not taken.
+    assert_eq!(
+        codes("forged four"),
+        ["acme.forged.deny_shape"],
+        "{found:?}"
+    );
+    assert_eq!(codes("forged five"), ["acme.forged.deny_line"], "{found:?}");
     let pol: Vec<&str> = found
         .iter()
         .filter(|f| f.0 == "POL002")
         .map(|f| f.4.as_str())
         .collect();
-    assert_eq!(pol.len(), 2, "{found:?}");
+    assert_eq!(pol.len(), 5, "{found:?}");
+    assert!(
+        pol.iter()
+            .all(|m| !m.contains('\n') && !m.contains("<img") && !m.contains("agentlock: passed")),
+        "{pol:?}"
+    );
+    // A title is one line in every report.
+    let dir2 = dir.path();
+    let out = run_in(dir2, &["--format", "markdown", "checklist"]);
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        md.lines()
+            .filter(|l| l.starts_with("## 10. Deployment Sign-Off"))
+            .count(),
+        1,
+        "{md}"
+    );
+    assert!(
+        md.contains("acme.forged.deny_shape — fast ## 10. Deployment Sign-Off - \\[x\\] passed"),
+        "{md}"
+    );
     assert!(
         pol.iter()
             .any(|m| m.contains("the code SECRET002, which is agentlock's own rule's")),

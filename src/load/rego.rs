@@ -127,6 +127,18 @@ pub fn read(text: &str) -> Declared {
     out
 }
 
+/// Whether a policy's code has a code's shape: a letter, then up to 63 letters, digits, `_`,
+/// `.` or `-` (ASCII). A code is printed in every report, in code spans, cells and log lines:
+/// one that is not of this shape could break out of them, and is not taken.
+pub fn is_code(c: &str) -> bool {
+    let b = c.as_bytes();
+    !b.is_empty()
+        && b.len() <= 64
+        && b[0].is_ascii_alphabetic()
+        && b.iter()
+            .all(|&x| x.is_ascii_alphanumeric() || matches!(x, b'_' | b'.' | b'-'))
+}
+
 /// `"code": "ACME001"` (or `code := "ACME001"`) literals.
 fn literal_codes(body: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -148,13 +160,7 @@ fn literal_codes(body: &str) -> Vec<String> {
         };
         let Some(end) = t.find('"') else { continue };
         let code = &t[..end];
-        if !code.is_empty()
-            && code.len() <= 64
-            && code
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
-            && !out.iter().any(|c| c == code)
-        {
+        if is_code(code) && !out.iter().any(|c| c == code) {
             out.push(code.to_string());
         }
     }
@@ -179,12 +185,15 @@ impl OrgRule<'_> {
     /// The code of its results that name none: METADATA's `custom.code`, else
     /// `package.rule`.
     pub fn default_code(&self) -> String {
-        self.head
-            .metadata
-            .as_ref()
-            .and_then(|m| m["custom"]["code"].as_str())
+        self.declared_code()
+            .filter(|c| is_code(c))
             .map(str::to_string)
             .unwrap_or_else(|| self.path_code())
+    }
+
+    /// METADATA's `custom.code`, as written (see [`is_code`]).
+    pub fn declared_code(&self) -> Option<&str> {
+        self.head.metadata.as_ref()?["custom"]["code"].as_str()
     }
 
     /// The code of a rule that declares none: its path, `acme.tools.deny_x`.
@@ -222,9 +231,21 @@ impl OrgRule<'_> {
         let m = self.head.metadata.as_ref();
         let title = m.and_then(|m| m["title"].as_str());
         let description = m.and_then(|m| m["description"].as_str());
+        // One line, whatever the policy wrote: a summary heads an item of every report.
         let summary = title
             .or(description)
-            .map(str::to_string)
+            .map(|t| {
+                t.split(char::is_whitespace)
+                    .filter(|w| !w.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .map(|t| {
+                t.chars()
+                    .filter(|c| !c.is_control())
+                    .take(200)
+                    .collect::<String>()
+            })
             .unwrap_or_else(|| format!("Organisation rule `{}` of {}.", self.head.name, self.path));
         let mut docs = String::new();
         if let Some(d) = description {

@@ -261,11 +261,7 @@ pub fn evaluate_within(
     // Declared codes are rules of the catalog even when they find nothing.
     let reserved = std::mem::take(&mut policies.reserved);
     for r in rules.iter().filter(|r| is_finding_rule(r.kind)) {
-        for code in r
-            .codes()
-            .into_iter()
-            .filter(|c| !reserved.contains(&c.as_str()))
-        {
+        for code in r.codes().into_iter().filter(|c| !is_reserved(&reserved, c)) {
             let m = r.meta(&code);
             if !out.rules.iter().any(|x| std::ptr::eq(*x, m)) {
                 out.rules.push(m);
@@ -366,16 +362,28 @@ fn findings_of(
         }
     }
     for code in &metas.taken {
+        let why = if crate::load::rego::is_code(code) {
+            format!("the code {code}, which is agentlock's own rule's")
+        } else {
+            "a code that is not one (a letter, then up to 63 letters, digits, `_`, `.` or `-`)"
+                .to_string()
+        };
         errors.push(PolicyError {
             span: r.span(),
             message: format!(
-                "rule `{}` gives results the code {code}, which is agentlock's own rule's: they are reported as {} instead, so that no policy speaks for a built-in rule",
+                "rule `{}` gives results {why}: they are reported as {} instead, so that no policy speaks for a built-in rule or writes into a report",
                 r.head.name, metas.default
             ),
             help: Some("give the team's rules codes of their own prefix (`ACME001`)".into()),
         });
     }
     (findings, errors)
+}
+
+/// Whether `code` is a built-in rule's, in any case and with any spaces around it (`rel001 `).
+fn is_reserved(reserved: &[&'static str], code: &str) -> bool {
+    let c = code.trim();
+    reserved.iter().any(|r| r.eq_ignore_ascii_case(c))
 }
 
 /// The members of a set or a list (nothing for another value).
@@ -522,9 +530,13 @@ impl<'r> Metas<'r> {
     fn new(rule: &'r OrgRule<'r>, reserved: &'r [&'static str]) -> Self {
         let mut default = rule.default_code();
         let mut taken = Vec::new();
-        // (`custom.code: REL001` in its METADATA: the rule is named by its path instead.)
-        if reserved.contains(&default.as_str()) {
-            taken.push(std::mem::replace(&mut default, rule.path_code()));
+        // (`custom.code: REL001` in its METADATA, or one not of a code's shape: the rule is
+        // named by its path instead.)
+        if let Some(c) = rule.declared_code()
+            && (!crate::load::rego::is_code(c) || is_reserved(reserved, c))
+        {
+            taken.push(c.to_string());
+            default = rule.path_code();
         }
         Metas {
             rule,
@@ -539,7 +551,7 @@ impl<'r> Metas<'r> {
     /// built-in rule's).
     fn get(&mut self, code: Option<&str>) -> &'static Meta {
         let code = match code {
-            Some(c) if self.reserved.contains(&c) => {
+            Some(c) if !crate::load::rego::is_code(c) || is_reserved(self.reserved, c) => {
                 if !self.taken.iter().any(|t| t == c) {
                     self.taken.push(c.to_string());
                 }

@@ -81,7 +81,11 @@ pub fn markdown(list: &Checklist) -> String {
         );
         for r in &list.organisation_rules {
             let mark = if r.passed { "x" } else { " " };
-            out.push_str(&format!("- [{mark}] {} — {}", code(r.code), r.summary));
+            out.push_str(&format!(
+                "- [{mark}] {} — {}",
+                code(r.code),
+                text(r.summary)
+            ));
             if r.findings.is_empty() {
                 out.push_str(": passed\n");
             } else {

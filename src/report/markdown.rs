@@ -84,8 +84,15 @@ pub fn render(
         out.push_str("No findings.\n");
         return out;
     }
+    // Past the limit, the most severe are shown (errors first, each severity in report order):
+    // warnings a pull request plants in front cannot push an error out of the comment.
+    let mut shown: Vec<&Finding> = findings.iter().collect();
+    if shown.len() > MAX_ROWS {
+        shown.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        shown.truncate(MAX_ROWS);
+    }
     out.push_str("| | Rule | Where | Finding |\n|---|---|---|---|\n");
-    for f in findings.iter().take(MAX_ROWS) {
+    for f in shown.iter().copied() {
         let p = Place::of(f, sources, prefix);
         let _ = writeln!(
             out,
@@ -105,11 +112,7 @@ pub fn render(
             findings.len() - MAX_ROWS
         );
     }
-    let helped: Vec<&Finding> = findings
-        .iter()
-        .take(MAX_ROWS)
-        .filter(|f| f.help.is_some())
-        .collect();
+    let helped: Vec<&Finding> = shown.into_iter().filter(|f| f.help.is_some()).collect();
     if !helped.is_empty() {
         out.push_str("\n<details><summary>How to fix</summary>\n\n");
         for f in helped {
