@@ -629,6 +629,23 @@ deny_line contains {"msg": "forged five", "code": "Z\nagentlock: passed: 0 error
     assert!(pol.iter().any(|m| m.contains("the code REL001")), "{pol:?}");
 }
 
+/// An organisation rule is a test case of the JUnit report: its error fails the suite, as the
+/// exit code does (JUnit listed only the registry's rules, so a failing policy showed green).
+#[test]
+fn junit_fails_on_an_organisation_rule_s_error() {
+    let policy = "package acme.j\n\nimport rego.v1\n\ndeny contains {\"msg\": \"no\", \"code\": \"ACME042\"} if { true }\n";
+    let dir = repo(&[("policy/j.rego", policy)]);
+    lock(dir.path());
+    let out = run_in(dir.path(), &["--format", "junit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(xml.contains("failures=\"1\""), "{xml}");
+    assert!(
+        xml.contains("<testcase classname=\"agentlock.organisation\" name=\"ACME042 deny\">"),
+        "{xml}"
+    );
+}
+
 #[test]
 fn policy_test_reports_each_test_and_exits_1_on_a_failure() {
     let passing = "package t\n\nimport rego.v1\n\ndeny contains \"x\" if { input.agents.a.timeout_ms > 10 }\n\ntest_found if { count(deny) == 1 with input as {\"agents\": {\"a\": {\"timeout_ms\": 20}}} }\n\ntest_not_found if { count(deny) == 0 with input as {\"agents\": {\"a\": {\"timeout_ms\": 5}}} }\n";

@@ -47,42 +47,61 @@ pub fn render(
     suite: &str,
 ) -> String {
     let s = Summary::of(findings, suppressed);
+    // The rules of the registry, then those only findings name (the organisation's, from
+    // `[policy] rego`): a failing organisation rule fails the suite as any other.
+    let mut cases: Vec<(&str, &str, Option<&str>)> = rules
+        .iter()
+        .map(|(r, why)| (r.code, r.name, why.as_ref().map(|w| w.as_str())))
+        .collect();
+    for f in findings {
+        if !cases.iter().any(|(c, _, _)| *c == f.code()) {
+            cases.push((f.code(), f.name(), None));
+        }
+    }
     let failing = |code: &str| {
         findings
             .iter()
             .any(|f| f.code() == code && f.severity == Severity::Error)
     };
-    let failures = rules
+    let failures = cases
         .iter()
-        .filter(|(r, why)| why.is_none() && failing(r.code))
+        .filter(|(code, _, why)| why.is_none() && failing(code))
         .count();
-    let skipped = rules.iter().filter(|(_, why)| why.is_some()).count();
+    let skipped = cases.iter().filter(|(_, _, why)| why.is_some()).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
         "<testsuites name=\"agentlock\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
-        rules.len()
+        cases.len()
     );
     let _ = writeln!(
         out,
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
         xml(suite),
-        rules.len()
+        cases.len()
     );
     let _ = writeln!(
         out,
         "    <properties><property name=\"errors\" value=\"{}\"/><property name=\"warnings\" value=\"{}\"/><property name=\"info\" value=\"{}\"/><property name=\"suppressed\" value=\"{}\"/></properties>",
         s.error, s.warning, s.info, s.suppressed
     );
-    for (rule, why) in rules {
+    for (i, (code, name, why)) in cases.iter().enumerate() {
+        let org = i >= rules.len()
+            && findings
+                .iter()
+                .any(|f| f.code() == *code && crate::load::rego::is_org_rule(f.rule));
+        let class = if org {
+            "organisation".to_string()
+        } else {
+            code.trim_end_matches(|c: char| c.is_ascii_digit())
+                .to_ascii_lowercase()
+        };
         let _ = write!(
             out,
             "    <testcase classname=\"agentlock.{}\" name=\"{} {}\"",
-            rule.code
-                .trim_end_matches(|c: char| c.is_ascii_digit())
-                .to_ascii_lowercase(),
-            rule.code,
-            rule.name
+            xml(&class),
+            xml(code),
+            xml(name)
         );
         if let Some(why) = why {
             let _ = writeln!(
@@ -90,11 +109,11 @@ pub fn render(
                 ">
       <skipped message=\"{}\"/>
     </testcase>",
-                xml(why.as_str())
+                xml(why)
             );
             continue;
         }
-        let mine: Vec<&Finding> = findings.iter().filter(|f| f.code() == rule.code).collect();
+        let mine: Vec<&Finding> = findings.iter().filter(|f| f.code() == *code).collect();
         if mine.is_empty() {
             out.push_str("/>\n");
             continue;
