@@ -88,8 +88,11 @@ fn comment_opener(line: &str, at: usize, syntax: Syntax) -> Option<(&'static str
     let before = &line[..at];
     let trimmed = before.trim_end();
     if let Some(stripped) = trimmed.strip_suffix('#') {
-        // YAML: a comment starts a line or follows whitespace.
-        if stripped.is_empty() || stripped.ends_with([' ', '\t']) {
+        // YAML: a comment starts a line or follows whitespace, outside a quoted string
+        // (`token: "… # agentlock: allow …"` is the value, not a comment).
+        // (A prompt's body is prose, where an apostrophe opens nothing.)
+        let quoted = syntax == Syntax::Hash && in_quotes(stripped);
+        if (stripped.is_empty() || stripped.ends_with([' ', '\t'])) && !quoted {
             return Some(("#", stripped.len()));
         }
     }
@@ -99,6 +102,27 @@ fn comment_opener(line: &str, at: usize, syntax: Syntax) -> Option<(&'static str
         return Some(("<!--", stripped.len()));
     }
     None
+}
+
+/// Whether the end of `before` (the start of a line) is inside a `"…"` (with `\` escapes) or
+/// `'…'` (with `''`) string, as YAML and TOML write them on one line.
+fn in_quotes(before: &str) -> bool {
+    let mut quote: Option<char> = None;
+    let mut chars = before.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some('"'), '\\') => {
+                chars.next();
+            }
+            (Some('\''), '\'') if chars.peek() == Some(&'\'') => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => quote = None,
+            _ => {}
+        }
+    }
+    quote.is_some()
 }
 
 /// Parses `allow CODE[, CODE…] -- reason`. `base` is the byte offset of `rest` in the file.
@@ -172,6 +196,18 @@ mod tests {
             Syntax::Hash,
         );
         assert!(found.is_empty() && problems.is_empty());
+        // inside a quoted value, the text is the value's
+        for text in [
+            "token: \"ghp_x # agentlock: allow X001 -- r\"\n",
+            "token: 'it''s # agentlock: allow X001 -- r'\n",
+            "token: \"a \\\" b # agentlock: allow X001 -- r\"\n",
+        ] {
+            let (found, problems) = run(text, Syntax::Hash);
+            assert!(found.is_empty() && problems.is_empty(), "{text}");
+        }
+        // after a closed string, a comment
+        let (found, _) = run("token: \"x\" # agentlock: allow X001 -- r\n", Syntax::Hash);
+        assert_eq!(found.len(), 1);
     }
 
     #[test]
