@@ -179,7 +179,15 @@ pub fn check(
             true,
         )
     });
-    scan_evidence(&mut model, first_evidence);
+    // Its index and results files (model output among them) are files agentlock reads: scanned
+    // as every other is (SECRET002), and masked wherever they are quoted.
+    let evidence_files: Vec<source::FileId> = model
+        .sources
+        .iter()
+        .filter(|(id, _)| id.0 >= first_evidence)
+        .map(|(id, _)| id)
+        .collect();
+    load::scan_files(&mut model, &evidence_files);
     // The organisation's Rego policies, over the model, its lock and the last release.
     let mut org = (!model.rego.is_empty()).then(|| {
         crate::timing::phase("rego", || {
@@ -345,36 +353,6 @@ fn secrets_only(model: Model, today: i64, unread: bool) -> (Verified, Vec<proble
         traces: None,
     };
     (verified, policy.problems)
-}
-
-/// The secrets of the files the evidence added to the source map from `first` on (its index
-/// and results files, model output among them): files agentlock reads, so scanned as every
-/// other is (SECRET002), and redacted wherever they are quoted.
-fn scan_evidence(model: &mut Model, first: u32) {
-    use rayon::prelude::*;
-    let files: Vec<(source::FileId, source::Text)> = model
-        .sources
-        .iter()
-        .filter(|(id, _)| id.0 >= first)
-        .filter_map(|(id, f)| f.text.clone().map(|t| (id, t)))
-        .collect();
-    let found: Vec<(source::FileId, source::Text, Vec<crate::secrets::Hit>)> = files
-        .into_par_iter()
-        .map(|(id, text)| {
-            let hits = crate::secrets::scan(&text);
-            (id, text, hits)
-        })
-        .collect();
-    for (id, text, hits) in found {
-        for h in hits {
-            let span = source::Span::new(id, h.secret.start, h.secret.end);
-            model.secrets.push(load::model::Secret::new(
-                span,
-                h.detector,
-                &text[h.secret.clone()],
-            ));
-        }
-    }
 }
 
 /// `agentlock scan` with no files: every file of the model, the secret rules only.

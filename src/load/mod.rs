@@ -639,16 +639,34 @@ fn find_secrets(model: &mut Model, jobs: &[Job]) {
 /// credentials, records them and masks them.
 pub fn scan_sources(model: &mut Model, mut files: Vec<FileId>) {
     files.extend(policy_files(model));
+    let mut found = hits(model, &files);
+    found.extend(server_credentials(model, &found));
+    record(model, found);
+}
+
+/// Scans files added to the sources after loading (the evidence) for credentials, records
+/// them and masks them, as [`scan_sources`] does the loaded ones.
+pub fn scan_files(model: &mut Model, files: &[FileId]) {
+    let found = hits(model, files);
+    record(model, found);
+}
+
+/// What the detectors find in each of `files`.
+fn hits(model: &Model, files: &[FileId]) -> Vec<(FileId, Vec<crate::secrets::Hit>)> {
     let sources = &model.sources;
-    let mut found: Vec<(FileId, Vec<crate::secrets::Hit>)> = files
+    files
         .par_iter()
         .filter_map(|&id| {
             let text = sources.get(id).text.as_ref()?;
             let hits = crate::secrets::scan(text);
             (!hits.is_empty()).then_some((id, hits))
         })
-        .collect();
-    found.extend(server_credentials(model, &found));
+        .collect()
+}
+
+/// Records the credentials found (and those in file names) and masks every occurrence of each
+/// in every file.
+fn record(model: &mut Model, found: Vec<(FileId, Vec<crate::secrets::Hit>)>) {
     // A credential can be a name too: a file called after a token is as public as its text.
     let named: Vec<(FileId, &str)> = model
         .sources
