@@ -5,9 +5,9 @@
 //! [`GitSnapshot`] lists is relative to that root, exactly as the working tree's are.
 
 use crate::snapshot::path::follow_link;
-use crate::snapshot::{Entry, EntryKind, ReadError, RepoPath, Snapshot};
+use crate::snapshot::{DEFAULT_MAX_FILE_SIZE, Entry, EntryKind, ReadError, RepoPath, Snapshot};
 use gix::ObjectId;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 /// A git operation that failed, said for a person.
@@ -297,21 +297,35 @@ impl Git {
             shallow: repo.is_shallow().unwrap_or(false),
             ..Releases::default()
         };
+        // Tags this configuration does not call releases, which an earlier one may have: a
+        // pull request that edits `[release]` must not make the releases before it disappear.
+        let mut others: Vec<(String, ObjectId)> = Vec::new();
         for tag in tags {
             let Ok(mut tag) = tag else { continue };
             out.tags += 1;
             let name = tag.name().shorten().to_string();
-            if !matcher.is_match(&name) {
-                continue;
-            }
-            let Some(version) = tag_version(&name, literal) else {
-                out.skipped
-                    .push(format!("tag `{name}` is not a semver version; skipped"));
+            let version = if matcher.is_match(&name) {
+                let Some(version) = tag_version(&name, literal) else {
+                    out.skipped
+                        .push(format!("tag `{name}` is not a semver version; skipped"));
+                    continue;
+                };
+                (version.pre.is_empty() || release.prereleases).then_some(version)
+            } else {
+                None
+            };
+            let Some(version) = version else {
+                if semver_like(&name)
+                    && let Ok(id) = tag.peel_to_id()
+                    && matches!(
+                        repo.find_header(id).map(|h| h.kind()),
+                        Ok(gix::object::Kind::Commit)
+                    )
+                {
+                    others.push((name, id.detach()));
+                }
                 continue;
             };
-            if !version.pre.is_empty() && !release.prereleases {
-                continue;
-            }
             let id = match tag.peel_to_id() {
                 Ok(id) => id.detach(),
                 Err(e) => {
@@ -336,6 +350,7 @@ impl Git {
                     .push(format!("tag `{name}` cannot be read ({e}); skipped")),
             }
         }
+        out.all.extend(self.released_by_their_own(others));
         out.all
             .sort_by(|a, b| b.version.cmp(&a.version).then_with(|| a.tag.cmp(&b.tag)));
         if let Some(head) = head {
@@ -346,6 +361,53 @@ impl Git {
         }
         out.head = head;
         Ok(out)
+    }
+
+    /// The tags among `tags` that are releases by the `[release]` of the agentlock.toml their
+    /// own commit holds (a release made before `tag_pattern` or `prereleases` changed). Each
+    /// distinct manifest is read once.
+    fn released_by_their_own(&self, tags: Vec<(String, ObjectId)>) -> Vec<Release> {
+        type Own = Option<(globset::GlobMatcher, String, bool)>;
+        let mut manifests: HashMap<ObjectId, Own> = HashMap::new();
+        let mut out = Vec::new();
+        for (name, id) in tags {
+            let commit = Commit(id);
+            let Ok(Some(blob)) = self.blob_at(commit, crate::load::config::MANIFEST) else {
+                continue; // not an agentlock release
+            };
+            let own = manifests.entry(blob).or_insert_with(|| {
+                let bytes = self
+                    .read_blob(blob, crate::load::config::MANIFEST, DEFAULT_MAX_FILE_SIZE)
+                    .ok()?;
+                let release = crate::load::config::release_of(std::str::from_utf8(&bytes).ok()?)?;
+                let matcher = globset::Glob::new(&release.tag_pattern)
+                    .ok()?
+                    .compile_matcher();
+                Some((
+                    matcher,
+                    literal_prefix(&release.tag_pattern).to_string(),
+                    release.prereleases,
+                ))
+            });
+            let Some((matcher, literal, prereleases)) = own else {
+                continue;
+            };
+            if !matcher.is_match(&name) {
+                continue;
+            }
+            let Some(version) = tag_version(&name, literal) else {
+                continue;
+            };
+            if version.pre.is_empty() || *prereleases {
+                out.push(Release {
+                    tag: name,
+                    version,
+                    commit,
+                    reachable: false,
+                });
+            }
+        }
+        out
     }
 
     /// Which of `targets` are ancestors of `head` (or `head` itself): one walk down the
@@ -377,6 +439,37 @@ impl Git {
         }
         Ok(found)
     }
+}
+
+/// Whether a tag name holds `N.N.N`, as every name a semver release can have does: the cheap
+/// test before a tag the configuration does not match is looked at further.
+fn semver_like(name: &str) -> bool {
+    let b = name.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let mut j = i;
+        let mut parts = 0;
+        loop {
+            let start = j;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            if j == start {
+                break;
+            }
+            parts += 1;
+            if parts == 3 {
+                return true;
+            }
+            if j < b.len() && b[j] == b'.' {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        i += 1;
+    }
+    false
 }
 
 /// `v*` → `v`; `release/*` → `release/`.

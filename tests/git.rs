@@ -380,6 +380,52 @@ fn a_version_edited_after_release_is_caught() {
 }
 
 #[test]
+fn editing_the_tag_pattern_does_not_hide_the_releases() {
+    // Red team round 3: a pull request edited a released prompt under its version and pointed
+    // `[release] tag_pattern` (or `prereleases`) away from the tags, so no release was found and
+    // PRM001 went quiet. A tag is a release by the `[release]` its own commit declares, too.
+    let r = Repo::with_two_releases();
+    r.edit("prompts/executor.prompt", |t| {
+        t + "Never mention refunds.\n"
+    });
+    for release in [
+        "[release]\ntag_pattern = \"release-*\"\n",
+        "[release]\ntag_pattern = \"nothing-matches-*\"\nprereleases = true\n",
+    ] {
+        r.edit("agentlock.toml", |t| {
+            let cut = t.find("[release]").unwrap();
+            let end = t[cut..].find("\n[").map_or(t.len(), |e| cut + e + 1);
+            format!("{}{release}{}", &t[..cut], &t[end..])
+        });
+        r.lock();
+        let out = r.run(&["--format", "json", "verify"]);
+        assert_eq!(code(&out), 1, "{release}");
+        assert!(codes(&out).contains(&"PRM001".to_string()), "{release}");
+        let v = json(&r.run(&["--format", "json", "diff"]));
+        assert_eq!(v["base"]["tag"], "v1.1.0", "{release}: {v:#}");
+    }
+    // A tag whose commit holds no agentlock.toml is not an agentlock release by itself.
+    let bare = tempfile::tempdir().unwrap();
+    git_in(bare.path(), &["init", "-q"]);
+    std::fs::write(bare.path().join("README"), "app\n").unwrap();
+    git_in(bare.path(), &["add", "-A"]);
+    git_in(bare.path(), &["commit", "-q", "-m", "app"]);
+    git_in(bare.path(), &["tag", "v3.0.0"]);
+    copy_tree(&common::root().join("example-repo"), bare.path());
+    std::fs::write(
+        bare.path().join("agentlock.toml"),
+        std::fs::read_to_string(bare.path().join("agentlock.toml"))
+            .unwrap()
+            .replace("tag_pattern = \"v*\"", "tag_pattern = \"agents-v*\""),
+    )
+    .unwrap();
+    git_in(bare.path(), &["add", "-A"]);
+    git_in(bare.path(), &["commit", "-q", "-m", "agents"]);
+    let out = run_in(bare.path(), &["--format", "json", "diff"]);
+    assert_eq!(json(&out)["base"], serde_json::Value::Null);
+}
+
+#[test]
 fn prompt_reuse_is_checked_against_every_release_tag() {
     let r = Repo::with_two_releases();
     // A maintenance branch from v1.0.0 releases v1.0.1 with a changed router@1.2.0 (a violation
@@ -504,7 +550,9 @@ fn releases_are_semver_tags_reachable_from_head() {
     r.git(&["tag", "release-1.0.0", "v1.0.0"]);
     let v = json(&r.run(&["--format", "json", "diff"]));
     assert_eq!(v["base"]["tag"], "release-9.0.0", "{v:#}");
-    assert_eq!(v["rollback"]["tag"], "release-1.0.0", "{v:#}");
+    // The v* tags stay releases: each names `v*` in its own agentlock.toml, so the newest of
+    // them before HEAD is the rollback target, not release-1.0.0.
+    assert_eq!(v["rollback"]["tag"], "v1.2.0", "{v:#}");
 }
 
 #[test]

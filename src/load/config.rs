@@ -665,6 +665,45 @@ impl Config {
     }
 }
 
+/// `[release]` of a manifest; what is not right in it is a problem, and the default stands.
+fn read_release(r: &mut Reader, root: &Node) -> ReleaseConfig {
+    let mut release = ReleaseConfig::default();
+    if let Some(rel) = root.get("release")
+        && r.map(rel, "[release]").is_some()
+    {
+        r.check_keys(rel, &RELEASE, "[release]");
+        if let Some(t) = r.opt_string(rel, "tag_pattern", "release.tag_pattern") {
+            match globset::Glob::new(&t.value) {
+                Ok(_) if !t.value.is_empty() => {
+                    release.tag_pattern = t.value;
+                    release.span = Some(t.span);
+                }
+                _ => r.problem(
+                    t.span,
+                    "release.tag_pattern must be a glob over tag names, such as `v*`",
+                    None,
+                ),
+            }
+        }
+        match rel.get("prereleases").map(|n| (&n.value, n.span)) {
+            None => {}
+            Some((Value::Bool(b), _)) => release.prereleases = *b,
+            Some((_, span)) => r.problem(span, "release.prereleases must be true or false", None),
+        }
+    }
+    release
+}
+
+/// The `[release]` a manifest's text declares (an earlier release's agentlock.toml): which tags
+/// that release called releases. `None` when the text is not a TOML manifest.
+pub fn release_of(text: &str) -> Option<ReleaseConfig> {
+    let file = FileId(u32::MAX);
+    let root = node::parse_toml(text, file).ok()?;
+    let mut problems = Vec::new();
+    let mut r = Reader::new(file, MANIFEST, text, &mut problems);
+    Some(read_release(&mut r, &root))
+}
+
 /// Reads `agentlock.toml`, or when there is none, the configuration of a repository that is
 /// not an agentlock project: the default pack, and every format of [`Sources`] discovered.
 pub fn load_or_discover(
@@ -822,30 +861,7 @@ pub fn load(
         discover = Some(found);
     }
 
-    let mut release = ReleaseConfig::default();
-    if let Some(rel) = root.get("release")
-        && r.map(rel, "[release]").is_some()
-    {
-        r.check_keys(rel, &RELEASE, "[release]");
-        if let Some(t) = r.opt_string(rel, "tag_pattern", "release.tag_pattern") {
-            match globset::Glob::new(&t.value) {
-                Ok(_) if !t.value.is_empty() => {
-                    release.tag_pattern = t.value;
-                    release.span = Some(t.span);
-                }
-                _ => r.problem(
-                    t.span,
-                    "release.tag_pattern must be a glob over tag names, such as `v*`",
-                    None,
-                ),
-            }
-        }
-        match rel.get("prereleases").map(|n| (&n.value, n.span)) {
-            None => {}
-            Some((Value::Bool(b), _)) => release.prereleases = *b,
-            Some((_, span)) => r.problem(span, "release.prereleases must be true or false", None),
-        }
-    }
+    let release = read_release(&mut r, &root);
 
     let own = match root.get("policy") {
         Some(p) if r.map(p, "[policy]").is_some() => {

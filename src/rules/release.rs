@@ -80,8 +80,10 @@ pub static REL003: Rule = Rule {
         docs: r#"
 The rollback target is the newest release tag (matching `[release] tag_pattern`, a semver
 version, pre-releases only when `[release] prereleases = true`) that HEAD reaches and that is
-not HEAD itself. `agentlock rollback` restores it. This rule runs only in a git repository; in a
-shallow clone with no tags it says so, since the releases may exist but were not fetched.
+not HEAD itself. A tag that the agentlock.toml of its own commit calls a release is one too, so
+an edited `tag_pattern` never hides the earlier releases. `agentlock rollback` restores the
+target. This rule runs only in a git repository; in a shallow clone with no tags it says so,
+since the releases may exist but were not fetched.
 
 ## Why
 Checklist 6.1: "Previous stable version identified", "Rollback procedure documented". A release
