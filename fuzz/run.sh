@@ -14,7 +14,7 @@ set -u
 cd "$(dirname "$0")"
 secs=${SECONDS_PER_TARGET:-1800}
 par=${PARALLEL:-2}
-all=(yaml_plain manifest prompt config lockfile client_config registry crewai codeowners launch secret_never_printed evidence traces rego)
+all=(yaml_plain suppressions manifest prompt config lockfile client_config registry crewai codeowners launch secret_never_printed evidence traces rego)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 fixtures=../tests/fixtures
@@ -26,6 +26,9 @@ seed() { # target -> files of the fixtures shaped like its input (the first byte
     manifest) for f in $fixtures/*/agents.yaml $fixtures/*/models.yaml $fixtures/*/deploy.yaml $fixtures/*/tools/*; do
                 { printf '\x00'; cat "$f"; } > "$dir/s$((i++))"; done ;;
     yaml_plain) for f in $fixtures/*/*.yaml $fixtures/*/tools/*.yaml ../example-repo/*.yaml; do cp "$f" "$dir/s$((i++))"; done ;;
+    suppressions) for f in $fixtures/*/*.yaml $fixtures/*/tools/*.yaml; do { printf '\x00'; cat "$f"; } > "$dir/s$((i++))"; done
+                  for f in $fixtures/*/agentlock.toml ../policy/*.toml; do { printf '\x01'; cat "$f"; } > "$dir/s$((i++))"; done
+                  for f in ../policy/examples/*.rego; do { printf '\x02'; cat "$f"; } > "$dir/s$((i++))"; done ;;
     prompt) for f in $fixtures/*/prompts/*.prompt $fixtures/discover_prompts/**/*.prompty; do
               [ -f "$f" ] && { printf '\x00'; cat "$f"; } > "$dir/s$((i++))"; done ;;
     config) for f in $fixtures/*/agentlock.toml ../policy/*.toml; do cp "$f" "$dir/s$((i++))"; done ;;

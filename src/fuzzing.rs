@@ -452,3 +452,48 @@ pub fn secret_never_printed(data: &[u8]) {
 pub fn traces(data: &[u8]) {
     crate::traces::read::fuzz(data);
 }
+
+/// Inline suppressions in a file of each syntax (the first byte picks it). A suppression's
+/// span is a comment in the text; and, where the real parser reads the text (YAML, TOML), no
+/// suppression starts inside a string value it reads: a `#` in a value is never a comment.
+pub fn suppressions(data: &[u8]) {
+    use crate::load::suppress::{Syntax, scan};
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let syntax = [Syntax::Yaml, Syntax::Toml, Syntax::Rego, Syntax::Prompt][usize::from(pick % 4)];
+    let file = crate::source::FileId(0);
+    let mut problems = Vec::new();
+    let found = scan(file, "f", text, syntax, &mut problems);
+    for s in &found {
+        let at = &text[s.span.start as usize..s.span.end as usize];
+        assert!(at.starts_with('#') || at.starts_with("<!--"), "{at:?}");
+    }
+    let tree = match syntax {
+        Syntax::Yaml => crate::node::parse_yaml(text, file),
+        Syntax::Toml => crate::node::parse_toml(text, file),
+        _ => return,
+    };
+    let Ok(root) = tree else { return };
+    let mut strings = Vec::new();
+    let mut stack = vec![&root];
+    while let Some(n) = stack.pop() {
+        match &n.value {
+            crate::node::Value::Str(_) => strings.push(n.span),
+            crate::node::Value::Seq(items) => stack.extend(items),
+            crate::node::Value::Map(entries) => stack.extend(entries.iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+    // Malformed suppressions (problems) are comments too.
+    let starts = found.iter().map(|s| s.span.start);
+    for at in starts.chain(problems.iter().map(|p| p.span.start)) {
+        assert!(
+            !strings.iter().any(|v| v.start < at && at < v.end),
+            "a suppression at byte {at} is inside a string value"
+        );
+    }
+}

@@ -21,6 +21,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("traces", fuzzing::traces),
     ("rego", fuzzing::rego),
     ("yaml_plain", fuzzing::yaml_plain),
+    ("suppressions", fuzzing::suppressions),
 ];
 
 #[test]

@@ -13,7 +13,7 @@ pub mod fields;
 pub(crate) mod model;
 pub(crate) mod read;
 pub mod rego;
-pub(crate) mod suppress;
+pub mod suppress;
 
 use crate::digest::sha256_lf;
 use crate::node::{self, Node};
@@ -181,7 +181,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
                 }
                 Kind::Dataset => None,
                 _ if raw.path.ends_with(".json") => None,
-                _ => Some(Syntax::Hash),
+                _ => Some(Syntax::of_path(&raw.path)),
             };
             let list = match (&raw.content, syntax) {
                 (Ok((text, _)), Some(syntax)) => {
@@ -289,7 +289,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
                 id,
                 &file.path,
                 text,
-                Syntax::Hash,
+                Syntax::of_path(&file.path),
                 &mut problems,
             ));
         }
