@@ -44,10 +44,25 @@ fn region(p: &Place) -> Value {
     r
 }
 
+/// A repository path as the relative URI reference SARIF asks for (RFC 3986): every byte but
+/// the unreserved ones, `/` and the sub-delimiters is percent-encoded, so `a#b.prompt` is not
+/// a fragment, `%2e%2e` in a name is not `..`, and `a:b` is not a scheme.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn location(p: &Place, message: Option<&str>) -> Value {
     let mut l = json!({
         "physicalLocation": {
-            "artifactLocation": {"uri": p.path, "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": {"uri": uri(&p.path), "uriBaseId": "%SRCROOT%"},
             "region": region(p),
         }
     });
@@ -122,4 +137,19 @@ pub fn render(findings: &[Finding], sources: &SourceMap, prefix: &str) -> String
     let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri;
+
+    #[test]
+    fn paths_are_relative_uri_references() {
+        assert_eq!(uri("prompts/planner.prompt"), "prompts/planner.prompt");
+        assert_eq!(uri("a#b.prompt"), "a%23b.prompt");
+        assert_eq!(uri("p/%2e%2e%2fx"), "p/%252e%252e%252fx");
+        assert_eq!(uri("my tools/a?.yaml"), "my%20tools/a%3F.yaml");
+        assert_eq!(uri("c:x/y"), "c%3Ax/y");
+        assert_eq!(uri("prompts/café.prompt"), "prompts/caf%C3%A9.prompt");
+    }
 }
