@@ -1047,3 +1047,25 @@ fn a_revision_nested_deeper_than_git_allows_is_a_finding_at_the_cut() {
         stdout(&out).chars().take(2000).collect::<String>()
     );
 }
+
+#[test]
+fn a_credential_in_a_tag_name_is_not_printed_even_when_a_line_wraps() {
+    // Red team round 4: human output wrapped a message at the token's hyphens, so no scan of
+    // the output saw the whole token; a tag name is in no file the run reads, so the output's
+    // scanner is all that redacts it.
+    let r = Repo::new();
+    let body: String = (0..95)
+        .map(|i| (b"Kq7vR2mXz9LpW4nB"[(i * 7 + i / 3) % 16]) as char)
+        .collect();
+    r.git(&["tag", &format!("v1.0.0+sk-ant-api03-{body}")]);
+    r.edit("prompts/planner.prompt", |t| t + "An edit.\n");
+    r.commit("edit");
+    for format in ["human", "concise", "markdown", "github", "json"] {
+        let out = r.run(&["--format", format, "verify", "--no-lock-check"]);
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        let pieces = (0..body.len() - 16)
+            .filter(|&i| text.contains(&body[i..i + 16]))
+            .count();
+        assert_eq!(pieces, 0, "{format}: {text}");
+    }
+}

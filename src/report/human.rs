@@ -216,7 +216,24 @@ fn snippet(text: &str, at: usize) -> String {
     crate::source::shown_path(&piece).into_owned()
 }
 
+/// A text of a finding with every credential the scanner finds redacted, before the handler
+/// wraps it: a wrapped line (`sk-ant-api03-` / the rest) is no token the output's own scan could
+/// find any more. Values from no file this run read (a tag name, a trace attribute, a string a
+/// policy built) are redacted only by the scanner.
+fn unwrapped_redacted(text: &str) -> String {
+    let known = crate::secrets::known::scrub(text);
+    crate::secrets::redact_found(&known).into_owned()
+}
+
 fn view(f: &Finding, sources: &SourceMap, shown: &mut Shown) -> View {
+    let mut f = f.clone();
+    f.message = unwrapped_redacted(&f.message);
+    f.label = f.label.as_deref().map(unwrapped_redacted);
+    f.help = f.help.as_deref().map(unwrapped_redacted);
+    for l in &mut f.labels {
+        l.text = unwrapped_redacted(&l.text);
+    }
+    let f = &f;
     let file = sources.get(f.span.file);
     let (_, line, col) = sources.locate(f.span);
     let mut help = f.help.clone();
@@ -305,6 +322,10 @@ pub fn handler(color: bool) -> GraphicalReportHandler {
     };
     GraphicalReportHandler::new_themed(theme)
         .with_width(110)
+        // A line breaks between words only: never inside a token (at its hyphens, or a token
+        // longer than the line), which no scan of the output could then recognise.
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_break_words(false)
         .with_links(false)
         .with_context_lines(1)
 }

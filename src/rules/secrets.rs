@@ -116,6 +116,17 @@ fn check_configs(ctx: &Context) -> Vec<Finding> {
         .collect()
 }
 
+/// "an Anthropic API key", "a GitHub token": by how the title is said ("an AWS access key",
+/// "an xAI API key", "an npm access token").
+fn article(title: &str) -> &'static str {
+    let lower = title.to_ascii_lowercase();
+    if lower.starts_with(['a', 'e', 'i', 'o', 'u', 'x']) || lower.starts_with("npm") {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 /// The finding for one secret. Only the detector, the redacted form and the fingerprint are
 /// in it.
 pub fn finding(rule: &'static Rule, model: &Model, s: &Secret, what: &str) -> Finding {
@@ -127,13 +138,19 @@ pub fn finding(rule: &'static Rule, model: &Model, s: &Secret, what: &str) -> Fi
         .map_or(path.clone(), |p| p.id());
     let message = if s.in_name {
         format!(
-            "a {} is in the name of {what} {path}: {} (fingerprint {})",
-            s.detector.title, s.redacted, s.fingerprint
+            "{} {} is in the name of {what} {path}: {} (fingerprint {})",
+            article(s.detector.title),
+            s.detector.title,
+            s.redacted,
+            s.fingerprint
         )
     } else {
         format!(
-            "a {} is inline in {what} {path}: {} (fingerprint {})",
-            s.detector.title, s.redacted, s.fingerprint
+            "{} {} is inline in {what} {path}: {} (fingerprint {})",
+            article(s.detector.title),
+            s.detector.title,
+            s.redacted,
+            s.fingerprint
         )
     };
     let mut f = Finding::new(rule, s.span, subject, message)
