@@ -492,6 +492,32 @@ fn the_same_quality_as_the_release_is_allowed() {
 }
 
 #[test]
+fn moving_the_evidence_directory_does_not_hide_the_releases_evidence() {
+    // Red team round 4: a pull request renamed evidence/ and set `[paths] evidence`, so the
+    // release's evidence was looked for where the candidate keeps its own, was not found, and
+    // the gate allowed a regression. The release's own agentlock.toml says where its is.
+    let repo = released();
+    repo.git(&["mv", "evidence", "evals"]);
+    repo.edit("agentlock.toml", |t| {
+        t.replacen("[release]", "[paths]\nevidence = \"evals\"\n\n[release]", 1)
+    });
+    repo.lock();
+    repo.add(
+        "results.jsonl",
+        &results(|i| i > 8, |i| 3.9 - (i % 3) as f64 * 0.1),
+    );
+    repo.commit("candidate, evidence moved");
+    assert!(repo.root().join("evals/index.toml").exists() || repo.root().join("evals").is_dir());
+    let out = repo.run(&["gate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("BLOCKED"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
 fn without_a_release_the_gate_says_so_and_blocks_on_the_rollback_target() {
     let repo = Repo::new();
     repo.add("results.jsonl", &good());

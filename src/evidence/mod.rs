@@ -34,13 +34,27 @@ pub struct Baseline {
 /// The baseline of a history: the evidence of the rollback target (the newest release HEAD
 /// reaches that is not HEAD itself). Its files are read into a source
 /// map of their own: findings point at the candidate's files; the baseline gives figures.
+///
+/// The evidence is read from the directory the release's own agentlock.toml names (`dir`, the
+/// candidate's, only when the release has no manifest to say): a pull request that moves
+/// `[paths] evidence` must not make the release's evidence disappear.
 pub fn baseline(git: &Git, history: &History, dir: &str) -> Option<Baseline> {
     let release = history.releases.rollback_target()?;
     let mut sources = crate::source::SourceMap::default();
     let evidence = git
         .tree(release.commit, &release.tag)
         .ok()
-        .and_then(|tree| store::load(&tree, dir, &release.tag, &mut sources, false));
+        .and_then(|tree| {
+            let own = crate::snapshot::ReadExt::read_str(
+                &tree,
+                crate::load::config::MANIFEST,
+                crate::snapshot::DEFAULT_MAX_FILE_SIZE,
+            )
+            .ok()
+            .and_then(|bytes| crate::load::config::evidence_of(std::str::from_utf8(&bytes).ok()?));
+            let dir = own.as_deref().unwrap_or(dir);
+            store::load(&tree, dir, &release.tag, &mut sources, false)
+        });
     Some(Baseline {
         tag: release.tag.clone(),
         commit: release.commit,

@@ -694,6 +694,17 @@ fn read_release(r: &mut Reader, root: &Node) -> ReleaseConfig {
     release
 }
 
+/// The evidence directory a manifest's text names (an earlier release's agentlock.toml): where
+/// that release's evidence is. `None` when the text is not a TOML manifest.
+pub fn evidence_of(text: &str) -> Option<String> {
+    let root: toml::Table = toml::from_str(text).ok()?;
+    let named = root
+        .get("paths")
+        .and_then(|p| p.get("evidence"))
+        .and_then(|e| e.as_str());
+    Some(named.unwrap_or(&Paths::default().evidence).to_string())
+}
+
 /// The `[release]` a manifest's text declares (an earlier release's agentlock.toml): which tags
 /// that release called releases. `None` when the text is not a TOML manifest.
 pub fn release_of(text: &str) -> Option<ReleaseConfig> {
