@@ -496,25 +496,36 @@ fn moving_the_evidence_directory_does_not_hide_the_releases_evidence() {
     // Red team round 4: a pull request renamed evidence/ and set `[paths] evidence`, so the
     // release's evidence was looked for where the candidate keeps its own, was not found, and
     // the gate allowed a regression. The release's own agentlock.toml says where its is.
+    // (This shape blocks on the code before the fix too; the red team's repository, which
+    // did not, is not reproduced here yet.)
     let repo = released();
-    repo.git(&["mv", "evidence", "evals"]);
-    repo.edit("agentlock.toml", |t| {
-        t.replacen("[release]", "[paths]\nevidence = \"evals\"\n\n[release]", 1)
-    });
-    repo.lock();
+    // The candidate's evidence only (the release's entries leave its index), then moved.
+    repo.git(&["rm", "-q", "-r", "evidence"]);
     repo.add(
         "results.jsonl",
-        &results(|i| i > 8, |i| 3.9 - (i % 3) as f64 * 0.1),
+        &results(|_| true, |i| 3.9 - (i % 3) as f64 * 0.1),
     );
+    repo.git(&["add", "-A"]);
+    repo.git(&["mv", "evidence", "evals"]);
+    repo.edit("evals/index.toml", |t| t.replace("evidence/", "evals/"));
+    repo.edit("agentlock.toml", |t| {
+        t.replacen("[project]", "[paths]\nevidence = \"evals\"\n\n[project]", 1)
+    });
+    repo.lock();
     repo.commit("candidate, evidence moved");
-    assert!(repo.root().join("evals/index.toml").exists() || repo.root().join("evals").is_dir());
-    let out = repo.run(&["gate"]);
+    assert!(!repo.root().join("evidence").exists());
+    let out = repo.run(&["--format", "json", "gate"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("BLOCKED"),
-        "{}",
-        text(&out)
-    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "blocked", "{v:#}");
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"EVAL002"), "{codes:?}");
+    assert!(!codes.contains(&"EVAL001"), "{codes:?}");
 }
 
 #[test]
