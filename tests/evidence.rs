@@ -496,8 +496,8 @@ fn moving_the_evidence_directory_does_not_hide_the_releases_evidence() {
     // Red team round 4: a pull request renamed evidence/ and set `[paths] evidence`, so the
     // release's evidence was looked for where the candidate keeps its own, was not found, and
     // the gate allowed a regression. The release's own agentlock.toml says where its is.
-    // (This shape blocks on the code before the fix too; the red team's repository, which
-    // did not, is not reproduced here yet.)
+    // (Before the fix this run compared with nothing: "v1.0.0 holds no evidence"; in the red
+    // team's repository the gate then said ALLOWED.)
     let repo = released();
     // The candidate's evidence only (the release's entries leave its index), then moved.
     repo.git(&["rm", "-q", "-r", "evidence"]);
@@ -526,6 +526,14 @@ fn moving_the_evidence_directory_does_not_hide_the_releases_evidence() {
         .collect();
     assert!(codes.contains(&"EVAL002"), "{codes:?}");
     assert!(!codes.contains(&"EVAL001"), "{codes:?}");
+    // Compared with the release's evidence, not "the last release holds no evidence".
+    let score = v["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["metric"] == "correctness")
+        .unwrap();
+    assert_eq!(score["verdict"], "regressed", "{score:#}");
 }
 
 #[test]
