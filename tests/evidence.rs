@@ -337,6 +337,16 @@ fn a_prompt_edit_stales_the_evidence_and_a_deploy_edit_does_not() {
     assert!(c.contains(&"EVAL006".to_string()), "{c:?}");
 }
 
+/// The codes of a `gate --format json` report's findings.
+fn gate_codes(v: &serde_json::Value) -> Vec<&str> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect()
+}
+
 /// v1.0.0 with good evidence, then a candidate whose results regress on the same cases.
 fn released() -> Repo {
     let repo = Repo::new();
@@ -401,12 +411,7 @@ fn a_significant_regression_against_the_release_blocks_the_gate() {
     assert_eq!(score["verdict"], "regressed");
     let ci = score["ci"].as_array().unwrap();
     assert!(ci[1].as_f64().unwrap() < 0.0, "{ci:?}");
-    let codes: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap())
-        .collect();
+    let codes = gate_codes(&v);
     for c in ["EVAL001", "EVAL002", "EVAL003"] {
         assert!(codes.contains(&c), "{c}: {codes:?}");
     }
@@ -518,12 +523,7 @@ fn moving_the_evidence_directory_does_not_hide_the_releases_evidence() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["verdict"], "blocked", "{v:#}");
-    let codes: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap())
-        .collect();
+    let codes = gate_codes(&v);
     assert!(codes.contains(&"EVAL002"), "{codes:?}");
     assert!(!codes.contains(&"EVAL001"), "{codes:?}");
     // Compared with the release's evidence, not "the last release holds no evidence".
