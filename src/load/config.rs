@@ -697,12 +697,12 @@ fn read_release(r: &mut Reader, root: &Node) -> ReleaseConfig {
 /// The evidence directory a manifest's text names (an earlier release's agentlock.toml): where
 /// that release's evidence is. `None` when the text is not a TOML manifest.
 pub fn evidence_of(text: &str) -> Option<String> {
-    let root: toml::Table = toml::from_str(text).ok()?;
-    let named = root
-        .get("paths")
-        .and_then(|p| p.get("evidence"))
-        .and_then(|e| e.as_str());
-    Some(named.unwrap_or(&Paths::default().evidence).to_string())
+    let root = node::parse_toml(text, FileId(u32::MAX)).ok()?;
+    let named = root.get("paths").and_then(|p| p.get("evidence"));
+    Some(match named.map(|n| &n.value) {
+        Some(Value::Str(dir)) => dir.clone(),
+        _ => Paths::default().evidence,
+    })
 }
 
 /// The `[release]` a manifest's text declares (an earlier release's agentlock.toml): which tags

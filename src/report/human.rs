@@ -216,22 +216,17 @@ fn snippet(text: &str, at: usize) -> String {
     crate::source::shown_path(&piece).into_owned()
 }
 
-/// A text of a finding with every credential the scanner finds redacted, before the handler
-/// wraps it: a wrapped line (`sk-ant-api03-` / the rest) is no token the output's own scan could
-/// find any more. Values from no file this run read (a tag name, a trace attribute, a string a
-/// policy built) are redacted only by the scanner.
-fn unwrapped_redacted(text: &str) -> String {
-    let known = crate::secrets::known::scrub(text);
-    crate::secrets::redact_found(&known).into_owned()
-}
-
 fn view(f: &Finding, sources: &SourceMap, shown: &mut Shown) -> View {
+    // Every credential redacted before the handler wraps the texts: a wrapped line
+    // (`sk-ant-api03-` / the rest) is no token the output's own scan could find any more, and
+    // values from no file this run read (a tag name, a trace attribute, a string a policy
+    // built) have only that scan.
     let mut f = f.clone();
-    f.message = unwrapped_redacted(&f.message);
-    f.label = f.label.as_deref().map(unwrapped_redacted);
-    f.help = f.help.as_deref().map(unwrapped_redacted);
+    f.message = crate::secrets::redact_all(&f.message);
+    f.label = f.label.as_deref().map(crate::secrets::redact_all);
+    f.help = f.help.as_deref().map(crate::secrets::redact_all);
     for l in &mut f.labels {
-        l.text = unwrapped_redacted(&l.text);
+        l.text = crate::secrets::redact_all(&l.text);
     }
     let f = &f;
     let file = sources.get(f.span.file);

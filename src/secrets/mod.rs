@@ -350,16 +350,22 @@ pub fn redact_found(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` with every recorded credential ([`known::scrub`]) and every one the scanner finds
+/// ([`redact_found`]) redacted: for a text about to be cut or wrapped, after which the output's
+/// own scan, which redacts only a whole credential, could no longer see it.
+pub fn redact_all(text: &str) -> String {
+    redact_found(&known::scrub(text)).into_owned()
+}
+
 /// `text` (a name or value from the repository) shortened for a message to at most `max_chars`
 /// characters, `marker` (`"…"`, or `""` for none) included when it is cut. Every credential is
 /// redacted *before* the cut: every recorded value ([`known::scrub`]) and every one the scanner
 /// finds ([`redact_found`]). The output redacts only a whole credential, so a token cut first
 /// would be printed up to the cut; cut afterwards, at most its redacted form is left.
 pub fn clip(text: &str, max_chars: usize, marker: &str) -> String {
-    let scrubbed = known::scrub(text);
-    let redacted = redact_found(&scrubbed);
+    let redacted = redact_all(text);
     if redacted.chars().count() <= max_chars {
-        return redacted.into_owned();
+        return redacted;
     }
     let keep = max_chars.saturating_sub(marker.chars().count());
     let mut out: String = redacted.chars().take(keep).collect();
