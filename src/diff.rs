@@ -281,6 +281,8 @@ pub struct RollbackReport {
     /// Each entry that differs, from the working tree (from) to the target (to).
     pub restore: Vec<Change>,
     pub files: Vec<FileAction>,
+    /// Paths the target's lockfile names that its tree does not hold: left out of `files`.
+    pub unheld: Vec<String>,
     /// After `--apply`: the lock root the working tree now has.
     pub applied: Option<String>,
     /// Without `--apply`: why `--apply` would refuse, touching nothing (uncommitted changes
@@ -307,12 +309,17 @@ impl FileAction {
 
 /// The files a rollback touches: for each change from the current lock to the target's, the
 /// file that holds the entry. `at_target` says whether a path exists at the target.
+///
+/// Only the current side decides what is removed: a file the working tree's own model read
+/// and the target does not hold. A path the target's lockfile names but its tree does not hold
+/// (a hand-edited lockfile, or one naming `/etc/passwd`) is neither restored nor removed; it is
+/// returned second, for the plan to say so.
 pub fn file_actions(
     changes: &[Change],
     current: &Config,
     target: &Config,
     at_target: &dyn Fn(&str) -> bool,
-) -> Vec<FileAction> {
+) -> (Vec<FileAction>, Vec<String>) {
     let mut restore: BTreeSet<String> = BTreeSet::new();
     let mut remove: BTreeSet<String> = BTreeSet::new();
     let config_files = |c: &Config| -> Vec<String> {
@@ -371,11 +378,12 @@ pub fn file_actions(
         }
     }
     let mut out = Vec::new();
+    let mut unheld = Vec::new();
     for p in &restore {
         if at_target(p) {
             out.push(FileAction::Restore(p.clone()));
-        } else {
-            remove.insert(p.clone());
+        } else if !remove.contains(p) {
+            unheld.push(p.clone());
         }
     }
     for p in remove {
@@ -389,7 +397,7 @@ pub fn file_actions(
     }
     out.sort_by(|a, b| a.path().cmp(b.path()));
     out.dedup();
-    out
+    (out, unheld)
 }
 
 #[cfg(test)]

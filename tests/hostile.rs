@@ -1035,3 +1035,63 @@ fn a_dangling_or_looping_symlink_is_said_not_dropped() {
         want(&out, mode);
     }
 }
+
+// A release whose committed lockfile was edited to name paths its tree does not hold: outside
+// the repository, in git's directory, and a file added after the release. Rollback must plan
+// neither a restore nor a removal for any of them, say so, and still roll back the rest.
+#[test]
+fn rollback_plans_nothing_for_paths_only_the_release_lockfile_names() {
+    let dir = copy_to_temp(&fixture("clean"));
+    let d = dir.path();
+    let mut lockfile = lock(d);
+    for (i, path) in [
+        "../outside.txt",
+        "/etc/passwd",
+        ".git/config",
+        ".git::$INDEX_ALLOCATION/hooks/pre-commit",
+        "added-later.txt",
+    ]
+    .iter()
+    .enumerate()
+    {
+        lockfile.push_str(&format!(
+            "\n[[prompt]]\nname = \"evil{i}\"\nversion = \"1.0.0\"\npath = \"{path}\"\nsha256 = \"{}\"\n",
+            "0".repeat(64)
+        ));
+    }
+    std::fs::write(d.join("agentlock.lock"), &lockfile).unwrap();
+    release_v1(d);
+    write(d, "added-later.txt", "kept\n");
+    write(d, "prompts/router.prompt", "changed\n");
+    git_in(d, &["add", "-A"]);
+    git_in(d, &["commit", "-qm", "next"]);
+
+    let out = run_in(d, &["--format", "json", "rollback", "--to", "v1.0.0"]);
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let files: Vec<(&str, &str)> = plan["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["action"].as_str().unwrap(), f["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(files, [("restore", "prompts/router.prompt")], "{plan}");
+    assert_eq!(plan["unheld"].as_array().unwrap().len(), 5, "{plan}");
+    assert!(plan.get("apply_refused").is_none(), "{plan}");
+
+    let out = run_in(d, &["rollback", "--to", "v1.0.0"]);
+    let human = text(&out);
+    assert!(human.contains("Not in the plan:"), "{human}");
+    assert!(!human.contains("remove "), "{human}");
+
+    let out = run_in(d, &["rollback", "--to", "v1.0.0", "--apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        std::fs::read_to_string(d.join("added-later.txt")).unwrap(),
+        "kept\n"
+    );
+    assert_ne!(
+        std::fs::read_to_string(d.join("prompts/router.prompt")).unwrap(),
+        "changed\n"
+    );
+    assert!(!d.join(".git::$INDEX_ALLOCATION").exists());
+}

@@ -49,9 +49,10 @@ pub(super) fn run(
     };
     let restore = crate::diff::diff(&current, &target_lock.lock);
     // Asked one path at a time: a listing of the whole revision stops at its limits.
-    let files = crate::diff::file_actions(&restore, &model.config, &target_config, &|p| {
-        target_snapshot.contains(p)
-    });
+    let (files, unheld) =
+        crate::diff::file_actions(&restore, &model.config, &target_config, &|p| {
+            target_snapshot.contains(p)
+        });
     let mut report = RollbackReport {
         target,
         head: Side {
@@ -63,6 +64,7 @@ pub(super) fn run(
         },
         restore,
         files,
+        unheld,
         applied: None,
         refusal: None,
     };

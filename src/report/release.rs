@@ -393,6 +393,9 @@ pub fn rollback_human(r: &RollbackReport) -> String {
             FileAction::Remove(p) => writeln!(out, "  remove  {p} (not in {})", r.target.label()),
         };
     }
+    if let Some(note) = unheld_note(r) {
+        let _ = writeln!(out, "\n{note}");
+    }
     out.push('\n');
     match &r.applied {
         Some(root) if *root == r.target.root => {
@@ -428,6 +431,21 @@ pub fn rollback_human(r: &RollbackReport) -> String {
     out
 }
 
+/// Says which paths of the target's lockfile its tree does not hold (they are in no plan):
+/// the lockfile was edited by hand, or names files that were never committed.
+fn unheld_note(r: &RollbackReport) -> Option<String> {
+    let first = r.unheld.first()?;
+    let more = match r.unheld.len() - 1 {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    Some(format!(
+        "Not in the plan: {first}{more}, which {}'s agentlock.lock names but its tree does not hold (the lockfile does not match the release's files: `agentlock verify --rev {}` shows where).",
+        r.target.label(),
+        r.target.label()
+    ))
+}
+
 pub fn rollback_json(r: &RollbackReport) -> String {
     let restore: Vec<serde_json::Value> = r
         .restore
@@ -460,6 +478,8 @@ pub fn rollback_json(r: &RollbackReport) -> String {
         head: SideJson<'a>,
         restore: Vec<serde_json::Value>,
         files: Vec<serde_json::Value>,
+        /// Paths the target's lockfile names that its tree does not hold.
+        unheld: &'a [String],
         applied: bool,
         /// The lock root after `--apply`.
         root: Option<&'a str>,
@@ -473,6 +493,7 @@ pub fn rollback_json(r: &RollbackReport) -> String {
         head: side_json(&r.head),
         restore,
         files,
+        unheld: &r.unheld,
         applied: r.applied.is_some(),
         root: r.applied.as_deref(),
         apply_refused: r.refusal.as_deref(),
@@ -503,6 +524,9 @@ pub fn rollback_markdown(r: &RollbackReport) -> String {
     for row in &rows[1..] {
         let cells: Vec<String> = row.iter().map(|c| md(c)).collect();
         let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    if let Some(note) = unheld_note(r) {
+        let _ = writeln!(out, "\n{}", md(&note));
     }
     if let Some(why) = &r.refusal {
         let _ = writeln!(

@@ -39,7 +39,10 @@ impl fmt::Display for PathError {
         f.write_str(match self {
             PathError::Empty => "is empty",
             PathError::Absolute => "is absolute: it names a file outside the repository",
-            PathError::Parent => "contains `..`, which can lead outside the repository",
+            PathError::Parent => {
+                "contains `..` (or a name of only dots and spaces, which Windows reads as `..`), \
+                 which can lead outside the repository"
+            }
             PathError::Backslash => "contains a backslash; separate directories with `/`",
             PathError::Control => "contains a control character",
             PathError::GitDir => {
@@ -76,6 +79,7 @@ impl RepoPath {
             match part {
                 "" | "." => {}
                 ".." => return Err(PathError::Parent),
+                p if is_dots(p) => return Err(PathError::Parent),
                 p if is_git_dir(p) => return Err(PathError::GitDir),
                 p => parts.push(p),
             }
@@ -162,24 +166,27 @@ impl AsRef<str> for RepoPath {
     }
 }
 
-/// `C:` or `C:\` at the start: absolute on Windows.
-/// Whether a component names git's directory on some file system: `.git` in any case, with
-/// the trailing dots and spaces NTFS drops, the characters HFS+ ignores, or as NTFS's short
-/// name `git~1` (the spellings git's own `verify_path` refuses).
+/// Whether a component names git's directory on some file system, in every spelling git's own
+/// `verify_path` refuses under `core.protectNTFS` and `core.protectHFS`: `.git` in any case,
+/// with the characters HFS+ ignores anywhere in it, with the trailing dots and spaces NTFS
+/// drops, with an NTFS stream suffix (`.git::$INDEX_ALLOCATION` is the directory itself), or
+/// as NTFS's short name `git~1`. No length shortcut: `.git` and sixty spaces is `.git` too.
 fn is_git_dir(part: &str) -> bool {
     let ignorable = |c: char| matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}');
-    if part.len() > 64 {
-        return false;
-    }
-    let plain: String = part
-        .chars()
-        .filter(|&c| !ignorable(c))
-        .collect::<String>()
-        .trim_end_matches(['.', ' '])
-        .to_ascii_lowercase();
-    plain == ".git" || plain == "git~1"
+    // NTFS: `name:stream:type`; the name is what comes before the first colon.
+    let name = part.split(':').next().unwrap_or(part);
+    let plain: String = name.chars().filter(|&c| !ignorable(c)).collect();
+    let plain = plain.trim_end_matches(['.', ' ']);
+    plain.eq_ignore_ascii_case(".git") || plain.eq_ignore_ascii_case("git~1")
 }
 
+/// A component of dots and spaces only, other than `.` and `..` themselves: NTFS drops the
+/// trailing ones, so `.. ` or `...` can name the parent directory on Windows.
+fn is_dots(part: &str) -> bool {
+    !part.is_empty() && part.chars().all(|c| c == '.' || c == ' ')
+}
+
+/// `C:` or `C:\` at the start: absolute on Windows.
 fn has_drive(text: &str) -> bool {
     let b = text.as_bytes();
     b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':'
@@ -244,7 +251,7 @@ pub fn follow_link(
             // git's own directory is no file of the repository (its config can hold the CI
             // job's token in a remote URL or an extraheader): a link into it is not followed,
             // as a link out of the root is not.
-            p if is_git_dir(p) => return None,
+            p if is_git_dir(p) || is_dots(p) => return None,
             p => parts.push(p.to_string()),
         }
     }
@@ -266,6 +273,9 @@ mod tests {
             "GIT~1/config",
             ".g\u{200c}it/config",
             ".git",
+            ".git::$INDEX_ALLOCATION/hooks/pre-commit",
+            ".GIT:$DATA",
+            "git~1 ./config",
         ] {
             assert_eq!(RepoPath::parse(bad), Err(PathError::GitDir), "{bad:?}");
         }
@@ -275,8 +285,24 @@ mod tests {
             "git/x",
             ".git-blame-ignore-revs",
             "a.git/b",
+            "docs/a:b.md",
+            ".gitx:y/z",
+            "...a/b",
         ] {
             assert!(RepoPath::parse(good).is_ok(), "{good}");
+        }
+        // Spellings of any length: NTFS drops every trailing dot and space, HFS+ every
+        // ignorable character.
+        for tail in [" ", ".", "\u{200c}"] {
+            let long = format!(".git{}/hooks/pre-commit", tail.repeat(61));
+            assert_eq!(RepoPath::parse(&long), Err(PathError::GitDir), "{long:?}");
+        }
+        for parent in [".. /etc", "prompts/... /x", "a/. ./b"] {
+            assert_eq!(
+                RepoPath::parse(parent),
+                Err(PathError::Parent),
+                "{parent:?}"
+            );
         }
     }
 
