@@ -23,6 +23,7 @@ use crate::load::model::Model;
 use crate::load::rego::{Kind, OrgRule};
 use crate::source::{FileId, Span};
 use regorus::Value;
+use std::time::Duration;
 
 /// How long one rule may run.
 pub const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -133,41 +134,165 @@ fn error_message(err: &str) -> String {
 /// Compiles the model's policy files: Rego v1 (`import rego.v1` syntax), else v0. `builtin`
 /// is agentlock's catalog, whose codes a result may not take (its results are then the
 /// rule's own code, and POL002 says why).
+///
+/// Compiling is bounded as evaluating is: regorus's parser takes time exponential in the
+/// nesting of some literals (a 71-byte `x := [[[…]]]` took 32 s), so a file gets
+/// [`TIME_LIMIT`] and all of them [`BUDGET`]; a file past either is a POL002 and is left out.
 pub fn compile(model: &Model, builtin: &[&'static Meta]) -> Policies {
-    let mut engine = new_engine();
+    compile_within(model, builtin, TIME_LIMIT, BUDGET)
+}
+
+/// How compiling one file went.
+#[derive(Debug)]
+enum Compiled {
+    /// It compiled; `true` when as Rego v0.
+    Ok(bool),
+    Failed(String),
+    /// It did not finish within the limit for one file.
+    TooSlow,
+    /// It was not compiled within the budget for all the files.
+    OutOfBudget,
+}
+
+/// Compiles one file on `engine`: as Rego v1, else v0 (the v1 error is the one reported).
+fn compile_one(engine: &mut regorus::Engine, path: String, text: String) -> Compiled {
+    engine.set_rego_v0(false);
+    match engine.add_policy(path.clone(), text.clone()) {
+        Ok(_) => Compiled::Ok(false),
+        Err(e1) => {
+            engine.set_rego_v0(true);
+            let old = engine.add_policy(path, text);
+            engine.set_rego_v0(false);
+            match old {
+                Ok(_) => Compiled::Ok(true),
+                Err(_) => Compiled::Failed(e1.to_string()),
+            }
+        }
+    }
+}
+
+/// Compiles `texts` (path, text) in order on a helper thread, waiting at most `limit` for each
+/// and `budget` for all. A file past the limit is abandoned with its thread, which stops when
+/// the file is done (or when the process exits); the files after it go on a new thread.
+fn compile_texts(texts: Vec<(String, String)>, limit: Duration, budget: Duration) -> Vec<Compiled> {
+    let deadline = std::time::Instant::now() + budget;
+    let mut out: Vec<Compiled> = Vec::with_capacity(texts.len());
+    while out.len() < texts.len() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            out.resize_with(texts.len(), || Compiled::OutOfBudget);
+            break;
+        }
+        let pending = texts[out.len()..].to_vec();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("rego-compile".into())
+            .spawn(move || {
+                let mut engine = new_engine();
+                for (path, text) in pending {
+                    if tx.send(compile_one(&mut engine, path, text)).is_err() {
+                        return; // abandoned: nobody waits for the rest
+                    }
+                }
+            });
+        if spawned.is_err() {
+            // No thread to spare: compile here, unbounded, rather than not at all.
+            let mut engine = new_engine();
+            for (path, text) in texts[out.len()..].iter().cloned() {
+                out.push(compile_one(&mut engine, path, text));
+            }
+            break;
+        }
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(limit.min(left)) {
+                Ok(c) => {
+                    out.push(c);
+                    if out.len() == texts.len() {
+                        break;
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    out.push(if left < limit {
+                        Compiled::OutOfBudget
+                    } else {
+                        Compiled::TooSlow
+                    });
+                    break;
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    // The thread died (a panic in the parser): this file failed.
+                    out.push(Compiled::Failed("the Rego parser failed on it".into()));
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// [`compile`] with other limits than [`TIME_LIMIT`] and [`BUDGET`] (a test's).
+fn compile_within(
+    model: &Model,
+    builtin: &[&'static Meta],
+    limit: Duration,
+    budget: Duration,
+) -> Policies {
     let mut files = Vec::new();
     let mut v0 = Vec::new();
     let mut errors = Vec::new();
-    for (id, declared) in &model.rego {
-        let id = *id;
-        let f = model.sources.get(id);
-        let Some(text) = f.text.as_deref() else {
-            continue; // CONF001 said why it could not be read
-        };
-        engine.set_rego_v0(false);
-        let v1 = engine.add_policy(f.path.clone(), text.to_string());
-        let added = match v1 {
-            Ok(_) => Ok(()),
-            Err(e1) => {
-                engine.set_rego_v0(true);
-                let old = engine.add_policy(f.path.clone(), text.to_string());
-                engine.set_rego_v0(false);
-                if old.is_ok() {
+    // (CONF001 said why a file without text could not be read.)
+    let readable: Vec<(FileId, &crate::load::rego::Declared, String, String)> = model
+        .rego
+        .iter()
+        .filter_map(|(id, declared)| {
+            let f = model.sources.get(*id);
+            Some((
+                *id,
+                declared,
+                f.path.clone(),
+                f.text.as_deref()?.to_string(),
+            ))
+        })
+        .collect();
+    let texts = readable
+        .iter()
+        .map(|(_, _, path, text)| (path.clone(), text.clone()))
+        .collect();
+    let compiled = compile_texts(texts, limit, budget);
+    let help = || Some("fix the policy; `agentlock policy test` runs its tests".to_string());
+    for ((id, declared, path, _), c) in readable.into_iter().zip(compiled) {
+        let at_top = || Span::new(id, 0, 0);
+        match c {
+            Compiled::Ok(old) => {
+                if old {
                     v0.push(id);
                 }
-                old.map(|_| ()).map_err(|_| e1)
+                files.push((id, declared.clone()));
             }
-        };
-        match added {
-            Ok(()) => files.push((id, declared.clone())),
-            Err(e) => {
-                let e = e.to_string();
-                errors.push(PolicyError {
-                    span: error_span(model, id, &e),
-                    message: format!("{} does not compile: {}", f.path, error_message(&e)),
-                    help: Some("fix the policy; `agentlock policy test` runs its tests".into()),
-                });
-            }
+            Compiled::Failed(e) => errors.push(PolicyError {
+                span: error_span(model, id, &e),
+                message: format!("{path} does not compile: {}", error_message(&e)),
+                help: help(),
+            }),
+            Compiled::TooSlow => errors.push(PolicyError {
+                span: at_top(),
+                message: format!(
+                    "{path} did not compile within {}: its rules were not run",
+                    seconds(limit)
+                ),
+                help: Some(
+                    "regorus's parser is slow on some shapes, such as array or object literals nested twenty deep; write the value flatter".into(),
+                ),
+            }),
+            Compiled::OutOfBudget => errors.push(PolicyError {
+                span: at_top(),
+                message: format!(
+                    "{path} was not compiled within the {} that all the policy files may take: its rules were not run",
+                    seconds(budget)
+                ),
+                help: Some("find the slow file among the other POL002 findings and fix it".into()),
+            }),
         }
     }
     Policies {
@@ -748,7 +873,50 @@ pub fn test(model: &Model, policies: &Policies, doc: &input::Doc) -> Vec<TestRes
 
 #[cfg(test)]
 mod tests {
-    use super::self_contained;
+    use super::{Compiled, compile_texts, self_contained};
+    use std::time::Duration;
+
+    /// `x := [[[…]]]`, `depth` deep: regorus takes time exponential in the depth to parse it
+    /// (about half a second at 20).
+    fn nested(depth: usize) -> String {
+        format!(
+            "package deep\nx := {}{}\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        )
+    }
+
+    #[test]
+    fn a_file_that_compiles_too_slowly_is_left_out_and_the_others_still_compile() {
+        let good = |p: &str| {
+            (
+                format!("{p}.rego"),
+                format!("package {p}\ndeny contains \"x\" if false\n"),
+            )
+        };
+        let texts = vec![good("a"), ("deep.rego".to_string(), nested(21)), good("b")];
+        let out = compile_texts(texts, Duration::from_millis(100), Duration::from_secs(60));
+        assert!(
+            matches!(
+                out[..],
+                [Compiled::Ok(false), Compiled::TooSlow, Compiled::Ok(false)]
+            ),
+            "{out:?}"
+        );
+        // the budget for all files stops the rest
+        let texts = vec![("deep.rego".to_string(), nested(21)), good("a")];
+        let out = compile_texts(texts, Duration::from_secs(60), Duration::from_millis(100));
+        assert!(
+            matches!(out[..], [Compiled::OutOfBudget, Compiled::OutOfBudget]),
+            "{out:?}"
+        );
+        let out = compile_texts(
+            vec![("bad.rego".into(), "package x\ndeny[".into())],
+            Duration::from_secs(60),
+            Duration::from_secs(60),
+        );
+        assert!(matches!(out[..], [Compiled::Failed(_)]), "{out:?}");
+    }
 
     #[test]
     fn a_package_is_self_contained_when_it_reads_only_its_own_data() {
