@@ -1095,3 +1095,33 @@ fn rollback_plans_nothing_for_paths_only_the_release_lockfile_names() {
     );
     assert!(!d.join(".git::$INDEX_ALLOCATION").exists());
 }
+
+// A pull request that raises `[paths] max_file_size` past the ceiling gets a CONF001 at the
+// value, and the run reads with the ceiling: a file over it is refused unread.
+#[test]
+fn max_file_size_has_a_ceiling_a_pull_request_cannot_raise() {
+    let dir = copy_to_temp(&fixture("clean"));
+    let d = dir.path();
+    let toml = std::fs::read_to_string(d.join("agentlock.toml")).unwrap();
+    let toml = format!("{toml}\n[paths]\nmax_file_size = \"100GB\"\n");
+    std::fs::write(d.join("agentlock.toml"), &toml).unwrap();
+    let line = toml.lines().position(|l| l.contains("100GB")).unwrap() as u64 + 1;
+    // a sparse prompt over the ceiling: refused from its size, never read
+    let big = std::fs::File::create(d.join("prompts/huge.prompt")).unwrap();
+    big.set_len(300 * 1024 * 1024).unwrap();
+    let out = run_in(d, &["--format", "json", "verify", "--no-lock-check"]);
+    let f = findings(&out);
+    assert!(
+        f.iter().any(|(c, p, l, m)| c == "CONF001"
+            && p == "agentlock.toml"
+            && *l == line
+            && m.contains("at most 256 MiB")),
+        "{f:?}"
+    );
+    assert!(
+        f.iter().any(|(c, p, _, m)| c == "CONF001"
+            && p == "prompts/huge.prompt"
+            && m.contains("over the limit of 268435456 bytes")),
+        "{f:?}"
+    );
+}

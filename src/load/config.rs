@@ -50,6 +50,10 @@ impl Default for ReleaseConfig {
     }
 }
 
+/// The largest `[paths] max_file_size` may be: a pull request edits agentlock.toml too, and
+/// a file agentlock reads is held in memory whole (a 2 MB git object inflates to 2 GB).
+pub const MAX_FILE_SIZE_CEILING: u64 = 256 * 1024 * 1024;
+
 #[derive(Clone, Debug)]
 pub struct Paths {
     pub prompts: Vec<String>,
@@ -848,6 +852,18 @@ pub fn load(
         }
         if let Some(n) = p.get("max_file_size") {
             match parse_size(n) {
+                Some(size) if size > MAX_FILE_SIZE_CEILING => {
+                    paths.max_file_size = MAX_FILE_SIZE_CEILING;
+                    r.problem(
+                        n.span,
+                        format!(
+                            "paths.max_file_size is at most {} MiB (files over it are refused unread); this run uses {} MiB",
+                            MAX_FILE_SIZE_CEILING >> 20,
+                            MAX_FILE_SIZE_CEILING >> 20
+                        ),
+                        Some("agentlock reads the model's files, not bulk data: keep large files outside the configured paths".into()),
+                    );
+                }
                 Some(size) => paths.max_file_size = size,
                 None => r.problem(
                     n.span,

@@ -53,6 +53,8 @@ struct Raw {
     kind: Kind,
     /// The text and the LF-normalized SHA-256, or why there is none.
     content: Result<(crate::source::Text, String), Unread>,
+    /// Whether it was left unread because the run's budget was spent.
+    over_budget: bool,
 }
 
 /// A file to parse, with the id it is registered under.
@@ -64,6 +66,8 @@ type Outcome = (Parsed, Vec<Problem>);
 struct Unread {
     message: String,
     help: Option<String>,
+    /// For a file over the size limit, its size.
+    size: Option<u64>,
 }
 
 /// Where GitHub looks for CODEOWNERS, in its order: it uses the first file it finds.
@@ -86,10 +90,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
     // names explicitly is a mistake, said at the value.
     init_threads();
     let raws: Vec<Option<Raw>> = crate::timing::phase("load: read", || {
-        wanted
-            .par_iter()
-            .map(|(path, kind)| read_file(snapshot, path, *kind, limit))
-            .collect()
+        read_all(snapshot, &wanted, limit, MAX_TOTAL_READ)
     });
     let mut agents_missing = false;
     for ((path, kind), raw) in wanted.iter().zip(&raws) {
@@ -838,12 +839,92 @@ fn build_globset(patterns: &[String]) -> Result<globset::GlobSet, globset::Error
     b.build()
 }
 
-fn read_file(snapshot: &dyn Snapshot, path: &RepoPath, kind: Kind, limit: u64) -> Option<Raw> {
-    let content = read_text(snapshot, path, limit)?;
+/// How many bytes of the model's files one run reads in all. `[paths] max_file_size` bounds
+/// one file (and is itself at most [`config::MAX_FILE_SIZE_CEILING`]); this bounds how many a
+/// pull request can add, so a few kilobytes of compressed git objects cannot inflate into
+/// gigabytes of memory (one 99 MB blob named by 40 paths took 4 GB).
+pub const MAX_TOTAL_READ: u64 = 1024 * 1024 * 1024;
+
+/// Reads `wanted`, in parallel, at most `limit` bytes each and `budget` in all. When the budget
+/// runs out, the files past it are the same on every run: the read is done again in order.
+fn read_all(
+    snapshot: &dyn Snapshot,
+    wanted: &[(RepoPath, Kind)],
+    limit: u64,
+    budget: u64,
+) -> Vec<Option<Raw>> {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let left = AtomicU64::new(budget);
+    let spent = AtomicBool::new(false);
+    let read = |path: &RepoPath, kind: Kind| {
+        let raw = read_file(snapshot, path, kind, limit, &left, budget);
+        if raw.as_ref().is_some_and(|r| r.over_budget) {
+            spent.store(true, Ordering::Relaxed);
+        }
+        raw
+    };
+    let raws: Vec<Option<Raw>> = wanted.par_iter().map(|(p, k)| read(p, *k)).collect();
+    if !spent.load(Ordering::Relaxed) {
+        return raws;
+    }
+    drop(raws);
+    left.store(budget, Ordering::Relaxed);
+    wanted
+        .iter()
+        .map(|(path, kind)| read_file(snapshot, path, *kind, limit, &left, budget))
+        .collect()
+}
+
+/// One file, read within `limit` and what is `left` of the run's `budget` (taken from it).
+fn read_file(
+    snapshot: &dyn Snapshot,
+    path: &RepoPath,
+    kind: Kind,
+    limit: u64,
+    left: &std::sync::atomic::AtomicU64,
+    budget: u64,
+) -> Option<Raw> {
+    use std::sync::atomic::Ordering;
+    let available = left.load(Ordering::Relaxed);
+    let mut over_budget = false;
+    let content = match read_text(snapshot, path, limit.min(available))? {
+        Ok((text, hash)) => {
+            let n = text.len() as u64;
+            let _ = left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |l| {
+                Some(l.saturating_sub(n))
+            });
+            Ok((text, hash))
+        }
+        Err(Unread {
+            size: Some(size), ..
+        }) if size <= limit => {
+            over_budget = true;
+            Err(Unread {
+                message: format!(
+                    "file is {size} bytes and was not read: the files of one run are read up to {budget} bytes in all, and the files before it took {} of them",
+                    budget - available
+                ),
+                help: Some("agentlock reads the model's files, not bulk data: keep large files outside the configured paths".into()),
+                size: None,
+            })
+        }
+        // Over the file limit itself: said with that limit, not with what was left.
+        Err(Unread {
+            size: Some(size),
+            help,
+            ..
+        }) => Err(Unread {
+            message: ReadError::TooLarge { size, limit }.to_string(),
+            help,
+            size: Some(size),
+        }),
+        Err(e) => Err(e),
+    };
     Some(Raw {
         path: path.to_string(),
         kind,
         content,
+        over_budget,
     })
 }
 
@@ -857,19 +938,22 @@ fn read_text(
     let content = match snapshot.read(path, limit) {
         Ok(bytes) => decode(bytes),
         Err(ReadError::NotFound | ReadError::Invalid(_)) => return None,
-        Err(e @ ReadError::TooLarge { .. }) => Err(Unread {
+        Err(e @ ReadError::TooLarge { size, .. }) => Err(Unread {
             message: e.to_string(),
             help: Some("raise `[paths] max_file_size` in agentlock.toml if the file is meant to be this large".into()),
+            size: Some(size),
         }),
         Err(ReadError::SymlinkOutside) => Err(Unread {
             message: "symlink leads outside the repository; it was not followed".into(),
             help: Some("replace the link with the file itself, or point it at a file inside the repository".into()),
+            size: None,
         }),
         Err(e @ ReadError::NotAFile(_)) => Err(Unread {
             message: format!("{} {e}", crate::source::shown_path(path.as_str())),
             help: Some("agentlock reads regular files only".into()),
+            size: None,
         }),
-        Err(e) => Err(Unread { message: e.to_string(), help: None }),
+        Err(e) => Err(Unread { message: e.to_string(), help: None, size: None }),
     };
     Some(content)
 }
@@ -882,6 +966,7 @@ fn decode(bytes: Vec<u8>) -> Result<(crate::source::Text, String), Unread> {
             message: "UTF-16 text (it starts with a UTF-16 byte-order mark); agentlock reads UTF-8"
                 .into(),
             help: Some("save the file as UTF-8".into()),
+            size: None,
         });
     }
     if let Some(pos) = memchr_nul(&bytes) {
@@ -889,12 +974,14 @@ fn decode(bytes: Vec<u8>) -> Result<(crate::source::Text, String), Unread> {
         return Err(Unread {
             message: format!("binary file (a NUL byte on line {line}); expected UTF-8 text"),
             help: None,
+            size: None,
         });
     }
     if crate::snapshot::lfs::is_pointer(&bytes) {
         return Err(Unread {
             message: crate::snapshot::lfs::POINTER.into(),
             help: Some(crate::snapshot::lfs::HELP.into()),
+            size: None,
         });
     }
     let sha = sha256_lf(&bytes);
@@ -906,6 +993,7 @@ fn decode(bytes: Vec<u8>) -> Result<(crate::source::Text, String), Unread> {
             Err(Unread {
                 message: format!("not UTF-8 text (an invalid byte on line {line})"),
                 help: Some("save the file as UTF-8".into()),
+                size: None,
             })
         }
     }
@@ -1298,6 +1386,34 @@ pub fn load_dir(dir: &std::path::Path) -> Result<Model, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The run's read budget leaves out the same files on every run, in the order they were
+    /// wanted, and reads a later file that still fits.
+    #[test]
+    fn files_past_the_runs_read_budget_are_refused_unread_in_order() {
+        let snapshot = crate::snapshot::MemorySnapshot::default()
+            .with("a.prompt", "aaaaaa")
+            .with("b.prompt", "bbbbbb")
+            .with("c.prompt", "ccc")
+            .with("d.prompt", "dddddddddddddddddddd");
+        let wanted: Vec<(RepoPath, Kind)> = ["a.prompt", "b.prompt", "c.prompt", "d.prompt"]
+            .iter()
+            .map(|p| (RepoPath::fixed(p), Kind::Prompt))
+            .collect();
+        for _ in 0..20 {
+            let raws = read_all(&snapshot, &wanted, 16, 10);
+            let outcome: Vec<&str> = raws
+                .iter()
+                .map(|r| match &r.as_ref().unwrap().content {
+                    Ok(_) => "read",
+                    Err(u) if u.message.contains("in all") => "budget",
+                    Err(u) if u.message.contains("over the limit of 16 bytes") => "too large",
+                    Err(u) => panic!("{}", u.message),
+                })
+                .collect();
+            assert_eq!(outcome, ["read", "budget", "read", "too large"]);
+        }
+    }
 
     #[test]
     fn a_git_lfs_pointer_is_said_to_be_one() {
