@@ -537,6 +537,43 @@ fn moving_the_evidence_directory_does_not_hide_the_releases_evidence() {
 }
 
 #[test]
+fn a_release_whose_evidence_cannot_be_read_blocks_rather_than_comparing_with_nothing() {
+    // Red team round 4: a release whose evidence file no longer matched its recorded SHA-256
+    // read as "holds no evidence" (info), and the gate allowed whatever the candidate scored.
+    let repo = Repo::new();
+    repo.add("results.jsonl", &good());
+    let stored = std::fs::read_dir(repo.root().join("evidence"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .unwrap();
+    let mut bytes = std::fs::read(&stored).unwrap();
+    bytes.extend_from_slice(b"{\"tampered\": true}\n");
+    std::fs::write(&stored, bytes).unwrap();
+    repo.commit("evidence, then edited");
+    repo.tag("v1.0.0");
+    repo.edit("prompts/writer.prompt", |t| {
+        t.replace("a title", "a short title")
+            .replace("version: 1.0.0", "version: 1.1.0")
+    });
+    repo.edit("agents.yaml", |t| t.replace("writer@1.0.0", "writer@1.1.0"));
+    repo.git(&["rm", "-q", "-r", "evidence"]);
+    repo.add("results.jsonl", &good());
+    repo.lock();
+    repo.commit("candidate");
+    let out = repo.run(&["--format", "json", "gate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "blocked", "{v:#}");
+    let base = findings(&out, "EVAL002");
+    assert_eq!(base.len(), 1, "{base:?}");
+    assert_eq!(base[0]["severity"], "error", "{base:?}");
+    let message = base[0]["message"].as_str().unwrap();
+    assert!(message.contains("cannot be read"), "{message}");
+    assert!(message.contains("SHA-256"), "{message}");
+}
+
+#[test]
 fn without_a_release_the_gate_says_so_and_blocks_on_the_rollback_target() {
     let repo = Repo::new();
     repo.add("results.jsonl", &good());

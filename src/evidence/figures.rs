@@ -8,8 +8,18 @@ use super::results::Outcome;
 use crate::load::model::Model;
 use crate::source::printable;
 
-/// A number with at most three decimals and no trailing zeros (`4.5`, `0.333`, `0`).
+/// A number with at most three decimals and no trailing zeros (`4.5`, `0.333`, `0`); from a
+/// million on, in scientific notation (`-8.5e307`, not three hundred digits).
 pub fn num(v: f64) -> String {
+    if v.abs() >= 1e6 {
+        let s = format!("{v:.3e}");
+        return match s.split_once('e') {
+            Some((m, e)) if m.contains('.') => {
+                format!("{}e{e}", m.trim_end_matches('0').trim_end_matches('.'))
+            }
+            _ => s,
+        };
+    }
     let s = format!("{v:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".into() } else { s.to_string() }
@@ -188,5 +198,21 @@ impl Gate {
             .enumerate()
             .filter(|(i, _)| !self.stale.contains(i))
             .map(|(_, s)| s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num;
+
+    #[test]
+    fn numbers_are_short_at_any_magnitude() {
+        assert_eq!(num(4.5), "4.5");
+        assert_eq!(num(1.0 / 3.0), "0.333");
+        assert_eq!(num(-0.0001), "0");
+        assert_eq!(num(999_999.0), "999999");
+        assert_eq!(num(-8.5e307), "-8.5e307");
+        assert_eq!(num(1e6), "1e6");
+        assert_eq!(num(1.2345e9), "1.234e9");
     }
 }

@@ -133,7 +133,9 @@ a one-sided Wilcoxon signed-rank test on the paired differences and a seeded pai
 95% interval. p-values are adjusted with Holm's method across the dataset's tests. A comparison
 regresses when its adjusted p-value is under `alpha` (default 0.05) and the drop is larger than
 `max_score_drop` (scores; default 0). Without a release, or when the release holds no evidence,
-the rule says so at info level.
+the rule says so at info level. A release whose evidence cannot be read in full (a file that no
+longer matches the SHA-256 its index recorded, an index that does not parse) is an error: the
+comparison with it would be incomplete.
 
 ## Why
 Checklist 2.1: "Results compared against last production baseline", "No statistically
@@ -174,6 +176,34 @@ fn eval002(ctx: &Context) -> Vec<Finding> {
             .into_iter()
             .collect();
     };
+    // A baseline that cannot be read in full is no baseline to pass against: a file that
+    // fails its recorded SHA-256 would otherwise read as "no evidence", and the gate allow.
+    if let Some(problem) = base.evidence.as_ref().and_then(|e| e.problems.first()) {
+        let more = base.evidence.as_ref().map_or(0, |e| e.problems.len() - 1);
+        return first
+            .map(|at| {
+                Finding::new(
+                    &EVAL002,
+                    at,
+                    base.tag.clone(),
+                    format!(
+                        "the evidence of the last release {} cannot be read{}: {}, so the comparison with it is not complete",
+                        crate::source::printable(&base.tag),
+                        match more {
+                            0 => String::new(),
+                            n => format!(" ({n} more problems)"),
+                        },
+                        problem.message
+                    ),
+                )
+                .help(format!(
+                    "the release's evidence files must match the index it committed; `git show {}:<file>` shows what it holds, and a release whose evidence is lost needs a new, reviewed baseline release",
+                    crate::source::printable(&base.tag)
+                ))
+            })
+            .into_iter()
+            .collect();
+    }
     if base.evidence.as_ref().is_none_or(|e| e.stored.is_empty()) {
         return first
             .map(|at| {
