@@ -235,6 +235,9 @@ pub struct DiffReport {
     pub rollback: Option<Side>,
     /// The tag pattern releases were looked for with, for messages.
     pub pattern: String,
+    /// Without a base although there are tags: why none is one (a shallow clone's history
+    /// that ends before them, tags on other branches).
+    pub no_base: Option<String>,
     /// The evidence files added and removed since the base (evidence/index.toml).
     pub evidence: Vec<EvidenceChange>,
 }

@@ -354,7 +354,9 @@ impl Git {
         out.all
             .sort_by(|a, b| b.version.cmp(&a.version).then_with(|| a.tag.cmp(&b.tag)));
         if let Some(head) = head {
-            let reachable = self.reachable(head.0, out.all.iter().map(|r| r.commit.0))?;
+            let (reachable, cut_off) =
+                self.reachable(head.0, out.all.iter().map(|r| r.commit.0))?;
+            out.cut_off = cut_off;
             for r in &mut out.all {
                 r.reachable = reachable.contains(&r.commit.0);
             }
@@ -411,24 +413,29 @@ impl Git {
     }
 
     /// Which of `targets` are ancestors of `head` (or `head` itself): one walk down the
-    /// history, stopping as soon as every target has been seen.
+    /// history, stopping as soon as every target has been seen. Second, whether the walk
+    /// ended at the edge of a shallow clone with targets not seen: those may be ancestors too.
     fn reachable(
         &self,
         head: ObjectId,
         targets: impl Iterator<Item = ObjectId>,
-    ) -> Result<HashSet<ObjectId>, GitError> {
+    ) -> Result<(HashSet<ObjectId>, bool), GitError> {
         let mut wanted: HashSet<ObjectId> = targets.collect();
         let mut found = HashSet::new();
         if wanted.is_empty() {
-            return Ok(found);
+            return Ok((found, false));
         }
         let repo = self.local();
         let walk = repo
             .rev_walk([head])
             .all()
             .map_err(|e| GitError::new(format!("cannot walk the history: {e}")))?;
+        let mut cut_off = false;
         for info in walk {
-            let Ok(info) = info else { break }; // the edge of a shallow clone
+            let Ok(info) = info else {
+                cut_off = true; // the edge of a shallow clone
+                break;
+            };
             let id = info.id;
             if wanted.remove(&id) {
                 found.insert(id);
@@ -437,7 +444,9 @@ impl Git {
                 }
             }
         }
-        Ok(found)
+        // A shallow clone's walk can also end cleanly at its boundary commits.
+        let cut_off = !wanted.is_empty() && (cut_off || repo.is_shallow().unwrap_or(false));
+        Ok((found, cut_off))
     }
 }
 
@@ -508,11 +517,43 @@ pub struct Releases {
     /// How many tags the repository has in all.
     pub tags: usize,
     pub shallow: bool,
+    /// Whether the history of the head ends (a shallow clone's boundary) before it reaches
+    /// some release tags: they may be earlier releases of it that agentlock cannot see.
+    pub cut_off: bool,
     /// The commit reachability was computed from.
     pub head: Option<Commit>,
 }
 
 impl Releases {
+    /// Why there is no release before the head, for a message: no tag at all in a shallow
+    /// clone, no tag matching the pattern, the history cut off before the tags, or the tags on
+    /// other branches.
+    pub fn none_reason(&self) -> String {
+        let fetch = "`git fetch --tags --unshallow` (with actions/checkout, `fetch-depth: 0`)";
+        if self.shallow && self.tags == 0 {
+            format!("this is a shallow clone with no tags; fetch them with {fetch}")
+        } else if self.all.is_empty() {
+            format!("no release tag matches `{}`", self.pattern)
+        } else if self.cut_off {
+            format!(
+                "the history of this shallow clone ends before it reaches any of the {} release tags matching `{}`; fetch it with {fetch}",
+                self.all.len(),
+                self.pattern
+            )
+        } else if let Some(last) = self.last() {
+            format!(
+                "{} is this commit, and no earlier release is in its history",
+                last.tag
+            )
+        } else {
+            format!(
+                "none of the {} release tags matching `{}` is in the history of this commit",
+                self.all.len(),
+                self.pattern
+            )
+        }
+    }
+
     /// The last release: the newest one reachable from the head.
     pub fn last(&self) -> Option<&Release> {
         self.all.iter().find(|r| r.reachable)

@@ -762,6 +762,56 @@ fn shallow_clone_without_tags() {
 }
 
 #[test]
+fn shallow_clone_with_tags_says_its_history_ends_before_them() {
+    // Red team round 4: `actions/checkout` with `fetch-depth: 1` and `fetch-tags: true` has
+    // the tags but not the history between them; `diff` said no tag matched.
+    let r = Repo::with_two_releases();
+    r.bump_planner("2.3.0", "One more line.");
+    r.commit("planner 2.3.0");
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", r.dir.path().display());
+    git_in(
+        clone.path(),
+        &["clone", "-q", "--depth", "1", "--no-tags", &url, "c"],
+    );
+    let root = clone.path().join("c");
+    git_in(
+        &root,
+        &[
+            "fetch",
+            "-q",
+            "--depth",
+            "1",
+            "origin",
+            "refs/tags/*:refs/tags/*",
+        ],
+    );
+    let out = run_in(&root, &["--format", "json", "verify"]);
+    let rel = findings(&out)
+        .into_iter()
+        .find(|(c, ..)| c == "REL003")
+        .expect("REL003");
+    assert!(rel.3.contains("shallow clone ends before"), "{rel:?}");
+    let v = json(&run_in(&root, &["--format", "json", "diff"]));
+    assert!(v["base"].is_null(), "{v:#}");
+    let why = v["no_base"].as_str().unwrap();
+    assert!(
+        why.contains("shallow clone") && why.contains("2 release tags"),
+        "{why}"
+    );
+    let human = stdout(&run_in(&root, &["diff"]));
+    assert!(!human.contains("No release tag matches"), "{human}");
+    assert!(human.contains("git fetch --tags --unshallow"), "{human}");
+    let out = run_in(&root, &["rollback"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("shallow clone ends"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn the_agentlock_root_may_be_a_subdirectory() {
     let r = Repo::at("services/triage");
     r.tag("v1.0.0");

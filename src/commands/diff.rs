@@ -104,7 +104,10 @@ pub(super) fn run(
         None => Vec::new(),
     };
     let evidence = crate::diff::evidence_changes(&base_index, &index(snapshot.as_ref()));
+    let no_base = (base.is_none() && (!releases.all.is_empty() || releases.shallow))
+        .then(|| releases.none_reason());
     let report = DiffReport {
+        no_base,
         base: base.map(|(s, _)| s),
         head: head_side,
         changes,

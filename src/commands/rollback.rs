@@ -26,13 +26,7 @@ pub(super) fn run(
         None => match releases.rollback_target() {
             Some(r) => (r.tag.clone(), r.commit),
             None => {
-                let why = if releases.shallow && releases.tags == 0 {
-                    "this is a shallow clone with no tags; fetch them with `git fetch --tags --unshallow`".to_string()
-                } else if releases.all.is_empty() {
-                    format!("no release tag matches `{}`", releases.pattern)
-                } else {
-                    "no release before the current one is in the history of HEAD".to_string()
-                };
+                let why = releases.none_reason();
                 return Err(fatal(
                     format!("there is no release to roll back to: {why}"),
                     Some("name one with `--to TAG`; `git tag --list` shows the tags"),

@@ -291,7 +291,7 @@ fn compile_within(
                     "{path} was not compiled within the {} that all the policy files may take: its rules were not run",
                     seconds(budget)
                 ),
-                help: Some("find the slow file among the other POL002 findings and fix it".into()),
+                help: Some("find the slow file among the other findings of this rule and fix it".into()),
             }),
         }
     }

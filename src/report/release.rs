@@ -110,14 +110,23 @@ pub fn diff_human(r: &DiffReport) -> String {
                 describe(&r.head)
             );
         }
-        None => {
-            let _ = writeln!(
-                out,
-                "No release tag matches `{}` yet: everything in {} is new.",
-                r.pattern,
-                describe(&r.head)
-            );
-        }
+        None => match &r.no_base {
+            Some(why) => {
+                let _ = writeln!(
+                    out,
+                    "No release to compare with: {why}.\nEverything in {} is new.",
+                    describe(&r.head)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "No release tag matches `{}` yet: everything in {} is new.",
+                    r.pattern,
+                    describe(&r.head)
+                );
+            }
+        },
     }
     out.push('\n');
     if r.changes.is_empty() {
@@ -205,6 +214,9 @@ struct DiffJson<'a> {
     rollback: Option<SideJson<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     evidence: Vec<serde_json::Value>,
+    /// Without a base although there are tags: why none is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    no_base: Option<&'a str>,
 }
 
 /// `added evidence/promptfoo-….json (promptfoo: 30 cases of golden_happy_path)`.
@@ -243,6 +255,7 @@ pub fn diff_json(r: &DiffReport) -> String {
                 })
             })
             .collect(),
+        no_base: r.no_base.as_deref(),
     };
     format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
 }
@@ -271,13 +284,30 @@ pub fn diff_markdown(r: &DiffReport) -> String {
             let _ = writeln!(out, "From {} to {}.\n", md_side(base), md_side(&r.head));
         }
         None => {
-            let _ = writeln!(out, "### agentlock: first release\n");
-            let _ = writeln!(
-                out,
-                "No release tag matches `{}` yet: everything in {} is new.\n",
-                md(&r.pattern),
-                md_side(&r.head)
-            );
+            let heading = if r.no_base.is_some() {
+                "no release to compare with"
+            } else {
+                "first release"
+            };
+            let _ = writeln!(out, "### agentlock: {heading}\n");
+            match &r.no_base {
+                Some(why) => {
+                    let _ = writeln!(
+                        out,
+                        "No release to compare with: {}.\n\nEverything in {} is new.\n",
+                        md(why),
+                        md_side(&r.head)
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "No release tag matches `{}` yet: everything in {} is new.\n",
+                        md(&r.pattern),
+                        md_side(&r.head)
+                    );
+                }
+            }
         }
     }
     if r.changes.is_empty() {
