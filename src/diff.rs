@@ -238,6 +238,9 @@ pub struct DiffReport {
     /// Without a base although there are tags: why none is one (a shallow clone's history
     /// that ends before them, tags on other branches).
     pub no_base: Option<String>,
+    /// How many changes were left out as the echoes of a head file that did not load (its
+    /// entries would all look removed): `verify` reports the file as CONF001.
+    pub not_compared: usize,
     /// The evidence files added and removed since the base (evidence/index.toml).
     pub evidence: Vec<EvidenceChange>,
 }

@@ -812,6 +812,32 @@ fn shallow_clone_with_tags_says_its_history_ends_before_them() {
 }
 
 #[test]
+fn diff_does_not_call_the_entries_of_a_file_that_did_not_load_removed() {
+    // Red team round 4: with agents.yaml broken, `diff` (and the PR comment) said every agent
+    // and the topology were removed, and nothing said the file did not load.
+    let r = Repo::new();
+    r.tag("v1.0.0");
+    r.edit("agents.yaml", |t| format!("{t}\n  broken: [unclosed\n"));
+    let v = json(&r.run(&["--format", "json", "diff"]));
+    let changes = v["changes"].as_array().unwrap();
+    assert!(
+        !changes
+            .iter()
+            .any(|c| c["kind"] == "agent" || c["kind"] == "topology"),
+        "{v:#}"
+    );
+    assert!(v["not_compared"].as_u64().unwrap() > 0, "{v:#}");
+    let human = stdout(&r.run(&["diff"]));
+    assert!(
+        human.contains("not compared: a file they come from did not load"),
+        "{human}"
+    );
+    let markdown = stdout(&r.run(&["--format", "markdown", "diff"]));
+    assert!(markdown.contains("not compared"), "{markdown}");
+    assert!(!markdown.contains("| agent |"), "{markdown}");
+}
+
+#[test]
 fn the_agentlock_root_may_be_a_subdirectory() {
     let r = Repo::at("services/triage");
     r.tag("v1.0.0");

@@ -85,13 +85,26 @@ pub(super) fn run(
     let empty = Lock {
         entries: Vec::new(),
     };
-    let changes = crate::diff::diff(base.as_ref().map_or(&empty, |(_, l)| &l.lock), &head_lock);
+    let mut changes = crate::diff::diff(base.as_ref().map_or(&empty, |(_, l)| &l.lock), &head_lock);
+    // A head file that did not load makes its entries look removed: held back and counted.
+    let before = changes.len();
+    changes.retain(|c| {
+        !crate::lock::echoes_a_failed_load(
+            &model.incomplete,
+            c.kind,
+            c.change == crate::diff::ChangeKind::Removed,
+        )
+    });
+    let not_compared = before - changes.len();
     // The evidence recorded at each side.
+    // Each side's where its own manifest puts it: a change that moves `[paths] evidence`
+    // must not make the release's evidence look removed.
     let index = |s: &dyn Snapshot| {
         use crate::snapshot::ReadExt;
+        let dir = crate::evidence::dir_at(s, &model.config.paths.evidence);
         let path = format!(
             "{}/{}",
-            model.config.paths.evidence.trim_end_matches('/'),
+            dir.trim_end_matches('/'),
             crate::evidence::store::INDEX
         );
         s.read_str(&path, crate::snapshot::DEFAULT_MAX_FILE_SIZE)
@@ -108,6 +121,7 @@ pub(super) fn run(
         .then(|| releases.none_reason());
     let report = DiffReport {
         no_base,
+        not_compared,
         base: base.map(|(s, _)| s),
         head: head_side,
         changes,

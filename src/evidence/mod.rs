@@ -38,6 +38,19 @@ pub struct Baseline {
 /// The evidence is read from the directory the release's own agentlock.toml names (`dir`, the
 /// candidate's, only when the release has no manifest to say): a pull request that moves
 /// `[paths] evidence` must not make the release's evidence disappear.
+/// Where a revision keeps its evidence: the directory its own agentlock.toml names, else
+/// `fallback` (the candidate's) when it has no manifest to say.
+pub fn dir_at(revision: &dyn crate::snapshot::Snapshot, fallback: &str) -> String {
+    crate::snapshot::ReadExt::read_str(
+        revision,
+        crate::load::config::MANIFEST,
+        crate::snapshot::DEFAULT_MAX_FILE_SIZE,
+    )
+    .ok()
+    .and_then(|bytes| crate::load::config::evidence_of(std::str::from_utf8(&bytes).ok()?))
+    .unwrap_or_else(|| fallback.to_string())
+}
+
 pub fn baseline(git: &Git, history: &History, dir: &str) -> Option<Baseline> {
     let release = history.releases.rollback_target()?;
     let mut sources = crate::source::SourceMap::default();
@@ -45,15 +58,8 @@ pub fn baseline(git: &Git, history: &History, dir: &str) -> Option<Baseline> {
         .tree(release.commit, &release.tag)
         .ok()
         .and_then(|tree| {
-            let own = crate::snapshot::ReadExt::read_str(
-                &tree,
-                crate::load::config::MANIFEST,
-                crate::snapshot::DEFAULT_MAX_FILE_SIZE,
-            )
-            .ok()
-            .and_then(|bytes| crate::load::config::evidence_of(std::str::from_utf8(&bytes).ok()?));
-            let dir = own.as_deref().unwrap_or(dir);
-            store::load(&tree, dir, &release.tag, &mut sources, false)
+            let dir = dir_at(&tree, dir);
+            store::load(&tree, &dir, &release.tag, &mut sources, false)
         });
     Some(Baseline {
         tag: release.tag.clone(),

@@ -25,6 +25,25 @@ use crate::source::{FileId, Span};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+/// Whether a change of a `kind` entry may be only the echo of a file that failed to load
+/// (`incomplete`): every agent of an agents.yaml that does not parse looks removed, and so does
+/// the prompt a broken file held. CONF001 says why; reports hold these back and count them.
+pub fn echoes_a_failed_load(
+    incomplete: &crate::load::model::Incomplete,
+    kind: Kind,
+    removed: bool,
+) -> bool {
+    match kind {
+        Kind::Agent | Kind::Topology => incomplete.agents,
+        Kind::Model => incomplete.models,
+        Kind::Deploy => incomplete.deploy,
+        Kind::Prompt => incomplete.prompts && removed,
+        Kind::Tool => incomplete.tools && removed,
+        Kind::Dataset => incomplete.datasets && removed,
+        Kind::Policy => false,
+    }
+}
+
 pub const LOCKFILE: &str = "agentlock.lock";
 pub const LOCK_VERSION: i64 = 1;
 

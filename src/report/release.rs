@@ -154,6 +154,9 @@ pub fn diff_human(r: &DiffReport) -> String {
     }
     out.push('\n');
     let _ = writeln!(out, "{}", counts(&r.changes));
+    if let Some(note) = not_compared_note(r) {
+        let _ = writeln!(out, "{note}");
+    }
     if !r.evidence.is_empty() {
         let _ = writeln!(out, "\nEvidence:");
         for e in &r.evidence {
@@ -217,6 +220,9 @@ struct DiffJson<'a> {
     /// Without a base although there are tags: why none is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     no_base: Option<&'a str>,
+    /// Changes held back: a file of the head did not load.
+    #[serde(skip_serializing_if = "is_zero")]
+    not_compared: usize,
 }
 
 /// `added evidence/promptfoo-….json (promptfoo: 30 cases of golden_happy_path)`.
@@ -238,6 +244,23 @@ fn evidence_line(e: &crate::diff::EvidenceChange) -> String {
     )
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Says how many changes were held back because a file of the head did not load.
+fn not_compared_note(r: &DiffReport) -> Option<String> {
+    match r.not_compared {
+        0 => None,
+        n => Some(format!(
+            "{n} {} not compared: a file {} from did not load, so {} would only look removed (`agentlock verify` says which file and why)",
+            if n == 1 { "entry was" } else { "entries were" },
+            if n == 1 { "it comes" } else { "they come" },
+            if n == 1 { "it" } else { "they" },
+        )),
+    }
+}
+
 pub fn diff_json(r: &DiffReport) -> String {
     let v = DiffJson {
         schema: "agentlock.diff/v1",
@@ -256,6 +279,7 @@ pub fn diff_json(r: &DiffReport) -> String {
             })
             .collect(),
         no_base: r.no_base.as_deref(),
+        not_compared: r.not_compared,
     };
     format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
 }
@@ -336,6 +360,9 @@ pub fn diff_markdown(r: &DiffReport) -> String {
         out.push('\n');
     }
     let _ = writeln!(out, "{}.\n", counts(&r.changes));
+    if let Some(note) = not_compared_note(r) {
+        let _ = writeln!(out, "**{}**\n", md(&note));
+    }
     if !r.evidence.is_empty() {
         out.push_str("**Evidence:**\n\n");
         for e in &r.evidence {

@@ -338,14 +338,8 @@ fn check_stale(ctx: &Context) -> Vec<Finding> {
             // A file that failed to load makes its entries look removed: CONF001 says why,
             // so those echoes are held back and counted.
             let inc = &model.incomplete;
-            let echo = |c: &&crate::lock::Change| match c.kind {
-                Kind::Agent | Kind::Topology => inc.agents,
-                Kind::Model => inc.models,
-                Kind::Deploy => inc.deploy,
-                Kind::Prompt => inc.prompts && c.what == ChangeKind::Removed,
-                Kind::Tool => inc.tools && c.what == ChangeKind::Removed,
-                Kind::Dataset => inc.datasets && c.what == ChangeKind::Removed,
-                _ => false,
+            let echo = |c: &&crate::lock::Change| {
+                crate::lock::echoes_a_failed_load(inc, c.kind, c.what == ChangeKind::Removed)
             };
             let echoes = changes.iter().filter(echo).count();
             let places = Places::new(model);
