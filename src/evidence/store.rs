@@ -21,7 +21,7 @@ use crate::load::model::{Model, Sp};
 use crate::lock::{Field, Kind, Lock};
 use crate::node::{self, Node};
 use crate::problem::Problem;
-use crate::snapshot::{ReadError, RepoPath, Snapshot};
+use crate::snapshot::{ReadBudget, ReadError, RepoPath, Snapshot};
 use crate::source::{FileId, SourceMap, Span};
 
 /// The index's name inside the evidence directory.
@@ -81,13 +81,12 @@ const ENTRY: Table = Table {
     )
 };
 
-/// The largest results file read (spans are 32-bit offsets).
-pub const MAX_EVIDENCE_SIZE: u64 = 1 << 31;
-
-/// The most bytes of evidence files one [`load`] reads in all: one file of the largest size and
-/// as much again. An index listing more is not read past it (a finding at each entry left), so
-/// a committed index cannot make a run read without end.
-pub const MAX_TOTAL_EVIDENCE: u64 = 2 * MAX_EVIDENCE_SIZE;
+/// The largest results file read: the ceiling of `[paths] max_file_size`. Evidence files also
+/// draw on the run's read budget ([`ReadBudget::run`], at [`ReadBudget::EVIDENCE_WEIGHT`] per
+/// byte), so an index listing more than it holds is not read past it (a finding at each entry
+/// left), and neither the working tree's nor a release's evidence can make a run read without
+/// end.
+pub const MAX_EVIDENCE_SIZE: u64 = crate::load::config::MAX_FILE_SIZE_CEILING;
 
 /// The lock kinds that decide behaviour, and the fields of each that do (a path is where a
 /// file is, not what it says; a tool manifest's timeouts are deployment, its surface is not).
@@ -228,12 +227,12 @@ pub fn load(
         &index_path,
         sources,
         &mut ev,
-        MAX_TOTAL_EVIDENCE,
+        ReadBudget::run(),
     );
     Some(ev)
 }
 
-/// Reads each entry's file, each distinct file once and `budget` bytes in all: an entry naming
+/// Reads each entry's file, each distinct file once, drawing on `budget`: an entry naming
 /// a path or a SHA-256 an earlier entry names is a repeat (`evidence add` writes none), ignored
 /// with one problem per file repeated, at its first repeat; an entry whose file does not fit in
 /// what is left of the budget is not read, with a problem at it.
@@ -243,10 +242,9 @@ fn read_entries(
     index_path: &str,
     sources: &mut SourceMap,
     ev: &mut Evidence,
-    budget: u64,
+    budget: &ReadBudget,
 ) {
     use std::collections::HashMap;
-    let mut left = budget;
     // The first entry of each path and of each SHA-256, by its index among `entries`.
     let mut by_path: HashMap<String, usize> = HashMap::new();
     let mut by_sha: HashMap<&str, usize> = HashMap::new();
@@ -282,7 +280,7 @@ fn read_entries(
         if let Some(s) = sha {
             by_sha.insert(s, i);
         }
-        if let Err(p) = read_entry(snapshot, entry, index_path, sources, ev, &mut left, budget) {
+        if let Err(p) = read_entry(snapshot, entry, index_path, sources, ev, budget) {
             ev.problems.push(*p);
         }
     }
@@ -323,8 +321,7 @@ fn read_entry(
     index_path: &str,
     sources: &mut SourceMap,
     ev: &mut Evidence,
-    left: &mut u64,
-    budget: u64,
+    budget: &ReadBudget,
 ) -> Result<(), Box<Problem>> {
     let field = |key: &str| -> Result<(&str, Span), Box<Problem>> {
         entry
@@ -349,14 +346,16 @@ fn read_entry(
     let bytes = RepoPath::parse(path)
         .map_err(|e| at(path_span, format!("the evidence path `{path}` {e}")))
         .and_then(|p| {
-            let limit = MAX_EVIDENCE_SIZE.min(*left);
-            snapshot.read(&p, limit).map_err(|e| match e {
+            let weight = ReadBudget::EVIDENCE_WEIGHT;
+            let left = budget.left() / weight;
+            snapshot.read(&p, MAX_EVIDENCE_SIZE.min(left)).map_err(|e| match e {
                 // Within the per-file limit, over what is left of the run's budget.
                 ReadError::TooLarge { size, .. } if size <= MAX_EVIDENCE_SIZE => at(
                     path_span,
                     format!(
-                        "the evidence file {path} was not read: the evidence files read in one run are limited to {budget} bytes in all, and the entries before it used {} of them",
-                        budget - *left
+                        "the evidence file {path} ({size} bytes) was not read: one run reads up to {} bytes of evidence in all (an evidence byte counts {weight} of the {} bytes of the repository's files a run reads), and the files before it left {left}",
+                        budget.total() / weight,
+                        budget.total()
                     ),
                 )
                 .help("the index holds more evidence than one run reads: add fresh results with `agentlock evidence add`, which removes the stale ones"),
@@ -368,7 +367,7 @@ fn read_entry(
             })
         })
         .map_err(Box::new)?;
-    *left = left.saturating_sub(bytes.len() as u64);
+    budget.take(bytes.len() as u64 * ReadBudget::EVIDENCE_WEIGHT);
     if format!("sha256:{}", sha256_hex(&bytes)) != sha {
         return Err(at(
             sha_span,
@@ -723,13 +722,13 @@ mod tests {
             "evidence/index.toml",
             &mut sources,
             &mut ev,
-            2 * size + 10,
+            &ReadBudget::new((2 * size + 10) * ReadBudget::EVIDENCE_WEIGHT),
         );
         assert_eq!(ev.stored.len(), 2, "{:?}", ev.problems);
         assert_eq!(ev.problems.len(), 1, "{:?}", ev.problems);
         let p = format!("{:?}", ev.problems[0]);
         assert!(p.contains("was not read"), "{p}");
-        assert!(p.contains("limited to"), "{p}");
+        assert!(p.contains("bytes of evidence in all"), "{p}");
         // with the whole budget, all three
         let mut ev = Evidence::default();
         read_entries(
@@ -738,7 +737,7 @@ mod tests {
             "evidence/index.toml",
             &mut sources,
             &mut ev,
-            MAX_TOTAL_EVIDENCE,
+            &ReadBudget::new(crate::snapshot::MAX_TOTAL_READ),
         );
         assert_eq!(ev.stored.len(), 3, "{:?}", ev.problems);
         assert!(ev.problems.is_empty(), "{:?}", ev.problems);

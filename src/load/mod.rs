@@ -18,7 +18,7 @@ pub mod suppress;
 use crate::digest::sha256_lf;
 use crate::node::{self, Node};
 use crate::problem::Problem;
-use crate::snapshot::{EntryKind, ReadError, ReadExt, RepoPath, Snapshot};
+use crate::snapshot::{EntryKind, ReadBudget, ReadError, ReadExt, RepoPath, Snapshot};
 use crate::source::{FileId, SourceMap, Span};
 use config::ConfigError;
 use model::Model;
@@ -90,7 +90,7 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
     // names explicitly is a mistake, said at the value.
     init_threads();
     let raws: Vec<Option<Raw>> = crate::timing::phase("load: read", || {
-        read_all(snapshot, &wanted, limit, MAX_TOTAL_READ)
+        read_all(snapshot, &wanted, limit, ReadBudget::run())
     });
     let mut agents_missing = false;
     for ((path, kind), raw) in wanted.iter().zip(&raws) {
@@ -839,25 +839,20 @@ fn build_globset(patterns: &[String]) -> Result<globset::GlobSet, globset::Error
     b.build()
 }
 
-/// How many bytes of the model's files one run reads in all. `[paths] max_file_size` bounds
-/// one file (and is itself at most [`config::MAX_FILE_SIZE_CEILING`]); this bounds how many a
-/// pull request can add, so a few kilobytes of compressed git objects cannot inflate into
-/// gigabytes of memory (one 99 MB blob named by 40 paths took 4 GB).
-pub const MAX_TOTAL_READ: u64 = 1024 * 1024 * 1024;
-
-/// Reads `wanted`, in parallel, at most `limit` bytes each and `budget` in all. When the budget
-/// runs out, the files past it are the same on every run: the read is done again in order.
+/// Reads `wanted`, in parallel, at most `limit` bytes each, drawing on `budget`. When the
+/// budget runs out, the files past it are the same on every run: what this call took is given
+/// back and the read is done again, in order.
 fn read_all(
     snapshot: &dyn Snapshot,
     wanted: &[(RepoPath, Kind)],
     limit: u64,
-    budget: u64,
+    budget: &ReadBudget,
 ) -> Vec<Option<Raw>> {
-    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-    let left = AtomicU64::new(budget);
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let start = budget.left();
     let spent = AtomicBool::new(false);
     let read = |path: &RepoPath, kind: Kind| {
-        let raw = read_file(snapshot, path, kind, limit, &left, budget);
+        let raw = read_file(snapshot, path, kind, limit, budget);
         if raw.as_ref().is_some_and(|r| r.over_budget) {
             spent.store(true, Ordering::Relaxed);
         }
@@ -868,31 +863,26 @@ fn read_all(
         return raws;
     }
     drop(raws);
-    left.store(budget, Ordering::Relaxed);
+    budget.give_back(start.saturating_sub(budget.left()));
     wanted
         .iter()
-        .map(|(path, kind)| read_file(snapshot, path, *kind, limit, &left, budget))
+        .map(|(path, kind)| read_file(snapshot, path, *kind, limit, budget))
         .collect()
 }
 
-/// One file, read within `limit` and what is `left` of the run's `budget` (taken from it).
+/// One file, read within `limit` and what is left of the run's `budget` (taken from it).
 fn read_file(
     snapshot: &dyn Snapshot,
     path: &RepoPath,
     kind: Kind,
     limit: u64,
-    left: &std::sync::atomic::AtomicU64,
-    budget: u64,
+    budget: &ReadBudget,
 ) -> Option<Raw> {
-    use std::sync::atomic::Ordering;
-    let available = left.load(Ordering::Relaxed);
+    let available = budget.left();
     let mut over_budget = false;
     let content = match read_text(snapshot, path, limit.min(available))? {
         Ok((text, hash)) => {
-            let n = text.len() as u64;
-            let _ = left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |l| {
-                Some(l.saturating_sub(n))
-            });
+            budget.take(text.len() as u64);
             Ok((text, hash))
         }
         Err(Unread {
@@ -901,8 +891,9 @@ fn read_file(
             over_budget = true;
             Err(Unread {
                 message: format!(
-                    "file is {size} bytes and was not read: the files of one run are read up to {budget} bytes in all, and the files before it took {} of them",
-                    budget - available
+                    "file is {size} bytes and was not read: one run reads up to {} bytes of the repository's files in all, and the files before it took {} of them",
+                    budget.total(),
+                    budget.total() - available
                 ),
                 help: Some("agentlock reads the model's files, not bulk data: keep large files outside the configured paths".into()),
                 size: None,
@@ -1400,18 +1391,23 @@ mod tests {
             .iter()
             .map(|p| (RepoPath::fixed(p), Kind::Prompt))
             .collect();
-        for _ in 0..20 {
-            let raws = read_all(&snapshot, &wanted, 16, 10);
-            let outcome: Vec<&str> = raws
-                .iter()
+        let outcome = |raws: Vec<Option<Raw>>| -> Vec<&'static str> {
+            raws.iter()
                 .map(|r| match &r.as_ref().unwrap().content {
                     Ok(_) => "read",
                     Err(u) if u.message.contains("in all") => "budget",
                     Err(u) if u.message.contains("over the limit of 16 bytes") => "too large",
                     Err(u) => panic!("{}", u.message),
                 })
-                .collect();
-            assert_eq!(outcome, ["read", "budget", "read", "too large"]);
+                .collect()
+        };
+        for _ in 0..20 {
+            let budget = ReadBudget::new(10);
+            let raws = read_all(&snapshot, &wanted, 16, &budget);
+            assert_eq!(outcome(raws), ["read", "budget", "read", "too large"]);
+            // A second load of the same run (a `--new-since` base) draws on what is left.
+            let raws = read_all(&snapshot, &wanted[..3], 16, &budget);
+            assert_eq!(outcome(raws), ["budget", "budget", "budget"]);
         }
     }
 

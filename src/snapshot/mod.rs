@@ -147,6 +147,65 @@ impl Entry {
     }
 }
 
+/// How many bytes of repository content one run reads in all: the model's files of every
+/// snapshot a run loads (the working tree, a revision, the `--new-since` base) and the
+/// evidence files (counted at [`ReadBudget::EVIDENCE_WEIGHT`]). `[paths] max_file_size`
+/// bounds one file; this bounds how much a pull request can add, so a few kilobytes of
+/// compressed git objects cannot inflate into gigabytes of memory.
+pub const MAX_TOTAL_READ: u64 = 1024 * 1024 * 1024;
+
+/// An account of bytes that reads draw from. [`ReadBudget::run`] is the one a run's loaders
+/// share: a second snapshot does not get a fresh budget.
+#[derive(Debug)]
+pub struct ReadBudget {
+    left: std::sync::atomic::AtomicU64,
+    total: u64,
+}
+
+impl ReadBudget {
+    /// Parsed evidence holds about four times its size in memory (a 256 MiB results file
+    /// took 1.1 GB), so an evidence byte costs four of the budget.
+    pub const EVIDENCE_WEIGHT: u64 = 4;
+
+    pub const fn new(total: u64) -> ReadBudget {
+        ReadBudget {
+            left: std::sync::atomic::AtomicU64::new(total),
+            total,
+        }
+    }
+
+    /// The process's budget: every loader of a run draws from it.
+    pub fn run() -> &'static ReadBudget {
+        static RUN: ReadBudget = ReadBudget::new(MAX_TOTAL_READ);
+        &RUN
+    }
+
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    pub fn left(&self) -> u64 {
+        self.left.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Takes `n` bytes (all that is left, when less is).
+    pub fn take(&self, n: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let _ = self
+            .left
+            .fetch_update(Relaxed, Relaxed, |l| Some(l.saturating_sub(n)));
+    }
+
+    /// Gives back `n` bytes taken (a read done again).
+    pub fn give_back(&self, n: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let total = self.total;
+        let _ = self
+            .left
+            .fetch_update(Relaxed, Relaxed, |l| Some(l.saturating_add(n).min(total)));
+    }
+}
+
 /// Why a file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadError {
