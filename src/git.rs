@@ -237,15 +237,25 @@ impl Git {
         let mut not_utf8 = std::collections::BTreeSet::new();
         for entry in index.entries() {
             use gix::index::entry::{Flags, Mode, Stage};
-            if entry.stage() != Stage::Unconflicted || entry.flags.contains(Flags::INTENT_TO_ADD) {
-                continue; // a conflict, or a file only announced with `git add -N`
+            if entry.flags.contains(Flags::INTENT_TO_ADD) {
+                continue; // a file only announced with `git add -N`: not in the next commit
             }
-            let kind = if entry.mode == Mode::SYMLINK {
+            let kind = if entry.stage() != Stage::Unconflicted {
+                // Stages 1 to 3 of one path: a read of it says why there is no content.
+                Stored::Conflict
+            } else if entry.mode == Mode::SYMLINK {
                 Stored::Link
             } else if entry.mode == Mode::FILE || entry.mode == Mode::FILE_EXECUTABLE {
                 Stored::File
+            } else if entry.mode == Mode::DIR {
+                // A sparse index keeps a directory outside the cone as one entry: its files
+                // are in the next commit but not listed here. Reading them as absent gave
+                // false findings and left them unscanned.
+                return Err(GitError::new(
+                    "the git index is sparse (`git sparse-checkout` with `--sparse-index`): some staged directories are not listed in it, so what the next commit holds cannot be read from it; run `git sparse-checkout disable` (or `git config index.sparse false`), or check the commit with `verify --rev HEAD`".to_string(),
+                ));
             } else {
-                continue;
+                continue; // a gitlink (a submodule's commit): no file of this repository
             };
             let path: &[u8] = entry.path(&index);
             let Some(rel) = path.strip_prefix(prefix.as_bytes()) else {
@@ -536,8 +546,8 @@ impl Releases {
             format!("no release tag matches `{}`", self.pattern)
         } else if self.cut_off {
             format!(
-                "the history of this shallow clone ends before it reaches any of the {} release tags matching `{}`; fetch it with {fetch}",
-                self.all.len(),
+                "the history of this shallow clone ends before it reaches {} of the release tags matching `{}`; fetch it with {fetch}",
+                self.all.iter().filter(|r| !r.reachable).count(),
                 self.pattern
             )
         } else if let Some(last) = self.last() {
@@ -576,6 +586,8 @@ impl Releases {
 enum Stored {
     File,
     Link,
+    /// A path with an unresolved merge conflict (the index only).
+    Conflict,
 }
 
 /// The first component of `path` that is not UTF-8, as (the directory above it, its escaped
@@ -928,6 +940,12 @@ impl GitSnapshot {
                     return Err(ReadError::NotAFile("a file"));
                 }
                 Some((_, Stored::File)) => return Err(ReadError::NotFound),
+                Some((_, Stored::Conflict)) if pending.is_empty() && !want_dir => {
+                    return Err(ReadError::Io(
+                        "it has an unresolved merge conflict; resolve it and `git add` it".into(),
+                    ));
+                }
+                Some((_, Stored::Conflict)) => return Err(ReadError::NotFound),
                 None => {
                     // a directory exists when some file lies below it
                     let prefix = format!("{here}/");
@@ -1075,7 +1093,7 @@ impl Snapshot for GitSnapshot {
                     continue;
                 }
                 let kind = match kind {
-                    Stored::File => EntryKind::File,
+                    Stored::File | Stored::Conflict => EntryKind::File,
                     Stored::Link => match self.resolve(&shown, false) {
                         Ok(_) => EntryKind::File,
                         Err(ReadError::SymlinkOutside) => EntryKind::SymlinkOutside,

@@ -738,15 +738,35 @@ fn a_thousand_tags() {
     assert_eq!(codes(&out), Vec::<String>::new(), "{}", stderr(&out));
 }
 
-#[test]
-fn shallow_clone_without_tags() {
-    let r = Repo::with_two_releases();
+/// A clone of `r` at depth 1, in `c/` of the returned directory; with `tags`, the tags are
+/// fetched at depth 1 too (actions/checkout's `fetch-depth: 1` with `fetch-tags: true`).
+fn shallow_clone(r: &Repo, tags: bool) -> tempfile::TempDir {
     let clone = tempfile::tempdir().unwrap();
     let url = format!("file://{}", r.dir.path().display());
     git_in(
         clone.path(),
         &["clone", "-q", "--depth", "1", "--no-tags", &url, "c"],
     );
+    if tags {
+        git_in(
+            &clone.path().join("c"),
+            &[
+                "fetch",
+                "-q",
+                "--depth",
+                "1",
+                "origin",
+                "refs/tags/*:refs/tags/*",
+            ],
+        );
+    }
+    clone
+}
+
+#[test]
+fn shallow_clone_without_tags() {
+    let r = Repo::with_two_releases();
+    let clone = shallow_clone(&r, false);
     let root = clone.path().join("c");
     let out = run_in(&root, &["verify"]);
     assert_eq!(code(&out), 0);
@@ -768,24 +788,8 @@ fn shallow_clone_with_tags_says_its_history_ends_before_them() {
     let r = Repo::with_two_releases();
     r.bump_planner("2.3.0", "One more line.");
     r.commit("planner 2.3.0");
-    let clone = tempfile::tempdir().unwrap();
-    let url = format!("file://{}", r.dir.path().display());
-    git_in(
-        clone.path(),
-        &["clone", "-q", "--depth", "1", "--no-tags", &url, "c"],
-    );
+    let clone = shallow_clone(&r, true);
     let root = clone.path().join("c");
-    git_in(
-        &root,
-        &[
-            "fetch",
-            "-q",
-            "--depth",
-            "1",
-            "origin",
-            "refs/tags/*:refs/tags/*",
-        ],
-    );
     let out = run_in(&root, &["--format", "json", "verify"]);
     let rel = findings(&out)
         .into_iter()
@@ -796,7 +800,7 @@ fn shallow_clone_with_tags_says_its_history_ends_before_them() {
     assert!(v["base"].is_null(), "{v:#}");
     let why = v["no_base"].as_str().unwrap();
     assert!(
-        why.contains("shallow clone") && why.contains("2 release tags"),
+        why.contains("shallow clone") && why.contains("2 of the release tags"),
         "{why}"
     );
     let human = stdout(&run_in(&root, &["diff"]));
@@ -835,6 +839,54 @@ fn diff_does_not_call_the_entries_of_a_file_that_did_not_load_removed() {
     let markdown = stdout(&r.run(&["--format", "markdown", "diff"]));
     assert!(markdown.contains("not compared"), "{markdown}");
     assert!(!markdown.contains("| agent |"), "{markdown}");
+}
+
+#[test]
+fn staged_files_with_a_merge_conflict_or_outside_a_sparse_index_are_said_not_absent() {
+    // Red team round 5: `verify --staged` read a conflicted agents.yaml as missing ("there is
+    // no agents.yaml"), and a sparse index's directories as empty (22 false errors, and their
+    // files never scanned).
+    let r = Repo::new();
+    r.git(&["checkout", "-q", "-b", "other"]);
+    r.edit("agents.yaml", |t| {
+        t.replacen("max_iterations: 3\n", "max_iterations: 4\n", 1)
+    });
+    r.commit("other");
+    r.git(&["checkout", "-q", "-"]);
+    r.edit("agents.yaml", |t| {
+        t.replacen("max_iterations: 3\n", "max_iterations: 2\n", 1)
+    });
+    r.commit("main");
+    let merge = std::process::Command::new("git")
+        .args(["merge", "-q", "other"])
+        .current_dir(r.root())
+        .output()
+        .unwrap();
+    assert!(!merge.status.success(), "the merge conflicts");
+    let out = r.run(&["--format", "json", "verify", "--staged", "--no-lock-check"]);
+    let conflict = findings(&out)
+        .into_iter()
+        .find(|(c, p, ..)| c == "CONF001" && p == "agents.yaml")
+        .unwrap_or_else(|| panic!("{}", stdout(&out)));
+    assert!(
+        conflict.3.contains("unresolved merge conflict"),
+        "{conflict:?}"
+    );
+    r.git(&["merge", "--abort"]);
+
+    r.git(&["sparse-checkout", "set", "--sparse-index", "datasets"]);
+    let sparse = r.git(&["ls-files", "--sparse"]);
+    if !sparse.lines().any(|l| l.ends_with('/')) {
+        eprintln!("SKIPPED: this git wrote no sparse directory entry");
+        return;
+    }
+    let out = r.run(&["verify", "--staged"]);
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("the git index is sparse"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

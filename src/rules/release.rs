@@ -141,8 +141,8 @@ fn check_rollback_target(ctx: &Context) -> Vec<Finding> {
     } else if releases.cut_off {
         (
             format!(
-                "the history of this shallow clone ends before it reaches any of the {} release tags matching `{pattern}`: the last release cannot be seen, so nothing is compared with it",
-                releases.all.len()
+                "the history of this shallow clone ends before it reaches {} of the release tags matching `{pattern}`: the last release cannot be seen, so nothing is compared with it",
+                releases.all.iter().filter(|r| !r.reachable).count()
             ),
             fetch.to_string(),
         )
