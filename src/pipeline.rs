@@ -387,6 +387,16 @@ pub(crate) fn repo_path_of(
     snapshot::RepoPath::parse(if text.is_empty() { "." } else { &text }).ok()
 }
 
+/// Whether `path`, a file or directory the user named, lies inside the repository as written
+/// while a symlink on the way leads out of it. The repository's rule then holds, as for its
+/// own files: the link is not followed (a user who means the target can name it).
+pub(crate) fn leaves_through_a_link(worktree: &snapshot::Worktree, path: &std::path::Path) -> bool {
+    if repo_path_of(worktree, path).is_none() {
+        return false;
+    }
+    !worktree.resolves_inside(path)
+}
+
 /// `path` with `.` and `..` components resolved as text.
 fn lexical(path: &std::path::Path) -> std::path::PathBuf {
     use std::path::Component;
@@ -762,6 +772,20 @@ pub fn add_evidence(
     }))
 }
 
+/// Whether `path`'s file name is one `evidence add` gives the file whose SHA-256 is `sha`:
+/// `<harness>-<its first 12 hex digits>.<ext>`. Only such a file is ever removed: an index a
+/// pull request wrote can name any file (a prompt, a workflow) as superseded evidence.
+fn named_by_evidence_add(path: &snapshot::RepoPath, sha: &str) -> bool {
+    let hex = sha.trim_start_matches("sha256:");
+    let name = path.as_str().rsplit('/').next().unwrap_or("");
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    hex.len() >= 12
+        && hex.is_ascii()
+        && stem
+            .rsplit_once('-')
+            .is_some_and(|(harness, prefix)| !harness.is_empty() && prefix == &hex[..12])
+}
+
 /// Removes the file of a superseded index entry of `evidence add` when it is the evidence the
 /// entry recorded: a regular file inside the evidence directory `dir` (not the index, reached
 /// through no symlink), whose SHA-256 is the entry's, and, in a git repository (`git`, with its
@@ -783,6 +807,11 @@ fn remove_superseded(
     if !inside || path == *index {
         return Err(left(
             "it is not an evidence file (outside the evidence directory)",
+        ));
+    }
+    if !named_by_evidence_add(&path, &entry.sha256) {
+        return Err(left(
+            "its name is not one `evidence add` gives (`<harness>-<first 12 hex digits of its SHA-256>.<ext>`)",
         ));
     }
     if worktree.writable(&path).is_err() {

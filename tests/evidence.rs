@@ -353,14 +353,18 @@ fn released() -> Repo {
     repo.add("results.jsonl", &good());
     repo.commit("evidence");
     repo.tag("v1.0.0");
-    // a new writer prompt, version bumped (PRM001 would block a reused version)
+    new_writer(&repo);
+    repo.lock();
+    repo
+}
+
+/// A new writer prompt, version bumped (PRM001 would block a reused version).
+fn new_writer(repo: &Repo) {
     repo.edit("prompts/writer.prompt", |t| {
         t.replace("a title", "a short title")
             .replace("version: 1.0.0", "version: 1.1.0")
     });
     repo.edit("agents.yaml", |t| t.replace("writer@1.0.0", "writer@1.1.0"));
-    repo.lock();
-    repo
 }
 
 #[test]
@@ -552,11 +556,7 @@ fn a_release_whose_evidence_cannot_be_read_blocks_rather_than_comparing_with_not
     std::fs::write(&stored, bytes).unwrap();
     repo.commit("evidence, then edited");
     repo.tag("v1.0.0");
-    repo.edit("prompts/writer.prompt", |t| {
-        t.replace("a title", "a short title")
-            .replace("version: 1.0.0", "version: 1.1.0")
-    });
-    repo.edit("agents.yaml", |t| t.replace("writer@1.0.0", "writer@1.1.0"));
+    new_writer(&repo);
     repo.git(&["rm", "-q", "-r", "evidence"]);
     repo.add("results.jsonl", &good());
     repo.lock();
@@ -704,15 +704,19 @@ fn every_evidence_rule_fires_here() {
     }
 }
 
-/// `sha256:…` of a file of the repository, as the index records it.
-fn sha256_of(repo: &Repo, path: &str) -> String {
+/// The hex SHA-256 of `bytes`.
+fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    let bytes = std::fs::read(repo.root().join(path)).unwrap();
-    let hex: String = Sha256::digest(&bytes)
+    Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256:{hex}")
+        .collect()
+}
+
+/// `sha256:…` of a file of the repository, as the index records it.
+fn sha256_of(repo: &Repo, path: &str) -> String {
+    let bytes = std::fs::read(repo.root().join(path)).unwrap();
+    format!("sha256:{}", sha256_hex(&bytes))
 }
 
 /// An index entry for `path`, recorded against another lock, covering the happy path.
@@ -726,13 +730,28 @@ fn stale_entry(path: &str, sha: &str) -> String {
 #[test]
 fn evidence_add_removes_only_the_committed_evidence_a_stale_entry_recorded() {
     let repo = Repo::new();
-    // committed: stale evidence as `evidence add` wrote it, and one edited since
-    repo.write("evidence/old.jsonl", &good());
-    repo.write("evidence/edited.jsonl", &good());
-    let old = sha256_of(&repo, "evidence/old.jsonl");
+    // committed: stale evidence as `evidence add` wrote it (its name is its harness and its
+    // SHA-256's first 12 hex digits), and one edited since
+    // (not the bytes of the fresh results added below, which would take the same name)
+    let stale = format!("{}\n", good());
+    let good_hex = &sha256_hex(stale.as_bytes())[..12];
+    let old_path = format!("evidence/agentlock-eval-v1-{good_hex}.jsonl");
+    let edited_path = format!("evidence/edited-{good_hex}.jsonl");
+    let mine_path = format!("evidence/mine-{}.jsonl", &sha256_hex(b"precious\n")[..12]);
+    let (old_path, edited_path, mine_path) =
+        (old_path.as_str(), edited_path.as_str(), mine_path.as_str());
+    repo.write(old_path, &stale);
+    repo.write(edited_path, &stale);
+    let old = sha256_of(&repo, old_path);
     let mut index = String::from("version = 1\n");
-    index.push_str(&stale_entry("evidence/old.jsonl", &old));
-    index.push_str(&stale_entry("evidence/edited.jsonl", &old));
+    index.push_str(&stale_entry(old_path, &old));
+    index.push_str(&stale_entry(edited_path, &old));
+    // an evidence directory's file whose name `evidence add` never gives, true SHA-256 and all
+    repo.write("evidence/notes.jsonl", "mine\n");
+    index.push_str(&stale_entry(
+        "evidence/notes.jsonl",
+        &sha256_of(&repo, "evidence/notes.jsonl"),
+    ));
     // a hostile index: files outside the evidence directory, with their true SHA-256
     index.push_str(&stale_entry(
         "agentlock.toml",
@@ -742,30 +761,28 @@ fn evidence_add_removes_only_the_committed_evidence_a_stale_entry_recorded() {
     index.push_str(&stale_entry(".env", &sha256_of(&repo, ".env")));
     std::fs::remove_file(repo.root().join(".env")).unwrap();
     // an untracked file in the evidence directory, with its true SHA-256
-    repo.write("evidence/mine.jsonl", "precious\n");
-    index.push_str(&stale_entry(
-        "evidence/mine.jsonl",
-        &sha256_of(&repo, "evidence/mine.jsonl"),
-    ));
-    std::fs::remove_file(repo.root().join("evidence/mine.jsonl")).unwrap();
+    repo.write(mine_path, "precious\n");
+    index.push_str(&stale_entry(mine_path, &sha256_of(&repo, mine_path)));
+    std::fs::remove_file(repo.root().join(mine_path)).unwrap();
     repo.write("evidence/index.toml", &index);
     repo.commit("a pull request's index");
     repo.write(".env", "SECRET=local-untracked\n");
-    repo.write("evidence/mine.jsonl", "precious\n");
-    repo.edit("evidence/edited.jsonl", |t| t + "\n");
+    repo.write(mine_path, "precious\n");
+    repo.edit(edited_path, |t| t + "\n");
 
     repo.write("results.jsonl", &good());
     let out = repo.run(&["evidence", "add", "results.jsonl"]);
     let t = text(&out);
     assert!(out.status.success(), "{t}");
     // the stale evidence, committed as recorded, is removed; nothing else is
-    assert!(!repo.root().join("evidence/old.jsonl").exists(), "{t}");
-    assert!(t.contains("removed evidence/old.jsonl"), "{t}");
+    assert!(!repo.root().join(old_path).exists(), "{t}");
+    assert!(t.contains(&format!("removed {old_path}")), "{t}");
     for (path, body) in [
         ("agentlock.toml", None),
         (".env", Some("SECRET=local-untracked\n")),
-        ("evidence/mine.jsonl", Some("precious\n")),
-        ("evidence/edited.jsonl", None),
+        (mine_path, Some("precious\n")),
+        (edited_path, None),
+        ("evidence/notes.jsonl", Some("mine\n")),
     ] {
         let p = repo.root().join(path);
         assert!(p.is_file(), "{path} was removed: {t}");
@@ -789,17 +806,22 @@ fn evidence_add_removes_only_the_committed_evidence_a_stale_entry_recorded() {
         line(".env").contains("outside the evidence directory"),
         "{t}"
     );
-    assert!(line("evidence/mine.jsonl").contains("not committed"), "{t}");
-    assert!(line("evidence/edited.jsonl").contains("SHA-256"), "{t}");
+    assert!(line(mine_path).contains("not committed"), "{t}");
+    assert!(line(edited_path).contains("SHA-256"), "{t}");
+    assert!(
+        line("evidence/notes.jsonl").contains("not one `evidence add` gives"),
+        "{t}"
+    );
     assert!(!t.contains("SECRET"), "{t}");
     // the stale entries left the index all the same
     let index = std::fs::read_to_string(repo.root().join("evidence/index.toml")).unwrap();
     for path in [
         "agentlock.toml",
         ".env",
-        "mine.jsonl",
-        "old.jsonl",
-        "edited.jsonl",
+        mine_path,
+        old_path,
+        edited_path,
+        "notes.jsonl",
     ] {
         assert!(!index.contains(path), "{path}: {index}");
     }

@@ -1125,3 +1125,31 @@ fn max_file_size_has_a_ceiling_a_pull_request_cannot_raise() {
         "{f:?}"
     );
 }
+
+// A path the user names that lies in the repository as written, through a committed symlink
+// that leads out of it: `traces` does not read through it and `init` does not write through it,
+// as `scan`, `evidence add`, `--output` and `schema --write` already refuse.
+#[cfg(unix)]
+#[test]
+fn named_paths_inside_the_repository_do_not_follow_its_links_out() {
+    let outside = tempfile::tempdir().unwrap();
+    let o = outside.path();
+    std::fs::write(o.join("export.jsonl"), "{\"resourceSpans\": []}\n").unwrap();
+    let dir = copy_to_temp(&fixture("clean"));
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("otel")).unwrap();
+    std::os::unix::fs::symlink(o.join("export.jsonl"), d.join("otel/traces.jsonl")).unwrap();
+    std::os::unix::fs::symlink(o, d.join("services")).unwrap();
+    let named = d.join("otel/traces.jsonl");
+    let out = run_in(d, &["traces", named.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("leads outside"), "{}", text(&out));
+    // named by its real place, it is the user's choice
+    let real = o.join("export.jsonl");
+    let out = run_in(d, &["traces", real.to_str().unwrap()]);
+    assert_ne!(out.status.code(), Some(2), "{}", text(&out));
+    let bot = d.join("services/bot");
+    let out = run_in(d, &["init", bot.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(!o.join("bot").exists(), "init wrote through the link");
+}

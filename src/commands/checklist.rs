@@ -18,7 +18,7 @@ pub(super) fn run(
     use crate::checklist::{Checklist, GitState};
     let wt = worktree(cli)?;
     // Named files that cannot be opened stop the run before anything is checked.
-    let inputs = super::traces::open(traces)?;
+    let inputs = super::traces::open(&wt, traces)?;
     let Checked {
         mut v,
         history,

@@ -14,6 +14,20 @@ pub(super) fn run(
     out: &mut Sink<'_>,
 ) -> Result<i32, Fatal> {
     use crate::init::InitError;
+    if let Some(named) = dir
+        && let Ok(wt) = crate::snapshot::Worktree::new(&cli.repo)
+        && crate::pipeline::leaves_through_a_link(&wt, named)
+    {
+        return Err(fatal(
+            format!(
+                "nothing was written: {} is in the repository, and a symlink on the way leads outside it",
+                crate::source::printable(&named.to_string_lossy())
+            ),
+            Some(
+                "agentlock does not write through a repository's symlink; name the directory the link points at, if you mean it",
+            ),
+        ));
+    }
     let dir = dir.unwrap_or(&cli.repo);
     let done = match crate::init::init(dir, crate::date::today()) {
         Ok(done) => done,

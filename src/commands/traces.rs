@@ -22,7 +22,7 @@ pub(super) fn run(
         .ok()
         .and_then(|g| g.head().ok().flatten());
     let history = load_history(discovered.as_ref().ok(), &model, head, err);
-    let inputs = open(files)?;
+    let inputs = open(&wt, files)?;
     let t = crate::pipeline::traces(model, history.as_ref(), inputs, crate::date::today());
     let ctx = ReportCtx {
         title: "traces",
@@ -63,13 +63,25 @@ pub(super) fn run(
 }
 
 /// Opens the trace files the user named, anywhere: they are the user's, not the repository's
-/// (production exports rarely live in it). `-` is standard input.
+/// (production exports rarely live in it). `-` is standard input. A path inside the
+/// repository `wt` is held to the repository's rule, as `scan` and `evidence add` hold it: a
+/// committed symlink that leads out of it is not followed (name the target to read it).
 pub(super) fn open(
+    wt: &crate::snapshot::Worktree,
     files: &[std::path::PathBuf],
 ) -> Result<Vec<crate::pipeline::TraceInput>, Fatal> {
     let mut inputs = Vec::new();
     for f in files {
         let shown = f.to_string_lossy().into_owned();
+        if crate::pipeline::leaves_through_a_link(wt, f) {
+            return Err(fatal(
+                format!(
+                    "cannot read {}: it is in the repository, and a symlink on the way leads outside it; it was not followed",
+                    crate::source::printable(&shown)
+                ),
+                Some("name the file the link points at, if you mean to read it"),
+            ));
+        }
         let reader = crate::snapshot::stream::open_named(f).map_err(|e| {
             fatal(
                 format!("cannot read {}: {e}", crate::source::printable(&shown)),

@@ -228,6 +228,22 @@ impl Worktree {
         Ok(dir)
     }
 
+    /// Whether `path` (as the user named it, relative to the current directory) resolves,
+    /// symlinks followed, to a place inside the repository: the longest part of it that exists
+    /// (a directory `init` is to create may not yet). A path that cannot be resolved at all is
+    /// taken as inside: opening it says why it cannot be.
+    pub fn resolves_inside(&self, path: &Path) -> bool {
+        let mut existing = path.to_path_buf();
+        loop {
+            if let Ok(real) = std::fs::canonicalize(&existing) {
+                return real.starts_with(self.canonical_root());
+            }
+            if !existing.pop() || existing.as_os_str().is_empty() {
+                return true;
+            }
+        }
+    }
+
     /// Whether `path` could be written without passing through a symlink or a file: every
     /// directory above it that exists is a real directory. Nothing is created.
     pub fn writable(&self, path: &RepoPath) -> io::Result<()> {
