@@ -90,20 +90,21 @@ fn preflight<'f>(
     use crate::snapshot::{ReadError, RepoPath};
     let limit = u64::MAX;
     let mut plan: Vec<(RepoPath, &FileAction)> = Vec::new();
-    let mut refused: Vec<&str> = Vec::new();
+    let mut refused: Vec<String> = Vec::new();
     for f in files {
+        let shown = crate::source::shown_path(f.path());
         match RepoPath::parse(f.path()) {
             Ok(p) if wt.writable(&p).is_ok() => plan.push((p, f)),
-            _ => refused.push(f.path()),
+            Ok(_) => refused.push(format!("{shown} (through a symlink)")),
+            Err(e) => refused.push(format!("{shown} (the path {e})")),
         }
     }
     if !refused.is_empty() {
         return Err(fatal(
-            format!(
-                "refusing to write outside the repository or through a symlink: {}",
-                refused.join(", ")
+            format!("refusing to write these paths: {}", refused.join(", ")),
+            Some(
+                "nothing was written; replace the symlinked directories with real ones first, and rename files whose names agentlock cannot write",
             ),
-            Some("nothing was written; replace the symlinked directories with real ones first"),
         ));
     }
     // Nothing uncommitted may be lost.

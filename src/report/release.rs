@@ -446,8 +446,18 @@ pub fn rollback_human(r: &RollbackReport) -> String {
     let _ = writeln!(out, "{verb} ({}):", r.files.len());
     for f in &r.files {
         let _ = match f {
-            FileAction::Restore(p) => writeln!(out, "  restore {p} from {}", r.target.label()),
-            FileAction::Remove(p) => writeln!(out, "  remove  {p} (not in {})", r.target.label()),
+            FileAction::Restore(p) => writeln!(
+                out,
+                "  restore {} from {}",
+                crate::source::shown_path(p),
+                r.target.label()
+            ),
+            FileAction::Remove(p) => writeln!(
+                out,
+                "  remove  {} (not in {})",
+                crate::source::shown_path(p),
+                r.target.label()
+            ),
         };
     }
     if let Some(note) = unheld_note(r) {
@@ -496,6 +506,7 @@ fn unheld_note(r: &RollbackReport) -> Option<String> {
         0 => String::new(),
         n => format!(" and {n} more"),
     };
+    let first = crate::source::shown_path(first);
     Some(format!(
         "Not in the plan: {first}{more}, which {}'s agentlock.lock names but its tree does not hold (the lockfile does not match the release's files: `agentlock verify --rev {}` shows where).",
         r.target.label(),

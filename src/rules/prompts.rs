@@ -456,7 +456,7 @@ fn check_unused(ctx: &Context) -> Vec<Finding> {
             .label("no agent references this prompt version")
             .help(format!(
                 "remove {}, or reference it as `prompt: {}` from an agent",
-                p.path,
+                crate::source::shown_path(&p.path),
                 p.id()
             ))
         })
