@@ -62,13 +62,57 @@ pub fn read(text: &str, harness: Option<Harness>) -> Result<Results, ReadError> 
             None => return Err(unknown_format(text)),
         },
     };
-    match harness {
+    let results = match harness {
         Harness::Promptfoo => promptfoo::read(text),
         Harness::Inspect => inspect::read(text),
         Harness::Deepeval => deepeval::read(text),
         Harness::Junit => junit::read(text),
         Harness::Agentlock => jsonl::read(text),
+    }?;
+    checked(results)
+}
+
+/// The largest magnitude a score, latency or cost may have: sums of a million of them stay
+/// exact enough, where `1.7e308` overflowed to infinity and printed `$NaN`.
+pub const MAX_MAGNITUDE: f64 = 1e15;
+
+/// One rule for every reader's observations: a metric has a name; a score, latency and cost
+/// are finite and at most [`MAX_MAGNITUDE`] in size; a latency and a cost are not negative
+/// (agentlock's JSONL said so already; promptfoo's `latencyMs: -5` was taken).
+fn checked(results: Results) -> Result<Results, ReadError> {
+    for o in &results.observations {
+        let at = (o.start, o.end);
+        if o.metric.trim().is_empty() {
+            return Err(error("an observation has an empty metric name", at)
+                .help("name every score (`namedScores` keys, scorer names)"));
+        }
+        for (what, v, signed) in [
+            ("score", o.score, true),
+            ("latency", o.latency_ms, false),
+            ("cost", o.cost_usd, false),
+        ] {
+            let Some(v) = v else { continue };
+            let why = if !v.is_finite() {
+                "is not a finite number"
+            } else if v.abs() > MAX_MAGNITUDE {
+                "is too large to compare (at most 1e15 in size)"
+            } else if !signed && v < 0.0 {
+                "is negative"
+            } else {
+                continue;
+            };
+            return Err(error(
+                format!(
+                    "the {what} of case {} ({}) {why}",
+                    crate::source::printable(o.case.as_deref().unwrap_or("without an id")),
+                    crate::source::printable(&o.metric)
+                ),
+                at,
+            )
+            .help("the file is not what the harness writes: run the evals again"));
+        }
     }
+    Ok(results)
 }
 
 /// The harness a results file's content shows, if any: after a UTF-8 byte order mark and

@@ -412,6 +412,42 @@ mod tests {
 
     const ONE: &str = r#"{"id": "r1", "promptIdx": 0, "testIdx": 0, "testCase": {"vars": {"question": "Reset my password?"}, "assert": [{"type": "llm-rubric", "value": "polite"}], "metadata": {"id": "hp-001", "dataset": "golden_happy_path", "critical": true}}, "provider": {"id": "openai:gpt-4o-mini", "label": ""}, "response": {"output": "Sure: …", "tokenUsage": {"total": 10}}, "success": true, "score": 0.75, "failureReason": 0, "namedScores": {"correctness": 1, "helpfulness": 0.5}, "gradingResult": {"pass": true, "score": 0.75, "reason": "ok", "componentResults": []}, "latencyMs": 812, "cost": 0.0004}"#;
 
+    /// Every reader's observations pass one check (`read::checked`): promptfoo's own reader
+    /// took these, agentlock's JSONL refused the negatives already.
+    #[test]
+    fn negative_latency_an_unnamed_score_and_huge_values_are_refused_for_every_harness() {
+        let all = |one: &str| super::super::read(&file(one), Some(Harness::Promptfoo));
+        assert!(all(ONE).is_ok());
+        for (edit, says) in [
+            (
+                ONE.replace("\"latencyMs\": 812", "\"latencyMs\": -5"),
+                "latency of case hp-001 (overall) is negative",
+            ),
+            (
+                ONE.replace("\"cost\": 0.0004}", "\"cost\": -1}"),
+                "is negative",
+            ),
+            (
+                ONE.replace("\"helpfulness\": 0.5", "\"\": 0.5"),
+                "empty metric name",
+            ),
+            (
+                ONE.replace("\"helpfulness\": 0.5", "\"helpfulness\": 1e308"),
+                "too large",
+            ),
+        ] {
+            let e = all(&edit).unwrap_err();
+            assert!(e.message.contains(says), "{says}: {}", e.message);
+        }
+        let jsonl = "{\"schema\": \"agentlock.eval/v1\"}\n{\"dataset\": \"d\", \"case\": \"c\", \"metric\": \"m\", \"score\": -1.7e308}\n";
+        let e = super::super::read(jsonl, None).unwrap_err();
+        assert!(
+            e.message.contains("the score of case c (m) is too large"),
+            "{}",
+            e.message
+        );
+    }
+
     #[test]
     fn a_result_gives_overall_and_its_named_scores() {
         let text = file(ONE);
