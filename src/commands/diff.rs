@@ -97,11 +97,10 @@ pub(super) fn run(
     });
     let not_compared = before - changes.len();
     // The evidence recorded at each side.
-    // Each side's where its own manifest puts it: a change that moves `[paths] evidence`
-    // must not make the release's evidence look removed.
-    let index = |s: &dyn Snapshot| {
+    // Each side's where its own manifest puts it (the head's is the model's): a change that
+    // moves `[paths] evidence` must not make the release's evidence look removed.
+    let index = |s: &dyn Snapshot, dir: &str| {
         use crate::snapshot::ReadExt;
-        let dir = crate::evidence::dir_at(s, &model.config.paths.evidence);
         let path = format!(
             "{}/{}",
             dir.trim_end_matches('/'),
@@ -113,10 +112,19 @@ pub(super) fn run(
             .unwrap_or_default()
     };
     let base_index = match base.as_ref().and_then(|(s, _)| s.commit.zip(s.tag.clone())) {
-        Some((c, tag)) => git.tree(c, &tag).map(|t| index(&t)).unwrap_or_default(),
+        Some((c, tag)) => git
+            .tree(c, &tag)
+            .map(|t| {
+                index(
+                    &t,
+                    &crate::evidence::dir_at(&t, &model.config.paths.evidence),
+                )
+            })
+            .unwrap_or_default(),
         None => Vec::new(),
     };
-    let evidence = crate::diff::evidence_changes(&base_index, &index(snapshot.as_ref()));
+    let head_index = index(snapshot.as_ref(), &model.config.paths.evidence);
+    let evidence = crate::diff::evidence_changes(&base_index, &head_index);
     let no_base = (base.is_none() && (!releases.all.is_empty() || releases.shallow))
         .then(|| releases.none_reason());
     let report = DiffReport {

@@ -131,17 +131,6 @@ fn error_message(err: &str) -> String {
     msg.trim().to_string()
 }
 
-/// Compiles the model's policy files: Rego v1 (`import rego.v1` syntax), else v0. `builtin`
-/// is agentlock's catalog, whose codes a result may not take (its results are then the
-/// rule's own code, and POL002 says why).
-///
-/// Compiling is bounded as evaluating is: regorus's parser takes time exponential in the
-/// nesting of some literals (a 71-byte `x := [[[…]]]` took 32 s), so a file gets
-/// [`TIME_LIMIT`] and all of them [`BUDGET`]; a file past either is a POL002 and is left out.
-pub fn compile(model: &Model, builtin: &[&'static Meta]) -> Policies {
-    compile_within(model, builtin, TIME_LIMIT, BUDGET)
-}
-
 /// How compiling one file went.
 #[derive(Debug)]
 enum Compiled {
@@ -231,13 +220,15 @@ fn compile_texts(texts: Vec<(String, String)>, limit: Duration, budget: Duration
     out
 }
 
-/// [`compile`] with other limits than [`TIME_LIMIT`] and [`BUDGET`] (a test's).
-fn compile_within(
-    model: &Model,
-    builtin: &[&'static Meta],
-    limit: Duration,
-    budget: Duration,
-) -> Policies {
+/// Compiles the model's policy files: Rego v1 (`import rego.v1` syntax), else v0. `builtin`
+/// is agentlock's catalog, whose codes a result may not take (its results are then the
+/// rule's own code, and POL002 says why).
+///
+/// Compiling is bounded as evaluating is: regorus's parser takes time exponential in the
+/// nesting of some literals (a 71-byte `x := [[[…]]]` took 32 s), so a file gets
+/// [`TIME_LIMIT`] and all of them [`BUDGET`]; a file past either is a POL002 and is left out.
+pub fn compile(model: &Model, builtin: &[&'static Meta]) -> Policies {
+    let (limit, budget) = (TIME_LIMIT, BUDGET);
     let mut files = Vec::new();
     let mut v0 = Vec::new();
     let mut errors = Vec::new();
