@@ -1076,12 +1076,30 @@ fn rollback_plans_nothing_for_paths_only_the_release_lockfile_names() {
         .collect();
     assert_eq!(files, [("restore", "prompts/router.prompt")], "{plan}");
     assert_eq!(plan["unheld"].as_array().unwrap().len(), 5, "{plan}");
+    let none = plan["restore"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "none")
+        .count();
+    assert_eq!(none, 5, "{plan}");
     assert!(plan.get("apply_refused").is_none(), "{plan}");
 
     let out = run_in(d, &["rollback", "--to", "v1.0.0"]);
     let human = text(&out);
     assert!(human.contains("Not in the plan:"), "{human}");
     assert!(!human.contains("remove "), "{human}");
+    // and the entries' table says the same of each
+    let evil = human
+        .lines()
+        .filter(|l| l.contains(" evil"))
+        .collect::<Vec<_>>();
+    assert_eq!(evil.len(), 5, "{human}");
+    assert!(
+        evil.iter()
+            .all(|l| l.contains("none (its tree does not hold the file)")),
+        "{human}"
+    );
 
     let out = run_in(d, &["rollback", "--to", "v1.0.0", "--apply"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));

@@ -402,6 +402,8 @@ fn restore_rows(r: &RollbackReport) -> Vec<[String; 6]> {
             None => ("-".into(), "-".into()),
         };
         let action = match c.change {
+            // A path only the target's lockfile names (see `unheld`): nothing to restore.
+            _ if r.unheld.contains(&path) => "none (its tree does not hold the file)",
             // The changes go from the working tree to the target.
             ChangeKind::Added => "restore (removed since)",
             ChangeKind::Modified => "restore",
@@ -415,7 +417,7 @@ fn restore_rows(r: &RollbackReport) -> Vec<[String; 6]> {
                 .unwrap_or("-")
                 .to_string(),
             sha,
-            path,
+            crate::source::shown_path(&path).into_owned(),
             action.into(),
         ]);
     }
@@ -523,7 +525,11 @@ pub fn rollback_json(r: &RollbackReport) -> String {
             serde_json::json!({
                 "kind": c.kind.as_str(),
                 "name": c.name,
-                "action": if c.change == ChangeKind::Removed { "remove" } else { "restore" },
+                "action": match e.and_then(|e| e.get("path")) {
+                    Some(p) if r.unheld.iter().any(|u| u == p) => "none",
+                    _ if c.change == ChangeKind::Removed => "remove",
+                    _ => "restore",
+                },
                 "version": e.and_then(|e| e.get("version")),
                 "sha256": e.and_then(|e| e.get("sha256")),
                 "path": e.and_then(|e| e.get("path")),
