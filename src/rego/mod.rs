@@ -176,6 +176,9 @@ fn compile_texts(texts: Vec<(String, String)>, limit: Duration, budget: Duration
         let (tx, rx) = std::sync::mpsc::channel();
         let spawned = std::thread::Builder::new()
             .name("rego-compile".into())
+            // The main thread's stack, on which regorus parsed before: a parse that fits there
+            // must not overflow here (an overflow aborts the process).
+            .stack_size(8 << 20)
             .spawn(move || {
                 let mut engine = new_engine();
                 for (path, text) in pending {
