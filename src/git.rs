@@ -235,6 +235,7 @@ impl Git {
         };
         let mut files = BTreeMap::new();
         let mut not_utf8 = std::collections::BTreeSet::new();
+        let mut sparse: Vec<(Vec<u8>, ObjectId)> = Vec::new();
         for entry in index.entries() {
             use gix::index::entry::{Flags, Mode, Stage};
             if entry.flags.contains(Flags::INTENT_TO_ADD) {
@@ -248,12 +249,12 @@ impl Git {
             } else if entry.mode == Mode::FILE || entry.mode == Mode::FILE_EXECUTABLE {
                 Stored::File
             } else if entry.mode == Mode::DIR {
-                // A sparse index keeps a directory outside the cone as one entry: its files
-                // are in the next commit but not listed here. Reading them as absent gave
-                // false findings and left them unscanned.
-                return Err(GitError::new(
-                    "the git index is sparse (`git sparse-checkout` with `--sparse-index`): some staged directories are not listed in it, so what the next commit holds cannot be read from it; run `git sparse-checkout disable` (or `git config index.sparse false`), or check the commit with `verify --rev HEAD`".to_string(),
-                ));
+                // A sparse index keeps a directory outside the cone as one entry, its tree:
+                // its files are in the next commit as that tree holds them. Read as absent,
+                // they gave false findings and were never scanned.
+                let path: &[u8] = entry.path(&index);
+                sparse.push((path.to_vec(), entry.id));
+                continue;
             } else {
                 continue; // a gitlink (a submodule's commit): no file of this repository
             };
@@ -269,6 +270,55 @@ impl Git {
                 // in the directory above it, so a listing says it is there.
                 Err(_) => {
                     not_utf8.insert(first_not_utf8(rel));
+                }
+            }
+        }
+        // The sparse directories' files, from their trees (within the listing limit).
+        let mut stack = sparse;
+        let mut listed = files.len();
+        while let Some((dir, tree)) = stack.pop() {
+            let tree = repo.find_tree(tree).map_err(|e| {
+                GitError::new(format!(
+                    "cannot read a sparse directory of the git index: {e}"
+                ))
+            })?;
+            let decoded = tree.decode().map_err(|e| {
+                GitError::new(format!(
+                    "cannot read a sparse directory of the git index: {e}"
+                ))
+            })?;
+            for e in &decoded.entries {
+                listed += 1;
+                if listed > crate::snapshot::GIT_WALK_LIMIT {
+                    return Err(GitError::new(format!(
+                        "the git index names more than {} files",
+                        crate::snapshot::GIT_WALK_LIMIT
+                    )));
+                }
+                // (a sparse directory entry's path ends in `/`)
+                let mut path = dir.strip_suffix(b"/").unwrap_or(&dir).to_vec();
+                path.push(b'/');
+                path.extend_from_slice(e.filename);
+                let kind = if e.mode.is_tree() {
+                    stack.push((path, e.oid.to_owned()));
+                    continue;
+                } else if e.mode.is_link() {
+                    Stored::Link
+                } else if e.mode.is_blob() {
+                    Stored::File
+                } else {
+                    continue;
+                };
+                let Some(rel) = path.strip_prefix(prefix.as_bytes()) else {
+                    continue;
+                };
+                match std::str::from_utf8(rel) {
+                    Ok(rel) => {
+                        files.insert(rel.to_string(), (e.oid.to_owned(), kind));
+                    }
+                    Err(_) => {
+                        not_utf8.insert(first_not_utf8(rel));
+                    }
                 }
             }
         }
