@@ -58,6 +58,7 @@ fn release_text(
     name: &str,
     lockfile: Option<gix::ObjectId>,
     catalog: &[&'static Meta],
+    budget: &crate::snapshot::ReadBudget,
 ) -> Result<Option<String>, GitError> {
     if let Some(id) = lockfile
         && let Ok(text) = String::from_utf8(git.read_blob(id, LOCKFILE, DEFAULT_MAX_FILE_SIZE)?)
@@ -70,7 +71,7 @@ fn release_text(
         }
     }
     let snapshot = git.tree(commit, name)?;
-    Ok(crate::load::load(&snapshot)
+    Ok(crate::load::load_within(&snapshot, budget)
         .ok()
         .map(|model| Lock::from_model(&model, catalog).to_toml()))
 }
@@ -141,6 +142,10 @@ impl History {
         };
         let mut prompts: HashMap<String, HashMap<String, Vec<Released>>> = HashMap::new();
         let mut roots = HashMap::new();
+        // The release trees without a lockfile are loaded to compute theirs: all of them
+        // together read at most what one run may (a thousand such tags cannot read a thousand
+        // budgets), apart from the run's own, which the candidate and its evidence need.
+        let trees = crate::snapshot::ReadBudget::new(crate::snapshot::MAX_TOTAL_READ);
         // Oldest first, so the first content recorded for a version is the original. Releases
         // on one commit, or whose lockfiles are the same blob, are read once: a later one adds
         // nothing the first did not.
@@ -168,7 +173,7 @@ impl History {
                     let r = &releases.all[i];
                     (
                         i,
-                        release_text(git, r.commit, &r.tag, lockfile, catalog)
+                        release_text(git, r.commit, &r.tag, lockfile, catalog, &trees)
                             .ok()
                             .flatten(),
                     )

@@ -74,8 +74,15 @@ struct Unread {
 pub const CODEOWNERS_PATHS: &[&str] = &[".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
 
 /// Loads the repository a snapshot holds. Fails only when `agentlock.toml` is unusable, or
-/// when there is none and no file of a format agentlock discovers.
+/// when there is none and no file of a format agentlock discovers. Its files draw on the run's
+/// read budget ([`ReadBudget::run`]).
 pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
+    load_within(snapshot, ReadBudget::run())
+}
+
+/// [`load`], drawing on `budget`: the history's release trees share one of their own, since
+/// each model is dropped once its lock is computed, and must not starve the run's.
+pub fn load_within(snapshot: &dyn Snapshot, budget: &ReadBudget) -> Result<Model, ConfigError> {
     let mut sources = SourceMap::default();
     let mut problems = Vec::new();
     let mut config = config::load_or_discover(snapshot, &mut sources, &mut problems)?;
@@ -89,9 +96,8 @@ pub fn load(snapshot: &dyn Snapshot) -> Result<Model, ConfigError> {
     // 2. Read and hash, in parallel. A missing single file is absent; one agentlock.toml
     // names explicitly is a mistake, said at the value.
     init_threads();
-    let raws: Vec<Option<Raw>> = crate::timing::phase("load: read", || {
-        read_all(snapshot, &wanted, limit, ReadBudget::run())
-    });
+    let raws: Vec<Option<Raw>> =
+        crate::timing::phase("load: read", || read_all(snapshot, &wanted, limit, budget));
     let mut agents_missing = false;
     for ((path, kind), raw) in wanted.iter().zip(&raws) {
         let path = path.as_str();
