@@ -235,6 +235,22 @@ impl Git {
         };
         let mut files = BTreeMap::new();
         let mut not_utf8 = std::collections::BTreeSet::new();
+        // One staged file, under the agentlock root or not at all. A name that is not UTF-8
+        // no repository path can name: kept as the first such name, in the directory above
+        // it, so a listing says it is there.
+        let mut add = |path: &[u8], id: ObjectId, kind: Stored| {
+            let Some(rel) = path.strip_prefix(prefix.as_bytes()) else {
+                return;
+            };
+            match std::str::from_utf8(rel) {
+                Ok(rel) => {
+                    files.insert(rel.to_string(), (id, kind));
+                }
+                Err(_) => {
+                    not_utf8.insert(first_not_utf8(rel));
+                }
+            }
+        };
         let mut sparse: Vec<(Vec<u8>, ObjectId)> = Vec::new();
         for entry in index.entries() {
             use gix::index::entry::{Flags, Mode, Stage};
@@ -258,24 +274,11 @@ impl Git {
             } else {
                 continue; // a gitlink (a submodule's commit): no file of this repository
             };
-            let path: &[u8] = entry.path(&index);
-            let Some(rel) = path.strip_prefix(prefix.as_bytes()) else {
-                continue;
-            };
-            match std::str::from_utf8(rel) {
-                Ok(rel) => {
-                    files.insert(rel.to_string(), (entry.id, kind));
-                }
-                // No repository path can name it: kept as the first name that is not UTF-8,
-                // in the directory above it, so a listing says it is there.
-                Err(_) => {
-                    not_utf8.insert(first_not_utf8(rel));
-                }
-            }
+            add(entry.path(&index), entry.id, kind);
         }
         // The sparse directories' files, from their trees (within the listing limit).
         let mut stack = sparse;
-        let mut listed = files.len();
+        let mut listed = index.entries().len();
         while let Some((dir, tree)) = stack.pop() {
             let tree = repo.find_tree(tree).map_err(|e| {
                 GitError::new(format!(
@@ -309,17 +312,7 @@ impl Git {
                 } else {
                     continue;
                 };
-                let Some(rel) = path.strip_prefix(prefix.as_bytes()) else {
-                    continue;
-                };
-                match std::str::from_utf8(rel) {
-                    Ok(rel) => {
-                        files.insert(rel.to_string(), (e.oid.to_owned(), kind));
-                    }
-                    Err(_) => {
-                        not_utf8.insert(first_not_utf8(rel));
-                    }
-                }
+                add(&path, e.oid.to_owned(), kind);
             }
         }
         Ok(GitSnapshot {
