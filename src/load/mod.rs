@@ -398,9 +398,23 @@ fn select(
                 continue;
             }
         };
+        let starts: Vec<String> = patterns.iter().map(|p| literal_prefix(p)).collect();
+        // A file below none of the directories the patterns start from matches none of them
+        // (10,000 prompts are not matched against the tool patterns), unless one starts at
+        // the root.
+        let anywhere = starts.iter().any(String::is_empty);
+        let below = |path: &str| {
+            starts.iter().any(|s| {
+                path.strip_prefix(s.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+            })
+        };
         for entry in &listing {
             let path = entry.path.as_str();
-            let start = patterns.iter().any(|p| literal_prefix(p) == path);
+            if entry.kind == EntryKind::File && !anywhere && !below(path) {
+                continue;
+            }
+            let start = starts.iter().any(|p| p == path);
             // A directory a glob starts from that is a symlink out of the repository.
             if start && entry.kind == EntryKind::SymlinkOutside && taken.insert(path.to_string()) {
                 let id = sources.add(path.to_string(), None);
@@ -825,7 +839,8 @@ fn literal_prefix(pattern: &str) -> String {
     let parts: Vec<&str> = pattern.split('/').collect();
     let mut lit = Vec::new();
     for (i, p) in parts.iter().enumerate() {
-        if p.contains(['*', '?', '[', '{']) || i == parts.len() - 1 {
+        // (An escape too: `\x` matches `x`, so the directory is not named as written.)
+        if p.contains(['*', '?', '[', '{', '\\']) || i == parts.len() - 1 {
             break;
         }
         lit.push(*p);
@@ -1426,6 +1441,61 @@ mod tests {
             let raws = read_all(&snapshot, &wanted[..3], 16, &budget);
             assert_eq!(outcome(raws), ["budget", "budget", "budget"]);
         }
+    }
+
+    /// The patterns of a kind are matched against the files below the directories they start
+    /// from only; one with an escape, or starting at the root, against every file.
+    #[test]
+    fn each_kind_s_patterns_find_their_files_wherever_they_start() {
+        let files = [
+            "agents.yaml",
+            "prompts/a.prompt",
+            "prompts/sub/b.prompt",
+            "extra/c.prompt",
+            "top.prompt",
+            "promptsx/d.prompt",
+        ];
+        let found = |patterns: &str| -> Vec<String> {
+            let mut snap = crate::snapshot::MemorySnapshot::default().with(
+                "agentlock.toml",
+                format!("[project]\nname = \"x\"\n[paths]\nprompts = {patterns}\n"),
+            );
+            for f in files {
+                snap = snap.with(f, "");
+            }
+            let mut sources = SourceMap::default();
+            let mut problems = Vec::new();
+            let config = config::load_or_discover(&snap, &mut sources, &mut problems).unwrap();
+            assert!(problems.is_empty(), "{problems:?}");
+            let wanted = select(&snap, &config, &mut sources, &mut problems).unwrap();
+            let mut got: Vec<String> = wanted
+                .iter()
+                .filter(|(_, k)| *k == Kind::Prompt)
+                .map(|(p, _)| p.to_string())
+                .collect();
+            got.sort();
+            got
+        };
+        assert_eq!(
+            found(r#"["prompts/**/*.prompt"]"#),
+            ["prompts/a.prompt", "prompts/sub/b.prompt"]
+        );
+        assert_eq!(
+            found(r#"["prompts/*.prompt", "extra/*.prompt"]"#),
+            ["extra/c.prompt", "prompts/a.prompt"]
+        );
+        assert_eq!(
+            found(r#"["**/*.prompt"]"#),
+            [
+                "extra/c.prompt",
+                "prompts/a.prompt",
+                "prompts/sub/b.prompt",
+                "promptsx/d.prompt",
+                "top.prompt"
+            ]
+        );
+        // `\x` matches `x`: `e\xtra/` is `extra/`, so the walk starts at the root.
+        assert_eq!(found(r#"["e\\xtra/*.prompt"]"#), ["extra/c.prompt"]);
     }
 
     #[test]

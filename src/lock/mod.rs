@@ -219,16 +219,22 @@ impl Lock {
     /// Computes the lock of a model.
     /// The lock of a model; `catalog` (every rule) resolves the codes its policy names.
     pub fn from_model(model: &Model, catalog: &[&'static crate::finding::Meta]) -> Lock {
-        let mut entries = Vec::new();
-        for p in &model.prompts {
-            let mut f = vec![("name", s(&p.name.value))];
-            if let Some(v) = &p.version {
-                f.push(("version", s(&v.value)));
-            }
-            f.push(("path", s(&p.path)));
-            f.push(("sha256", s(&p.sha256)));
-            entries.push(entry(Kind::Prompt, f));
-        }
+        use rayon::prelude::*;
+        // (A large repository's entries are mostly prompts: made, and redacted below, in
+        // parallel.)
+        let mut entries: Vec<Entry> = model
+            .prompts
+            .par_iter()
+            .map(|p| {
+                let mut f = vec![("name", s(&p.name.value))];
+                if let Some(v) = &p.version {
+                    f.push(("version", s(&v.value)));
+                }
+                f.push(("path", s(&p.path)));
+                f.push(("sha256", s(&p.sha256)));
+                entry(Kind::Prompt, f)
+            })
+            .collect();
         if let Some(ms) = &model.models {
             for m in &ms.aliases {
                 let mut f = vec![("alias", s(&m.alias.value))];
@@ -340,7 +346,7 @@ impl Lock {
         // file, agent or tool name): the redacted form stands in for it, keys included, and a
         // SECRET rule reports it. Only this model's own secrets and what the scanner finds on
         // its own count, so the lock of a repository never depends on what else was read.
-        for e in &mut entries {
+        entries.par_iter_mut().for_each(|e| {
             for (_, field) in &mut e.fields {
                 match field {
                     Field::Str(v) => *v = redact(model, v),
@@ -353,7 +359,7 @@ impl Lock {
                 }
             }
             e.key = key_of(e.kind, &e.fields);
-        }
+        });
         let mut lock = Lock { entries };
         lock.sort();
         lock

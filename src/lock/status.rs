@@ -42,49 +42,44 @@ pub fn check(
     read(snapshot, sources.next_id(), max_file_size).against(current, written, sources)
 }
 
-/// The lockfile of a snapshot as read, before it is compared with anything: reading and
-/// parsing it (and hashing its entries) need no lock of the repository, so they can run while
-/// that is made.
+/// The lockfile of a snapshot as read, before it is compared with anything: reading it needs
+/// no lock of the repository, so it can run while that is made. It is parsed only when it is
+/// not the very text the repository's lock writes (the usual case, a lock committed with its
+/// change, needs no parse: 10 ms for 10,000 entries).
 pub struct Read {
-    /// The text, to join the sources under the id it was parsed with.
-    text: Option<String>,
     id: FileId,
-    state: Result<(Lock, bool), LockStatus>,
+    /// The text, to join the sources under `id`; or why there is none.
+    text: Result<String, LockStatus>,
 }
 
 /// Reads the lockfile, as the file `id` (the id [`Read::against`] registers it under: the
 /// next of the sources).
 pub fn read(snapshot: &dyn crate::snapshot::Snapshot, id: FileId, max_file_size: u64) -> Read {
     use crate::snapshot::{ReadError, ReadExt};
-    let failed = |status| Read {
-        text: None,
-        id,
-        state: Err(status),
+    let text = match snapshot.read_str(LOCKFILE, max_file_size) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+            LockStatus::Unreadable(
+                "the lockfile is not UTF-8 text".into(),
+                Span::file_start(id),
+            )
+        }),
+        Err(ReadError::NotFound) => Err(LockStatus::Missing),
+        Err(e) => Err(LockStatus::Unreadable(e.to_string(), Span::file_start(id))),
     };
-    let bytes = match snapshot.read_str(LOCKFILE, max_file_size) {
-        Ok(b) => b,
-        Err(ReadError::NotFound) => return failed(LockStatus::Missing),
-        Err(e) => return failed(LockStatus::Unreadable(e.to_string(), Span::file_start(id))),
-    };
-    let Ok(text) = String::from_utf8(bytes) else {
-        return failed(LockStatus::Unreadable(
-            "the lockfile is not UTF-8 text".into(),
-            Span::file_start(id),
-        ));
-    };
-    let parsed = Lock::parse_written(&text).map_or_else(|| Lock::parse(&text, id), Ok);
-    let state = match parsed {
+    Read { id, text }
+}
+
+/// The entries of a lockfile's text (the file `id`), and whether its recorded root differs
+/// from theirs; or why it cannot be read.
+fn parse(text: &str, id: FileId) -> Result<(Lock, bool), LockStatus> {
+    let parsed = Lock::parse_written(text).map_or_else(|| Lock::parse(text, id), Ok);
+    match parsed {
         Ok((locked, recorded_root)) => {
             let root_mismatch = recorded_root.as_deref() != Some(locked.root().as_str());
             Ok((locked, root_mismatch))
         }
-        Err((msg, span)) if newer(&text) => Err(LockStatus::Newer(msg, span)),
+        Err((msg, span)) if newer(text) => Err(LockStatus::Newer(msg, span)),
         Err((msg, span)) => Err(LockStatus::Unreadable(msg, span)),
-    };
-    Read {
-        text: Some(text),
-        id,
-        state,
     }
 }
 
@@ -97,22 +92,28 @@ impl Read {
         written: &str,
         sources: &mut crate::source::SourceMap,
     ) -> LockStatus {
-        if matches!(self.state, Err(LockStatus::Missing)) {
-            return LockStatus::Missing;
-        }
         // The very file `agentlock lock` would write now (the usual case: the lock committed
         // with the change): nothing differs, as its entries read back as they were written
-        // and its root is theirs (the round trip is tested), so there is nothing to compare.
-        let same = self.text.as_deref() == Some(written);
-        let id = sources.add(LOCKFILE.into(), self.text.map(Into::into));
+        // and its root is theirs (the round trip is tested), so there is nothing to parse.
+        let parsed = match &self.text {
+            Err(LockStatus::Missing) => return LockStatus::Missing,
+            Err(_) => None,
+            Ok(text) if text == written => None,
+            Ok(text) => Some(parse(text, self.id)),
+        };
+        let (text, failed) = match self.text {
+            Ok(text) => (Some(text), None),
+            Err(status) => (None, Some(status)),
+        };
+        let id = sources.add(LOCKFILE.into(), text.map(Into::into));
         assert_eq!(
             id, self.id,
             "the lockfile was read as another file than it joins the sources as"
         );
-        let (locked, root_mismatch) = match self.state {
-            _ if same => return LockStatus::Fresh,
-            Ok(l) => l,
-            Err(status) => return status,
+        let (locked, root_mismatch) = match (parsed, failed) {
+            (_, Some(status)) | (Some(Err(status)), _) => return status,
+            (None, None) => return LockStatus::Fresh,
+            (Some(Ok(l)), None) => l,
         };
         let changes = compare(&locked, current);
         if changes.is_empty() && !root_mismatch {

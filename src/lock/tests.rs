@@ -199,3 +199,78 @@ fn a_lockfile_with_control_characters_in_its_values_is_valid_toml() {
     let (lenient, _) = Lock::parse(&text, FileId(0)).unwrap();
     assert_eq!(lenient, l);
 }
+
+#[test]
+fn a_lock_of_many_entries_is_written_in_order_as_one_text() {
+    // The body is written in parallel, in chunks of entries: joined, it is the text of the
+    // entries one after another, and a kind that repeats (two topologies) is an array of
+    // tables wherever its entries fall.
+    let mut l = sample();
+    for i in 0..5000 {
+        l.entries.push(entry(
+            Kind::Prompt,
+            vec![
+                ("name", s(format!("p{i:05}"))),
+                ("version", s("1.0.0")),
+                ("path", s(format!("prompts/p{i:05}.prompt"))),
+                ("sha256", s(format!("{i:064x}"))),
+            ],
+        ));
+    }
+    l.entries.push(entry(
+        Kind::Topology,
+        vec![("sha256", s("cc")), ("path", s("crew/agents.yaml"))],
+    ));
+    l.sort();
+    let text = l.to_toml();
+    let (back, root) = Lock::parse_written(&text).expect("read back as written");
+    assert_eq!(back, l);
+    assert_eq!(root.unwrap(), l.root());
+    let names: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("name = \"p0"))
+        .collect();
+    assert_eq!(names.len(), 5000);
+    assert!(names.windows(2).all(|w| w[0] < w[1]), "in order");
+    assert_eq!(text.matches("[[topology]]").count(), 2, "{text:.400}");
+    assert_eq!(text.matches("\n[topology]").count(), 0);
+}
+
+#[test]
+fn a_lockfile_is_parsed_only_when_it_is_not_the_written_text() {
+    let l = sample();
+    let written = l.to_toml();
+    let status_of = |text: Option<&[u8]>| {
+        let dir = tempfile::tempdir().unwrap();
+        if let Some(text) = text {
+            std::fs::write(dir.path().join(LOCKFILE), text).unwrap();
+        }
+        let wt = crate::snapshot::worktree::Worktree::new(dir.path()).unwrap();
+        let mut sources = crate::source::SourceMap::default();
+        let read = status::read(&wt, sources.next_id(), 1 << 20);
+        let status = read.against(&l, &written, &mut sources);
+        (status, sources.iter().count())
+    };
+    // None: nothing joins the sources.
+    assert!(matches!(status_of(None), (LockStatus::Missing, 0)));
+    // Not TOML, or not UTF-8: unreadable, and the file joins the sources (findings name it).
+    assert!(matches!(
+        status_of(Some(b"[[prompt]\nname = ")),
+        (LockStatus::Unreadable(..), 1)
+    ));
+    match status_of(Some(b"\xff\xfe")) {
+        (LockStatus::Unreadable(why, _), 1) => assert!(why.contains("UTF-8"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // A later agentlock's: said so.
+    assert!(matches!(
+        status_of(Some(b"version = 99\n[[prompt]]\nname = 1\n")),
+        (LockStatus::Newer(..), 1)
+    ));
+    // The same entries in another layout (hand-formatted): parsed, and fresh.
+    let spaced = written.replace(" = ", "   =   ");
+    assert!(matches!(
+        status_of(Some(spaced.as_bytes())),
+        (LockStatus::Fresh, 1)
+    ));
+}

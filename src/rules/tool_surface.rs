@@ -228,7 +228,10 @@ fn schema_problems(which: &str, key: &Key, schema: &Node) -> Vec<Problem> {
             label: "unknown JSON Schema dialect".into(),
             help: "remove `$schema` (MCP's default is draft 2020-12) or name a published draft, e.g. `https://json-schema.org/draft/2020-12/schema`".into(),
         });
-    } else if let Ok(meta) = jsonschema::meta::validator_for(&json) {
+    } else if let Ok(meta) = jsonschema::meta::validator_for(&json)
+        // (Most schemas are valid: a yes or no is quicker than the list of every error.)
+        && !meta.is_valid(&json)
+    {
         for error in meta.iter_errors(&json) {
             let pointer = error.instance_path().as_str().to_string();
             if reported.contains(&pointer) {
