@@ -627,10 +627,27 @@ impl Running {
 
 impl Drop for Evaluator {
     fn drop(&mut self) {
-        if let Some(mut r) = self.running.take() {
-            // End of input: the worker returns.
+        if let Some(r) = self.running.take() {
+            // End of input: the worker returns. It is reaped off the run's path (its memory
+            // unmapped meanwhile), or, if no thread can be had for that, here.
             drop(r.stdin);
-            let _ = r.child.wait();
+            let mut child = r.child;
+            let reaper = std::thread::Builder::new().name("rego-reap".into());
+            let (tx, rx) = mpsc::channel::<Child>();
+            if reaper
+                .spawn(move || {
+                    if let Ok(mut child) = rx.recv() {
+                        let _ = child.wait();
+                    }
+                })
+                .is_ok()
+            {
+                if let Err(mpsc::SendError(mut child)) = tx.send(child) {
+                    let _ = child.wait();
+                }
+            } else {
+                let _ = child.wait();
+            }
         }
     }
 }
@@ -751,6 +768,9 @@ fn serve(limit: Option<u64>) -> i32 {
         engines.run(&batch, &say);
         say(&Event::End);
     }
+    // The parent has all it asked for: the input's tree of values (20 MB for 10,000 prompts)
+    // is the system's to free when the process ends, not one value at a time first.
+    std::mem::forget(engines);
     0
 }
 
