@@ -12,7 +12,7 @@ use crate::finding::{Finding, Meta, Scope, Severity};
 use crate::history::History;
 use crate::load::model::Model;
 use crate::rules::Rule;
-use crate::rules::conf::CONF001;
+use crate::rules::conf::{CONF001, CONF002};
 use crate::rules::datasets::{DATA001, DATA002};
 use crate::rules::evals::{EVAL001, EVAL002, EVAL003, EVAL004, EVAL005, EVAL006, EVAL007, EVAL008};
 use crate::rules::models::{MODEL001, MODEL002, MODEL003};
@@ -445,6 +445,10 @@ pub static NOT_MAPPED: &[(&Rule, &str)] = &[
     (
         &CONF001,
         "a file agentlock cannot read: the items over that file cannot be trusted, so the summary warns",
+    ),
+    (
+        &CONF002,
+        "the configuration itself (a glob that finds nothing): the rules over what it was meant to find say what is missing",
     ),
     (
         &POL001,

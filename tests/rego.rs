@@ -1006,3 +1006,22 @@ fn the_rules_of_a_run_share_a_time_budget_and_those_left_out_are_pol002() {
         evaluated.findings
     );
 }
+
+#[test]
+fn a_rego_glob_that_matches_no_file_is_conf002_at_its_value() {
+    let dir = repo(&[]);
+    let got = found(dir.path());
+    let conf: Vec<_> = got.iter().filter(|g| g.0 == "CONF002").collect();
+    assert_eq!(conf.len(), 1, "{got:#?}");
+    assert_eq!(
+        (conf[0].2.as_str(), conf[0].1.as_str()),
+        ("agentlock.toml", "warning")
+    );
+    assert!(
+        conf[0].4.contains("policy.rego `policy/*.rego`"),
+        "{got:#?}"
+    );
+    // With a policy file there, it matches.
+    write(dir.path(), "policy/a.rego", "package a\n\nimport rego.v1\n");
+    assert!(!found(dir.path()).iter().any(|g| g.0 == "CONF002"));
+}

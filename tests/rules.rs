@@ -64,6 +64,10 @@ const CASES: &[(&str, &[Place])] = &[
         &[("CONF001", "prompts/writer.prompt", 1)],
     ),
     ("conf001_unknown_key", &[("CONF001", "agents.yaml", 13)]),
+    (
+        "conf002_unmatched_glob",
+        &[("CONF002", "agentlock.toml", 11)],
+    ),
     ("topo001_unbounded_cycle", &[("TOPO001", "agents.yaml", 18)]),
     ("topo001_self_loop", &[("TOPO001", "agents.yaml", 10)]),
     (

@@ -26,6 +26,28 @@ pub struct Config {
     pub sources: Option<Sources>,
     pub release: ReleaseConfig,
     pub policy: PolicyConfig,
+    /// The globs agentlock.toml sets in `[paths]` and `[sources]`, where it sets them (those
+    /// of `[policy] rego` are their layer's [`PolicyLayer::globs`]).
+    pub globs: Vec<SetGlob>,
+}
+
+/// A glob a manifest or policy file sets, as agentlock matches it (a leading `./` dropped),
+/// at its value: one that matches no file is CONF002.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetGlob {
+    /// Its key, as a finding names it: `paths.prompts`, `sources.crewai`, `policy.rego`.
+    pub key: String,
+    pub pattern: String,
+    pub span: Span,
+}
+
+impl Config {
+    /// Every glob set in agentlock.toml and in the policy files it extends, in that order.
+    pub fn set_globs(&self) -> impl Iterator<Item = &SetGlob> {
+        self.globs
+            .iter()
+            .chain(self.policy.layers.iter().flat_map(|l| &l.globs))
+    }
 }
 
 /// `[release]`: which tags are releases.
@@ -204,6 +226,8 @@ pub struct PolicyLayer {
     pub secret_allow: Vec<SecretAllow>,
     /// `rego`: the organisation's Rego policies, as globs from the repository root.
     pub rego: Vec<String>,
+    /// Where `rego`'s globs are set.
+    pub globs: Vec<SetGlob>,
 }
 
 /// A known credential accepted on record (a provider's published test key, say), by the
@@ -665,6 +689,7 @@ impl Config {
             sources: None,
             release: ReleaseConfig::default(),
             policy: PolicyConfig { layers },
+            globs: Vec::new(),
         }
     }
 }
@@ -805,6 +830,7 @@ pub fn load(
         r.check_keys(p, &PROJECT, "[project]");
     }
 
+    let mut set_globs = Vec::new();
     let mut paths = Paths::default();
     if let Some(p) = root.get("paths")
         && r.map(p, "[paths]").is_some()
@@ -816,7 +842,7 @@ pub fn load(
             ("datasets", &mut paths.datasets),
         ] {
             if let Some(n) = p.get(key) {
-                *target = globs(&mut r, n, &format!("paths.{key}"));
+                *target = globs(&mut r, n, &format!("paths.{key}"), &mut set_globs);
             }
         }
         for (key, target) in [
@@ -882,7 +908,7 @@ pub fn load(
         let mut found = Sources::default();
         for (key, target) in found.by_key() {
             if let Some(n) = p.get(key) {
-                *target = globs(&mut r, n, &format!("sources.{key}"));
+                *target = globs(&mut r, n, &format!("sources.{key}"), &mut set_globs);
             }
         }
         discover = Some(found);
@@ -909,14 +935,17 @@ pub fn load(
         sources: discover,
         release,
         policy,
+        globs: set_globs,
     })
 }
 
 const OUTSIDE_HELP: &str = "paths in agentlock.toml are relative to the repository root and stay inside it: no leading `/`, no `..`";
 
 /// A list of globs: each must stay inside the repository and parse as a glob; one that does
-/// not is CONF001 at its value and left out.
-fn globs(r: &mut Reader, node: &Node, what: &str) -> Vec<String> {
+/// not is CONF001 at its value and left out. Each is matched as a path from the root, so a
+/// leading `./` (and a `./` or `//` between components) is dropped: `./prompts/*.prompt`
+/// matched nothing before. Each one kept joins `set`, at its value.
+fn globs(r: &mut Reader, node: &Node, what: &str, set: &mut Vec<SetGlob>) -> Vec<String> {
     let mut out = Vec::new();
     for s in r.string_list(node, what) {
         if let Err(e) = crate::snapshot::path::check_glob(&s.value) {
@@ -927,7 +956,8 @@ fn globs(r: &mut Reader, node: &Node, what: &str) -> Vec<String> {
             );
             continue;
         }
-        if let Err(e) = globset::Glob::new(&s.value) {
+        let pattern = from_root(&s.value);
+        if let Err(e) = globset::Glob::new(&pattern) {
             r.problem(
                 s.span,
                 format!("{what} `{}` is not a valid glob: {}", s.value, e.kind()),
@@ -935,9 +965,34 @@ fn globs(r: &mut Reader, node: &Node, what: &str) -> Vec<String> {
             );
             continue;
         }
-        out.push(s.value);
+        set.push(SetGlob {
+            key: what.to_string(),
+            pattern: pattern.clone(),
+            span: s.span,
+        });
+        out.push(pattern);
     }
     out
+}
+
+/// A glob as a path from the root: without `./` components or empty ones between two others
+/// (`./a//b/./*.x` is `a/b/*.x`). A pattern that is nothing else (`./`) stays as written, and
+/// matches nothing, as one ending in `/` does.
+fn from_root(pattern: &str) -> String {
+    let all: Vec<&str> = pattern.split('/').collect();
+    let last = all.len() - 1;
+    let parts: Vec<&str> = all
+        .iter()
+        .enumerate()
+        .filter(|&(i, p)| !(*p == "." || (p.is_empty() && i > 0 && i < last)))
+        .map(|(_, p)| *p)
+        .collect();
+    let joined = parts.join("/");
+    if joined.is_empty() {
+        pattern.to_string()
+    } else {
+        joined
+    }
 }
 
 /// Follows `extends` from the project's policy down to a built-in pack; returns the layers base
@@ -1147,7 +1202,9 @@ fn read_policy(r: &mut Reader, p: &Node, origin: &str, prefix: &str) -> PolicyLa
         out.exceptions = read_exceptions(r, ex, prefix);
     }
     if let Some(n) = p.get("rego") {
-        out.rego = globs(r, n, &format!("{prefix}rego"));
+        let mut set = Vec::new();
+        out.rego = globs(r, n, &format!("{prefix}rego"), &mut set);
+        out.globs = set;
     }
     out
 }
@@ -1271,4 +1328,20 @@ fn read_exceptions(r: &mut Reader, ex: &Node, prefix: &str) -> Vec<Exception> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod glob_tests {
+    use super::from_root;
+
+    #[test]
+    fn a_glob_is_read_as_a_path_from_the_root() {
+        assert_eq!(from_root("./prompts/*.prompt"), "prompts/*.prompt");
+        assert_eq!(from_root("././a//b/./*.x"), "a/b/*.x");
+        assert_eq!(from_root("prompts/**/*.prompt"), "prompts/**/*.prompt");
+        // A directory stays one (CONF002 says a glob names files), and `./` alone stays.
+        assert_eq!(from_root("prompts/"), "prompts/");
+        assert_eq!(from_root("./"), "./");
+        assert_eq!(from_root("**"), "**");
+    }
 }

@@ -89,7 +89,7 @@ pub fn load_within(snapshot: &dyn Snapshot, budget: &ReadBudget) -> Result<Model
     let limit = config.paths.max_file_size;
 
     // 1. Which files.
-    let wanted = crate::timing::phase("load: list", || {
+    let (wanted, unmatched) = crate::timing::phase("load: list", || {
         select(snapshot, &config, &mut sources, &mut problems)
     })?;
 
@@ -219,6 +219,7 @@ pub fn load_within(snapshot: &dyn Snapshot, budget: &ReadBudget) -> Result<Model
     }
 
     let mut model = Model::new(sources, config);
+    model.unmatched = unmatched;
     for raw in &failed {
         mark_incomplete(&mut model.incomplete, *raw);
     }
@@ -313,16 +314,21 @@ pub fn load_within(snapshot: &dyn Snapshot, budget: &ReadBudget) -> Result<Model
     Ok(model)
 }
 
+/// What [`select`] finds: the files to load, with the format of each, and the globs the
+/// configuration sets that match none.
+type Selected = (Vec<(RepoPath, Kind)>, Vec<model::Unmatched>);
+
 /// The files to load, with the format each is read as: the single files agentlock.toml names,
 /// and whatever the globs match. A repository without agentlock.toml has only the formats it
 /// discovers. What cannot be loaded (a symlink out of the repository) is a problem, and its
-/// path joins `sources` so the problem can name it.
+/// path joins `sources` so the problem can name it. Also: each glob the configuration sets
+/// that matches no file.
 fn select(
     snapshot: &dyn Snapshot,
     config: &config::Config,
     sources: &mut SourceMap,
     problems: &mut Vec<Problem>,
-) -> Result<Vec<(RepoPath, Kind)>, ConfigError> {
+) -> Result<Selected, ConfigError> {
     let mut wanted: Vec<(RepoPath, Kind)> = Vec::new();
     let mut globs: Vec<(Vec<String>, Kind)> = Vec::new();
     if config.project {
@@ -380,6 +386,8 @@ fn select(
     // first kind that claims it: agentlock's own formats before the discovered ones.
     let mut taken: std::collections::HashSet<String> =
         wanted.iter().map(|(p, _)| p.to_string()).collect();
+    // The patterns that matched an entry (or could have, where the listing could not look).
+    let mut matched: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for (patterns, kind) in &globs {
         let set = match build_globset(patterns) {
             Ok(s) => s,
@@ -409,6 +417,11 @@ fn select(
                     .is_some_and(|rest| rest.starts_with('/'))
             })
         };
+        // (Which pattern matched is asked only while one of them has not.)
+        let mut open = patterns
+            .iter()
+            .filter(|p| !matched.contains(p.as_str()))
+            .count();
         for entry in &listing {
             let path = entry.path.as_str();
             if entry.kind == EntryKind::File && !anywhere && !below(path) {
@@ -425,7 +438,15 @@ fn select(
                 entry.kind,
                 EntryKind::NotUtf8 { .. } | EntryKind::Unlisted(_)
             );
-            if listed && set.is_match(path) && taken.insert(path.to_string()) {
+            let is_match = listed && set.is_match(path);
+            if is_match && open > 0 {
+                for i in set.matches(path) {
+                    if matched.insert(patterns[i].as_str()) {
+                        open -= 1;
+                    }
+                }
+            }
+            if is_match && taken.insert(path.to_string()) {
                 match &entry.kind {
                     EntryKind::File => {
                         wanted.push((entry.path.clone(), *kind));
@@ -477,6 +498,10 @@ fn select(
                 EntryKind::Unlisted(_) => could_hold(patterns, path).then(|| path.to_string()),
                 _ => None,
             };
+            if unseen.is_some() {
+                matched.extend(patterns.iter().map(String::as_str));
+                open = 0;
+            }
             if let Some(shown) = unseen
                 && taken.insert(format!("\0{shown}"))
             {
@@ -485,7 +510,26 @@ fn select(
             }
         }
     }
-    Ok(wanted)
+    // A set glob that matched nothing; and whether anything is below where it starts.
+    let unmatched = config
+        .set_globs()
+        .filter(|g| !matched.contains(g.pattern.as_str()))
+        .map(|g| {
+            let start = literal_prefix(&g.pattern);
+            let empty = !start.is_empty()
+                && !listing.iter().any(|e| {
+                    e.path
+                        .as_str()
+                        .strip_prefix(start.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+                });
+            model::Unmatched {
+                glob: g.clone(),
+                empty_start: empty.then_some(start),
+            }
+        })
+        .collect();
+    Ok((wanted, unmatched))
 }
 
 /// Whether one of `patterns` could match a path below the directory `dir`: its components
@@ -1467,7 +1511,7 @@ mod tests {
             let mut problems = Vec::new();
             let config = config::load_or_discover(&snap, &mut sources, &mut problems).unwrap();
             assert!(problems.is_empty(), "{problems:?}");
-            let wanted = select(&snap, &config, &mut sources, &mut problems).unwrap();
+            let (wanted, _) = select(&snap, &config, &mut sources, &mut problems).unwrap();
             let mut got: Vec<String> = wanted
                 .iter()
                 .filter(|(_, k)| *k == Kind::Prompt)

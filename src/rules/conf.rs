@@ -38,6 +38,68 @@ agents:
     check,
 };
 
+pub static CONF002: Rule = Rule {
+    meta: Meta {
+        code: "CONF002",
+        name: "unmatched-glob",
+        severity: Severity::Warning,
+        summary: "A glob set in agentlock.toml or a policy file it extends (`[paths]`, `[sources]`, `[policy] rego`) that matches no file of the repository.",
+        checklist: None,
+        needs: &[],
+        scope: Scope::Policy,
+        control: Control::Full,
+        docs: r#"
+## Why
+A pattern that matches nothing checks and locks nothing, and says nothing about it: the prompts it
+was meant to find are never reviewed, versioned or pinned, and what refers to them fails with
+findings that do not name the cause. Paths are matched from the repository root and are
+case-sensitive, and a glob names files, not a directory (`prompts/` matches nothing).
+
+## How to fix
+Correct the pattern (the directory, the case, the extension), or remove the key to use its
+default. Where nothing is meant to match yet, turn the rule off for the project
+(`[policy.severity] CONF002 = "off"`).
+
+## Example
+```toml
+[paths]
+prompts = ["Prompts/**/*.prompt"]   # CONF002: nothing is below Prompts/ (the directory is prompts/)
+```
+"#,
+    },
+    check: check_unmatched,
+};
+
+fn check_unmatched(ctx: &Context) -> Vec<Finding> {
+    ctx.model
+        .unmatched
+        .iter()
+        .map(|u| {
+            let g = &u.glob;
+            let help = if g.pattern.ends_with('/') {
+                format!(
+                    "a glob names files, not a directory: `{}**` is every file below it",
+                    g.pattern
+                )
+            } else if let Some(dir) = &u.empty_start {
+                format!(
+                    "nothing in the repository is below `{dir}/` (paths are from the root, and case-sensitive); correct the directory, or remove the pattern"
+                )
+            } else {
+                "no file's name fits the rest of the pattern; check the names and extensions, or remove the pattern".to_string()
+            };
+            Finding::new(
+                &CONF002,
+                g.span,
+                g.key.clone(),
+                format!("{} `{}` matches no file in the repository", g.key, g.pattern),
+            )
+            .label("matches nothing")
+            .help(help)
+        })
+        .collect()
+}
+
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut out = findings(&ctx.model.problems);
     out.extend(findings(&ctx.policy.problems));

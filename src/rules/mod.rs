@@ -60,6 +60,7 @@ impl std::ops::Deref for Rule {
 /// Every rule, in catalog order.
 pub static RULES: &[&Rule] = &[
     &conf::CONF001,
+    &conf::CONF002,
     &topology::TOPO001,
     &topology::TOPO002,
     &topology::TOPO003,

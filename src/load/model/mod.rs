@@ -106,9 +106,20 @@ pub struct Model {
     /// Which kinds of file failed to load: rules that would report a missing reference into
     /// them stay quiet, since CONF001 already says what is wrong.
     pub incomplete: Incomplete,
+    /// The globs the configuration sets that match no file (CONF002).
+    pub unmatched: Vec<Unmatched>,
     /// Agents and tool servers by name, built on the first lookup ([`Model::agent`],
     /// [`Model::tool_server`]): rules look thousands of references up.
     names: std::sync::OnceLock<Names>,
+}
+
+/// A glob the configuration sets that matches no file in the repository.
+#[derive(Clone, Debug)]
+pub struct Unmatched {
+    pub glob: crate::load::config::SetGlob,
+    /// The directory it starts from, when nothing at all is below it (`Prompts/` where the
+    /// repository has `prompts/`).
+    pub empty_start: Option<String>,
 }
 
 /// Where each agent and tool server is, by name (the first of a name).
@@ -155,6 +166,7 @@ impl Model {
             problems: Vec::new(),
             rego: Vec::new(),
             incomplete: Default::default(),
+            unmatched: Vec::new(),
             names: Default::default(),
         }
     }
