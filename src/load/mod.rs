@@ -411,12 +411,7 @@ fn select(
         // (10,000 prompts are not matched against the tool patterns), unless one starts at
         // the root.
         let anywhere = starts.iter().any(String::is_empty);
-        let below = |path: &str| {
-            starts.iter().any(|s| {
-                path.strip_prefix(s.as_str())
-                    .is_some_and(|rest| rest.starts_with('/'))
-            })
-        };
+        let below = |path: &str| starts.iter().any(|s| is_below(path, s));
         // (Which pattern matched is asked only while one of them has not.)
         let mut open = patterns
             .iter()
@@ -516,13 +511,8 @@ fn select(
         .filter(|g| !matched.contains(g.pattern.as_str()))
         .map(|g| {
             let start = literal_prefix(&g.pattern);
-            let empty = !start.is_empty()
-                && !listing.iter().any(|e| {
-                    e.path
-                        .as_str()
-                        .strip_prefix(start.as_str())
-                        .is_some_and(|rest| rest.starts_with('/'))
-                });
+            let empty =
+                !start.is_empty() && !listing.iter().any(|e| is_below(e.path.as_str(), &start));
             model::Unmatched {
                 glob: g.clone(),
                 empty_start: empty.then_some(start),
@@ -530,6 +520,12 @@ fn select(
         })
         .collect();
     Ok((wanted, unmatched))
+}
+
+/// Whether `path` is below the directory `dir` (both from the root; `dir` not the root).
+fn is_below(path: &str, dir: &str) -> bool {
+    path.strip_prefix(dir)
+        .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// Whether one of `patterns` could match a path below the directory `dir`: its components
