@@ -22,6 +22,31 @@ fn same_lock_from_two_different_paths() {
     assert_eq!(lock(a.path()), lock(&deep));
 }
 
+/// A path in agentlock.toml is the path it names: `./agents.yaml` and `prompts//` spellings
+/// give the lock the default spellings give (before, `./agents.yaml` made every agent of the
+/// committed lock look removed: 16 errors, none naming the cause).
+#[test]
+fn a_path_spelled_with_dot_slash_keeps_the_lock() {
+    let dir = copy_to_temp(&root().join("example-repo"));
+    let committed = fs::read_to_string(root().join("example-repo/agentlock.lock")).unwrap();
+    let manifest = fs::read_to_string(dir.path().join("agentlock.toml")).unwrap();
+    fs::write(
+        dir.path().join("agentlock.toml"),
+        format!(
+            "{manifest}\n[paths]\nagents = \"./agents.yaml\"\nmodels = \".//models.yaml\"\nprompts = [\"./prompts/**/*.prompt\"]\n"
+        ),
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["lock", "--check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(lock(dir.path()), committed);
+}
+
 #[test]
 fn lock_twice_gives_identical_bytes_and_lock_check_passes() {
     let dir = copy_to_temp(&fixture("clean"));

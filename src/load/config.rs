@@ -855,24 +855,33 @@ pub fn load(
                 // A path that would leave the repository is reported here, at the value, and
                 // kept as written: the snapshot refuses to read it (it cannot name a place
                 // outside), so nothing is read in its place.
-                match crate::snapshot::RepoPath::parse(&s.value) {
-                    Err(e) => r.problem(
-                        s.span,
-                        format!("paths.{key} `{}` {e}", s.value),
-                        Some(OUTSIDE_HELP.into()),
-                    ),
+                *target = match crate::snapshot::RepoPath::parse(&s.value) {
+                    Err(e) => {
+                        r.problem(
+                            s.span,
+                            format!("paths.{key} `{}` {e}", s.value),
+                            Some(OUTSIDE_HELP.into()),
+                        );
+                        s.value
+                    }
                     // `.` or `./`: the root, a directory; nothing to read as the file.
-                    Ok(path) if path.is_root() && key != "evidence" => r.problem(
-                        s.span,
-                        format!(
-                            "paths.{key} `{}` is the repository root, not a file",
-                            s.value
-                        ),
-                        Some(format!("name the file from the root, e.g. `{key}.yaml`")),
-                    ),
-                    Ok(_) => {}
-                }
-                *target = s.value;
+                    Ok(path) if path.is_root() => {
+                        if key != "evidence" {
+                            r.problem(
+                                s.span,
+                                format!(
+                                    "paths.{key} `{}` is the repository root, not a file",
+                                    s.value
+                                ),
+                                Some(format!("name the file from the root, e.g. `{key}.yaml`")),
+                            );
+                        }
+                        s.value
+                    }
+                    // The path it names (`./agents.yaml` is `agents.yaml`): it is compared
+                    // with the paths of the files read, and the lock records it.
+                    Ok(path) => path.to_string(),
+                };
                 paths.configured.push((key, s.span));
             }
         }
@@ -1202,9 +1211,7 @@ fn read_policy(r: &mut Reader, p: &Node, origin: &str, prefix: &str) -> PolicyLa
         out.exceptions = read_exceptions(r, ex, prefix);
     }
     if let Some(n) = p.get("rego") {
-        let mut set = Vec::new();
-        out.rego = globs(r, n, &format!("{prefix}rego"), &mut set);
-        out.globs = set;
+        out.rego = globs(r, n, &format!("{prefix}rego"), &mut out.globs);
     }
     out
 }
