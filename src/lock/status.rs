@@ -92,28 +92,27 @@ impl Read {
         written: &str,
         sources: &mut crate::source::SourceMap,
     ) -> LockStatus {
-        // The very file `agentlock lock` would write now (the usual case: the lock committed
-        // with the change): nothing differs, as its entries read back as they were written
-        // and its root is theirs (the round trip is tested), so there is nothing to parse.
-        let parsed = match &self.text {
-            Err(LockStatus::Missing) => return LockStatus::Missing,
-            Err(_) => None,
-            Ok(text) if text == written => None,
-            Ok(text) => Some(parse(text, self.id)),
-        };
         let (text, failed) = match self.text {
+            Err(LockStatus::Missing) => return LockStatus::Missing,
             Ok(text) => (Some(text), None),
             Err(status) => (None, Some(status)),
         };
+        // The very file `agentlock lock` would write now (the usual case: the lock committed
+        // with the change): nothing differs, as its entries read back as they were written
+        // and its root is theirs (the round trip is tested), so there is nothing to parse.
+        let parsed = text
+            .as_deref()
+            .filter(|t| *t != written)
+            .map(|t| parse(t, self.id));
         let id = sources.add(LOCKFILE.into(), text.map(Into::into));
         assert_eq!(
             id, self.id,
             "the lockfile was read as another file than it joins the sources as"
         );
-        let (locked, root_mismatch) = match (parsed, failed) {
-            (_, Some(status)) | (Some(Err(status)), _) => return status,
+        let (locked, root_mismatch) = match (failed, parsed) {
+            (Some(status), _) | (None, Some(Err(status))) => return status,
             (None, None) => return LockStatus::Fresh,
-            (Some(Ok(l)), None) => l,
+            (None, Some(Ok(l))) => l,
         };
         let changes = compare(&locked, current);
         if changes.is_empty() && !root_mismatch {
