@@ -356,16 +356,29 @@ pub fn rego(data: &[u8]) {
 /// CODEOWNERS, parsed and matched against paths, then in a repository.
 pub fn codeowners(data: &[u8]) {
     let t = text(data);
-    let (owners, _) =
+    let (mut owners, _) =
         crate::load::codeowners::Codeowners::parse(crate::source::FileId(0), "CODEOWNERS", &t);
-    for path in [
+    let paths = [
         "prompts/router.prompt",
         "a/b/c",
         "",
         "docs/x.md",
         ".github/CODEOWNERS",
-    ] {
-        let _ = owners.owner_of(path);
+    ];
+    let linear: Vec<Option<usize>> = paths
+        .iter()
+        .map(|p| owners.owner_of(p).map(|r| r.line))
+        .collect();
+    // The budgeted decision agrees with the direct one wherever it decides.
+    owners.decide(paths);
+    for (p, want) in paths.iter().zip(linear) {
+        match owners.ownership(p) {
+            crate::load::codeowners::Ownership::NoRule => assert_eq!(want, None, "{p}"),
+            crate::load::codeowners::Ownership::Rule { rule, .. } => {
+                assert_eq!(want, Some(rule.line), "{p}")
+            }
+            crate::load::codeowners::Ownership::Unknown => {}
+        }
     }
     file("CODEOWNERS", data);
 }

@@ -1171,3 +1171,49 @@ fn named_paths_inside_the_repository_do_not_follow_its_links_out() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(!o.join("bot").exists(), "init wrote through the link");
 }
+
+// A CODEOWNERS file is read as GitHub reads it, whatever size a pull request gives it. GitHub
+// does not load one of 3 MB or more: that is one finding at the file, not a PRM006 per prompt
+// or minutes of matching. Just under the limit it is read, and decided as usual.
+#[test]
+fn a_codeowners_over_githubs_limit_is_one_finding_at_the_file() {
+    let dir = copy_to_temp(&fixture("clean"));
+    let d = dir.path();
+    let mut big = String::from("/prompts/ @acme/a @acme/b\n");
+    while big.len() < 3 * 1024 * 1024 {
+        big.push_str("/services/nothing/here/ @acme/none\n");
+    }
+    std::fs::write(d.join("CODEOWNERS"), &big).unwrap();
+    let f = findings(&run_in(
+        d,
+        &["--format", "json", "verify", "--no-lock-check"],
+    ));
+    let at_file: Vec<_> = f.iter().filter(|x| x.1 == "CODEOWNERS").collect();
+    assert_eq!(at_file.len(), 1, "{f:?}");
+    assert_eq!(at_file[0].0, "CONF001");
+    assert_eq!(at_file[0].2, 1);
+    assert!(
+        at_file[0]
+            .3
+            .contains("GitHub does not load a CODEOWNERS file of 3 MB"),
+        "{at_file:?}"
+    );
+    assert!(!f.iter().any(|x| x.0 == "PRM006"), "{f:?}");
+
+    // The same rules a line shorter than the limit: read; the first line owns the prompts, and
+    // an ownerless rule for one of them at the end takes it away.
+    let cut = big[..3 * 1024 * 1024 - 200].rfind('\n').unwrap() + 1;
+    let mut under = big[..cut].to_string();
+    under.push_str("/prompts/router.prompt\n");
+    assert!(under.len() < 3 * 1024 * 1024);
+    std::fs::write(d.join("CODEOWNERS"), &under).unwrap();
+    let f = findings(&run_in(
+        d,
+        &["--format", "json", "verify", "--no-lock-check"],
+    ));
+    assert!(!f.iter().any(|x| x.1 == "CODEOWNERS"), "{f:?}");
+    let prm006: Vec<_> = f.iter().filter(|x| x.0 == "PRM006").collect();
+    assert_eq!(prm006.len(), 1, "{f:?}");
+    assert!(prm006[0].3.contains("`router@"), "{prm006:?}");
+    assert!(prm006[0].3.contains("lists no owners"), "{prm006:?}");
+}

@@ -22,6 +22,18 @@
 
 use crate::problem::Problem;
 use crate::source::{FileId, Span};
+use std::collections::HashMap;
+
+/// GitHub does not load a CODEOWNERS file of this size or more ("CODEOWNERS files must be under
+/// 3 MB in size"): no code owner is then requested for any change.
+pub const GITHUB_MAX_SIZE: usize = 3 * 1024 * 1024;
+
+/// How much matching [`Codeowners::decide`] does at most, in the steps
+/// [`Glob::matches_counting`] counts (about a nanosecond each): a second or so. A real file
+/// decides 10,000 prompts in a small part of it; a hostile one (thousands of patterns that
+/// need not start at the root, each tried against every path) stops here instead of holding
+/// the run for minutes.
+pub const MATCH_BUDGET: u64 = 400_000_000;
 
 /// A parsed CODEOWNERS file.
 #[derive(Clone, Debug)]
@@ -31,7 +43,41 @@ pub struct Codeowners {
     pub path: String,
     /// Every pattern line, in file order (including lines GitHub skips: they match nothing).
     pub rules: Vec<Rule>,
+    /// The rules anchored at the root whose first segment is a literal name, by that name: only
+    /// a path starting with it can match them. Indices into `rules`, ascending.
+    by_first: HashMap<String, Vec<usize>>,
+    /// Every other rule GitHub applies (ascending).
+    general: Vec<usize>,
+    /// What [`Codeowners::decide`] decided, by path.
+    decided: HashMap<String, Decided>,
 }
+
+/// The deciding rule of a path, and when it lists no owners, the last earlier rule that
+/// matches (indices into `rules`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Decided {
+    rule: Option<usize>,
+    earlier: Option<usize>,
+}
+
+/// Who owns a path, as [`Codeowners::ownership`] says.
+#[derive(Clone, Copy, Debug)]
+pub enum Ownership<'a> {
+    /// No rule matches it.
+    NoRule,
+    /// The last rule that matches (its owners may be empty: then the path has none) and, when
+    /// it lists no owners, the last matching rule before it, which would decide without it.
+    Rule {
+        rule: &'a Rule,
+        earlier: Option<&'a Rule>,
+    },
+    /// Not decided: [`Codeowners::decide`] was not given the path, or ran out of its budget.
+    Unknown,
+}
+
+/// The matching ran past its budget.
+#[derive(Debug)]
+struct OverBudget;
 
 /// One pattern line.
 #[derive(Clone, Debug)]
@@ -75,10 +121,22 @@ impl Codeowners {
                 issues.extend(issue);
             }
         }
+        let mut by_first: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut general = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            match r.glob.as_ref().map(Glob::first_literal) {
+                None => {} // skipped by GitHub: it matches nothing
+                Some(Some(first)) => by_first.entry(first).or_default().push(i),
+                Some(None) => general.push(i),
+            }
+        }
         let owners = Codeowners {
             file,
             path: path.to_string(),
             rules,
+            by_first,
+            general,
+            decided: HashMap::new(),
         };
         (owners, issues)
     }
@@ -100,7 +158,107 @@ impl Codeowners {
     /// The rule that decides who owns `path` (repository-relative, `/`-separated): the last one
     /// that matches. Its owners may be empty, which means the path has none.
     pub fn owner_of(&self, path: &str) -> Option<&Rule> {
-        self.rules.iter().rev().find(|r| r.matches(path))
+        let segs: Vec<&str> = path.split('/').collect();
+        match self.last_match(&segs, self.rules.len(), &mut 0, u64::MAX) {
+            Ok(found) => found.map(|i| &self.rules[i]),
+            Err(OverBudget) => None, // no budget to run past
+        }
+    }
+
+    /// Decides who owns each of `paths`, within [`MATCH_BUDGET`] steps of matching; what
+    /// [`Codeowners::ownership`] then says. Returns how many paths were left undecided.
+    pub fn decide<'p>(&mut self, paths: impl IntoIterator<Item = &'p str>) -> usize {
+        self.decide_within(paths, MATCH_BUDGET)
+    }
+
+    fn decide_within<'p>(
+        &mut self,
+        paths: impl IntoIterator<Item = &'p str>,
+        budget: u64,
+    ) -> usize {
+        let mut steps = 0u64;
+        let mut undecided = 0;
+        for path in paths {
+            if self.decided.contains_key(path) {
+                continue;
+            }
+            if steps > budget {
+                undecided += 1;
+                continue;
+            }
+            let segs: Vec<&str> = path.split('/').collect();
+            let decided = self
+                .last_match(&segs, self.rules.len(), &mut steps, budget)
+                .and_then(|rule| {
+                    let earlier = match rule {
+                        Some(r) if self.rules[r].owners.is_empty() => {
+                            self.last_match(&segs, r, &mut steps, budget)?
+                        }
+                        _ => None,
+                    };
+                    Ok(Decided { rule, earlier })
+                });
+            match decided {
+                Ok(d) => {
+                    self.decided.insert(path.to_string(), d);
+                }
+                Err(OverBudget) => undecided += 1,
+            }
+        }
+        undecided
+    }
+
+    /// Who owns `path`, as [`Codeowners::decide`] found.
+    pub fn ownership(&self, path: &str) -> Ownership<'_> {
+        match self.decided.get(path) {
+            None => Ownership::Unknown,
+            Some(Decided { rule: None, .. }) => Ownership::NoRule,
+            Some(&Decided {
+                rule: Some(r),
+                earlier,
+            }) => Ownership::Rule {
+                rule: &self.rules[r],
+                earlier: earlier.map(|e| &self.rules[e]),
+            },
+        }
+    }
+
+    /// The last rule before `below` that matches the path of segments `segs`: the candidates
+    /// are the rules whose literal first segment is the path's and the general ones, tried
+    /// from the last, their work added to `steps`; past `budget`, [`OverBudget`].
+    fn last_match(
+        &self,
+        segs: &[&str],
+        below: usize,
+        steps: &mut u64,
+        budget: u64,
+    ) -> Result<Option<usize>, OverBudget> {
+        let first: &[usize] = segs
+            .first()
+            .and_then(|s| self.by_first.get(*s))
+            .map_or(&[], Vec::as_slice);
+        let general = self.general.as_slice();
+        let mut i = first.partition_point(|&x| x < below);
+        let mut j = general.partition_point(|&x| x < below);
+        while i > 0 || j > 0 {
+            let r = if j == 0 || (i > 0 && first[i - 1] > general[j - 1]) {
+                i -= 1;
+                first[i]
+            } else {
+                j -= 1;
+                general[j]
+            };
+            if *steps > budget {
+                return Err(OverBudget);
+            }
+            *steps += 1;
+            if let Some(g) = &self.rules[r].glob
+                && g.matches_segs(segs, steps)
+            {
+                return Ok(Some(r));
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -373,6 +531,24 @@ impl Glob {
         self.matches_counting(path, &mut 0)
     }
 
+    /// The first segment as a plain name, when the pattern is anchored at the root and that
+    /// segment has no wildcard: a path can only match if it starts with that name.
+    fn first_literal(&self) -> Option<String> {
+        if self.floating {
+            return None;
+        }
+        match self.segments.first()? {
+            Segment::Name(toks) => toks
+                .iter()
+                .map(|t| match t {
+                    Tok::Char(c) => Some(*c),
+                    _ => None,
+                })
+                .collect(),
+            Segment::AnyDirs => None,
+        }
+    }
+
     /// [`Glob::matches`], adding its work to `steps`: one for each position of the path for
     /// each segment of the pattern, and one for each step of [`match_name`]. That is linear in
     /// the path's length for each pattern: one pass over the path per pattern segment, whatever
@@ -383,6 +559,11 @@ impl Glob {
     /// whole path is the file case, a shorter prefix one of its directories.
     fn matches_counting(&self, path: &str, steps: &mut u64) -> bool {
         let segs: Vec<&str> = path.split('/').collect();
+        self.matches_segs(&segs, steps)
+    }
+
+    /// [`Glob::matches_counting`] of a path already cut at its `/`s.
+    fn matches_segs(&self, segs: &[&str], steps: &mut u64) -> bool {
         let n = segs.len();
         let lead = self.floating.then_some(&Segment::AnyDirs);
         let pattern: Vec<&Segment> = lead.into_iter().chain(&self.segments).collect();
@@ -392,7 +573,7 @@ impl Glob {
         reach[0] = true;
         let mut before_last = Vec::new();
         for (k, seg) in pattern.iter().enumerate() {
-            if k + 1 == pattern.len() {
+            if k + 1 == pattern.len() && **seg == Segment::AnyDirs {
                 before_last = reach.clone();
             }
             *steps += n as u64 + 1;
@@ -425,7 +606,14 @@ impl Glob {
 /// Wildcard match of one segment (the classic greedy match, going back to the last `*` only),
 /// adding each of its steps to `steps`.
 fn match_name(toks: &[Tok], name: &str, steps: &mut u64) -> bool {
-    let s: Vec<char> = name.chars().collect();
+    // Positions are byte offsets of the name, always at a character's start.
+    let s = name.as_bytes();
+    let width = |i: usize| match s[i] {
+        b if b < 0x80 => 1,
+        b if b >= 0xF0 => 4,
+        b if b >= 0xE0 => 3,
+        _ => 2,
+    };
     let (mut p, mut i) = (0, 0);
     let mut back: Option<(usize, usize)> = None; // (token after the last `*`, where it resumes)
     *steps += 1;
@@ -438,17 +626,23 @@ fn match_name(toks: &[Tok], name: &str, steps: &mut u64) -> bool {
             }
             Some(Tok::One) => {
                 p += 1;
-                i += 1;
+                i += width(i);
             }
-            Some(Tok::Char(c)) if *c == s[i] => {
+            Some(Tok::Char(c))
+                if if c.is_ascii() {
+                    s[i] == *c as u8
+                } else {
+                    name[i..].starts_with(*c)
+                } =>
+            {
                 p += 1;
-                i += 1;
+                i += c.len_utf8();
             }
             _ => match back {
                 Some((bp, bi)) => {
                     p = bp;
-                    i = bi + 1;
-                    back = Some((bp, bi + 1));
+                    i = bi + width(bi);
+                    back = Some((bp, i));
                 }
                 None => return false,
             },
@@ -849,6 +1043,80 @@ mod tests {
                 "{pattern} {path}"
             );
         }
+    }
+
+    #[test]
+    fn the_index_decides_as_reading_every_line_from_the_last_does() {
+        // Rules anchored at a literal first directory are only tried on paths below it; every
+        // other rule on every path. The answer must be the linear scan's.
+        const PATTERNS: &[&str] = &[
+            "*", "*.md", "/a/", "a/", "/a/b", "a/b", "/b/**", "**/a", "/a*/", "/?/b", "b", "/ab/",
+            "ab/*", "/a/**/b", "\\a/b", "/é/", "a//b", "/", "!a", "[ab]",
+        ];
+        const PATH_SEGMENTS: &[&str] = &["a", "b", "ab", "ba", "é", "x.md", "*"];
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut compared = 0;
+        for _ in 0..300 {
+            let text: String = (0..1 + rng.below(12))
+                .map(|i| format!("{} @o{i}\n", rng.pick(PATTERNS)))
+                .collect();
+            let (co, _) = parse(&text);
+            for _ in 0..30 {
+                let path = (0..1 + rng.below(4))
+                    .map(|_| rng.pick(PATH_SEGMENTS))
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let want = co.rules.iter().rev().find(|r| r.matches(&path));
+                let got = co.owner_of(&path);
+                assert_eq!(
+                    got.map(|r| r.line),
+                    want.map(|r| r.line),
+                    "{text:?} vs `{path}`"
+                );
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, 9000);
+    }
+
+    #[test]
+    fn decide_answers_as_owner_of_until_its_budget_is_spent() {
+        let mut text = String::from("* @all\n/prompts/ @p\n/prompts/old/\n");
+        text.extend((0..200).map(|i| format!("*x{i}*y* @o\n")));
+        let (mut co, _) = parse(&text);
+        let paths: Vec<String> = (0..50)
+            .map(|i| format!("prompts/old/p{i}.prompt"))
+            .collect();
+        // Enough for everything: every path decided, as owner_of decides it, and the ownerless
+        // rule's fallback is the rule before it that matches.
+        let mut all = co.clone();
+        assert_eq!(all.decide(paths.iter().map(String::as_str)), 0);
+        for p in &paths {
+            match all.ownership(p) {
+                Ownership::Rule { rule, earlier } => {
+                    assert_eq!(Some(rule.line), co.owner_of(p).map(|r| r.line));
+                    assert_eq!(rule.line, 3);
+                    assert_eq!(earlier.map(|e| e.line), Some(2));
+                }
+                other => panic!("{p}: {other:?}"),
+            }
+        }
+        assert!(matches!(all.ownership("elsewhere"), Ownership::Unknown));
+        // A budget that runs out part way: the paths decided before it are right, the rest
+        // are Unknown, never a wrong answer.
+        let undecided = co.decide_within(paths.iter().map(String::as_str), 20_000);
+        assert!(undecided > 0 && undecided < paths.len(), "{undecided}");
+        let unknown = paths
+            .iter()
+            .filter(|p| matches!(co.ownership(p), Ownership::Unknown))
+            .count();
+        assert_eq!(unknown, undecided);
+        let (mut docs, _) = parse("/docs/ @d\n");
+        assert_eq!(docs.decide(["prompts/a.prompt"]), 0);
+        assert!(matches!(
+            docs.ownership("prompts/a.prompt"),
+            Ownership::NoRule
+        ));
     }
 
     #[test]

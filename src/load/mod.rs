@@ -652,10 +652,47 @@ fn load_codeowners(
         };
         match content {
             Ok((text, _)) => {
+                use crate::load::codeowners::{Codeowners, GITHUB_MAX_SIZE, MATCH_BUDGET};
                 let id = model.sources.add(path.to_string(), Some(text.clone()));
-                let (owners, mut found) =
-                    crate::load::codeowners::Codeowners::load(id, path, &text);
+                if text.len() >= GITHUB_MAX_SIZE {
+                    // GitHub does not load it: nobody is asked to review anything.
+                    problems.push(
+                        Problem::new(
+                            Span::file_start(id),
+                            *path,
+                            format!(
+                                "{path} is {} bytes: GitHub does not load a CODEOWNERS file of 3 MB ({GITHUB_MAX_SIZE} bytes) or more, so no change in the repository gets a code owner's review",
+                                text.len()
+                            ),
+                        )
+                        .label("over GitHub's limit")
+                        .help("make it smaller: a wildcard pattern (`/prompts/` or `*.prompt`) can replace many lines"),
+                    );
+                    model.incomplete.codeowners = true;
+                    return;
+                }
+                let (mut owners, mut found) = Codeowners::load(id, path, &text);
                 problems.append(&mut found);
+                let paths: Vec<&str> = model.prompts.iter().map(|p| p.path.as_str()).collect();
+                let undecided = owners.decide(paths.iter().copied());
+                if undecided > 0 {
+                    let mut unique = paths.clone();
+                    unique.sort_unstable();
+                    unique.dedup();
+                    problems.push(
+                        Problem::new(
+                            Span::file_start(id),
+                            *path,
+                            format!(
+                                "the owners of {undecided} of the {} prompt files were not decided: matching them against the {} rules of {path} took more than agentlock's budget of {MATCH_BUDGET} steps",
+                                unique.len(),
+                                owners.rules.len()
+                            ),
+                        )
+                        .label("too much matching")
+                        .help("anchor patterns at a directory (`/prompts/`): a rule whose first directory is a plain name is only tried on paths below it, while `*x*` or `**/x` is tried on every path"),
+                    );
+                }
                 model.codeowners = Some(owners);
             }
             Err(p) => {

@@ -9,6 +9,7 @@
 //! interpreter), and its sections are built in parallel. The span index is keyed by a 64-bit
 //! hash of each path, not by the path's text: one lookup per finding, no string per value.
 
+use crate::load::codeowners::Ownership;
 use crate::load::model::{Model, Sp};
 use crate::lock::{Field, Lock};
 use crate::node::{Node, Value as NodeValue};
@@ -455,18 +456,18 @@ fn prompts(model: &Model) -> (Value, Builder) {
         }
         let at = prompts.k(name);
         b.at(at, p.name.span);
-        let owners: Vec<Value> = model
-            .codeowners
-            .as_ref()
-            .and_then(|c| c.owner_of(&p.path))
-            .map(|r| r.owners.iter().map(|o| s(o)).collect())
-            .unwrap_or_default();
+        // Not decided (CONF001 at CODEOWNERS says why): null, not a list that says "none".
+        let owners = match model.codeowners.as_ref().map(|c| c.ownership(&p.path)) {
+            None | Some(Ownership::NoRule) => arr(Vec::new()),
+            Some(Ownership::Rule { rule, .. }) => arr(rule.owners.iter().map(|o| s(o)).collect()),
+            Some(Ownership::Unknown) => Value::Null,
+        };
         let v = obj([
             ("version", b.str(at.k("version"), &p.version)),
             ("model", b.str(at.k("model"), &p.model)),
             ("path", s(&p.path)),
             ("sha256", s(&p.sha256)),
-            ("owners", arr(owners)),
+            ("owners", owners),
         ]);
         out.insert(key, v);
     }

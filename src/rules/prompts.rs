@@ -3,6 +3,7 @@
 use super::{Context, Rule};
 use crate::finding::{Control, Meta, Scope};
 use crate::finding::{Finding, Severity};
+use crate::load::codeowners::Ownership;
 use crate::load::model::Prompt;
 use crate::lock::{ChangeKind, Kind, LockStatus};
 use std::collections::{HashMap, HashSet};
@@ -533,8 +534,8 @@ fn check_owned(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for p in &model.prompts {
         let id = p.id();
-        match co.owner_of(&p.path) {
-            None => out.push(
+        match co.ownership(&p.path) {
+            Ownership::NoRule => out.push(
                 Finding::new(
                     &PRM006,
                     p.name.span,
@@ -550,14 +551,8 @@ fn check_owned(ctx: &Context) -> Vec<Finding> {
                     co.path
                 )),
             ),
-            Some(rule) if rule.owners.is_empty() => {
-                // the rule that would decide without this one
-                let earlier = co
-                    .rules
-                    .iter()
-                    .filter(|r| r.line < rule.line)
-                    .rev()
-                    .find(|r| r.matches(&p.path));
+            Ownership::Rule { rule, earlier } if rule.owners.is_empty() => {
+                // `earlier`: the rule that would decide without this one
                 let fallback = match earlier {
                     Some(e) if !e.owners.is_empty() => format!(
                         ", or delete it so that line {} (`{} {}`) applies",
@@ -585,7 +580,8 @@ fn check_owned(ctx: &Context) -> Vec<Finding> {
                     )),
                 );
             }
-            Some(_) => {}
+            // decided by its owners, or not decided (CONF001 at CODEOWNERS says why)
+            Ownership::Rule { .. } | Ownership::Unknown => {}
         }
     }
     out

@@ -176,10 +176,10 @@ const PROMPT: Table = Table::new(
             HEX_DIGEST,
             "The SHA-256 of the file (CRLF read as LF), as the lock pins it.",
         ),
-        key(
+        or_null(
             "owners",
             STRINGS,
-            "The CODEOWNERS owners of its path (none when no rule matches).",
+            "The CODEOWNERS owners of its path (none when no rule matches); `null` when they were not decided (a CODEOWNERS whose matching ran past agentlock's budget: a finding at the file says so).",
         ),
     ],
 );
