@@ -738,6 +738,15 @@ fn openai_rule(s: &str) -> Pinning {
     if s.starts_with("ft:") {
         return Pinning::Pinned; // a fine-tuned model is one trained artefact
     }
+    // `gpt-oss-120b`: open weights, released once, served by other hosts, not an API alias
+    if s.rsplit('/')
+        .next()
+        .is_some_and(|n| n.starts_with("gpt-oss"))
+    {
+        return Pinning::Unverifiable(
+            "`gpt-oss` is OpenAI's open-weight family: the name is one release of the weights, not an alias, but which build and quantization a host serves is the host's to choose".into(),
+        );
+    }
     let undated_preview = s.strip_suffix("-preview").unwrap_or(s);
     if ends_with_iso_date(s) || ends_with_mmdd(undated_preview) {
         return Pinning::Pinned;
@@ -1033,6 +1042,21 @@ mod tests {
                 true,
             ),
             (Some("openai"), "gpt-4o", P::Float, "gpt-4o", true),
+            // open weights: one release, not an alias, whoever serves it
+            (
+                Some("openai"),
+                "gpt-oss-120b",
+                P::Unver,
+                "gpt-oss-120b",
+                false,
+            ),
+            (
+                None,
+                "openrouter/openai/gpt-oss-20b",
+                P::Unver,
+                "gpt-oss-20b",
+                false,
+            ),
             (Some("openai"), "o3-mini", P::Float, "o3-mini", true),
             (
                 Some("anthropic"),

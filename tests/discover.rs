@@ -72,14 +72,18 @@ const CASES: &[(&str, &[Place])] = &[
         &[
             ("CONF001", ".cursor/mcp.json", 2),
             ("REL001", ".claude/agents/reviewer.md", 1),
+            ("TOOL001", ".continue/mcpServers/new-mcp-server.yaml", 9),
             ("MODEL001", ".github/chatmodes/planner.chatmode.md", 4),
             ("TOOL001", ".mcp.json", 11),
             ("SECRET002", ".mcp.json", 13),
             ("TOOL001", ".mcp.json", 14),
+            ("PRM002", "app/prompts/answer.prompt", 2),
+            ("MODEL001", "app/prompts/answer.prompt", 3),
             ("TOPO003", "crews/research/config/agents.yaml", 1),
             ("TOPO003", "crews/writing/config/agents.yaml", 1),
             ("MODEL001", "flows/chat.prompty", 7),
             ("MODEL001", "flows/search.prompty", 7),
+            ("MODEL001", "opencode.json", 3),
             ("TOOL001", "registry/released/server.json", 9),
             ("TOOL001", "registry/template/server.json", 5),
             ("TOOL001", "registry/template/server.json", 7),
@@ -152,9 +156,18 @@ fn real_world_shapes_give_no_false_error() {
             ("REL001".into(), ".claude/agents/reviewer.md".into(), 1),
             ("SECRET002".into(), ".mcp.json".into(), 13),
             ("TOOL001".into(), ".mcp.json".into(), 14),
+            // a Genkit prompt with front matter and no version (its `model: {{…}}`, a map to
+            // YAML, is read as the expression it is written as: a MODEL001 warning)
+            ("PRM002".into(), "app/prompts/answer.prompt".into(), 2),
         ]
     );
     let m = &run.verified.model;
+    // Prompty finds its front matter after a blank line
+    assert!(
+        m.prompts.iter().any(|p| p.name.value == "Rewrite query"),
+        "{:?}",
+        m.prompts.iter().map(|p| &p.name.value).collect::<Vec<_>>()
+    );
     let src = |name: &str| {
         m.tools
             .iter()

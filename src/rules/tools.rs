@@ -365,13 +365,22 @@ fn check_versions(ctx: &Context) -> Vec<Finding> {
                 out.push(unverifiable(t, src.value.span, what));
                 continue;
             }
-            // `/path/to/your/server.js` in a template config: to be filled in, not pinned yet
-            if src.kind.value == "exec" && is_placeholder_path(&src.value.value) {
-                let what = format!("is started from `{}`, a placeholder path", src.value.value);
+            // `/path/to/your/server.js` or `npx -y <your-mcp-server>` in a template config: to
+            // be filled in, not pinned yet (no package name has `<` or `>` in it)
+            let placeholder_package = !own && has_angle_placeholder(&src.value.value);
+            if (src.kind.value == "exec" && is_placeholder_path(&src.value.value))
+                || placeholder_package
+            {
+                let (verb, shown) = if placeholder_package {
+                    ("installs", src.display())
+                } else {
+                    ("is started from", src.value.value.clone())
+                };
+                let what = format!("{verb} `{shown}`, a placeholder");
                 let mut f = unverifiable(t, src.value.span, what);
                 f.message = format!(
-                    "server `{}` is started from `{}`, a placeholder to fill in: what runs cannot be told until it is",
-                    t.server.value, src.value.value
+                    "server `{}` {verb} `{shown}`, a placeholder to fill in: what runs cannot be told until it is",
+                    t.server.value
                 );
                 f.label = Some("a placeholder".into());
                 f.help = Some(
@@ -423,6 +432,22 @@ fn unverifiable(
     .help("check the released file, or run agentlock on the repository after the version is filled in");
     f.severity = crate::finding::Severity::Warning;
     f
+}
+
+/// `<your-mcp-server>`: a name in angle brackets, which no package or image name has (a
+/// version range such as `>=2025.1` or `<2,>=1` is not one).
+fn has_angle_placeholder(v: &str) -> bool {
+    v.match_indices('<').any(|(i, _)| {
+        let rest = &v[i + 1..];
+        rest.find('>').is_some_and(|j| {
+            let inner = &rest[..j];
+            inner.chars().any(|c| c.is_ascii_alphabetic())
+                && inner
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' ' | '.'))
+                && !rest[j + 1..].starts_with('=')
+        })
+    })
 }
 
 /// `/Users/…`, `C:/…`, `~/…`: a path of one machine.
@@ -957,6 +982,29 @@ mod tests {
     use super::*;
     use crate::load::model::Sp;
     use crate::source::{FileId, Span};
+
+    #[test]
+    fn an_angle_bracketed_name_is_a_placeholder_and_a_version_range_is_not() {
+        for v in [
+            "<your-mcp-server>",
+            "@acme/<server name>",
+            "<image>:latest",
+            "pkg@<version>",
+        ] {
+            assert!(has_angle_placeholder(v), "{v}");
+        }
+        for v in [
+            "mcp-server-fetch>=2025.1",
+            "pkg<2,>=1",
+            "pkg>1.0",
+            "pkg<2",
+            "a<=1.0",
+            "<>",
+            "<2.0>",
+        ] {
+            assert!(!has_angle_placeholder(v), "{v}");
+        }
+    }
 
     fn src(kind: &str, value: &str, sha: Option<&str>) -> Source {
         let span = Span::file_start(FileId(0));

@@ -273,7 +273,12 @@ fn read(r: &mut Reader, sha256: String, suffix: &str, strict: bool) -> Option<(P
     let text = r.text;
     let file = r.file;
     let stem = stem(r.path, suffix);
-    let Some((front, front_start, body_start)) = split_front_matter(text) else {
+    let split = if suffix == ".prompty" {
+        split_prompty_front_matter(text)
+    } else {
+        split_front_matter(text)
+    };
+    let Some((front, front_start, body_start)) = split else {
         r.problem(
             Span::file_start(file),
             "prompt has no front matter",
@@ -281,7 +286,10 @@ fn read(r: &mut Reader, sha256: String, suffix: &str, strict: bool) -> Option<(P
         );
         return None;
     };
-    let parsed = match node::parse_yaml(front, file) {
+    // dotprompt's YAML reader takes `model: {{resolvedModelId}}` (a Handlebars expression left
+    // unquoted, a map as YAML reads it): read as the expression it is written as.
+    let templated = || (!strict && suffix == ".prompt").then(|| unquoted_templates(front, file))?;
+    let parsed = match node::parse_yaml(front, file).or_else(|e| templated().ok_or(e)) {
         Ok(n) => shift(n, front_start),
         Err(e) => {
             let offset = match (e.offset, e.line_col) {
@@ -329,7 +337,27 @@ fn read(r: &mut Reader, sha256: String, suffix: &str, strict: bool) -> Option<(P
 
 /// Splits `---\n<yaml>\n---\n<body>`; returns the YAML, its byte offset and the body offset.
 fn split_front_matter(text: &str) -> Option<(&str, usize, usize)> {
-    let text_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    split_front_matter_from(text, 0)
+}
+
+/// [`split_front_matter`] for Prompty, which finds its front matter after leading blank
+/// lines (its reader matches `^\s*---`).
+fn split_prompty_front_matter(text: &str) -> Option<(&str, usize, usize)> {
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let blank = text[bom..].len() - text[bom..].trim_start().len();
+    // back to the start of the line the first non-blank character is on
+    let start = text[..bom + blank].rfind('\n').map_or(bom, |i| i + 1);
+    split_front_matter_from(text, start)
+}
+
+/// Splits front matter whose opening `---` line starts at byte `at` (after a byte-order mark
+/// when `at` is 0).
+fn split_front_matter_from(text: &str, at: usize) -> Option<(&str, usize, usize)> {
+    let text_start = if at == 0 && text.starts_with('\u{feff}') {
+        3
+    } else {
+        at
+    };
     let rest = &text[text_start..];
     let first_end = rest.find('\n')?;
     if rest[..first_end].trim_end() != "---" {
@@ -350,6 +378,52 @@ fn split_front_matter(text: &str) -> Option<(&str, usize, usize)> {
         pos = line_end + 1;
     }
     None
+}
+
+/// Front matter in which each value written as a bare `{{…}}` (dotprompt's templates) is read
+/// as that text: the YAML with each such value quoted in place (`"{…}"`, the same length, so
+/// every span stays), then the values set back to what the file says. `None` when there is no
+/// such value or the YAML is still not valid.
+fn unquoted_templates(front: &str, file: crate::source::FileId) -> Option<Node> {
+    let mut patched = front.to_string();
+    let mut spans = Vec::new();
+    let mut at = 0;
+    for line in front.split_inclusive('\n') {
+        let text = line.trim_end_matches(['\n', '\r']);
+        if let Some(colon) = text.find(": ") {
+            let value = text[colon + 1..].trim();
+            let start =
+                at + colon + 1 + (text[colon + 1..].len() - text[colon + 1..].trim_start().len());
+            if value.len() > 4
+                && value.starts_with("{{")
+                && value.ends_with("}}")
+                && !value[2..value.len() - 2].contains(['{', '}', '"', '\\'])
+            {
+                let end = start + value.len();
+                patched.replace_range(start..start + 2, "\"{");
+                patched.replace_range(end - 2..end, "}\"");
+                spans.push((start, end));
+            }
+        }
+        at += line.len();
+    }
+    if spans.is_empty() {
+        return None;
+    }
+    let mut n = node::parse_yaml(&patched, file).ok()?;
+    fn restore(n: &mut Node, front: &str, spans: &[(usize, usize)]) {
+        let here = (n.span.start as usize, n.span.end as usize);
+        match &mut n.value {
+            node::Value::Str(v) if spans.contains(&here) => *v = front[here.0..here.1].to_string(),
+            node::Value::Seq(items) => items.iter_mut().for_each(|i| restore(i, front, spans)),
+            node::Value::Map(entries) => entries
+                .iter_mut()
+                .for_each(|(_, v)| restore(v, front, spans)),
+            _ => {}
+        }
+    }
+    restore(&mut n, front, &spans);
+    Some(n)
 }
 
 /// Moves every span of a tree parsed from a slice by `by` bytes, to address the whole file.
@@ -420,6 +494,29 @@ mod tests {
     }
 
     #[test]
+    fn a_bare_handlebars_value_is_read_as_written_in_dotprompt_only() {
+        // `{{resolvedModelId}}` unquoted is a map to YAML; dotprompt's reader takes it, and the
+        // app picks the model at run time.
+        let t = "---\nname: chat\nmodel: {{resolvedModelId}}\ntools:\n  - a\n---\n{{role \"system\"}} hi\n";
+        let (out, n) = parse("src/prompts/chat.prompt", t, load_dotprompt);
+        let (p, m) = out.unwrap();
+        assert_eq!(n, 0);
+        assert_eq!(p.name.value, "chat");
+        let m = m.unwrap();
+        assert_eq!(m.id.value, "{{resolvedModelId}}");
+        assert_eq!(
+            &t[m.id.span.start as usize..m.id.span.end as usize],
+            "{{resolvedModelId}}"
+        );
+        // Prompty's reader (PyYAML) rejects it, and so does YAML that is broken elsewhere.
+        let (out, n) = parse("a.prompty", t, load_prompty);
+        assert!(out.is_none() && n == 1);
+        let broken = "---\nmodel: {{resolvedModelId}}\nname: [a\n---\nhi\n";
+        let (out, n) = parse("b.prompt", broken, load_dotprompt);
+        assert!(out.is_none() && n == 1);
+    }
+
+    #[test]
     fn dotprompt_models_and_partials() {
         let t = "---\nmodel: googleai/gemini-2.5-flash\ninput: { schema: { q: string } }\nmaxTurns: 3\n---\n{{> header}} {{q}}\n";
         let ((p, m), n) = {
@@ -461,5 +558,15 @@ mod tests {
         let crlf = "---\r\nname: a\r\n---\r\nbody";
         assert_eq!(&crlf[split_front_matter(crlf).unwrap().2..], "body");
         assert!(split_front_matter("---\n---\n").is_some());
+        // Prompty reads its front matter after blank lines; the other formats do not
+        let blank = "\n  \n---\nname: a\n---\nbody";
+        assert!(split_front_matter(blank).is_none());
+        let (y, s, b) = split_prompty_front_matter(blank).unwrap();
+        assert_eq!(
+            (y, &blank[s..s + 7], &blank[b..]),
+            ("name: a\n", "name: a", "body")
+        );
+        assert!(split_prompty_front_matter("\u{feff}\n---\nname: a\n---\n").is_some());
+        assert!(split_prompty_front_matter("text\n---\nname: a\n---\n").is_none());
     }
 }
