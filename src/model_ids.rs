@@ -734,15 +734,19 @@ fn ends_with_mmdd(s: &str) -> bool {
     (1..=12).contains(&month) && (1..=31).contains(&day)
 }
 
+/// OpenAI's open-weight models (`gpt-oss-120b`, `openrouter/openai/gpt-oss-20b`): released once,
+/// served by other hosts, not an API alias.
+pub fn is_open_weights(id: &str) -> bool {
+    id.rsplit('/')
+        .next()
+        .is_some_and(|n| n.to_ascii_lowercase().starts_with("gpt-oss"))
+}
+
 fn openai_rule(s: &str) -> Pinning {
     if s.starts_with("ft:") {
         return Pinning::Pinned; // a fine-tuned model is one trained artefact
     }
-    // `gpt-oss-120b`: open weights, released once, served by other hosts, not an API alias
-    if s.rsplit('/')
-        .next()
-        .is_some_and(|n| n.starts_with("gpt-oss"))
-    {
+    if is_open_weights(s) {
         return Pinning::Unverifiable(
             "`gpt-oss` is OpenAI's open-weight family: the name is one release of the weights, not an alias, but which build and quantization a host serves is the host's to choose".into(),
         );

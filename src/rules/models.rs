@@ -296,6 +296,7 @@ fn unverifiable_help(c: &Classification) -> String {
     match (c.family, c.provider) {
         (Some(Family::Copilot), _) => "Copilot picks the snapshot behind a label; the label itself is locked, so a change of it shows in review".into(),
         (Some(Family::Azure), _) => "record the deployment's `model_version` and `version_upgrade: NoAutoUpgrade` on the alias, and turn automatic upgrades off on the deployment".into(),
+        _ if model_ids::is_open_weights(&c.normalized) => "pin what serves it: a host's exact build of the weights (a self-hosted image by digest, or one provider and quantization where the router lets you choose), or record an exception with the reason in agentlock.toml".into(),
         (_, None) if c.normalized.contains('/') => "pin the model by the exact, versioned name its provider publishes (a tag that names the build, not a family), and record an exception with the reason if the provider offers none".into(),
         (_, None) => "set `provider:` on the alias (openai, anthropic, google, vertex, bedrock or azure) and use that provider's pinned snapshot id".into(),
         (_, Some(p)) => format!(
