@@ -26,36 +26,40 @@ use crate::source::Span;
 const MAX_DEPTH: usize = 8;
 
 /// Names clients give the folder a config belongs to, the repository (VS Code's workspace,
-/// Claude Code's project, a Claude Code plugin's root): written `${NAME}`, `$NAME` or, with a
-/// default, `${NAME:-.}`.
-const WORKSPACE_VARS: &[&str] = &[
-    "workspaceFolder",
-    "workspaceRoot",
-    "CLAUDE_PROJECT_DIR",
-    "CLAUDE_PLUGIN_ROOT",
-];
+/// Claude Code's project, a plugin's root: `CLAUDE_PLUGIN_ROOT`, `CURSOR_PLUGIN_ROOT`, any
+/// `…_PLUGIN_ROOT`): written `${NAME}`, `$NAME` or, with a default, `${NAME:-.}`.
+const WORKSPACE_VARS: &[&str] = &["workspaceFolder", "workspaceRoot", "CLAUDE_PROJECT_DIR"];
+
+fn is_workspace_var(name: &str) -> bool {
+    WORKSPACE_VARS.contains(&name)
+        || name
+            .strip_suffix("_PLUGIN_ROOT")
+            .is_some_and(|client| !client.is_empty())
+}
 
 /// The rest of a path that starts with a workspace variable, or `None`.
 fn strip_workspace_var(path: &str) -> Option<&str> {
-    for name in WORKSPACE_VARS {
-        if let Some(rest) = path.strip_prefix("${").and_then(|r| r.strip_prefix(name)) {
-            // `}` or `:-default}`
-            if let Some(rest) = rest.strip_prefix('}') {
-                return Some(rest);
-            }
-            if let Some(default) = rest.strip_prefix(":-")
-                && let Some(end) = default.find('}')
-            {
-                return Some(&default[end + 1..]);
-            }
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    if let Some(r) = path.strip_prefix("${") {
+        let end = r.find(|c: char| !is_name(c)).unwrap_or(r.len());
+        if !is_workspace_var(&r[..end]) {
+            return None;
         }
-        if let Some(rest) = path.strip_prefix('$').and_then(|r| r.strip_prefix(name))
-            && !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-        {
+        let rest = &r[end..];
+        // `}` or `:-default}`
+        if let Some(rest) = rest.strip_prefix('}') {
             return Some(rest);
         }
+        if let Some(default) = rest.strip_prefix(":-")
+            && let Some(close) = default.find('}')
+        {
+            return Some(&default[close + 1..]);
+        }
+        return None;
     }
-    None
+    let r = path.strip_prefix('$')?;
+    let end = r.find(|c: char| !is_name(c)).unwrap_or(r.len());
+    is_workspace_var(&r[..end]).then(|| &r[end..])
 }
 
 /// Prefixes of npm specs that name a git repository.
@@ -1982,6 +1986,21 @@ mod tests {
             &["${CLAUDE_PLUGIN_ROOTX}/a.js"],
             "exec",
             "${CLAUDE_PLUGIN_ROOTX}/a.js",
+            1,
+        );
+        // any client's plugin root is the plugin's repository (Cursor's, seen in the wild)
+        check(
+            "node",
+            &["${CURSOR_PLUGIN_ROOT}/src/server.js"],
+            "local",
+            "${CURSOR_PLUGIN_ROOT}/src/server.js",
+            1,
+        );
+        check(
+            "node",
+            &["${_PLUGIN_ROOT}/a.js"],
+            "exec",
+            "${_PLUGIN_ROOT}/a.js",
             1,
         );
         check("python3", &["-u", "server.py"], "local", "server.py", 2);
