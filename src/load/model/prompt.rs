@@ -131,13 +131,18 @@ pub fn load_markdown_agent(r: &mut Reader, sha256: String) -> Option<WithModel> 
     let name = r
         .opt_string(&parsed, "name", "agent name")
         .unwrap_or_else(|| Sp::new(stem, Span::file_start(r.file)));
-    let direct = parsed
-        .get("model")
+    // `model: [a, b]` (Copilot): the first available is used, the others are fallbacks; the
+    // first is the agent's model (the file's hash covers the rest)
+    let model = parsed.get("model").map(|m| match &m.value {
+        node::Value::Seq(items) => items.first().unwrap_or(m),
+        _ => m,
+    });
+    let direct = model
         .filter(|m| {
             m.as_str()
                 .is_some_and(|v| !v.trim().eq_ignore_ascii_case("inherit"))
         })
-        .and_then(|_| r.opt_string(&parsed, "model", "agent model"))
+        .and_then(|m| r.string(m, "agent model"))
         .map(|id| {
             // Claude Code's own aliases (`sonnet`, `opus`, `haiku`) are Anthropic's
             let claude = r.path.contains(".claude/agents/")
@@ -491,6 +496,24 @@ mod tests {
                 .value,
             "gpt-4o"
         );
+    }
+
+    #[test]
+    fn a_list_of_models_is_its_first_with_the_others_as_fallbacks() {
+        let t = "---\nname: Triage\nmodel:\n  [\"Claude Haiku 4.5 (copilot)\", \"GPT-5.3-Codex\"]\n---\nTriage issues.\n";
+        let (out, n) = parse(".github/agents/triage.agent.md", t, load_markdown_agent);
+        let (p, m) = out.unwrap();
+        assert_eq!((n, p.name.value.as_str()), (0, "Triage"));
+        let m = m.unwrap();
+        assert_eq!(m.id.value, "Claude Haiku 4.5 (copilot)");
+        assert_eq!(m.provider.unwrap().value, "copilot");
+        assert_eq!(
+            &t[m.id.span.start as usize..m.id.span.end as usize],
+            "\"Claude Haiku 4.5 (copilot)\""
+        );
+        let empty = "---\nname: T\nmodel: []\n---\nx\n";
+        let (out, n) = parse(".github/agents/t.agent.md", empty, load_markdown_agent);
+        assert!(out.unwrap().1.is_none() && n == 0);
     }
 
     #[test]
