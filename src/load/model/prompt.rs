@@ -385,7 +385,7 @@ fn split_front_matter_from(text: &str, at: usize) -> Option<(&str, usize, usize)
     None
 }
 
-/// Front matter in which each value written as a bare `{{…}}` (dotprompt's templates) is read
+/// Front matter in which each top-level value written as a bare `{{…}}` (dotprompt's templates) is read
 /// as that text: the YAML with each such value quoted in place (`"{…}"`, the same length, so
 /// every span stays), then the values set back to what the file says. `None` when there is no
 /// such value or the YAML is still not valid.
@@ -395,7 +395,8 @@ fn unquoted_templates(front: &str, file: crate::source::FileId) -> Option<Node> 
     let mut at = 0;
     for line in front.split_inclusive('\n') {
         let text = line.trim_end_matches(['\n', '\r']);
-        if let Some(colon) = text.find(": ") {
+        // top-level keys only: an indented line may be the text of a block scalar
+        if let Some(colon) = text.find(": ").filter(|_| !text.starts_with([' ', '\t'])) {
             let value = text[colon + 1..].trim();
             let start =
                 at + colon + 1 + (text[colon + 1..].len() - text[colon + 1..].trim_start().len());
