@@ -166,8 +166,9 @@ impl Codeowners {
     }
 
     /// Decides who owns each of `paths`, within [`MATCH_BUDGET`] steps of matching; what
-    /// [`Codeowners::ownership`] then says. Returns how many paths were left undecided.
-    pub fn decide<'p>(&mut self, paths: impl IntoIterator<Item = &'p str>) -> usize {
+    /// [`Codeowners::ownership`] then says. Returns how many distinct paths were left
+    /// undecided, and how many distinct paths there were.
+    pub fn decide<'p>(&mut self, paths: impl IntoIterator<Item = &'p str>) -> (usize, usize) {
         self.decide_within(paths, MATCH_BUDGET)
     }
 
@@ -175,15 +176,16 @@ impl Codeowners {
         &mut self,
         paths: impl IntoIterator<Item = &'p str>,
         budget: u64,
-    ) -> usize {
+    ) -> (usize, usize) {
         let mut steps = 0u64;
-        let mut undecided = 0;
+        let mut undecided = std::collections::HashSet::new();
+        let mut seen = std::collections::HashSet::new();
         for path in paths {
-            if self.decided.contains_key(path) {
+            if !seen.insert(path) || self.decided.contains_key(path) {
                 continue;
             }
             if steps > budget {
-                undecided += 1;
+                undecided.insert(path);
                 continue;
             }
             let segs: Vec<&str> = path.split('/').collect();
@@ -202,10 +204,12 @@ impl Codeowners {
                 Ok(d) => {
                     self.decided.insert(path.to_string(), d);
                 }
-                Err(OverBudget) => undecided += 1,
+                Err(OverBudget) => {
+                    undecided.insert(path);
+                }
             }
         }
-        undecided
+        (undecided.len(), seen.len())
     }
 
     /// Who owns `path`, as [`Codeowners::decide`] found.
@@ -1090,7 +1094,9 @@ mod tests {
         // Enough for everything: every path decided, as owner_of decides it, and the ownerless
         // rule's fallback is the rule before it that matches.
         let mut all = co.clone();
-        assert_eq!(all.decide(paths.iter().map(String::as_str)), 0);
+        // (each path twice: counted once)
+        let twice = paths.iter().chain(&paths).map(String::as_str);
+        assert_eq!(all.decide(twice), (0, paths.len()));
         for p in &paths {
             match all.ownership(p) {
                 Ownership::Rule { rule, earlier } => {
@@ -1104,7 +1110,9 @@ mod tests {
         assert!(matches!(all.ownership("elsewhere"), Ownership::Unknown));
         // A budget that runs out part way: the paths decided before it are right, the rest
         // are Unknown, never a wrong answer.
-        let undecided = co.decide_within(paths.iter().map(String::as_str), 20_000);
+        let twice = paths.iter().chain(&paths).map(String::as_str);
+        let (undecided, distinct) = co.decide_within(twice, 20_000);
+        assert_eq!(distinct, paths.len());
         assert!(undecided > 0 && undecided < paths.len(), "{undecided}");
         let unknown = paths
             .iter()
@@ -1112,7 +1120,7 @@ mod tests {
             .count();
         assert_eq!(unknown, undecided);
         let (mut docs, _) = parse("/docs/ @d\n");
-        assert_eq!(docs.decide(["prompts/a.prompt"]), 0);
+        assert_eq!(docs.decide(["prompts/a.prompt"]), (0, 1));
         assert!(matches!(
             docs.ownership("prompts/a.prompt"),
             Ownership::NoRule

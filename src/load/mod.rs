@@ -674,18 +674,15 @@ fn load_codeowners(
                 let (mut owners, mut found) = Codeowners::load(id, path, &text);
                 problems.append(&mut found);
                 let paths: Vec<&str> = model.prompts.iter().map(|p| p.path.as_str()).collect();
-                let undecided = owners.decide(paths.iter().copied());
+                let (undecided, distinct) = owners.decide(paths.iter().copied());
                 if undecided > 0 {
-                    let mut unique = paths.clone();
-                    unique.sort_unstable();
-                    unique.dedup();
                     problems.push(
                         Problem::new(
                             Span::file_start(id),
                             *path,
                             format!(
                                 "the owners of {undecided} of the {} prompt files were not decided: matching them against the {} rules of {path} took more than agentlock's budget of {MATCH_BUDGET} steps",
-                                unique.len(),
+                                distinct,
                                 owners.rules.len()
                             ),
                         )
