@@ -7,7 +7,9 @@
 //!
 //! An observation is a span: `type` AGENT is an agent span (the agent is its `name`), TOOL a
 //! tool span (the tool is its `name`), GENERATION a chat span (its `model` the model that
-//! answered), CHAIN a workflow; any other type is [`Op::Other`]. `promptName@promptVersion` is
+//! answered), CHAIN a workflow; any other type is [`Op::Other`]. The one exception: the OpenAI
+//! Agents SDK's trace, which OpenInference exports as an AGENT span with no `graph.node.id`
+//! (named `Agent workflow` by default), is the workflow, not an agent. `promptName@promptVersion` is
 //! the prompt, level ERROR an error. The metadata of the observation (and of the trace, for
 //! the case and the release) may say `agentlock.case`, `agentlock.lock.root`,
 //! `gen_ai.agent.name` and the other attributes agentlock reads, at its top level or, as
@@ -106,6 +108,12 @@ struct MetaJ<'a> {
     response_model: Option<&'a RawValue>,
     #[serde(borrow, rename = "gen_ai.provider.name")]
     provider: Option<&'a RawValue>,
+    /// OpenInference's name of an agent in its graph (set on each agent span).
+    #[serde(borrow, rename = "graph.node.id")]
+    graph_node: Option<&'a RawValue>,
+    /// The instrumentation that made the span, as Langfuse keeps it for an OpenTelemetry trace.
+    #[serde(borrow)]
+    scope: Option<&'a RawValue>,
     #[serde(borrow)]
     attributes: Option<&'a RawValue>,
     #[serde(borrow, rename = "resourceAttributes")]
@@ -124,7 +132,23 @@ struct Meta {
     request_model: Option<Box<str>>,
     response_model: Option<Box<str>>,
     provider: Option<Box<str>>,
+    graph_node: Option<Box<str>>,
+    /// `scope.name`.
+    scope: Option<Box<str>>,
 }
+
+/// The `name` of a metadata's `scope`.
+#[derive(Deserialize)]
+struct ScopeJ<'a> {
+    #[serde(borrow)]
+    name: Option<&'a RawValue>,
+}
+
+/// OpenInference's instrumentation of the OpenAI Agents SDK: it exports the SDK's trace (the
+/// workflow, named `Agent workflow` unless the run names it) as a span of kind AGENT with no
+/// `graph.node.id`, and each agent the run starts as an AGENT span whose `graph.node.id` is the
+/// agent's name.
+const OPENINFERENCE_OPENAI_AGENTS: &str = "openinference.instrumentation.openai_agents";
 
 impl Meta {
     /// Fills what `self` lacks from `other`.
@@ -143,6 +167,8 @@ impl Meta {
         pick(&mut self.request_model, other.request_model);
         pick(&mut self.response_model, other.response_model);
         pick(&mut self.provider, other.provider);
+        pick(&mut self.graph_node, other.graph_node);
+        pick(&mut self.scope, other.scope);
         self
     }
 }
@@ -175,6 +201,12 @@ fn meta(raw: Option<&RawValue>, depth: usize) -> Meta {
         request_model: scalar(m.request_model),
         response_model: scalar(m.response_model),
         provider: scalar(m.provider),
+        graph_node: scalar(m.graph_node),
+        scope: m
+            .scope
+            .filter(|r| r.get().starts_with('{'))
+            .and_then(|r| serde_json::from_str::<ScopeJ>(r.get()).ok())
+            .and_then(|s| scalar(s.name)),
     };
     if depth > 0 {
         return own;
@@ -541,6 +573,15 @@ fn observation(
         );
     }
     let m = meta(o.metadata, 0);
+    // The SDK's trace, exported as an AGENT span, is the workflow, not an agent.
+    let op = if op == Op::Agent
+        && m.graph_node.is_none()
+        && m.scope.as_deref() == Some(OPENINFERENCE_OPENAI_AGENTS)
+    {
+        Op::Workflow
+    } else {
+        op
+    };
     let trace_meta = ctx.map(|c| c.meta.clone()).unwrap_or_default();
     let named = |want: Op| (op == want && !name.is_empty()).then(|| name.clone());
     let prompt = m.prompt.clone().or_else(|| {
@@ -660,6 +701,27 @@ mod tests {
         ] {
             assert_eq!(iso_nanos(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_openai_agents_sdk_trace_openinference_exports_as_an_agent_is_the_workflow() {
+        let scope = r#""scope": {"name": "openinference.instrumentation.openai_agents", "version": "1.3.0"}"#;
+        let text = format!(
+            r#"{{"trace": {{"id": "t1", "name": "Agent workflow"}}, "observations": [
+  {{"id": "e5a76f27f51ad40e", "traceId": "t1", "type": "AGENT", "name": "Agent workflow", "startTime": "2025-09-30T09:03:59.962Z", "endTime": "2025-09-30T09:04:02.000Z", "parentObservationId": null,
+    "metadata": {{"attributes": {{"openinference.span.kind": "AGENT"}}, {scope}}}}},
+  {{"id": "d950b668796240b5", "traceId": "t1", "type": "AGENT", "name": "Hello world", "startTime": "2025-09-30T09:04:00.000Z", "endTime": "2025-09-30T09:04:01.000Z", "parentObservationId": "e5a76f27f51ad40e",
+    "metadata": {{"attributes": {{"graph.node.id": "Hello world", "openinference.span.kind": "AGENT"}}, {scope}}}}},
+  {{"id": "5b99c3e3411ed17b", "traceId": "t1", "type": "AGENT", "name": "Other SDK", "startTime": "2025-09-30T09:04:00.000Z", "parentObservationId": "e5a76f27f51ad40e",
+    "metadata": {{"attributes": {{"openinference.span.kind": "AGENT"}}, "scope": {{"name": "openinference.instrumentation.langchain"}}}}}}
+]}}"#
+        );
+        let (t, o) = read(&text);
+        assert!(o.problems.is_empty(), "{:#?}", o.problems);
+        assert_eq!(named(&t, "Agent workflow").op, Op::Workflow);
+        assert_eq!(named(&t, "Hello world").op, Op::Agent);
+        // another instrumentation's agent span without a graph node is still an agent
+        assert_eq!(named(&t, "Other SDK").op, Op::Agent);
     }
 
     #[test]

@@ -933,13 +933,17 @@ fn read_file(input: Input, limits: &Limits, jobs: SyncSender<Job>, order: SyncSe
         );
         return;
     };
-    // JSON lines when the first line is a whole value (or nothing follows it).
+    // JSON lines when the first line is a whole value (or nothing follows it). A first line
+    // that is not JSON is one broken line of JSON lines, unless the line after it is indented:
+    // then it is the start of a pretty-printed document (one with a stray character before
+    // its `{`), and one finding at its first error says so, not one for every line of it.
     let nl = memchr::memchr(b'\n', &buf[lead..]).map(|i| lead + i);
     let mode = match nl {
         None => Mode::Lines,
         Some(nl) => match serde_json::from_slice::<de::IgnoredAny>(&buf[lead..nl]) {
             Ok(_) => Mode::Lines,
             Err(e) if e.is_eof() => Mode::Document,
+            Err(_) if matches!(buf.get(nl + 1), Some(b' ' | b'\t')) => Mode::Document,
             Err(_) => Mode::Lines,
         },
     };
@@ -1741,6 +1745,20 @@ mod tests {
         // skipped: five bad spans, and the one cut off
         assert_eq!(o.skipped, 6);
         assert_eq!(o.problems.len(), 8, "{:#?}", o.problems);
+    }
+
+    #[test]
+    fn a_pretty_document_with_a_stray_first_character_is_one_problem() {
+        // `\{` then an indented document: one finding at its first error, not one a line.
+        let broken = format!("\\{}", PRETTY.trim_start());
+        assert!(broken.lines().nth(1).unwrap().starts_with(' '));
+        let (t, o) = read_str(&[&broken], &Limits::default());
+        assert!(t.is_empty());
+        assert_eq!(o.problems.len(), 1, "{:#?}", o.problems);
+        // A broken first line of JSON lines is still one broken line: the rest is read.
+        let lines = format!("nope\n{}", line(&[sp(1, 1, 0, "")]));
+        let (_, o) = read_str(&[&lines], &Limits::default());
+        assert_eq!((o.spans, o.problems.len()), (1, 1), "{:#?}", o.problems);
     }
 
     #[test]
