@@ -197,8 +197,23 @@ fn real_world_shapes_give_no_false_error() {
         .map(|t| t.sources[0].display())
         .unwrap();
     assert_eq!(docs, "local:app/server.py");
-    // two crews, two topologies; a plain template and two flows' prompts of one name
+    // a Gemini CLI extension's own server: `${extensionPath}${/}dist${/}server.js`
+    let board = m
+        .tools
+        .iter()
+        .find(|t| t.server.value == "gemini-extension.json#board")
+        .map(|t| t.sources[0].display())
+        .unwrap();
+    assert_eq!(board, "local:${extensionPath}/dist/server.js");
+    // two crews, two topologies (`game/config/agents.yaml`, a program's own settings with no
+    // agent's `role`, is no crew); a plain template and two flows' prompts of one name
     assert_eq!(m.topologies.len(), 2);
+    assert!(
+        !m.topologies
+            .iter()
+            .any(|t| m.sources.get(t.file).path.starts_with("game/")),
+        "a file that is not a crew is left alone"
+    );
     let names: Vec<&str> = m.prompts.iter().map(|p| p.name.value.as_str()).collect();
     assert!(names.contains(&"system"), "{names:?}");
     assert!(
@@ -792,7 +807,7 @@ fn rollback_restores_discovered_files() {
 
 /// A registry `server.json` or a crew's `config/agents.yaml` that does not parse is CONF001
 /// (and scanned for secrets) when its text carries the format's marks (the registry's
-/// `$schema`; a `role:`, `goal:` or `backstory:` key); another tool's broken file of the same
+/// `$schema`; a `role:` key); another tool's broken file of the same
 /// name is still left alone.
 #[test]
 fn a_broken_file_of_a_discovered_format_is_reported_not_left_alone() {

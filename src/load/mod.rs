@@ -1339,8 +1339,8 @@ fn load_crews(
 
 /// Whether the text of a discovered file that does not parse carries the marks its parsed tree
 /// is recognised by: the registry's `$schema` (as [`model::mcp::load_registry`] looks for it),
-/// or a crew agent's `role:`, `goal:` or `backstory:` key ([`is_crew`]). A broken file of the
-/// format is then CONF001 (and scanned for secrets), not left alone.
+/// or a crew agent's `role:` key ([`is_crew`]). A broken file of the format is then CONF001
+/// (and scanned for secrets), not left alone.
 fn marks_of(kind: Kind, text: &str) -> bool {
     match kind {
         Kind::McpRegistry => {
@@ -1349,25 +1349,24 @@ fn marks_of(kind: Kind, text: &str) -> bool {
         Kind::CrewAgents => text.lines().any(|l| {
             let key = l.trim_start();
             l.len() > key.len()
-                && ["role", "goal", "backstory"].iter().any(|k| {
-                    key.strip_prefix(k)
-                        .is_some_and(|rest| rest.trim_start().starts_with(':'))
-                })
+                && key
+                    .strip_prefix("role")
+                    .is_some_and(|rest| rest.trim_start().starts_with(':'))
         }),
         _ => false,
     }
 }
 
-/// Whether a discovered `config/agents.yaml` is a CrewAI crew's: a mapping of agents, each a
-/// mapping with a `role`, `goal` or `backstory`. An empty file counts.
+/// Whether a discovered `config/agents.yaml` is a CrewAI crew's: a mapping of agents, at
+/// least one with a `role`. CrewAI requires a role of every agent (with a goal and a
+/// backstory), so a file none of whose entries has one is not a crew CrewAI can load: another
+/// program's own format under the same name (a `goal` and a `backstory` beside `name`,
+/// `priority` and settings blocks read by the project's code), left alone. An empty file
+/// counts.
 fn is_crew(root: &Node) -> bool {
     match &root.value {
         node::Value::Null => true,
-        node::Value::Map(entries) => entries.iter().any(|(_, a)| {
-            ["role", "goal", "backstory"]
-                .iter()
-                .any(|k| a.get(k).is_some())
-        }),
+        node::Value::Map(entries) => entries.iter().any(|(_, a)| a.get("role").is_some()),
         _ => false,
     }
 }

@@ -27,8 +27,25 @@ const MAX_DEPTH: usize = 8;
 
 /// Names clients give the folder a config belongs to, the repository (VS Code's workspace,
 /// Claude Code's project, a plugin's root: `CLAUDE_PLUGIN_ROOT`, `CURSOR_PLUGIN_ROOT`, any
-/// `…_PLUGIN_ROOT`): written `${NAME}`, `$NAME` or, with a default, `${NAME:-.}`.
-const WORKSPACE_VARS: &[&str] = &["workspaceFolder", "workspaceRoot", "CLAUDE_PROJECT_DIR"];
+/// `…_PLUGIN_ROOT`; a Gemini CLI extension's folder, `extensionPath`): written `${NAME}`,
+/// `$NAME` or, with a default, `${NAME:-.}`.
+const WORKSPACE_VARS: &[&str] = &[
+    "workspaceFolder",
+    "workspaceRoot",
+    "CLAUDE_PROJECT_DIR",
+    "extensionPath",
+];
+
+/// The path separator as VS Code and Gemini CLI write it in a config (`${/}`,
+/// `${pathSeparator}`): `${extensionPath}${/}dist${/}index.js` is `dist/index.js` of the
+/// extension.
+fn with_slashes(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains("${/}") || text.contains("${pathSeparator}") {
+        std::borrow::Cow::Owned(text.replace("${/}", "/").replace("${pathSeparator}", "/"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
 
 fn is_workspace_var(name: &str) -> bool {
     WORKSPACE_VARS.contains(&name)
@@ -475,8 +492,12 @@ struct Word {
 
 impl Word {
     fn new(text: impl Into<String>, span: Span) -> Self {
+        let text: String = text.into();
         Word {
-            text: text.into(),
+            text: match with_slashes(&text) {
+                std::borrow::Cow::Owned(t) => t,
+                std::borrow::Cow::Borrowed(_) => text,
+            },
             span,
         }
     }
@@ -1958,6 +1979,21 @@ mod tests {
             "local",
             "${workspaceFolder}/.venv/bin/python",
             0,
+        );
+        // a Gemini CLI extension's folder is the repository, `${/}` (also VS Code's) a `/`
+        check(
+            "node",
+            &["${extensionPath}${/}dist${/}index.js"],
+            "local",
+            "${extensionPath}/dist/index.js",
+            1,
+        );
+        check(
+            "node",
+            &["${extensionPath}${pathSeparator}../other/index.js"],
+            "exec",
+            "${extensionPath}/../other/index.js",
+            1,
         );
         // Claude Code's project and plugin folders are the repository
         check(
