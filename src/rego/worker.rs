@@ -652,8 +652,14 @@ impl Drop for Evaluator {
     }
 }
 
+/// The most entries of one section a line of the setup holds: a larger section (10,000
+/// prompts) is sent in parts, so that writing it and reading it back are shared among the
+/// threads, not one thread's work while the rest wait.
+const PART: usize = 1024;
+
 /// What the worker reads before its first batch: the files, then each section of `input`
-/// they can read (`read`; all when `None`).
+/// they can read (`read`; all when `None`), an object section of more than [`PART`] entries
+/// as several lines of at most that many.
 fn setup_text(
     files: &[File],
     input: &Value,
@@ -668,13 +674,37 @@ fn setup_text(
         Value::Object(o) => o.iter().filter(|(k, _)| wanted(k)).collect(),
         _ => Vec::new(),
     };
+    /// A section whole, or a run of at most PART of its entries.
+    enum Part<'a> {
+        Whole(&'a Value),
+        Run(Vec<(&'a Value, &'a Value)>),
+    }
+    let mut parts: Vec<(&Value, Part)> = Vec::new();
+    for &(k, v) in &sections {
+        match v {
+            Value::Object(o) if o.len() > PART => {
+                let entries: Vec<(&Value, &Value)> = o.iter().collect();
+                parts.extend(entries.chunks(PART).map(|c| (k, Part::Run(c.to_vec()))));
+            }
+            _ => parts.push((k, Part::Whole(v))),
+        }
+    }
     let head = Setup {
         files: files.to_vec(),
-        sections: sections.len(),
+        sections: parts.len(),
     };
-    let lines: Vec<String> = sections
+    let lines: Vec<String> = parts
         .par_iter()
-        .map(|pair| serde_json::to_string(pair).unwrap_or_default())
+        .map(|(k, part)| match part {
+            Part::Whole(v) => serde_json::to_string(&(k, v)).unwrap_or_default(),
+            Part::Run(entries) => {
+                let run: std::collections::BTreeMap<Value, Value> = entries
+                    .iter()
+                    .map(|&(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                serde_json::to_string(&(k, Value::from(run))).unwrap_or_default()
+            }
+        })
         .collect();
     let mut text = serde_json::to_string(&head).unwrap_or_default();
     for l in lines {
@@ -684,17 +714,36 @@ fn setup_text(
     text
 }
 
-/// The input document from the lines [`setup_text`] wrote after the first.
+/// The input document from the lines [`setup_text`] wrote after the first: the parts of a
+/// section joined again.
 fn read_sections(lines: &[String]) -> Result<Value, serde_json::Error> {
     use rayon::prelude::*;
+    use std::collections::BTreeMap;
     let pairs: Vec<(Value, Value)> = lines
         .par_iter()
         .map(|l| serde_json::from_str(l))
         .collect::<Result<_, _>>()?;
+    let mut doc: BTreeMap<Value, Vec<Value>> = BTreeMap::new();
+    for (k, v) in pairs {
+        doc.entry(k).or_default().push(v);
+    }
     Ok(Value::from(
-        pairs
-            .into_iter()
-            .collect::<std::collections::BTreeMap<_, _>>(),
+        doc.into_iter()
+            .map(|(k, mut parts)| {
+                let v = if parts.len() == 1 {
+                    parts.pop().unwrap_or(Value::Undefined)
+                } else {
+                    let mut joined: BTreeMap<Value, Value> = BTreeMap::new();
+                    for p in parts {
+                        if let Value::Object(o) = p {
+                            joined.extend(o.iter().map(|(k, v)| (k.clone(), v.clone())));
+                        }
+                    }
+                    Value::from(joined)
+                };
+                (k, v)
+            })
+            .collect::<BTreeMap<_, _>>(),
     ))
 }
 
@@ -1094,6 +1143,29 @@ mod tests {
             out[1]
         );
         assert!(matches!(out[2].0, Ok(Value::Undefined)), "{:?}", out[2]);
+    }
+
+    #[test]
+    fn a_large_section_is_sent_in_parts_and_read_back_whole() {
+        let prompts: String = (0..2 * PART + 5)
+            .map(|i| format!(r#""p{i}": {{"n": {i}, "owners": ["@a"]}}"#))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let small: String = (0..PART)
+            .map(|i| format!(r#""t{i}": {i}"#))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let input = Value::from_json_str(&format!(
+            r#"{{"prompts": {{{prompts}}}, "tools": {{{small}}}, "agents": [1, 2]}}"#
+        ))
+        .unwrap();
+        let text = setup_text(&[], &input, None);
+        let lines: Vec<String> = text.lines().skip(1).map(str::to_string).collect();
+        // Three parts of `prompts`, `tools` (exactly PART) whole, the list whole.
+        assert_eq!(lines.len(), 3 + 1 + 1);
+        let head: Setup = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(head.sections, lines.len());
+        assert_eq!(read_sections(&lines).unwrap(), input);
     }
 
     #[test]
