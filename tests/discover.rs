@@ -168,13 +168,15 @@ fn real_world_shapes_give_no_false_error() {
         "{:?}",
         m.prompts.iter().map(|p| &p.name.value).collect::<Vec<_>>()
     );
-    let src = |name: &str| {
+    // the first source of a server, by its `PATH#KEY`
+    let source_of = |server: &str| {
         m.tools
             .iter()
-            .find(|t| t.server.value == format!(".mcp.json#{name}"))
+            .find(|t| t.server.value == server)
             .map(|t| t.sources[0].display())
             .unwrap()
     };
+    let src = |name: &str| source_of(&format!(".mcp.json#{name}"));
     // the repository's own code
     for name in [
         "plugin",
@@ -190,20 +192,9 @@ fn real_world_shapes_give_no_false_error() {
     }
     assert_eq!(src("figma"), "remote:http://127.0.0.1:3845/mcp");
     // `mcp run FILE` runs the repository's own server file
-    let docs = m
-        .tools
-        .iter()
-        .find(|t| t.server.value == ".vscode/mcp.json#docs")
-        .map(|t| t.sources[0].display())
-        .unwrap();
-    assert_eq!(docs, "local:app/server.py");
+    assert_eq!(source_of(".vscode/mcp.json#docs"), "local:app/server.py");
     // a Gemini CLI extension's own server: `${extensionPath}${/}dist${/}server.js`
-    let board = m
-        .tools
-        .iter()
-        .find(|t| t.server.value == "gemini-extension.json#board")
-        .map(|t| t.sources[0].display())
-        .unwrap();
+    let board = source_of("gemini-extension.json#board");
     assert_eq!(board, "local:${extensionPath}/dist/server.js");
     // two crews, two topologies (`game/config/agents.yaml`, a program's own settings with no
     // agent's `role`, is no crew); a plain template and two flows' prompts of one name
