@@ -1217,3 +1217,78 @@ fn a_codeowners_over_githubs_limit_is_one_finding_at_the_file() {
     assert!(prm006[0].3.contains("`router@"), "{prm006:?}");
     assert!(prm006[0].3.contains("lists no owners"), "{prm006:?}");
 }
+
+/// A credential written with the string escapes of YAML or JSON is the same value to the
+/// program that reads the file: a `\/` for `/`, a `\x67` for `g`, an escaped line break in
+/// the middle. It is found, masked in every excerpt, and redacted in what a policy sees (one
+/// that prints it reversed prints the reversed redaction).
+#[test]
+fn a_credential_written_with_escapes_is_found_and_never_printed() {
+    let aws = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9UK3Xq4a";
+    let dir = copy_to_temp(&fixture("clean"));
+    let d = dir.path();
+    let tool = std::fs::read_to_string(d.join("tools/github.yaml")).unwrap();
+    let escaped_token = format!("\\x67{}", &TOKEN[1..]);
+    let split = TOKEN.len() / 2;
+    std::fs::write(
+        d.join("tools/github.yaml"),
+        tool.replace(
+            "description: Create a GitHub issue.",
+            &format!("description: \"Create an issue with {escaped_token}.\""),
+        )
+        .replace(
+            "timeout: 20s",
+            &format!("timeout: \"{}\\\n  {}\"", &TOKEN[..split], &TOKEN[split..]),
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("tools/aws.json"),
+        format!(
+            "{{\"server\": \"aws\", \"version\": \"1.0.0\", \"source\": {{\"npm\": \"aws-mcp@1.0.0\"}}, \"env\": {{\"AWS_SECRET_ACCESS_KEY\": \"{}\"}}, \"timeout\": \"20s\", \"tools\": []}}\n",
+            aws.replace('/', "\\/")
+        ),
+    )
+    .unwrap();
+    let manifest = std::fs::read_to_string(d.join("agentlock.toml")).unwrap();
+    std::fs::write(
+        d.join("agentlock.toml"),
+        manifest.replacen(
+            "[policy.limits]",
+            "[policy]\nrego = [\"policy/*.rego\"]\n\n[policy.limits]",
+            1,
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(d.join("policy")).unwrap();
+    std::fs::write(
+        d.join("policy/reverse.rego"),
+        "package reverse\n\nimport rego.v1\n\ndeny contains sprintf(\"rev=%s\", [strings.reverse(t.description)]) if {\n  some s in input.tools\n  some t in s.tools\n}\n\ndeny contains sprintf(\"env=%s\", [strings.reverse(v)]) if {\n  some s in input.tools\n  some v in s.env\n}\n",
+    )
+    .unwrap();
+    // each is found where it is written
+    let out = run_in(d, &["--format", "json", "verify", "--no-lock-check"]);
+    let report = text(&out);
+    for (path, what) in [
+        ("tools/github.yaml", "a GitHub token"),
+        ("tools/aws.json", "an AWS key"),
+    ] {
+        assert!(
+            report.contains("\"SECRET002\"") && report.contains(path),
+            "{what} in {path} is not found:\n{report}"
+        );
+    }
+    let reversed = |s: &str| s.chars().rev().collect::<String>();
+    for needle in [
+        TOKEN.to_string(),
+        reversed(TOKEN),
+        TOKEN[4..].to_string(),
+        aws.to_string(),
+        reversed(aws),
+        aws.replace('/', "\\/"),
+        escaped_token.clone(),
+        TOKEN[split..].to_string(),
+    ] {
+        assert_never_printed(d, &needle, "an escaped credential");
+    }
+}

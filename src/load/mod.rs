@@ -734,34 +734,60 @@ fn find_secrets(model: &mut Model, jobs: &[Job]) {
 /// credentials, records them and masks them.
 pub fn scan_sources(model: &mut Model, mut files: Vec<FileId>) {
     files.extend(policy_files(model));
-    let mut found = hits(model, &files);
+    let (mut found, escaped) = hits(model, &files);
     found.extend(server_credentials(model, &found));
-    record(model, found);
+    record(model, found, escaped);
 }
 
 /// Scans files added to the sources after loading (the evidence) for credentials, records
 /// them and masks them, as [`scan_sources`] does the loaded ones.
 pub fn scan_files(model: &mut Model, files: &[FileId]) {
-    let found = hits(model, files);
-    record(model, found);
+    let (found, escaped) = hits(model, files);
+    record(model, found, escaped);
 }
 
-/// What the detectors find in each of `files`.
-fn hits(model: &Model, files: &[FileId]) -> Vec<(FileId, Vec<crate::secrets::Hit>)> {
+/// A credential written with string escapes: the range it is written in, and its value.
+type Escaped = (FileId, crate::secrets::Hit, String);
+
+/// What the detectors find in each of `files`: in the text as it is, and, written with
+/// escapes, in its values as JSON and YAML decode them ([`crate::secrets::scan_escaped`]).
+fn hits(
+    model: &Model,
+    files: &[FileId],
+) -> (Vec<(FileId, Vec<crate::secrets::Hit>)>, Vec<Escaped>) {
     let sources = &model.sources;
-    files
+    type Each = (
+        FileId,
+        Vec<crate::secrets::Hit>,
+        Vec<(crate::secrets::Hit, String)>,
+    );
+    let each: Vec<Each> = files
         .par_iter()
         .filter_map(|&id| {
             let text = sources.get(id).text.as_ref()?;
             let hits = crate::secrets::scan(text);
-            (!hits.is_empty()).then_some((id, hits))
+            let escaped = crate::secrets::scan_escaped(text, &hits);
+            (!hits.is_empty() || !escaped.is_empty()).then_some((id, hits, escaped))
         })
-        .collect()
+        .collect();
+    let mut found = Vec::new();
+    let mut escaped = Vec::new();
+    for (id, hits, esc) in each {
+        if !hits.is_empty() {
+            found.push((id, hits));
+        }
+        escaped.extend(esc.into_iter().map(|(h, v)| (id, h, v)));
+    }
+    (found, escaped)
 }
 
 /// Records the credentials found (and those in file names) and masks every occurrence of each
-/// in every file.
-fn record(model: &mut Model, found: Vec<(FileId, Vec<crate::secrets::Hit>)>) {
+/// in every file, and the range each escaped one is written in.
+fn record(
+    model: &mut Model,
+    found: Vec<(FileId, Vec<crate::secrets::Hit>)>,
+    escaped: Vec<Escaped>,
+) {
     // A credential can be a name too: a file called after a token is as public as its text.
     let named: Vec<(FileId, &str)> = model
         .sources
@@ -784,6 +810,13 @@ fn record(model: &mut Model, found: Vec<(FileId, Vec<crate::secrets::Hit>)>) {
                 .push(model::Secret::new(span, h.detector, value));
             values.push(value.to_string());
         }
+    }
+    for (id, h, value) in &escaped {
+        let span = Span::new(*id, h.secret.start, h.secret.end);
+        model
+            .secrets
+            .push(model::Secret::new(span, h.detector, value));
+        values.push(value.clone());
     }
     for (id, detector, value) in in_names {
         if !model.secrets.iter().any(|s| s.in_name && s.span.file == id) {
@@ -813,14 +846,33 @@ fn record(model: &mut Model, found: Vec<(FileId, Vec<crate::secrets::Hit>)>) {
         let Some(text) = model.sources.get(id).text.clone() else {
             continue;
         };
-        let ranges: Vec<std::ops::Range<usize>> = finder
+        let mut ranges: Vec<std::ops::Range<usize>> = finder
             .find_iter(text.as_bytes())
             .map(|m| m.range())
             .collect();
+        ranges.extend(
+            escaped
+                .iter()
+                .filter(|(f, _, _)| *f == id)
+                .map(|(_, h, _)| h.secret.clone()),
+        );
         if !ranges.is_empty() {
-            model.sources.mask(id, &ranges);
+            model.sources.mask(id, &merged(ranges));
         }
     }
+}
+
+/// Ranges sorted and joined where they overlap or touch.
+fn merged(mut ranges: Vec<std::ops::Range<usize>>) -> Vec<std::ops::Range<usize>> {
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut out: Vec<std::ops::Range<usize>> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
 }
 
 /// The credentials in a path: in the whole path, and in each component without its extension

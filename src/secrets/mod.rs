@@ -236,26 +236,103 @@ fn remember_windows(text: &str, window: usize, overlap: usize) {
     }
 }
 
-/// `text` with the string escapes JSON and YAML share decoded (`\n`, `\r`, `\t`, `\"`, `\/`,
-/// `\\`), in one pass; anything else is kept as it is.
+/// `text` with the string escapes JSON and YAML share decoded, in one pass: see
+/// [`decode_escapes`].
 fn unescape(text: &str) -> String {
+    decode_escapes(text).0
+}
+
+/// `text` with the string escapes of JSON and YAML decoded: `\n`, `\r`, `\t`, `\"`, `\/`,
+/// `\\`, `\xHH`, `\uHHHH`, `\UHHHHHHHH`, and YAML's escaped line break (a `\` ending a line
+/// of a double-quoted scalar joins the next line, its indentation dropped); anything else is
+/// kept as it is. With it, for each byte of the result and one past its end, the offset in
+/// `text` of what it was decoded from, so that a credential found in the decoded text is
+/// masked where it is written. A key written `wJal…\/…` or split by an escaped line break is
+/// one value to JSON and YAML, and to the program that reads it.
+pub fn decode_escapes(text: &str) -> (String, Vec<u32>) {
+    let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
+    let mut from: Vec<u32> = Vec::with_capacity(text.len() + 1);
+    let push = |out: &mut String, from: &mut Vec<u32>, c: char, at: usize| {
+        out.push(c);
+        from.extend(std::iter::repeat_n(at as u32, c.len_utf8()));
+    };
+    let hex = |s: &[u8]| -> Option<u32> {
+        std::str::from_utf8(s)
+            .ok()
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+    };
+    let mut i = 0;
+    while i < b.len() {
+        let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
+        if c != '\\' || i + 1 >= b.len() {
+            push(&mut out, &mut from, c, i);
+            i += c.len_utf8();
             continue;
         }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('t') => out.push('\t'),
-            Some(e @ ('"' | '/' | '\\')) => out.push(e),
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
+        let (decoded, used) = match b[i + 1] {
+            b'n' => (Some('\n'), 2),
+            b'r' => (Some('\r'), 2),
+            b't' => (Some('\t'), 2),
+            e @ (b'"' | b'/' | b'\\') => (Some(e as char), 2),
+            b'x' if i + 4 <= b.len() => (hex(&b[i + 2..i + 4]).and_then(char::from_u32), 4),
+            b'u' if i + 6 <= b.len() => (hex(&b[i + 2..i + 6]).and_then(char::from_u32), 6),
+            b'U' if i + 10 <= b.len() => (hex(&b[i + 2..i + 10]).and_then(char::from_u32), 10),
+            b'\n' | b'\r' => {
+                // an escaped line break: the break and the next line's indentation vanish
+                let mut j = i + 1;
+                if b[j] == b'\r' && b.get(j + 1) == Some(&b'\n') {
+                    j += 1;
+                }
+                j += 1;
+                while j < b.len() && (b[j] == b' ' || b[j] == b'\t') {
+                    j += 1;
+                }
+                i = j;
+                continue;
             }
-            None => out.push('\\'),
+            _ => (None, 1),
+        };
+        match decoded {
+            Some(d) => {
+                push(&mut out, &mut from, d, i);
+                i += used;
+            }
+            None => {
+                push(&mut out, &mut from, '\\', i);
+                i += 1;
+            }
+        }
+    }
+    from.push(b.len() as u32);
+    (out, from)
+}
+
+/// The credentials of `text` that only its escapes hide: found in the text with its string
+/// escapes decoded ([`decode_escapes`]), written with at least one escape, and overlapping
+/// none of `found` (the scan of the text as it is). Each is the range it is written in and the
+/// value it decodes to.
+pub fn scan_escaped(text: &str, found: &[Hit]) -> Vec<(Hit, String)> {
+    if !text.contains('\\') {
+        return Vec::new();
+    }
+    let (decoded, from) = decode_escapes(text);
+    let mut out = Vec::new();
+    for h in scan(&decoded) {
+        let raw = from[h.secret.start] as usize..from[h.secret.end] as usize;
+        let escaped = text[raw.clone()].contains('\\');
+        let seen = found
+            .iter()
+            .any(|f| f.secret.start < raw.end && raw.start < f.secret.end);
+        if escaped && !seen {
+            let value = decoded[h.secret.clone()].to_string();
+            out.push((
+                Hit {
+                    detector: h.detector,
+                    secret: raw,
+                },
+                value,
+            ));
         }
     }
     out
@@ -418,6 +495,41 @@ pub fn mask(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escapes_decode_with_the_offset_each_byte_came_from() {
+        let (d, from) = decode_escapes(r#"a\/b\x67c\u00e9\"q\\n\z"#);
+        assert_eq!(d, "a/bgcé\"q\\n\\z");
+        assert_eq!(from.len(), d.len() + 1);
+        // `/` from the `\/` at 1, `g` from `\x67` at 4, both bytes of `é` from `\u00e9` at 9
+        assert_eq!((from[1], from[3], from[5], from[6]), (1, 4, 9, 9));
+        assert_eq!(
+            *from.last().unwrap() as usize,
+            r#"a\/b\x67c\u00e9\"q\\n\z"#.len()
+        );
+        // YAML's escaped line break joins the lines, the indentation dropped
+        let (d, from) = decode_escapes("\"ab\\\n    cd\"");
+        assert_eq!(d, "\"abcd\"");
+        assert_eq!(from[3], 9);
+        // a lone backslash at the end, and text with no escapes, are kept
+        assert_eq!(decode_escapes("x\\").0, "x\\");
+        assert_eq!(decode_escapes("plain ü").0, "plain ü");
+    }
+
+    #[test]
+    fn a_credential_only_its_escapes_hide_is_found_where_it_is_written() {
+        let token = ["ghp_", "R8kWq3ZtY6vB1nM4xC7pL2sD9fG5hJ0aQe3T"].concat();
+        let text = format!("a: \"\\x67{}\"\nb: {token}\n", &token[1..]);
+        let raw = scan(&text);
+        assert_eq!(raw.len(), 1, "the plain one is found as it is");
+        let escaped = scan_escaped(&text, &raw);
+        assert_eq!(escaped.len(), 1);
+        let (hit, value) = &escaped[0];
+        assert_eq!(value, &token);
+        assert_eq!(&text[hit.secret.clone()], format!("\\x67{}", &token[1..]));
+        // nothing more when the escaped value is also written plainly at the same place
+        assert!(scan_escaped(&format!("b: {token}\n"), &scan(&format!("b: {token}\n"))).is_empty());
+    }
 
     fn d(id: &str) -> &'static Detector {
         detector(id).unwrap_or_else(|| panic!("no detector {id}"))
