@@ -194,6 +194,11 @@ fn real_world_shapes_give_no_false_error() {
     // `mcp run FILE` runs the repository's own server file
     assert_eq!(source_of(".vscode/mcp.json#docs"), "local:app/server.py");
     // a Gemini CLI extension's own server: `${extensionPath}${/}dist${/}server.js`
+    // a folder opened as a project has its own client config, read at any depth
+    assert_eq!(
+        source_of("frontend/.vscode/mcp.json#playwright"),
+        "npm:@playwright/mcp@0.0.41"
+    );
     let board = source_of("gemini-extension.json#board");
     assert_eq!(board, "local:${extensionPath}/dist/server.js");
     // two crews, two topologies (`game/config/agents.yaml`, a program's own settings with no
@@ -565,6 +570,7 @@ fn vendored_directories_are_not_read() {
         "node_modules/@acme/weather/server.json",
         ".venv/lib/python3.12/site-packages/x/prompts/a.prompty",
         "target/debug/build/b.prompty",
+        "node_modules/@acme/weather/.vscode/mcp.json",
     ] {
         write(root, vendored, "---\nname: x\n---\nbroken {");
     }

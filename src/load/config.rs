@@ -112,7 +112,8 @@ impl Default for Paths {
 /// of globs from the root; `[]` turns a format off. A key that is not set takes its default.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sources {
-    /// MCP client configs: `.mcp.json`, `.cursor/mcp.json`, `.vscode/mcp.json`,
+    /// MCP client configs: `.mcp.json`, `.cursor/mcp.json` and `.vscode/mcp.json` (at any depth:
+    /// a folder opened as a project has its own),
     /// `claude_desktop_config.json`, Codex `config.toml`.
     pub mcp_clients: Vec<String>,
     /// MCP registry `server.json` files.
@@ -137,8 +138,8 @@ impl Default for Sources {
             mcp_clients: v(&[
                 ".mcp.json",
                 "mcp.json",
-                ".cursor/mcp.json",
-                ".vscode/mcp.json",
+                "**/.cursor/mcp.json",
+                "**/.vscode/mcp.json",
                 "claude_desktop_config.json",
                 ".codex/config.toml",
                 ".gemini/settings.json",
