@@ -1250,22 +1250,13 @@ fn a_credential_written_with_escapes_is_found_and_never_printed() {
         ),
     )
     .unwrap();
-    let manifest = std::fs::read_to_string(d.join("agentlock.toml")).unwrap();
-    std::fs::write(
-        d.join("agentlock.toml"),
-        manifest.replacen(
-            "[policy.limits]",
-            "[policy]\nrego = [\"policy/*.rego\"]\n\n[policy.limits]",
-            1,
-        ),
-    )
-    .unwrap();
-    std::fs::create_dir_all(d.join("policy")).unwrap();
-    std::fs::write(
-        d.join("policy/reverse.rego"),
-        "package reverse\n\nimport rego.v1\n\ndeny contains sprintf(\"rev=%s\", [strings.reverse(t.description)]) if {\n  some s in input.tools\n  some t in s.tools\n}\n\ndeny contains sprintf(\"env=%s\", [strings.reverse(v)]) if {\n  some s in input.tools\n  some v in s.env\n}\n",
-    )
-    .unwrap();
+    with_rego(
+        d,
+        &[(
+            "policy/reverse.rego",
+            "package reverse\n\nimport rego.v1\n\ndeny contains sprintf(\"rev=%s\", [strings.reverse(t.description)]) if {\n  some s in input.tools\n  some t in s.tools\n}\n\ndeny contains sprintf(\"env=%s\", [strings.reverse(v)]) if {\n  some s in input.tools\n  some v in s.env\n}\n",
+        )],
+    );
     // each is found where it is written
     let out = run_in(d, &["--format", "json", "verify", "--no-lock-check"]);
     let report = text(&out);

@@ -9,16 +9,7 @@ use std::path::Path;
 /// The clean fixture with `[policy] rego` naming `policy/*.rego` and these files.
 fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = copy_to_temp(&fixture("clean"));
-    let manifest = std::fs::read_to_string(dir.path().join("agentlock.toml")).unwrap();
-    let manifest = manifest.replacen(
-        "[policy.limits]",
-        "[policy]\nrego = [\"policy/*.rego\"]\n\n[policy.limits]",
-        1,
-    );
-    std::fs::write(dir.path().join("agentlock.toml"), manifest).unwrap();
-    for (path, text) in files {
-        write(dir.path(), path, text);
-    }
+    with_rego(dir.path(), files);
     dir
 }
 

@@ -86,22 +86,13 @@ fn plant(dir: &Path, samples: &[(String, String, String)]) {
     std::fs::write(dir.join("models.yaml"), models).unwrap();
     // An organisation policy that repeats every string of its input as a finding, code,
     // subject and place: what it prints is redacted like everything else.
-    let manifest = std::fs::read_to_string(dir.join("agentlock.toml")).unwrap();
-    std::fs::write(
-        dir.join("agentlock.toml"),
-        manifest.replacen(
-            "[policy.limits]",
-            "[policy]\nrego = [\"policy/*.rego\"]\n\n[policy.limits]",
-            1,
-        ),
-    )
-    .unwrap();
-    std::fs::create_dir_all(dir.join("policy")).unwrap();
-    std::fs::write(
-        dir.join("policy/echo.rego"),
-        "package echo\n\nimport rego.v1\n\ndeny contains r if {\n  walk(input, [path, v])\n  is_string(v)\n  r := {\"msg\": v, \"code\": v, \"subject\": v, \"help\": v}\n}\n\nwarn contains k if {\n  walk(input, [path, _])\n  some k in path\n  is_string(k)\n}\n",
-    )
-    .unwrap();
+    with_rego(
+        dir,
+        &[(
+            "policy/echo.rego",
+            "package echo\n\nimport rego.v1\n\ndeny contains r if {\n  walk(input, [path, v])\n  is_string(v)\n  r := {\"msg\": v, \"code\": v, \"subject\": v, \"help\": v}\n}\n\nwarn contains k if {\n  walk(input, [path, _])\n  some k in path\n  is_string(k)\n}\n",
+        )],
+    );
     plant_evidence(dir, samples);
 }
 

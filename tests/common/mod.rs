@@ -380,3 +380,25 @@ pub fn findings(o: &std::process::Output) -> Vec<(String, String, u64, String)> 
         })
         .collect()
 }
+
+/// Names `policy/*.rego` in the `[policy]` of a repository copied from the `clean` fixture (its
+/// agentlock.toml has `[policy.limits]` and no `[policy]` table), and writes `files` into it.
+pub fn with_rego(dir: &Path, files: &[(&str, &str)]) {
+    let manifest = std::fs::read_to_string(dir.join("agentlock.toml")).unwrap();
+    assert!(
+        manifest.contains("[policy.limits]") && !manifest.contains("[policy]\n"),
+        "not shaped like the clean fixture's agentlock.toml"
+    );
+    std::fs::write(
+        dir.join("agentlock.toml"),
+        manifest.replacen(
+            "[policy.limits]",
+            "[policy]\nrego = [\"policy/*.rego\"]\n\n[policy.limits]",
+            1,
+        ),
+    )
+    .unwrap();
+    for (path, text) in files {
+        write(dir, path, text);
+    }
+}
