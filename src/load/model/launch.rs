@@ -39,11 +39,11 @@ const WORKSPACE_VARS: &[&str] = &[
 /// The path separator as VS Code and Gemini CLI write it in a config (`${/}`,
 /// `${pathSeparator}`): `${extensionPath}${/}dist${/}index.js` is `dist/index.js` of the
 /// extension.
-fn with_slashes(text: &str) -> std::borrow::Cow<'_, str> {
+fn with_slashes(text: String) -> String {
     if text.contains("${/}") || text.contains("${pathSeparator}") {
-        std::borrow::Cow::Owned(text.replace("${/}", "/").replace("${pathSeparator}", "/"))
+        text.replace("${/}", "/").replace("${pathSeparator}", "/")
     } else {
-        std::borrow::Cow::Borrowed(text)
+        text
     }
 }
 
@@ -492,12 +492,8 @@ struct Word {
 
 impl Word {
     fn new(text: impl Into<String>, span: Span) -> Self {
-        let text: String = text.into();
         Word {
-            text: match with_slashes(&text) {
-                std::borrow::Cow::Owned(t) => t,
-                std::borrow::Cow::Borrowed(_) => text,
-            },
+            text: with_slashes(text.into()),
             span,
         }
     }
