@@ -4,8 +4,10 @@
 //! The agentlock root may be a directory inside the git work tree (a monorepo); every path a
 //! [`GitSnapshot`] lists is relative to that root, exactly as the working tree's are.
 
-use crate::snapshot::path::follow_link;
-use crate::snapshot::{DEFAULT_MAX_FILE_SIZE, Entry, EntryKind, ReadError, RepoPath, Snapshot};
+use crate::snapshot::path::{check_name, follow_link};
+use crate::snapshot::{
+    BadName, DEFAULT_MAX_FILE_SIZE, Entry, EntryKind, ReadError, RepoPath, Snapshot,
+};
 use gix::ObjectId;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -234,20 +236,20 @@ impl Git {
             format!("{}/", self.prefix)
         };
         let mut files = BTreeMap::new();
-        let mut not_utf8 = std::collections::BTreeSet::new();
-        // One staged file, under the agentlock root or not at all. A name that is not UTF-8
-        // no repository path can name: kept as the first such name, in the directory above
-        // it, so a listing says it is there.
+        let mut unnamed = std::collections::BTreeSet::new();
+        // One staged file, under the agentlock root or not at all. A name no repository path
+        // can hold (not UTF-8, `..`, `.GIT`: only a hand-made index has one) is kept as the
+        // first such component, in the directory above it, so a listing says it is there.
         let mut add = |path: &[u8], id: ObjectId, kind: Stored| {
             let Some(rel) = path.strip_prefix(prefix.as_bytes()) else {
                 return;
             };
-            match std::str::from_utf8(rel) {
-                Ok(rel) => {
-                    files.insert(rel.to_string(), (id, kind));
+            match first_unnamed(rel) {
+                Some(bad) => {
+                    unnamed.insert(bad);
                 }
-                Err(_) => {
-                    not_utf8.insert(first_not_utf8(rel));
+                None => {
+                    files.insert(String::from_utf8_lossy(rel).into_owned(), (id, kind));
                 }
             }
         };
@@ -319,7 +321,7 @@ impl Git {
             repo: self.repo.clone(),
             files: Files::Index {
                 files,
-                not_utf8: not_utf8.into_iter().collect(),
+                unnamed: unnamed.into_iter().collect(),
             },
             what: "the git index".into(),
         })
@@ -633,21 +635,25 @@ enum Stored {
     Conflict,
 }
 
-/// The first component of `path` that is not UTF-8, as (the directory above it, its escaped
-/// name, whether more components follow: it is a directory).
-fn first_not_utf8(path: &[u8]) -> (String, String, bool) {
+/// The first component of `path` (an index entry's) that no repository path can hold, as
+/// (the directory above it, its escaped name, whether more components follow: it is a
+/// directory, why); `None` when every component is a name.
+fn first_unnamed(path: &[u8]) -> Option<(String, String, bool, BadName)> {
     let parts: Vec<&[u8]> = path.split(|b| *b == b'/').collect();
-    let bad = parts
-        .iter()
-        .position(|p| std::str::from_utf8(p).is_err())
-        .unwrap_or(0);
+    let (bad, why) = parts.iter().enumerate().find_map(|(i, p)| {
+        let why = match std::str::from_utf8(p) {
+            Ok(name) => check_name(name).err()?,
+            Err(_) => BadName::NotUtf8,
+        };
+        Some((i, why))
+    })?;
     let dir = parts[..bad]
         .iter()
         .map(|p| String::from_utf8_lossy(p))
         .collect::<Vec<_>>()
         .join("/");
     let name = crate::snapshot::escape_name(parts[bad]);
-    (dir, name, bad + 1 < parts.len())
+    Some((dir, name, bad + 1 < parts.len(), why))
 }
 
 /// What a tree entry is, for agentlock.
@@ -679,11 +685,12 @@ struct TreeCache {
 
 /// Where a snapshot's files come from.
 enum Files {
-    /// The index: every staged file, listed by git already. A name that is not UTF-8 is kept
-    /// apart, as [`first_not_utf8`] gives it.
+    /// The index: every staged file, listed by git already. A name no repository path can
+    /// hold is kept apart: the directory above it, the name escaped, whether it is a
+    /// directory, and why.
     Index {
         files: BTreeMap<String, (ObjectId, Stored)>,
-        not_utf8: Vec<(String, String, bool)>,
+        unnamed: Vec<(String, String, bool, BadName)>,
     },
     /// A revision: the tree of the agentlock root (`None`: it did not exist at that commit),
     /// read as needed.
@@ -889,15 +896,28 @@ impl GitSnapshot {
                 let Ok(name) = std::str::from_utf8(&item.name) else {
                     out.push(Entry {
                         path: at.clone(),
-                        kind: EntryKind::NotUtf8 {
+                        kind: EntryKind::Unnamed {
                             name: crate::snapshot::escape_name(&item.name),
                             dir: item.node == Node::Tree,
+                            why: BadName::NotUtf8,
                         },
                     });
                     continue;
                 };
+                // A name no checkout could hold (`..`, `.GIT`, `a/b`, only a hand-made tree
+                // has one): said, never read.
                 let Some(path) = at.join(name) else {
-                    continue; // a name no checkout could hold
+                    if item.node != Node::Other {
+                        out.push(Entry {
+                            path: at.clone(),
+                            kind: EntryKind::Unnamed {
+                                name: crate::snapshot::escape_name(&item.name),
+                                dir: item.node == Node::Tree,
+                                why: check_name(name).err().unwrap_or(BadName::Malformed),
+                            },
+                        });
+                    }
+                    continue;
                 };
                 match item.node {
                     Node::Tree if PRUNED_DIRS.contains(&name) => {}
@@ -1111,7 +1131,7 @@ impl Snapshot for GitSnapshot {
                 self.walk_tree(tree, start, &mut out, &mut budget)?;
                 continue;
             }
-            let Files::Index { files, not_utf8 } = &self.files else {
+            let Files::Index { files, unnamed } = &self.files else {
                 continue;
             };
             let shown_at = |path: &RepoPath| -> Option<RepoPath> {
@@ -1148,7 +1168,7 @@ impl Snapshot for GitSnapshot {
                 };
                 out.push(Entry { path: shown, kind });
             }
-            for (dir, name, is_dir) in not_utf8 {
+            for (dir, name, is_dir, why) in unnamed {
                 let here = if dir.is_empty() {
                     Some(RepoPath::root())
                 } else {
@@ -1167,9 +1187,10 @@ impl Snapshot for GitSnapshot {
                 }
                 out.push(Entry {
                     path: shown,
-                    kind: EntryKind::NotUtf8 {
+                    kind: EntryKind::Unnamed {
                         name: name.clone(),
                         dir: *is_dir,
+                        why: *why,
                     },
                 });
             }

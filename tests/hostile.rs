@@ -1283,3 +1283,151 @@ fn a_credential_written_with_escapes_is_found_and_never_printed() {
         assert_never_printed(d, &needle, "an escaped credential");
     }
 }
+
+/// `git` with `input` on its standard input, as [`git_in`] runs it otherwise.
+fn git_with_input(dir: &Path, args: &[&str], input: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "git {args:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A tree object written by hand: (mode, name, hex id) entries, as git's own format holds them
+/// (no check of the names: that is what is attacked).
+fn hand_made_tree(dir: &Path, entries: &[(&str, &[u8], &str)]) -> String {
+    let mut bytes = Vec::new();
+    for (mode, name, id) in entries {
+        bytes.extend_from_slice(mode.as_bytes());
+        bytes.push(b' ');
+        bytes.extend_from_slice(name);
+        bytes.push(0);
+        for i in (0..id.len()).step_by(2) {
+            bytes.push(u8::from_str_radix(&id[i..i + 2], 16).unwrap());
+        }
+    }
+    let args = ["hash-object", "-t", "tree", "-w", "--literally", "--stdin"];
+    git_with_input(dir, &args, &bytes)
+}
+
+/// A tree entry no checkout can hold (`.GIT` and `git~1`, which are git's own directory on a
+/// case-insensitive or Windows file system, `..`, a name with a `/`), only a hand-made tree
+/// has: never read, never skipped in silence. Where a configured path could match it, it is a
+/// CONF001 at its (escaped) name, as a name that is not UTF-8 is; what it holds is not printed.
+/// The same names on disk (Linux takes `.GIT` as an ordinary directory) are reported alike.
+#[cfg(unix)]
+#[test]
+fn a_tree_entry_no_checkout_can_hold_is_a_finding_never_read() {
+    let dir = copy_to_temp(&fixture("clean"));
+    git_in(dir.path(), &["init", "-q"]);
+    git_in(dir.path(), &["add", "-A"]);
+    git_in(dir.path(), &["commit", "-qm", "clean"]);
+    let evil = format!("---\nname: evil\nversion: 1.0.0\n---\ntoken {TOKEN}\n");
+    let blob = git_with_input(
+        dir.path(),
+        &["hash-object", "-w", "--stdin"],
+        evil.as_bytes(),
+    );
+    let inner = hand_made_tree(dir.path(), &[("100644", b"x.prompt", &blob)]);
+    // prompts/ as committed, and the hand-made names beside its files
+    let listed = git_in(dir.path(), &["ls-tree", "HEAD:prompts"]);
+    let mut prompts: Vec<(String, Vec<u8>, String)> = listed
+        .lines()
+        .map(|l| {
+            let (meta, name) = l.split_once('\t').unwrap();
+            let f: Vec<&str> = meta.split(' ').collect();
+            (f[0].to_string(), name.as_bytes().to_vec(), f[2].to_string())
+        })
+        .collect();
+    prompts.push(("40000".into(), b".GIT".to_vec(), inner.clone()));
+    prompts.push(("40000".into(), b"git~1".to_vec(), inner.clone()));
+    prompts.push(("40000".into(), b"..".to_vec(), inner.clone()));
+    prompts.push(("100644".into(), b"c/d.prompt".to_vec(), blob.clone()));
+    let entries: Vec<(&str, &[u8], &str)> = prompts
+        .iter()
+        .map(|(m, n, i)| (m.as_str(), n.as_slice(), i.as_str()))
+        .collect();
+    let prompts_tree = hand_made_tree(dir.path(), &entries);
+    let root: Vec<(String, Vec<u8>, String)> = git_in(dir.path(), &["ls-tree", "HEAD"])
+        .lines()
+        .map(|l| {
+            let (meta, name) = l.split_once('\t').unwrap();
+            let f: Vec<&str> = meta.split(' ').collect();
+            let id = if name == "prompts" {
+                &prompts_tree
+            } else {
+                f[2]
+            };
+            let mode = if f[1] == "tree" { "40000" } else { f[0] };
+            (mode.to_string(), name.as_bytes().to_vec(), id.to_string())
+        })
+        .collect();
+    let entries: Vec<(&str, &[u8], &str)> = root
+        .iter()
+        .map(|(m, n, i)| (m.as_str(), n.as_slice(), i.as_str()))
+        .collect();
+    let tree = hand_made_tree(dir.path(), &entries);
+    let commit = git_in(
+        dir.path(),
+        &["commit-tree", &tree, "-p", "HEAD", "-m", "evil"],
+    );
+    let out = run_in(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "verify",
+            "--rev",
+            &commit,
+            "--no-lock-check",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(!text(&out).contains(TOKEN));
+    let f = findings(&out);
+    let conf: Vec<(&str, &str)> = f
+        .iter()
+        .filter(|(c, _, _, _)| c == "CONF001")
+        .map(|(_, p, _, m)| (p.as_str(), m.as_str()))
+        .collect();
+    for (path, says) in [
+        ("prompts/.GIT", "git's own directory"),
+        ("prompts/git~1", "git's own directory"),
+        ("prompts/..", "only dots"),
+        ("prompts/c\\x2fd.prompt", "no checkout can hold"),
+    ] {
+        assert!(
+            conf.iter().any(|(p, m)| *p == path && m.contains(says)),
+            "{path}: {conf:?}"
+        );
+    }
+    // nothing below them was read: no prompt `evil` came from them
+    assert!(!f.iter().any(|(_, _, _, m)| m.contains("evil")), "{f:?}");
+    // on disk
+    let dir = copy_to_temp(&fixture("clean"));
+    write(dir.path(), "prompts/.GIT/x.prompt", &evil);
+    write(dir.path(), "prompts/.git/x.prompt", &evil);
+    let out = run_in(
+        dir.path(),
+        &["--format", "json", "verify", "--no-lock-check"],
+    );
+    assert!(!text(&out).contains(TOKEN));
+    let f = findings(&out);
+    assert!(
+        f.iter().any(|(c, p, _, m)| c == "CONF001"
+            && p == "prompts/.GIT"
+            && m.contains("git's own directory")),
+        "{f:?}"
+    );
+    // (`.git` itself, a submodule's, is git's and skipped as the root's is)
+    assert!(!f.iter().any(|(_, p, _, _)| p.contains(".git")), "{f:?}");
+}

@@ -18,7 +18,7 @@ pub mod suppress;
 use crate::digest::sha256_lf;
 use crate::node::{self, Node};
 use crate::problem::Problem;
-use crate::snapshot::{EntryKind, ReadBudget, ReadError, ReadExt, RepoPath, Snapshot};
+use crate::snapshot::{BadName, EntryKind, ReadBudget, ReadError, ReadExt, RepoPath, Snapshot};
 use crate::source::{FileId, SourceMap, Span};
 use config::ConfigError;
 use model::Model;
@@ -431,7 +431,7 @@ fn select(
             }
             let listed = !matches!(
                 entry.kind,
-                EntryKind::NotUtf8 { .. } | EntryKind::Unlisted(_)
+                EntryKind::Unnamed { .. } | EntryKind::Unlisted(_)
             );
             let is_match = listed && set.is_match(path);
             if is_match && open > 0 {
@@ -473,7 +473,7 @@ fn select(
                         problems.push(p);
                     }
                     // Never matched as paths: handled below.
-                    EntryKind::NotUtf8 { .. } | EntryKind::Unlisted(_) => {}
+                    EntryKind::Unnamed { .. } | EntryKind::Unlisted(_) => {}
                 }
                 continue;
             }
@@ -482,11 +482,11 @@ fn select(
             // one. Keyed apart from real paths (a NUL is in none), so a file that is really
             // called like the escaped name is still loaded.
             let unseen = match &entry.kind {
-                EntryKind::NotUtf8 { dir: false, .. } => {
+                EntryKind::Unnamed { dir: false, .. } => {
                     let shown = entry.shown();
                     set.is_match(&shown).then_some(shown)
                 }
-                EntryKind::NotUtf8 { dir: true, .. } => {
+                EntryKind::Unnamed { dir: true, .. } => {
                     let shown = entry.shown();
                     could_hold(patterns, &shown).then_some(shown)
                 }
@@ -564,17 +564,22 @@ fn could_hold(patterns: &[String], dir: &str) -> bool {
 /// The problem for an entry the listing could not name (not UTF-8) or could not enter.
 fn unseen_problem(id: FileId, shown: &str, kind: &EntryKind) -> Problem {
     match kind {
-        EntryKind::NotUtf8 { dir, .. } => {
+        EntryKind::Unnamed { dir, why, .. } => {
             let what = if *dir { "directory" } else { "file" };
+            let help = match why {
+                BadName::NotUtf8 => "rename it to a UTF-8 name (`git mv`), or remove it",
+                _ => "rename it (`git mv`), or remove it",
+            };
             Problem::new(
                 Span::file_start(id),
                 shown,
                 format!(
-                    "the name of this {what} is not UTF-8 (shown escaped), so agentlock cannot \
-                     name it and did not read it: whatever it holds is not checked"
+                    "the name of this {what} {}, so agentlock cannot name it and did not read \
+                     it: whatever it holds is not checked",
+                    why.describe()
                 ),
             )
-            .help("rename it to a UTF-8 name (`git mv`), or remove it")
+            .help(help)
         }
         EntryKind::Unlisted(why) => {
             let help = if why.starts_with("is nested") {

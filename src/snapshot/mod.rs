@@ -12,7 +12,7 @@ pub mod path;
 pub mod stream;
 pub mod worktree;
 
-pub use path::{PathError, RepoPath};
+pub use path::{BadName, PathError, RepoPath};
 pub use worktree::Worktree;
 
 use std::io;
@@ -87,7 +87,14 @@ pub(crate) fn too_big(what: &str, entries: usize, bytes: usize) -> io::Error {
 pub fn escape_name(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + 8);
     for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
+        // (`/` and NUL only a hand-made git tree entry holds: shown, never taken as a path.)
+        for c in chunk.valid().chars() {
+            match c {
+                '/' => out.push_str("\\x2f"),
+                '\0' => out.push_str("\\x00"),
+                c => out.push(c),
+            }
+        }
         for b in chunk.invalid() {
             out.push_str(&format!("\\x{b:02x}"));
         }
@@ -126,10 +133,14 @@ pub enum EntryKind {
     SymlinkOutside,
     /// A FIFO, socket or device: never opened.
     NotAFile(&'static str),
-    /// An entry of the directory `path` whose name is not UTF-8: no [`RepoPath`] can name it,
-    /// so it is neither read nor entered. `name` is the name [`escape_name`]d; `dir` says
-    /// whether it is a directory.
-    NotUtf8 { name: String, dir: bool },
+    /// An entry of the directory `path` whose name no [`RepoPath`] can hold (`why`: not UTF-8,
+    /// a spelling of `.git`, `..`, …), so it is neither read nor entered. `name` is the name
+    /// [`escape_name`]d; `dir` says whether it is a directory.
+    Unnamed {
+        name: String,
+        dir: bool,
+        why: BadName,
+    },
     /// A directory that was not listed, with why (it could not be opened or read, or it is
     /// nested deeper than [`MAX_DEPTH`]): what it holds is unknown.
     Unlisted(String),
@@ -137,11 +148,11 @@ pub enum EntryKind {
 
 impl Entry {
     /// The path a report shows for this entry: the escaped name inside its directory for a
-    /// [`EntryKind::NotUtf8`] one (it is never a path to read), else the path.
+    /// [`EntryKind::Unnamed`] one (it is never a path to read), else the path.
     pub fn shown(&self) -> String {
         match &self.kind {
-            EntryKind::NotUtf8 { name, .. } if self.path.is_root() => name.clone(),
-            EntryKind::NotUtf8 { name, .. } => format!("{}/{name}", self.path),
+            EntryKind::Unnamed { name, .. } if self.path.is_root() => name.clone(),
+            EntryKind::Unnamed { name, .. } => format!("{}/{name}", self.path),
             _ => self.path.to_string(),
         }
     }
@@ -254,7 +265,7 @@ pub trait Snapshot: Sync {
     /// not exist yield nothing; a directory that is a symlink leading outside the repository
     /// is listed as one [`EntryKind::SymlinkOutside`] entry and not entered. Nothing is left
     /// out without an entry saying so: a directory that cannot be listed or is too deep is an
-    /// [`EntryKind::Unlisted`] entry, a name that is not UTF-8 an [`EntryKind::NotUtf8`] one.
+    /// [`EntryKind::Unlisted`] entry, a name no path can hold an [`EntryKind::Unnamed`] one.
     /// A listing over its entry limit ([`WALK_LIMIT`], [`GIT_WALK_LIMIT`]) or [`MAX_PATH_BYTES`] is
     /// an error.
     fn list(&self, dirs: &[RepoPath]) -> io::Result<Vec<Entry>>;

@@ -92,13 +92,11 @@ impl RepoPath {
         RepoPath::parse(text).expect("agentlock's own file names are repository paths")
     }
 
-    /// This directory's child called `name`, as a directory listing gives it: one component,
-    /// neither `.` nor `..`, with no `/` or NUL. Other characters (a newline, an escape) are
-    /// possible in a name on disk; reports show them escaped.
+    /// This directory's child called `name`, as a directory listing gives it: one component
+    /// that [`check_name`] takes. Other characters (a newline, an escape) are possible in a
+    /// name on disk; reports show them escaped.
     pub fn join(&self, name: &str) -> Option<RepoPath> {
-        if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
-            return None;
-        }
+        check_name(name).ok()?;
         Some(if self.0.is_empty() {
             RepoPath(name.to_string())
         } else {
@@ -163,6 +161,60 @@ impl fmt::Display for RepoPath {
 impl AsRef<str> for RepoPath {
     fn as_ref(&self) -> &str {
         &self.0
+    }
+}
+
+/// Why a name a listing gives (a directory entry, a git tree or index entry) is no component
+/// of a [`RepoPath`]: such an entry is neither read nor entered, and the listing says it is
+/// there, so nothing is left out unsaid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BadName {
+    /// Not UTF-8: no text can name it.
+    NotUtf8,
+    /// `.git` in another spelling (`.GIT`, `.git.`, `git~1`): git's own directory on a
+    /// case-insensitive or Windows file system, a name git refuses to check out anywhere.
+    GitDir,
+    /// `.`, `..`, or only dots and spaces (`...`, `.. `): the directory itself or its parent,
+    /// on Windows at least.
+    Dots,
+    /// Empty, or holding a `/` or NUL: what no file system lists, only a hand-made git tree
+    /// or index holds.
+    Malformed,
+}
+
+impl BadName {
+    /// What the name is, for a finding about an entry named so.
+    pub fn describe(self) -> &'static str {
+        match self {
+            BadName::NotUtf8 => "is not UTF-8 (shown escaped)",
+            BadName::GitDir => {
+                "spells git's own directory (`.git`) another way, as a case-insensitive or \
+                 Windows file system reads it; git refuses to check out such a name"
+            }
+            BadName::Dots => {
+                "is only dots and spaces, which Windows reads as the directory itself or its \
+                 parent"
+            }
+            BadName::Malformed => {
+                "is empty or holds a `/` or NUL, which no checkout can hold (`git fsck` \
+                 rejects such a tree)"
+            }
+        }
+    }
+}
+
+/// Whether `name` can be one component of a [`RepoPath`], as [`RepoPath::parse`] would take it
+/// from a path: not empty, no `/` or NUL, not `.`, `..` or another name of dots and spaces, and
+/// no spelling of `.git`.
+pub fn check_name(name: &str) -> Result<(), BadName> {
+    if name.is_empty() || name.contains(['/', '\0']) {
+        Err(BadName::Malformed)
+    } else if is_dots(name) {
+        Err(BadName::Dots)
+    } else if is_git_dir(name) {
+        Err(BadName::GitDir)
+    } else {
+        Ok(())
     }
 }
 
@@ -339,6 +391,25 @@ mod tests {
         assert!(d.join("a/b").is_none());
         assert!(d.join("").is_none());
         // odd but possible names are kept: they are shown escaped
+        for (name, why) in [
+            ("..", BadName::Dots),
+            (".", BadName::Dots),
+            ("...", BadName::Dots),
+            (". .", BadName::Dots),
+            (".GIT", BadName::GitDir),
+            (".git", BadName::GitDir),
+            (".Git.", BadName::GitDir),
+            ("git~1", BadName::GitDir),
+            ("a/b", BadName::Malformed),
+            ("a\0b", BadName::Malformed),
+            ("", BadName::Malformed),
+        ] {
+            assert_eq!(check_name(name), Err(why), "{name:?}");
+            assert!(d.join(name).is_none(), "{name:?}");
+        }
+        for name in [".github", ".gitignore", "a.git", "..a", "x y", "a\\b"] {
+            assert_eq!(check_name(name), Ok(()), "{name:?}");
+        }
         assert!(d.join("a\nb").is_some());
         let p = d.join("a.prompt").unwrap();
         assert_eq!(p.parent().unwrap(), d);

@@ -430,7 +430,7 @@ fn names_that_are_not_utf8_are_listed_escaped_never_dropped() {
     let odd: Vec<(String, bool)> = listed
         .iter()
         .filter_map(|e| match &e.kind {
-            EntryKind::NotUtf8 { dir, .. } => Some((e.shown(), *dir)),
+            EntryKind::Unnamed { dir, .. } => Some((e.shown(), *dir)),
             _ => None,
         })
         .collect();

@@ -13,7 +13,7 @@
 //! target (which replaces a symlink there rather than writing through it). A temporary file a
 //! killed run left behind is removed by the next write of the same file.
 
-use super::path::{RepoPath, follow_link};
+use super::path::{BadName, RepoPath, check_name, follow_link};
 use super::{Entry, EntryKind, MAX_DEPTH, MAX_PATH_BYTES, PRUNED_DIRS, ReadError, Snapshot};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -343,7 +343,7 @@ impl Worktree {
     /// Lists the tree below `start` (the directory `at`) into `out`, depth first, with a stack
     /// of its own rather than the program's, holding only a few directories open ([`KEEP_OPEN`]).
     /// A directory that cannot be opened or read, or is deeper than the depth limit, is an
-    /// [`EntryKind::Unlisted`] entry, a name that is not UTF-8 an [`EntryKind::NotUtf8`] one:
+    /// [`EntryKind::Unlisted`] entry, a name no path can hold an [`EntryKind::Unnamed`] one:
     /// nothing is skipped without a word.
     fn walk(
         &self,
@@ -426,21 +426,35 @@ impl Worktree {
                     budget.count(path.as_str().len() + bytes.len())?;
                     out.push(Entry {
                         path: path.clone(),
-                        kind: EntryKind::NotUtf8 {
+                        kind: EntryKind::Unnamed {
                             name: super::escape_name(&bytes),
                             dir: kind == Kind::Dir,
+                            why: BadName::NotUtf8,
                         },
                     });
                     continue;
                 }
             };
+            // git's own directory (a submodule's `.git` file too) is no file of the repository.
+            if name == ".git" {
+                continue;
+            }
             let Some(child) = path.join(&name) else {
+                budget.count(path.as_str().len() + name.len())?;
+                out.push(Entry {
+                    path: path.clone(),
+                    kind: EntryKind::Unnamed {
+                        name: super::escape_name(name.as_bytes()),
+                        dir: kind == Kind::Dir,
+                        why: check_name(&name).err().unwrap_or(BadName::Malformed),
+                    },
+                });
                 continue;
             };
             budget.count(child.as_str().len())?;
             match kind {
                 Kind::Dir => {
-                    if name != ".git" && !PRUNED_DIRS.contains(&name.as_str()) {
+                    if !PRUNED_DIRS.contains(&name.as_str()) {
                         subdirs.push(name);
                     }
                 }
