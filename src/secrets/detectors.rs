@@ -644,6 +644,20 @@ pub static DETECTORS: &[Detector] = &[
         ..BASE
     },
     Detector {
+        id: "url-password",
+        title: "password in a URL",
+        // `https://user:pass@host` (basic auth in a remote MCP server's URL, a git remote, a
+        // proxy), any scheme; a database URL is the detector above's (listed first, it wins).
+        keywords: &["://"],
+        pattern: r#"(?i)\b[a-z][a-z0-9+.-]{0,30}://(?P<u>[^\x00-\x20\x7f-\xff:@/"'<>{}$`\\]*):(?P<s>[^\x00-\x20\x7f-\xff@/"'<>{}$`\\]{3,128})@[a-z0-9\[]"#,
+        before: 40,
+        after: 300,
+        boundary: Boundary::None,
+        min_entropy: 0.0,
+        validate: Some(db_password_ok),
+        ..BASE
+    },
+    Detector {
         id: "authorization-bearer-token",
         title: "bearer token in an Authorization header",
         keywords: &["bearer"],

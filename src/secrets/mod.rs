@@ -864,6 +864,50 @@ mod tests {
             .collect()
     }
 
+    /// Basic auth in a URL of any scheme: the password is the secret; a database URL stays the
+    /// database detector's; references, defaults and placeholders are not secrets.
+    #[test]
+    fn a_password_in_a_url_is_found_and_placeholders_are_not() {
+        for (text, want) in [
+            (
+                r#""url": "https://agent:Zq8vT3kLm2pW@mcp.internal.example/sse""#,
+                Some(("url-password", "Zq8vT3kLm2pW")),
+            ),
+            (
+                "git remote add origin https://ci-bot:h7Kp2Rw9Xq4t@git.corp.local/ai/agents.git",
+                Some(("url-password", "h7Kp2Rw9Xq4t")),
+            ),
+            (
+                "HTTPS_PROXY=http://proxy-user:V9mQ2xT7rL@proxy.corp:3128",
+                Some(("url-password", "V9mQ2xT7rL")),
+            ),
+            (
+                "wss://:Jx82nQvLp3Zt@stream.vendor.io/events",
+                Some(("url-password", "Jx82nQvLp3Zt")),
+            ),
+            (
+                "DATABASE_URL=postgres://app:Zq8vT3kLm2pW@db:5432/x",
+                Some(("database-url-password", "Zq8vT3kLm2pW")),
+            ),
+            ("https://user:password@example.com/", None),
+            ("https://user:pass@host/", None),
+            ("https://admin:admin@localhost:8080/", None),
+            ("https://${USER}:${TOKEN}@git.corp.local/x.git", None),
+            ("https://$GH_USER:$GH_TOKEN@github.com/acme/x.git", None),
+            ("https://{{ user }}:{{ token }}@host/", None),
+            ("https://<user>:<password>@host/", None),
+            ("https://user:your_token_here@host/", None),
+            ("url = f\"https://{user}:{pw}@{host}\"", None),
+            ("ssh://git@github.com:22/acme/agents.git", None),
+            ("https://example.com:8443/path@v2", None),
+            ("see http://localhost:3000 and mail x@y.z", None),
+        ] {
+            let got = found(text);
+            assert_eq!(got.first().copied(), want, "{text}");
+            assert!(got.len() <= 1, "{text}: {got:?}");
+        }
+    }
+
     #[test]
     fn the_samples_cover_every_prefixed_detector_and_are_found_alone() {
         let samples = prefixed_samples();
