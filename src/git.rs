@@ -64,15 +64,29 @@ impl Commit {
 impl Git {
     /// Finds the repository that holds `root`, searching upwards like git does (and honouring
     /// `GIT_DIR`, `GIT_INDEX_FILE` and `GIT_CEILING_DIRECTORIES`, which hooks rely on).
+    ///
+    /// Only a `.git` is a repository: a directory on the way up that looks like a bare one
+    /// (`HEAD`, `objects/`, `refs/`) is not taken for it, as git's `safe.bareRepository =
+    /// explicit` would not. Those are files a pull request can commit (a `.git` it cannot), and
+    /// below the root of a monorepo they would make another repository's refs and objects
+    /// (symlinked, or named in `objects/info/alternates`) the release history read.
     pub fn discover(root: &Path) -> Result<Git, GitError> {
-        let repo =
-            gix::ThreadSafeRepository::discover_with_environment_overrides(root).map_err(|e| {
-                GitError::new(format!(
-                    "{} is not in a git repository ({e})",
-                    root.display()
-                ))
-                .help("run agentlock inside a git work tree, or `git init` one")
-            })?;
+        let options = gix::discover::upwards::Options {
+            dot_git_only: true,
+            ..Default::default()
+        };
+        let repo = gix::ThreadSafeRepository::discover_with_environment_overrides_opts(
+            root,
+            options,
+            Default::default(),
+        )
+        .map_err(|e| {
+            GitError::new(format!(
+                "{} is not in a git repository ({e})",
+                root.display()
+            ))
+            .help("run agentlock inside a git work tree, or `git init` one")
+        })?;
         let workdir = repo
             .work_dir()
             .ok_or_else(|| GitError::new("the git repository is bare: it has no work tree"))?

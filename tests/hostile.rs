@@ -1431,3 +1431,64 @@ fn a_tree_entry_no_checkout_can_hold_is_a_finding_never_read() {
     // (`.git` itself, a submodule's, is git's and skipped as the root's is)
     assert!(!f.iter().any(|(_, p, _, _)| p.contains(".git")), "{f:?}");
 }
+
+/// A pull request cannot commit a `.git`, but it can commit what a bare repository is made of
+/// (`HEAD`, `config`, `refs/`, `objects/`): below the root of a monorepo, discovery must not
+/// take that directory for the repository, or another repository on the machine (its objects
+/// symlinked, or named in `objects/info/alternates`) becomes what agentlock reads: its prompt
+/// text printed, its tags the releases. Only a `.git` is a repository.
+#[cfg(unix)]
+#[test]
+fn a_committed_directory_that_looks_like_a_bare_repository_is_not_taken_for_git() {
+    const CANARY: &str = "PRIVATE-PROMPT-TEXT-FROM-ELSEWHERE";
+    let private = copy_to_temp(&fixture("clean"));
+    let prompt = std::fs::read_dir(private.path().join("prompts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "prompt"))
+        .unwrap();
+    let original = std::fs::read_to_string(&prompt).unwrap();
+    std::fs::write(&prompt, format!("{original}\n{CANARY}\n")).unwrap();
+    git_in(private.path(), &["init", "-q"]);
+    git_in(private.path(), &["add", "-A"]);
+    git_in(private.path(), &["commit", "-qm", "private"]);
+    git_in(private.path(), &["tag", "v9.9.9"]);
+    let head = git_in(private.path(), &["rev-parse", "HEAD"]);
+    let elsewhere = private.path().join(".git");
+    for variant in ["symlinks", "alternates"] {
+        let repo = tempfile::tempdir().unwrap();
+        copy_tree(&fixture("clean"), &repo.path().join("sub"));
+        git_in(repo.path(), &["init", "-q"]);
+        git_in(repo.path(), &["add", "-A"]);
+        git_in(repo.path(), &["commit", "-qm", "base"]);
+        let sub = repo.path().join("sub");
+        write(&sub, "HEAD", "ref: refs/heads/main\n");
+        write(
+            &sub,
+            "config",
+            "[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tworktree = .\n",
+        );
+        if variant == "symlinks" {
+            std::os::unix::fs::symlink(elsewhere.join("refs"), sub.join("refs")).unwrap();
+            std::os::unix::fs::symlink(elsewhere.join("objects"), sub.join("objects")).unwrap();
+        } else {
+            let alternates = format!("{}\n", elsewhere.join("objects").display());
+            write(&sub, "objects/info/alternates", &alternates);
+            write(&sub, "refs/heads/main", &format!("{head}\n"));
+            write(&sub, "refs/tags/v9.9.9", &format!("{head}\n"));
+        }
+        git_in(repo.path(), &["add", "-A"]);
+        git_in(repo.path(), &["commit", "-qm", "pull request"]);
+        for args in [
+            &["verify", "--rev", "HEAD"][..],
+            &["verify"],
+            &["diff"],
+            &["--format", "json", "verify", "--rev", "HEAD"],
+        ] {
+            let out = run_in(&sub, args);
+            let all = text(&out);
+            assert!(!all.contains(CANARY), "{variant} {args:?}: {all}");
+            assert!(!all.contains("v9.9.9"), "{variant} {args:?}: {all}");
+        }
+    }
+}
