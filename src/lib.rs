@@ -19,6 +19,7 @@ pub(crate) mod graph;
 pub(crate) mod history;
 pub(crate) mod init;
 pub mod keywords;
+pub mod known;
 pub mod load;
 pub mod lock;
 pub(crate) mod model_ids;

@@ -355,6 +355,28 @@ fn secrets_only(model: Model, today: i64, unread: bool) -> (Verified, Vec<proble
     (verified, policy.problems)
 }
 
+/// The secret rules' findings in `files` alone, as the policy leaves them.
+fn secrets_in(model: &Model, files: &[source::FileId], today: i64) -> Vec<Finding> {
+    let policy = new_policy(model, today);
+    let ctx = rules::Context {
+        model,
+        policy: &policy,
+        lock: None,
+        history: None,
+        evidence: None,
+        trace: None,
+        traces: None,
+        org: None,
+    };
+    let found: Vec<Finding> = [&rules::secrets::SECRET001, &rules::secrets::SECRET002]
+        .iter()
+        .filter(|r| policy.enabled(r.code))
+        .flat_map(|r| (r.check)(&ctx))
+        .filter(|f| files.contains(&f.span.file))
+        .collect();
+    policy.apply(found, &model.sources).findings
+}
+
 /// `agentlock scan` with no files: every file of the model, the secret rules only.
 pub fn scan_model(snapshot: &dyn Snapshot, today: i64) -> Result<Verified, ConfigError> {
     let model = load::load(snapshot)?;
@@ -554,6 +576,7 @@ pub fn add_evidence(
     files: &[std::path::PathBuf],
     dataset: Option<&str>,
     harness: Option<evidence::results::Harness>,
+    today: i64,
 ) -> Result<Result<Added, NotAdded>, String> {
     use evidence::{qa, read, store};
     let unloadable = unlockable(&model);
@@ -573,6 +596,7 @@ pub fn add_evidence(
         .to_string();
     let mut problems = Vec::new();
     let mut planned: Vec<(snapshot::RepoPath, Vec<u8>, store::NewEntry)> = Vec::new();
+    let mut read_ids = Vec::new();
     for file in files {
         let shown = source::shown_path(&file.to_string_lossy()).into_owned();
         let path = repo_path_of(worktree, file)
@@ -601,6 +625,7 @@ pub fn add_evidence(
         };
         crate::secrets::remember_all(&text);
         let id = model.sources.add(rel.clone(), Some(text.into()));
+        read_ids.push(id);
         let text = model.sources.get(id).text.clone().unwrap_or_default();
         let (kind, ext, results) = if harness.is_none() && qa::is_review(&text) {
             match qa::read(&text, id) {
@@ -664,12 +689,11 @@ pub fn add_evidence(
                         }
                     }
                 }
-                (
-                    ds.into_iter().collect(),
-                    cs.len(),
-                    r.observations.len(),
-                    r.tests.len(),
-                )
+                // (named as the lock names them: a credential in a dataset's name redacted)
+                let ds = ds
+                    .iter()
+                    .map(|d| crate::secrets::redact_found(d).into_owned());
+                (ds.collect(), cs.len(), r.observations.len(), r.tests.len())
             }
             None => (Vec::new(), 0, 0, 0),
         };
@@ -698,8 +722,13 @@ pub fn add_evidence(
             },
         ));
     }
-    if !problems.is_empty() {
+    // A results file holding a credential (model output that quotes a token) is not copied
+    // into the repository: SECRET002 at it, and nothing is added.
+    load::scan_files(&mut model, &read_ids);
+    let secrets = secrets_in(&model, &read_ids, today);
+    if !problems.is_empty() || !secrets.is_empty() {
         let mut findings = rules::conf::findings(&problems);
+        findings.extend(secrets);
         policy::sort(&mut findings, &model.sources);
         redact(&model, &mut findings);
         return Ok(Err(NotAdded { model, findings }));

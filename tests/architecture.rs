@@ -200,6 +200,7 @@ const LAYERS: &[&str] = &[
     "suggest",
     "digest",
     "keywords",
+    "known",
     "snapshot",
     "node",
     "problem",

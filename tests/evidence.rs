@@ -185,6 +185,31 @@ fn evidence_add_stores_the_file_and_binds_it_to_the_lock() {
     );
 }
 
+/// Results a harness wrote can quote a credential (a model's output that echoes a token). Such
+/// a file is not copied into the repository, where it would be committed: SECRET002 at its
+/// line, exit 1, nothing written under evidence/, the value never printed.
+#[test]
+fn results_that_quote_a_credential_are_refused_and_never_copied() {
+    const TOKEN: &str = "ghp_R7vX2mQ9kLp4TzW8nYc3HbJ6dFs1Ga5Ke0Uq";
+    let repo = Repo::new();
+    let mut body = good();
+    body.push_str(&format!(
+        "{{\"dataset\": \"golden_happy_path\", \"case\": \"hp-001\", \"metric\": \"overall\", \"pass\": true, \"output\": \"use {TOKEN} to open the issue\"}}\n"
+    ));
+    repo.write("results.jsonl", &body);
+    for format in ["human", "json"] {
+        let out = repo.run(&["--format", format, "evidence", "add", "results.jsonl"]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        assert!(!text(&out).contains(TOKEN), "{format}");
+        if format == "json" {
+            let f = findings(&out, "SECRET002");
+            assert_eq!(f.len(), 1, "{}", text(&out));
+            assert_eq!(f[0]["path"], "results.jsonl", "{f:?}");
+        }
+        assert!(!repo.root().join("evidence").exists(), "{format}");
+    }
+}
+
 #[test]
 fn bad_results_get_a_finding_at_their_line_and_nothing_is_stored() {
     let repo = Repo::new();

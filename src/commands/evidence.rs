@@ -29,7 +29,14 @@ pub(super) fn run(
     };
     let wt = worktree(cli)?;
     let model = load(&wt)?;
-    match crate::pipeline::add_evidence(&wt, model, files, dataset.as_deref(), harness) {
+    match crate::pipeline::add_evidence(
+        &wt,
+        model,
+        files,
+        dataset.as_deref(),
+        harness,
+        crate::date::today(),
+    ) {
         Err(message) => Err(fatal(message, None)),
         Ok(Err(not)) => {
             let ctx = ReportCtx {

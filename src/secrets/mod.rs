@@ -13,7 +13,7 @@
 mod detectors;
 mod engine;
 mod entropy;
-pub mod known;
+pub use crate::known;
 mod placeholder;
 
 use std::borrow::Cow;

@@ -460,3 +460,33 @@ fn escaped_names_never_hold_raw_bytes() {
     assert_eq!(escape_name("é\u{1}".as_bytes()), "é\u{1}");
     assert_eq!(escape_name(b"\xc3"), "\\xc3");
 }
+
+/// No write holds a credential this run found, whatever built the bytes: the seam refuses it
+/// and leaves the file as it was.
+#[test]
+fn a_write_that_would_hold_a_found_credential_is_refused() {
+    let repo = tempfile::tempdir().unwrap();
+    fs::write(repo.path().join("agentlock.lock"), "old\n").unwrap();
+    let wt = Worktree::new(repo.path()).unwrap();
+    let value = "Zq8vT3kLm2pW-write-guard-4f1c9a";
+    crate::known::remember(value, "Zq8v…9a");
+    let p = |s: &str| RepoPath::parse(s).unwrap();
+    let bytes = format!("name = \"x\"\nurl = \"https://a:{value}@h\"\n");
+    let e = wt
+        .write_atomic(&p("agentlock.lock"), bytes.as_bytes(), false)
+        .unwrap_err();
+    assert!(e.to_string().contains("credential"), "{e}");
+    assert!(!e.to_string().contains(value), "{e}");
+    assert_eq!(
+        fs::read_to_string(repo.path().join("agentlock.lock")).unwrap(),
+        "old\n"
+    );
+    assert!(
+        wt.create_new(&p("evidence/x.json"), bytes.as_bytes())
+            .is_err()
+    );
+    assert!(!repo.path().join("evidence/x.json").exists());
+    // anything else is written
+    wt.write_atomic(&p("agentlock.lock"), b"new\n", false)
+        .unwrap();
+}

@@ -271,6 +271,7 @@ impl Worktree {
     /// it. Never writes through a symlink, at the file or any directory above it; with
     /// `create_dirs`, creates missing directories.
     pub fn write_atomic(&self, path: &RepoPath, bytes: &[u8], create_dirs: bool) -> io::Result<()> {
+        refuse_credentials(bytes)?;
         let parent = path.parent().ok_or_else(|| invalid(path))?;
         let name = path.file_name();
         let dir = self.write_dir(&parent, create_dirs)?;
@@ -299,6 +300,7 @@ impl Worktree {
 
     /// Creates `path` with `bytes`; fails if anything (a file, a link) is there already.
     pub fn create_new(&self, path: &RepoPath, bytes: &[u8]) -> io::Result<()> {
+        refuse_credentials(bytes)?;
         let parent = path.parent().ok_or_else(|| invalid(path))?;
         let dir = self.write_dir(&parent, true)?;
         let mut file = sys::create_new(&dir, path.file_name())?;
@@ -584,6 +586,19 @@ enum Opened {
     /// A file, and what `fstat` said of it when it is already known to be regular.
     File(std::fs::File, Option<std::fs::Metadata>),
     Dir(std::sync::Arc<sys::Dir>),
+}
+
+/// Every write goes through here: no file agentlock writes (a lockfile, an evidence copy or
+/// index, a schema, a file `rollback --apply` restores) holds a credential found in the files
+/// this run read, whichever command built its bytes.
+fn refuse_credentials(bytes: &[u8]) -> io::Result<()> {
+    if crate::known::holds(bytes) {
+        return Err(io::Error::other(
+            "it would hold a credential found in the files this run read (SECRET001 and \
+             SECRET002 say where: `agentlock scan`); nothing was written",
+        ));
+    }
+    Ok(())
 }
 
 fn invalid(path: &RepoPath) -> io::Error {

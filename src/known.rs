@@ -1,5 +1,6 @@
 //! Every credential value this process has found, so that [`crate::output`] can redact it
-//! wherever it reappears: in a message that quotes it, a name, another format's escaping of it.
+//! wherever it reappears: in a message that quotes it, a name, another format's escaping of it;
+//! and so that the working tree ([`crate::snapshot::Worktree`]) writes no file that holds one.
 //!
 //! [`crate::load::model::Secret::new`] is the only constructor of a found secret and records it here,
 //! so a secret cannot be found without the output knowing it. Values never leave this module
@@ -120,6 +121,11 @@ pub fn ranges(text: &str) -> Vec<std::ops::Range<usize>> {
         return Vec::new();
     }
     scrubber(u8::MAX, |values| Scrubber::new(values.iter().cloned())).ranges(text)
+}
+
+/// Whether `bytes` hold a recorded value, as written.
+pub fn holds(bytes: &[u8]) -> bool {
+    any() && !ranges(&String::from_utf8_lossy(bytes)).is_empty()
 }
 
 /// `text` with every recorded value, as written, replaced by its redacted form.
