@@ -199,6 +199,16 @@ fn real_world_shapes_give_no_false_error() {
         source_of("frontend/.vscode/mcp.json#playwright"),
         "npm:@playwright/mcp@0.0.41"
     );
+    // Claude Code started in backend/ reads backend/.mcp.json, and runs its relative paths
+    // from there
+    assert_eq!(
+        source_of("backend/.mcp.json#api"),
+        "local:tools/api-mcp/dist/server.js"
+    );
+    assert_eq!(
+        source_of("backend/.mcp.json#build"),
+        "local:backend/dist/server.js"
+    );
     let board = source_of("gemini-extension.json#board");
     assert_eq!(board, "local:${extensionPath}/dist/server.js");
     // two crews, two topologies (`game/config/agents.yaml`, a program's own settings with no

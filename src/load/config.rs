@@ -113,7 +113,7 @@ impl Default for Paths {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sources {
     /// MCP client configs: `.mcp.json`, `.cursor/mcp.json` and `.vscode/mcp.json` (at any depth:
-    /// a folder opened as a project has its own),
+    /// a folder opened as a project, as a monorepo's parts are, has its own),
     /// `claude_desktop_config.json`, Codex `config.toml`.
     pub mcp_clients: Vec<String>,
     /// MCP registry `server.json` files.
@@ -136,7 +136,7 @@ impl Default for Sources {
         let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
         Sources {
             mcp_clients: v(&[
-                ".mcp.json",
+                "**/.mcp.json",
                 "mcp.json",
                 "**/.cursor/mcp.json",
                 "**/.vscode/mcp.json",

@@ -288,6 +288,7 @@ pub fn load_within(snapshot: &dyn Snapshot, budget: &ReadBudget) -> Result<Model
     model.topologies = topologies;
     qualify_colliding_prompts(&mut model, &discovered_prompts);
     adopt_direct_models(&mut model, direct);
+    rebase_nested_launches(&mut model);
     resolve_python_modules(snapshot, &mut model);
     // Suppressions in agentlock.toml and policy files, then in every other file.
     for id in policy_files(&model) {
@@ -615,6 +616,56 @@ fn qualify_colliding_prompts(model: &mut Model, discovered: &[usize]) {
         let p = &mut model.prompts[i];
         if count.get(&p.id()).is_some_and(|n| *n > 1) {
             p.name.value = format!("{}#{}", p.path, p.name.value);
+        }
+    }
+}
+
+/// The folder a client config below the root belongs to (`backend/.mcp.json`,
+/// `web/.vscode/mcp.json`: the project a client opened there reads it), or `None` for a config
+/// at the root or of a client that reads only the root's.
+fn project_dir_of(config: &str) -> Option<&str> {
+    [".mcp.json", ".vscode/mcp.json", ".cursor/mcp.json"]
+        .iter()
+        .find_map(|name| config.strip_suffix(name)?.strip_suffix('/'))
+        .filter(|dir| !dir.is_empty())
+}
+
+/// `dir/rel` with `.` and `..` resolved, or `None` when it climbs above the root.
+fn join_inside(dir: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in dir.split('/').chain(rel.split(['/', '\\'])) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// A config below the root is the config of its folder: a client started there runs a
+/// relative path (`dist/server.js`, `../tools/mcp/server.js`) from that folder. Such a path is
+/// the repository file it names from there (`local`), or, when it climbs out of the
+/// repository, stays outside it (`exec`).
+fn rebase_nested_launches(model: &mut Model) {
+    for server in &mut model.tools {
+        let Some(dir) = project_dir_of(&server.path).map(str::to_string) else {
+            continue;
+        };
+        for src in &mut server.sources {
+            let v = src.value.value.as_str();
+            let relative = !v.starts_with(['/', '~', '$', '%', '\\'])
+                && !v.get(1..2).is_some_and(|c| c == ":");
+            let path_like = src.kind.value == "local" || v.contains(['/', '\\']);
+            if !relative || !path_like || !matches!(src.kind.value.as_str(), "local" | "exec") {
+                continue;
+            }
+            if let Some(joined) = join_inside(&dir, v) {
+                src.kind.value = "local".into();
+                src.value.value = joined;
+            }
         }
     }
 }
@@ -1538,6 +1589,27 @@ pub fn load_dir(dir: &std::path::Path) -> Result<Model, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nested_client_config_belongs_to_its_folder() {
+        assert_eq!(project_dir_of("backend/.mcp.json"), Some("backend"));
+        assert_eq!(project_dir_of("a/b/.vscode/mcp.json"), Some("a/b"));
+        assert_eq!(project_dir_of("web/.cursor/mcp.json"), Some("web"));
+        assert_eq!(project_dir_of(".mcp.json"), None);
+        assert_eq!(project_dir_of(".vscode/mcp.json"), None);
+        assert_eq!(project_dir_of("x/claude_desktop_config.json"), None);
+        assert_eq!(project_dir_of("x/my.mcp.json"), None);
+        assert_eq!(
+            join_inside("backend", "../tools/s.js").as_deref(),
+            Some("tools/s.js")
+        );
+        assert_eq!(
+            join_inside("a/b", "./dist/s.js").as_deref(),
+            Some("a/b/dist/s.js")
+        );
+        assert_eq!(join_inside("backend", "../../s.js"), None);
+        assert_eq!(join_inside("backend", ".."), None);
+    }
 
     /// The run's read budget leaves out the same files on every run, in the order they were
     /// wanted, and reads a later file that still fits.

@@ -611,7 +611,7 @@ fn source_floats(src: &Source) -> Option<(String, String)> {
                 )),
             }
         }
-        "exec" if is_absolute_path(value) => Some((
+        "exec" if is_absolute_path(value) || value == ".." || value.starts_with("../") => Some((
             "is a path on one machine, outside the repository: other machines have nothing there, or something else".into(),
             "launch it from a file in the repository (`${workspaceFolder}/…`, a relative path) or from a pinned package (`npx -y pkg@1.2.3`, `uvx pkg@1.2.3`)".into(),
         )),

@@ -594,8 +594,8 @@ enum Opened {
 fn refuse_credentials(bytes: &[u8]) -> io::Result<()> {
     if crate::known::holds(bytes) {
         return Err(io::Error::other(
-            "it would hold a credential found in the files this run read (SECRET001 and \
-             SECRET002 say where: `agentlock scan`); nothing was written",
+            "it would hold a credential found in the files this run read (`agentlock scan` \
+             says where); nothing was written",
         ));
     }
     Ok(())

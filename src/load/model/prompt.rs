@@ -118,6 +118,12 @@ pub fn load_markdown_agent(r: &mut Reader, sha256: String) -> Option<WithModel> 
         .unwrap_or(".md");
     let stem = stem(r.path, suffix);
     let Some((front, front_start, body_start)) = split_front_matter(r.text) else {
+        // A Claude Code subagent is its front matter (`name`, `description` are required): a
+        // plain Markdown file beside them (a README of the folder) is no agent Claude Code
+        // loads. A Copilot file says what it is by its `.agent.md` or `.chatmode.md` name.
+        if suffix == ".md" {
+            return None;
+        }
         return Some((unversioned(r, stem, sha256, 0), None));
     };
     // Claude Code and Copilot read front matter leniently: a description with an unquoted
@@ -497,6 +503,20 @@ mod tests {
                 .value,
             "gpt-4o"
         );
+    }
+
+    #[test]
+    fn a_markdown_file_without_front_matter_is_no_claude_subagent() {
+        let readme = "# Our agents\n\nThe reviewer checks pull requests.\n";
+        let (out, n) = parse(".claude/agents/README.md", readme, load_markdown_agent);
+        assert!(out.is_none() && n == 0);
+        // a Copilot file is one by its name
+        let (out, n) = parse(".github/agents/t.agent.md", readme, load_markdown_agent);
+        assert_eq!((out.unwrap().0.name.value.as_str(), n), ("t", 0));
+        // front matter makes it one, whatever the file is called
+        let t = "---\nname: readme\ndescription: docs\n---\nx\n";
+        let (out, _) = parse(".claude/agents/README.md", t, load_markdown_agent);
+        assert_eq!(out.unwrap().0.name.value, "readme");
     }
 
     #[test]
