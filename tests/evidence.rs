@@ -922,11 +922,22 @@ fn an_index_listing_a_file_many_times_reads_it_once_with_a_finding_for_the_repea
 fn a_credential_in_the_evidence_is_found_and_never_printed() {
     let repo = Repo::new();
     let token = ["ghp_", "R8kWq3ZtY6vB1nM4xC7pL2sD9fG5hJ0aQe3T"].concat();
-    let mut body = good();
-    body.push_str(&format!(
-        "{{\"dataset\": \"golden_failures\", \"case\": 1, \"metric\": \"judge {token}\", \"score\": 1}}\n"
-    ));
-    repo.add("results.jsonl", &body);
+    // (`evidence add` refuses such results: one put in evidence/ by hand or another tool)
+    repo.add("results.jsonl", &good());
+    let stored = std::fs::read_dir(repo.root().join("evidence"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .unwrap();
+    let before = std::fs::read_to_string(&stored).unwrap();
+    let body = format!(
+        "{before}{{\"dataset\": \"golden_failures\", \"case\": 1, \"metric\": \"judge {token}\", \"score\": 1}}\n"
+    );
+    std::fs::write(&stored, &body).unwrap();
+    let index = repo.root().join("evidence/index.toml");
+    let listed = std::fs::read_to_string(&index).unwrap();
+    let (old, new) = (sha256_hex(before.as_bytes()), sha256_hex(body.as_bytes()));
+    std::fs::write(&index, listed.replace(&old, &new)).unwrap();
     let out = repo.run(&["--format", "json", "verify"]);
     assert!(!text(&out).contains(&token[4..16]), "{}", text(&out));
     let secrets = findings(&out, "SECRET002");

@@ -678,20 +678,60 @@ fn a_token_in_a_shortened_name_leaves_no_piece_of_itself() {
         ("r.xml", junit.as_str()),
         ("qa.yaml", qa.as_str()),
     ] {
+        // `evidence add` refuses results quoting the token, printing no piece of it ...
         std::fs::write(root.join(name), text).unwrap();
         let path = root.join(name).display().to_string();
+        let out = run_in(root, &["evidence", "add", &path]);
+        // (1: a finding at the token; 2: the write refused, for a token the scanner does not
+        // see there but the run found elsewhere)
+        assert!(
+            matches!(out.status.code(), Some(1 | 2)),
+            "evidence add {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!pieces_of(&body).iter().any(|p| said.contains(p)), "{said}");
+        // ... so it is stored as another tool would: the same results with the token blanked
+        // added, then the token put back in the stored file and its recorded digest
+        // (the dataset has a case named with the token: its result line is left out)
+        let clean = if name.ends_with(".jsonl") {
+            text.lines()
+                .filter(|l| !l.contains(&token))
+                .map(|l| format!("{l}\n"))
+                .collect()
+        } else {
+            text.replace(&token, &"x".repeat(token.len()))
+        };
+        std::fs::write(root.join(name), &clean).unwrap();
         let out = run_in(root, &["evidence", "add", &path]);
         assert!(
             out.status.success(),
             "evidence add {name}: {}",
-            String::from_utf8_lossy(&out.stderr)
+            String::from_utf8_lossy(&out.stdout)
         );
         std::fs::remove_file(root.join(name)).unwrap();
+        let sha = |t: &str| {
+            use sha2::Digest;
+            format!("{:x}", sha2::Sha256::digest(t.as_bytes()))
+        };
+        let index_path = root.join("evidence/index.toml");
+        let index = std::fs::read_to_string(&index_path).unwrap();
+        let stored = std::fs::read_dir(root.join("evidence"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t == clean))
+            .unwrap();
+        std::fs::write(&stored, text).unwrap();
+        std::fs::write(&index_path, index.replace(&sha(&clean), &sha(text))).unwrap();
     }
     git(&["add", "-A"]);
     git(&["commit", "-qm", "evidence"]);
 
-    let pieces: Vec<&str> = (0..=body.len() - 12).map(|i| &body[i..i + 12]).collect();
+    let pieces = pieces_of(&body);
     for format in ["json", "human", "concise"] {
         let out = run_in(root, &["--format", format, "verify"]);
         let all = format!(
@@ -710,4 +750,9 @@ fn a_token_in_a_shortened_name_leaves_no_piece_of_itself() {
             );
         }
     }
+}
+
+/// Every 12-byte piece of `body`: more than a redacted form ever shows.
+fn pieces_of(body: &str) -> Vec<&str> {
+    (0..=body.len() - 12).map(|i| &body[i..i + 12]).collect()
 }

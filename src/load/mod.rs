@@ -656,8 +656,8 @@ fn rebase_nested_launches(model: &mut Model) {
         };
         for src in &mut server.sources {
             let v = src.value.value.as_str();
-            let relative = !v.starts_with(['/', '~', '$', '%', '\\'])
-                && !v.get(1..2).is_some_and(|c| c == ":");
+            let relative =
+                !v.starts_with(['/', '~', '$', '%', '\\']) && v.get(1..2).is_none_or(|c| c != ":");
             let path_like = src.kind.value == "local" || v.contains(['/', '\\']);
             if !relative || !path_like || !matches!(src.kind.value.as_str(), "local" | "exec") {
                 continue;
