@@ -306,16 +306,7 @@ fn new_policy(model: &Model, today: i64) -> policy::Policy {
 /// no rule it can control.
 fn secrets_only(model: Model, today: i64, unread: bool) -> (Verified, Vec<problem::Problem>) {
     let policy = new_policy(&model, today);
-    let ctx = rules::Context {
-        model: &model,
-        policy: &policy,
-        lock: None,
-        history: None,
-        evidence: None,
-        trace: None,
-        traces: None,
-        org: None,
-    };
+    let ctx = alone(&model, &policy);
     let secret_rules = [&rules::secrets::SECRET001, &rules::secrets::SECRET002];
     let mut found: Vec<Finding> = secret_rules
         .iter()
@@ -355,19 +346,25 @@ fn secrets_only(model: Model, today: i64, unread: bool) -> (Verified, Vec<proble
     (verified, policy.problems)
 }
 
-/// The secret rules' findings in `files` alone, as the policy leaves them.
-fn secrets_in(model: &Model, files: &[source::FileId], today: i64) -> Vec<Finding> {
-    let policy = new_policy(model, today);
-    let ctx = rules::Context {
+/// The context of rules over a model and its policy alone: no lock, history, evidence, traces
+/// or organisation rules.
+fn alone<'a>(model: &'a Model, policy: &'a policy::Policy) -> rules::Context<'a> {
+    rules::Context {
         model,
-        policy: &policy,
+        policy,
         lock: None,
         history: None,
         evidence: None,
         trace: None,
         traces: None,
         org: None,
-    };
+    }
+}
+
+/// The secret rules' findings in `files` alone, as the policy leaves them.
+fn secrets_in(model: &Model, files: &[source::FileId], today: i64) -> Vec<Finding> {
+    let policy = new_policy(model, today);
+    let ctx = alone(model, &policy);
     let found: Vec<Finding> = [&rules::secrets::SECRET001, &rules::secrets::SECRET002]
         .iter()
         .filter(|r| policy.enabled(r.code))

@@ -83,6 +83,15 @@ impl Repo {
         std::fs::remove_file(self.root().join(name)).unwrap();
     }
 
+    /// The stored evidence file whose name ends in `.EXT` (the first found).
+    fn stored(&self, ext: &str) -> PathBuf {
+        std::fs::read_dir(self.root().join("evidence"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == ext))
+            .unwrap()
+    }
+
     fn edit(&self, path: &str, f: impl FnOnce(String) -> String) {
         let p = self.root().join(path);
         let t = std::fs::read_to_string(&p).unwrap();
@@ -571,11 +580,7 @@ fn a_release_whose_evidence_cannot_be_read_blocks_rather_than_comparing_with_not
     // read as "holds no evidence" (info), and the gate allowed whatever the candidate scored.
     let repo = Repo::new();
     repo.add("results.jsonl", &good());
-    let stored = std::fs::read_dir(repo.root().join("evidence"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .unwrap();
+    let stored = repo.stored("jsonl");
     let mut bytes = std::fs::read(&stored).unwrap();
     bytes.extend_from_slice(b"{\"tampered\": true}\n");
     std::fs::write(&stored, bytes).unwrap();
@@ -924,11 +929,7 @@ fn a_credential_in_the_evidence_is_found_and_never_printed() {
     let token = ["ghp_", "R8kWq3ZtY6vB1nM4xC7pL2sD9fG5hJ0aQe3T"].concat();
     // (`evidence add` refuses such results: one put in evidence/ by hand or another tool)
     repo.add("results.jsonl", &good());
-    let stored = std::fs::read_dir(repo.root().join("evidence"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .unwrap();
+    let stored = repo.stored("jsonl");
     let before = std::fs::read_to_string(&stored).unwrap();
     let body = format!(
         "{before}{{\"dataset\": \"golden_failures\", \"case\": 1, \"metric\": \"judge {token}\", \"score\": 1}}\n"
