@@ -935,6 +935,15 @@ fn a_credential_in_the_evidence_is_found_and_never_printed() {
         "{before}{{\"dataset\": \"golden_failures\", \"case\": 1, \"metric\": \"judge {token}\", \"score\": 1}}\n"
     );
     std::fs::write(&stored, &body).unwrap();
+    // edited after it was added: no longer evidence (CONF001), still scanned
+    let out = repo.run(&["--format", "json", "verify"]);
+    assert!(!text(&out).contains(&token[4..16]), "{}", text(&out));
+    let at_it = |code: &str| {
+        findings(&out, code)
+            .iter()
+            .any(|f| f["path"].as_str().unwrap().starts_with("evidence/"))
+    };
+    assert!(at_it("SECRET002"), "{}", text(&out));
     let index = repo.root().join("evidence/index.toml");
     let listed = std::fs::read_to_string(&index).unwrap();
     let (old, new) = (sha256_hex(before.as_bytes()), sha256_hex(body.as_bytes()));

@@ -369,6 +369,14 @@ fn read_entry(
         .map_err(Box::new)?;
     budget.take(bytes.len() as u64 * ReadBudget::EVIDENCE_WEIGHT);
     if format!("sha256:{}", sha256_hex(&bytes)) != sha {
+        // No longer the evidence recorded, but still a file of the repository: scanned for
+        // credentials as every file agentlock reads is.
+        if ev.keep_texts
+            && let Ok(text) = std::str::from_utf8(&bytes)
+        {
+            crate::secrets::remember_all(text);
+            sources.add(path.to_string(), Some(text.to_string().into()));
+        }
         return Err(at(
             sha_span,
             format!("{path} is not the file that was added: its SHA-256 differs from the index's"),
