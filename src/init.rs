@@ -161,13 +161,16 @@ pub fn init(dir: &Path, today: i64) -> Result<Scaffolded, InitError> {
         .into_iter()
         .filter(|(p, _)| !(p == "CODEOWNERS" && kept_codeowners.is_some()))
         .collect();
-    let conflicts: Vec<String> = plan
-        .iter()
-        .map(|(p, _)| p.as_str())
-        .chain([LOCKFILE])
-        .filter(|p| exists(p))
-        .map(str::to_string)
-        .collect();
+    let mut conflicts: Vec<String> = Vec::new();
+    for p in plan.iter().map(|(p, _)| p.as_str()).chain([LOCKFILE]) {
+        match wt.kind_of(&RepoPath::parse(p).expect("a template path")) {
+            Ok(None) => {}
+            Ok(Some(_)) => conflicts.push(p.to_string()),
+            // (a directory on the way that is a symlink, or one that cannot be read: said as
+            // it is, not as a file that exists)
+            Err(e) => return Err(InitError::Io(format!("cannot write {p}: {e}"))),
+        }
+    }
     if !conflicts.is_empty() {
         return Err(InitError::Exists(conflicts));
     }

@@ -1170,6 +1170,19 @@ fn named_paths_inside_the_repository_do_not_follow_its_links_out() {
     let out = run_in(d, &["init", bot.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(!o.join("bot").exists(), "init wrote through the link");
+    // a new project whose `prompts/` is already a link out: refused as a link, not as files
+    // that exist
+    let fresh = d.join("fresh");
+    std::fs::create_dir_all(&fresh).unwrap();
+    std::os::unix::fs::symlink(o, fresh.join("prompts")).unwrap();
+    let out = run_in(d, &["init", fresh.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("symlink"), "{}", text(&out));
+    assert!(!text(&out).contains("already exist"), "{}", text(&out));
+    assert!(
+        !o.join("router.prompt").exists(),
+        "init wrote through the link"
+    );
 }
 
 // A CODEOWNERS file is read as GitHub reads it, whatever size a pull request gives it. GitHub
