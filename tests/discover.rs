@@ -209,6 +209,11 @@ fn real_world_shapes_give_no_false_error() {
         source_of("backend/.mcp.json#build"),
         "local:backend/dist/server.js"
     );
+    // a program's name is no path to read from there
+    assert_eq!(
+        source_of("backend/.mcp.json#bin"),
+        source_of(".mcp.json#node-modules")
+    );
     let board = source_of("gemini-extension.json#board");
     assert_eq!(board, "local:${extensionPath}/dist/server.js");
     // two crews, two topologies (`game/config/agents.yaml`, a program's own settings with no

@@ -658,7 +658,8 @@ fn rebase_nested_launches(model: &mut Model) {
             let v = src.value.value.as_str();
             let relative =
                 !v.starts_with(['/', '~', '$', '%', '\\']) && v.get(1..2).is_none_or(|c| c != ":");
-            let path_like = src.kind.value == "local" || v.contains(['/', '\\']);
+            // (a module or a program's name, `app.server`, `docs-server`, is no path)
+            let path_like = v == "." || v.contains(['/', '\\']);
             if !relative || !path_like || !matches!(src.kind.value.as_str(), "local" | "exec") {
                 continue;
             }
