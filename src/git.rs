@@ -907,32 +907,17 @@ impl GitSnapshot {
             };
             for item in items.iter() {
                 budget.count(at.as_str().len() + item.name.len() + 1)?;
-                let Ok(name) = std::str::from_utf8(&item.name) else {
-                    out.push(Entry {
-                        path: at.clone(),
-                        kind: EntryKind::Unnamed {
-                            name: crate::snapshot::escape_name(&item.name),
-                            dir: item.node == Node::Tree,
-                            why: BadName::NotUtf8,
-                        },
-                    });
-                    continue;
-                };
-                // A name no checkout could hold (`..`, `.GIT`, `a/b`, only a hand-made tree
-                // has one): said, never read.
-                let Some(path) = at.join(name) else {
-                    if item.node != Node::Other {
-                        out.push(Entry {
-                            path: at.clone(),
-                            kind: EntryKind::Unnamed {
-                                name: crate::snapshot::escape_name(&item.name),
-                                dir: item.node == Node::Tree,
-                                why: check_name(name).err().unwrap_or(BadName::Malformed),
-                            },
-                        });
+                // A name no checkout could hold (not UTF-8; `..`, `.GIT`, `a/b`, only a
+                // hand-made tree has one): said, never read.
+                let path = match at.child_listed(&item.name) {
+                    Ok(path) => path,
+                    Err(why) => {
+                        let dir = item.node == Node::Tree;
+                        out.push(Entry::unnamed(&at, &item.name, dir, why));
+                        continue;
                     }
-                    continue;
                 };
+                let name = path.file_name();
                 match item.node {
                     Node::Tree if PRUNED_DIRS.contains(&name) => {}
                     Node::Tree if depth + 1 > MAX_DEPTH => out.push(Entry {

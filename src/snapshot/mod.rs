@@ -147,6 +147,18 @@ pub enum EntryKind {
 }
 
 impl Entry {
+    /// The entry of the directory `dir` called `name` (as listed) that no path can hold.
+    pub fn unnamed(dir: &RepoPath, name: &[u8], is_dir: bool, why: BadName) -> Entry {
+        Entry {
+            path: dir.clone(),
+            kind: EntryKind::Unnamed {
+                name: escape_name(name),
+                dir: is_dir,
+                why,
+            },
+        }
+    }
+
     /// The path a report shows for this entry: the escaped name inside its directory for a
     /// [`EntryKind::Unnamed`] one (it is never a path to read), else the path.
     pub fn shown(&self) -> String {

@@ -93,15 +93,27 @@ impl RepoPath {
     }
 
     /// This directory's child called `name`, as a directory listing gives it: one component
-    /// that [`check_name`] takes. Other characters (a newline, an escape) are possible in a
-    /// name on disk; reports show them escaped.
-    pub fn join(&self, name: &str) -> Option<RepoPath> {
-        check_name(name).ok()?;
-        Some(if self.0.is_empty() {
+    /// that [`check_name`] takes, or why it is none. Other characters (a newline, an escape)
+    /// are possible in a name on disk; reports show them escaped.
+    pub fn child(&self, name: &str) -> Result<RepoPath, BadName> {
+        check_name(name)?;
+        Ok(if self.0.is_empty() {
             RepoPath(name.to_string())
         } else {
             RepoPath(format!("{}/{name}", self.0))
         })
+    }
+
+    /// [`RepoPath::child`], for a name that is known to be one (or need not say why not).
+    pub fn join(&self, name: &str) -> Option<RepoPath> {
+        self.child(name).ok()
+    }
+
+    /// [`RepoPath::child`] of a name as a listing gives it, bytes that may not be UTF-8.
+    pub fn child_listed(&self, name: &[u8]) -> Result<RepoPath, BadName> {
+        std::str::from_utf8(name)
+            .map_err(|_| BadName::NotUtf8)
+            .and_then(|n| self.child(n))
     }
 
     /// A path a listing gave whole (a git tree or index entry): each component as

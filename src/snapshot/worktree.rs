@@ -13,7 +13,7 @@
 //! target (which replaces a symlink there rather than writing through it). A temporary file a
 //! killed run left behind is removed by the next write of the same file.
 
-use super::path::{BadName, RepoPath, check_name, follow_link};
+use super::path::{RepoPath, follow_link};
 use super::{Entry, EntryKind, MAX_DEPTH, MAX_PATH_BYTES, PRUNED_DIRS, ReadError, Snapshot};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -422,42 +422,27 @@ impl Worktree {
         };
         let mut subdirs = Vec::new();
         for (name, kind) in entries {
-            let name = match name {
-                Ok(name) => name,
-                Err(bytes) => {
-                    budget.count(path.as_str().len() + bytes.len())?;
-                    out.push(Entry {
-                        path: path.clone(),
-                        kind: EntryKind::Unnamed {
-                            name: super::escape_name(&bytes),
-                            dir: kind == Kind::Dir,
-                            why: BadName::NotUtf8,
-                        },
-                    });
-                    continue;
-                }
+            let bytes = match &name {
+                Ok(n) => n.as_bytes(),
+                Err(b) => b.as_slice(),
             };
             // git's own directory (a submodule's `.git` file too) is no file of the repository.
-            if name == ".git" {
+            if bytes == b".git" {
                 continue;
             }
-            let Some(child) = path.join(&name) else {
-                budget.count(path.as_str().len() + name.len())?;
-                out.push(Entry {
-                    path: path.clone(),
-                    kind: EntryKind::Unnamed {
-                        name: super::escape_name(name.as_bytes()),
-                        dir: kind == Kind::Dir,
-                        why: check_name(&name).err().unwrap_or(BadName::Malformed),
-                    },
-                });
-                continue;
+            let child = match path.child_listed(bytes) {
+                Ok(child) => child,
+                Err(why) => {
+                    budget.count(path.as_str().len() + bytes.len())?;
+                    out.push(Entry::unnamed(&path, bytes, kind == Kind::Dir, why));
+                    continue;
+                }
             };
             budget.count(child.as_str().len())?;
             match kind {
                 Kind::Dir => {
-                    if !PRUNED_DIRS.contains(&name.as_str()) {
-                        subdirs.push(name);
+                    if !PRUNED_DIRS.contains(&child.file_name()) {
+                        subdirs.push(child.file_name().to_string());
                     }
                 }
                 Kind::File => out.push(Entry {
